@@ -1,0 +1,69 @@
+package pgwire
+
+import (
+	"context"
+
+	"riffle/sql/types"
+)
+
+// Handler is what the gateway serves: the engine, seen from the wire. The
+// engine (server/engine) implements it; the gateway knows nothing of SQL
+// beyond splitting the protocol's messages into these calls.
+type Handler interface {
+	// Connect opens a session for a client that sent the given startup
+	// parameters (user, database, application_name, options, …). The error,
+	// if any, is sent to the client as an ErrorResponse.
+	Connect(ctx context.Context, params map[string]string) (Conn, error)
+}
+
+// Conn is one client session. The gateway calls it from one goroutine at a
+// time; ctx is cancelled when the client sends a CancelRequest for this
+// session or disconnects.
+type Conn interface {
+	// Exec runs every statement of sql in order (the simple query protocol),
+	// passing each statement's result to emit as soon as it is complete. It
+	// stops at the first error and returns it; results already emitted stand.
+	// An *sqlerr.Error carries the SQLSTATE and position for the ErrorResponse.
+	Exec(ctx context.Context, sql string, emit func(*Result) error) error
+
+	// Prepare parses sql, which holds at most one statement, for the extended
+	// protocol: how many $n parameters it has and the columns it returns
+	// (nil for a statement that returns no rows).
+	Prepare(ctx context.Context, sql string) (*Description, error)
+
+	// ExecPrepared runs a statement that Prepare accepted, with its parameters
+	// in text form (nil for NULL), and returns its result. maxRows > 0 asks for
+	// at most that many rows (the portal is then suspended); the gateway
+	// handles that by keeping the Result and sending the rest on the next
+	// Execute.
+	ExecPrepared(ctx context.Context, sql string, params []*string) (*Result, error)
+
+	// Close ends the session.
+	Close() error
+}
+
+// Description says what a prepared statement takes and returns.
+type Description struct {
+	// ParamTypes has one entry per $n parameter; a type with ID
+	// types.Unknown is sent as OID 0 (unspecified), and clients then send text.
+	ParamTypes []types.Type
+	// Columns is nil for a statement that returns no rows.
+	Columns []types.Column
+}
+
+// Result is the outcome of one statement.
+type Result struct {
+	// Columns is nil for a statement that returns no rows (the gateway then
+	// sends no RowDescription).
+	Columns []types.Column
+	Rows    []types.Row
+	// Tag is the CommandComplete tag: "SELECT 3", "INSERT 0 2", "CREATE TABLE".
+	Tag string
+	// Notices are sent as NoticeResponses before the result.
+	Notices []string
+	// Empty is set for an empty statement (EmptyQueryResponse).
+	Empty bool
+	// ParamStatus, when set, is sent as ParameterStatus messages after the
+	// statement (e.g. after SET TimeZone).
+	ParamStatus map[string]string
+}
