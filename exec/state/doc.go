@@ -1,0 +1,59 @@
+// Package state keeps operator state, source positions and catalog metadata
+// in one Pebble database, and commits them together once per epoch.
+//
+// # Why one store and epochs
+//
+// riffle's exactly-once guarantee rests on a single atomic write per epoch
+// and query: every operator's state changes for the epoch, the positions its
+// sources have reached, and any metadata that must move in step all land in
+// one Pebble batch, or none of it does. After a crash a query reopens its
+// tables, reads its source positions and resumes from exactly there. This
+// is RisingWave's StateTable model (writes buffered per epoch, committed
+// with the source positions), with a Pebble indexed batch as the buffer.
+//
+// # Usage
+//
+//	st, _ := state.Open(dir)
+//	id, _ := st.NextTableID()            // once, when the operator is planned
+//	txn := st.Begin()                    // one per query task
+//	counts := txn.Table(id)              // bound at Operator.Open
+//	key := state.AppendTupleKey(nil, types.Row{types.NewInt(7)})
+//	counts.Put(key, state.AppendRow(nil, types.Row{types.NewInt(1)}))
+//	txn.PutPosition("q1", "bids/0", offset)
+//	_ = txn.Commit(true)                 // at the barrier: all or nothing
+//
+// # Keyspace
+//
+// Every Pebble key starts with a one-byte namespace:
+//
+//	0x00 'system'  <name>                        store internals: format version,
+//	                                             the table-id counter
+//	0x01 'meta'    <key bytes>                   Meta: catalog records by string key
+//	0x02 'pos'     <query, escaped> <part bytes> source positions per query and
+//	                                             partition (the query name is
+//	                                             key-encoded, so one query's
+//	                                             positions are one prefix)
+//	0x10 'table'   <table id, uint32 BE> <key>   state tables
+//
+// A table's id is allocated once by NextTableID from a persistent counter
+// and never reused, so dropping a query and creating another cannot read a
+// dead operator's leftovers even if the range delete has not compacted yet.
+//
+// # Encodings
+//
+// Keys inside a table are what the operator makes them, normally tuples
+// encoded with AppendKey/AppendKeyDesc/AppendTupleKey (keycodec.go): byte
+// order equals types.Compare order, so range scans, ordered top-N and
+// window cleanup by time prefix work on raw bytes. Values are normally rows
+// encoded with AppendRow (rowcodec.go), which is compact and exact but does
+// not sort.
+//
+// # Concurrency contract
+//
+// A Store is safe for concurrent use: many query tasks hold their own Txn
+// and commit concurrently; Pebble orders their commits. A Txn, its Tables
+// and their Iters belong to one goroutine (the query task's) and are not
+// safe for concurrent use. Tables of different Txns must not share table
+// ids: each operator instance owns its tables, so there are no write
+// conflicts to detect and none are detected.
+package state
