@@ -1,0 +1,188 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Reader reads a fixed set of partitions of one topic from given offsets.
+// It belongs to one goroutine: Poll, Position and Close must not be called
+// concurrently.
+//
+// It reads with read_committed isolation and counts transaction markers
+// (which it does not return) in its position, so Position is always the
+// offset to resume from, even where offsets have gaps.
+type Reader struct {
+	topic string
+	cl    *kgo.Client
+	pos   map[int32]int64
+}
+
+// NewReader starts reading topic's partitions from the given offsets, the
+// offset of the next record wanted in each partition (0 for the beginning).
+// An offset below the partition's log start (records removed by retention)
+// resumes at the log start. The topic is expected to exist; check it with
+// TopicPartitions first, as Poll waits for a missing topic to appear.
+func NewReader(c *Cluster, topic string, from map[int32]int64) (*Reader, error) {
+	if len(from) == 0 {
+		return nil, fmt.Errorf("read topic %q: no partitions given", topic)
+	}
+	offs := make(map[int32]kgo.Offset, len(from))
+	for p, o := range from {
+		if p < 0 || o < 0 {
+			return nil, fmt.Errorf("read topic %q: invalid start offset %d for partition %d", topic, o, p)
+		}
+		offs[p] = kgo.NewOffset().At(o)
+	}
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(c.brokers...),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offs}),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		// Control records (transaction markers) are kept so that the
+		// position moves past them; Poll drops them.
+		kgo.KeepControlRecords(),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("read topic %q: %w", topic, err)
+	}
+	return &Reader{topic: topic, cl: cl, pos: maps.Clone(from)}, nil
+}
+
+// Poll blocks until at least one record is available or ctx is done, and
+// returns the records fetched, in offset order within each partition. The
+// returned slice is fresh; see Record for what it shares with the fetch.
+func (r *Reader) Poll(ctx context.Context) ([]Record, error) {
+	for {
+		out, err := r.pollOnce(ctx)
+		if err != nil || len(out) > 0 {
+			return out, err
+		}
+	}
+}
+
+// pollOnce waits for one fetch and returns its data records, which may be
+// none when the fetch held only transaction markers.
+func (r *Reader) pollOnce(ctx context.Context) ([]Record, error) {
+	fs := r.cl.PollFetches(ctx)
+	if err := r.fetchErr(ctx, fs); err != nil {
+		return nil, err
+	}
+	out := make([]Record, 0, fs.NumRecords())
+	fs.EachRecord(func(kr *kgo.Record) {
+		r.pos[kr.Partition] = kr.Offset + 1
+		if kr.Attrs.IsControl() {
+			return
+		}
+		out = append(out, fromKgo(kr))
+	})
+	return out, nil
+}
+
+func (r *Reader) fetchErr(ctx context.Context, fs kgo.Fetches) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if fs.IsClientClosed() {
+		return fmt.Errorf("read topic %q: reader closed", r.topic)
+	}
+	for _, fe := range fs.Errors() {
+		if errors.Is(fe.Err, context.Canceled) || errors.Is(fe.Err, context.DeadlineExceeded) {
+			return fe.Err
+		}
+		return fmt.Errorf("read topic %q partition %d: %w", fe.Topic, fe.Partition, fe.Err)
+	}
+	return nil
+}
+
+func fromKgo(kr *kgo.Record) Record {
+	return Record{
+		Topic:     kr.Topic,
+		Partition: kr.Partition,
+		Offset:    kr.Offset,
+		Key:       kr.Key,
+		Value:     kr.Value,
+		Timestamp: kr.Timestamp.UnixMilli(),
+		Headers:   kr.Headers,
+	}
+}
+
+// Position returns, per partition, the offset of the next record to read:
+// where a new Reader would resume after the records returned so far.
+func (r *Reader) Position() map[int32]int64 { return maps.Clone(r.pos) }
+
+// pause stops fetching the given partitions.
+func (r *Reader) pause(ps ...int32) {
+	r.cl.PauseFetchPartitions(map[string][]int32{r.topic: ps})
+}
+
+// Close stops reading and releases the reader's connections.
+func (r *Reader) Close() { r.cl.Close() }
+
+// ReadRange reads the records of topic at offsets [from[p], to[p]) of each
+// partition p in to, typically with to from EndOffsets for a snapshot of the
+// topic. A partition missing from from starts at 0. Records come grouped by
+// partition, in partition order, each partition's in offset order.
+//
+// It stops on positions, not on counts, so gaps in the offsets (compacted
+// records, transaction markers, aborted records) are fine as long as to
+// comes from the broker: Kafka never compacts the active segment, so the
+// record or marker just below an end offset is always readable. An offset
+// in to beyond the partition's end makes ReadRange wait for ctx.
+func ReadRange(ctx context.Context, c *Cluster, topic string, from, to map[int32]int64) ([]Record, error) {
+	start := make(map[int32]int64, len(to))
+	for p, end := range to {
+		if f := from[p]; f < end {
+			start[p] = f
+		}
+	}
+	if len(start) == 0 {
+		return nil, nil
+	}
+	r, err := NewReader(c, topic, start)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	byPart := make(map[int32][]Record, len(start))
+	for remaining := len(start); remaining > 0; {
+		recs, err := r.pollOnce(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read topic %q up to %v: %w", topic, to, err)
+		}
+		for _, rec := range recs {
+			if rec.Offset < to[rec.Partition] {
+				byPart[rec.Partition] = append(byPart[rec.Partition], rec)
+			}
+		}
+		remaining = r.pauseDone(start, to)
+	}
+	var out []Record
+	for _, p := range slices.Sorted(maps.Keys(byPart)) {
+		out = append(out, byPart[p]...)
+	}
+	return out, nil
+}
+
+// pauseDone pauses the partitions of want that reached their end, so that
+// the reader stops fetching data past it, and returns how many have not.
+func (r *Reader) pauseDone(want, to map[int32]int64) int {
+	remaining := 0
+	var done []int32
+	for p := range want {
+		if r.pos[p] >= to[p] {
+			done = append(done, p)
+		} else {
+			remaining++
+		}
+	}
+	if len(done) > 0 {
+		r.pause(done...)
+	}
+	return remaining
+}
