@@ -1,0 +1,87 @@
+package shell
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// run sends one statement (or statement set) with the simple query protocol
+// and prints each result as it completes. Ctrl-C cancels it on the server.
+func (s *shell) run(ctx context.Context, stmt string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-s.interrupt:
+			cancel()
+		case <-stop:
+		}
+	}()
+
+	start := time.Now()
+	mrr := s.conn.Exec(ctx, stmt)
+	for mrr.NextResult() {
+		r, err := collect(mrr.ResultReader())
+		if err != nil {
+			// The reader's error comes back again from Close, reported below.
+			break
+		}
+		if err := Render(s.cfg.Out, r, s.format); err != nil {
+			mrr.Close()
+			return fmt.Errorf("riffle: writing output: %w", err)
+		}
+	}
+	if err := mrr.Close(); err != nil {
+		return s.fail(err, stmt)
+	}
+	if s.timing {
+		writeTiming(s.cfg.Out, time.Since(start))
+	}
+	return nil
+}
+
+// collect reads one statement's result to its end. Values are copied: the
+// reader reuses its buffers from row to row.
+func collect(rr *pgconn.ResultReader) (*Result, error) {
+	r := &Result{}
+	if fds := rr.FieldDescriptions(); fds != nil {
+		r.Columns = make([]Column, len(fds))
+		for i, fd := range fds {
+			r.Columns[i] = Column{Name: fd.Name, TypeOID: fd.DataTypeOID}
+		}
+	}
+	for rr.NextRow() {
+		vals := rr.Values()
+		row := make([][]byte, len(vals))
+		for i, v := range vals {
+			if v != nil {
+				row[i] = append([]byte{}, v...)
+			}
+		}
+		r.Rows = append(r.Rows, row)
+	}
+	tag, err := rr.Close()
+	if err != nil {
+		return nil, err
+	}
+	r.Tag = tag.String()
+	return r, nil
+}
+
+// writeTiming prints the time a statement took, as psql's \timing does.
+func writeTiming(w io.Writer, d time.Duration) {
+	ms := float64(d.Microseconds()) / 1000
+	if d < time.Second {
+		fmt.Fprintf(w, "Time: %.3f ms\n", ms)
+		return
+	}
+	m := int(d / time.Minute)
+	sec := (d % time.Minute).Seconds()
+	fmt.Fprintf(w, "Time: %.3f ms (%02d:%06.3f)\n", ms, m, sec)
+}

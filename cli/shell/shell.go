@@ -1,0 +1,268 @@
+package shell
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+)
+
+// Prompts shown in interactive mode: one for a new statement, one while a
+// statement continues over several lines. They have the same width so that
+// continued lines stay aligned.
+const (
+	Prompt             = "riffle> "
+	ContinuationPrompt = "     > "
+)
+
+// Config is what Run needs.
+type Config struct {
+	// ConnString is a libpq URL or key=value string, e.g.
+	// "postgres://riffle@127.0.0.1:5432/riffle?sslmode=disable".
+	ConnString string
+	// In is read line by line; Out receives results, Err errors, notices
+	// and (in interactive mode) prompts' companions such as the banner.
+	In       io.Reader
+	Out, Err io.Writer
+	// Interactive is set when In is a terminal: the shell shows a banner and
+	// prompts, and an error does not end the session.
+	Interactive bool
+	// Interrupt delivers Ctrl-C. Nil means Run listens for os.Interrupt
+	// itself; tests pass their own channel.
+	Interrupt <-chan os.Signal
+}
+
+// shell is one session.
+type shell struct {
+	cfg       Config
+	pgcfg     *pgconn.Config
+	conn      *pgconn.PgConn
+	split     Splitter
+	format    Format
+	timing    bool
+	interrupt <-chan os.Signal
+}
+
+// Run connects to the server named by cfg.ConnString and runs the
+// statements and backslash commands read from cfg.In until \q, end of input,
+// or ctx ends. In non-interactive mode it stops at the first failing
+// statement. Errors it has reported on cfg.Err come back as *ExitError.
+func Run(ctx context.Context, cfg Config) error {
+	s := &shell{cfg: cfg, interrupt: cfg.Interrupt}
+	if s.interrupt == nil {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, os.Interrupt)
+		defer signal.Stop(ch)
+		s.interrupt = ch
+	}
+	if err := s.connect(ctx); err != nil {
+		fmt.Fprintln(cfg.Err, err)
+		return &ExitError{Code: ExitConnection, Err: err}
+	}
+	defer func() { s.conn.Close(context.Background()) }()
+	if cfg.Interactive {
+		s.banner()
+	}
+	return s.loop(ctx)
+}
+
+// connect opens the connection. A context cancelled during a statement
+// sends the server a CancelRequest rather than dropping the connection.
+func (s *shell) connect(ctx context.Context) error {
+	if s.pgcfg == nil {
+		c, err := pgconn.ParseConfig(s.cfg.ConnString)
+		if err != nil {
+			return fmt.Errorf("riffle: invalid connection string %q: %w", s.cfg.ConnString, err)
+		}
+		c.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+			fmt.Fprintf(s.cfg.Err, "%s:  %s\n", n.Severity, n.Message)
+		}
+		c.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+			return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: 5 * time.Second}
+		}
+		if c.ConnectTimeout == 0 {
+			c.ConnectTimeout = 10 * time.Second
+		}
+		s.pgcfg = c
+	}
+	conn, err := pgconn.ConnectConfig(ctx, s.pgcfg)
+	if err != nil {
+		return connectError(s.pgcfg, err)
+	}
+	s.conn = conn
+	return nil
+}
+
+// connectError says which server could not be reached and what to do.
+func connectError(c *pgconn.Config, err error) error {
+	addr := net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port)))
+	if strings.HasPrefix(c.Host, "/") {
+		addr = fmt.Sprintf("%s/.s.PGSQL.%d", c.Host, c.Port)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// The server answered but refused us: no hint about starting it.
+		return fmt.Errorf("riffle: connection to %s refused: %s (SQLSTATE %s)", addr, pe.Message, pe.Code)
+	}
+	cause := err
+	if u := errors.Unwrap(err); u != nil {
+		cause = u
+	}
+	return fmt.Errorf("riffle: cannot connect to %s: %v\nHINT:  is riffle running? start it with: go run ./cli", addr, cause)
+}
+
+func (s *shell) banner() {
+	version := s.conn.ParameterStatus("server_version")
+	if version == "" {
+		version = "unknown version"
+	}
+	fmt.Fprintf(s.cfg.Out, "riffle shell: connected to %s:%d as %s (server %s)\nType \\? for help, \\q to quit.\n\n",
+		s.pgcfg.Host, s.pgcfg.Port, s.pgcfg.User, version)
+}
+
+// line is one line of input, or the error that ended the input.
+type line struct {
+	text string
+	err  error
+}
+
+// readLines reads In on its own goroutine so that the main loop can wait
+// for a line and for Ctrl-C at the same time. It stops after done closes.
+func readLines(in io.Reader, done <-chan struct{}) <-chan line {
+	ch := make(chan line)
+	go func() {
+		defer close(ch)
+		r := bufio.NewReader(in)
+		for {
+			text, err := r.ReadString('\n')
+			if text != "" {
+				select {
+				case ch <- line{text: strings.TrimRight(text, "\r\n") + "\n"}:
+				case <-done:
+					return
+				}
+			}
+			if err != nil {
+				select {
+				case ch <- line{err: err}:
+				case <-done:
+				}
+				return
+			}
+		}
+	}()
+	return ch
+}
+
+// errQuit ends the session without an error.
+var errQuit = errors.New("quit")
+
+func (s *shell) loop(ctx context.Context) error {
+	done := make(chan struct{})
+	defer close(done)
+	lines := readLines(s.cfg.In, done)
+	for {
+		s.prompt()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.interrupt:
+			if !s.cfg.Interactive {
+				return &ExitError{Code: ExitScript, Err: errors.New("interrupted")}
+			}
+			// Ctrl-C at the prompt abandons the statement being typed.
+			s.split.Reset()
+			fmt.Fprintln(s.cfg.Out)
+		case l := <-lines:
+			err := s.handle(ctx, l)
+			if errors.Is(err, errQuit) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// handle deals with one line of input (or its end).
+func (s *shell) handle(ctx context.Context, l line) error {
+	if l.err != nil {
+		if !errors.Is(l.err, io.EOF) {
+			fmt.Fprintf(s.cfg.Err, "riffle: reading input: %v\n", l.err)
+			return &ExitError{Code: 1, Err: l.err}
+		}
+		if s.cfg.Interactive {
+			fmt.Fprintln(s.cfg.Out)
+			return errQuit
+		}
+		// At the end of a script, a statement without its ';' still runs.
+		if rest := s.split.Flush(); rest != "" {
+			if err := s.run(ctx, rest); err != nil {
+				return err
+			}
+		}
+		return errQuit
+	}
+	if cmd := strings.TrimSpace(l.text); strings.HasPrefix(cmd, `\`) && !s.split.InLiteral() {
+		return s.command(ctx, cmd)
+	}
+	for _, stmt := range s.split.Feed(l.text) {
+		if err := s.run(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *shell) prompt() {
+	if !s.cfg.Interactive {
+		return
+	}
+	if s.split.Pending() != "" || s.split.InLiteral() {
+		io.WriteString(s.cfg.Out, ContinuationPrompt)
+	} else {
+		io.WriteString(s.cfg.Out, Prompt)
+	}
+}
+
+// fail reports a statement's error. In a script it ends the run.
+func (s *shell) fail(err error, stmt string) error {
+	WriteError(s.cfg.Err, err, stmt)
+	if s.conn.IsClosed() {
+		if rerr := s.reconnect(); rerr != nil {
+			return rerr
+		}
+	}
+	if s.cfg.Interactive {
+		return nil
+	}
+	return &ExitError{Code: ExitScript, Err: err}
+}
+
+// reconnect replaces a connection the server or the network closed. In a
+// script the run ends instead: later statements may depend on session state.
+func (s *shell) reconnect() error {
+	if !s.cfg.Interactive {
+		err := errors.New("connection to the server was lost")
+		fmt.Fprintf(s.cfg.Err, "riffle: %v\n", err)
+		return &ExitError{Code: ExitConnection, Err: err}
+	}
+	fmt.Fprint(s.cfg.Err, "The connection to the server was lost. Attempting reset: ")
+	if err := s.connect(context.Background()); err != nil {
+		fmt.Fprintf(s.cfg.Err, "Failed.\n%v\n", err)
+		return &ExitError{Code: ExitConnection, Err: err}
+	}
+	fmt.Fprintln(s.cfg.Err, "Succeeded.")
+	return nil
+}

@@ -1,0 +1,217 @@
+package shell
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+const testdata = "../../testdata/shell/"
+
+// TestSplit checks where statements end: `split` cuts a whole script,
+// `feed` feeds it line by line as the interactive loop does and shows the
+// prompt each line would be typed at.
+func TestSplit(t *testing.T) {
+	datadriven.RunTest(t, testdata+"split.test", func(t *testing.T, td *datadriven.TestData) string {
+		var b strings.Builder
+		switch td.Cmd {
+		case "split":
+			for i, stmt := range Split(td.Input) {
+				writeStmt(&b, i+1, stmt)
+			}
+		case "feed":
+			var s Splitter
+			n := 0
+			for _, l := range strings.Split(td.Input, "\n") {
+				prompt := Prompt
+				if s.Pending() != "" || s.InLiteral() {
+					prompt = ContinuationPrompt
+				}
+				fmt.Fprintf(&b, "%s%s\n", prompt, l)
+				for _, stmt := range s.Feed(l + "\n") {
+					n++
+					writeStmt(&b, n, stmt)
+				}
+			}
+			if p := s.Pending(); p != "" {
+				fmt.Fprintf(&b, "pending: %s\n", p)
+			}
+		default:
+			td.Fatalf(t, "unknown command %s", td.Cmd)
+		}
+		return b.String()
+	})
+}
+
+func writeStmt(b *strings.Builder, n int, stmt string) {
+	fmt.Fprintf(b, "[%d] %s\n", n, strings.ReplaceAll(stmt, "\n", "\n    "))
+}
+
+// typeOIDs are the names render tests may give column types by.
+var typeOIDs = map[string]uint32{
+	"bool": 16, "int8": 20, "int2": 21, "int4": 23, "text": 25, "oid": 26, "json": 114,
+	"float4": 700, "float8": 701, "varchar": 1043, "date": 1082, "timestamp": 1114,
+	"numeric": 1700,
+}
+
+// TestRender checks the aligned and expanded formats. The input gives
+// `cols: name type | …`, then `row: v | …` lines (NULL is a null value, \n a
+// newline inside a value), and an optional `tag: …` line.
+func TestRender(t *testing.T) {
+	datadriven.RunTest(t, testdata+"render.test", func(t *testing.T, td *datadriven.TestData) string {
+		if td.Cmd != "render" {
+			td.Fatalf(t, "unknown command %s", td.Cmd)
+		}
+		var f Format
+		f.Expanded = td.HasArg("expanded")
+		if td.HasArg("null") {
+			td.ScanArgs(t, "null", &f.Null)
+		}
+		r := parseResult(t, td)
+		var out bytes.Buffer
+		if err := Render(&out, r, f); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	})
+}
+
+func parseResult(t *testing.T, td *datadriven.TestData) *Result {
+	r := &Result{}
+	for _, l := range strings.Split(td.Input, "\n") {
+		key, val, _ := strings.Cut(l, ":")
+		val = strings.TrimSpace(val)
+		switch key {
+		case "cols":
+			r.Columns = []Column{}
+			for _, c := range splitCells(val) {
+				name, typ, _ := strings.Cut(c, " ")
+				oid, ok := typeOIDs[typ]
+				if !ok {
+					td.Fatalf(t, "unknown type %q", typ)
+				}
+				r.Columns = append(r.Columns, Column{Name: unescape(name), TypeOID: oid})
+			}
+		case "row":
+			var row [][]byte
+			for _, v := range splitCells(val) {
+				if v == "NULL" {
+					row = append(row, nil)
+				} else {
+					row = append(row, []byte(unescape(v)))
+				}
+			}
+			r.Rows = append(r.Rows, row)
+		case "tag":
+			r.Tag = val
+		case "":
+		default:
+			td.Fatalf(t, "unknown input line %q", l)
+		}
+	}
+	return r
+}
+
+func splitCells(s string) []string {
+	if s == "" {
+		return nil
+	}
+	cells := strings.Split(s, "|")
+	for i := range cells {
+		cells[i] = strings.TrimSpace(cells[i])
+	}
+	return cells
+}
+
+func unescape(s string) string {
+	return strings.NewReplacer(`\n`, "\n", `\s`, " ", `\e`, "").Replace(s)
+}
+
+// TestErrors checks how server errors print. `caret pos=N` shows the LINE
+// and caret for a 1-based character position in the input statement;
+// `error` prints a whole error whose fields are given as `field: value`
+// lines, followed by `stmt:` and the statement.
+func TestErrors(t *testing.T) {
+	datadriven.RunTest(t, testdata+"errors.test", func(t *testing.T, td *datadriven.TestData) string {
+		switch td.Cmd {
+		case "caret":
+			var pos int
+			td.ScanArgs(t, "pos", &pos)
+			return Caret(td.Input, pos)
+		case "error":
+			head, stmt, _ := strings.Cut(td.Input, "stmt:\n")
+			pe := &pgconn.PgError{Severity: "ERROR"}
+			for _, l := range strings.Split(strings.TrimSpace(head), "\n") {
+				key, val, _ := strings.Cut(l, ": ")
+				switch key {
+				case "message":
+					pe.Message = val
+				case "code":
+					pe.Code = val
+				case "position":
+					p, _ := strconv.Atoi(val)
+					pe.Position = int32(p)
+				case "detail":
+					pe.Detail = val
+				case "hint":
+					pe.Hint = val
+				case "severity":
+					pe.Severity = val
+				default:
+					td.Fatalf(t, "unknown field %q", key)
+				}
+			}
+			var out bytes.Buffer
+			WriteError(&out, pe, stmt)
+			return out.String()
+		}
+		td.Fatalf(t, "unknown command %s", td.Cmd)
+		return ""
+	})
+}
+
+// bannerRE matches the parts of the banner that depend on the server.
+var bannerRE = regexp.MustCompile(`connected to 127\.0\.0\.1:\d+ as riffle \(server [^)]*\)`)
+
+// TestRun runs scripts end to end against a real PostgreSQL: `run` feeds
+// the input to Run as a script (or as typed at a terminal with
+// `run interactive`) and shows what it printed on Out and Err, interleaved,
+// followed by the exit code when Run failed.
+func TestRun(t *testing.T) {
+	conn := newDatabase(t, "shell_run")
+	datadriven.RunTest(t, testdata+"run.test", func(t *testing.T, td *datadriven.TestData) string {
+		if td.Cmd != "run" {
+			td.Fatalf(t, "unknown command %s", td.Cmd)
+		}
+		var out bytes.Buffer
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err := Run(ctx, Config{
+			ConnString:  conn,
+			In:          strings.NewReader(td.Input),
+			Out:         &out,
+			Err:         &out,
+			Interactive: td.HasArg("interactive"),
+			Interrupt:   make(chan os.Signal),
+		})
+		text := bannerRE.ReplaceAllString(out.String(), "connected to SERVER")
+		var ee *ExitError
+		switch {
+		case errors.As(err, &ee):
+			text += fmt.Sprintf("exit %d\n", ee.Code)
+		case err != nil:
+			t.Fatalf("Run: %v", err)
+		}
+		return text
+	})
+}
