@@ -1,0 +1,199 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"riffle/sql/types"
+)
+
+// Table is one state table: the keys under one table id. Keys passed to
+// and returned by a Table are relative to it (the table prefix is added and
+// stripped here). A Table from Txn.Table reads committed data overlaid with
+// the Txn's pending writes and writes into the Txn; a Table from
+// Store.Table is a read-only view of committed data.
+type Table struct {
+	id     uint32
+	prefix []byte
+	s      *Store
+	txn    *Txn // nil for a read-only view
+	buf    []byte
+}
+
+// ID returns the table's id.
+func (t *Table) ID() uint32 { return t.id }
+
+func (t *Table) reader() pebble.Reader {
+	if t.txn != nil {
+		return t.txn.batch
+	}
+	return t.s.db
+}
+
+func (t *Table) key(k []byte) []byte {
+	t.buf = append(append(t.buf[:0], t.prefix...), k...)
+	return t.buf
+}
+
+func (t *Table) writer() *Txn {
+	if t.txn == nil {
+		panic(fmt.Sprintf("state: write to read-only view of table %d", t.id))
+	}
+	return t.txn
+}
+
+// Get returns a copy of the value stored under key, and whether there is
+// one.
+func (t *Table) Get(key []byte) ([]byte, bool, error) {
+	return t.GetAppend(nil, key)
+}
+
+// GetAppend is Get appending the value to dst[:0], to reuse a buffer.
+func (t *Table) GetAppend(dst, key []byte) ([]byte, bool, error) {
+	v, ok, err := get(t.reader(), t.key(key), dst)
+	if err != nil {
+		return nil, false, fmt.Errorf("state: table %d get: %w", t.id, err)
+	}
+	return v, ok, nil
+}
+
+// GetRow decodes the row stored under key (written with AppendRow) into
+// into, without copying the encoded bytes first.
+func (t *Table) GetRow(key []byte, into types.Row) (types.Row, bool, error) {
+	v, closer, err := t.reader().Get(t.key(key))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return into[:0], false, nil
+	}
+	if err != nil {
+		return into[:0], false, fmt.Errorf("state: table %d get: %w", t.id, err)
+	}
+	r, err := DecodeRow(v, into)
+	_ = closer.Close()
+	if err != nil {
+		return r, false, fmt.Errorf("state: table %d key %x: %w", t.id, key, err)
+	}
+	return r, true, nil
+}
+
+// Put stores value under key in this epoch.
+func (t *Table) Put(key, value []byte) {
+	w := t.writer()
+	w.noteErr(w.batch.Set(t.key(key), value, nil))
+}
+
+// Delete removes key in this epoch.
+func (t *Table) Delete(key []byte) {
+	w := t.writer()
+	w.noteErr(w.batch.Delete(t.key(key), nil))
+}
+
+// DeleteRange removes every key in [start, end) in this epoch. A nil start
+// means the table's first key and a nil end the table's end, so
+// DeleteRange(nil, nil) empties the table (window cleanup by time prefix
+// passes the window's key bounds).
+func (t *Table) DeleteRange(start, end []byte) {
+	w := t.writer()
+	lo, hi := t.bounds(start, end)
+	w.noteErr(w.batch.DeleteRange(lo, hi, nil))
+}
+
+// Iter returns an iterator over the keys in [lower, upper), nil meaning
+// unbounded within the table, unpositioned. It sees the Txn's writes made
+// before it was created, not later ones. The caller must Close it, and
+// before the Txn's Commit or Abort.
+func (t *Table) Iter(lower, upper []byte) (*Iter, error) {
+	lo, hi := t.bounds(lower, upper)
+	it, err := t.reader().NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return nil, fmt.Errorf("state: table %d iter: %w", t.id, err)
+	}
+	i := &Iter{it: it, prefix: t.prefix, txn: t.txn}
+	if t.txn != nil {
+		t.txn.open = append(t.txn.open, i)
+	}
+	return i, nil
+}
+
+// Scan returns an iterator over the keys that start with prefix.
+func (t *Table) Scan(prefix []byte) (*Iter, error) {
+	if len(prefix) == 0 {
+		return t.Iter(nil, nil)
+	}
+	return t.Iter(prefix, prefixEnd(prefix))
+}
+
+// bounds turns table-relative bounds into fresh absolute keys (Pebble keeps
+// referring to iterator bounds, so they must not be t.buf).
+func (t *Table) bounds(lower, upper []byte) ([]byte, []byte) {
+	lo := append(append([]byte{}, t.prefix...), lower...)
+	var hi []byte
+	if upper == nil {
+		hi = prefixEnd(t.prefix)
+	} else {
+		hi = append(append([]byte{}, t.prefix...), upper...)
+	}
+	return lo, hi
+}
+
+// Iter walks a table's keys in order. Its methods follow Pebble's iterator:
+// the positioning methods return whether the iterator is at a key; Key and
+// Value are valid until the next positioning call and must be copied to be
+// kept. An Iter is used by its Txn's goroutine only.
+type Iter struct {
+	it     *pebble.Iterator
+	prefix []byte
+	seek   []byte // scratch for absolute seek keys (Pebble copies them)
+	txn    *Txn
+	closed bool
+}
+
+// First moves to the first key.
+func (i *Iter) First() bool { return i.it.First() }
+
+// Last moves to the last key.
+func (i *Iter) Last() bool { return i.it.Last() }
+
+// Next moves to the next key.
+func (i *Iter) Next() bool { return i.it.Next() }
+
+// Prev moves to the previous key.
+func (i *Iter) Prev() bool { return i.it.Prev() }
+
+// SeekGE moves to the first key at or after key.
+func (i *Iter) SeekGE(key []byte) bool { return i.it.SeekGE(i.abs(key)) }
+
+// SeekLT moves to the last key before key.
+func (i *Iter) SeekLT(key []byte) bool { return i.it.SeekLT(i.abs(key)) }
+
+// Valid reports whether the iterator is at a key.
+func (i *Iter) Valid() bool { return i.it.Valid() }
+
+// Key returns the current key, relative to the table.
+func (i *Iter) Key() []byte { return i.it.Key()[len(i.prefix):] }
+
+// Value returns the current value.
+func (i *Iter) Value() []byte { return i.it.Value() }
+
+// Error returns the error that stopped iteration, if any: a positioning
+// method returning false means the end or an error, and only Error tells.
+func (i *Iter) Error() error { return i.it.Error() }
+
+// Close releases the iterator and returns its error, if any. Closing twice
+// is harmless.
+func (i *Iter) Close() error {
+	if i.closed {
+		return nil
+	}
+	i.closed = true
+	if i.txn != nil {
+		i.txn.forget(i)
+	}
+	return i.it.Close()
+}
+
+func (i *Iter) abs(key []byte) []byte {
+	i.seek = append(append(i.seek[:0], i.prefix...), key...)
+	return i.seek
+}
