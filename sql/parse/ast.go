@@ -53,7 +53,18 @@ type Extensions struct {
 type CastExt struct {
 	Type types.Type
 	Pos  int // position of the CAST keyword or the :: in Text
+	// Name is set, with Type left Unknown, for a PostgreSQL catalog type
+	// riffle has no type for (regclass, regtype, oid, name, …), written
+	// lower-case without the pg_catalog qualifier; the binder decides what
+	// such a cast means.
+	Name string
+	// Try is set for TRY_CAST, which yields NULL instead of failing.
+	Try bool
 }
+
+// ParamPrefix starts the name of the placeholder function the layer puts in
+// place of a $n parameter: $3 becomes __riffle_param_3().
+const ParamPrefix = "__riffle_param_"
 
 // CastPrefix starts the name of every placeholder function for casts.
 const CastPrefix = "__riffle_cast_"
@@ -128,6 +139,7 @@ type CreateView struct {
 	Src          *Source
 	Name         Name
 	Materialized bool
+	OrReplace    bool // CREATE OR REPLACE …
 	IfNotExists  bool
 	Columns      []Name
 	Query        *Query

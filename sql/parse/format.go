@@ -1,0 +1,213 @@
+package parse
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
+)
+
+// restoreFlags render TiDB nodes in the dialect riffle reads back:
+// standard quoting, upper-case keywords, no charset introducers.
+const restoreFlags = format.RestoreStringSingleQuotes | format.RestoreKeyWordUppercase |
+	format.RestoreNameDoubleQuotes | format.RestoreStringWithoutCharset
+
+// Format renders a statement on one line in a normalised form, for golden
+// files and logs. Casts the layer took out are listed after the statement
+// as "[casts: __riffle_cast_1 BIGINT @7, …]" (@ is the byte offset in the
+// statement's text).
+func Format(st Statement) string {
+	s := formatStmt(st)
+	if src := st.Source(); src != nil && len(src.Ext.Casts) > 0 {
+		s += " " + formatCasts(src.Ext.Casts)
+	}
+	return s
+}
+
+func formatStmt(st Statement) string {
+	switch s := st.(type) {
+	case *Empty:
+		return "EMPTY"
+	case *Select:
+		return restore(s.Query.Node)
+	case *Insert:
+		return formatInsert(s)
+	case *CreateTable:
+		return formatCreateTable(s)
+	case *CreateView:
+		return formatCreateView(s)
+	case *Show:
+		switch s.What {
+		case ShowCreateTable:
+			return "SHOW CREATE TABLE " + quoteName(s.Name.Name)
+		case ShowVariable:
+			return "SHOW VARIABLE " + quoteName(s.Name.Name)
+		}
+		return "SHOW " + string(s.What)
+	case *Describe:
+		return "DESCRIBE " + quoteName(s.Name.Name)
+	case *Drop:
+		out := "DROP " + string(s.Kind) + " "
+		if s.IfExists {
+			out += "IF EXISTS "
+		}
+		return out + quoteName(s.Name.Name)
+	case *StopQuery:
+		return "STOP QUERY " + quoteString(s.ID.Name)
+	case *Flush:
+		return "FLUSH"
+	case *Set:
+		return "SET " + quoteString(s.Key) + " = " + quoteString(s.Value)
+	case *Explain:
+		out := "EXPLAIN "
+		if s.Analyze {
+			out += "ANALYZE "
+		}
+		return out + Format(s.Stmt)
+	}
+	return fmt.Sprintf("%T", st)
+}
+
+func formatInsert(s *Insert) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + quoteName(s.Table.Name))
+	if len(s.Columns) > 0 {
+		b.WriteString(" (" + joinNames(s.Columns) + ")")
+	}
+	if s.Query != nil {
+		return b.String() + " " + restore(s.Query.Node)
+	}
+	b.WriteString(" VALUES ")
+	for i, row := range s.Values {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		vals := make([]string, len(row))
+		for j, v := range row {
+			vals[j] = restore(v)
+		}
+		b.WriteString("(" + strings.Join(vals, ", ") + ")")
+	}
+	return b.String()
+}
+
+func formatCreateTable(s *CreateTable) string {
+	var b strings.Builder
+	b.WriteString("CREATE TABLE ")
+	if s.IfNotExists {
+		b.WriteString("IF NOT EXISTS ")
+	}
+	b.WriteString(quoteName(s.Name.Name))
+	var elems []string
+	for _, c := range s.Columns {
+		elems = append(elems, formatColumn(c))
+	}
+	if len(s.PrimaryKey) > 0 {
+		elems = append(elems, "PRIMARY KEY ("+joinNames(s.PrimaryKey)+") NOT ENFORCED")
+	}
+	if w := s.Watermark; w != nil {
+		elems = append(elems, "WATERMARK FOR "+quoteName(w.Column.Name)+" AS "+restore(w.Expr.Node))
+	}
+	if len(elems) > 0 {
+		b.WriteString(" (" + strings.Join(elems, ", ") + ")")
+	}
+	if len(s.Options) > 0 {
+		opts := make([]string, len(s.Options))
+		for i, o := range s.Options {
+			opts[i] = quoteString(o.Key) + " = " + quoteString(o.Value)
+		}
+		b.WriteString(" WITH (" + strings.Join(opts, ", ") + ")")
+	}
+	if s.As != nil {
+		b.WriteString(" AS " + restore(s.As.Node))
+	}
+	return b.String()
+}
+
+func formatColumn(c ColumnDef) string {
+	out := quoteName(c.Name.Name)
+	if c.Computed != nil {
+		return out + " AS " + restore(c.Computed.Node)
+	}
+	out += " " + c.Type.String()
+	if c.NotNull {
+		out += " NOT NULL"
+	}
+	if m := c.Metadata; m != nil {
+		out += " METADATA FROM " + quoteString(m.Key)
+		if m.Virtual {
+			out += " VIRTUAL"
+		}
+	}
+	return out
+}
+
+func formatCreateView(s *CreateView) string {
+	out := "CREATE "
+	if s.OrReplace {
+		out += "OR REPLACE "
+	}
+	if s.Materialized {
+		out += "MATERIALIZED "
+	}
+	out += "VIEW "
+	if s.IfNotExists {
+		out += "IF NOT EXISTS "
+	}
+	out += quoteName(s.Name.Name)
+	if len(s.Columns) > 0 {
+		out += " (" + joinNames(s.Columns) + ")"
+	}
+	return out + " AS " + restore(s.Query.Node)
+}
+
+// formatCasts lists casts in the order of their placeholders.
+func formatCasts(casts map[string]CastExt) string {
+	names := make([]string, 0, len(casts))
+	for n := range casts {
+		names = append(names, n)
+	}
+	num := func(n string) int { v, _ := strconv.Atoi(strings.TrimPrefix(n, CastPrefix)); return v }
+	sort.Slice(names, func(i, j int) bool { return num(names[i]) < num(names[j]) })
+	parts := make([]string, len(names))
+	for i, n := range names {
+		c := casts[n]
+		t := c.Type.String()
+		if c.Name != "" {
+			t = "pg:" + c.Name
+		}
+		if c.Try {
+			t = "TRY " + t
+		}
+		parts[i] = fmt.Sprintf("%s %s @%d", n, t, c.Pos)
+	}
+	return "[casts: " + strings.Join(parts, ", ") + "]"
+}
+
+// restore renders a TiDB node with restoreFlags.
+func restore(n ast.Node) string {
+	if n == nil {
+		return "<nil>"
+	}
+	var b strings.Builder
+	if err := n.Restore(format.NewRestoreCtx(restoreFlags, &b)); err != nil {
+		return "<restore error: " + err.Error() + ">"
+	}
+	return b.String()
+}
+
+func joinNames(ns []Name) string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = quoteName(n.Name)
+	}
+	return strings.Join(out, ", ")
+}
+
+// quoteName renders an identifier in double quotes.
+func quoteName(n string) string {
+	return `"` + strings.ReplaceAll(n, `"`, `""`) + `"`
+}

@@ -1,0 +1,148 @@
+package parse
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+)
+
+const testdata = "../../testdata/sql"
+
+// TestParse runs the golden files in testdata/sql. Directives:
+//
+//	parse    Format() of each statement, one a line, or the error
+//	rewrite  the text handed to TiDB for each statement, and its casts
+//	tokens   the tokens of the input
+//	type     ParseType of each input line
+func TestParse(t *testing.T) {
+	datadriven.Walk(t, testdata, func(t *testing.T, path string) {
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			switch d.Cmd {
+			case "parse":
+				return runParse(d.Input, func(st Statement) string { return Format(st) })
+			case "rewrite":
+				return runParse(d.Input, func(st Statement) string {
+					src := st.Source()
+					if e, ok := st.(*Explain); ok {
+						src = e.Stmt.Source()
+					}
+					out := src.Rewritten
+					if len(src.Ext.Casts) > 0 {
+						out += " " + formatCasts(src.Ext.Casts)
+					}
+					return out
+				})
+			case "tokens":
+				return runTokens(d.Input)
+			case "type":
+				var b strings.Builder
+				for _, line := range strings.Split(d.Input, "\n") {
+					typ, err := ParseType(line)
+					if err != nil {
+						fmt.Fprintf(&b, "%s -> %v\n", line, err)
+						continue
+					}
+					fmt.Fprintf(&b, "%s -> %s\n", line, typ)
+				}
+				return b.String()
+			}
+			d.Fatalf(t, "unknown directive %s", d.Cmd)
+			return ""
+		})
+	})
+}
+
+func runParse(input string, show func(Statement) string) string {
+	stmts, err := Parse(input)
+	if err != nil {
+		return err.Error() + "\n"
+	}
+	var b strings.Builder
+	for _, st := range stmts {
+		b.WriteString(show(st) + "\n")
+	}
+	return b.String()
+}
+
+var kindNames = map[TokKind]string{
+	TokIdent: "ident", TokQuotedIdent: "qident", TokString: "string", TokEString: "estring",
+	TokNumber: "number", TokParam: "param", TokOp: "op", TokComment: "comment",
+}
+
+func runTokens(input string) string {
+	toks, err := Tokenize(input)
+	if err != nil {
+		return err.Error() + "\n"
+	}
+	var b strings.Builder
+	for _, t := range toks {
+		fmt.Fprintf(&b, "%d-%d %s %q\n", t.Start, t.End, kindNames[t.Kind], t.Val)
+	}
+	return b.String()
+}
+
+// TestSourcePositions checks the contracts the binder relies on: Text,
+// Offset and Input agree, Orig maps rewritten offsets back, Find finds
+// names.
+func TestSourcePositions(t *testing.T) {
+	input := "SELECT 1;\n  SELECT a::BIGINT + $1, \"Pricee\" FROM t -- c\n;"
+	stmts, err := Parse(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stmts) != 2 {
+		t.Fatalf("got %d statements", len(stmts))
+	}
+	src := stmts[1].Source()
+	if src.Input[src.Offset:src.Offset+len(src.Text)] != src.Text {
+		t.Fatalf("Text %q is not Input at Offset %d", src.Text, src.Offset)
+	}
+	if src.Text != `SELECT a::BIGINT + $1, "Pricee" FROM t` {
+		t.Fatalf("Text = %q", src.Text)
+	}
+	from := strings.Index(src.Rewritten, "FROM")
+	if got := src.Orig(from); src.Text[got:got+4] != "FROM" {
+		t.Fatalf("Orig(%d) = %d", from, got)
+	}
+	if got := src.Find("pricee", 0); got != strings.Index(src.Text, `"Pricee"`) {
+		t.Fatalf("Find = %d", got)
+	}
+	if got := src.Find("t", 30); got != strings.LastIndex(src.Text, "t") {
+		t.Fatalf("Find t = %d", got)
+	}
+	if got := src.Find("nope", 0); got != -1 {
+		t.Fatalf("Find nope = %d", got)
+	}
+}
+
+// FuzzParse checks that no input makes Parse panic, and that every error
+// is positioned inside the input.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(testdata, "*.test"))
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, block := range strings.Split(string(data), "\n\n") {
+			if _, body, ok := strings.Cut(block, "\n"); ok {
+				if in, _, ok := strings.Cut(body, "----"); ok {
+					f.Add(in)
+				}
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, input string) {
+		_, err := Parse(input)
+		if err == nil {
+			return
+		}
+		if e, ok := err.(interface{ Error() string }); !ok || e.Error() == "" {
+			t.Fatalf("bad error %v", err)
+		}
+	})
+}

@@ -1,0 +1,368 @@
+package parse
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"riffle/sql/sqlerr"
+)
+
+// The rewrite turns a piece of a statement into text the TiDB parser
+// accepts. Each rule replaces a span of the user's text and never moves a
+// binary operator, so precedence is the user's:
+//
+//   - CAST(x AS t) / TRY_CAST(x AS t) → __riffle_cast_N(x): TiDB's CAST
+//     knows MySQL's target types only (no BIGINT, STRING, ARRAY<…>).
+//   - x::t → __riffle_cast_N(x), wrapping only the smallest primary
+//     expression before the :: (an identifier chain, literal, parameter,
+//     parenthesised expression, function call or CASE … END). PostgreSQL
+//     binds :: tighter than any operator, so -x::int is -(x::int) and
+//     a + b::text casts b alone.
+//   - $n → __riffle_param_n(): TiDB knows only ? placeholders, and a
+//     function call keeps the parameter's number.
+//   - E'…' → '…' with the escapes resolved, since TiDB runs with
+//     NO_BACKSLASH_ESCAPES.
+//   - comments → spaces: TiDB reads /*! … */ and /*+ … */ as code and
+//     needs a space after --; blanking keeps every offset where it was.
+//
+// What a rule took out is recorded in Source.Ext; every replacement is
+// recorded as an edit so that TiDB's error positions map back to the text
+// the user wrote.
+
+// repl replaces text[orig:orig+oldLen] of a statement with text.
+type repl struct {
+	orig, oldLen int
+	text         string
+	seq          int
+	weak         bool // comment blanking, dropped where a real edit covers it
+}
+
+// rewriter rewrites the code tokens toks[lo:hi] of src.
+type rewriter struct {
+	src     *Source
+	all     []Token // every token of src.Text, comments included
+	toks    []Token // code tokens of src.Text
+	lo, hi  int
+	reps    []repl
+	open    map[int]int // index of ')' → index of its '('
+	close   map[int]int // index of '(' → index of its ')'
+	castEnd map[int]int // last token of a :: cast's type → first token of the cast
+}
+
+// rewriteRange rewrites toks[lo:hi] and returns prefix followed by the
+// rewritten text, with edits mapping its positions to src.Text.
+func rewriteRange(src *Source, all, toks []Token, lo, hi int, prefix string) (string, []edit, error) {
+	r := &rewriter{src: src, all: all, toks: toks, lo: lo, hi: hi,
+		open: map[int]int{}, close: map[int]int{}, castEnd: map[int]int{}}
+	r.matchParens()
+	if err := r.scan(); err != nil {
+		return "", nil, err
+	}
+	from, to := len(src.Text), len(src.Text)
+	if lo < hi {
+		from, to = toks[lo].Start, toks[hi-1].End
+	}
+	for _, t := range all {
+		if t.Kind == TokComment && t.Start >= from && t.End <= to {
+			r.add(t.Start, t.End-t.Start, blank(src.Text[t.Start:t.End]), true)
+		}
+	}
+	return r.apply(prefix, from, to)
+}
+
+func (r *rewriter) matchParens() {
+	var stack []int
+	for i := r.lo; i < r.hi; i++ {
+		switch t := r.toks[i]; {
+		case t.IsOp("("):
+			stack = append(stack, i)
+		case t.IsOp(")") && len(stack) > 0:
+			o := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			r.open[i], r.close[o] = o, i
+		}
+	}
+}
+
+func (r *rewriter) add(orig, oldLen int, text string, weak bool) {
+	r.reps = append(r.reps, repl{orig: orig, oldLen: oldLen, text: text, seq: len(r.reps), weak: weak})
+}
+
+// scan walks the tokens once, applying the rules.
+func (r *rewriter) scan() error {
+	skip := map[int]int{} // AS of a CAST → its ')': the type is not code
+	for i := r.lo; i < r.hi; i++ {
+		if j, ok := skip[i]; ok {
+			i = j - 1
+			continue
+		}
+		t := r.toks[i]
+		switch {
+		case (t.Is("CAST") || t.Is("TRY_CAST")) && i+1 < r.hi && r.toks[i+1].IsOp("("):
+			as, closeIdx, err := r.castCall(i)
+			if err != nil {
+				return err
+			}
+			if as > 0 {
+				skip[as] = closeIdx
+			}
+		case t.IsOp("::"):
+			end, err := r.colonCast(i)
+			if err != nil {
+				return err
+			}
+			i = end - 1
+		case t.Kind == TokParam:
+			n, err := strconv.Atoi(t.Val)
+			if err != nil || n < 1 {
+				return r.src.Errorf(t.Start, sqlerr.SyntaxError, "there is no parameter $%s", t.Val)
+			}
+			r.add(t.Start, t.End-t.Start, ParamPrefix+strconv.Itoa(n)+"()", false)
+		case t.Kind == TokEString:
+			r.add(t.Start, t.End-t.Start, quoteString(t.Val), false)
+		case t.IsOp("#"):
+			// TiDB would read the rest of the line as a comment.
+			return syntaxErrAt(r.src, t)
+		}
+	}
+	return nil
+}
+
+// castCall rewrites CAST(x AS t) starting at toks[i]. It returns the index
+// of the AS and the ')' (0, 0 when there is no AS at the top level of the
+// parentheses, which is left for TiDB to reject).
+func (r *rewriter) castCall(i int) (as, closeIdx int, err error) {
+	closeIdx, ok := r.close[i+1]
+	if !ok {
+		return 0, 0, nil
+	}
+	depth := 0
+	for j := i + 2; j < closeIdx; j++ {
+		switch t := r.toks[j]; {
+		case t.IsOp("("):
+			depth++
+		case t.IsOp(")"):
+			depth--
+		case depth == 0 && t.Is("AS"):
+			as = j
+		}
+		if as > 0 {
+			break
+		}
+	}
+	if as == 0 {
+		return 0, 0, nil
+	}
+	closeTok := r.toks[closeIdx]
+	c := &cursor{src: r.src, toks: r.toks[:closeIdx], i: as + 1, eof: &closeTok}
+	spec, err := c.typeName()
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := c.expectEOF(); err != nil {
+		return 0, 0, err
+	}
+	t := r.toks[i]
+	name := r.record(t.Start, spec, t.Is("TRY_CAST"))
+	r.add(t.Start, t.End-t.Start, name, false)
+	cut := r.toks[as-1].End
+	r.add(cut, r.toks[closeIdx-1].End-cut, "", false)
+	return as, closeIdx, nil
+}
+
+// colonCast rewrites x::t where toks[i] is the ::, and returns the index of
+// the first token after the type.
+func (r *rewriter) colonCast(i int) (int, error) {
+	t := r.toks[i]
+	start, ok := r.primaryStart(i - 1)
+	if !ok {
+		return 0, syntaxErrAt(r.src, t)
+	}
+	c := &cursor{src: r.src, toks: r.toks[:r.hi], i: i + 1}
+	spec, err := c.typeName()
+	if err != nil {
+		return 0, err
+	}
+	name := r.record(t.Start, spec, false)
+	r.add(r.toks[start].Start, 0, name+"(", false)
+	last := r.toks[c.i-1]
+	r.add(t.Start, last.End-t.Start, ")", false)
+	r.castEnd[c.i-1] = start
+	return c.i, nil
+}
+
+// record adds a cast to the statement's extensions and returns the name of
+// its placeholder function.
+func (r *rewriter) record(pos int, spec typeSpec, try bool) string {
+	if r.src.Ext.Casts == nil {
+		r.src.Ext.Casts = map[string]CastExt{}
+	}
+	name := CastPrefix + strconv.Itoa(len(r.src.Ext.Casts)+1)
+	r.src.Ext.Casts[name] = CastExt{Type: spec.T, Pos: pos, Name: spec.PG, Try: try}
+	return name
+}
+
+// notCallee are keywords that may stand before '(' without naming a
+// function: in "x IN (…)::t" or "WHEN (…)::t" the cast applies to the
+// parenthesised expression alone.
+var notCallee = map[string]bool{
+	"AND": true, "OR": true, "NOT": true, "IN": true, "IS": true, "WHEN": true, "THEN": true,
+	"ELSE": true, "SELECT": true, "WHERE": true, "ON": true, "AS": true, "BY": true,
+	"HAVING": true, "LIKE": true, "BETWEEN": true, "FROM": true, "RETURN": true,
+	"ALL": true, "ANY": true, "SOME": true, "DISTINCT": true, "USING": true, "VALUES": true,
+	"CASE": true, "END": true, "JOIN": true, "UNION": true, "LIMIT": true, "OFFSET": true,
+}
+
+// primaryStart returns the index of the first token of the primary
+// expression that ends at toks[e].
+func (r *rewriter) primaryStart(e int) (int, bool) {
+	if e < r.lo {
+		return 0, false
+	}
+	if s, ok := r.castEnd[e]; ok {
+		return s, true
+	}
+	t := r.toks[e]
+	switch {
+	case t.IsOp(")"):
+		o, ok := r.open[e]
+		if !ok {
+			return 0, false
+		}
+		if o-1 >= r.lo && r.toks[o-1].IsName() && !(r.toks[o-1].Kind == TokIdent && notCallee[strings.ToUpper(r.toks[o-1].Val)]) {
+			return r.chainStart(o - 1), true
+		}
+		return o, true
+	case t.IsOp("]"):
+		depth := 0
+		for j := e; j >= r.lo; j-- {
+			if r.toks[j].IsOp("]") {
+				depth++
+			} else if r.toks[j].IsOp("[") {
+				if depth--; depth == 0 {
+					return r.primaryStart(j - 1)
+				}
+			}
+		}
+		return 0, false
+	case t.Is("END"):
+		return r.caseStart(e)
+	case t.IsName():
+		return r.chainStart(e), true
+	case t.Kind == TokString || t.Kind == TokEString || t.Kind == TokNumber || t.Kind == TokParam:
+		return e, true
+	}
+	return 0, false
+}
+
+// chainStart extends the name at toks[e] left over a.b.c.
+func (r *rewriter) chainStart(e int) int {
+	for e-2 >= r.lo && r.toks[e-1].IsOp(".") && r.toks[e-2].IsName() {
+		e -= 2
+	}
+	return e
+}
+
+// caseStart finds the CASE that the END at toks[e] closes.
+func (r *rewriter) caseStart(e int) (int, bool) {
+	depth := 0
+	for j := e; j >= r.lo; j-- {
+		switch t := r.toks[j]; {
+		case t.Is("END"):
+			depth++
+		case t.Is("CASE"):
+			if depth--; depth == 0 {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// apply builds the rewritten text of src.Text[from:to] behind prefix.
+func (r *rewriter) apply(prefix string, from, to int) (string, []edit, error) {
+	sort.SliceStable(r.reps, func(i, j int) bool {
+		a, b := r.reps[i], r.reps[j]
+		if a.orig != b.orig {
+			return a.orig < b.orig
+		}
+		if (a.oldLen == 0) != (b.oldLen == 0) {
+			return a.oldLen == 0 // insertions go before the text they precede
+		}
+		return a.seq > b.seq // a later cast wraps an earlier one: x::a::b
+	})
+	var b strings.Builder
+	b.WriteString(prefix)
+	edits := []edit{{at: 0, newLen: len(prefix), orig: from}}
+	pos := from
+	for _, rp := range r.reps {
+		if rp.orig < pos {
+			if rp.weak {
+				continue
+			}
+			return "", nil, r.src.Errorf(rp.orig, sqlerr.Internal, "overlapping rewrites")
+		}
+		b.WriteString(r.src.Text[pos:rp.orig])
+		edits = append(edits, edit{at: b.Len(), newLen: len(rp.text), orig: rp.orig, oldLen: rp.oldLen})
+		b.WriteString(rp.text)
+		pos = rp.orig + rp.oldLen
+	}
+	if pos < to {
+		b.WriteString(r.src.Text[pos:to])
+	}
+	return b.String(), edits, nil
+}
+
+// Orig maps a byte offset in s.Rewritten to the offset in s.Text of the
+// text it came from. A position inside replaced text maps to the start of
+// what it replaced.
+func (s *Source) Orig(rewrittenPos int) int {
+	return origPos(s.edits, rewrittenPos)
+}
+
+func origPos(edits []edit, p int) int {
+	baseR, baseO := 0, 0
+	for _, e := range edits {
+		if p < e.at {
+			break
+		}
+		if p < e.at+e.newLen {
+			return e.orig
+		}
+		baseR, baseO = e.at+e.newLen, e.orig+e.oldLen
+	}
+	return baseO + p - baseR
+}
+
+// Find returns the offset in s.Text of the first identifier token at or
+// after from whose name is name (compared without regard to case, quoted
+// or not), or -1. The binder uses it to position errors about names.
+func (s *Source) Find(name string, from int) int {
+	all, err := Tokenize(s.Text)
+	if err != nil {
+		return -1
+	}
+	for _, t := range all {
+		if t.Start >= from && t.IsName() && strings.EqualFold(t.Val, name) {
+			return t.Start
+		}
+	}
+	return -1
+}
+
+// quoteString renders v as a standard SQL string literal.
+func quoteString(v string) string {
+	return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+}
+
+// blank replaces every byte of a comment but newlines with a space.
+func blank(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c != '\n' {
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}
