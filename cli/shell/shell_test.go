@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -181,7 +182,7 @@ func TestErrors(t *testing.T) {
 }
 
 // bannerRE matches the parts of the banner that depend on the server.
-var bannerRE = regexp.MustCompile(`connected to 127\.0\.0\.1:\d+ as riffle \(server [^)]*\)`)
+var bannerRE = regexp.MustCompile(`(?m)connected to 127\.0\.0\.1:\d+ as riffle \(server .*\)$`)
 
 // TestRun runs scripts end to end against a real PostgreSQL: `run` feeds
 // the input to Run as a script (or as typed at a terminal with
@@ -214,4 +215,118 @@ func TestRun(t *testing.T) {
 		}
 		return text
 	})
+}
+
+// syncBuffer is a bytes.Buffer that Run and the test may use at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// TestCancel presses Ctrl-C while a long statement runs: the server cancels
+// it, the shell reports it and, interactive, goes on with the next statement;
+// a script stops.
+func TestCancel(t *testing.T) {
+	conn := postgres(t)
+	for _, interactive := range []bool{true, false} {
+		t.Run(fmt.Sprintf("interactive=%v", interactive), func(t *testing.T) {
+			var out syncBuffer
+			interrupt := make(chan os.Signal, 1)
+			done := make(chan error, 1)
+			go func() {
+				done <- Run(context.Background(), Config{
+					ConnString:  conn,
+					In:          strings.NewReader("SELECT pg_sleep(60);\nSELECT 'after' AS s;\n"),
+					Out:         &out,
+					Err:         &out,
+					Interactive: interactive,
+					Interrupt:   interrupt,
+				})
+			}()
+			waitForQuery(t, conn, "SELECT pg_sleep(60);")
+			interrupt <- os.Interrupt
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatal("Run did not return after Ctrl-C")
+			}
+			text := out.String()
+			if !strings.Contains(text, "ERROR:  canceling statement due to user request (SQLSTATE 57014)") {
+				t.Errorf("no cancel error in output:\n%s", text)
+			}
+			var ee *ExitError
+			if interactive {
+				if err != nil || !strings.Contains(text, " after\n") {
+					t.Errorf("interactive run: err=%v, output:\n%s", err, text)
+				}
+			} else if !errors.As(err, &ee) || ee.Code != ExitScript || strings.Contains(text, "after") {
+				t.Errorf("script run: err=%v, output:\n%s", err, text)
+			}
+		})
+	}
+}
+
+// waitForQuery waits until the server runs query on some connection.
+func waitForQuery(t *testing.T, conn, query string) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := pgconn.Connect(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	q := fmt.Sprintf("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = '%s'", query)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		res, err := c.Exec(ctx, q).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(res[0].Rows[0][0]) != "0" {
+			return
+		}
+	}
+	t.Fatalf("query %q never started", query)
+}
+
+// TestConnectError checks that a server that is not there gets a message
+// naming the address and saying how to start riffle.
+func TestConnectError(t *testing.T) {
+	port := freePort() // nobody listens there once freePort returns
+	var out bytes.Buffer
+	err := Run(context.Background(), Config{
+		ConnString: fmt.Sprintf("postgres://riffle@127.0.0.1:%d/riffle?sslmode=disable&connect_timeout=5", port),
+		In:         strings.NewReader("SELECT 1;\n"),
+		Out:        &out,
+		Err:        &out,
+		Interrupt:  make(chan os.Signal),
+	})
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Code != ExitConnection {
+		t.Fatalf("Run = %v, want an ExitError with code %d", err, ExitConnection)
+	}
+	want := fmt.Sprintf("riffle: cannot connect to 127.0.0.1:%d: ", port)
+	text := out.String()
+	if !strings.HasPrefix(text, want) || !strings.Contains(text, "connection refused") ||
+		!strings.HasSuffix(text, "HINT:  is riffle running? start it with: go run ./cli\n") {
+		t.Errorf("output:\n%s\nwant it to start with %q and carry the hint", text, want)
+	}
+
+	out.Reset()
+	err = Run(context.Background(), Config{ConnString: "postgres://[::1", Out: &out, Err: &out, In: strings.NewReader("")})
+	if !errors.As(err, &ee) || !strings.Contains(out.String(), "invalid connection string") {
+		t.Errorf("bad connection string: err=%v output=%q", err, out.String())
+	}
 }
