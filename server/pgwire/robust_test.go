@@ -1,0 +1,162 @@
+package pgwire
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+)
+
+// TestBadClientIsolated: a panic in one session and a malformed or
+// oversized message on other connections leave a healthy session working.
+func TestBadClientIsolated(t *testing.T) {
+	ts := startServer(t, Options{MaxMessageSize: 1 << 10})
+	good := ts.connect(t, pgx.QueryExecModeCacheStatement)
+	check := func(when string) {
+		t.Helper()
+		var n int32
+		if err := good.QueryRow(context.Background(), "select 1").Scan(&n, nil, nil, nil, nil); err != nil || n != 1 {
+			t.Fatalf("%s: healthy session broken: %v", when, err)
+		}
+	}
+	check("at start")
+
+	victim := ts.connect(t, pgx.QueryExecModeCacheStatement)
+	_, err := victim.Exec(context.Background(), "select panic")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "XX000" {
+		t.Fatalf("panic: %v", err)
+	}
+	check("after a panic")
+
+	for name, payload := range map[string][]byte{
+		"unknown type": {'Z', 0, 0, 0, 4},
+		"bad length":   {'Q', 0, 0, 0, 1},
+		"oversized":    append([]byte{'Q', 0, 0, 0x10, 0}, bytes.Repeat([]byte("x"), 4096)...),
+		"bad bind":     {'B', 0, 0, 0, 6, 'x', 'y'},
+	} {
+		got := rawSession(t, ts, payload)
+		if !bytes.Contains(got, []byte("08P01")) {
+			t.Errorf("%s: no 08P01 error in %q", name, got)
+		}
+		check("after " + name)
+	}
+}
+
+// rawSession starts a session by hand, sends payload and returns what the
+// server says until it hangs up.
+func rawSession(t testing.TB, ts *testServer, payload []byte) []byte {
+	t.Helper()
+	nc, err := net.Dial("tcp", ts.addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	fe := pgproto3.NewFrontend(nc, nc)
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30,
+		Parameters: map[string]string{"user": "fuzz"}})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	for {
+		msg, err := fe.Receive()
+		if err != nil {
+			t.Fatalf("startup: %v", err)
+		}
+		if _, ok := msg.(*pgproto3.ReadyForQuery); ok {
+			break
+		}
+	}
+	if _, err := nc.Write(payload); err != nil {
+		return nil
+	}
+	_ = nc.SetDeadline(time.Now().Add(300 * time.Millisecond))
+	got, _ := io.ReadAll(nc)
+	return got
+}
+
+// FuzzSession feeds arbitrary bytes to a started session. Whatever they
+// are, the server must not crash, and must keep serving other clients.
+func FuzzSession(f *testing.F) {
+	ts := startServer(f, Options{MaxMessageSize: 1 << 16})
+	seed := func(msgs ...pgproto3.FrontendMessage) []byte {
+		var b []byte
+		for _, m := range msgs {
+			b, _ = m.Encode(b)
+		}
+		return b
+	}
+	f.Add(seed(&pgproto3.Query{String: "select 2"}))
+	f.Add(seed(&pgproto3.Parse{Query: "echo $1::int8, $2::numeric"},
+		&pgproto3.Bind{ParameterFormatCodes: []int16{1}, Parameters: [][]byte{{0, 0, 0, 0, 0, 0, 0, 1}, {0, 1, 0, 0, 0, 0, 0, 0, 0, 1}}},
+		&pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{MaxRows: 1}, &pgproto3.Sync{}))
+	f.Add(seed(&pgproto3.Parse{Name: "s"}, &pgproto3.Bind{PreparedStatement: "s", ResultFormatCodes: []int16{1}},
+		&pgproto3.Execute{}, &pgproto3.Close{ObjectType: 'S', Name: "s"}, &pgproto3.Sync{}))
+	f.Add([]byte{'Z', 0, 0, 0, 4})
+	f.Add([]byte{'B', 0, 0, 0, 20, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 2, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rawSession(t, ts, data)
+		c, err := pgx.Connect(context.Background(), ts.url("riffle"))
+		if err != nil {
+			t.Fatalf("server stopped serving: %v", err)
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(context.Background(), "insert"); err != nil {
+			t.Fatalf("second connection: %v", err)
+		}
+	})
+}
+
+// TestCloseWithActiveSessions: Close cancels running statements, closes
+// connections and returns once every session is gone.
+func TestCloseWithActiveSessions(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &fakeHandler{}
+	srv := New(h, Options{})
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	url := "postgres://riffle@" + l.Addr().String() + "/riffle?sslmode=disable"
+	busy, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := busy.Exec(context.Background(), "sleep"); done <- err }()
+	waitFor(t, func() bool { return h.sessions.Load() == 2 }, "two sessions")
+	time.Sleep(50 * time.Millisecond) // let the sleep start
+	closed := make(chan struct{})
+	go func() { srv.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	if err := <-done; err == nil {
+		t.Error("running statement survived Close")
+	}
+	if err := <-served; !errors.Is(err, ErrServerClosed) {
+		t.Errorf("Serve = %v", err)
+	}
+	if n := h.sessions.Load(); n != 0 {
+		t.Errorf("%d sessions left open", n)
+	}
+	if h.cancelled.Load() != 1 {
+		t.Errorf("sleep not cancelled")
+	}
+}
