@@ -1,6 +1,8 @@
 package parse
 
 import (
+	"strings"
+
 	"riffle/sql/sqlerr"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -234,8 +236,34 @@ func expression(c *cursor, all []Token) (*Expr, error) {
 		sel.OrderBy != nil || sel.Limit != nil || sel.With != nil || sel.Fields == nil ||
 		len(sel.Fields.Fields) != 1 || sel.Fields.Fields[0].WildCard != nil ||
 		sel.Fields.Fields[0].AsName.O != "" {
-		return nil, c.src.Errorf(c.toks[start].Start, sqlerr.SyntaxError, "syntax error: expected one expression")
+		return nil, notOneExpression(c, start, end)
 	}
 	c.i = end
 	return &Expr{Node: sel.Fields.Fields[0].Expr, Text: c.src.Text[c.toks[start].Start:c.toks[end-1].End]}, nil
+}
+
+// clauseWords start the clauses of a SELECT that TiDB reads after an
+// expression and that have no place in a column definition.
+var clauseWords = map[string]bool{
+	"FROM": true, "WHERE": true, "GROUP": true, "HAVING": true, "ORDER": true, "LIMIT": true,
+	"WINDOW": true, "UNION": true, "EXCEPT": true, "INTERSECT": true, "AS": true, "INTO": true,
+	"FOR": true, "LOCK": true,
+}
+
+// notOneExpression reports toks[start:end], which TiDB read as more than
+// a single expression, at the first clause keyword outside parentheses (or
+// the last token: an alias written without AS).
+func notOneExpression(c *cursor, start, end int) error {
+	depth := 0
+	for _, t := range c.toks[start:end] {
+		switch {
+		case t.IsOp("("):
+			depth++
+		case t.IsOp(")"):
+			depth--
+		case depth == 0 && t.Kind == TokIdent && clauseWords[strings.ToUpper(t.Val)]:
+			return c.syntaxErr(t)
+		}
+	}
+	return c.syntaxErr(c.toks[end-1])
 }

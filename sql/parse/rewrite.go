@@ -248,7 +248,7 @@ func (r *rewriter) primaryStart(e int) (int, bool) {
 		return 0, false
 	case t.Is("END"):
 		return r.caseStart(e)
-	case t.IsName():
+	case t.Kind == TokQuotedIdent || (t.Kind == TokIdent && !notCallee[strings.ToUpper(t.Val)]):
 		return r.chainStart(e), true
 	case t.Kind == TokString || t.Kind == TokEString || t.Kind == TokNumber || t.Kind == TokParam:
 		return e, true
