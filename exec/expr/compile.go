@@ -1,0 +1,185 @@
+package expr
+
+import (
+	"riffle/planner/scalar"
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
+)
+
+// Func evaluates a compiled expression over one input row. It does not keep
+// row, and returns a *sqlerr.Error when the row's values make the expression
+// fail (division by zero, overflow, bad input to a cast).
+type Func func(row types.Row) (types.Value, error)
+
+// Predicate evaluates a compiled boolean expression; NULL counts as false,
+// as in WHERE, HAVING and ON.
+type Predicate func(row types.Row) (bool, error)
+
+// builder compiles one function of the catalogue, given the bound call and
+// its compiled arguments.
+type builder func(c *scalar.Call, args []Func) (Func, error)
+
+var builtins = map[string]builder{}
+
+func define(b builder, names ...string) {
+	for _, n := range names {
+		builtins[n] = b
+	}
+}
+
+// Compile turns e into an evaluator. It fails only on trees the binder
+// should not have produced (an unknown function, a cast with no conversion).
+func Compile(e scalar.Expr) (Func, error) {
+	switch e := e.(type) {
+	case *scalar.ColRef:
+		return colRef(e.Idx), nil
+	case *scalar.Const:
+		v := e.V
+		if e.T.ID == types.Unknown && v.K == types.KString {
+			// An untyped literal the binder left alone is a string.
+			v = types.NewString(v.S)
+		}
+		return func(types.Row) (types.Value, error) { return v, nil }, nil
+	case *scalar.Cast:
+		return compileCast(e)
+	case *scalar.Case:
+		return compileCase(e)
+	case *scalar.Call:
+		b, ok := builtins[e.Fn]
+		if !ok {
+			return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s is not implemented", e.Fn)
+		}
+		args, err := compileAll(e.Args)
+		if err != nil {
+			return nil, err
+		}
+		return b(e, args)
+	}
+	return nil, sqlerr.New(sqlerr.Internal, "cannot compile expression %T", e)
+}
+
+// CompilePredicate compiles a boolean expression for use as a filter.
+func CompilePredicate(e scalar.Expr) (Predicate, error) {
+	if t := e.Type(); t.ID != types.Boolean && t.ID != types.Unknown {
+		return nil, sqlerr.New(sqlerr.DatatypeMismatch, "argument of WHERE must be type BOOLEAN, not type %s", t)
+	}
+	f, err := Compile(e)
+	if err != nil {
+		return nil, err
+	}
+	return func(row types.Row) (bool, error) {
+		v, err := f(row)
+		return v.K == types.KBool && v.I != 0, err
+	}, nil
+}
+
+func compileAll(es []scalar.Expr) ([]Func, error) {
+	out := make([]Func, len(es))
+	for i, e := range es {
+		f, err := Compile(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = f
+	}
+	return out, nil
+}
+
+func colRef(idx int) Func {
+	return func(row types.Row) (types.Value, error) {
+		if idx >= len(row) {
+			return types.Null, sqlerr.New(sqlerr.Internal, "column #%d out of range of a row of %d", idx, len(row))
+		}
+		return row[idx], nil
+	}
+}
+
+func compileCase(e *scalar.Case) (Func, error) {
+	conds := make([]Func, len(e.Whens))
+	thens := make([]Func, len(e.Whens))
+	for i, w := range e.Whens {
+		var err error
+		if conds[i], err = Compile(w.Cond); err != nil {
+			return nil, err
+		}
+		if thens[i], err = Compile(w.Then); err != nil {
+			return nil, err
+		}
+	}
+	els := func(types.Row) (types.Value, error) { return types.Null, nil }
+	if e.Else != nil {
+		var err error
+		if els, err = Compile(e.Else); err != nil {
+			return nil, err
+		}
+	}
+	return func(row types.Row) (types.Value, error) {
+		for i, c := range conds {
+			v, err := c(row)
+			if err != nil {
+				return types.Null, err
+			}
+			if v.K == types.KBool && v.I != 0 {
+				return thens[i](row)
+			}
+		}
+		return els(row)
+	}, nil
+}
+
+// constValue returns the value of e when it is a constant.
+func constValue(e scalar.Expr) (types.Value, bool) {
+	if c, ok := e.(*scalar.Const); ok {
+		return c.V, true
+	}
+	return types.Null, false
+}
+
+// strict1 evaluates a, and f on its value unless it is NULL.
+func strict1(a Func, f func(types.Value) (types.Value, error)) Func {
+	return func(row types.Row) (types.Value, error) {
+		x, err := a(row)
+		if err != nil || x.K == types.KNull {
+			return types.Null, err
+		}
+		return f(x)
+	}
+}
+
+// strict2 evaluates a and b, and f on their values unless one is NULL.
+func strict2(a, b Func, f func(x, y types.Value) (types.Value, error)) Func {
+	return func(row types.Row) (types.Value, error) {
+		x, err := a(row)
+		if err != nil || x.K == types.KNull {
+			return types.Null, err
+		}
+		y, err := b(row)
+		if err != nil || y.K == types.KNull {
+			return types.Null, err
+		}
+		return f(x, y)
+	}
+}
+
+// strictN evaluates every argument, and f on their values unless one is
+// NULL. It allocates the argument slice; it serves the string functions,
+// which allocate their result anyway.
+func strictN(args []Func, f func(vs []types.Value) (types.Value, error)) Func {
+	switch len(args) {
+	case 1:
+		return strict1(args[0], func(x types.Value) (types.Value, error) { return f([]types.Value{x}) })
+	case 2:
+		return strict2(args[0], args[1], func(x, y types.Value) (types.Value, error) { return f([]types.Value{x, y}) })
+	}
+	return func(row types.Row) (types.Value, error) {
+		vs := make([]types.Value, len(args))
+		for i, a := range args {
+			v, err := a(row)
+			if err != nil || v.K == types.KNull {
+				return types.Null, err
+			}
+			vs[i] = v
+		}
+		return f(vs)
+	}
+}
