@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"golang.org/x/term"
 )
 
 // Prompts shown in interactive mode: one for a new statement, one while a
@@ -40,6 +41,10 @@ type Config struct {
 	// Interrupt delivers Ctrl-C. Nil means Run listens for os.Interrupt
 	// itself; tests pass their own channel.
 	Interrupt <-chan os.Signal
+	// HistoryFile keeps the lines typed at the terminal across sessions
+	// (e.g. ~/.riffle_history); "" keeps them for this session only. It is
+	// used only when In and Out are a terminal and lines are edited in it.
+	HistoryFile string
 }
 
 // shell is one session.
@@ -136,27 +141,29 @@ type line struct {
 	err  error
 }
 
-// readLines reads In on its own goroutine so that the main loop can wait
-// for a line and for Ctrl-C at the same time. It stops after done closes.
-func readLines(in io.Reader, done <-chan struct{}) <-chan line {
+// newReader picks how to read input: with line editing when both In and Out
+// are the terminal, else plainly.
+func (s *shell) newReader() lineReader {
+	in, inOK := s.cfg.In.(*os.File)
+	out, outOK := s.cfg.Out.(*os.File)
+	if s.cfg.Interactive && inOK && outOK && term.IsTerminal(int(in.Fd())) && term.IsTerminal(int(out.Fd())) {
+		return newEditReader(in, out, int(in.Fd()), loadHistory(s.cfg.HistoryFile))
+	}
+	return &plainReader{r: bufio.NewReader(s.cfg.In), out: s.cfg.Out}
+}
+
+// readLines reads a line from r, on its own goroutine, for each prompt sent
+// on prompts, so that the main loop can wait for a line and for Ctrl-C at
+// once. Reading only on request matters to the line editor: the terminal is
+// in raw mode only while a line is asked for. It stops when prompts closes.
+func readLines(r lineReader, prompts <-chan string, done <-chan struct{}) <-chan line {
 	ch := make(chan line)
 	go func() {
-		defer close(ch)
-		r := bufio.NewReader(in)
-		for {
-			text, err := r.ReadString('\n')
-			if text != "" {
-				select {
-				case ch <- line{text: strings.TrimRight(text, "\r\n") + "\n"}:
-				case <-done:
-					return
-				}
-			}
-			if err != nil {
-				select {
-				case ch <- line{err: err}:
-				case <-done:
-				}
+		for p := range prompts {
+			text, err := r.ReadLine(p)
+			select {
+			case ch <- line{text: text, err: err}:
+			case <-done:
 				return
 			}
 		}
@@ -168,22 +175,35 @@ func readLines(in io.Reader, done <-chan struct{}) <-chan line {
 var errQuit = errors.New("quit")
 
 func (s *shell) loop(ctx context.Context) error {
+	return s.loopWith(ctx, s.newReader())
+}
+
+func (s *shell) loopWith(ctx context.Context, r lineReader) error {
+	defer r.Close()
 	done := make(chan struct{})
 	defer close(done)
-	lines := readLines(s.cfg.In, done)
+	prompts := make(chan string)
+	defer close(prompts)
+	lines := readLines(r, prompts, done)
+	waiting := false
 	for {
-		s.prompt()
+		if !waiting {
+			prompts <- s.prompt()
+			waiting = true
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-s.interrupt:
-			if !s.cfg.Interactive {
-				return &ExitError{Code: ExitScript, Err: errors.New("interrupted")}
+			// Ctrl-C while a line is read plainly (the line editor sees it
+			// as a key instead).
+			if err := s.interrupted(); err != nil {
+				return err
 			}
-			// Ctrl-C at the prompt abandons the statement being typed.
-			s.split.Reset()
-			fmt.Fprintln(s.cfg.Out)
+			// The pending read goes on; show it a fresh prompt.
+			fmt.Fprintf(s.cfg.Out, "\n%s", s.prompt())
 		case l := <-lines:
+			waiting = false
 			err := s.handle(ctx, l)
 			if errors.Is(err, errQuit) {
 				return nil
@@ -195,8 +215,21 @@ func (s *shell) loop(ctx context.Context) error {
 	}
 }
 
+// interrupted handles Ctrl-C at the prompt: it abandons the statement being
+// typed, and ends a script.
+func (s *shell) interrupted() error {
+	if !s.cfg.Interactive {
+		return &ExitError{Code: ExitScript, Err: errors.New("interrupted")}
+	}
+	s.split.Reset()
+	return nil
+}
+
 // handle deals with one line of input (or its end).
 func (s *shell) handle(ctx context.Context, l line) error {
+	if errors.Is(l.err, errInterrupted) {
+		return s.interrupted()
+	}
 	if l.err != nil {
 		if !errors.Is(l.err, io.EOF) {
 			fmt.Fprintf(s.cfg.Err, "riffle: reading input: %v\n", l.err)
@@ -225,15 +258,15 @@ func (s *shell) handle(ctx context.Context, l line) error {
 	return nil
 }
 
-func (s *shell) prompt() {
-	if !s.cfg.Interactive {
-		return
+// prompt is the prompt for the next line: none in a script.
+func (s *shell) prompt() string {
+	switch {
+	case !s.cfg.Interactive:
+		return ""
+	case s.split.Pending() != "" || s.split.InLiteral():
+		return ContinuationPrompt
 	}
-	if s.split.Pending() != "" || s.split.InLiteral() {
-		io.WriteString(s.cfg.Out, ContinuationPrompt)
-	} else {
-		io.WriteString(s.cfg.Out, Prompt)
-	}
+	return Prompt
 }
 
 // fail reports a statement's error. In a script it ends the run.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/cockroachdb/datadriven"
@@ -328,5 +329,45 @@ func TestConnectError(t *testing.T) {
 	err = Run(context.Background(), Config{ConnString: "postgres://[::1", Out: &out, Err: &out, In: strings.NewReader("")})
 	if !errors.As(err, &ee) || !strings.Contains(out.String(), "invalid connection string") {
 		t.Errorf("bad connection string: err=%v output=%q", err, out.String())
+	}
+}
+
+// TestLineEditing types at the line editor (without a real terminal): up
+// recalls the previous line, Ctrl-C abandons the line being typed, Ctrl-D
+// quits, and the history file keeps what ran.
+func TestLineEditing(t *testing.T) {
+	conn := postgres(t)
+	keys := "SELECT 1 AS a;\r" + // runs
+		"\x1b[A\r" + // up: the same again
+		"SELECT 'abandoned'\x03" + // Ctrl-C: dropped, not in history
+		"SELECT\r  2 AS b;\r" + // over two lines
+		"\x04" // Ctrl-D
+	histFile := t.TempDir() + "/history"
+	os.WriteFile(histFile, []byte("SELECT 'from last time';\n"), 0o600)
+	var out syncBuffer
+	s := &shell{cfg: Config{ConnString: conn, Out: &out, Err: &out, Interactive: true}, interrupt: make(chan os.Signal)}
+	ctx := context.Background()
+	if err := s.connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.conn.Close(ctx)
+	r := newEditReader(iotest.OneByteReader(strings.NewReader(keys)), &out, -1, loadHistory(histFile))
+	if err := s.loopWith(ctx, r); err != nil {
+		t.Fatalf("loop: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	if n := strings.Count(text, " a \n---\n 1\n(1 row)"); n != 2 {
+		t.Errorf("SELECT 1 ran %d times, want 2:\n%q", n, text)
+	}
+	if !strings.Contains(text, " b \n---\n 2\n(1 row)") || strings.Contains(text, "abandoned\n(1 row)") {
+		t.Errorf("output:\n%q", text)
+	}
+	data, err := os.ReadFile(histFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "SELECT 'from last time';\nSELECT 1 AS a;\nSELECT\n  2 AS b;\n"
+	if string(data) != want {
+		t.Errorf("history file:\n%s\nwant:\n%s", data, want)
 	}
 }
