@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -15,14 +16,16 @@ func (s *shell) run(ctx context.Context, stmt string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := make(chan struct{})
-	defer close(stop)
+	var cancelled atomic.Bool
 	go func() {
 		select {
 		case <-s.interrupt:
+			cancelled.Store(true)
 			cancel()
 		case <-stop:
 		}
 	}()
+	defer close(stop)
 
 	start := time.Now()
 	mrr := s.conn.Exec(ctx, stmt)
@@ -38,6 +41,10 @@ func (s *shell) run(ctx context.Context, stmt string) error {
 		}
 	}
 	if err := mrr.Close(); err != nil {
+		if cancelled.Load() && s.cfg.Interactive {
+			// psql's words, said once the server has answered.
+			fmt.Fprintln(s.cfg.Err, "Cancel request sent")
+		}
 		return s.fail(err, stmt)
 	}
 	if s.timing {

@@ -84,7 +84,8 @@ func (e *editReader) ReadLine(prompt string) (string, error) {
 			return "", err
 		}
 		defer e.restore()
-		if w, h, err := term.GetSize(e.fd); err == nil {
+		// A size of 0 (a pty nobody sized) would wrap after every character.
+		if w, h, err := term.GetSize(e.fd); err == nil && w > 0 && h > 0 {
 			e.t.SetSize(w, h)
 		}
 	}
