@@ -22,6 +22,7 @@ const (
 	NumericOutOfRange    = "22003"
 	FeatureNotSupported  = "0A000"
 	ObjectInUse          = "55006"
+	WrongObjectType      = "42809"
 	DependentObjects     = "2BP01"
 	InvalidName          = "42602"
 	ProtocolViolation    = "08P01"

@@ -1,0 +1,287 @@
+package catalog
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"riffle/sql/types"
+)
+
+// Kind is the kind of a catalog object.
+type Kind string
+
+// Object kinds.
+const (
+	Table            Kind = "TABLE"
+	View             Kind = "VIEW"
+	MaterializedView Kind = "MATERIALIZED VIEW"
+)
+
+// Object is a table, view or materialized view.
+type Object struct {
+	Name   string
+	Kind   Kind
+	SQL    string // the CREATE statement as written
+	Schema types.Schema
+	// PrimaryKey holds column indexes of the declared key (empty: none).
+	PrimaryKey []int
+	// Options are the table's connector options, as written in WITH plus
+	// the defaults the planner filled in (topic, format, partitions).
+	Options map[string]string `json:",omitempty"`
+	// Columns says, per column, where its value comes from; nil means every
+	// column is a physical column of the record value.
+	Columns []ColumnSource `json:",omitempty"`
+	// Uses names the tables and views a view's query reads.
+	Uses []string `json:",omitempty"`
+	// Query is the id of the continuous query maintaining a materialized view.
+	Query string `json:",omitempty"`
+	// StateTable is the state table holding a materialized view's contents.
+	StateTable uint32 `json:",omitempty"`
+	// Seq orders objects by creation, so restart replays them in order.
+	Seq int64
+}
+
+// ColumnSource says where a table column's value comes from.
+type ColumnSource struct {
+	Metadata string `json:",omitempty"` // Kafka record metadata key ("timestamp", "partition", …)
+	Virtual  bool   `json:",omitempty"` // metadata that is read but never written
+	Computed string `json:",omitempty"` // expression text of a computed column
+}
+
+// QueryState is the state of a continuous query.
+type QueryState string
+
+// Query states.
+const (
+	Running QueryState = "RUNNING"
+	Stopped QueryState = "STOPPED"
+	Failed  QueryState = "FAILED"
+)
+
+// Query is a continuous query: INSERT INTO … SELECT or the query behind a
+// materialized view.
+type Query struct {
+	ID     string
+	SQL    string // the statement as written
+	Target string // the sink table or materialized view
+	// Uses names the tables and views the query reads.
+	Uses []string `json:",omitempty"`
+	State  QueryState
+	Error  string `json:",omitempty"`
+	// Tables are the state table ids given to the query's operators, in the
+	// order the runtime asks for them; a restart hands out the same ids.
+	Tables []uint32 `json:",omitempty"`
+	Seq    int64
+}
+
+// Store is where the catalog persists. Keys are strings under a namespace the
+// catalog owns; Scan returns every key with the prefix, in key order.
+type Store interface {
+	GetMeta(key string) ([]byte, bool, error)
+	PutMeta(key string, value []byte) error
+	DeleteMeta(key string) error
+	ScanMeta(prefix string, fn func(key string, value []byte) error) error
+}
+
+const (
+	objectPrefix = "catalog/object/"
+	queryPrefix  = "catalog/query/"
+	seqKey       = "catalog/seq"
+)
+
+// Catalog holds the objects and queries. It is safe for concurrent use.
+type Catalog struct {
+	mu      sync.RWMutex
+	store   Store
+	objects map[string]*Object // by lower-case name
+	queries map[string]*Query  // by lower-case id
+	seq     int64
+}
+
+// Open loads the catalog from store.
+func Open(store Store) (*Catalog, error) {
+	c := &Catalog{store: store, objects: map[string]*Object{}, queries: map[string]*Query{}}
+	// The sequence is stored on its own because the newest object may have
+	// been dropped, and ids (query ids name stored positions) are never reused.
+	if b, ok, err := store.GetMeta(seqKey); err != nil {
+		return nil, err
+	} else if ok {
+		fmt.Sscan(string(b), &c.seq)
+	}
+	err := store.ScanMeta(objectPrefix, func(_ string, v []byte) error {
+		o := &Object{}
+		if err := json.Unmarshal(v, o); err != nil {
+			return fmt.Errorf("read catalog object: %w", err)
+		}
+		c.objects[key(o.Name)] = o
+		c.seq = max(c.seq, o.Seq)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = store.ScanMeta(queryPrefix, func(_ string, v []byte) error {
+		q := &Query{}
+		if err := json.Unmarshal(v, q); err != nil {
+			return fmt.Errorf("read catalog query: %w", err)
+		}
+		c.queries[key(q.ID)] = q
+		c.seq = max(c.seq, q.Seq)
+		return nil
+	})
+	return c, err
+}
+
+func key(name string) string { return strings.ToLower(name) }
+
+// Get returns the object named name (case-insensitive), or nil.
+func (c *Catalog) Get(name string) *Object {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.objects[key(name)]
+}
+
+// Objects returns the objects of the given kinds (all kinds when none is
+// given), ordered by name.
+func (c *Catalog) Objects(kinds ...Kind) []*Object {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []*Object
+	for _, o := range c.objects {
+		if len(kinds) == 0 || containsKind(kinds, o.Kind) {
+			out = append(out, o)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return key(out[i].Name) < key(out[j].Name) })
+	return out
+}
+
+func containsKind(ks []Kind, k Kind) bool {
+	for _, x := range ks {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Create adds a new object and, for a materialized view, the query that
+// maintains it, in one step. It fails if the name is taken.
+func (c *Catalog) Create(o *Object, q *Query) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.objects[key(o.Name)]; ok {
+		return fmt.Errorf("%q already exists", o.Name)
+	}
+	c.seq++
+	o.Seq = c.seq
+	if q != nil {
+		c.seq++
+		q.Seq = c.seq
+		if err := c.putQuery(q); err != nil {
+			return err
+		}
+	}
+	if err := c.putObject(o); err != nil {
+		return err
+	}
+	return c.saveSeq()
+}
+
+func (c *Catalog) saveSeq() error {
+	return c.store.PutMeta(seqKey, []byte(fmt.Sprint(c.seq)))
+}
+
+// AddQuery records a new continuous query (INSERT INTO … SELECT).
+func (c *Catalog) AddQuery(q *Query) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seq++
+	q.Seq = c.seq
+	if err := c.putQuery(q); err != nil {
+		return err
+	}
+	return c.saveSeq()
+}
+
+// NextQueryID returns an id no query has had: q1, q2, …
+func (c *Catalog) NextQueryID() string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return fmt.Sprintf("q%d", c.seq+1)
+}
+
+// UpdateQuery stores a changed query (its state or error).
+func (c *Catalog) UpdateQuery(q *Query) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.putQuery(q)
+}
+
+// Query returns the query with the given id, or nil.
+func (c *Catalog) Query(id string) *Query {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.queries[key(id)]
+}
+
+// Queries returns every query, in creation order.
+func (c *Catalog) Queries() []*Query {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]*Query, 0, len(c.queries))
+	for _, q := range c.queries {
+		out = append(out, q)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out
+}
+
+// Drop removes an object and, if given, its query.
+func (c *Catalog) Drop(name string, queryID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if queryID != "" {
+		delete(c.queries, key(queryID))
+		if err := c.store.DeleteMeta(queryPrefix + key(queryID)); err != nil {
+			return err
+		}
+	}
+	delete(c.objects, key(name))
+	return c.store.DeleteMeta(objectPrefix + key(name))
+}
+
+// DropQuery removes a query.
+func (c *Catalog) DropQuery(id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.queries, key(id))
+	return c.store.DeleteMeta(queryPrefix + key(id))
+}
+
+func (c *Catalog) putObject(o *Object) error {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	if err := c.store.PutMeta(objectPrefix+key(o.Name), b); err != nil {
+		return err
+	}
+	c.objects[key(o.Name)] = o
+	return nil
+}
+
+func (c *Catalog) putQuery(q *Query) error {
+	b, err := json.Marshal(q)
+	if err != nil {
+		return err
+	}
+	if err := c.store.PutMeta(queryPrefix+key(q.ID), b); err != nil {
+		return err
+	}
+	c.queries[key(q.ID)] = q
+	return nil
+}

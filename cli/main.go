@@ -1,0 +1,176 @@
+// Command riffle is the streaming SQL engine's one binary.
+//
+//	riffle           start everything in one process, and a shell when run in a terminal
+//	riffle server    the same, without the shell
+//	riffle shell     connect a shell to a running riffle
+//
+// Run `riffle --help` for the flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"riffle/cli/shell"
+	"riffle/server/node"
+
+	"golang.org/x/term"
+)
+
+const usage = `riffle: streaming SQL over Kafka topics, served over the Postgres protocol.
+
+Usage:
+  riffle [flags]          start riffle with a shell (when stdin is a terminal)
+  riffle server [flags]   start riffle without a shell
+  riffle shell [flags]    connect a shell to a running riffle
+
+With no flags riffle runs everything in one process: an embedded Kafka broker
+(any Kafka client can produce to it), an embedded schema registry, its state
+under the data directory, and the Postgres gateway on localhost.
+
+Flags (each also read from the environment variable in brackets):
+`
+
+// config is every setting, from flags and environment.
+type config struct {
+	dataDir, listen, kafka, kafkaListen, registry, registryListen, logLevel string
+	partitions                                                           int
+	noAutoCreate                                                         bool
+}
+
+func main() {
+	code, err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "riffle:", err)
+	}
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	cmd := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var c config
+	fs := flags(&c, stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, nil
+		}
+		return 2, nil
+	}
+	switch cmd {
+	case "":
+		return serve(ctx, c, isTerminal(stdin), stdin, stdout, stderr)
+	case "server":
+		return serve(ctx, c, false, stdin, stdout, stderr)
+	case "shell":
+		return runShell(ctx, shellURL(c.listen), stdin, stdout, stderr, isTerminal(stdin))
+	}
+	fs.Usage()
+	return 2, fmt.Errorf("unknown command %q", cmd)
+}
+
+func flags(c *config, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("riffle", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	str := func(p *string, name, env, def, help string) {
+		if v, ok := os.LookupEnv(env); ok {
+			def = v
+		}
+		fs.StringVar(p, name, def, help+" ["+env+"]")
+	}
+	str(&c.dataDir, "data-dir", "RIFFLE_DATA_DIR", "riffle-data", "directory for riffle's state and the embedded broker's log")
+	str(&c.listen, "listen", "RIFFLE_LISTEN", "127.0.0.1:6543", "address of the Postgres gateway (and the server `riffle shell` connects to)")
+	str(&c.kafka, "kafka", "RIFFLE_KAFKA", "", "comma-separated bootstrap brokers of an external Kafka cluster; empty runs the embedded broker")
+	str(&c.kafkaListen, "kafka-listen", "RIFFLE_KAFKA_LISTEN", "127.0.0.1:9092", "address of the embedded Kafka broker")
+	str(&c.registry, "registry", "RIFFLE_REGISTRY", "", "URL of an external schema registry; empty runs the embedded one")
+	str(&c.registryListen, "registry-listen", "RIFFLE_REGISTRY_LISTEN", "127.0.0.1:8081", "address of the embedded schema registry")
+	str(&c.logLevel, "log-level", "RIFFLE_LOG_LEVEL", "warn", "debug, info, warn or error")
+	parts := 1
+	if v, err := strconv.Atoi(os.Getenv("RIFFLE_PARTITIONS")); err == nil {
+		parts = v
+	}
+	fs.IntVar(&c.partitions, "partitions", parts, "partitions of the topics riffle creates [RIFFLE_PARTITIONS]")
+	_, noAuto := os.LookupEnv("RIFFLE_NO_AUTO_CREATE_TOPICS")
+	fs.BoolVar(&c.noAutoCreate, "no-auto-create-topics", noAuto, "fail CREATE TABLE when its topic is missing [RIFFLE_NO_AUTO_CREATE_TOPICS]")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// serve runs a node until SIGINT/SIGTERM, or until the shell exits when one
+// is attached.
+func serve(ctx context.Context, c config, withShell bool, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return 2, fmt.Errorf("bad --log-level %q", c.logLevel)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	opts := node.Options{
+		DataDir: c.dataDir, Listen: c.listen, KafkaListen: c.kafkaListen, Registry: c.registry,
+		RegistryListen: c.registryListen, Partitions: c.partitions, NoAutoCreateTopics: c.noAutoCreate, Log: log,
+	}
+	if c.kafka != "" {
+		opts.Kafka = strings.Split(c.kafka, ",")
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	n, err := node.Start(ctx, opts)
+	if err != nil {
+		return 1, err
+	}
+	defer n.Close()
+	printBanner(stderr, c, n)
+	if withShell {
+		stop() // the shell handles Ctrl-C itself: it cancels the running statement
+		return runShell(context.Background(), shellURL(n.Addr()), stdin, stdout, stderr, true)
+	}
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(stderr, "riffle: stopping; queries resume from their last commit at the next start")
+	case err := <-n.Served():
+		return 1, err
+	}
+	return 0, nil
+}
+
+func printBanner(w io.Writer, c config, n *node.Node) {
+	host, port, _ := net.SplitHostPort(n.Addr())
+	abs, _ := filepath.Abs(c.dataDir)
+	fmt.Fprintf(w, "riffle is running.\n")
+	fmt.Fprintf(w, "  connect:   psql -h %s -p %s -U riffle riffle\n", host, port)
+	fmt.Fprintf(w, "  kafka:     %s\n", strings.Join(n.KafkaBrokers(), ","))
+	fmt.Fprintf(w, "  registry:  %s\n", n.RegistryURL())
+	fmt.Fprintf(w, "  data:      %s\n", abs)
+}
+
+func shellURL(addr string) string {
+	return "postgres://riffle@" + addr + "/riffle?sslmode=disable"
+}
+
+func runShell(ctx context.Context, url string, stdin io.Reader, stdout, stderr io.Writer, interactive bool) (int, error) {
+	err := shell.Run(ctx, shell.Config{ConnString: url, In: stdin, Out: stdout, Err: stderr, Interactive: interactive})
+	if err != nil {
+		return 1, err
+	}
+	return 0, nil
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,246 @@
+package bind
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"riffle/catalog"
+	"riffle/sql/parse"
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
+)
+
+// TableDefaults are the engine settings a CREATE TABLE falls back on.
+type TableDefaults struct {
+	Partitions int  // partitions of a topic riffle creates
+	AutoCreate bool // create a missing topic
+}
+
+// tableOptions are the WITH options riffle understands for each connector,
+// by Flink's names. Options beyond them are an error naming the option:
+// a misspelt option silently ignored is a bug the user finds in production.
+var tableOptions = map[string][]string{
+	"kafka": {"connector", "topic", "format", "value.format", "key.format", "key.fields",
+		"value.fields-include", "properties.bootstrap.servers", "properties.group.id",
+		"scan.startup.mode", "json.ignore-parse-errors", "json.fail-on-missing-field",
+		"topic.partitions", "topic.auto-create"},
+}
+
+// optionPrefixes are option families passed to the Kafka client as they are.
+var optionPrefixes = []string{"properties."}
+
+// CreateTable binds CREATE TABLE into a catalog object.
+func (b *Binder) CreateTable(st *parse.CreateTable, d TableDefaults) (*catalog.Object, error) {
+	if st.As != nil {
+		return nil, b.Src.Errorf(st.Name.Pos, sqlerr.FeatureNotSupported, "CREATE TABLE … AS SELECT is not supported yet").
+			WithHint("use CREATE MATERIALIZED VIEW, or CREATE TABLE then INSERT INTO … SELECT")
+	}
+	obj := &catalog.Object{Name: st.Name.Name, Kind: catalog.Table, SQL: st.Src.Text, Options: map[string]string{}}
+	if err := b.columns(st, obj); err != nil {
+		return nil, err
+	}
+	if len(st.PrimaryKey) > 0 {
+		return nil, b.Src.Errorf(st.PrimaryKey[0].Pos, sqlerr.FeatureNotSupported,
+			"tables with a PRIMARY KEY (upsert tables) are not supported yet").
+			WithHint("they arrive with incremental aggregation; declare the table without a key for now")
+	}
+	if st.Watermark != nil {
+		if obj.Schema.Find(st.Watermark.Column.Name) < 0 {
+			return nil, b.Src.Errorf(st.Watermark.Column.Pos, sqlerr.UndefinedColumn,
+				"column %q does not exist", st.Watermark.Column.Name)
+		}
+		b.Notices = append(b.Notices, "the watermark is recorded; event-time processing arrives with windows")
+	}
+	if err := b.options(st, obj, d); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+func (b *Binder) columns(st *parse.CreateTable, obj *catalog.Object) error {
+	seen := map[string]bool{}
+	anySource := false
+	for _, c := range st.Columns {
+		lower := strings.ToLower(c.Name.Name)
+		if seen[lower] {
+			return b.Src.Errorf(c.Name.Pos, sqlerr.DuplicateObject, "column %q specified more than once", c.Name.Name)
+		}
+		seen[lower] = true
+		var src catalog.ColumnSource
+		switch {
+		case c.Computed != nil:
+			return b.Src.Errorf(c.Name.Pos, sqlerr.FeatureNotSupported, "computed columns are not supported yet")
+		case c.Metadata != nil:
+			key := c.Metadata.Key
+			if key == "" {
+				key = lower
+			}
+			want, ok := metadataTypes[key]
+			if !ok {
+				return b.Src.Errorf(c.Name.Pos, sqlerr.InvalidParameter, "unknown metadata key %q", key).
+					WithHint("the Kafka connector offers %s", strings.Join(sortedKeys(metadataTypes), ", "))
+			}
+			if c.Type.ID != want.ID {
+				return b.Src.Errorf(c.Name.Pos, sqlerr.DatatypeMismatch,
+					"metadata %q has type %s, not %s", key, want, c.Type)
+			}
+			src = catalog.ColumnSource{Metadata: key, Virtual: c.Metadata.Virtual || key != "timestamp"}
+			anySource = true
+		}
+		obj.Columns = append(obj.Columns, src)
+		obj.Schema.Columns = append(obj.Schema.Columns, types.Column{Name: c.Name.Name, Type: c.Type, Nullable: !c.NotNull})
+	}
+	if !anySource {
+		obj.Columns = nil
+	}
+	return nil
+}
+
+// metadataTypes are the Kafka record fields a column can read, with the
+// type the column must have (Flink's names and types).
+var metadataTypes = map[string]types.Type{
+	"timestamp": {ID: types.TimestampLTZ, Precision: 3},
+	"partition": types.TInt,
+	"offset":    types.TBigInt,
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func (b *Binder) options(st *parse.CreateTable, obj *catalog.Object, d TableDefaults) error {
+	pos := map[string]int{}
+	for _, o := range st.Options {
+		k := strings.ToLower(o.Key)
+		if _, dup := obj.Options[k]; dup {
+			return b.Src.Errorf(o.KeyPos, sqlerr.InvalidParameter, "option %q is given twice", o.Key)
+		}
+		obj.Options[k] = o.Value
+		pos[k] = o.KeyPos
+	}
+	if len(st.Options) == 0 {
+		// A table of riffle's own: a topic of the same name, JSON values.
+		obj.Options["connector"] = "kafka"
+	}
+	conn := obj.Options["connector"]
+	allowed, ok := tableOptions[conn]
+	if !ok {
+		p, known := pos["connector"]
+		if !known {
+			return b.Src.Errorf(st.Name.Pos, sqlerr.InvalidParameter, "option 'connector' is missing").
+				WithHint("add 'connector' = 'kafka' to WITH")
+		}
+		return b.Src.Errorf(p, sqlerr.FeatureNotSupported, "connector %q is not supported yet", conn).
+			WithHint("supported connectors: %s", strings.Join(sortedKeys(tableOptions), ", "))
+	}
+	for k, p := range pos {
+		if !contains(allowed, k) && !hasPrefix(optionPrefixes, k) {
+			return b.Src.Errorf(p, sqlerr.InvalidParameter, "unknown option %q for connector %q", k, conn).
+				WithHint("%s", suggest(k, allowed))
+		}
+	}
+	return b.kafkaDefaults(obj, pos, d)
+}
+
+func (b *Binder) kafkaDefaults(obj *catalog.Object, pos map[string]int, d TableDefaults) error {
+	o := obj.Options
+	if o["topic"] == "" {
+		o["topic"] = obj.Name
+	}
+	if f, ok := o["value.format"]; ok {
+		if _, both := o["format"]; both {
+			return b.Src.Errorf(pos["value.format"], sqlerr.InvalidParameter, "give 'format' or 'value.format', not both")
+		}
+		o["format"] = f
+		delete(o, "value.format")
+	}
+	if o["format"] == "" {
+		o["format"] = "json"
+	}
+	if o["format"] != "json" {
+		p, ok := pos["format"]
+		if !ok {
+			p = pos["value.format"]
+		}
+		return b.Src.Errorf(p, sqlerr.FeatureNotSupported, "format %q is not supported yet", o["format"]).
+			WithHint("'json' is supported; Avro, CSV, raw and Debezium arrive with the formats work")
+	}
+	if v, ok := o["topic.partitions"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return b.Src.Errorf(pos["topic.partitions"], sqlerr.InvalidParameter, "'topic.partitions' must be a positive integer, not %q", v)
+		}
+	} else {
+		o["topic.partitions"] = strconv.Itoa(max(d.Partitions, 1))
+	}
+	if v, ok := o["topic.auto-create"]; ok {
+		if v != "true" && v != "false" {
+			return b.Src.Errorf(pos["topic.auto-create"], sqlerr.InvalidParameter, "'topic.auto-create' must be 'true' or 'false', not %q", v)
+		}
+	} else {
+		o["topic.auto-create"] = strconv.FormatBool(d.AutoCreate)
+	}
+	if m, ok := o["scan.startup.mode"]; ok && m != "earliest-offset" && m != "latest-offset" {
+		return b.Src.Errorf(pos["scan.startup.mode"], sqlerr.InvalidParameter,
+			"'scan.startup.mode' must be 'earliest-offset' or 'latest-offset', not %q", m)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPrefix(prefixes []string, s string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// suggest names the closest known option, or lists them all.
+func suggest(k string, allowed []string) string {
+	best, dist := "", 4
+	for _, a := range allowed {
+		if d := editDistance(k, a); d < dist {
+			best, dist = a, d
+		}
+	}
+	if best != "" {
+		return "did you mean '" + best + "'?"
+	}
+	return "known options: " + strings.Join(allowed, ", ")
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,285 @@
+package bind
+
+import (
+	"strconv"
+	"strings"
+
+	"riffle/planner/scalar"
+	"riffle/sql/parse"
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
+)
+
+// binaryOps maps the TiDB operator codes riffle supports to the canonical
+// function names of scalar.Resolve.
+var binaryOps = map[opcode.Op]string{
+	opcode.Plus: "+", opcode.Minus: "-", opcode.Mul: "*", opcode.Div: "/", opcode.Mod: "%",
+	opcode.IntDiv: "div", opcode.EQ: "=", opcode.NE: "<>", opcode.LT: "<", opcode.LE: "<=",
+	opcode.GT: ">", opcode.GE: ">=", opcode.LogicAnd: "and", opcode.LogicOr: "or",
+	opcode.LogicXor: "xor", opcode.NullEQ: "is_not_distinct_from",
+}
+
+// expr binds an expression in scope sc.
+func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
+	switch n := n.(type) {
+	case *ast.ParenthesesExpr:
+		return b.expr(n.Expr, sc)
+	case *ast.ColumnNameExpr:
+		return b.column(n.Name, sc)
+	case *driver.ValueExpr:
+		return b.literal(n)
+	case *ast.BinaryOperationExpr:
+		fn, ok := binaryOps[n.Op]
+		if !ok {
+			return nil, b.unsupported(n, "operator "+n.Op.String())
+		}
+		return b.call(n, fn, sc, n.L, n.R)
+	case *ast.UnaryOperationExpr:
+		switch n.Op {
+		case opcode.Minus:
+			return b.call(n, "neg", sc, n.V)
+		case opcode.Plus:
+			return b.expr(n.V, sc)
+		case opcode.Not, opcode.Not2:
+			return b.call(n, "not", sc, n.V)
+		}
+		return nil, b.unsupported(n, "operator "+n.Op.String())
+	case *ast.IsNullExpr:
+		return b.call(n, pick(n.Not, "is_not_null", "is_null"), sc, n.Expr)
+	case *ast.IsTruthExpr:
+		fn := pick(n.True != 0, "is_true", "is_false")
+		if n.Not {
+			fn = pick(n.True != 0, "is_not_true", "is_not_false")
+		}
+		return b.call(n, fn, sc, n.Expr)
+	case *ast.PatternLikeOrIlikeExpr:
+		if n.Escape != '\\' {
+			return nil, b.unsupported(n, "LIKE … ESCAPE")
+		}
+		fn := pick(n.IsLike, "like", "ilike")
+		return b.negate(n.Not, n, fn, sc, n.Expr, n.Pattern)
+	case *ast.PatternInExpr:
+		if n.Sel != nil {
+			return nil, b.unsupported(n, "IN (subquery)")
+		}
+		return b.negate(n.Not, n, "in", sc, append([]ast.ExprNode{n.Expr}, n.List...)...)
+	case *ast.BetweenExpr:
+		return b.negate(n.Not, n, "between", sc, n.Expr, n.Left, n.Right)
+	case *ast.CaseExpr:
+		return b.caseExpr(n, sc)
+	case *ast.FuncCallExpr:
+		return b.funcCall(n, sc)
+	case *ast.FuncCastExpr:
+		return nil, b.unsupported(n, "this form of CAST")
+	case *ast.AggregateFuncExpr:
+		return nil, b.notYet(n, "aggregate function "+strings.ToUpper(n.F), "arrives with incremental aggregation")
+	case *ast.WindowFuncExpr:
+		return nil, b.notYet(n, "window function "+strings.ToUpper(n.Name), "arrives with OVER windows and Top-N")
+	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
+		return nil, b.notYet(n, "subqueries in expressions", "arrive with joins")
+	}
+	return nil, b.unsupported(n, "this expression")
+}
+
+func pick(c bool, a, b string) string {
+	if c {
+		return a
+	}
+	return b
+}
+
+// call binds args and resolves fn over them.
+func (b *Binder) call(at ast.Node, fn string, sc *scope, args ...ast.ExprNode) (scalar.Expr, error) {
+	bound := make([]scalar.Expr, len(args))
+	for i, a := range args {
+		e, err := b.expr(a, sc)
+		if err != nil {
+			return nil, err
+		}
+		bound[i] = e
+	}
+	e, err := scalar.Resolve(fn, bound)
+	if err != nil {
+		return nil, b.position(err, at)
+	}
+	return e, nil
+}
+
+func (b *Binder) negate(not bool, at ast.Node, fn string, sc *scope, args ...ast.ExprNode) (scalar.Expr, error) {
+	e, err := b.call(at, fn, sc, args...)
+	if err != nil || !not {
+		return e, err
+	}
+	return scalar.Resolve("not", []scalar.Expr{e})
+}
+
+func (b *Binder) column(n *ast.ColumnName, sc *scope) (scalar.Expr, error) {
+	name, table := n.Name.O, n.Table.O
+	i := sc.lookup(table, name)
+	full := name
+	if table != "" {
+		full = table + "." + name
+	}
+	switch {
+	case i == -2:
+		return nil, b.errAt(name, sqlerr.AmbiguousColumn, "column reference %q is ambiguous", full)
+	case i < 0 && table != "" && !sc.hasTable(table):
+		return nil, b.errAt(table, sqlerr.UndefinedTable, "missing FROM-clause entry for table %q", table)
+	case i < 0:
+		return nil, b.errAt(name, sqlerr.UndefinedColumn, "column %q does not exist", full)
+	}
+	c := sc.cols[i]
+	return &scalar.ColRef{Idx: i, Name: c.name, T: c.typ}, nil
+}
+
+// literal binds a constant. Integer literals are INT when they fit, else
+// BIGINT; literals with a decimal point are exact DECIMAL; string literals
+// have no type until their context gives one (as in PostgreSQL).
+func (b *Binder) literal(n *driver.ValueExpr) (scalar.Expr, error) {
+	switch n.Kind() {
+	case driver.KindNull:
+		return &scalar.Const{T: types.TUnknown}, nil
+	case driver.KindInt64:
+		v := n.GetInt64()
+		t := types.TInt
+		if v != int64(int32(v)) {
+			t = types.TBigInt
+		}
+		return &scalar.Const{V: types.NewInt(v), T: t}, nil
+	case driver.KindUint64:
+		u := n.GetUint64()
+		d, err := types.ParseDec(strconv.FormatUint(u, 10))
+		if err != nil {
+			return nil, err
+		}
+		return &scalar.Const{V: types.NewDecimal(d), T: types.Type{ID: types.Decimal, Precision: 20}}, nil
+	case driver.KindFloat32, driver.KindFloat64:
+		return &scalar.Const{V: types.NewFloat(n.GetFloat64()), T: types.TDouble}, nil
+	case driver.KindMysqlDecimal:
+		s := n.GetMysqlDecimal().String()
+		d, err := types.ParseDec(s)
+		if err != nil {
+			return nil, sqlerr.New(sqlerr.InvalidText, "invalid numeric literal %q", s)
+		}
+		digits := len(strings.TrimLeft(strings.Replace(strings.TrimPrefix(s, "-"), ".", "", 1), "0"))
+		return &scalar.Const{V: types.NewDecimal(d), T: types.Type{ID: types.Decimal, Precision: max(digits, int(d.Scale), 1), Scale: int(d.Scale)}}, nil
+	case driver.KindString:
+		return &scalar.Const{V: types.NewString(n.GetString()), T: types.TUnknown}, nil
+	case driver.KindBytes:
+		return &scalar.Const{V: types.NewString(string(n.GetBytes())), T: types.TUnknown}, nil
+	}
+	return nil, b.unsupported(n, "this literal")
+}
+
+func (b *Binder) caseExpr(n *ast.CaseExpr, sc *scope) (scalar.Expr, error) {
+	var operand scalar.Expr
+	if n.Value != nil {
+		v, err := b.expr(n.Value, sc)
+		if err != nil {
+			return nil, err
+		}
+		operand = v
+	}
+	c := &scalar.Case{}
+	results := []scalar.Expr{}
+	for _, w := range n.WhenClauses {
+		cond, err := b.expr(w.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		if operand != nil {
+			if cond, err = scalar.Resolve("=", []scalar.Expr{operand, cond}); err != nil {
+				return nil, b.position(err, w.Expr)
+			}
+		}
+		then, err := b.expr(w.Result, sc)
+		if err != nil {
+			return nil, err
+		}
+		c.Whens = append(c.Whens, scalar.When{Cond: cond, Then: then})
+		results = append(results, then)
+	}
+	if n.ElseClause != nil {
+		e, err := b.expr(n.ElseClause, sc)
+		if err != nil {
+			return nil, err
+		}
+		c.Else = e
+		results = append(results, e)
+	}
+	ts := make([]types.Type, len(results))
+	for i, r := range results {
+		ts[i] = r.Type()
+	}
+	t, err := scalar.CommonType(ts...)
+	if err != nil {
+		return nil, b.position(err, n)
+	}
+	for i := range c.Whens {
+		c.Whens[i].Then = scalar.NewCast(c.Whens[i].Then, t)
+	}
+	if c.Else != nil {
+		c.Else = scalar.NewCast(c.Else, t)
+	}
+	c.T = t
+	return c, nil
+}
+
+func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
+	name := n.FnName.L
+	switch {
+	case strings.HasPrefix(name, parse.CastPrefix):
+		ext, ok := b.Src.Ext.Casts[name]
+		if !ok || len(n.Args) != 1 {
+			return nil, sqlerr.New(sqlerr.Internal, "unknown cast placeholder %s", name)
+		}
+		arg, err := b.expr(n.Args[0], sc)
+		if err != nil {
+			return nil, err
+		}
+		if arg.Type().ID != types.Unknown && !scalar.CanCast(arg.Type(), ext.Type) {
+			return nil, b.Src.Errorf(ext.Pos, sqlerr.DatatypeMismatch, "cannot cast type %s to %s", arg.Type(), ext.Type)
+		}
+		return &scalar.Cast{Arg: arg, T: ext.Type}, nil
+	case strings.HasPrefix(name, parse.ParamPrefix):
+		return b.param(name)
+	}
+	args := make([]ast.ExprNode, 0, len(n.Args))
+	for _, a := range n.Args {
+		switch a := a.(type) {
+		case *ast.TimeUnitExpr:
+			args = append(args, ast.NewValueExpr(a.Unit.String(), "", ""))
+		case *ast.TrimDirectionExpr:
+			args = append(args, ast.NewValueExpr(a.Direction.String(), "", ""))
+		default:
+			args = append(args, a)
+		}
+	}
+	return b.call(n, name, sc, args...)
+}
+
+// param binds $n to the value the client bound, as an untyped literal so
+// that its context types it (clients send parameters as text).
+func (b *Binder) param(name string) (scalar.Expr, error) {
+	i, err := strconv.Atoi(strings.TrimPrefix(name, parse.ParamPrefix))
+	if err != nil || i < 1 {
+		return nil, sqlerr.New(sqlerr.Internal, "bad parameter placeholder %s", name)
+	}
+	if b.Params == nil {
+		// Describing a statement: the parameter's value is not known yet.
+		b.ParamCount = max(b.ParamCount, i)
+		return &scalar.Const{T: types.TUnknown}, nil
+	}
+	if i > len(b.Params) {
+		return nil, sqlerr.New(sqlerr.ProtocolViolation, "there is no parameter $%d", i)
+	}
+	p := b.Params[i-1]
+	if p == nil {
+		return &scalar.Const{T: types.TUnknown}, nil
+	}
+	return &scalar.Const{V: types.NewString(*p), T: types.TUnknown}, nil
+}

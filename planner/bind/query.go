@@ -1,0 +1,337 @@
+package bind
+
+import (
+	"fmt"
+	"strings"
+
+	"riffle/catalog"
+	"riffle/planner/logical"
+	"riffle/planner/scalar"
+	"riffle/sql/parse"
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
+)
+
+// Binder binds the queries of one statement.
+type Binder struct {
+	Cat *catalog.Catalog
+	Src *parse.Source
+	// Params are the values of $n parameters, in text form (nil for NULL).
+	// A nil slice means the statement is only being described.
+	Params []*string
+	// ParamCount is set while describing: the highest $n seen.
+	ParamCount int
+	// Snapshot is set for a one-shot SELECT: sources are read up to their
+	// current end and ORDER BY / LIMIT apply.
+	Snapshot bool
+	// Notices collects remarks for the user (sent as NoticeResponses).
+	Notices []string
+	// Uses collects the tables and views the statement names directly (not
+	// those a view it names reads), for dependency checks on DROP.
+	Uses []string
+
+	views []string // views being expanded, to catch cycles
+}
+
+// Query binds a query expression.
+func (b *Binder) Query(q *parse.Query) (logical.Node, error) {
+	switch n := q.Node.(type) {
+	case *ast.SelectStmt:
+		return b.selectStmt(n)
+	case *ast.SetOprStmt:
+		return nil, b.notYet(n, "UNION, INTERSECT and EXCEPT", "arrives with incremental aggregation")
+	}
+	return nil, b.Src.Errorf(0, sqlerr.FeatureNotSupported, "this query form is not supported")
+}
+
+func (b *Binder) selectStmt(s *ast.SelectStmt) (logical.Node, error) {
+	if s.With != nil {
+		return nil, b.notYet(s, "WITH (common table expressions)", "arrives with the full SQL surface")
+	}
+	if s.Kind != ast.SelectStmtKindSelect {
+		return nil, b.Src.Errorf(0, sqlerr.FeatureNotSupported, "VALUES and TABLE as queries are not supported yet")
+	}
+	if s.GroupBy != nil || s.Having != nil || s.Distinct {
+		return nil, b.notYet(s, "GROUP BY, HAVING and DISTINCT", "arrives with incremental aggregation")
+	}
+	if len(s.WindowSpecs) > 0 {
+		return nil, b.notYet(s, "WINDOW clauses", "arrives with OVER windows")
+	}
+	in, sc, err := b.from(s.From)
+	if err != nil {
+		return nil, err
+	}
+	if s.Where != nil {
+		pred, err := b.expr(s.Where, sc)
+		if err != nil {
+			return nil, err
+		}
+		if pred.Type().ID != types.Boolean && pred.Type().ID != types.Unknown {
+			return nil, b.position(sqlerr.New(sqlerr.DatatypeMismatch,
+				"argument of WHERE must be type BOOLEAN, not type %s", pred.Type()), s.Where)
+		}
+		in = &logical.Filter{Input: in, Pred: scalar.NewCast(pred, types.TBoolean)}
+	}
+	proj, err := b.selectList(s.Fields, in, sc)
+	if err != nil {
+		return nil, err
+	}
+	return b.orderLimit(s, proj, sc)
+}
+
+// from binds the FROM clause: a single table, view or subquery in this
+// slice.
+func (b *Binder) from(f *ast.TableRefsClause) (logical.Node, *scope, error) {
+	if f == nil {
+		// SELECT without FROM reads one empty row.
+		return &logical.Values{Rows: [][]scalar.Expr{{}}}, &scope{}, nil
+	}
+	j := f.TableRefs
+	if j.Right != nil {
+		return nil, nil, b.notYet(j, "joins", "arrive with the join operators")
+	}
+	ts, ok := j.Left.(*ast.TableSource)
+	if !ok {
+		return nil, nil, b.notYet(j, "nested joins", "arrive with the join operators")
+	}
+	switch src := ts.Source.(type) {
+	case *ast.TableName:
+		node, err := b.table(src)
+		if err != nil {
+			return nil, nil, err
+		}
+		alias := src.Name.O
+		if ts.AsName.O != "" {
+			alias = ts.AsName.O
+		}
+		return node, scopeOf(alias, node.Schema()), nil
+	case *ast.SelectStmt:
+		node, err := b.selectStmt(src)
+		if err != nil {
+			return nil, nil, err
+		}
+		return node, scopeOf(ts.AsName.O, node.Schema()), nil
+	}
+	return nil, nil, b.unsupported(ts, "this FROM item")
+}
+
+// table resolves a name in FROM to a scan, or expands a view.
+func (b *Binder) table(t *ast.TableName) (logical.Node, error) {
+	name := t.Name.O
+	obj := b.Cat.Get(name)
+	if obj == nil {
+		return nil, b.errAt(name, sqlerr.UndefinedTable, "relation %q does not exist", name)
+	}
+	b.Uses = append(b.Uses, obj.Name)
+	if obj.Kind != catalog.View {
+		return &logical.Scan{Object: obj, Snapshot: b.Snapshot}, nil
+	}
+	for _, v := range b.views {
+		if strings.EqualFold(v, obj.Name) {
+			return nil, b.errAt(name, sqlerr.InvalidParameter, "view %q refers to itself", name)
+		}
+	}
+	stmt, err := parse.ParseOne(obj.SQL)
+	if err != nil {
+		return nil, fmt.Errorf("view %q: %w", obj.Name, err)
+	}
+	cv, ok := stmt.(*parse.CreateView)
+	if !ok {
+		return nil, sqlerr.New(sqlerr.Internal, "view %q has no query", obj.Name)
+	}
+	inner := &Binder{Cat: b.Cat, Src: cv.Src, Params: []*string{}, Snapshot: b.Snapshot, views: append(b.views, obj.Name)}
+	node, err := inner.Query(cv.Query)
+	if err != nil {
+		return nil, fmt.Errorf("view %q: %w", obj.Name, err)
+	}
+	return renameColumns(node, obj.Schema), nil
+}
+
+// renameColumns gives node's output the names in s (a view's column list).
+func renameColumns(node logical.Node, s types.Schema) logical.Node {
+	in := node.Schema()
+	exprs := make([]scalar.Expr, in.Len())
+	for i, c := range in.Columns {
+		exprs[i] = &scalar.ColRef{Idx: i, Name: c.Name, T: c.Type}
+	}
+	return &logical.Project{Input: node, Exprs: exprs, Out: s}
+}
+
+// selectList binds the SELECT fields into a projection.
+func (b *Binder) selectList(fl *ast.FieldList, in logical.Node, sc *scope) (*logical.Project, error) {
+	p := &logical.Project{Input: in}
+	for _, f := range fl.Fields {
+		if f.WildCard != nil {
+			if err := b.wildcard(f.WildCard, sc, p); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		e, err := b.expr(f.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		if e.Type().ID == types.Unknown {
+			// An untyped literal in the output is text, as in PostgreSQL.
+			e = scalar.NewCast(e, types.TString)
+		}
+		name := f.AsName.O
+		if name == "" {
+			name = columnName(f.Expr)
+		}
+		p.Exprs = append(p.Exprs, e)
+		p.Out.Columns = append(p.Out.Columns, types.Column{Name: name, Type: e.Type(), Nullable: true})
+	}
+	return p, nil
+}
+
+func (b *Binder) wildcard(w *ast.WildCardField, sc *scope, p *logical.Project) error {
+	table := w.Table.O
+	if table != "" && !sc.hasTable(table) {
+		return b.errAt(table, sqlerr.UndefinedTable, "missing FROM-clause entry for table %q", table)
+	}
+	for i, c := range sc.cols {
+		if table != "" && !strings.EqualFold(c.table, table) {
+			continue
+		}
+		p.Exprs = append(p.Exprs, &scalar.ColRef{Idx: i, Name: c.name, T: c.typ})
+		p.Out.Columns = append(p.Out.Columns, types.Column{Name: c.name, Type: c.typ, Nullable: true})
+	}
+	return nil
+}
+
+// columnName names an output column the way PostgreSQL does: a column
+// keeps its name, a function call takes the function's name, a cast the
+// name of what it casts, anything else is "?column?".
+func columnName(e ast.ExprNode) string {
+	switch e := e.(type) {
+	case *ast.ColumnNameExpr:
+		return e.Name.Name.O
+	case *ast.ParenthesesExpr:
+		return columnName(e.Expr)
+	case *ast.FuncCallExpr:
+		if strings.HasPrefix(e.FnName.L, parse.CastPrefix) && len(e.Args) == 1 {
+			return columnName(e.Args[0])
+		}
+		return e.FnName.L
+	case *ast.CaseExpr:
+		return "case"
+	}
+	return "?column?"
+}
+
+// orderLimit binds ORDER BY and LIMIT. In a one-shot SELECT they sort and
+// cut the snapshot. In a continuous query a view's rows have no order (as
+// in every SQL database), so ORDER BY alone is accepted and noted, and
+// LIMIT waits for the Top-N operator.
+func (b *Binder) orderLimit(s *ast.SelectStmt, p *logical.Project, sc *scope) (logical.Node, error) {
+	if !b.Snapshot {
+		if s.Limit != nil {
+			return nil, b.notYet(s, "LIMIT in a continuous query", "arrives with Top-N")
+		}
+		if s.OrderBy != nil {
+			b.Notices = append(b.Notices, "ORDER BY in a continuous query does not order the result; order when you read it")
+		}
+		return p, nil
+	}
+	var node logical.Node = p
+	if s.OrderBy != nil {
+		sorted, err := b.orderBy(s.OrderBy, p, sc)
+		if err != nil {
+			return nil, err
+		}
+		node = sorted
+	}
+	if s.Limit != nil {
+		count, err := b.limitValue(s.Limit.Count)
+		if err != nil {
+			return nil, err
+		}
+		offset, err := b.limitValue(s.Limit.Offset)
+		if err != nil {
+			return nil, err
+		}
+		if s.Limit.Count == nil {
+			count = -1
+		}
+		node = &logical.Limit{Input: node, Count: count, Offset: offset}
+	}
+	return node, nil
+}
+
+// orderBy sorts the projection. An item names an output column (by alias
+// or position) or is an expression over the input; such expressions are
+// computed as hidden extra columns and projected away after the sort.
+func (b *Binder) orderBy(ob *ast.OrderByClause, p *logical.Project, sc *scope) (logical.Node, error) {
+	width := len(p.Exprs)
+	var keys []logical.SortKey
+	for _, item := range ob.Items {
+		idx, err := b.outputRef(item.Expr, p)
+		if err != nil {
+			return nil, err
+		}
+		if idx < 0 {
+			e, err := b.expr(item.Expr, sc)
+			if err != nil {
+				return nil, err
+			}
+			idx = len(p.Exprs)
+			p.Exprs = append(p.Exprs, e)
+			p.Out.Columns = append(p.Out.Columns, types.Column{Name: "?order?", Type: e.Type(), Nullable: true})
+		}
+		c := p.Out.Columns[idx]
+		keys = append(keys, logical.SortKey{
+			Expr: &scalar.ColRef{Idx: idx, Name: c.Name, T: c.Type},
+			Desc: item.Desc, NullsFirst: item.Desc,
+		})
+	}
+	var node logical.Node = &logical.Sort{Input: p, Keys: keys}
+	if len(p.Exprs) > width {
+		exprs := make([]scalar.Expr, width)
+		for i := range width {
+			c := p.Out.Columns[i]
+			exprs[i] = &scalar.ColRef{Idx: i, Name: c.Name, T: c.Type}
+		}
+		node = &logical.Project{Input: node, Exprs: exprs, Out: types.Schema{Columns: p.Out.Columns[:width:width]}}
+	}
+	return node, nil
+}
+
+// outputRef resolves an ORDER BY item that names an output column: a
+// position (ORDER BY 2) or an output alias. It returns -1 otherwise.
+func (b *Binder) outputRef(e ast.ExprNode, p *logical.Project) (int, error) {
+	switch e := e.(type) {
+	case *driver.ValueExpr:
+		if e.Kind() == driver.KindInt64 || e.Kind() == driver.KindUint64 {
+			n := int(e.GetInt64())
+			if n < 1 || n > len(p.Exprs) {
+				return 0, b.Src.Errorf(0, sqlerr.InvalidParameter, "ORDER BY position %d is not in select list", n)
+			}
+			return n - 1, nil
+		}
+	case *ast.ColumnNameExpr:
+		if e.Name.Table.O != "" {
+			return -1, nil
+		}
+		for i, c := range p.Out.Columns {
+			if strings.EqualFold(c.Name, e.Name.Name.O) {
+				return i, nil
+			}
+		}
+	}
+	return -1, nil
+}
+
+func (b *Binder) limitValue(e ast.ExprNode) (int64, error) {
+	if e == nil {
+		return 0, nil
+	}
+	v, ok := e.(*driver.ValueExpr)
+	if !ok || (v.Kind() != driver.KindInt64 && v.Kind() != driver.KindUint64) || v.GetInt64() < 0 {
+		return 0, b.Src.Errorf(0, sqlerr.InvalidParameter, "LIMIT and OFFSET take a non-negative integer constant")
+	}
+	return v.GetInt64(), nil
+}

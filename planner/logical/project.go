@@ -1,0 +1,55 @@
+package logical
+
+import (
+	"strings"
+
+	"riffle/planner/scalar"
+	"riffle/sql/types"
+)
+
+// Project computes one expression per output column.
+type Project struct {
+	Input Node
+	Exprs []scalar.Expr
+	Out   types.Schema
+}
+
+func (p *Project) Schema() types.Schema { return p.Out }
+func (p *Project) Inputs() []Node       { return []Node{p.Input} }
+
+// Props: the changelog kind passes through; the stream key survives only if
+// every key column is projected as a plain column reference. A projection
+// that drops key columns of an upsert stream turns it into a retract stream,
+// because rows are no longer identified by what remains.
+func (p *Project) Props() Props {
+	in := p.Input.Props()
+	out := Props{Changelog: in.Changelog, Bounded: in.Bounded}
+	if len(in.Key) == 0 {
+		return out
+	}
+	for _, k := range in.Key {
+		found := -1
+		for i, e := range p.Exprs {
+			if c, ok := e.(*scalar.ColRef); ok && c.Idx == k {
+				found = i
+				break
+			}
+		}
+		if found < 0 {
+			if out.Changelog == Upsert {
+				out.Changelog = Retract
+			}
+			return out
+		}
+		out.Key = append(out.Key, found)
+	}
+	return out
+}
+
+func (p *Project) Describe() string {
+	parts := make([]string, len(p.Exprs))
+	for i, e := range p.Exprs {
+		parts[i] = e.String() + " AS " + p.Out.Columns[i].Name
+	}
+	return "Project " + strings.Join(parts, ", ")
+}

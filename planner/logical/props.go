@@ -1,0 +1,58 @@
+package logical
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Changelog is the kind of change stream a node produces.
+type Changelog uint8
+
+// Changelog kinds, from most to least restrictive.
+const (
+	// AppendOnly: only inserts (+1). Any sink accepts it.
+	AppendOnly Changelog = iota
+	// Upsert: inserts, updates and deletes identified by the stream key; a
+	// change replaces the previous row with the same key.
+	Upsert
+	// Retract: inserts and retractions of earlier rows (−1 of the full row).
+	Retract
+)
+
+func (c Changelog) String() string {
+	switch c {
+	case AppendOnly:
+		return "append-only"
+	case Upsert:
+		return "upsert"
+	}
+	return "retract"
+}
+
+// Props are the stream properties of a node's output.
+type Props struct {
+	Changelog Changelog
+	// Key is the stream key: column indexes that identify a row among the
+	// live rows (nil when rows are not identified, e.g. an append-only log).
+	Key []int
+	// Bounded is set when the input ends (a snapshot read for a one-shot
+	// SELECT), so blocking operators such as Sort may run.
+	Bounded bool
+}
+
+// Format renders the properties as EXPLAIN prints them.
+func (p Props) Format(names []string) string {
+	var b strings.Builder
+	b.WriteString(p.Changelog.String())
+	if len(p.Key) > 0 {
+		ks := make([]string, len(p.Key))
+		for i, k := range p.Key {
+			ks[i] = names[k]
+		}
+		fmt.Fprintf(&b, ", key=(%s)", strings.Join(ks, ", "))
+	}
+	if p.Bounded {
+		b.WriteString(", bounded")
+	}
+	return b.String()
+}

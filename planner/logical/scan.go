@@ -1,0 +1,41 @@
+package logical
+
+import (
+	"fmt"
+
+	"riffle/catalog"
+	"riffle/sql/types"
+)
+
+// Scan reads a table (its Kafka topic) or a materialized view (its
+// contents, then its changes).
+type Scan struct {
+	Object *catalog.Object
+	// Snapshot is set for a one-shot read: the table up to its current end,
+	// or the view's current contents.
+	Snapshot bool
+}
+
+func (s *Scan) Schema() types.Schema { return s.Object.Schema }
+func (s *Scan) Inputs() []Node       { return nil }
+
+// Props: a table without a primary key is an append-only log; a
+// materialized view's contents change, and rows are retracted.
+func (s *Scan) Props() Props {
+	p := Props{Bounded: s.Snapshot}
+	switch {
+	case s.Object.Kind == catalog.MaterializedView && !s.Snapshot:
+		p.Changelog = Retract
+	case len(s.Object.PrimaryKey) > 0:
+		p.Changelog, p.Key = Upsert, s.Object.PrimaryKey
+	}
+	return p
+}
+
+func (s *Scan) Describe() string {
+	kind := "Scan"
+	if s.Snapshot {
+		kind = "SnapshotScan"
+	}
+	return fmt.Sprintf("%s %s [%s]", kind, s.Object.Name, s.Object.Kind)
+}

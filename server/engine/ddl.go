@@ -1,0 +1,255 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"riffle/catalog"
+	"riffle/connectors/kafka"
+	"riffle/exec/runtime"
+	"riffle/planner/bind"
+	"riffle/planner/logical"
+	"riffle/planner/physical"
+	"riffle/server/pgwire"
+	"riffle/sql/parse"
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
+)
+
+func (s *Session) createTable(ctx context.Context, st *parse.CreateTable) (*pgwire.Result, error) {
+	s.e.ddl.Lock()
+	defer s.e.ddl.Unlock()
+	if done, err := s.exists(st.Src, st.Name, st.IfNotExists); done || err != nil {
+		return &pgwire.Result{Tag: "CREATE TABLE", Notices: existsNotice(st.Name, done)}, err
+	}
+	b := s.binder(st, nil)
+	obj, err := b.CreateTable(st, bind.TableDefaults{Partitions: s.e.cfg.Partitions, AutoCreate: s.e.cfg.AutoCreateTopics})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ensureTopic(ctx, st, obj); err != nil {
+		return nil, err
+	}
+	if err := s.e.cat.Create(obj, nil); err != nil {
+		return nil, err
+	}
+	return &pgwire.Result{Tag: "CREATE TABLE", Notices: b.Notices}, nil
+}
+
+// ensureTopic checks the table's topic exists, creating it when allowed.
+func (s *Session) ensureTopic(ctx context.Context, st *parse.CreateTable, obj *catalog.Object) error {
+	topic := obj.Options["topic"]
+	_, err := s.e.kafka.TopicPartitions(ctx, topic)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, kafka.ErrNoTopic) {
+		return sqlerr.New(sqlerr.ConnectionFailure, "look up topic %q: %v", topic, err)
+	}
+	if obj.Options["topic.auto-create"] != "true" {
+		return st.Src.Errorf(st.Name.Pos, sqlerr.UndefinedObject, "topic %q does not exist", topic).
+			WithHint("create the topic first, or set 'topic.auto-create' = 'true'")
+	}
+	n, _ := strconv.Atoi(obj.Options["topic.partitions"])
+	if err := s.e.kafka.CreateTopic(ctx, topic, int32(n)); err != nil {
+		return sqlerr.New(sqlerr.ConnectionFailure, "create topic %q: %v", topic, err)
+	}
+	return nil
+}
+
+// exists reports whether name is taken: with IF NOT EXISTS that ends the
+// statement quietly (done), otherwise it is an error.
+func (s *Session) exists(src *parse.Source, name parse.Name, ifNotExists bool) (bool, error) {
+	o := s.e.cat.Get(name.Name)
+	if o == nil {
+		return false, nil
+	}
+	if ifNotExists {
+		return true, nil
+	}
+	return false, src.Errorf(name.Pos, sqlerr.DuplicateTable, "%s %q already exists", strings.ToLower(string(o.Kind)), o.Name)
+}
+
+func existsNotice(name parse.Name, exists bool) []string {
+	if !exists {
+		return nil
+	}
+	return []string{"relation \"" + name.Name + "\" already exists, skipping"}
+}
+
+func (s *Session) createView(st *parse.CreateView) (*pgwire.Result, error) {
+	s.e.ddl.Lock()
+	defer s.e.ddl.Unlock()
+	tagText := "CREATE VIEW"
+	if st.Materialized {
+		tagText = "CREATE MATERIALIZED VIEW"
+	}
+	if done, err := s.exists(st.Src, st.Name, st.IfNotExists); done || err != nil {
+		return &pgwire.Result{Tag: tagText, Notices: existsNotice(st.Name, done)}, err
+	}
+	b := s.binder(st, []*string{})
+	node, err := b.Query(st.Query)
+	if err != nil {
+		return nil, err
+	}
+	schema, err := viewSchema(st, node.Schema())
+	if err != nil {
+		return nil, err
+	}
+	obj := &catalog.Object{Name: st.Name.Name, SQL: st.Src.Text, Schema: schema, Kind: catalog.View, Uses: b.Uses}
+	if !st.Materialized {
+		return &pgwire.Result{Tag: tagText, Notices: b.Notices}, s.e.cat.Create(obj, nil)
+	}
+	obj.Kind = catalog.MaterializedView
+	if len(st.Columns) > 0 {
+		node = renamed(node, schema)
+	}
+	plan, err := physical.Build(node, &physical.ViewSink{View: obj})
+	if err != nil {
+		return nil, err
+	}
+	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: st.Src.Text, Target: obj.Name, State: catalog.Running, Uses: b.Uses}
+	if q.Tables, err = s.allocTables(runtime.TablesNeeded(plan)); err != nil {
+		return nil, err
+	}
+	obj.Query, obj.StateTable = q.ID, q.Tables[0]
+	if err := s.e.cat.Create(obj, q); err != nil {
+		return nil, err
+	}
+	if err := s.e.startQuery(q); err != nil {
+		s.e.cat.Drop(obj.Name, q.ID)
+		return nil, err
+	}
+	return &pgwire.Result{Tag: tagText, Notices: b.Notices}, nil
+}
+
+// viewSchema names a view's columns: from its column list if given, else
+// from the query; the names must be distinct, because a view's columns are
+// addressed by name.
+func viewSchema(st *parse.CreateView, s types.Schema) (types.Schema, error) {
+	out := types.Schema{Columns: append([]types.Column(nil), s.Columns...)}
+	if len(st.Columns) > 0 {
+		if len(st.Columns) != len(out.Columns) {
+			return out, st.Src.Errorf(st.Columns[0].Pos, sqlerr.SyntaxError,
+				"view %q names %d columns but its query returns %d", st.Name.Name, len(st.Columns), len(out.Columns))
+		}
+		for i, c := range st.Columns {
+			out.Columns[i].Name = c.Name
+		}
+	}
+	seen := map[string]bool{}
+	for _, c := range out.Columns {
+		if seen[key(c.Name)] {
+			return out, st.Src.Errorf(st.Name.Pos, sqlerr.DuplicateObject, "column %q specified more than once", c.Name).
+				WithHint("give the columns distinct names with AS")
+		}
+		seen[key(c.Name)] = true
+	}
+	return out, nil
+}
+
+func renamed(node logical.Node, s types.Schema) logical.Node {
+	p := &logical.Project{Input: node, Out: s}
+	for i, c := range node.Schema().Columns {
+		p.Exprs = append(p.Exprs, colRef(i, c))
+	}
+	return p
+}
+
+func (s *Session) allocTables(n int) ([]uint32, error) {
+	ids := make([]uint32, n)
+	for i := range ids {
+		id, err := s.e.store.NextTableID()
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+func (s *Session) drop(st *parse.Drop) (*pgwire.Result, error) {
+	s.e.ddl.Lock()
+	defer s.e.ddl.Unlock()
+	tagText := "DROP " + string(st.Kind)
+	o := s.e.cat.Get(st.Name.Name)
+	if o == nil {
+		if st.IfExists {
+			return &pgwire.Result{Tag: tagText, Notices: []string{strings.ToLower(string(st.Kind)) + " \"" + st.Name.Name + "\" does not exist, skipping"}}, nil
+		}
+		return nil, st.Src.Errorf(st.Name.Pos, sqlerr.UndefinedTable, "%s %q does not exist", strings.ToLower(string(st.Kind)), st.Name.Name)
+	}
+	if string(o.Kind) != string(st.Kind) {
+		return nil, st.Src.Errorf(st.Name.Pos, sqlerr.WrongObjectType, "%q is a %s, not a %s", o.Name,
+			strings.ToLower(string(o.Kind)), strings.ToLower(string(st.Kind))).
+			WithHint("use DROP %s", o.Kind)
+	}
+	if deps := s.dependents(o.Name); len(deps) > 0 {
+		return nil, st.Src.Errorf(st.Name.Pos, sqlerr.DependentObjects, "cannot drop %s %q because %s depends on it",
+			strings.ToLower(string(o.Kind)), o.Name, deps[0]).
+			WithHint("drop the dependent objects first, or stop the queries that read it")
+	}
+	if o.Query != "" {
+		if rq := s.e.query(o.Query); rq != nil {
+			rq.Stop()
+			s.e.mu.Lock()
+			delete(s.e.running, key(o.Query))
+			s.e.mu.Unlock()
+		}
+		if err := s.e.store.DropTable(o.StateTable); err != nil {
+			return nil, err
+		}
+	}
+	return &pgwire.Result{Tag: tagText}, s.e.cat.Drop(o.Name, o.Query)
+}
+
+// dependents lists what uses name: views and materialized views that read
+// it, and running INSERT INTO … SELECT queries that read or write it.
+func (s *Session) dependents(name string) []string {
+	var out []string
+	for _, o := range s.e.cat.Objects(catalog.View, catalog.MaterializedView) {
+		if uses(o.Uses, name) {
+			out = append(out, strings.ToLower(string(o.Kind))+" "+o.Name)
+		}
+	}
+	for _, q := range s.e.cat.Queries() {
+		if q.State == catalog.Running && (uses(q.Uses, name) || strings.EqualFold(q.Target, name)) {
+			if t := s.e.cat.Get(q.Target); t == nil || t.Query != q.ID {
+				out = append(out, "query "+q.ID)
+			}
+		}
+	}
+	return out
+}
+
+func uses(list []string, name string) bool {
+	for _, u := range list {
+		if strings.EqualFold(u, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Session) stopQuery(st *parse.StopQuery) (*pgwire.Result, error) {
+	s.e.ddl.Lock()
+	defer s.e.ddl.Unlock()
+	q := s.e.cat.Query(st.ID.Name)
+	if q == nil {
+		return nil, st.Src.Errorf(st.ID.Pos, sqlerr.UndefinedObject, "query %q does not exist", st.ID.Name).
+			WithHint("SHOW QUERIES lists them")
+	}
+	if rq := s.e.query(q.ID); rq != nil {
+		rq.Stop()
+		s.e.mu.Lock()
+		delete(s.e.running, key(q.ID))
+		s.e.mu.Unlock()
+	}
+	q.State = catalog.Stopped
+	if err := s.e.cat.UpdateQuery(q); err != nil {
+		return nil, err
+	}
+	return &pgwire.Result{Tag: "STOP QUERY"}, nil
+}

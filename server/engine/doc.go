@@ -1,0 +1,10 @@
+// Package engine is riffle's statement dispatcher: the facade every client
+// (the Postgres gateway, the shell through it, the tests) goes through. A
+// session parses a statement, has the planner bind and plan it, and then
+// acts: DDL changes the catalog and creates topics, a materialized view or
+// INSERT INTO … SELECT starts a continuous query in the runtime, INSERT …
+// VALUES produces records, SELECT reads a snapshot, SHOW and DESCRIBE read
+// the catalog, FLUSH waits for running queries to catch up.
+//
+// The engine implements pgwire.Handler, so the gateway serves it directly.
+package engine

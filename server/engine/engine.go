@@ -1,0 +1,195 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"riffle/catalog"
+	"riffle/connectors/kafka"
+	"riffle/exec/runtime"
+	"riffle/exec/state"
+	"riffle/planner/bind"
+	"riffle/planner/physical"
+	"riffle/server/pgwire"
+	"riffle/sql/parse"
+)
+
+// Config says where the engine keeps its state and which Kafka cluster it
+// reads and writes.
+type Config struct {
+	// DataDir holds the Pebble store (catalog, operator state, positions).
+	DataDir string
+	// Brokers are the Kafka bootstrap addresses.
+	Brokers []string
+	// RegistryURL is the schema registry (unused by the JSON format).
+	RegistryURL string
+	// Partitions is the partition count of topics riffle creates.
+	Partitions int
+	// AutoCreateTopics creates a table's missing topic at CREATE TABLE.
+	AutoCreateTopics bool
+	Log              *slog.Logger
+}
+
+// Engine runs statements against the catalog, the store and Kafka. It is
+// safe for concurrent use by many sessions.
+type Engine struct {
+	cfg   Config
+	store *state.Store
+	cat   *catalog.Catalog
+	kafka *kafka.Cluster
+	deps  runtime.Deps
+
+	// ddl serialises statements that change the catalog, so two sessions
+	// creating the same name cannot both succeed.
+	ddl sync.Mutex
+
+	mu      sync.Mutex
+	running map[string]*runtime.Query // by lower-case query id
+}
+
+var _ pgwire.Handler = (*Engine)(nil)
+
+// Open opens the store and the catalog, connects to Kafka and restarts
+// every query that was running when the engine last stopped.
+func Open(ctx context.Context, cfg Config) (*Engine, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Partitions < 1 {
+		cfg.Partitions = 1
+	}
+	store, err := state.Open(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("open state store in %s: %w", cfg.DataDir, err)
+	}
+	cat, err := catalog.Open(store)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	kc, err := kafka.Connect(ctx, cfg.Brokers)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, store: store, cat: cat, kafka: kc, running: map[string]*runtime.Query{}}
+	e.deps = runtime.Deps{Store: store, Kafka: kc, Writer: kafka.NewWriter(kc), Log: cfg.Log}
+	e.restart()
+	return e, nil
+}
+
+// restart starts every query the catalog says is running. A query that
+// cannot start is marked failed with its error; the others run.
+func (e *Engine) restart() {
+	for _, q := range e.cat.Queries() {
+		if q.State != catalog.Running {
+			continue
+		}
+		if err := e.startQuery(q); err != nil {
+			e.cfg.Log.Error("restart query", "query", q.ID, "err", err)
+			q.State, q.Error = catalog.Failed, err.Error()
+			e.cat.UpdateQuery(q)
+		}
+	}
+}
+
+// startQuery plans a stored query again from its statement and runs it
+// with the state tables it was given when created.
+func (e *Engine) startQuery(q *catalog.Query) error {
+	plan, err := e.planStored(q)
+	if err != nil {
+		return err
+	}
+	rq, err := runtime.Start(e.deps, q.ID, plan, q.Tables)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.running[key(q.ID)] = rq
+	e.mu.Unlock()
+	go e.watch(q.ID, rq)
+	return nil
+}
+
+// watch records a query's failure in the catalog when it stops on its own.
+func (e *Engine) watch(id string, rq *runtime.Query) {
+	<-rq.Done()
+	err := rq.Err()
+	if err == nil {
+		return
+	}
+	e.mu.Lock()
+	if e.running[key(id)] == rq {
+		delete(e.running, key(id))
+	}
+	e.mu.Unlock()
+	if q := e.cat.Query(id); q != nil {
+		q.State, q.Error = catalog.Failed, err.Error()
+		e.cat.UpdateQuery(q)
+	}
+}
+
+// planStored re-plans a stored query from its statement text.
+func (e *Engine) planStored(q *catalog.Query) (*physical.Plan, error) {
+	stmt, err := parse.ParseOne(q.SQL)
+	if err != nil {
+		return nil, err
+	}
+	b := &bind.Binder{Cat: e.cat, Src: stmt.Source(), Params: []*string{}}
+	switch st := stmt.(type) {
+	case *parse.CreateView:
+		view := e.cat.Get(st.Name.Name)
+		if view == nil {
+			return nil, fmt.Errorf("query %s: view %s is gone", q.ID, st.Name.Name)
+		}
+		node, err := b.Query(st.Query)
+		if err != nil {
+			return nil, err
+		}
+		return physical.Build(node, &physical.ViewSink{View: view})
+	case *parse.Insert:
+		target, node, err := b.Insert(st)
+		if err != nil {
+			return nil, err
+		}
+		return physical.Build(node, &physical.TableSink{Table: target})
+	}
+	return nil, fmt.Errorf("query %s: statement is not a continuous query", q.ID)
+}
+
+// Close stops every query (their state stays committed) and closes the
+// store and the Kafka connection.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	qs := make([]*runtime.Query, 0, len(e.running))
+	for _, q := range e.running {
+		qs = append(qs, q)
+	}
+	e.running = map[string]*runtime.Query{}
+	e.mu.Unlock()
+	var errs []error
+	for _, q := range qs {
+		if err := q.Stop(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	e.deps.Writer.Close()
+	e.kafka.Close()
+	errs = append(errs, e.store.Close())
+	return errors.Join(errs...)
+}
+
+// Connect opens a session (pgwire.Handler).
+func (e *Engine) Connect(_ context.Context, params map[string]string) (pgwire.Conn, error) {
+	return newSession(e, params), nil
+}
+
+// query returns the running query with the given id.
+func (e *Engine) query(id string) *runtime.Query {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.running[key(id)]
+}

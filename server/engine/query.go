@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"riffle/catalog"
+	"riffle/connectors/format"
+	"riffle/connectors/kafka"
+	"riffle/exec/runtime"
+	"riffle/planner/physical"
+	"riffle/planner/scalar"
+	"riffle/server/pgwire"
+	"riffle/sql/parse"
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
+)
+
+func colRef(i int, c types.Column) scalar.Expr {
+	return &scalar.ColRef{Idx: i, Name: c.Name, T: c.Type}
+}
+
+// insert runs INSERT INTO t VALUES (writes records to t's topic now) or
+// INSERT INTO t SELECT (starts a continuous query).
+func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string) (*pgwire.Result, error) {
+	b := s.binder(st, params)
+	if st.Query != nil {
+		b.Params = []*string{}
+	}
+	target, node, err := b.Insert(st)
+	if err != nil {
+		return nil, err
+	}
+	if st.Query == nil {
+		rows, err := runtime.Snapshot(ctx, s.e.deps, node)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.writeRows(ctx, target, rows); err != nil {
+			return nil, err
+		}
+		return &pgwire.Result{Tag: fmt.Sprintf("INSERT 0 %d", len(rows))}, nil
+	}
+	s.e.ddl.Lock()
+	defer s.e.ddl.Unlock()
+	plan, err := physical.Build(node, &physical.TableSink{Table: target})
+	if err != nil {
+		if e, ok := sqlerr.As(err); ok && e.Line == 0 {
+			e.SetPos(st.Src.Input, st.Src.Offset+st.Table.Pos)
+		}
+		return nil, err
+	}
+	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: st.Src.Text, Target: target.Name, State: catalog.Running, Uses: b.Uses}
+	if q.Tables, err = s.allocTables(runtime.TablesNeeded(plan)); err != nil {
+		return nil, err
+	}
+	if err := s.e.cat.AddQuery(q); err != nil {
+		return nil, err
+	}
+	if err := s.e.startQuery(q); err != nil {
+		s.e.cat.DropQuery(q.ID)
+		return nil, err
+	}
+	notices := append(b.Notices, fmt.Sprintf("started query %s writing to %s; SHOW QUERIES lists it, STOP QUERY %s stops it", q.ID, target.Name, q.ID))
+	return &pgwire.Result{Tag: "INSERT 0 0", Notices: notices}, nil
+}
+
+// writeRows produces rows to the table's topic as JSON records and waits
+// for the broker to acknowledge them.
+func (s *Session) writeRows(ctx context.Context, t *catalog.Object, rows []types.Row) error {
+	enc := format.NewJSONEncoder(writableSchema(t))
+	recs := make([]kafka.Record, len(rows))
+	for i, r := range rows {
+		v, err := enc.Encode(nil, r)
+		if err != nil {
+			return err
+		}
+		recs[i] = kafka.Record{Topic: t.Options["topic"], Partition: -1, Value: v, Timestamp: time.Now().UnixMilli()}
+	}
+	if err := s.e.deps.Writer.Write(ctx, recs); err != nil {
+		return sqlerr.New(sqlerr.ConnectionFailure, "write to topic %q: %v", t.Options["topic"], err)
+	}
+	return nil
+}
+
+func writableSchema(o *catalog.Object) types.Schema {
+	var s types.Schema
+	for i, c := range o.Schema.Columns {
+		if o.Columns == nil || !o.Columns[i].Virtual {
+			s.Columns = append(s.Columns, c)
+		}
+	}
+	return s
+}
+
+// selectQuery runs a one-shot SELECT over the current contents of views and
+// tables.
+func (s *Session) selectQuery(ctx context.Context, st *parse.Select, params []*string) (*pgwire.Result, error) {
+	b := s.binder(st, params)
+	b.Snapshot = true
+	node, err := b.Query(st.Query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := runtime.Snapshot(ctx, s.e.deps, node)
+	if err != nil {
+		return nil, err
+	}
+	return &pgwire.Result{Columns: node.Schema().Columns, Rows: rows, Tag: tag("SELECT", len(rows)), Notices: b.Notices}, nil
+}
+
+// flush waits until every running query has committed every record that
+// was in its source topic when FLUSH began.
+func (s *Session) flush(ctx context.Context) (*pgwire.Result, error) {
+	s.e.mu.Lock()
+	qs := make([]*runtime.Query, 0, len(s.e.running))
+	for _, q := range s.e.running {
+		qs = append(qs, q)
+	}
+	s.e.mu.Unlock()
+	for _, q := range qs {
+		end, err := s.e.kafka.EndOffsets(ctx, q.Topic())
+		if err != nil {
+			return nil, sqlerr.New(sqlerr.ConnectionFailure, "read end offsets of %q: %v", q.Topic(), err)
+		}
+		if err := q.WaitFor(ctx, end); err != nil {
+			return nil, sqlerr.New(sqlerr.ObjectInUse, "query %s: %v", q.ID, err)
+		}
+	}
+	return &pgwire.Result{Tag: "FLUSH"}, nil
+}

@@ -1,0 +1,170 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"riffle/planner/bind"
+	"riffle/server/pgwire"
+	"riffle/sql/parse"
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
+)
+
+// Session is one client's connection to the engine: its settings, and the
+// statements it runs.
+type Session struct {
+	e        *Engine
+	settings map[string]string
+}
+
+var _ pgwire.Conn = (*Session)(nil)
+
+func newSession(e *Engine, params map[string]string) *Session {
+	s := &Session{e: e, settings: map[string]string{
+		"application_name": params["application_name"],
+		"timezone":         "UTC",
+		"datestyle":        "ISO, MDY",
+		"client_encoding":  "UTF8",
+		"server_version":   "15.0",
+	}}
+	return s
+}
+
+// Exec runs every statement of sql in order (pgwire.Conn).
+func (s *Session) Exec(ctx context.Context, sql string, emit func(*pgwire.Result) error) error {
+	stmts, err := parse.Parse(sql)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		r, err := s.run(ctx, st, []*string{})
+		if err != nil {
+			return err
+		}
+		if err := emit(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Prepare describes one statement for the extended protocol (pgwire.Conn).
+func (s *Session) Prepare(_ context.Context, sql string) (*pgwire.Description, error) {
+	st, err := parse.ParseOne(sql)
+	if err != nil {
+		return nil, err
+	}
+	d := &pgwire.Description{}
+	var cols []types.Column
+	switch st := st.(type) {
+	case *parse.Select:
+		b := s.binder(st, nil)
+		b.Snapshot = true
+		node, err := b.Query(st.Query)
+		if err != nil {
+			return nil, err
+		}
+		cols = node.Schema().Columns
+		d.ParamTypes = make([]types.Type, b.ParamCount)
+	case *parse.Insert:
+		b := s.binder(st, nil)
+		if _, _, err := b.Insert(st); err != nil {
+			return nil, err
+		}
+		d.ParamTypes = make([]types.Type, b.ParamCount)
+	default:
+		cols = staticColumns(st)
+	}
+	if cols != nil {
+		d.Columns = cols
+	}
+	return d, nil
+}
+
+// ExecPrepared runs one statement with its parameters (pgwire.Conn).
+func (s *Session) ExecPrepared(ctx context.Context, sql string, params []*string) (*pgwire.Result, error) {
+	st, err := parse.ParseOne(sql)
+	if err != nil {
+		return nil, err
+	}
+	if params == nil {
+		params = []*string{}
+	}
+	return s.run(ctx, st, params)
+}
+
+// Close ends the session.
+func (s *Session) Close() error { return nil }
+
+func (s *Session) binder(st parse.Statement, params []*string) *bind.Binder {
+	return &bind.Binder{Cat: s.e.cat, Src: st.Source(), Params: params}
+}
+
+// run executes one statement.
+func (s *Session) run(ctx context.Context, st parse.Statement, params []*string) (*pgwire.Result, error) {
+	switch st := st.(type) {
+	case *parse.Empty:
+		return &pgwire.Result{Empty: true}, nil
+	case *parse.CreateTable:
+		return s.createTable(ctx, st)
+	case *parse.CreateView:
+		return s.createView(st)
+	case *parse.Insert:
+		return s.insert(ctx, st, params)
+	case *parse.Select:
+		return s.selectQuery(ctx, st, params)
+	case *parse.Show:
+		return s.show(ctx, st)
+	case *parse.Describe:
+		return s.describe(st)
+	case *parse.Drop:
+		return s.drop(st)
+	case *parse.StopQuery:
+		return s.stopQuery(st)
+	case *parse.Flush:
+		return s.flush(ctx)
+	case *parse.Set:
+		s.settings[strings.ToLower(st.Key)] = st.Value
+		return &pgwire.Result{Tag: "SET"}, nil
+	case *parse.Explain:
+		return s.explain(st)
+	}
+	return nil, st.Source().Errorf(0, sqlerr.FeatureNotSupported, "this statement is not supported yet")
+}
+
+// staticColumns are the columns of statements whose result shape does not
+// depend on the catalog.
+func staticColumns(st parse.Statement) []types.Column {
+	text := func(names ...string) []types.Column {
+		cs := make([]types.Column, len(names))
+		for i, n := range names {
+			cs[i] = types.Column{Name: n, Type: types.TString, Nullable: true}
+		}
+		return cs
+	}
+	switch st := st.(type) {
+	case *parse.Show:
+		switch st.What {
+		case parse.ShowQueries:
+			return queryColumns
+		case parse.ShowVariable:
+			return text(strings.ToLower(st.Name.Name))
+		case parse.ShowCreateTable:
+			return text("create_statement")
+		case parse.ShowTables:
+			return tableColumns
+		}
+		return text("name")
+	case *parse.Describe:
+		return describeColumns
+	case *parse.Explain:
+		return text("QUERY PLAN")
+	}
+	return nil
+}
+
+func key(s string) string { return strings.ToLower(s) }
+
+func tag(verb string, n int) string { return fmt.Sprintf("%s %d", verb, n) }

@@ -1,0 +1,184 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"riffle/catalog"
+	"riffle/planner/explain"
+	"riffle/planner/physical"
+	"riffle/server/pgwire"
+	"riffle/sql/parse"
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
+)
+
+func textCols(names ...string) []types.Column {
+	cs := make([]types.Column, len(names))
+	for i, n := range names {
+		cs[i] = types.Column{Name: n, Type: types.TString, Nullable: true}
+	}
+	return cs
+}
+
+var (
+	tableColumns    = textCols("name", "topic", "format")
+	describeColumns = textCols("name", "type", "null", "key", "extras")
+	queryColumns    = []types.Column{
+		{Name: "id", Type: types.TString}, {Name: "statement", Type: types.TString},
+		{Name: "state", Type: types.TString}, {Name: "records_in", Type: types.TBigInt},
+		{Name: "records_out", Type: types.TBigInt}, {Name: "bad_records", Type: types.TBigInt},
+		{Name: "lag", Type: types.TBigInt}, {Name: "error", Type: types.TString, Nullable: true},
+	}
+)
+
+func str(s string) types.Value { return types.NewString(s) }
+
+func rowsResult(cols []types.Column, rows []types.Row, verb string) *pgwire.Result {
+	return &pgwire.Result{Columns: cols, Rows: rows, Tag: tag(verb, len(rows))}
+}
+
+func (s *Session) show(ctx context.Context, st *parse.Show) (*pgwire.Result, error) {
+	switch st.What {
+	case parse.ShowTables:
+		var rows []types.Row
+		for _, o := range s.e.cat.Objects(catalog.Table) {
+			rows = append(rows, types.Row{str(o.Name), str(o.Options["topic"]), str(o.Options["format"])})
+		}
+		return rowsResult(tableColumns, rows, "SHOW"), nil
+	case parse.ShowViews, parse.ShowMaterializedViews:
+		kind := catalog.View
+		if st.What == parse.ShowMaterializedViews {
+			kind = catalog.MaterializedView
+		}
+		var rows []types.Row
+		for _, o := range s.e.cat.Objects(kind) {
+			rows = append(rows, types.Row{str(o.Name)})
+		}
+		return rowsResult(textCols("name"), rows, "SHOW"), nil
+	case parse.ShowQueries:
+		return s.showQueries(ctx), nil
+	case parse.ShowTopics:
+		topics, err := s.e.kafka.ListTopics(ctx)
+		if err != nil {
+			return nil, sqlerr.New(sqlerr.ConnectionFailure, "list topics: %v", err)
+		}
+		sort.Strings(topics)
+		var rows []types.Row
+		for _, t := range topics {
+			rows = append(rows, types.Row{str(t)})
+		}
+		return rowsResult(textCols("name"), rows, "SHOW"), nil
+	case parse.ShowCreateTable:
+		o := s.e.cat.Get(st.Name.Name)
+		if o == nil {
+			return nil, st.Src.Errorf(st.Name.Pos, sqlerr.UndefinedTable, "relation %q does not exist", st.Name.Name)
+		}
+		return rowsResult(textCols("create_statement"), []types.Row{{str(o.SQL)}}, "SHOW"), nil
+	case parse.ShowVariable:
+		name := strings.ToLower(st.Name.Name)
+		v, ok := s.settings[name]
+		if !ok {
+			return nil, st.Src.Errorf(st.Name.Pos, sqlerr.UndefinedObject, "unrecognized configuration parameter %q", st.Name.Name)
+		}
+		return &pgwire.Result{Columns: textCols(name), Rows: []types.Row{{str(v)}}, Tag: "SHOW"}, nil
+	}
+	return nil, st.Src.Errorf(0, sqlerr.FeatureNotSupported, "SHOW %s is not supported yet", st.What)
+}
+
+func (s *Session) showQueries(ctx context.Context) *pgwire.Result {
+	var rows []types.Row
+	for _, q := range s.e.cat.Queries() {
+		row := types.Row{str(q.ID), str(q.SQL), str(string(q.State)), types.NewInt(0), types.NewInt(0), types.NewInt(0), types.NewInt(0), types.Null}
+		if rq := s.e.query(q.ID); rq != nil {
+			end, _ := s.e.kafka.EndOffsets(ctx, rq.Topic())
+			st := rq.Stats(end)
+			row[3], row[4], row[5], row[6] = types.NewInt(st.RecordsIn), types.NewInt(st.RecordsOut), types.NewInt(st.BadRecords), types.NewInt(st.Lag)
+		}
+		if q.Error != "" {
+			row[7] = str(q.Error)
+		}
+		rows = append(rows, row)
+	}
+	return rowsResult(queryColumns, rows, "SHOW")
+}
+
+// describe lists a relation's columns, as Flink's DESCRIBE does.
+func (s *Session) describe(st *parse.Describe) (*pgwire.Result, error) {
+	o := s.e.cat.Get(st.Name.Name)
+	if o == nil {
+		return nil, st.Src.Errorf(st.Name.Pos, sqlerr.UndefinedTable, "relation %q does not exist", st.Name.Name)
+	}
+	var rows []types.Row
+	for i, c := range o.Schema.Columns {
+		null := "true"
+		if !c.Nullable {
+			null = "false"
+		}
+		keyText := ""
+		for _, k := range o.PrimaryKey {
+			if k == i {
+				keyText = "PRI"
+			}
+		}
+		extras := ""
+		if o.Columns != nil && o.Columns[i].Metadata != "" {
+			extras = fmt.Sprintf("METADATA FROM '%s'", o.Columns[i].Metadata)
+			if o.Columns[i].Virtual {
+				extras += " VIRTUAL"
+			}
+		}
+		rows = append(rows, types.Row{str(c.Name), str(c.Type.String()), str(null), str(keyText), str(extras)})
+	}
+	return rowsResult(describeColumns, rows, "DESCRIBE"), nil
+}
+
+// explain prints the plan of a query, a continuous query, or a view.
+func (s *Session) explain(st *parse.Explain) (*pgwire.Result, error) {
+	if st.Analyze {
+		return nil, st.Src.Errorf(0, sqlerr.FeatureNotSupported, "EXPLAIN ANALYZE is not supported yet")
+	}
+	var text string
+	switch in := st.Stmt.(type) {
+	case *parse.Select:
+		b := s.binder(in, []*string{})
+		b.Snapshot = true
+		node, err := b.Query(in.Query)
+		if err != nil {
+			return nil, err
+		}
+		text = explain.Logical(node)
+	case *parse.CreateView:
+		b := s.binder(in, []*string{})
+		node, err := b.Query(in.Query)
+		if err != nil {
+			return nil, err
+		}
+		view := &catalog.Object{Name: in.Name.Name, Kind: catalog.MaterializedView, Schema: node.Schema()}
+		plan, err := physical.Build(node, &physical.ViewSink{View: view})
+		if err != nil {
+			return nil, err
+		}
+		text = explain.Plan(plan)
+	case *parse.Insert:
+		b := s.binder(in, []*string{})
+		target, node, err := b.Insert(in)
+		if err != nil {
+			return nil, err
+		}
+		plan, err := physical.Build(node, &physical.TableSink{Table: target})
+		if err != nil {
+			return nil, err
+		}
+		text = explain.Plan(plan)
+	default:
+		return nil, st.Src.Errorf(0, sqlerr.FeatureNotSupported, "EXPLAIN of this statement is not supported")
+	}
+	var rows []types.Row
+	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		rows = append(rows, types.Row{str(l)})
+	}
+	return rowsResult(textCols("QUERY PLAN"), rows, "EXPLAIN"), nil
+}

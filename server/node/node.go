@@ -1,0 +1,126 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+
+	"riffle/connectors/embedded"
+	"riffle/server/engine"
+	"riffle/server/pgwire"
+)
+
+// Options configure a node. Zero values choose the embedded defaults.
+type Options struct {
+	// DataDir holds everything riffle persists: state/ (Pebble) and, with
+	// the embedded broker, kafka/.
+	DataDir string
+	// Listen is the gateway's address, e.g. "127.0.0.1:6543" (port 0: any).
+	Listen string
+	// Kafka lists external brokers; empty runs the embedded broker on
+	// KafkaListen.
+	Kafka       []string
+	KafkaListen string
+	// Registry is an external schema registry URL; empty runs the embedded
+	// one on RegistryListen.
+	Registry       string
+	RegistryListen string
+	// Partitions is the partition count of topics riffle creates.
+	Partitions int
+	// NoAutoCreateTopics makes CREATE TABLE fail when its topic is missing,
+	// unless the table sets 'topic.auto-create' = 'true'.
+	NoAutoCreateTopics bool
+	Log                *slog.Logger
+}
+
+// Node is a running riffle.
+type Node struct {
+	Engine   *engine.Engine
+	gateway  *pgwire.Server
+	listener net.Listener
+	broker   *embedded.Broker
+	registry *embedded.Registry
+	kafka    []string
+	regURL   string
+	served   chan error
+}
+
+// Start brings up a node: broker and registry (unless external), engine,
+// then the gateway.
+func Start(ctx context.Context, o Options) (n *Node, err error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	n = &Node{kafka: o.Kafka, regURL: o.Registry, served: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+	if len(n.kafka) == 0 {
+		if n.broker, err = embedded.StartBroker(filepath.Join(o.DataDir, "kafka"), o.KafkaListen, max(o.Partitions, 1)); err != nil {
+			return nil, fmt.Errorf("start embedded Kafka broker on %s: %w", o.KafkaListen, err)
+		}
+		n.kafka = []string{n.broker.Addr()}
+	}
+	if n.regURL == "" {
+		if n.registry, err = embedded.StartRegistry(o.RegistryListen); err != nil {
+			return nil, fmt.Errorf("start embedded schema registry on %s: %w", o.RegistryListen, err)
+		}
+		n.regURL = n.registry.URL()
+	}
+	n.Engine, err = engine.Open(ctx, engine.Config{
+		DataDir: filepath.Join(o.DataDir, "state"), Brokers: n.kafka, RegistryURL: n.regURL,
+		Partitions: o.Partitions, AutoCreateTopics: !o.NoAutoCreateTopics, Log: o.Log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if n.listener, err = net.Listen("tcp", o.Listen); err != nil {
+		return nil, fmt.Errorf("listen for Postgres clients on %s: %w", o.Listen, err)
+	}
+	n.gateway = pgwire.New(n.Engine, pgwire.Options{Logger: o.Log})
+	go func() { n.served <- n.gateway.Serve(n.listener) }()
+	return n, nil
+}
+
+// Addr is the gateway's address.
+func (n *Node) Addr() string { return n.listener.Addr().String() }
+
+// KafkaBrokers are the brokers riffle uses (the embedded one's address by
+// default).
+func (n *Node) KafkaBrokers() []string { return n.kafka }
+
+// RegistryURL is the schema registry riffle uses.
+func (n *Node) RegistryURL() string { return n.regURL }
+
+// Served is closed with the gateway's error when it stops serving.
+func (n *Node) Served() <-chan error { return n.served }
+
+// Close stops the gateway, the engine (queries stop at their last commit),
+// then the registry and broker.
+func (n *Node) Close() error {
+	var errs []error
+	if n.gateway != nil {
+		errs = append(errs, n.gateway.Close())
+	} else if n.listener != nil {
+		n.listener.Close()
+	}
+	if n.Engine != nil {
+		errs = append(errs, n.Engine.Close())
+	}
+	if n.registry != nil {
+		n.registry.Close()
+	}
+	if n.broker != nil {
+		n.broker.Close()
+	}
+	return errors.Join(errs...)
+}
