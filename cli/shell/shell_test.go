@@ -185,6 +185,8 @@ func TestErrors(t *testing.T) {
 // bannerRE matches the parts of the banner that depend on the server.
 var bannerRE = regexp.MustCompile(`(?m)connected to 127\.0\.0\.1:\d+ as riffle \(server .*\)$`)
 
+var timingRE = regexp.MustCompile(`Time: \d+\.\d{3} ms`)
+
 // TestRun runs scripts end to end against a real PostgreSQL: `run` feeds
 // the input to Run as a script (or as typed at a terminal with
 // `run interactive`) and shows what it printed on Out and Err, interleaved,
@@ -207,6 +209,7 @@ func TestRun(t *testing.T) {
 			Interrupt:   make(chan os.Signal),
 		})
 		text := bannerRE.ReplaceAllString(out.String(), "connected to SERVER")
+		text = timingRE.ReplaceAllString(text, "Time: N ms")
 		var ee *ExitError
 		switch {
 		case errors.As(err, &ee):
@@ -369,5 +372,21 @@ func TestLineEditing(t *testing.T) {
 	want := "SELECT 'from last time';\nSELECT 1 AS a;\nSELECT\n  2 AS b;\n"
 	if string(data) != want {
 		t.Errorf("history file:\n%s\nwant:\n%s", data, want)
+	}
+}
+
+func TestTiming(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{1234567 * time.Nanosecond, "Time: 1.234 ms\n"},
+		{61*time.Second + 500*time.Millisecond, "Time: 61500.000 ms (01:01.500)\n"},
+	} {
+		var b bytes.Buffer
+		writeTiming(&b, c.d)
+		if b.String() != c.want {
+			t.Errorf("writeTiming(%v) = %q, want %q", c.d, b.String(), c.want)
+		}
 	}
 }
