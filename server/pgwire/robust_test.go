@@ -78,8 +78,14 @@ func rawSession(t testing.TB, ts *testServer, payload []byte) []byte {
 	if _, err := nc.Write(payload); err != nil {
 		return nil
 	}
-	_ = nc.SetDeadline(time.Now().Add(300 * time.Millisecond))
-	got, _ := io.ReadAll(nc)
+	// Hanging up our side makes the server finish whatever it can parse and
+	// then close, so the read ends without waiting for a timeout.
+	_ = nc.(*net.TCPConn).CloseWrite()
+	got, err := io.ReadAll(nc)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("server did not close the connection; got %q", got)
+	}
 	return got
 }
 
@@ -158,5 +164,19 @@ func TestCloseWithActiveSessions(t *testing.T) {
 	}
 	if h.cancelled.Load() != 1 {
 		t.Errorf("sleep not cancelled")
+	}
+}
+
+// TestStartupTimeout: a client that connects and says nothing is dropped.
+func TestStartupTimeout(t *testing.T) {
+	ts := startServer(t, Options{StartupTimeout: 100 * time.Millisecond})
+	nc, err := net.Dial("tcp", ts.addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadAll(nc); err != nil {
+		t.Fatalf("server kept a silent connection: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 )
 
 // Options configure a Server. The zero value is usable.
@@ -24,9 +25,16 @@ type Options struct {
 	// larger message is a protocol violation that ends the connection.
 	// Default 64 MiB.
 	MaxMessageSize int
+	// StartupTimeout bounds the handshake, so that connections that never
+	// send a StartupMessage do not pile up (PostgreSQL's
+	// authentication_timeout). Default one minute.
+	StartupTimeout time.Duration
 }
 
-const defaultMaxMessageSize = 64 << 20
+const (
+	defaultMaxMessageSize = 64 << 20
+	defaultStartupTimeout = time.Minute
+)
 
 // Server accepts PostgreSQL clients and serves them from a Handler. Its
 // methods are safe for concurrent use.
@@ -50,6 +58,9 @@ func New(h Handler, opts Options) *Server {
 	}
 	if opts.MaxMessageSize <= 0 {
 		opts.MaxMessageSize = defaultMaxMessageSize
+	}
+	if opts.StartupTimeout <= 0 {
+		opts.StartupTimeout = defaultStartupTimeout
 	}
 	log := opts.Logger
 	if log == nil {
@@ -194,9 +205,11 @@ func (s *Server) cancel(pid uint32, secret []byte) {
 // pipeConn feeds the session's protocol reader from a goroutine that reads
 // the socket, so that the gateway notices a client hanging up even while a
 // statement runs (and cancels it, as the Conn contract promises).
-func pipeConn(nc net.Conn, onEOF func()) *io.PipeReader {
+func (s *Server) pipeConn(nc net.Conn, onEOF func()) *io.PipeReader {
 	pr, pw := io.Pipe()
+	s.wg.Add(1)
 	go func() {
+		defer s.wg.Done()
 		buf := make([]byte, 32<<10)
 		for {
 			n, err := nc.Read(buf)

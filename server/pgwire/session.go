@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"runtime/debug"
 	"sync"
 	"unicode/utf8"
@@ -142,37 +143,42 @@ func (s *session) receiveError(err error) error {
 // isDisconnect reports whether err only means that the client is gone.
 func isDisconnect(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe)
+		errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe) ||
+		errors.Is(err, os.ErrDeadlineExceeded) // the startup timeout
 }
 
 func (s *session) dispatch(msg pgproto3.FrontendMessage) error {
-	switch m := msg.(type) {
-	case *pgproto3.Query:
-		s.skipToSync = false
-		return s.simpleQuery(m.String)
+	switch msg.(type) {
 	case *pgproto3.Sync:
 		s.skipToSync = false
 		return s.readyForQuery()
-	case *pgproto3.Flush:
-		return s.flush()
 	case *pgproto3.Terminate:
 		return errTerminate
+	}
+	if s.skipToSync {
+		return nil // PostgreSQL ignores everything but Sync after an error, Query included
+	}
+	switch m := msg.(type) {
+	case *pgproto3.Query:
+		// As in PostgreSQL, a simple query drops the unnamed statement and portal.
+		delete(s.stmts, "")
+		delete(s.portals, "")
+		return s.simpleQuery(m.String)
+	case *pgproto3.Flush:
+		return s.flush()
 	case *pgproto3.Parse, *pgproto3.Bind, *pgproto3.Describe, *pgproto3.Execute, *pgproto3.Close:
-		if s.skipToSync {
-			return nil
-		}
 		if err := s.extended(m); err != nil {
 			s.skipToSync = true
-			return s.sendError(err, "")
+			s.sendError(err, "")
+			// PostgreSQL flushes every error at once, so that a client
+			// waiting on a Flush learns of it before it sends Sync.
+			return s.flush()
 		}
 		return nil
 	case *pgproto3.CopyData, *pgproto3.CopyDone, *pgproto3.CopyFail:
 		return nil // outside COPY, PostgreSQL ignores these too
 	case *pgproto3.FunctionCall:
-		s.skipToSync = false
-		if err := s.sendError(sqlerr.New(sqlerr.FeatureNotSupported, "the function call protocol is not supported"), ""); err != nil {
-			return err
-		}
+		s.sendError(sqlerr.New(sqlerr.FeatureNotSupported, "the function call protocol is not supported"), "")
 		return s.readyForQuery()
 	default:
 		s.sendFatal(sqlerr.ProtocolViolation, fmt.Sprintf("unexpected message %T", msg))
@@ -203,9 +209,8 @@ func (s *session) send(msg pgproto3.BackendMessage, size int) error {
 
 // sendError queues err as an ErrorResponse. query is the statement text the
 // error's position refers to ("" when there is none).
-func (s *session) sendError(err error, query string) error {
+func (s *session) sendError(err error, query string) {
 	s.be.Send(errorResponse(err, query))
-	return nil
 }
 
 // sendFatal tells the client why the connection ends, best-effort.

@@ -28,9 +28,7 @@ func (s *session) simpleQuery(sql string) error {
 	}
 	switch {
 	case err != nil:
-		if err := s.sendError(err, sql); err != nil {
-			return err
-		}
+		s.sendError(err, sql)
 	case emitted == 0 && strings.TrimSpace(sql) == "":
 		// The engine owes nothing for an empty string, PostgreSQL answers it.
 		s.be.Send(&pgproto3.EmptyQueryResponse{})

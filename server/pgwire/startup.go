@@ -6,6 +6,7 @@ import (
 	"net"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -16,15 +17,17 @@ import (
 func (s *Server) serveConn(nc net.Conn) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	pr := pipeConn(nc, stop)
+	pr := s.pipeConn(nc, stop)
 	defer pr.Close()
 	be := pgproto3.NewBackend(pr, nc)
 	sess := &session{srv: s, nc: nc, be: be, ctx: ctx, stop: stop}
 
+	_ = nc.SetReadDeadline(time.Now().Add(s.opts.StartupTimeout))
 	params, ok := s.handshake(sess)
 	if !ok {
 		return
 	}
+	_ = nc.SetReadDeadline(time.Time{})
 	be.SetMaxBodyLen(s.opts.MaxMessageSize)
 	if !s.open(sess, params) {
 		return

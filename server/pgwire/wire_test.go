@@ -23,10 +23,10 @@ import (
 //	connect [user=U] [ssl] [v32]   open a connection (answering SSLRequest first
 //	                               with ssl, asking for protocol 3.2 with v32) and
 //	                               print the startup answer
-//	send                           send the input's messages, print the answers
+//	send [ready=N]                 send the input's messages, print the answers
 //	                               up to the last ReadyForQuery expected (one
-//	                               per query/sync line), or until the server
-//	                               hangs up
+//	                               per query/sync line, or N), or until the
+//	                               server hangs up
 //
 // Input lines of send:
 //
@@ -58,7 +58,11 @@ func TestWire(t *testing.T) {
 					t.Cleanup(func() { c.nc.Close() })
 					return c.out.String()
 				case "send":
-					return c.send(t, td.Input)
+					ready := -1
+					if td.HasArg("ready") {
+						td.ScanArgs(t, "ready", &ready)
+					}
+					return c.send(t, td.Input, ready)
 				}
 				t.Fatalf("%s: unknown directive %q", td.Pos, td.Cmd)
 				return ""
@@ -112,7 +116,7 @@ func (c *wireClient) flush(t *testing.T) {
 	}
 }
 
-func (c *wireClient) send(t *testing.T, input string) string {
+func (c *wireClient) send(t *testing.T, input string, override int) string {
 	c.out.Reset()
 	ready := 0
 	for _, line := range strings.Split(input, "\n") {
@@ -134,6 +138,9 @@ func (c *wireClient) send(t *testing.T, input string) string {
 		c.fe.Send(msg)
 	}
 	c.flush(t)
+	if override >= 0 {
+		ready = override
+	}
 	c.receive(t, ready)
 	return c.out.String()
 }
@@ -328,4 +335,3 @@ func renderError(sev, code, msg, hint string, pos int32) string {
 	}
 	return s
 }
-
