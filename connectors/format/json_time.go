@@ -11,6 +11,16 @@ const (
 	microsPerDay    = 86_400 * microsPerSecond
 )
 
+// Timestamps are accepted in years 0000 to 9999, the range the text form
+// "YYYY-MM-DD hh:mm:ss" can express, so that every decoded timestamp can be
+// written back and read again.
+var (
+	minMicros = daysFromCivil(0, 1, 1) * microsPerDay
+	maxMicros = daysFromCivil(10000, 1, 1)*microsPerDay - 1
+)
+
+func inRange(micros int64) bool { return micros >= minMicros && micros <= maxMicros }
+
 // temporal decodes DATE, TIME, TIMESTAMP and TIMESTAMP_LTZ values.
 func (d *jsonDecoder) temporal(t types.Type, c byte) (types.Value, error) {
 	s := &d.s
@@ -48,6 +58,9 @@ func (d *jsonDecoder) temporal(t types.Type, c byte) (types.Value, error) {
 		}
 	default:
 		v, ok = parseTimestamp(b)
+		if ok && !inRange(v) {
+			return types.Null, &Error{Offset: -1, Msg: "timestamp " + string(b) + " is outside the years 0000-9999 in UTC"}
+		}
 		if ok {
 			return types.NewTimestamp(truncMicros(v, t.Precision)), nil
 		}
@@ -73,8 +86,11 @@ func (d *jsonDecoder) epochMillis(t types.Type) (types.Value, error) {
 		return types.Null, err
 	}
 	v, perr := parseIntBytes(text)
-	if !isInt || perr || v > math.MaxInt64/1000 || v < math.MinInt64/1000 {
+	if !isInt {
 		return types.Null, &Error{Offset: -1, Msg: "expected epoch milliseconds, got " + string(text)}
+	}
+	if perr || v > math.MaxInt64/1000 || v < math.MinInt64/1000 || !inRange(v*1000) {
+		return types.Null, &Error{Offset: -1, Msg: "epoch milliseconds " + string(text) + " are outside the years 0000-9999"}
 	}
 	return types.NewTimestamp(truncMicros(v*1000, t.Precision)), nil
 }
