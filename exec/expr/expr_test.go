@@ -9,6 +9,7 @@ import (
 	"github.com/cockroachdb/datadriven"
 
 	"riffle/planner/scalar"
+	"riffle/sql/sqlerr"
 	"riffle/sql/types"
 )
 
@@ -67,7 +68,11 @@ func runLine(cmd, line string, used map[string]bool) string {
 		err = fmt.Errorf("trailing text %q", p.src[p.pos:])
 	}
 	if err != nil {
-		return "error: " + err.Error()
+		msg := "error: " + err.Error()
+		if e, ok := sqlerr.As(err); ok && e.Hint != "" {
+			msg += " (hint: " + e.Hint + ")"
+		}
+		return msg
 	}
 	switch cmd {
 	case "bind":

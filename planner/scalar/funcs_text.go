@@ -107,7 +107,7 @@ func PGName(t types.Type) string {
 }
 
 func badInput(t types.Type, s string) error {
-	return sqlerr.New(sqlerr.InvalidText, "invalid input syntax for type %s: %q", PGName(t), s)
+	return sqlerr.New(sqlerr.InvalidText, "invalid input syntax for type %s: \"%s\"", PGName(t), s)
 }
 
 // OutOfRange is the 22003 error for a value that does not fit integer type t:
@@ -158,13 +158,13 @@ func parseInt(s string, t types.Type) (types.Value, error) {
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
 			return types.Null, sqlerr.New(sqlerr.NumericOutOfRange,
-				"value %q is out of range for type %s", s, PGName(t))
+				"value \"%s\" is out of range for type %s", s, PGName(t))
 		}
 		return types.Null, badInput(t, s)
 	}
 	if lo, hi := IntRange(t); i < lo || i > hi {
 		return types.Null, sqlerr.New(sqlerr.NumericOutOfRange,
-			"value %q is out of range for type %s", s, PGName(t))
+			"value \"%s\" is out of range for type %s", s, PGName(t))
 	}
 	return types.NewInt(i), nil
 }
@@ -178,7 +178,7 @@ func parseFloat(s string, t types.Type) (types.Value, error) {
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
 			return types.Null, sqlerr.New(sqlerr.NumericOutOfRange,
-				"%q is out of range for type %s", s, PGName(t))
+				"\"%s\" is out of range for type %s", s, PGName(t))
 		}
 		return types.Null, badInput(t, s)
 	}
@@ -257,7 +257,7 @@ func parseTimestamp(s string, t types.Type, zoned bool) (int64, error) {
 	}
 	date := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 	if date.Year() != y || int(date.Month()) != m || date.Day() != d {
-		return 0, sqlerr.New("22008", "date/time field value out of range: %q", s)
+		return 0, sqlerr.New("22008", "date/time field value out of range: \"%s\"", s)
 	}
 	us := date.UnixMicro()
 	if rest == "" {
