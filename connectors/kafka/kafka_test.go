@@ -302,6 +302,23 @@ func TestTransactions(t *testing.T) {
 	if err != nil || len(got) != 0 {
 		t.Fatalf("range of aborted records = %v, %v", got, err)
 	}
+	// An open transaction holds the read_committed end back.
+	if err := tx.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.ProduceSync(ctx, &kgo.Record{Partition: 0, Value: []byte("open")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	if open, err := c.EndOffsets(ctx, "t"); err != nil || open[0] != 10 {
+		t.Fatalf("EndOffsets with an open transaction = %v, %v; want partition 0 at 10", open, err)
+	}
+	if err := tx.EndTransaction(ctx, kgo.TryCommit); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := c.EndOffsets(ctx, "t"); err != nil || after[0] != 12 {
+		t.Fatalf("EndOffsets after commit = %v, %v; want partition 0 at 12", after, err)
+	}
+
 	// An empty range and empty partitions return nothing at once.
 	if got, err := ReadRange(ctx, c, "t", end, end); err != nil || got != nil {
 		t.Fatalf("empty range = %v, %v", got, err)
