@@ -88,7 +88,60 @@ func binaryParamText(p []byte, oid uint32) (string, bool) {
 	case OIDNumeric:
 		return numericText(p)
 	}
+	if info, ok := typeByOID[oid]; ok && info.Category == 'A' {
+		return arrayText(p, info.Elem)
+	}
 	return temporalParamText(p, oid)
+}
+
+// arrayText decodes array_send's format (see appendBinaryArray) into an
+// array literal, quoting elements as array_out does. Only one-dimensional
+// arrays are accepted; riffle's ARRAY has no fixed multi-dimensional shape.
+func arrayText(p []byte, elemOID uint32) (string, bool) {
+	be := binary.BigEndian
+	if len(p) < 12 {
+		return "", false
+	}
+	ndim, oid := be.Uint32(p), be.Uint32(p[8:])
+	if ndim == 0 {
+		return "{}", oid == elemOID
+	}
+	if ndim != 1 || oid != elemOID || len(p) < 20 {
+		return "", false
+	}
+	n := int(be.Uint32(p[12:]))
+	rest := p[20:]
+	if n < 0 || n > len(rest)/4 {
+		return "", false
+	}
+	b := []byte{'{'}
+	for i := range n {
+		if len(rest) < 4 {
+			return "", false
+		}
+		size := int(int32(be.Uint32(rest)))
+		rest = rest[4:]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if size == -1 {
+			b = append(b, "NULL"...)
+			continue
+		}
+		if size < 0 || size > len(rest) {
+			return "", false
+		}
+		s, ok := binaryParamText(rest[:size], elemOID)
+		if !ok {
+			return "", false
+		}
+		b = appendQuoted(b, []byte(s), true)
+		rest = rest[size:]
+	}
+	if len(rest) != 0 {
+		return "", false
+	}
+	return string(append(b, '}')), true
 }
 
 func temporalParamText(p []byte, oid uint32) (string, bool) {
