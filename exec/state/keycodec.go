@@ -84,6 +84,20 @@ func AppendTupleKey(dst []byte, r types.Row) []byte {
 	return dst
 }
 
+// AppendTupleKeyDirs appends the encodings of the values of r, column i
+// descending when desc[i] is true (ORDER BY a, b DESC). desc may be shorter
+// than r; missing entries mean ascending.
+func AppendTupleKeyDirs(dst []byte, r types.Row, desc []bool) []byte {
+	for i, v := range r {
+		var mask byte
+		if i < len(desc) && desc[i] {
+			mask = 0xFF
+		}
+		dst = appendKey(dst, v, mask)
+	}
+	return dst
+}
+
 // appendKey encodes ascending and then complements what it wrote when mask
 // is 0xFF. Complementing in place keeps one code path for both directions.
 func appendKey(dst []byte, v types.Value, mask byte) []byte {
