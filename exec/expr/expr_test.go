@@ -366,4 +366,3 @@ func parseType(s string) (types.Type, error) {
 	}
 	return t, nil
 }
-

@@ -107,7 +107,7 @@ func noMatch(fn string, args []Expr, d funcDef) error {
 	}
 	e := sqlerr.New(sqlerr.UndefinedFunction, "function %s does not exist", describe(fn, args))
 	if len(d.sigs) > 0 {
-		e.WithHint("%s accepts %s", strings.ToUpper(fn), strings.Join(d.sigs, ", "))
+		e.WithHint("accepted signatures: %s", strings.Join(d.sigs, ", "))
 	}
 	return e
 }
