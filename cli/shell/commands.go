@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -14,6 +15,7 @@ const helpText = `General
   \?                show this help
   \g                send the statement typed so far (as a final ';' would)
   \r                forget the statement typed so far
+  \i FILE           run the SQL statements in FILE, stopping at the first error
 
 Formatting
   \x [on|off]       toggle expanded display (one "column | value" line per column)
@@ -54,6 +56,8 @@ func (s *shell) command(ctx context.Context, text string) error {
 		}
 	case `\pset`:
 		err = s.pset(arg)
+	case `\i`, `\include`:
+		return s.include(ctx, arg)
 	default:
 		fmt.Fprintf(s.cfg.Err, "invalid command %s\nTry \\? for help.\n", name)
 		return s.commandFailed(fmt.Errorf("invalid command %s", name))
@@ -126,4 +130,30 @@ func unquote(s string) string {
 		return strings.ReplaceAll(s[1:len(s)-1], "''", "'")
 	}
 	return s
+}
+
+// include runs the statements of a .sql file. It stops at the first failing
+// statement even at the terminal: later statements of a pipeline definition
+// usually depend on earlier ones.
+func (s *shell) include(ctx context.Context, file string) error {
+	if file == "" {
+		fmt.Fprintln(s.cfg.Err, `\i: missing file name`)
+		return s.commandFailed(errors.New("missing file name"))
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		fmt.Fprintf(s.cfg.Err, "\\i: %v\n", err)
+		return s.commandFailed(err)
+	}
+	for _, stmt := range Split(string(data)) {
+		if err := s.exec(ctx, stmt); err != nil {
+			var ee *ExitError
+			if errors.As(err, &ee) {
+				return err
+			}
+			fmt.Fprintf(s.cfg.Err, "%s: ", file)
+			return s.fail(err, stmt)
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package shell
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -10,9 +11,23 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// run sends one statement (or statement set) with the simple query protocol
-// and prints each result as it completes. Ctrl-C cancels it on the server.
+// run sends one statement (or statement set) and reports its error, if any;
+// only in a script does an error end the run.
 func (s *shell) run(ctx context.Context, stmt string) error {
+	if err := s.exec(ctx, stmt); err != nil {
+		var ee *ExitError
+		if errors.As(err, &ee) {
+			return err
+		}
+		return s.fail(err, stmt)
+	}
+	return nil
+}
+
+// exec sends one statement (or statement set) with the simple query protocol
+// and prints each result as it completes; it returns the statement's error
+// unreported. Ctrl-C cancels the statement on the server.
+func (s *shell) exec(ctx context.Context, stmt string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := make(chan struct{})
@@ -37,7 +52,9 @@ func (s *shell) run(ctx context.Context, stmt string) error {
 		}
 		if err := Render(s.cfg.Out, r, s.format); err != nil {
 			mrr.Close()
-			return fmt.Errorf("riffle: writing output: %w", err)
+			err = fmt.Errorf("writing output: %w", err)
+			fmt.Fprintf(s.cfg.Err, "riffle: %v\n", err)
+			return &ExitError{Code: 1, Err: err}
 		}
 	}
 	if err := mrr.Close(); err != nil {
@@ -45,7 +62,7 @@ func (s *shell) run(ctx context.Context, stmt string) error {
 			// psql's words, said once the server has answered.
 			fmt.Fprintln(s.cfg.Err, "Cancel request sent")
 		}
-		return s.fail(err, stmt)
+		return err
 	}
 	if s.timing {
 		writeTiming(s.cfg.Out, time.Since(start))
