@@ -47,7 +47,30 @@ type Extensions struct {
 	// of CAST(x AS <riffle type>) or x::<type> to the target type. The
 	// placeholder is called with x as its only argument.
 	Casts map[string]CastExt
+	// Intervals maps the name of a placeholder function the layer put in
+	// place of an interval literal (INTERVAL '5' SECOND) to the literal.
+	// The placeholder takes no arguments.
+	Intervals map[string]IntervalExt
 }
+
+// IntervalExt is one extracted interval literal. Value (interval.go)
+// computes what it stands for.
+type IntervalExt struct {
+	// Type is INTERVAL YEAR TO MONTH or INTERVAL DAY TO SECOND.
+	Type types.Type
+	// Text is the quoted or numeric value as written, without quotes:
+	// "5" for INTERVAL '5' SECOND, "1 day 2 hours" for PostgreSQL's
+	// INTERVAL '1 day 2 hours'.
+	Text string
+	// Unit is the qualifier as written, upper-case and normalised to
+	// single spaces ("SECOND", "DAY TO SECOND"); "" for PostgreSQL's form.
+	Unit string
+	Pos  int // position of the INTERVAL keyword in Text
+}
+
+// IntervalPrefix starts the name of every placeholder function for
+// interval literals.
+const IntervalPrefix = "__riffle_interval_"
 
 // CastExt is one extracted cast.
 type CastExt struct {

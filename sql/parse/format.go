@@ -18,11 +18,11 @@ const restoreFlags = format.RestoreStringSingleQuotes | format.RestoreKeyWordUpp
 // Format renders a statement on one line in a normalised form, for golden
 // files and logs. Casts the layer took out are listed after the statement
 // as "[casts: __riffle_cast_1 BIGINT @7, …]" (@ is the byte offset in the
-// statement's text).
+// statement's text), and interval literals likewise.
 func Format(st Statement) string {
 	s := formatStmt(st)
-	if src := st.Source(); src != nil && len(src.Ext.Casts) > 0 {
-		s += " " + formatCasts(src.Ext.Casts)
+	if src := st.Source(); src != nil {
+		s += formatExt(src.Ext)
 	}
 	return s
 }
@@ -164,14 +164,39 @@ func formatCreateView(s *CreateView) string {
 	return out + " AS " + restore(s.Query.Node)
 }
 
-// formatCasts lists casts in the order of their placeholders.
-func formatCasts(casts map[string]CastExt) string {
-	names := make([]string, 0, len(casts))
-	for n := range casts {
+// formatExt lists what the rewrite took out, after a space; "" if nothing.
+func formatExt(ext Extensions) string {
+	out := ""
+	if len(ext.Casts) > 0 {
+		out += " " + formatCasts(ext.Casts)
+	}
+	if len(ext.Intervals) > 0 {
+		parts := make([]string, 0, len(ext.Intervals))
+		for _, n := range sortedNames(ext.Intervals, IntervalPrefix) {
+			iv := ext.Intervals[n]
+			m, us, _ := iv.Value()
+			lit := strings.TrimSpace(quoteString(iv.Text) + " " + iv.Unit)
+			parts = append(parts, fmt.Sprintf("%s %s = %dmon %dus @%d", n, lit, m, us, iv.Pos))
+		}
+		out += " [intervals: " + strings.Join(parts, ", ") + "]"
+	}
+	return out
+}
+
+// sortedNames returns the placeholder names of m in numeric order.
+func sortedNames[V any](m map[string]V, prefix string) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
 		names = append(names, n)
 	}
-	num := func(n string) int { v, _ := strconv.Atoi(strings.TrimPrefix(n, CastPrefix)); return v }
+	num := func(n string) int { v, _ := strconv.Atoi(strings.TrimPrefix(n, prefix)); return v }
 	sort.Slice(names, func(i, j int) bool { return num(names[i]) < num(names[j]) })
+	return names
+}
+
+// formatCasts lists casts in the order of their placeholders.
+func formatCasts(casts map[string]CastExt) string {
+	names := sortedNames(casts, CastPrefix)
 	parts := make([]string, len(names))
 	for i, n := range names {
 		c := casts[n]

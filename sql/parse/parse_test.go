@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"riffle/sql/sqlerr"
+
 	"github.com/cockroachdb/datadriven"
 )
 
@@ -79,11 +81,7 @@ func runRewrite(input string) string {
 			b.WriteString(err.Error() + "\n")
 			continue
 		}
-		b.WriteString(text)
-		if len(src.Ext.Casts) > 0 {
-			b.WriteString(" " + formatCasts(src.Ext.Casts))
-		}
-		b.WriteString("\n")
+		b.WriteString(text + formatExt(src.Ext) + "\n")
 	}
 	return b.String()
 }
@@ -161,8 +159,12 @@ func FuzzParse(f *testing.F) {
 		if err == nil {
 			return
 		}
-		if e, ok := err.(interface{ Error() string }); !ok || e.Error() == "" {
-			t.Fatalf("bad error %v", err)
+		e, ok := sqlerr.As(err)
+		if !ok || e.Code == "" || e.Message == "" {
+			t.Fatalf("error is not a *sqlerr.Error: %v", err)
+		}
+		if e.Pos > len(input)+1 {
+			t.Fatalf("error position %d is past the input (%d bytes): %v", e.Pos, len(input), err)
 		}
 	})
 }

@@ -23,6 +23,7 @@ import (
 //     function call keeps the parameter's number.
 //   - E'…' → '…' with the escapes resolved, since TiDB runs with
 //     NO_BACKSLASH_ESCAPES.
+//   - INTERVAL '5' SECOND → __riffle_interval_N() (interval.go).
 //   - comments → spaces: TiDB reads /*! … */ and /*+ … */ as code and
 //     needs a space after --; blanking keeps every offset where it was.
 //
@@ -113,6 +114,12 @@ func (r *rewriter) scan() error {
 				return err
 			}
 			i = end - 1
+		case t.Is("INTERVAL"):
+			end, err := r.intervalLiteral(i)
+			if err != nil {
+				return err
+			}
+			i = max(end-1, i)
 		case t.Kind == TokParam:
 			n, err := strconv.Atoi(t.Val)
 			if err != nil || n < 1 {

@@ -31,10 +31,16 @@ var parsers = sync.Pool{New: func() any {
 
 // tidbParse parses rewritten text holding exactly one statement. Errors
 // are positioned in the user's text through edits.
-func tidbParse(src *Source, text string, edits []edit) (ast.StmtNode, error) {
+func tidbParse(src *Source, text string, edits []edit) (stmt ast.StmtNode, err error) {
+	defer func() {
+		// A panic inside the generated parser must not take the server
+		// down with it; the parser is not returned to the pool.
+		if r := recover(); r != nil {
+			stmt, err = nil, src.Errorf(origPos(edits, 0), sqlerr.Internal, "parser failed: %v", r)
+		}
+	}()
 	p := parsers.Get().(*parser.Parser)
 	stmts, _, err := p.Parse(text, "", "")
-	var stmt ast.StmtNode
 	if err == nil && len(stmts) == 1 {
 		stmt = stmts[0] // the parser reuses its result slice
 	}
