@@ -133,7 +133,14 @@ func errNoBinary(t types.Type) error {
 // appendBinaryValue appends v in PostgreSQL's binary format for the OID that
 // type t is sent as. v is not NULL.
 func appendBinaryValue(b []byte, v types.Value, t types.Type) ([]byte, error) {
-	switch oid := columnOID(t); oid {
+	oid := columnOID(t)
+	if k, ok := binaryKind[oid]; ok && k != v.K {
+		// An engine bug, but one that must not reach the client as wrong
+		// bytes that decode to a plausible value.
+		return b, sqlerr.New(sqlerr.Internal,
+			"internal error: value of kind %d in a column of type %s", v.K, TypeName(oid))
+	}
+	switch oid {
 	case OIDBool:
 		if v.Bool() {
 			return append(b, 1), nil
@@ -169,6 +176,13 @@ func appendBinaryValue(b []byte, v types.Value, t types.Type) ([]byte, error) {
 		return appendBinaryArray(b, v, t)
 	}
 	return b, errNoBinary(t)
+}
+
+// binaryKind is the storage kind each fixed-width binary encoding reads.
+var binaryKind = map[uint32]types.Kind{
+	OIDBool: types.KBool, OIDInt2: types.KInt, OIDInt4: types.KInt, OIDInt8: types.KInt,
+	OIDFloat4: types.KFloat, OIDFloat8: types.KFloat, OIDDate: types.KDate, OIDTime: types.KTime,
+	OIDTimestamp: types.KTimestamp, OIDTimestampTZ: types.KTimestamp, OIDInterval: types.KInterval,
 }
 
 func appendBinaryInterval(b []byte, n int64, yearMonth bool) []byte {
