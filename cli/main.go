@@ -92,7 +92,7 @@ func flags(c *config, stderr io.Writer) *flag.FlagSet {
 		fs.StringVar(p, name, def, help+" ["+env+"]")
 	}
 	str(&c.dataDir, "data-dir", "RIFFLE_DATA_DIR", "riffle-data", "directory for riffle's state and the embedded broker's log")
-	str(&c.listen, "listen", "RIFFLE_LISTEN", "127.0.0.1:6543", "address of the Postgres gateway (and the server `riffle shell` connects to)")
+	str(&c.listen, "listen", "RIFFLE_LISTEN", "127.0.0.1:6543", "address of the Postgres gateway (and the server that riffle shell connects to)")
 	str(&c.kafka, "kafka", "RIFFLE_KAFKA", "", "comma-separated bootstrap brokers of an external Kafka cluster; empty runs the embedded broker")
 	str(&c.kafkaListen, "kafka-listen", "RIFFLE_KAFKA_LISTEN", "127.0.0.1:9092", "address of the embedded Kafka broker")
 	str(&c.registry, "registry", "RIFFLE_REGISTRY", "", "URL of an external schema registry; empty runs the embedded one")
