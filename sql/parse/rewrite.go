@@ -24,6 +24,8 @@ import (
 //   - E'…' → '…' with the escapes resolved, since TiDB runs with
 //     NO_BACKSLASH_ESCAPES.
 //   - INTERVAL '5' SECOND → __riffle_interval_N() (interval.go).
+//   - a query VALUES (…), (…) → VALUES ROW(…), ROW(…), MySQL's spelling
+//     (INSERT … VALUES keeps the plain form, which TiDB reads there).
 //   - comments → spaces: TiDB reads /*! … */ and /*+ … */ as code and
 //     needs a space after --; blanking keeps every offset where it was.
 //
@@ -120,6 +122,8 @@ func (r *rewriter) scan() error {
 				return err
 			}
 			i = max(end-1, i)
+		case t.Is("VALUES") && r.startsQuery(i):
+			r.valuesRows(i)
 		case t.Kind == TokParam:
 			n, err := strconv.Atoi(t.Val)
 			if err != nil || n < 1 {
@@ -208,6 +212,31 @@ func (r *rewriter) record(pos int, spec typeSpec, try bool) string {
 	name := CastPrefix + strconv.Itoa(len(r.src.Ext.Casts)+1)
 	r.src.Ext.Casts[name] = CastExt{Type: spec.T, Pos: pos, Name: spec.PG, Try: try}
 	return name
+}
+
+// startsQuery reports whether the VALUES at toks[i] begins a query (the
+// statement, a subquery, a set operation's operand or a CTE's body) rather
+// than the rows of an INSERT.
+func (r *rewriter) startsQuery(i int) bool {
+	if i == r.lo {
+		return true
+	}
+	p := r.toks[i-1]
+	return p.IsOp("(") || p.Is("UNION") || p.Is("ALL") || p.Is("DISTINCT") ||
+		p.Is("EXCEPT") || p.Is("INTERSECT") || p.Is("AS")
+}
+
+// valuesRows puts ROW before each parenthesised row of the VALUES at
+// toks[i].
+func (r *rewriter) valuesRows(i int) {
+	for j := i + 1; j < r.hi && r.toks[j].IsOp("("); {
+		r.add(r.toks[j].Start, 0, "ROW", false)
+		closeIdx, ok := r.close[j]
+		if !ok || closeIdx+2 >= r.hi || !r.toks[closeIdx+1].IsOp(",") {
+			return
+		}
+		j = closeIdx + 2
+	}
 }
 
 // notCallee are keywords that may stand before '(' without naming a
