@@ -42,18 +42,27 @@
 // # Encodings
 //
 // Keys inside a table are what the operator makes them, normally tuples
-// encoded with AppendKey/AppendKeyDesc/AppendTupleKey (keycodec.go): byte
-// order equals types.Compare order, so range scans, ordered top-N and
-// window cleanup by time prefix work on raw bytes. Values are normally rows
-// encoded with AppendRow (rowcodec.go), which is compact and exact but does
-// not sort.
+// encoded with AppendKey/AppendKeyDesc/AppendTupleKey/AppendTupleKeyDirs
+// (keycodec.go): byte order equals types.Compare order, so range scans,
+// ordered top-N and window cleanup by time prefix work on raw bytes, and a
+// prefix of a tuple's columns is a byte prefix of its key (Table.Scan).
+// Values are normally rows encoded with AppendRow (rowcodec.go), which is
+// compact and exact but does not sort. Both encodings are on disk:
+// testdata/state/codec pins their bytes, and changing them needs a new
+// format version (the store refuses to open a version it does not know).
 //
 // # Concurrency contract
 //
 // A Store is safe for concurrent use: many query tasks hold their own Txn
 // and commit concurrently; Pebble orders their commits. A Txn, its Tables
 // and their Iters belong to one goroutine (the query task's) and are not
-// safe for concurrent use. Tables of different Txns must not share table
-// ids: each operator instance owns its tables, so there are no write
-// conflicts to detect and none are detected.
+// safe for concurrent use. Txns never conflict by design: each operator
+// owns its tables, and tasks of one operator that share a table write
+// disjoint keys (e.g. keys led by the partition), so no conflict detection
+// is done. Store.Table gives other goroutines (the gateway serving a
+// materialized view) a read-only view of committed data.
+//
+// Reads through a Txn see committed data overlaid with the epoch's pending
+// writes; an Iter sees the writes made before it was opened. All Iters
+// must be closed before Commit or Abort.
 package state

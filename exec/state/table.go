@@ -13,7 +13,9 @@ import (
 // and returned by a Table are relative to it (the table prefix is added and
 // stripped here). A Table from Txn.Table reads committed data overlaid with
 // the Txn's pending writes and writes into the Txn; a Table from
-// Store.Table is a read-only view of committed data.
+// Store.Table is a read-only view of committed data. A Table keeps a
+// scratch buffer, so one Table value is used by one goroutine at a time;
+// other goroutines take their own from Store.Table.
 type Table struct {
 	id     uint32
 	prefix []byte
