@@ -219,6 +219,7 @@ func (s *shell) loopWith(ctx context.Context, r lineReader) error {
 // typed, and ends a script.
 func (s *shell) interrupted() error {
 	if !s.cfg.Interactive {
+		fmt.Fprintln(s.cfg.Err, "riffle: interrupted")
 		return &ExitError{Code: ExitScript, Err: errors.New("interrupted")}
 	}
 	s.split.Reset()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -388,5 +389,47 @@ func TestTiming(t *testing.T) {
 		if b.String() != c.want {
 			t.Errorf("writeTiming(%v) = %q, want %q", c.d, b.String(), c.want)
 		}
+	}
+}
+
+// TestInterruptAtPrompt presses Ctrl-C while the shell waits for input: a
+// script ends, the terminal gets a fresh prompt and forgets the statement
+// being typed.
+func TestInterruptAtPrompt(t *testing.T) {
+	conn := postgres(t)
+	for _, interactive := range []bool{false, true} {
+		t.Run(fmt.Sprintf("interactive=%v", interactive), func(t *testing.T) {
+			in, typing := io.Pipe()
+			defer typing.Close()
+			var out syncBuffer
+			interrupt := make(chan os.Signal)
+			done := make(chan error, 1)
+			go func() {
+				done <- Run(context.Background(), Config{ConnString: conn, In: in, Out: &out, Err: &out,
+					Interactive: interactive, Interrupt: interrupt})
+			}()
+			io.WriteString(typing, "SELECT 'forgotten'\n")
+			if interactive {
+				// Wait until the line is in the statement buffer.
+				for !strings.Contains(out.String(), ContinuationPrompt) {
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+			interrupt <- os.Interrupt
+			if interactive {
+				io.WriteString(typing, "SELECT 'fresh' AS s;\n")
+				typing.Close()
+			}
+			err := <-done
+			text := out.String()
+			var ee *ExitError
+			if interactive {
+				if err != nil || strings.Contains(text, "forgotten") || !strings.Contains(text, " fresh\n") {
+					t.Errorf("err=%v output:\n%s", err, text)
+				}
+			} else if !errors.As(err, &ee) || ee.Code != ExitScript || text != "riffle: interrupted\n" {
+				t.Errorf("err=%v output:\n%q", err, text)
+			}
+		})
 	}
 }
