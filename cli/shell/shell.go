@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -119,11 +120,25 @@ func connectError(c *pgconn.Config, err error) error {
 		// The server answered but refused us: no hint about starting it.
 		return fmt.Errorf("riffle: connection to %s refused: %s (SQLSTATE %s)", addr, pe.Message, pe.Code)
 	}
-	cause := err
-	if u := errors.Unwrap(err); u != nil {
-		cause = u
+	return fmt.Errorf("riffle: cannot connect to %s: %s\nHINT:  is riffle running? start it with: go run ./cli", addr, rootCause(err))
+}
+
+// rootCause digs the reason out of pgconn's layered connect error, which
+// repeats the address several times: "connection refused", "i/o timeout",
+// "no such host".
+func rootCause(err error) string {
+	var errno syscall.Errno
+	var dns *net.DNSError
+	var op *net.OpError
+	switch {
+	case errors.As(err, &errno):
+		return errno.Error()
+	case errors.As(err, &dns):
+		return dns.Err
+	case errors.As(err, &op):
+		return op.Err.Error()
 	}
-	return fmt.Errorf("riffle: cannot connect to %s: %v\nHINT:  is riffle running? start it with: go run ./cli", addr, cause)
+	return err.Error()
 }
 
 func (s *shell) banner() {
