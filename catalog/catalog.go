@@ -68,9 +68,9 @@ type Query struct {
 	SQL    string // the statement as written
 	Target string // the sink table or materialized view
 	// Uses names the tables and views the query reads.
-	Uses []string `json:",omitempty"`
-	State  QueryState
-	Error  string `json:",omitempty"`
+	Uses  []string `json:",omitempty"`
+	State QueryState
+	Error string `json:",omitempty"`
 	// Tables are the state table ids given to the query's operators, in the
 	// order the runtime asks for them; a restart hands out the same ids.
 	Tables []uint32 `json:",omitempty"`

@@ -45,8 +45,8 @@ Flags (each also read from the environment variable in brackets):
 // config is every setting, from flags and environment.
 type config struct {
 	dataDir, listen, kafka, kafkaListen, registry, registryListen, logLevel string
-	partitions                                                           int
-	noAutoCreate                                                         bool
+	partitions                                                              int
+	noAutoCreate                                                            bool
 }
 
 func main() {
@@ -164,6 +164,10 @@ func shellURL(addr string) string {
 
 func runShell(ctx context.Context, url string, stdin io.Reader, stdout, stderr io.Writer, interactive bool) (int, error) {
 	err := shell.Run(ctx, shell.Config{ConnString: url, In: stdin, Out: stdout, Err: stderr, Interactive: interactive})
+	var exit *shell.ExitError
+	if errors.As(err, &exit) {
+		return exit.Code, nil // the shell has printed it
+	}
 	if err != nil {
 		return 1, err
 	}

@@ -91,13 +91,17 @@ func (r *Reader) fetchErr(ctx context.Context, fs kgo.Fetches) error {
 	if fs.IsClientClosed() {
 		return fmt.Errorf("read topic %q: reader closed", r.topic)
 	}
-	for _, fe := range fs.Errors() {
-		if errors.Is(fe.Err, context.Canceled) || errors.Is(fe.Err, context.DeadlineExceeded) {
-			return fe.Err
-		}
-		return fmt.Errorf("read topic %q partition %d: %w", fe.Topic, fe.Partition, fe.Err)
+	// The first error decides: a fetch error on any partition stops the
+	// reader, because skipping a partition would lose its records.
+	errs := fs.Errors()
+	if len(errs) == 0 {
+		return nil
 	}
-	return nil
+	fe := errs[0]
+	if errors.Is(fe.Err, context.Canceled) || errors.Is(fe.Err, context.DeadlineExceeded) {
+		return fe.Err
+	}
+	return fmt.Errorf("read topic %q partition %d: %w", fe.Topic, fe.Partition, fe.Err)
 }
 
 func fromKgo(kr *kgo.Record) Record {

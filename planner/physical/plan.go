@@ -28,8 +28,10 @@ type TableSink struct {
 	Table *catalog.Object
 }
 
-func (s *ViewSink) Describe() string  { return "Materialize " + s.View.Name }
-func (s *TableSink) Describe() string { return "KafkaSink " + s.Table.Name + " topic=" + s.Table.Options["topic"] }
+func (s *ViewSink) Describe() string { return "Materialize " + s.View.Name }
+func (s *TableSink) Describe() string {
+	return "KafkaSink " + s.Table.Name + " topic=" + s.Table.Options["topic"]
+}
 
 // Build checks that the sink accepts root's changelog and returns the plan.
 // An append-only table's topic is a log of inserts: writing an updating
