@@ -124,19 +124,15 @@ func (b *Binder) options(st *parse.CreateTable, obj *catalog.Object, d TableDefa
 		obj.Options[k] = o.Value
 		pos[k] = o.KeyPos
 	}
-	if len(st.Options) == 0 {
-		// A table of riffle's own: a topic of the same name, JSON values.
+	if _, ok := obj.Options["connector"]; !ok {
+		// A table of riffle's own: a topic of the same name on the default
+		// cluster, JSON values.
 		obj.Options["connector"] = "kafka"
 	}
 	conn := obj.Options["connector"]
 	allowed, ok := tableOptions[conn]
 	if !ok {
-		p, known := pos["connector"]
-		if !known {
-			return b.Src.Errorf(st.Name.Pos, sqlerr.InvalidParameter, "option 'connector' is missing").
-				WithHint("add 'connector' = 'kafka' to WITH")
-		}
-		return b.Src.Errorf(p, sqlerr.FeatureNotSupported, "connector %q is not supported yet", conn).
+		return b.Src.Errorf(pos["connector"], sqlerr.FeatureNotSupported, "connector %q is not supported yet", conn).
 			WithHint("supported connectors: %s", strings.Join(sortedKeys(tableOptions), ", "))
 	}
 	for k, p := range pos {
