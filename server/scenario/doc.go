@@ -1,0 +1,37 @@
+// Package scenario runs riffle's streaming scenario files (tier 2 of the
+// test plan): end-to-end scripts under testdata/stream that create tables
+// and continuous queries through the Postgres gateway, feed input records
+// step by step, and state the changelog each step produces on the watched
+// outputs (materialized views and sink tables).
+//
+//	statement ok
+//	CREATE MATERIALIZED VIEW big AS SELECT auction, price FROM bids WHERE price > 10
+//
+//	step
+//	bids (1, 20)
+//	bids (2, 5)
+//	----
+//	big +I (1, 20)
+//
+// The syntax is documented in testdata/README.md.
+//
+// Every file runs in several configurations (Configs) that must all give
+// the same output: inputs written with INSERT through the gateway, inputs
+// produced straight to the embedded Kafka broker with a Kafka client, every
+// record as its own step, a clean restart after every step, and a SIGKILL
+// of the riffle binary after every step. Expected outputs are rewritten
+// (-rewrite) from the first configuration only; the others compare against
+// the file as the first left it.
+//
+// Whatever the expected text says, after every step the runner also checks
+// the invariants every output must keep: every continuous query is still
+// running (a view whose row count would go negative stops its query with an
+// error), a keyed output has at most one row per key, and every output
+// equals a freshly created copy of its query computed from all the input
+// so far.
+//
+// The changelog of a step is computed from outside, as a client would see
+// it: the multiset difference between an output's contents (SELECT * FROM
+// it) before and after the step. For a sink table that is the records
+// appended to its topic.
+package scenario

@@ -1,0 +1,136 @@
+package scenario
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// output is a watched output: a materialized view, or a sink table that a
+// running INSERT INTO … SELECT writes.
+type output struct {
+	name string
+	// fresh creates a new materialized view <name>__fresh over the same
+	// query, to check the output against; empty when that is not possible
+	// (an INSERT with a column list).
+	fresh string
+	key   []int // key columns; nil when the output declares none
+}
+
+const freshSuffix = "__fresh"
+
+var (
+	createMV   = regexp.MustCompile(`(?is)^\s*CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)(.*?);?\s*$`)
+	insertSink = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+(\w+)\s+((?:SELECT|WITH)\b.*?);?\s*$`)
+	insertAny  = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+(\w+)`)
+)
+
+// outputs lists the watched outputs from SHOW QUERIES, so that views and
+// sinks created, dropped or stopped in any way (and across restarts) are
+// seen. A query that failed fails the test: that is how the engine reports
+// a broken invariant such as a row retracted more often than inserted.
+func (r *runner) outputs() []output {
+	var outs []output
+	for _, q := range r.rows("SHOW QUERIES") {
+		id, stmt, state, errText := unquote(q[0]), unquote(q[1]), unquote(q[2]), q[7]
+		if errText != "NULL" || state == "FAILED" {
+			r.fatalf("query %s (%s) is %s: %s", id, stmt, state, errText)
+		}
+		if state != "RUNNING" {
+			continue
+		}
+		o, ok := parseOutput(stmt)
+		if !ok || strings.HasSuffix(o.name, freshSuffix) {
+			continue
+		}
+		o.key = r.keyColumns(o.name, stmt)
+		outs = append(outs, o)
+	}
+	sort.Slice(outs, func(i, j int) bool { return outs[i].name < outs[j].name })
+	return outs
+}
+
+// parseOutput recognises the statement of a continuous query.
+func parseOutput(stmt string) (output, bool) {
+	if m := createMV.FindStringSubmatch(stmt); m != nil {
+		return output{name: strings.ToLower(m[1]),
+			fresh: "CREATE MATERIALIZED VIEW " + m[1] + freshSuffix + m[2]}, true
+	}
+	if m := insertSink.FindStringSubmatch(stmt); m != nil {
+		return output{name: strings.ToLower(m[1]),
+			fresh: "CREATE MATERIALIZED VIEW " + m[1] + freshSuffix + " AS " + m[2]}, true
+	}
+	if m := insertAny.FindStringSubmatch(stmt); m != nil {
+		return output{name: strings.ToLower(m[1])}, true
+	}
+	return output{}, false
+}
+
+// keyColumns reads an output's key columns (DESCRIBE's key column) once per
+// defining statement.
+func (r *runner) keyColumns(name, stmt string) []int {
+	if k, ok := r.keys[stmt]; ok {
+		return k
+	}
+	var key []int
+	for i, c := range r.rows("DESCRIBE " + name) {
+		if unquote(c[3]) == "PRI" {
+			key = append(key, i)
+		}
+	}
+	r.keys[stmt] = key
+	return key
+}
+
+// contents reads every output's rows.
+func (r *runner) contents(outs []output) map[string][]row {
+	m := make(map[string][]row, len(outs))
+	for _, o := range outs {
+		m[o.name] = r.rows("SELECT * FROM " + o.name)
+	}
+	return m
+}
+
+// checkInvariants checks, after a step has been flushed, what must hold
+// whatever the expected output says: every query still runs, a keyed
+// output has one row per key, and every output equals a fresh copy of its
+// query computed from all the input so far.
+func (r *runner) checkInvariants(outs []output, after map[string][]row) {
+	r.outputs() // fails on a failed query
+	for _, o := range outs {
+		if o.key == nil {
+			continue
+		}
+		if dups := duplicateKeys(after[o.name], o.key); len(dups) > 0 {
+			r.fatalf("%s has more than one row for keys %s", o.name, strings.Join(dups, ", "))
+		}
+	}
+	var fresh []output
+	for _, o := range outs {
+		if o.fresh != "" {
+			r.mustExec(o.fresh)
+			fresh = append(fresh, o)
+		}
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	r.flush()
+	for _, o := range fresh {
+		got := sortedRows(after[o.name])
+		want := sortedRows(r.rows("SELECT * FROM " + o.name + freshSuffix))
+		r.mustExec("DROP MATERIALIZED VIEW " + o.name + freshSuffix)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			r.fatalf("%s differs from a fresh copy of its query (%s):\n%s\nfresh copy:\n%s",
+				o.name, o.fresh, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
+
+// unquote undoes renderValue for a text value.
+func unquote(s string) string {
+	if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
+		return strings.ReplaceAll(s[1:len(s)-1], "''", "'")
+	}
+	return s
+}

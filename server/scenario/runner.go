@@ -1,0 +1,297 @@
+package scenario
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// stmtTimeout bounds every statement, FLUSH included.
+const stmtTimeout = 30 * time.Second
+
+// Run runs the scenario file at path in configuration c. With rewrite,
+// the file is run through datadriven.RunTest, so -rewrite writes the
+// outputs of this configuration into it; otherwise the outputs are compared
+// with the file as it is now and the file is never written.
+func Run(t *testing.T, path string, c Config, rewrite bool) {
+	r := &runner{t: t, cfg: c, dir: t.TempDir(), tables: map[string]*tableInfo{}, keys: map[string][]int{}}
+	r.start()
+	t.Cleanup(r.close)
+	if rewrite {
+		datadriven.RunTest(t, path, r.directive)
+		return
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	datadriven.RunTestFromString(t, string(text), func(t *testing.T, d *datadriven.TestData) string {
+		got := r.directive(t, d)
+		if got != "" && !strings.HasSuffix(got, "\n") {
+			got += "\n"
+		}
+		if got != d.Expected {
+			t.Fatalf("%s: configuration %q differs from the file:\n%s\nexpected:\n%s\nfound:\n%s",
+				d.Pos, c.Name, d.Input, d.Expected, got)
+		}
+		return d.Expected // compared above; RunTestFromString never rewrites the file
+	})
+}
+
+// runner is the state of one file in one configuration.
+type runner struct {
+	t      *testing.T
+	cfg    Config
+	dir    string // riffle's data directory, kept across restarts
+	srv    server
+	conn   *pgx.Conn
+	kafka  *kgo.Client // nil until the first record is produced
+	tables map[string]*tableInfo
+	keys   map[string][]int // an output's key columns, by its statement
+	next   atomic.Int64     // round-robin partition for records with neither key nor partition
+	pos    string           // the current directive's position, for errors
+}
+
+func (r *runner) directive(t *testing.T, d *datadriven.TestData) string {
+	r.t, r.pos = t, d.Pos
+	switch d.Cmd {
+	case "statement":
+		return r.statement(d)
+	case "step":
+		return r.step(d)
+	case "snapshot":
+		return r.snapshot(d)
+	case "query":
+		return r.query(d.Input)
+	case "restart":
+		return r.restartDirective(d.HasArg("crash"))
+	case "skip":
+		t.Skipf("%s: %s", d.Pos, strings.TrimSpace(d.Input))
+	}
+	t.Fatalf("%s: unknown directive %q (statement, step, snapshot, query, restart, skip)", d.Pos, d.Cmd)
+	return ""
+}
+
+func (r *runner) fatalf(format string, args ...any) {
+	r.t.Helper()
+	r.t.Fatalf("%s: [%s] %s", r.pos, r.cfg.Name, fmt.Sprintf(format, args...))
+}
+
+// statement runs `statement ok` or `statement error <SQLSTATE>`; the output
+// of an error is its message.
+func (r *runner) statement(d *datadriven.TestData) string {
+	err := r.exec(d.Input)
+	switch {
+	case d.HasArg("ok"):
+		if err != nil {
+			r.fatalf("%s\nfailed: %v", d.Input, err)
+		}
+		return ""
+	case d.HasArg("error"):
+		want := ""
+		if len(d.CmdArgs) > 1 {
+			want = d.CmdArgs[1].Key
+		}
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) {
+			r.fatalf("%s\nwant an error with SQLSTATE %s, got %v", d.Input, want, err)
+		}
+		if want != "" && pe.Code != want {
+			r.fatalf("%s\nwant SQLSTATE %s, got %s: %s", d.Input, want, pe.Code, pe.Message)
+		}
+		return pe.Message
+	}
+	r.fatalf("want `statement ok` or `statement error <SQLSTATE>`")
+	return ""
+}
+
+// step writes the step's records, flushes, and renders the changelog of
+// every watched output.
+func (r *runner) step(d *datadriven.TestData) string {
+	var recs []record
+	for _, line := range strings.Split(d.Input, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		rec, err := parseRecord(line)
+		if err != nil {
+			r.fatalf("%v", err)
+		}
+		recs = append(recs, rec)
+	}
+	outs := r.outputs()
+	before := r.contents(outs)
+	if r.cfg.PerRecord {
+		for _, rec := range recs {
+			r.write([]record{rec})
+			r.flush()
+		}
+	} else {
+		r.write(recs)
+	}
+	if r.cfg.Restart {
+		r.restart(r.cfg.Crash)
+	}
+	r.flush()
+	after := r.contents(outs)
+	r.checkInvariants(outs, after)
+	return r.render(outs, before, after)
+}
+
+// restartDirective stops riffle (crash: without a clean shutdown, in the
+// binary configuration) and starts it again; its output is whatever the
+// outputs changed across the restart, which should be nothing.
+func (r *runner) restartDirective(crash bool) string {
+	outs := r.outputs()
+	before := r.contents(outs)
+	r.restart(crash && r.cfg.Binary != "")
+	r.flush()
+	after := r.contents(outs)
+	r.checkInvariants(outs, after)
+	return r.render(outs, before, after)
+}
+
+func (r *runner) snapshot(d *datadriven.TestData) string {
+	if len(d.CmdArgs) != 1 {
+		r.fatalf("want `snapshot <view or table>`")
+	}
+	rows := r.rows("SELECT * FROM " + d.CmdArgs[0].Key)
+	return strings.Join(sortedRows(rows), "\n")
+}
+
+var orderBy = regexp.MustCompile(`(?i)\border\s+by\b`)
+
+// query runs a query and renders its rows, sorted unless it orders them;
+// an error is rendered as its SQLSTATE and message.
+func (r *runner) query(sql string) string {
+	rows, err := r.tryRows(sql)
+	if err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) {
+			return fmt.Sprintf("error (%s): %s", pe.Code, pe.Message)
+		}
+		r.fatalf("%s\n%v", sql, err)
+	}
+	if orderBy.MatchString(sql) {
+		lines := make([]string, len(rows))
+		for i, row := range rows {
+			lines[i] = row.String()
+		}
+		return strings.Join(lines, "\n")
+	}
+	return strings.Join(sortedRows(rows), "\n")
+}
+
+// render prints the changelog of each output, outputs in name order.
+func (r *runner) render(outs []output, before, after map[string][]row) string {
+	sort.Slice(outs, func(i, j int) bool { return outs[i].name < outs[j].name })
+	var b strings.Builder
+	for _, o := range outs {
+		for _, c := range changelog(before[o.name], after[o.name], o.key) {
+			fmt.Fprintf(&b, "%s %s %s\n", o.name, c.op, c.row)
+		}
+	}
+	return b.String()
+}
+
+// start starts riffle over the data directory and connects to it.
+func (r *runner) start() {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	var err error
+	if r.cfg.Binary != "" {
+		r.srv, err = startProcess(ctx, r.cfg.Binary, r.dir)
+	} else {
+		r.srv, err = startInProcess(ctx, r.dir)
+	}
+	if err != nil {
+		r.fatalf("start riffle: %v", err)
+	}
+	cc, err := pgx.ParseConfig(connString(r.srv.Addr()))
+	if err != nil {
+		r.fatalf("%v", err)
+	}
+	// The simple protocol returns every value in PostgreSQL's text form,
+	// which is what the expected outputs show.
+	cc.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	if r.conn, err = pgx.ConnectConfig(ctx, cc); err != nil {
+		r.fatalf("connect to riffle at %s: %v", r.srv.Addr(), err)
+	}
+}
+
+// restart stops riffle and starts it again over the same data directory.
+func (r *runner) restart(crash bool) {
+	r.disconnect()
+	err := r.srv.Stop(crash)
+	r.srv = nil
+	if err != nil {
+		r.fatalf("stop riffle: %v", err)
+	}
+	r.start()
+}
+
+func (r *runner) disconnect() {
+	if r.kafka != nil {
+		r.kafka.Close()
+		r.kafka = nil
+	}
+	if r.conn != nil {
+		r.conn.Close(context.Background())
+		r.conn = nil
+	}
+}
+
+func (r *runner) close() {
+	r.disconnect()
+	if r.srv != nil {
+		r.srv.Stop(true)
+		r.srv = nil
+	}
+}
+
+func (r *runner) exec(sql string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), stmtTimeout)
+	defer cancel()
+	_, err := r.conn.Exec(ctx, sql)
+	return err
+}
+
+func (r *runner) mustExec(sql string) {
+	r.t.Helper()
+	if err := r.exec(sql); err != nil {
+		r.fatalf("%s: %v", sql, err)
+	}
+}
+
+func (r *runner) flush() { r.mustExec("FLUSH") }
+
+func (r *runner) tryRows(sql string) ([]row, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), stmtTimeout)
+	defer cancel()
+	rs, err := r.conn.Query(ctx, sql)
+	if err != nil {
+		return nil, err
+	}
+	return readRows(rs)
+}
+
+func (r *runner) rows(sql string) []row {
+	r.t.Helper()
+	rows, err := r.tryRows(sql)
+	if err != nil {
+		r.fatalf("%s: %v", sql, err)
+	}
+	return rows
+}

@@ -1,0 +1,75 @@
+package scenario
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// binary is the riffle binary built by TestMain for the crash
+// configuration; empty when the build failed (buildErr says why) or in
+// -short mode.
+var binary, buildErr = "", error(nil)
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "riffle-scenario-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if !testing.Short() {
+		binary, buildErr = build(dir)
+	}
+	return m.Run()
+}
+
+// build compiles the riffle binary once for all crash configurations.
+func build(dir string) (string, error) {
+	out := filepath.Join(dir, "riffle")
+	cmd := exec.Command("go", "build", "-o", out, "riffle/cli")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build riffle/cli: %v\n%s", err, b)
+	}
+	return out, nil
+}
+
+// TestScenarios runs every file of testdata/stream in every configuration,
+// as subtests named <file>/<configuration>.
+func TestScenarios(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "stream", "*.test"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenario files in testdata/stream (%v)", err)
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			t.Parallel()
+			runAll(t, path)
+		})
+	}
+}
+
+func runAll(t *testing.T, path string) {
+	for i, c := range Configs(binary) {
+		ok := t.Run(c.Name, func(t *testing.T) { Run(t, path, c, i == 0) })
+		if !ok && i == 0 {
+			return // the other configurations compare against the first
+		}
+	}
+	if binary == "" {
+		t.Run("crash", func(t *testing.T) {
+			if testing.Short() {
+				t.Skip("the crash configuration needs the riffle binary; not built in -short mode")
+			}
+			t.Skipf("the crash configuration needs the riffle binary, which did not build: %v", buildErr)
+		})
+	}
+}
