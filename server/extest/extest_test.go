@@ -1,0 +1,144 @@
+package extest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sharedCases is where the external cases live: ../shared/extests beside
+// the repository root, read at run time and never copied in.
+var sharedCases = filepath.Join("..", "..", "..", "shared", "extests")
+
+// knownFailures lists cases whose tags are all built but that fail because
+// of an engine bug, by case id, with the bug. They are run and reported as
+// KNOWN-FAIL; one that starts passing fails the test, so that the list
+// shrinks as bugs are fixed.
+var knownFailures = map[string]string{}
+
+// TestExternalCases plays every external case riffle can run today through
+// a fresh node and reports each as PASS, FAIL, KNOWN-FAIL or SKIP (with
+// the reason), then a totals line.
+func TestExternalCases(t *testing.T) {
+	if _, err := os.Stat(sharedCases); err != nil {
+		t.Skip("../shared/extests not found: the external cases live beside the repository")
+	}
+	cases, err := LoadDir(sharedCases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCases(t, cases, knownFailures)
+}
+
+// TestSelfCases plays the runner's own cases in testdata/cases: small
+// cases in the same format that use only built features, so that the
+// runner itself (DDL, produce, FLUSH, compare) is exercised end to end
+// even while no external case is runnable. Every one must run and pass.
+func TestSelfCases(t *testing.T) {
+	cases, err := LoadDir(filepath.Join("testdata", "cases"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := runCases(t, cases, nil)
+	if tl.skipped > 0 {
+		t.Errorf("self cases must use only built features; %d skipped", tl.skipped)
+	}
+}
+
+// runCases runs each case as a subtest and logs the totals.
+func runCases(t *testing.T, cases []*Case, known map[string]string) *tally {
+	ids := map[string]bool{}
+	tl := &tally{reasons: map[string]int{}}
+	for _, c := range cases {
+		ids[c.ID] = true
+		if d := Decide(c); !d.Run() {
+			tl.skip(d.Reasons)
+			t.Run(c.Name, func(t *testing.T) {
+				t.Skipf("SKIP %s: not built: %s", c.ID, strings.Join(d.Blocked, "; "))
+			})
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) { tl.add(runOne(t, c, known[c.ID])) })
+	}
+	for id := range known {
+		if !ids[id] {
+			t.Errorf("knownFailures names %q, which is not a case: remove it", id)
+		}
+	}
+	t.Log(tl)
+	return tl
+}
+
+// runOne plays and reports one case whose features are all built.
+func runOne(t *testing.T, c *Case, knownBug string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	o := RunCase(ctx, c, t.TempDir())
+	switch {
+	case o.Passed() && knownBug != "":
+		t.Errorf("FAIL %s: listed in knownFailures (%s) but passes now: remove it from the list", c.ID, knownBug)
+		return "FAIL"
+	case o.Passed():
+		t.Logf("PASS %s\n%s", c.ID, o.Report())
+		return "PASS"
+	case knownBug != "":
+		t.Logf("KNOWN-FAIL %s: %s\n%s", c.ID, knownBug, o.Report())
+		return "KNOWN-FAIL"
+	}
+	t.Errorf("FAIL %s (%s)\n%s", c.ID, strings.Join(Tags(c), ", "), o.Report())
+	return "FAIL"
+}
+
+// tally counts verdicts; a skipped case counts once under each reason
+// that blocks it.
+type tally struct {
+	passed, failed, known, skipped int
+	reasons                        map[string]int
+}
+
+// add counts a verdict: PASS, FAIL or KNOWN-FAIL.
+func (tl *tally) add(verdict string) {
+	switch verdict {
+	case "PASS":
+		tl.passed++
+	case "FAIL":
+		tl.failed++
+	case "KNOWN-FAIL":
+		tl.known++
+	}
+}
+
+func (tl *tally) skip(reasons []string) {
+	tl.skipped++
+	for _, r := range reasons {
+		tl.reasons[r]++
+	}
+}
+
+func (tl *tally) String() string {
+	rs := make([]string, 0, len(tl.reasons))
+	for r := range tl.reasons {
+		rs = append(rs, r)
+	}
+	sort.Slice(rs, func(i, j int) bool {
+		if tl.reasons[rs[i]] != tl.reasons[rs[j]] {
+			return tl.reasons[rs[i]] > tl.reasons[rs[j]]
+		}
+		return rs[i] < rs[j]
+	})
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprintf("%s %d", r, tl.reasons[r])
+	}
+	total := tl.passed + tl.failed + tl.known + tl.skipped
+	s := fmt.Sprintf("extests: %d cases: %d passed, %d failed, %d known failures, %d skipped", total, tl.passed, tl.failed, tl.known, tl.skipped)
+	if len(parts) > 0 {
+		s += " (" + strings.Join(parts, ", ") + "; a case counts under each reason that blocks it)"
+	}
+	return s
+}

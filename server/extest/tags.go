@@ -1,0 +1,255 @@
+package extest
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Built maps each feature tag riffle supports today to what supports it.
+// A tag belongs here only when the whole pipeline runs it: parser, binder,
+// a continuous query, the snapshot read. Move a tag here from NotBuilt in
+// the commit that lands its feature; the cases it unblocks then run, and
+// must pass (or be listed in knownFailures with the bug).
+var Built = map[string]string{
+	"source:append": "append-only Kafka tables in JSON",
+	"subquery":      "FROM (SELECT …) over one table",
+	"coalesce":      "scalar COALESCE",
+
+	// Column types the runner maps onto riffle DDL (see ddlType).
+	"type:int":       "INT",
+	"type:smallint":  "SMALLINT",
+	"type:bigint":    "BIGINT",
+	"type:real":      "FLOAT",
+	"type:double":    "DOUBLE",
+	"type:string":    "STRING",
+	"type:boolean":   "BOOLEAN",
+	"type:timestamp": "TIMESTAMP(3)",
+	"type:decimal":   "DECIMAL",
+}
+
+// Reasons a tag is not built: the piece of work it arrives with. The
+// totals line counts skipped cases by these.
+const (
+	reasonAggregation = "incremental aggregation"
+	reasonOver        = "OVER windows"
+	reasonJoins       = "joins"
+	reasonTime        = "event time and windows"
+	reasonChangelog   = "upsert and changelog sources"
+	reasonSetOps      = "set operations"
+	reasonMVOnMV      = "views over materialized views"
+	reasonProctime    = "processing time"
+	reasonTypes       = "column types the runner does not map yet"
+	reasonInterval    = "interval literals in expressions"
+	reasonUntrans     = "untranslated (no Flink equivalent)"
+	reasonUnknown     = "unclassified feature tag"
+)
+
+// NotBuilt maps each tag riffle does not support yet to the work it
+// arrives with.
+var NotBuilt = map[string]string{
+	"aggregate":        reasonAggregation,
+	"group_by":         reasonAggregation,
+	"global_agg":       reasonAggregation,
+	"count_distinct":   reasonAggregation,
+	"distinct_agg":     reasonAggregation,
+	"filter_clause":    reasonAggregation,
+	"grouping_sets":    reasonAggregation,
+	"select_distinct":  reasonAggregation,
+	"top_n":            reasonAggregation,
+	"row_number":       reasonAggregation,
+	"rank":             reasonAggregation,
+	"over_window":      reasonOver,
+	"lag_lead":         reasonOver,
+	"distinct_on":      reasonUntrans,
+	"union":            reasonSetOps,
+	"intersect_except": reasonSetOps,
+
+	"inner_join":              reasonJoins,
+	"left_join":               reasonJoins,
+	"right_join":              reasonJoins,
+	"full_join":               reasonJoins,
+	"cross_join":              reasonJoins,
+	"interval_join_condition": reasonJoins,
+	"temporal_join":           reasonJoins,
+
+	"tumble":    reasonTime,
+	"hop":       reasonTime,
+	"watermark": reasonTime,
+	"eowc":      reasonTime,
+	// Derived by the runner (see Tags): a table with an event-time column
+	// needs WATERMARK FOR in its DDL and an end of input; the origin
+	// engine dropping late rows at the source is a time rule too.
+	"event_time":                  reasonTime,
+	"late_rows:dropped_at_source": reasonTime,
+	"proctime":                    reasonProctime,
+	// The scalar layer has TIMESTAMP ± INTERVAL, but an INTERVAL literal
+	// in an expression fails to bind (42883 on an internal placeholder).
+	"interval_arith": reasonInterval,
+
+	"source:upsert":  reasonChangelog,
+	"source:retract": reasonChangelog,
+
+	// Derived: a materialized view read by another view of the case.
+	"mv_on_mv": reasonMVOnMV,
+
+	"type:interval":    reasonTypes,
+	"type:date":        reasonTypes,
+	"type:time":        reasonTypes,
+	"type:timestamptz": reasonTypes,
+}
+
+// Decision says whether riffle can run a case, and if not, why.
+type Decision struct {
+	// Blocked lists "tag: reason" for every unbuilt tag, sorted.
+	Blocked []string
+	// Reasons are the distinct reasons, sorted.
+	Reasons []string
+}
+
+// Run reports whether every feature of the case is built.
+func (d Decision) Run() bool { return len(d.Reasons) == 0 }
+
+// Decide classifies a case by its tags (see Tags) and fidelity.
+func Decide(c *Case) Decision {
+	var d Decision
+	reasons := map[string]bool{}
+	if c.Fidelity == "untranslated" {
+		d.Blocked = append(d.Blocked, "fidelity untranslated: "+reasonUntrans)
+		reasons[reasonUntrans] = true
+	}
+	for _, tag := range Tags(c) {
+		if _, ok := Built[tag]; ok {
+			continue
+		}
+		r, ok := NotBuilt[tag]
+		if !ok {
+			r = reasonUnknown
+		}
+		d.Blocked = append(d.Blocked, tag+": "+r)
+		reasons[r] = true
+	}
+	for r := range reasons {
+		d.Reasons = append(d.Reasons, r)
+	}
+	sort.Strings(d.Blocked)
+	sort.Strings(d.Reasons)
+	return d
+}
+
+// Tags are the case's own feature tags plus those the runner derives from
+// the rest of the file, because the converter's tags do not cover them:
+// the table kinds, the column types, event time, and views over
+// materialized views. Sorted, without duplicates.
+func Tags(c *Case) []string {
+	set := map[string]bool{}
+	for _, f := range c.Features {
+		set[f] = true
+	}
+	for _, t := range c.SourceTables {
+		set["source:"+t.Kind] = true
+		for _, col := range t.Columns {
+			set["type:"+canonicalType(col[1])] = true
+		}
+		if t.EventTime != nil {
+			set["event_time"] = true
+			if t.EventTime.LateRows == "dropped_at_source" {
+				set["late_rows:dropped_at_source"] = true
+			}
+		}
+	}
+	if readsMaterializedView(c) {
+		set["mv_on_mv"] = true
+	}
+	out := make([]string, 0, len(set))
+	for t := range set {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// readsMaterializedView reports whether a view reads an earlier
+// materialized view of the case. Plain views are expanded where they are
+// used, so reading one is no different from reading its tables.
+func readsMaterializedView(c *Case) bool {
+	for i, v := range c.Views {
+		for _, w := range c.Views[:i] {
+			if !w.Materialized {
+				continue
+			}
+			re := regexp.MustCompile(`(?i)\b(from|join)\s+` + regexp.QuoteMeta(w.Name) + `\b`)
+			if re.MatchString(v.SQLFlink) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// canonicalType names a column type of the case (in its original
+// dialect's spelling) without parameters, so that the tag tables list each
+// type once: "VARCHAR(10)" is string, "double precision" is double.
+func canonicalType(t string) string {
+	t = strings.ToLower(strings.TrimSpace(t))
+	if i := strings.IndexByte(t, '('); i >= 0 {
+		t = strings.TrimSpace(t[:i])
+	}
+	switch t {
+	case "int", "integer", "int4":
+		return "int"
+	case "smallint", "int2":
+		return "smallint"
+	case "bigint", "int8":
+		return "bigint"
+	case "real", "float4":
+		return "real"
+	// In PostgreSQL and RisingWave, whose spelling the cases keep, a bare
+	// FLOAT is double precision.
+	case "float", "float8", "double", "double precision":
+		return "double"
+	case "varchar", "character varying", "text", "string", "char", "character":
+		return "string"
+	case "boolean", "bool":
+		return "boolean"
+	case "timestamp", "timestamp without time zone":
+		return "timestamp"
+	case "timestamptz", "timestamp with time zone", "timestamp_ltz":
+		return "timestamptz"
+	case "decimal", "numeric":
+		return "decimal"
+	}
+	return t
+}
+
+// ddlType is the riffle DDL type for a case's column type. Only the types
+// whose tags are in Built are asked for.
+func ddlType(t string) string {
+	switch canon := canonicalType(t); canon {
+	case "int":
+		return "INT"
+	case "smallint":
+		return "SMALLINT"
+	case "bigint":
+		return "BIGINT"
+	case "real":
+		return "FLOAT"
+	case "double":
+		return "DOUBLE"
+	case "string":
+		return "STRING"
+	case "boolean":
+		return "BOOLEAN"
+	case "timestamp":
+		return "TIMESTAMP(3)"
+	case "decimal":
+		// Keep the declared precision and scale; a bare NUMERIC in
+		// PostgreSQL is unconstrained, so give it room.
+		if i := strings.IndexByte(t, '('); i >= 0 {
+			return "DECIMAL" + t[i:]
+		}
+		return "DECIMAL(38, 10)"
+	default:
+		return strings.ToUpper(canon)
+	}
+}
