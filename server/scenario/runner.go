@@ -131,6 +131,9 @@ func (r *runner) step(d *datadriven.TestData) string {
 		}
 		recs = append(recs, rec)
 	}
+	// A view created just before the step may still be reading what came
+	// before it; that is not the step's doing.
+	r.flush()
 	outs := r.outputs()
 	before := r.contents(outs)
 	if r.cfg.PerRecord {
@@ -154,6 +157,7 @@ func (r *runner) step(d *datadriven.TestData) string {
 // binary configuration) and starts it again; its output is whatever the
 // outputs changed across the restart, which should be nothing.
 func (r *runner) restartDirective(crash bool) string {
+	r.flush()
 	outs := r.outputs()
 	before := r.contents(outs)
 	r.restart(crash && r.cfg.Binary != "")
@@ -163,19 +167,23 @@ func (r *runner) restartDirective(crash bool) string {
 	return r.render(outs, before, after)
 }
 
+// snapshot renders an output's current contents (after FLUSH), sorted.
 func (r *runner) snapshot(d *datadriven.TestData) string {
 	if len(d.CmdArgs) != 1 {
 		r.fatalf("want `snapshot <view or table>`")
 	}
+	r.flush()
 	rows := r.rows("SELECT * FROM " + d.CmdArgs[0].Key)
 	return strings.Join(sortedRows(rows), "\n")
 }
 
 var orderBy = regexp.MustCompile(`(?i)\border\s+by\b`)
 
-// query runs a query and renders its rows, sorted unless it orders them;
+// query runs a query (after FLUSH, so that views have caught up with
+// everything written so far) and renders its rows, sorted unless it orders them;
 // an error is rendered as its SQLSTATE and message.
 func (r *runner) query(sql string) string {
+	r.flush()
 	rows, err := r.tryRows(sql)
 	if err != nil {
 		var pe *pgconn.PgError
