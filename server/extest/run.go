@@ -75,9 +75,6 @@ func (o *Outcome) Report() string {
 	}
 	if o.Err != nil {
 		fmt.Fprintf(&b, "error: %v\n", o.Err)
-		if o.Unsupported() {
-			b.WriteString("SQLSTATE 0A000 although every tag of the case is in Built: fix the tag table or the case's tagging\n")
-		}
 	}
 	return b.String()
 }

@@ -25,7 +25,12 @@ var Built = map[string]string{
 	"type:string":    "STRING",
 	"type:boolean":   "BOOLEAN",
 	"type:timestamp": "TIMESTAMP(3)",
-	"type:decimal":   "DECIMAL",
+	// JSON strings with an offset decode, and values print with +00 as
+	// PostgreSQL's timestamptz does in UTC.
+	"type:timestamptz": "TIMESTAMP_LTZ(3)",
+	"type:date":        "DATE",
+	"type:time":        "TIME(6)",
+	"type:decimal":     "DECIMAL",
 }
 
 // Reasons a tag is not built: the piece of work it arrives with. The
@@ -93,10 +98,9 @@ var NotBuilt = map[string]string{
 	// Derived: a materialized view read by another view of the case.
 	"mv_on_mv": reasonMVOnMV,
 
-	"type:interval":    reasonTypes,
-	"type:date":        reasonTypes,
-	"type:time":        reasonTypes,
-	"type:timestamptz": reasonTypes,
+	// The cases write interval values as "INTERVAL 24 h", which is no
+	// JSON encoding riffle reads.
+	"type:interval": reasonTypes,
 }
 
 // Decision says whether riffle can run a case, and if not, why.
@@ -216,6 +220,8 @@ func canonicalType(t string) string {
 		return "timestamp"
 	case "timestamptz", "timestamp with time zone", "timestamp_ltz":
 		return "timestamptz"
+	case "time", "time without time zone":
+		return "time"
 	case "decimal", "numeric":
 		return "decimal"
 	}
@@ -242,6 +248,12 @@ func ddlType(t string) string {
 		return "BOOLEAN"
 	case "timestamp":
 		return "TIMESTAMP(3)"
+	case "timestamptz":
+		return "TIMESTAMP_LTZ(3)"
+	case "date":
+		return "DATE"
+	case "time":
+		return "TIME(6)"
 	case "decimal":
 		// Keep the declared precision and scale; a bare NUMERIC in
 		// PostgreSQL is unconstrained, so give it room.
