@@ -1,8 +1,11 @@
 package scenario
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -68,19 +71,40 @@ func newMultiset(rows []row) (multiset, map[string]row) {
 
 // sortedRows renders rows one per line, sorted.
 func sortedRows(rows []row) []string {
+	rows = slices.Clone(rows)
+	slices.SortFunc(rows, compareRows)
 	out := make([]string, len(rows))
 	for i, r := range rows {
 		out[i] = r.String()
 	}
-	sort.Strings(out)
 	return out
+}
+
+// compareRows orders rows value by value, numbers by value (so 9 comes
+// before 10) and anything else by its rendering.
+func compareRows(a, b row) int {
+	for i := range min(len(a), len(b)) {
+		if c := compareValues(a[i], b[i]); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+func compareValues(a, b string) int {
+	x, errA := strconv.ParseFloat(a, 64)
+	y, errB := strconv.ParseFloat(b, 64)
+	if errA == nil && errB == nil && x != y {
+		return cmp.Compare(x, y)
+	}
+	return strings.Compare(a, b)
 }
 
 // change is one line of a changelog.
 type change struct {
 	op   string // +I, -D, -U, +U
 	row  row
-	sort string // the key (keyed outputs) or the row: lines sort by it
+	sort row // the key (keyed outputs) or the row: lines sort by it
 }
 
 // opRank orders the changes of one key: retraction before insertion.
@@ -105,22 +129,22 @@ func changelog(before, after []row, key []int) []change {
 		}
 	}
 	for i := range out {
-		out[i].sort = out[i].row.String()
+		out[i].sort = out[i].row
 		if key != nil {
-			out[i].sort = keyOf(out[i].row, key)
+			out[i].sort = keyRow(out[i].row, key)
 		}
 	}
 	if key != nil {
 		pairUpdates(out)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].sort != out[j].sort {
-			return out[i].sort < out[j].sort
+	slices.SortFunc(out, func(a, b change) int {
+		if c := compareRows(a.sort, b.sort); c != 0 {
+			return c
 		}
-		if opRank[out[i].op] != opRank[out[j].op] {
-			return opRank[out[i].op] < opRank[out[j].op]
+		if c := cmp.Compare(opRank[a.op], opRank[b.op]); c != 0 {
+			return c
 		}
-		return out[i].row.String() < out[j].row.String()
+		return compareRows(a.row, b.row)
 	})
 	return out
 }
@@ -129,7 +153,7 @@ func changelog(before, after []row, key []int) []change {
 func pairUpdates(cs []change) {
 	byKey := map[string][]int{}
 	for i, c := range cs {
-		byKey[c.sort] = append(byKey[c.sort], i)
+		byKey[c.sort.String()] = append(byKey[c.sort.String()], i)
 	}
 	for _, idx := range byKey {
 		if len(idx) != 2 || cs[idx[0]].op == cs[idx[1]].op {
@@ -141,19 +165,19 @@ func pairUpdates(cs []change) {
 	}
 }
 
-func keyOf(r row, key []int) string {
-	parts := make([]string, len(key))
-	for i, k := range key {
-		parts[i] = r[k]
+func keyRow(r row, key []int) row {
+	k := make(row, len(key))
+	for i, c := range key {
+		k[i] = r[c]
 	}
-	return "(" + strings.Join(parts, ", ") + ")"
+	return k
 }
 
 // duplicateKeys reports the keys that more than one row of rows holds.
 func duplicateKeys(rows []row, key []int) []string {
 	seen := map[string]int{}
 	for _, r := range rows {
-		seen[keyOf(r, key)]++
+		seen[keyRow(r, key).String()]++
 	}
 	var dups []string
 	for k, n := range seen {
