@@ -15,6 +15,8 @@ import (
 //	compare             YAML {want, got, float, text} → the diff, or "match"
 //	decide              a case in YAML → its tags, decision and, per check,
 //	                    whether a mismatch there is informational
+//	encode              a case in YAML → its tables' DDL and, per input
+//	                    step, the Kafka records produced
 func TestGolden(t *testing.T) {
 	datadriven.Walk(t, "testdata/golden", func(t *testing.T, path string) {
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
@@ -25,6 +27,8 @@ func TestGolden(t *testing.T) {
 				return goldenCompare(t, d)
 			case "decide":
 				return goldenDecide(t, d)
+			case "encode":
+				return goldenEncode(t, d)
 			}
 			t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
 			return ""
@@ -117,6 +121,46 @@ func goldenDecide(t *testing.T, d *datadriven.TestData) string {
 			kind = "informational"
 		}
 		fmt.Fprintf(&b, "step %d: %s: %s\n", i+1, s.Check.Query(c.Target), kind)
+	}
+	return b.String()
+}
+
+func goldenEncode(t *testing.T, d *datadriven.TestData) string {
+	var c Case
+	if err := yaml.Unmarshal([]byte(d.Input), &c); err != nil {
+		t.Fatalf("%s: %v", d.Pos, err)
+	}
+	if err := c.validate(); err != nil {
+		return "invalid: " + err.Error() + "\n"
+	}
+	var b strings.Builder
+	for _, tb := range c.SourceTables {
+		fmt.Fprintf(&b, "%s\n", TableDDL(&tb))
+	}
+	for i, s := range c.Steps {
+		if s.Input == nil {
+			continue
+		}
+		recs, err := Records(&c, s.Input)
+		if err != nil {
+			fmt.Fprintf(&b, "step %d: error: %v\n", i+1, err)
+			continue
+		}
+		for _, r := range recs {
+			fmt.Fprintf(&b, "step %d: %s", i+1, r.Topic)
+			if r.Key != nil {
+				fmt.Fprintf(&b, " key=%s", r.Key)
+			}
+			if r.Value == nil {
+				b.WriteString(" value=null")
+			} else {
+				fmt.Fprintf(&b, " value=%s", r.Value)
+			}
+			if !r.Timestamp.IsZero() {
+				fmt.Fprintf(&b, " ts=%d", r.Timestamp.UnixMilli())
+			}
+			b.WriteString("\n")
+		}
 	}
 	return b.String()
 }

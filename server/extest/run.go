@@ -2,7 +2,6 @@ package extest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -154,7 +153,7 @@ func (p *player) exec(ctx context.Context, sql string) error {
 // then each view in the case's order.
 func (p *player) setup(ctx context.Context) error {
 	for _, t := range p.c.SourceTables {
-		if err := p.exec(ctx, tableDDL(&t)); err != nil {
+		if err := p.exec(ctx, TableDDL(&t)); err != nil {
 			return err
 		}
 	}
@@ -171,62 +170,19 @@ func (p *player) setup(ctx context.Context) error {
 	return nil
 }
 
-// tableDDL declares a source table as an append-only Kafka JSON table on
-// a topic of the same name. Identifiers are quoted: cases name columns
-// key, value, time and the like.
-func tableDDL(t *SourceTable) string {
-	cols := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = "`" + c[0] + "` " + ddlType(c[1])
-	}
-	return fmt.Sprintf("CREATE TABLE `%s` (%s) WITH ('connector' = 'kafka', 'topic' = '%s', 'format' = 'json', 'topic.partitions' = '1')",
-		t.Name, strings.Join(cols, ", "), t.Name)
-}
-
 // produce writes a step's events, each acknowledged before the next, so
 // that the broker holds them in the case's global order.
 func (p *player) produce(ctx context.Context, step int, events []Event) error {
-	for _, e := range events {
-		rec, err := p.record(&e)
-		if err != nil {
-			return fmt.Errorf("step %d: %w", step, err)
-		}
-		if err := p.kafka.ProduceSync(ctx, rec).FirstErr(); err != nil {
-			return fmt.Errorf("step %d: produce to %s: %w", step, e.Table, err)
+	recs, err := Records(p.c, events)
+	if err != nil {
+		return fmt.Errorf("step %d: %w", step, err)
+	}
+	for _, r := range recs {
+		if err := p.kafka.ProduceSync(ctx, r).FirstErr(); err != nil {
+			return fmt.Errorf("step %d: produce to %s: %w", step, r.Topic, err)
 		}
 	}
 	return nil
-}
-
-// record encodes an event for its table's kind. Only append tables exist
-// so far: a +I is a JSON object of the row, and a null row is a record
-// with a null value (a bad record the table skips). Upsert and retract
-// encodings arrive with those sources (their tags are not built).
-func (p *player) record(e *Event) (*kgo.Record, error) {
-	t := p.c.Table(e.Table)
-	if t.Kind != "append" {
-		return nil, fmt.Errorf("%s tables are not supported by the runner yet", t.Kind)
-	}
-	rec := &kgo.Record{Topic: t.Name}
-	if e.Ts != nil {
-		rec.Timestamp = time.UnixMilli(*e.Ts)
-	}
-	if e.Row == nil {
-		return rec, nil
-	}
-	if e.Op != "+I" {
-		return nil, fmt.Errorf("event %s on the append table %s", e.Op, t.Name)
-	}
-	obj := make(map[string]any, len(e.Row))
-	for i, v := range e.Row {
-		obj[t.Columns[i][0]] = v
-	}
-	val, err := json.Marshal(obj)
-	if err != nil {
-		return nil, fmt.Errorf("encode %v: %w", e.Row, err)
-	}
-	rec.Value = val
-	return rec, nil
 }
 
 // check waits for the engine to catch up (FLUSH), runs the check's query
