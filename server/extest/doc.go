@@ -20,13 +20,17 @@
 //
 // A runnable case is played through a fresh node (RunCase, then Play):
 //
-//   - each source table becomes a Kafka JSON table over its own
-//     single-partition topic, with the column types mapped to riffle's
-//     (ddlType);
+//   - each source table becomes a Kafka table over its own
+//     single-partition topic (TableDDL), with the column types mapped to
+//     riffle's (ddlType): JSON for append tables, upsert-kafka with JSON
+//     keys for upsert tables, debezium-json for retract tables, and
+//     WATERMARK FOR the event-time column when the table has one;
 //   - each view is created in order from its sql_flink, as a
 //     MATERIALIZED VIEW or a plain VIEW;
-//   - each input event is produced with a Kafka client as a JSON record,
-//     one at a time, in the case's one global order;
+//   - each input event is produced with a Kafka client (Records), one at
+//     a time, in the case's one global order: a JSON row for an append
+//     table, a keyed value or tombstone for an upsert table (-U dropped),
+//     a Debezium message for a retract table (a -U/+U pair is one update);
 //   - each check runs FLUSH (every running query has committed what was
 //     written before it), then its query over the gateway with the simple
 //     protocol, so that values come back as PostgreSQL text, and compares
@@ -47,14 +51,22 @@
 //
 // # Keeping it honest
 //
+// A check with sql: null reads the whole target (SELECT * FROM target): a
+// materialized view is already the folded result the format describes.
+//
 // A case whose tags are all built and that fails, fails the test. That
 // includes a failure with SQLSTATE 0A000 (feature not supported): it means
 // a tag in Built is wrong, or a case is mistagged, and the fix is to the
 // tag table or the tagging, never to the expectation. Comparisons are
 // never loosened to make a case pass. A case that fails because of an
-// engine bug is listed in knownFailures with the bug; it still runs, is
-// reported KNOWN-FAIL, and fails the test once it passes, so the list
-// only ever holds live bugs.
+// engine bug is listed in knownFailures with the bug and a symptom (text
+// its failure report contains); it still runs, is reported KNOWN-FAIL, and
+// fails the test once it passes or fails without that symptom, so the
+// list only ever holds live bugs.
+//
+// Run with -extest.all to also play the skipped cases and log what they
+// give (PREVIEW): the way to see what an issue's cases need before moving
+// its tags to Built. A preview never fails the test.
 //
 // # How the tag table grows
 //
@@ -62,15 +74,19 @@
 // the same commit: incremental aggregation moves aggregate, group_by,
 // count_distinct, select_distinct, top_n, row_number, …; joins move
 // inner_join, left_join, …; event time and windows move tumble, hop,
-// watermark, eowc and the derived event_time (and makes the runner end
-// every source before an at_end_of_input check of an end_of_input: flush
-// case, and declare WATERMARK FOR from the table's event_time); upsert and
-// changelog sources move source:upsert and source:retract (and give
-// record an encoding for those kinds). The cases that become runnable must
-// then pass, or be listed in knownFailures with the bug that stops them.
+// watermark, eowc and the derived event_time (binding INTERVAL literals
+// in expressions moves interval_arith), and must give the runner a way to
+// end every source before the at_end_of_input check of an end_of_input:
+// flush case (today check only runs FLUSH);
+// upsert and changelog sources move source:upsert and source:retract,
+// after checking that TableDDL declares them the way riffle implements
+// them. The cases that become runnable must then pass, or be listed in
+// knownFailures with the bug that stops them.
 //
 // TestSelfCases plays the cases in testdata/cases: small cases in the
 // same format, written for this runner, that use only built features, so
 // that the runner's own path (DDL, produce, FLUSH, compare) is exercised
-// even while no external case is runnable.
+// even while no external case is runnable; engine bugs they show are in
+// selfKnownFailures. TestGolden pins the comparison rules, the tag
+// decisions and the Kafka encodings in testdata/golden.
 package extest
