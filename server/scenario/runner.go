@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -78,7 +79,7 @@ func (r *runner) directive(t *testing.T, d *datadriven.TestData) string {
 	case "restart":
 		return r.restartDirective(d.HasArg("crash"))
 	case "skip":
-		t.Skipf("%s: %s", d.Pos, strings.TrimSpace(d.Input))
+		return r.skip(d)
 	}
 	t.Fatalf("%s: unknown directive %q (statement, step, snapshot, query, restart, skip)", d.Pos, d.Cmd)
 	return ""
@@ -87,6 +88,17 @@ func (r *runner) directive(t *testing.T, d *datadriven.TestData) string {
 func (r *runner) fatalf(format string, args ...any) {
 	r.t.Helper()
 	r.t.Fatalf("%s: [%s] %s", r.pos, r.cfg.Name, fmt.Sprintf(format, args...))
+}
+
+// skip skips the rest of the file, in every configuration or only in those
+// listed with config=(a, b); the input says why.
+func (r *runner) skip(d *datadriven.TestData) string {
+	var only []string
+	d.MaybeScanArgs(r.t, "config", &only)
+	if len(only) == 0 || slices.Contains(only, r.cfg.Name) {
+		r.t.Skipf("%s: %s", d.Pos, strings.TrimSpace(d.Input))
+	}
+	return ""
 }
 
 // statement runs `statement ok` or `statement error <SQLSTATE>`; the output
@@ -262,6 +274,9 @@ func (r *runner) disconnect() {
 }
 
 func (r *runner) close() {
+	if p, ok := r.srv.(*process); ok && r.t.Failed() {
+		r.t.Logf("riffle's stderr:\n%s", p.log())
+	}
 	r.disconnect()
 	if r.srv != nil {
 		r.srv.Stop(true)

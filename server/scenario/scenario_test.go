@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -35,7 +36,11 @@ func runMain(m *testing.M) int {
 // build compiles the riffle binary once for all crash configurations.
 func build(dir string) (string, error) {
 	out := filepath.Join(dir, "riffle")
-	cmd := exec.Command("go", "build", "-o", out, "riffle/cli")
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	cmd := exec.Command(goTool, "build", "-o", out, "riffle/cli")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build riffle/cli: %v\n%s", err, b)
 	}
