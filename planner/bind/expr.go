@@ -10,6 +10,7 @@ import (
 	"riffle/sql/types"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
 	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
 )
@@ -145,6 +146,10 @@ func (b *Binder) literal(n *driver.ValueExpr) (scalar.Expr, error) {
 		return &scalar.Const{T: types.TUnknown}, nil
 	case driver.KindInt64:
 		v := n.GetInt64()
+		if n.Type.GetFlag()&mysql.IsBooleanFlag != 0 {
+			// TiDB reads TRUE and FALSE as the integers 1 and 0; SQL's are booleans.
+			return &scalar.Const{V: types.NewBool(v != 0), T: types.TBoolean}, nil
+		}
 		t := types.TInt
 		if v != int64(int32(v)) {
 			t = types.TBigInt
@@ -247,6 +252,10 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 		return &scalar.Cast{Arg: arg, T: ext.Type}, nil
 	case strings.HasPrefix(name, parse.ParamPrefix):
 		return b.param(name)
+	case strings.HasPrefix(name, parse.IntervalPrefix):
+		return b.interval(name)
+	case name == ast.DateLiteral || name == ast.TimeLiteral || name == ast.TimestampLiteral:
+		return b.typedLiteral(n)
 	}
 	args := make([]ast.ExprNode, 0, len(n.Args))
 	for _, a := range n.Args {
@@ -282,4 +291,52 @@ func (b *Binder) param(name string) (scalar.Expr, error) {
 		return &scalar.Const{T: types.TUnknown}, nil
 	}
 	return &scalar.Const{V: types.NewString(*p), T: types.TUnknown}, nil
+}
+
+// interval binds an INTERVAL literal the dialect layer took out.
+func (b *Binder) interval(name string) (scalar.Expr, error) {
+	iv, ok := b.Src.Ext.Intervals[name]
+	if !ok {
+		return nil, sqlerr.New(sqlerr.Internal, "unknown interval placeholder %s", name)
+	}
+	months, micros, err := iv.Value()
+	if err != nil {
+		e := sqlerr.Wrap(err, sqlerr.InvalidText)
+		if e.Line == 0 {
+			e.SetPos(b.Src.Input, b.Src.Offset+iv.Pos)
+		}
+		return nil, e
+	}
+	if iv.Type.ID == types.IntervalYM {
+		return &scalar.Const{V: types.NewInterval(months), T: iv.Type}, nil
+	}
+	return &scalar.Const{V: types.NewInterval(micros), T: iv.Type}, nil
+}
+
+// typedLiteral binds DATE '…', TIME '…' and TIMESTAMP '…', checking the
+// text now so that a bad literal is an error of the statement, with a
+// position, not of some later row.
+func (b *Binder) typedLiteral(n *ast.FuncCallExpr) (scalar.Expr, error) {
+	t := scalar.TLiteralTimestamp
+	switch n.FnName.L {
+	case ast.DateLiteral:
+		t = types.TDate
+	case ast.TimeLiteral:
+		t = types.Type{ID: types.Time, Precision: 6}
+	}
+	lit, ok := n.Args[0].(*driver.ValueExpr)
+	if !ok || len(n.Args) != 1 {
+		return nil, b.unsupported(n, "this literal")
+	}
+	text := lit.GetString()
+	v, err := scalar.ParseText(text, t)
+	if err != nil {
+		e := sqlerr.Wrap(err, sqlerr.InvalidText)
+		if e.Line == 0 {
+			// The literal's quoted text locates it well enough.
+			e.SetPos(b.Src.Input, b.Src.Offset+max(strings.Index(b.Src.Text, "'"+text+"'"), 0))
+		}
+		return nil, e
+	}
+	return &scalar.Const{V: v, T: t}, nil
 }

@@ -304,6 +304,11 @@ func (b *Binder) orderBy(ob *ast.OrderByClause, p *logical.Project, sc *scope) (
 // position (ORDER BY 2) or an output alias. It returns -1 otherwise.
 func (b *Binder) outputRef(e ast.ExprNode, p *logical.Project) (int, error) {
 	switch e := e.(type) {
+	case *ast.PositionExpr:
+		if e.P != nil || e.N < 1 || e.N > len(p.Exprs) {
+			return 0, b.Src.Errorf(0, sqlerr.InvalidParameter, "ORDER BY position %d is not in select list", e.N)
+		}
+		return e.N - 1, nil
 	case *driver.ValueExpr:
 		if e.Kind() == driver.KindInt64 || e.Kind() == driver.KindUint64 {
 			n := int(e.GetInt64())

@@ -39,17 +39,9 @@ var knownFailures = map[string]knownFailure{}
 
 // selfKnownFailures is knownFailures for the runner's own cases.
 var selfKnownFailures = map[string]knownFailure{
-	"self/boolean_literal": {
-		Bug:     "TRUE and FALSE literals are typed INT, not BOOLEAN: SELECT TRUE returns 1 (PostgreSQL and Flink: t)",
-		Symptom: `+ ("1", "1", "0", "f")`,
-	},
 	"self/keyword_columns": {
 		Bug:     "key and rank as unquoted column names are a syntax error (42601): SELECT key FROM t",
 		Symptom: `syntax error at or near "key" (SQLSTATE 42601)`,
-	},
-	"self/order_by_ordinal": {
-		Bug:     "ORDER BY a column position fails with 0A000: SELECT * FROM v ORDER BY 2",
-		Symptom: "this expression is not supported (SQLSTATE 0A000)",
 	},
 }
 

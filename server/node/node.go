@@ -51,28 +51,31 @@ type Node struct {
 
 // Start brings up a node: broker and registry (unless external), engine,
 // then the gateway.
-func Start(ctx context.Context, o Options) (n *Node, err error) {
+func Start(ctx context.Context, o Options) (*Node, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	n = &Node{kafka: o.Kafka, regURL: o.Registry, served: make(chan error, 1)}
-	defer func() {
-		if err != nil {
-			n.Close()
-		}
-	}()
+	n := &Node{kafka: o.Kafka, regURL: o.Registry, served: make(chan error, 1)}
+	if err := n.start(ctx, o); err != nil {
+		n.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) start(ctx context.Context, o Options) (err error) {
 	if len(n.kafka) == 0 {
 		if n.broker, err = embedded.StartBroker(filepath.Join(o.DataDir, "kafka"), o.KafkaListen, max(o.Partitions, 1)); err != nil {
-			return nil, fmt.Errorf("start embedded Kafka broker on %s: %w", o.KafkaListen, err)
+			return fmt.Errorf("start embedded Kafka broker on %s: %w", o.KafkaListen, err)
 		}
 		n.kafka = []string{n.broker.Addr()}
 	}
 	if n.regURL == "" {
 		if n.registry, err = embedded.StartRegistry(o.RegistryListen); err != nil {
-			return nil, fmt.Errorf("start embedded schema registry on %s: %w", o.RegistryListen, err)
+			return fmt.Errorf("start embedded schema registry on %s: %w", o.RegistryListen, err)
 		}
 		n.regURL = n.registry.URL()
 	}
@@ -81,14 +84,14 @@ func Start(ctx context.Context, o Options) (n *Node, err error) {
 		Partitions: o.Partitions, AutoCreateTopics: !o.NoAutoCreateTopics, Log: o.Log,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if n.listener, err = net.Listen("tcp", o.Listen); err != nil {
-		return nil, fmt.Errorf("listen for Postgres clients on %s: %w", o.Listen, err)
+		return fmt.Errorf("listen for Postgres clients on %s: %w", o.Listen, err)
 	}
 	n.gateway = pgwire.New(n.Engine, pgwire.Options{Logger: o.Log})
 	go func() { n.served <- n.gateway.Serve(n.listener) }()
-	return n, nil
+	return nil
 }
 
 // Addr is the gateway's address.
