@@ -97,15 +97,19 @@ func (b *Binder) values(rows [][]ast.ExprNode, width int) (logical.Node, error) 
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	// The VALUES relation's column types come from the first row; the
-	// cast to the target types happens per row in castToTarget.
+	// Each column's type is the common type of its values, as PostgreSQL
+	// resolves VALUES; for INSERT every value is then cast straight to its
+	// target column (castToTarget), so no row is forced into another row's type.
 	for i := range width {
-		v.Out.Columns = append(v.Out.Columns, types.Column{Name: "column" + itoa(i+1), Type: v.Rows[0][i].Type(), Nullable: true})
-	}
-	for _, row := range v.Rows {
-		for i := range row {
-			row[i] = scalar.NewCast(row[i], v.Out.Columns[i].Type)
+		ts := make([]types.Type, len(v.Rows))
+		for r, row := range v.Rows {
+			ts[r] = row[i].Type()
 		}
+		t, err := scalar.CommonType(ts...)
+		if err != nil {
+			return nil, b.position(err, rows[0][i])
+		}
+		v.Out.Columns = append(v.Out.Columns, types.Column{Name: "column" + itoa(i+1), Type: t, Nullable: true})
 	}
 	return v, nil
 }
