@@ -83,10 +83,10 @@
 // them. The cases that become runnable must then pass, or be listed in
 // knownFailures with the bug that stops them.
 //
-// TestSelfCases plays the cases in testdata/cases: small cases in the
+// TestSelfCases plays the cases in testdata/extest/cases: small cases in the
 // same format, written for this runner, that use only built features, so
 // that the runner's own path (DDL, produce, FLUSH, compare) is exercised
 // even while no external case is runnable; engine bugs they show are in
 // selfKnownFailures. TestGolden pins the comparison rules, the tag
-// decisions and the Kafka encodings in testdata/golden.
+// decisions and the Kafka encodings in testdata/extest/golden.
 package extest

@@ -65,7 +65,7 @@ func TestExternalCases(t *testing.T) {
 // even while no external case is runnable. Every one must run, and pass
 // unless it is listed in selfKnownFailures.
 func TestSelfCases(t *testing.T) {
-	cases, err := LoadDir(filepath.Join("testdata", "cases"))
+	cases, err := LoadDir(filepath.Join("..", "..", "testdata", "extest", "cases"))
 	if err != nil {
 		t.Fatal(err)
 	}

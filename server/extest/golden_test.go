@@ -18,7 +18,7 @@ import (
 //	encode              a case in YAML → its tables' DDL and, per input
 //	                    step, the Kafka records produced
 func TestGolden(t *testing.T) {
-	datadriven.Walk(t, "testdata/golden", func(t *testing.T, path string) {
+	datadriven.Walk(t, "../../testdata/extest/golden", func(t *testing.T, path string) {
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			switch d.Cmd {
 			case "cells":
