@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 )
 
@@ -36,11 +35,7 @@ func runMain(m *testing.M) int {
 // build compiles the riffle binary once for all crash configurations.
 func build(dir string) (string, error) {
 	out := filepath.Join(dir, "riffle")
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	cmd := exec.Command(goTool, "build", "-o", out, "riffle/cli")
+	cmd := exec.Command("go", "build", "-o", out, "riffle/cli")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build riffle/cli: %v\n%s", err, b)
 	}
