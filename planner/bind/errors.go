@@ -65,9 +65,10 @@ func (b *Binder) unsupported(n ast.Node, what string) error {
 	return b.Src.Errorf(max(b.nodePos(n), 0), sqlerr.FeatureNotSupported, "%s is not supported", what)
 }
 
-// notYet reports a construct riffle will support but does not yet.
+// notYet reports a construct riffle will support but does not yet. what is
+// the subject with its verb ("joins are"); when says which work brings it.
 func (b *Binder) notYet(n ast.Node, what, when string) error {
-	e := b.Src.Errorf(max(b.nodePos(n), 0), sqlerr.FeatureNotSupported, "%s is not supported yet", what)
-	e.Hint = "it " + when
+	e := b.Src.Errorf(max(b.nodePos(n), 0), sqlerr.FeatureNotSupported, "%s not supported yet", what)
+	e.Hint = "support " + when
 	return e
 }

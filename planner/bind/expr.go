@@ -77,11 +77,11 @@ func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
 	case *ast.FuncCastExpr:
 		return nil, b.unsupported(n, "this form of CAST")
 	case *ast.AggregateFuncExpr:
-		return nil, b.notYet(n, "aggregate function "+strings.ToUpper(n.F), "arrives with incremental aggregation")
+		return nil, b.notYet(n, "aggregate function "+strings.ToUpper(n.F)+" is", "arrives with incremental aggregation")
 	case *ast.WindowFuncExpr:
-		return nil, b.notYet(n, "window function "+strings.ToUpper(n.Name), "arrives with OVER windows and Top-N")
+		return nil, b.notYet(n, "window function "+strings.ToUpper(n.Name)+" is", "arrives with OVER windows and Top-N")
 	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
-		return nil, b.notYet(n, "subqueries in expressions", "arrive with joins")
+		return nil, b.notYet(n, "subqueries in expressions are", "arrives with joins")
 	}
 	return nil, b.unsupported(n, "this expression")
 }

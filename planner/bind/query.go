@@ -42,23 +42,23 @@ func (b *Binder) Query(q *parse.Query) (logical.Node, error) {
 	case *ast.SelectStmt:
 		return b.selectStmt(n)
 	case *ast.SetOprStmt:
-		return nil, b.notYet(n, "UNION, INTERSECT and EXCEPT", "arrives with incremental aggregation")
+		return nil, b.notYet(n, "UNION, INTERSECT and EXCEPT are", "arrives with incremental aggregation")
 	}
 	return nil, b.Src.Errorf(0, sqlerr.FeatureNotSupported, "this query form is not supported")
 }
 
 func (b *Binder) selectStmt(s *ast.SelectStmt) (logical.Node, error) {
 	if s.With != nil {
-		return nil, b.notYet(s, "WITH (common table expressions)", "arrives with the full SQL surface")
+		return nil, b.notYet(s, "WITH (common table expressions) is", "arrives with the full SQL surface")
 	}
 	if s.Kind != ast.SelectStmtKindSelect {
 		return nil, b.Src.Errorf(0, sqlerr.FeatureNotSupported, "VALUES and TABLE as queries are not supported yet")
 	}
 	if s.GroupBy != nil || s.Having != nil || s.Distinct {
-		return nil, b.notYet(s, "GROUP BY, HAVING and DISTINCT", "arrives with incremental aggregation")
+		return nil, b.notYet(s, "GROUP BY, HAVING and DISTINCT are", "arrives with incremental aggregation")
 	}
 	if len(s.WindowSpecs) > 0 {
-		return nil, b.notYet(s, "WINDOW clauses", "arrives with OVER windows")
+		return nil, b.notYet(s, "WINDOW clauses are", "arrives with OVER windows")
 	}
 	in, sc, err := b.from(s.From)
 	if err != nil {
@@ -91,11 +91,11 @@ func (b *Binder) from(f *ast.TableRefsClause) (logical.Node, *scope, error) {
 	}
 	j := f.TableRefs
 	if j.Right != nil {
-		return nil, nil, b.notYet(j, "joins", "arrive with the join operators")
+		return nil, nil, b.notYet(j, "joins are", "arrives with the join operators")
 	}
 	ts, ok := j.Left.(*ast.TableSource)
 	if !ok {
-		return nil, nil, b.notYet(j, "nested joins", "arrive with the join operators")
+		return nil, nil, b.notYet(j, "nested joins are", "arrives with the join operators")
 	}
 	switch src := ts.Source.(type) {
 	case *ast.TableName:
@@ -230,7 +230,7 @@ func columnName(e ast.ExprNode) string {
 func (b *Binder) orderLimit(s *ast.SelectStmt, p *logical.Project, sc *scope) (logical.Node, error) {
 	if !b.Snapshot {
 		if s.Limit != nil {
-			return nil, b.notYet(s, "LIMIT in a continuous query", "arrives with Top-N")
+			return nil, b.notYet(s, "LIMIT in a continuous query is", "arrives with Top-N")
 		}
 		if s.OrderBy != nil {
 			b.Notices = append(b.Notices, "ORDER BY in a continuous query does not order the result; order when you read it")
