@@ -1,0 +1,285 @@
+package operator_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"riffle/catalog"
+	"riffle/exec/expr"
+	"riffle/exec/operator"
+	"riffle/exec/state"
+	"riffle/planner/bind"
+	"riffle/planner/logical"
+	"riffle/sql/parse"
+	"riffle/sql/types"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// harness runs one chain of operators over a table t whose schema the test
+// declares, with state in a real Pebble store on an in-memory filesystem.
+type harness struct {
+	cat    *catalog.Catalog
+	schema types.Schema
+	fs     vfs.FS
+	store  *state.Store
+	txn    *state.Txn
+	ops    []operator.Operator
+	out    types.Batch
+}
+
+// TestOperators runs testdata/exec: each file declares a schema, builds a
+// chain of operators, feeds it batches of changes and prints what comes out.
+//
+//	schema        column definitions of the input table t; starts a new chain
+//	filter        a predicate over t's columns, appended to the chain
+//	project       a select list over the chain's input, appended to the chain
+//	materialize   appends a Materialize (state table 1)
+//	batch         lines "+1 (v, …)" / "-1 (v, …)", fed to the chain; prints the output changes
+//	barrier       ends the epoch: operators flush and the state commits
+//	contents      prints the materialized rows with their multiplicity
+//	restart       reopens the store (uncommitted writes are lost) and the operators
+func TestOperators(t *testing.T) {
+	datadriven.Walk(t, "../../testdata/exec", func(t *testing.T, path string) {
+		h := &harness{fs: vfs.NewMem()}
+		defer h.close()
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			out, err := h.run(d)
+			if err != nil {
+				return "error: " + err.Error() + "\n"
+			}
+			return out
+		})
+	})
+}
+
+func (h *harness) close() {
+	if h.txn != nil {
+		h.txn.Close()
+	}
+	if h.store != nil {
+		h.store.Close()
+	}
+}
+
+func (h *harness) run(d *datadriven.TestData) (string, error) {
+	ctx := context.Background()
+	switch d.Cmd {
+	case "schema":
+		return "ok\n", h.setSchema(d.Input)
+	case "filter":
+		node, err := h.bind("SELECT * FROM t WHERE " + d.Input)
+		if err != nil {
+			return "", err
+		}
+		f, err := operator.NewFilter(node.(*logical.Project).Input.(*logical.Filter).Pred)
+		return "ok\n", h.add(f, err)
+	case "project":
+		node, err := h.bind("SELECT " + d.Input + " FROM t")
+		if err != nil {
+			return "", err
+		}
+		p, err := operator.NewProject(node.(*logical.Project).Exprs)
+		return "ok\n", h.add(p, err)
+	case "materialize":
+		return "ok\n", h.add(operator.NewMaterialize(), nil)
+	case "batch":
+		b, err := h.batch(d.Input)
+		if err != nil {
+			return "", err
+		}
+		h.out = nil
+		if err := h.push(ctx, 0, b); err != nil {
+			return "", err
+		}
+		return render(h.out), nil
+	case "barrier":
+		for _, op := range h.ops {
+			if err := op.OnBarrier(ctx); err != nil {
+				return "", err
+			}
+		}
+		return "ok\n", h.txn.Commit(false)
+	case "contents":
+		return h.contents()
+	case "restart":
+		return "ok\n", h.restart()
+	}
+	return "", fmt.Errorf("unknown directive %q", d.Cmd)
+}
+
+func (h *harness) setSchema(cols string) error {
+	store := map[string][]byte{}
+	cat, err := catalog.Open(mapStore(store))
+	if err != nil {
+		return err
+	}
+	st, err := parse.ParseOne("CREATE TABLE t (" + cols + ")")
+	if err != nil {
+		return err
+	}
+	b := &bind.Binder{Cat: cat, Src: st.Source()}
+	obj, err := b.CreateTable(st.(*parse.CreateTable), bind.TableDefaults{Partitions: 1})
+	if err != nil {
+		return err
+	}
+	h.cat, h.schema, h.ops = cat, obj.Schema, nil
+	if err := cat.Create(obj, nil); err != nil {
+		return err
+	}
+	return h.restart()
+}
+
+// bind plans a query over t with the real binder, so the operators run
+// exactly the expressions a continuous query would.
+func (h *harness) bind(sql string) (logical.Node, error) {
+	st, err := parse.ParseOne(sql)
+	if err != nil {
+		return nil, err
+	}
+	b := &bind.Binder{Cat: h.cat, Src: st.Source(), Params: []*string{}}
+	return b.Query(st.(*parse.Select).Query)
+}
+
+func (h *harness) add(op operator.Operator, err error) error {
+	if err != nil {
+		return err
+	}
+	h.ops = append(h.ops, op)
+	return op.Open(context.Background(), h.env())
+}
+
+func (h *harness) env() *operator.Env {
+	return &operator.Env{Table: func(i int) *state.Table { return h.txn.Table(uint32(i + 1)) }}
+}
+
+func (h *harness) restart() error {
+	h.close()
+	var err error
+	if h.store, err = state.OpenFS(h.fs, "/state"); err != nil {
+		return err
+	}
+	h.txn = h.store.Begin()
+	for _, op := range h.ops {
+		if err := op.Open(context.Background(), h.env()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (h *harness) push(ctx context.Context, i int, b types.Batch) error {
+	if i == len(h.ops) {
+		for _, c := range b {
+			h.out = append(h.out, types.Change{Row: append(types.Row(nil), c.Row...), Diff: c.Diff})
+		}
+		return nil
+	}
+	return h.ops[i].OnBatch(ctx, 0, b, operator.EmitFunc(func(ctx context.Context, b types.Batch) error {
+		return h.push(ctx, i+1, b)
+	}))
+}
+
+// batch parses "+1 (1, 'a')" lines into changes of t's rows, evaluating the
+// tuples as INSERT would (so literals are cast to the column types).
+func (h *harness) batch(input string) (types.Batch, error) {
+	var b types.Batch
+	for _, line := range strings.Split(strings.TrimSpace(input), "\n") {
+		diff, tuple, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok {
+			return nil, fmt.Errorf("bad change line %q", line)
+		}
+		var n int64
+		if _, err := fmt.Sscan(diff, &n); err != nil {
+			return nil, fmt.Errorf("bad diff in %q", line)
+		}
+		st, err := parse.ParseOne("INSERT INTO t VALUES " + tuple)
+		if err != nil {
+			return nil, err
+		}
+		bd := &bind.Binder{Cat: h.cat, Src: st.Source(), Params: []*string{}}
+		_, node, err := bd.Insert(st.(*parse.Insert))
+		if err != nil {
+			return nil, err
+		}
+		for _, exprs := range node.(*logical.Values).Rows {
+			row := make(types.Row, len(exprs))
+			for i, e := range exprs {
+				f, err := expr.Compile(e)
+				if err != nil {
+					return nil, err
+				}
+				if row[i], err = f(nil); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, types.Change{Row: row, Diff: types.Diff(n)})
+		}
+	}
+	return b, nil
+}
+
+func (h *harness) contents() (string, error) {
+	it, err := h.store.Table(1).Scan(nil)
+	if err != nil {
+		return "", err
+	}
+	defer it.Close()
+	var b types.Batch
+	for ok := it.First(); ok; ok = it.Next() {
+		row, n, err := operator.DecodeEntry(it.Value())
+		if err != nil {
+			return "", err
+		}
+		b = append(b, types.Change{Row: row, Diff: types.Diff(n)})
+	}
+	if len(b) == 0 {
+		return "(empty)\n", it.Error()
+	}
+	return render(b), it.Error()
+}
+
+func render(b types.Batch) string {
+	if len(b) == 0 {
+		return "(no output)\n"
+	}
+	lines := make([]string, len(b))
+	for i, c := range b {
+		vals := make([]string, len(c.Row))
+		for j, v := range c.Row {
+			if v.K == types.KString {
+				vals[j] = "'" + v.S + "'"
+			} else {
+				vals[j] = types.Text(v, types.Type{})
+			}
+		}
+		lines[i] = fmt.Sprintf("%+d (%s)", c.Diff, strings.Join(vals, ", "))
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// mapStore keeps the test's catalog in a map.
+type mapStore map[string][]byte
+
+func (m mapStore) GetMeta(k string) ([]byte, bool, error) { v, ok := m[k]; return v, ok, nil }
+func (m mapStore) PutMeta(k string, v []byte) error       { m[k] = v; return nil }
+func (m mapStore) DeleteMeta(k string) error              { delete(m, k); return nil }
+func (m mapStore) ScanMeta(p string, fn func(string, []byte) error) error {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if strings.HasPrefix(k, p) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := fn(k, m[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
