@@ -90,6 +90,7 @@ const (
 	objectPrefix = "catalog/object/"
 	queryPrefix  = "catalog/query/"
 	seqKey       = "catalog/seq"
+	querySeqKey  = "catalog/query-seq"
 )
 
 // Catalog holds the objects and queries. It is safe for concurrent use.
@@ -99,6 +100,9 @@ type Catalog struct {
 	objects map[string]*Object // by lower-case name
 	queries map[string]*Query  // by lower-case id
 	seq     int64
+	// querySeq numbers queries on their own, so users see q1, q2, … in the
+	// order they started them.
+	querySeq int64
 }
 
 // Open loads the catalog from store.
@@ -110,6 +114,11 @@ func Open(store Store) (*Catalog, error) {
 		return nil, err
 	} else if ok {
 		fmt.Sscan(string(b), &c.seq)
+	}
+	if b, ok, err := store.GetMeta(querySeqKey); err != nil {
+		return nil, err
+	} else if ok {
+		fmt.Sscan(string(b), &c.querySeq)
 	}
 	err := store.ScanMeta(objectPrefix, func(_ string, v []byte) error {
 		o := &Object{}
@@ -180,6 +189,7 @@ func (c *Catalog) Create(o *Object, q *Query) error {
 	o.Seq = c.seq
 	if q != nil {
 		c.seq++
+		c.querySeq++
 		q.Seq = c.seq
 		if err := c.putQuery(q); err != nil {
 			return err
@@ -192,6 +202,9 @@ func (c *Catalog) Create(o *Object, q *Query) error {
 }
 
 func (c *Catalog) saveSeq() error {
+	if err := c.store.PutMeta(querySeqKey, []byte(fmt.Sprint(c.querySeq))); err != nil {
+		return err
+	}
 	return c.store.PutMeta(seqKey, []byte(fmt.Sprint(c.seq)))
 }
 
@@ -200,6 +213,7 @@ func (c *Catalog) AddQuery(q *Query) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++
+	c.querySeq++
 	q.Seq = c.seq
 	if err := c.putQuery(q); err != nil {
 		return err
@@ -211,7 +225,7 @@ func (c *Catalog) AddQuery(q *Query) error {
 func (c *Catalog) NextQueryID() string {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return fmt.Sprintf("q%d", c.seq+1)
+	return fmt.Sprintf("q%d", c.querySeq+1)
 }
 
 // UpdateQuery stores a changed query (its state or error).

@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"riffle/connectors/embedded"
+
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // binary is the riffle binary built once for the tests that run it as a
@@ -248,5 +251,94 @@ func TestHelp(t *testing.T) {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("--help does not mention %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestShell drives `riffle shell` with a script against a running server.
+func TestShell(t *testing.T) {
+	addr := freePort(t)
+	s := startServer(t, t.TempDir(), addr, freePort(t))
+	defer s.stop(t)
+	cmd := exec.Command(binary, "shell", "--listen", addr)
+	cmd.Stdin = strings.NewReader(`CREATE TABLE t (a INT, b STRING);
+INSERT INTO t VALUES (1, 'one'), (2, 'two');
+CREATE MATERIALIZED VIEW v AS SELECT a * 10 AS a10, b FROM t WHERE a > 1;
+FLUSH;
+SELECT * FROM v;
+SHOW MATERIALIZED VIEWS;
+STOP QUERY q1;
+SELECT id, state FROM (SELECT 1 AS id, 'x' AS state) AS s;
+`)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("riffle shell: %v\n%s", err, out)
+	}
+	for _, want := range []string{"CREATE MATERIALIZED VIEW", " a10 |  b", "  20 | two", "(1 row)", "STOP QUERY"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("shell output lacks %q:\n%s", want, out)
+		}
+	}
+	c := s.conn(t)
+	var id, stmt, state string
+	if err := c.QueryRow(context.Background(), "SHOW QUERIES").Scan(&id, &stmt, &state, nil, nil, nil, nil, nil); err != nil || state != "STOPPED" {
+		t.Fatalf("after STOP QUERY: %s %s %v", id, state, err)
+	}
+
+	// A script stops at its first error, with psql's exit code.
+	cmd = exec.Command(binary, "shell", "--listen", addr)
+	cmd.Stdin = strings.NewReader("SELECT nope FROM t;\nSELECT 1;\n")
+	out, err = cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 3 || !strings.Contains(string(out), `column "nope" does not exist`) {
+		t.Fatalf("shell error: exit %d, %v\n%s", code, err, out)
+	}
+}
+
+// TestExternalKafka points riffle at a Kafka cluster it did not start
+// (through RIFFLE_KAFKA), so no embedded broker runs.
+func TestExternalKafka(t *testing.T) {
+	broker, err := embedded.StartBroker(t.TempDir(), "127.0.0.1:0", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer broker.Close()
+	addr := freePort(t)
+	cmd := exec.Command(binary, "server", "--data-dir", t.TempDir(), "--listen", addr, "--registry-listen", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "RIFFLE_KAFKA="+broker.Addr())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, addr: addr, stderr: &stderr}
+	defer s.kill(t)
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		if i > 600 {
+			t.Fatalf("riffle did not start:\n%s", &stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c := s.conn(t)
+	mustExec(t, c, `CREATE TABLE ext (a INT)`)
+	mustExec(t, c, `INSERT INTO ext VALUES (42)`)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(broker.Addr()), kgo.ConsumeTopics("ext"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	fs := cl.PollFetches(ctx)
+	if err := fs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if recs := fs.Records(); len(recs) != 1 || string(recs[0].Value) != `{"a":42}` {
+		t.Fatalf("records on the external broker: %v", recs)
+	}
+	if !strings.Contains(stderr.String(), "kafka:     "+broker.Addr()) {
+		t.Errorf("banner does not name the external broker:\n%s", &stderr)
 	}
 }

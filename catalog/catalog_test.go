@@ -1,0 +1,88 @@
+package catalog
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"riffle/sql/types"
+)
+
+// mapStore keeps the catalog in a map, standing in for the engine's Pebble
+// store (whose own tests cover durability).
+type mapStore map[string][]byte
+
+func (m mapStore) GetMeta(k string) ([]byte, bool, error) { v, ok := m[k]; return v, ok, nil }
+func (m mapStore) PutMeta(k string, v []byte) error       { m[k] = append([]byte(nil), v...); return nil }
+func (m mapStore) DeleteMeta(k string) error              { delete(m, k); return nil }
+func (m mapStore) ScanMeta(p string, fn func(string, []byte) error) error {
+	var keys []string
+	for k := range m {
+		if strings.HasPrefix(k, p) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := fn(k, m[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestPersistAndReopen(t *testing.T) {
+	store := mapStore{}
+	c, err := Open(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := &Object{Name: "Bids", Kind: Table, SQL: "CREATE TABLE Bids (a INT)",
+		Schema: types.Schema{Columns: []types.Column{{Name: "a", Type: types.TInt, Nullable: true}}}, Options: map[string]string{"topic": "bids"}}
+	if err := c.Create(tbl, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Create(&Object{Name: "BIDS", Kind: Table}, nil); err == nil {
+		t.Fatal("names must be unique without regard to case")
+	}
+	id := c.NextQueryID()
+	if id != "q1" {
+		t.Fatalf("first query id %s, want q1", id)
+	}
+	mv := &Object{Name: "v", Kind: MaterializedView, Query: id, StateTable: 7}
+	if err := c.Create(mv, &Query{ID: id, SQL: "CREATE MATERIALIZED VIEW v AS SELECT a FROM bids", Target: "v", State: Running, Tables: []uint32{7}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddQuery(&Query{ID: c.NextQueryID(), Target: "bids", State: Running}); err != nil {
+		t.Fatal(err)
+	}
+
+	c, err = Open(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := c.Get("bids"); o == nil || o.Name != "Bids" || o.Options["topic"] != "bids" || o.Schema.Columns[0].Type.ID != types.Int {
+		t.Fatalf("table after reopen: %+v", o)
+	}
+	qs := c.Queries()
+	if len(qs) != 2 || qs[0].ID != "q1" || qs[1].ID != "q2" || qs[0].Tables[0] != 7 {
+		t.Fatalf("queries after reopen: %+v", qs)
+	}
+	// Ids are never reused, even after the newest query is dropped.
+	if err := c.Drop("v", "q1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DropQuery("q2"); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Open(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id := c.NextQueryID(); id != "q3" {
+		t.Fatalf("next id after drops %s, want q3", id)
+	}
+	if got := len(c.Objects(MaterializedView)); got != 0 {
+		t.Fatalf("dropped view is back: %d", got)
+	}
+}
