@@ -54,13 +54,18 @@ func NewReader(c *Cluster, topic string, from map[int32]int64) (*Reader, error) 
 	return &Reader{topic: topic, cl: cl, pos: maps.Clone(from)}, nil
 }
 
-// Poll blocks until at least one record is available or ctx is done, and
-// returns the records fetched, in offset order within each partition. The
-// returned slice is fresh; see Record for what it shares with the fetch.
+// Poll blocks until at least one record is available, or the position has
+// moved past records that are not data (transaction markers), or ctx is
+// done. It returns the records fetched, in offset order within each
+// partition, possibly none: a caller that commits Position after each Poll
+// must see a position that moved, or it would wait forever for offsets that
+// hold only markers. The returned slice is fresh; see Record for what it
+// shares with the fetch.
 func (r *Reader) Poll(ctx context.Context) ([]Record, error) {
 	for {
-		out, err := r.pollOnce(ctx)
-		if err != nil || len(out) > 0 {
+		moved := false
+		out, err := r.pollOnce(ctx, &moved)
+		if err != nil || len(out) > 0 || moved {
 			return out, err
 		}
 	}
@@ -68,7 +73,7 @@ func (r *Reader) Poll(ctx context.Context) ([]Record, error) {
 
 // pollOnce waits for one fetch and returns its data records, which may be
 // none when the fetch held only transaction markers.
-func (r *Reader) pollOnce(ctx context.Context) ([]Record, error) {
+func (r *Reader) pollOnce(ctx context.Context, moved *bool) ([]Record, error) {
 	fs := r.cl.PollFetches(ctx)
 	if err := r.fetchErr(ctx, fs); err != nil {
 		return nil, err
@@ -76,6 +81,7 @@ func (r *Reader) pollOnce(ctx context.Context) ([]Record, error) {
 	out := make([]Record, 0, fs.NumRecords())
 	fs.EachRecord(func(kr *kgo.Record) {
 		r.pos[kr.Partition] = kr.Offset + 1
+		*moved = true
 		if kr.Attrs.IsControl() {
 			return
 		}
@@ -155,7 +161,7 @@ func ReadRange(ctx context.Context, c *Cluster, topic string, from, to map[int32
 	defer r.Close()
 	byPart := make(map[int32][]Record, len(start))
 	for remaining := len(start); remaining > 0; {
-		recs, err := r.pollOnce(ctx)
+		recs, err := r.pollOnce(ctx, new(bool))
 		if err != nil {
 			return nil, fmt.Errorf("read topic %q up to %v: %w", topic, to, err)
 		}

@@ -208,3 +208,36 @@ func TestErrors(t *testing.T) {
 	exec(t, c, `DROP TABLE t`)
 	equal(t, "after drops", rows(t, c, `SHOW TABLES`))
 }
+
+// TestTransactionalProducer checks that records written in a Kafka
+// transaction by another client are read once committed, aborted ones never,
+// and that FLUSH returns even though the topic ends in transaction markers.
+func TestTransactionalProducer(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE tx (a INT)`)
+	exec(t, c, `CREATE MATERIALIZED VIEW txv AS SELECT a FROM tx`)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(n.KafkaBrokers()...), kgo.TransactionalID("test-tx"), kgo.DefaultProduceTopic("tx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx := context.Background()
+	// FLUSH after each transaction, so that the last one (aborted) leaves the
+	// reader a fetch of nothing but an aborted record and its marker.
+	for i, commit := range []bool{true, false, true, false} {
+		if err := cl.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.ProduceSync(ctx, &kgo.Record{Value: []byte(fmt.Sprintf(`{"a": %d}`, i))}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.EndTransaction(ctx, kgo.TransactionEndTry(commit)); err != nil {
+			t.Fatal(err)
+		}
+		exec(t, c, `FLUSH`)
+	}
+	equal(t, "committed records only", rows(t, c, `SELECT a FROM txv`), "0", "2")
+	equal(t, "snapshot of the table", rows(t, c, `SELECT a FROM tx`), "0", "2")
+}
