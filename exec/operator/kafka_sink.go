@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"riffle/connectors/format"
+	"time"
+
+	"riffle/catalog"
 	"riffle/connectors/kafka"
 	"riffle/sql/types"
 )
@@ -18,7 +20,7 @@ import (
 type KafkaSink struct {
 	writer *kafka.Writer
 	topic  string
-	enc    format.Encoder
+	enc    *RecordEncoder
 	recs   []kafka.Record
 	// Written counts records written, for SHOW QUERIES.
 	Written int64
@@ -26,24 +28,26 @@ type KafkaSink struct {
 
 var _ Operator = (*KafkaSink)(nil)
 
-// NewKafkaSink returns a sink writing JSON records of schema to topic.
-func NewKafkaSink(w *kafka.Writer, topic string, schema types.Schema) *KafkaSink {
-	return &KafkaSink{writer: w, topic: topic, enc: format.NewJSONEncoder(schema)}
+// NewKafkaSink returns a sink writing rows of table's writable columns to
+// its topic.
+func NewKafkaSink(w *kafka.Writer, table *catalog.Object) *KafkaSink {
+	return &KafkaSink{writer: w, topic: table.Options["topic"], enc: NewRecordEncoder(table)}
 }
 
 func (s *KafkaSink) Open(context.Context, *Env) error { return nil }
 
 func (s *KafkaSink) OnBatch(_ context.Context, _ int, b types.Batch, _ Emitter) error {
+	now := time.Now().UnixMilli()
 	for _, c := range b {
 		if c.Diff < 0 {
 			return fmt.Errorf("kafka sink %s: a retraction reached an append-only topic", s.topic)
 		}
 		for range c.Diff {
-			v, err := s.enc.Encode(nil, c.Row)
+			r, err := s.enc.Encode(c.Row, now)
 			if err != nil {
 				return fmt.Errorf("encode record for topic %s: %w", s.topic, err)
 			}
-			s.recs = append(s.recs, kafka.Record{Topic: s.topic, Partition: -1, Value: v})
+			s.recs = append(s.recs, r)
 		}
 	}
 	return nil

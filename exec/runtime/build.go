@@ -41,7 +41,7 @@ func (q *Query) build() error {
 	case *physical.ViewSink:
 		q.sink = operator.NewMaterialize()
 	case *physical.TableSink:
-		q.sink = operator.NewKafkaSink(q.deps.Writer, s.Table.Options["topic"], q.plan.Root.Schema())
+		q.sink = operator.NewKafkaSink(q.deps.Writer, s.Table)
 	}
 	return nil
 }

@@ -249,7 +249,7 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 		if arg.Type().ID != types.Unknown && !scalar.CanCast(arg.Type(), ext.Type) {
 			return nil, b.Src.Errorf(ext.Pos, sqlerr.DatatypeMismatch, "cannot cast type %s to %s", arg.Type(), ext.Type)
 		}
-		return &scalar.Cast{Arg: arg, T: ext.Type}, nil
+		return &scalar.Cast{Arg: arg, T: ext.Type, Try: ext.Try}, nil
 	case strings.HasPrefix(name, parse.ParamPrefix):
 		return b.param(name)
 	case strings.HasPrefix(name, parse.IntervalPrefix):

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"riffle/catalog"
-	"riffle/connectors/format"
 	"riffle/connectors/kafka"
+	"riffle/exec/operator"
 	"riffle/exec/runtime"
 	"riffle/planner/physical"
 	"riffle/planner/scalar"
@@ -66,32 +66,23 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 	return &pgwire.Result{Tag: "INSERT 0 0", Notices: notices}, nil
 }
 
-// writeRows produces rows to the table's topic as JSON records and waits
-// for the broker to acknowledge them.
+// writeRows produces rows to the table's topic and waits for the broker
+// to acknowledge them.
 func (s *Session) writeRows(ctx context.Context, t *catalog.Object, rows []types.Row) error {
-	enc := format.NewJSONEncoder(writableSchema(t))
+	enc := operator.NewRecordEncoder(t)
+	now := time.Now().UnixMilli()
 	recs := make([]kafka.Record, len(rows))
 	for i, r := range rows {
-		v, err := enc.Encode(nil, r)
+		rec, err := enc.Encode(r, now)
 		if err != nil {
 			return err
 		}
-		recs[i] = kafka.Record{Topic: t.Options["topic"], Partition: -1, Value: v, Timestamp: time.Now().UnixMilli()}
+		recs[i] = rec
 	}
 	if err := s.e.deps.Writer.Write(ctx, recs); err != nil {
 		return sqlerr.New(sqlerr.ConnectionFailure, "write to topic %q: %v", t.Options["topic"], err)
 	}
 	return nil
-}
-
-func writableSchema(o *catalog.Object) types.Schema {
-	var s types.Schema
-	for i, c := range o.Schema.Columns {
-		if o.Columns == nil || !o.Columns[i].Virtual {
-			s.Columns = append(s.Columns, c)
-		}
-	}
-	return s
 }
 
 // selectQuery runs a one-shot SELECT over the current contents of views and

@@ -204,6 +204,11 @@ func TestErrors(t *testing.T) {
 	if e.Code != "2BP01" {
 		t.Fatalf("drop with dependents: %+v", e)
 	}
+	equal(t, "TRY_CAST gives NULL", rows(t, c, `SELECT TRY_CAST('x' AS INT), CAST('5' AS INT)`), "<nil>|5")
+	e = pgErr(t, c, `SELECT CAST('x' AS INT)`)
+	if e.Code != "22P02" {
+		t.Fatalf("bad cast: %+v", e)
+	}
 	exec(t, c, `DROP MATERIALIZED VIEW v`)
 	exec(t, c, `DROP TABLE t`)
 	equal(t, "after drops", rows(t, c, `SHOW TABLES`))
@@ -240,4 +245,41 @@ func TestTransactionalProducer(t *testing.T) {
 	}
 	equal(t, "committed records only", rows(t, c, `SELECT a FROM txv`), "0", "2")
 	equal(t, "snapshot of the table", rows(t, c, `SELECT a FROM tx`), "0", "2")
+}
+
+// TestMetadataColumns checks that metadata columns read the Kafka record,
+// and that a writable timestamp column sets the record's timestamp rather
+// than a field of the JSON value.
+func TestMetadataColumns(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE m (id INT, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp',
+		part INT METADATA FROM 'partition' VIRTUAL, off BIGINT METADATA FROM 'offset' VIRTUAL)
+		WITH ('topic.partitions' = '1')`)
+	exec(t, c, `INSERT INTO m VALUES (1, CAST('2024-05-01 10:00:00.123' AS TIMESTAMP_LTZ(3))), (2, NULL)`)
+	exec(t, c, `CREATE TABLE m2 (id INT, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp')`)
+	exec(t, c, `INSERT INTO m2 SELECT id + 10, ts FROM m WHERE id = 1`)
+	exec(t, c, `FLUSH`)
+	equal(t, "metadata read back", rows(t, c, `SELECT id, CAST(ts AS STRING), part, off FROM m WHERE id = 1`),
+		"1|2024-05-01 10:00:00.123|0|0")
+	equal(t, "sink carries the timestamp", rows(t, c, `SELECT id, CAST(ts AS STRING) FROM m2`),
+		"11|2024-05-01 10:00:00.123")
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(n.KafkaBrokers()...), kgo.ConsumeTopics("m"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var got []string
+	for len(got) < 2 && ctx.Err() == nil {
+		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+			got = append(got, fmt.Sprintf("%s@%d", r.Value, r.Timestamp.UnixMilli()))
+		})
+	}
+	if len(got) != 2 || got[0] != `{"id":1}@1714557600123` || strings.Contains(got[1], "ts") {
+		t.Fatalf("records: %q", got)
+	}
 }
