@@ -21,6 +21,7 @@ type Materialize struct {
 	table *state.Table
 	key   []byte
 	val   []byte
+	old   []byte
 }
 
 var _ Operator = (*Materialize)(nil)
@@ -36,13 +37,15 @@ func (m *Materialize) Open(_ context.Context, env *Env) error {
 func (m *Materialize) OnBatch(_ context.Context, _ int, b types.Batch, _ Emitter) error {
 	for _, c := range b {
 		m.key = state.AppendTupleKey(m.key[:0], c.Row)
-		old, ok, err := m.table.Get(m.key)
+		var ok bool
+		var err error
+		m.old, ok, err = m.table.GetAppend(m.old[:0], m.key)
 		if err != nil {
 			return err
 		}
 		var n int64
 		if ok {
-			n, _ = binary.Varint(old)
+			n, _ = binary.Varint(m.old)
 		}
 		n += int64(c.Diff)
 		switch {
