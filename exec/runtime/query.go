@@ -264,3 +264,14 @@ func (q *Query) WaitFor(ctx context.Context, end map[int32]int64) error {
 		}
 	}
 }
+
+// Forget deletes what a dropped query kept in the store: its state tables
+// and its source position. The query must not be running.
+func Forget(store *state.Store, id string, tables []uint32) error {
+	for _, t := range tables {
+		if err := store.DropTable(t); err != nil {
+			return err
+		}
+	}
+	return store.DeleteMeta(positionKey(id))
+}

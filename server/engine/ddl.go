@@ -192,13 +192,12 @@ func (s *Session) drop(st *parse.Drop) (*pgwire.Result, error) {
 			WithHint("drop the dependent objects first, or stop the queries that read it")
 	}
 	if o.Query != "" {
-		if rq := s.e.query(o.Query); rq != nil {
-			rq.Stop()
-			s.e.mu.Lock()
-			delete(s.e.running, key(o.Query))
-			s.e.mu.Unlock()
+		s.e.stop(o.Query)
+		var tables []uint32
+		if q := s.e.cat.Query(o.Query); q != nil {
+			tables = q.Tables
 		}
-		if err := s.e.store.DropTable(o.StateTable); err != nil {
+		if err := runtime.Forget(s.e.store, o.Query, tables); err != nil {
 			return nil, err
 		}
 	}
@@ -241,12 +240,7 @@ func (s *Session) stopQuery(st *parse.StopQuery) (*pgwire.Result, error) {
 		return nil, st.Src.Errorf(st.ID.Pos, sqlerr.UndefinedObject, "query %q does not exist", st.ID.Name).
 			WithHint("SHOW QUERIES lists them")
 	}
-	if rq := s.e.query(q.ID); rq != nil {
-		rq.Stop()
-		s.e.mu.Lock()
-		delete(s.e.running, key(q.ID))
-		s.e.mu.Unlock()
-	}
+	s.e.stop(q.ID)
 	q.State = catalog.Stopped
 	if err := s.e.cat.UpdateQuery(q); err != nil {
 		return nil, err

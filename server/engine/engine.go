@@ -187,6 +187,17 @@ func (e *Engine) Connect(_ context.Context, params map[string]string) (pgwire.Co
 	return newSession(e, params), nil
 }
 
+// stop stops a running query, if it runs, and forgets it.
+func (e *Engine) stop(id string) {
+	e.mu.Lock()
+	rq := e.running[key(id)]
+	delete(e.running, key(id))
+	e.mu.Unlock()
+	if rq != nil {
+		rq.Stop()
+	}
+}
+
 // query returns the running query with the given id.
 func (e *Engine) query(id string) *runtime.Query {
 	e.mu.Lock()
