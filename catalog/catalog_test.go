@@ -1,38 +1,13 @@
 package catalog
 
 import (
-	"sort"
-	"strings"
 	"testing"
 
 	"riffle/sql/types"
 )
 
-// mapStore keeps the catalog in a map, standing in for the engine's Pebble
-// store (whose own tests cover durability).
-type mapStore map[string][]byte
-
-func (m mapStore) GetMeta(k string) ([]byte, bool, error) { v, ok := m[k]; return v, ok, nil }
-func (m mapStore) PutMeta(k string, v []byte) error       { m[k] = append([]byte(nil), v...); return nil }
-func (m mapStore) DeleteMeta(k string) error              { delete(m, k); return nil }
-func (m mapStore) ScanMeta(p string, fn func(string, []byte) error) error {
-	var keys []string
-	for k := range m {
-		if strings.HasPrefix(k, p) {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if err := fn(k, m[k]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func TestPersistAndReopen(t *testing.T) {
-	store := mapStore{}
+	store := NewMemStore()
 	c, err := Open(store)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package operator_test
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 
@@ -113,8 +112,7 @@ func (h *harness) run(d *datadriven.TestData) (string, error) {
 }
 
 func (h *harness) setSchema(cols string) error {
-	store := map[string][]byte{}
-	cat, err := catalog.Open(mapStore(store))
+	cat, err := catalog.Open(catalog.NewMemStore())
 	if err != nil {
 		return err
 	}
@@ -260,26 +258,4 @@ func render(b types.Batch) string {
 		lines[i] = fmt.Sprintf("%+d (%s)", c.Diff, strings.Join(vals, ", "))
 	}
 	return strings.Join(lines, "\n") + "\n"
-}
-
-// mapStore keeps the test's catalog in a map.
-type mapStore map[string][]byte
-
-func (m mapStore) GetMeta(k string) ([]byte, bool, error) { v, ok := m[k]; return v, ok, nil }
-func (m mapStore) PutMeta(k string, v []byte) error       { m[k] = v; return nil }
-func (m mapStore) DeleteMeta(k string) error              { delete(m, k); return nil }
-func (m mapStore) ScanMeta(p string, fn func(string, []byte) error) error {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		if strings.HasPrefix(k, p) {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if err := fn(k, m[k]); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -2,7 +2,6 @@ package bind_test
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 
@@ -15,29 +14,6 @@ import (
 	"github.com/cockroachdb/datadriven"
 )
 
-// memStore keeps the catalog in a map: the planner's tests need a catalog,
-// not durability (the engine's tests cover that with Pebble).
-type memStore map[string][]byte
-
-func (m memStore) GetMeta(k string) ([]byte, bool, error) { v, ok := m[k]; return v, ok, nil }
-func (m memStore) PutMeta(k string, v []byte) error       { m[k] = v; return nil }
-func (m memStore) DeleteMeta(k string) error              { delete(m, k); return nil }
-func (m memStore) ScanMeta(p string, fn func(string, []byte) error) error {
-	var keys []string
-	for k := range m {
-		if strings.HasPrefix(k, p) {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if err := fn(k, m[k]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // TestPlanner runs testdata/planner: DDL builds a catalog; queries print
 // their plans with stream properties, or their errors.
 //
@@ -46,7 +22,7 @@ func (m memStore) ScanMeta(p string, fn func(string, []byte) error) error {
 //	continuous   CREATE MATERIALIZED VIEW or INSERT … SELECT → its physical plan
 func TestPlanner(t *testing.T) {
 	datadriven.Walk(t, "../../testdata/planner", func(t *testing.T, path string) {
-		cat, err := catalog.Open(memStore{})
+		cat, err := catalog.Open(catalog.NewMemStore())
 		if err != nil {
 			t.Fatal(err)
 		}
