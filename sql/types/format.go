@@ -128,11 +128,37 @@ func appendFloat(b []byte, f float64, single bool) []byte {
 	case math.IsInf(f, -1):
 		return append(b, "-Infinity"...)
 	}
-	bits := 64
+	// PostgreSQL prints the shortest digits that read back exactly, in
+	// fixed notation when the decimal exponent is in [-4, 15) for float8 and
+	// [-4, 6) for float4 (printf's thresholds with DBL_DIG and FLT_DIG), and
+	// otherwise as d.ddde±XX. Go's 'g' switches to the exponent form at 21
+	// digits instead, so the decision is made here from the 'e' rendering.
+	bits, limit := 64, 15
 	if single {
-		bits = 32
+		bits, limit = 32, 6
 	}
-	return strconv.AppendFloat(b, f, 'g', -1, bits)
+	start := len(b)
+	b = strconv.AppendFloat(b, f, 'e', -1, bits)
+	exp, neg := 0, false
+	for i := len(b) - 1; i > start; i-- {
+		switch c := b[i]; {
+		case c >= '0' && c <= '9':
+			continue
+		case c == '-':
+			neg = true
+		}
+		for _, d := range b[i+1:] {
+			exp = exp*10 + int(d-'0')
+		}
+		break
+	}
+	if neg {
+		exp = -exp
+	}
+	if exp >= -4 && exp < limit {
+		b = strconv.AppendFloat(b[:start], f, 'f', -1, bits)
+	}
+	return b
 }
 
 func appendInterval(b []byte, n int64, yearMonth bool) []byte {

@@ -1,0 +1,130 @@
+package pgcompare
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"riffle/server/node"
+)
+
+// pgSep separates riffle's spelling of an expression from PostgreSQL's.
+const pgSep = " ;; pg: "
+
+// TestCompare runs every file of testdata/pgcompare; see the package
+// comment for the format.
+func TestCompare(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a riffle node and a PostgreSQL server")
+	}
+	ctx := context.Background()
+	n, err := node.Start(ctx, node.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0",
+		KafkaListen: "127.0.0.1:0", RegistryListen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	rf := connect(t, "postgres://riffle@"+n.Addr()+"/riffle?sslmode=disable")
+
+	var pg *pgconn.PgConn
+	srv, skip, err := startPostgres()
+	switch {
+	case err != nil:
+		t.Fatalf("PostgreSQL is installed but did not start: %v", err)
+	case srv == nil:
+		t.Logf("no PostgreSQL to compare with (%s): checking riffle against the golden files only", skip)
+	default:
+		t.Cleanup(srv.stop)
+		pg = connect(t, srv.conn)
+	}
+
+	var total, agreed, differs int
+	datadriven.Walk(t, "../../testdata/pgcompare", func(t *testing.T, path string) {
+		// Disagreements are reported after the file has run: datadriven
+		// stops a file at its first failure, and a corpus is read whole.
+		var disagree []string
+		defer func() {
+			for _, m := range disagree {
+				t.Error(m)
+			}
+		}()
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			var out strings.Builder
+			for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
+				line = strings.TrimSpace(line)
+				if line == "" {
+					continue
+				}
+				ours, theirs, _ := strings.Cut(line, pgSep)
+				ours = strings.TrimSpace(ours)
+				if theirs == "" {
+					theirs = ours
+				}
+				got := eval(t, rf, ours)
+				total++
+				switch d.Cmd {
+				case "compare":
+					if pg != nil {
+						if want := eval(t, pg, theirs); want != got {
+							disagree = append(disagree, fmt.Sprintf("%s: %s\n  riffle:     %s\n  PostgreSQL: %s", d.Pos, line, got, want))
+						} else {
+							agreed++
+						}
+					}
+				case "differs":
+					if !d.HasArg("reason") {
+						t.Fatalf("%s: differs needs reason=(…)", d.Pos)
+					}
+					differs++
+				default:
+					t.Fatalf("%s: unknown directive %s", d.Pos, d.Cmd)
+				}
+				fmt.Fprintf(&out, "%s → %s\n", ours, got)
+			}
+			return out.String()
+		})
+	})
+	t.Logf("%d expressions: %d agree with PostgreSQL, %d listed as deliberate differences", total, agreed, differs)
+}
+
+func connect(t *testing.T, dsn string) *pgconn.PgConn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgconn.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
+// eval runs SELECT expr with the simple protocol and renders its one value
+// as text, NULL, or ERROR <SQLSTATE>.
+func eval(t *testing.T, c *pgconn.PgConn, expr string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := c.Exec(ctx, "SELECT "+expr).ReadAll()
+	if err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) {
+			return "ERROR " + pe.Code
+		}
+		t.Fatalf("SELECT %s: %v", expr, err)
+	}
+	if len(res) != 1 || len(res[0].Rows) != 1 || len(res[0].Rows[0]) != 1 {
+		return fmt.Sprintf("unexpected shape: %d results", len(res))
+	}
+	v := res[0].Rows[0][0]
+	if v == nil {
+		return "NULL"
+	}
+	return string(v)
+}
