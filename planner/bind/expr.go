@@ -26,6 +26,11 @@ var binaryOps = map[opcode.Op]string{
 
 // expr binds an expression in scope sc.
 func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
+	if b.agg != nil && !b.agg.inAgg {
+		if e, ok, err := b.aggExpr(n); ok || err != nil {
+			return e, err
+		}
+	}
 	switch n := n.(type) {
 	case *ast.ParenthesesExpr:
 		return b.expr(n.Expr, sc)
@@ -77,7 +82,10 @@ func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
 	case *ast.FuncCastExpr:
 		return nil, b.unsupported(n, "this form of CAST")
 	case *ast.AggregateFuncExpr:
-		return nil, b.notYet(n, "aggregate function "+strings.ToUpper(n.F)+" is", "arrives with incremental aggregation")
+		if b.agg != nil {
+			return b.aggCall(n)
+		}
+		return nil, b.position(sqlerr.New(sqlerr.GroupingError, "aggregate functions are not allowed here"), n)
 	case *ast.WindowFuncExpr:
 		return nil, b.notYet(n, "window function "+strings.ToUpper(n.Name)+" is", "arrives with OVER windows and Top-N")
 	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:

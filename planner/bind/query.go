@@ -33,7 +33,8 @@ type Binder struct {
 	// those a view it names reads), for dependency checks on DROP.
 	Uses []string
 
-	views []string // views being expanded, to catch cycles
+	views []string    // views being expanded, to catch cycles
+	agg   *aggContext // set while binding an aggregating SELECT's outputs
 }
 
 // Query binds a query expression.
@@ -54,9 +55,6 @@ func (b *Binder) selectStmt(s *ast.SelectStmt) (logical.Node, error) {
 	if s.Kind != ast.SelectStmtKindSelect {
 		return nil, b.Src.Errorf(0, sqlerr.FeatureNotSupported, "VALUES and TABLE as queries are not supported yet")
 	}
-	if s.GroupBy != nil || s.Having != nil || s.Distinct {
-		return nil, b.notYet(s, "GROUP BY, HAVING and DISTINCT are", "arrives with incremental aggregation")
-	}
 	if len(s.WindowSpecs) > 0 {
 		return nil, b.notYet(s, "WINDOW clauses are", "arrives with OVER windows")
 	}
@@ -75,11 +73,57 @@ func (b *Binder) selectStmt(s *ast.SelectStmt) (logical.Node, error) {
 		}
 		in = &logical.Filter{Input: in, Pred: scalar.NewCast(pred, types.TBoolean)}
 	}
+	if isAggregating(s) {
+		return b.aggregateSelect(s, in, sc)
+	}
 	proj, err := b.selectList(s.Fields, in, sc)
 	if err != nil {
 		return nil, err
 	}
-	return b.orderLimit(s, proj, sc)
+	return b.orderLimit(s, proj, withDistinct(s, proj), sc)
+}
+
+func withDistinct(s *ast.SelectStmt, p *logical.Project) logical.Node {
+	if s.Distinct {
+		return distinct(p)
+	}
+	return p
+}
+
+// aggregateSelect binds a grouping SELECT: the select list, HAVING and
+// ORDER BY are bound over the aggregate's output, and the Aggregate is built
+// last, once they have named every aggregate call.
+func (b *Binder) aggregateSelect(s *ast.SelectStmt, in logical.Node, sc *scope) (logical.Node, error) {
+	ctx, err := b.groupBy(s, sc)
+	if err != nil {
+		return nil, err
+	}
+	b.agg = ctx
+	defer func() { b.agg = nil }()
+	proj, err := b.selectList(s.Fields, nil, sc)
+	if err != nil {
+		return nil, err
+	}
+	var having scalar.Expr
+	if s.Having != nil {
+		if having, err = b.expr(s.Having.Expr, sc); err != nil {
+			return nil, err
+		}
+		if having.Type().ID != types.Boolean && having.Type().ID != types.Unknown {
+			return nil, b.position(sqlerr.New(sqlerr.DatatypeMismatch,
+				"argument of HAVING must be type BOOLEAN, not type %s", having.Type()), s.Having.Expr)
+		}
+	}
+	node, err := b.orderLimit(s, proj, withDistinct(s, proj), sc)
+	if err != nil {
+		return nil, err
+	}
+	var agg logical.Node = aggregateNode(in, ctx)
+	if having != nil {
+		agg = &logical.Filter{Input: agg, Pred: scalar.NewCast(having, types.TBoolean)}
+	}
+	proj.Input = agg
+	return node, nil
 }
 
 // from binds the FROM clause: a single table, view or subquery in this
@@ -164,6 +208,10 @@ func renameColumns(node logical.Node, s types.Schema) logical.Node {
 func (b *Binder) selectList(fl *ast.FieldList, in logical.Node, sc *scope) (*logical.Project, error) {
 	p := &logical.Project{Input: in}
 	for _, f := range fl.Fields {
+		if f.WildCard != nil && b.agg != nil {
+			return nil, b.Src.Errorf(0, sqlerr.GroupingError, "SELECT * cannot be used with GROUP BY or aggregates").
+				WithHint("name the grouped columns and the aggregates")
+		}
 		if f.WildCard != nil {
 			if err := b.wildcard(f.WildCard, sc, p); err != nil {
 				return nil, err
@@ -219,6 +267,8 @@ func columnName(e ast.ExprNode) string {
 		return e.FnName.L
 	case *ast.CaseExpr:
 		return "case"
+	case *ast.AggregateFuncExpr:
+		return strings.ToLower(e.F)
 	}
 	return "?column?"
 }
@@ -227,7 +277,7 @@ func columnName(e ast.ExprNode) string {
 // cut the snapshot. In a continuous query a view's rows have no order (as
 // in every SQL database), so ORDER BY alone is accepted and noted, and
 // LIMIT waits for the Top-N operator.
-func (b *Binder) orderLimit(s *ast.SelectStmt, p *logical.Project, sc *scope) (logical.Node, error) {
+func (b *Binder) orderLimit(s *ast.SelectStmt, p *logical.Project, base logical.Node, sc *scope) (logical.Node, error) {
 	if !b.Snapshot {
 		if s.Limit != nil {
 			return nil, b.notYet(s, "LIMIT in a continuous query is", "arrives with Top-N")
@@ -235,11 +285,11 @@ func (b *Binder) orderLimit(s *ast.SelectStmt, p *logical.Project, sc *scope) (l
 		if s.OrderBy != nil {
 			b.Notices = append(b.Notices, "ORDER BY in a continuous query does not order the result; order when you read it")
 		}
-		return p, nil
+		return base, nil
 	}
-	var node logical.Node = p
+	node := base
 	if s.OrderBy != nil {
-		sorted, err := b.orderBy(s.OrderBy, p, sc)
+		sorted, err := b.orderBy(s.OrderBy, p, base, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -265,13 +315,17 @@ func (b *Binder) orderLimit(s *ast.SelectStmt, p *logical.Project, sc *scope) (l
 // orderBy sorts the projection. An item names an output column (by alias
 // or position) or is an expression over the input; such expressions are
 // computed as hidden extra columns and projected away after the sort.
-func (b *Binder) orderBy(ob *ast.OrderByClause, p *logical.Project, sc *scope) (logical.Node, error) {
+func (b *Binder) orderBy(ob *ast.OrderByClause, p *logical.Project, base logical.Node, sc *scope) (logical.Node, error) {
 	width := len(p.Exprs)
 	var keys []logical.SortKey
 	for _, item := range ob.Items {
 		idx, err := b.outputRef(item.Expr, p)
 		if err != nil {
 			return nil, err
+		}
+		if idx < 0 && base != logical.Node(p) {
+			return nil, b.position(sqlerr.New(sqlerr.InvalidColumnReference,
+				"for SELECT DISTINCT, ORDER BY expressions must appear in select list"), item.Expr)
 		}
 		if idx < 0 {
 			e, err := b.expr(item.Expr, sc)
@@ -288,7 +342,7 @@ func (b *Binder) orderBy(ob *ast.OrderByClause, p *logical.Project, sc *scope) (
 			Desc: item.Desc, NullsFirst: item.Desc,
 		})
 	}
-	var node logical.Node = &logical.Sort{Input: p, Keys: keys}
+	var node logical.Node = &logical.Sort{Input: base, Keys: keys}
 	if len(p.Exprs) > width {
 		exprs := make([]scalar.Expr, width)
 		for i := range width {

@@ -16,5 +16,5 @@ type Limit struct {
 
 func (l *Limit) Schema() types.Schema { return l.Input.Schema() }
 func (l *Limit) Inputs() []Node       { return []Node{l.Input} }
-func (l *Limit) Props() Props         { return l.Input.Props() }
+func (l *Limit) Props() Props         { return passThrough(l.Input.Props()) }
 func (l *Limit) Describe() string     { return fmt.Sprintf("Limit %d offset %d", l.Count, l.Offset) }

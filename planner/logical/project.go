@@ -24,9 +24,10 @@ func (p *Project) Inputs() []Node       { return []Node{p.Input} }
 func (p *Project) Props() Props {
 	in := p.Input.Props()
 	out := Props{Changelog: in.Changelog, Bounded: in.Bounded}
-	if len(in.Key) == 0 {
+	if in.Key == nil {
 		return out
 	}
+	out.Key = []int{} // a global aggregate's one row keeps its empty key
 	for _, k := range in.Key {
 		found := -1
 		for i, e := range p.Exprs {

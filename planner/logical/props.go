@@ -38,6 +38,10 @@ type Props struct {
 	// Bounded is set when the input ends (a snapshot read for a one-shot
 	// SELECT), so blocking operators such as Sort may run.
 	Bounded bool
+	// State describes the state the node itself keeps and how it is cleaned
+	// ("" for a stateless node); EXPLAIN prints it, marking what grows
+	// without bound.
+	State string
 }
 
 // Format renders the properties as EXPLAIN prints them.
@@ -51,8 +55,21 @@ func (p Props) Format(names []string) string {
 		}
 		fmt.Fprintf(&b, ", key=(%s)", strings.Join(ks, ", "))
 	}
+	if p.Key != nil && len(p.Key) == 0 {
+		b.WriteString(", key=()")
+	}
 	if p.Bounded {
 		b.WriteString(", bounded")
 	}
+	if p.State != "" {
+		b.WriteString("; state: " + p.State)
+	}
 	return b.String()
+}
+
+// passThrough is the properties of a stateless node that keeps its input's
+// changelog, key and boundedness.
+func passThrough(in Props) Props {
+	in.State = ""
+	return in
 }

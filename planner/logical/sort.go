@@ -22,7 +22,7 @@ type SortKey struct {
 
 func (s *Sort) Schema() types.Schema { return s.Input.Schema() }
 func (s *Sort) Inputs() []Node       { return []Node{s.Input} }
-func (s *Sort) Props() Props         { return s.Input.Props() }
+func (s *Sort) Props() Props         { return passThrough(s.Input.Props()) }
 
 func (s *Sort) Describe() string {
 	parts := make([]string, len(s.Keys))

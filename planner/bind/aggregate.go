@@ -1,0 +1,244 @@
+package bind
+
+import (
+	"strings"
+
+	"riffle/planner/logical"
+	"riffle/planner/scalar"
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
+)
+
+// aggContext is set while binding the select list, HAVING and ORDER BY of
+// an aggregating query. There, an expression that equals a GROUP BY
+// expression reads the group column, an aggregate call reads its result
+// column, and any other column reference is an error: after grouping, only
+// those are defined.
+type aggContext struct {
+	input     *scope // the scope the GROUP BY and aggregate arguments see
+	groups    []scalar.Expr
+	groupKeys []string
+	aggs      []logical.AggCall
+	aggKeys   []string
+	inAgg     bool // binding inside an aggregate's arguments
+}
+
+// isAggregating reports whether a SELECT groups: GROUP BY, HAVING, or an
+// aggregate call in its select list.
+func isAggregating(s *ast.SelectStmt) bool {
+	if s.GroupBy != nil || s.Having != nil {
+		return true
+	}
+	found := false
+	for _, f := range s.Fields.Fields {
+		if f.Expr != nil {
+			f.Expr.Accept(&aggFinder{found: &found})
+		}
+	}
+	return found
+}
+
+type aggFinder struct{ found *bool }
+
+func (v *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
+	switch n.(type) {
+	case *ast.AggregateFuncExpr:
+		*v.found = true
+		return n, true
+	case *ast.SubqueryExpr:
+		return n, true // its aggregates are its own
+	}
+	return n, false
+}
+
+func (v *aggFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// groupBy binds the GROUP BY items against the input. An item may also
+// name a select-list alias or position, as PostgreSQL allows.
+func (b *Binder) groupBy(s *ast.SelectStmt, sc *scope) (*aggContext, error) {
+	ctx := &aggContext{input: sc}
+	if s.GroupBy == nil {
+		return ctx, nil
+	}
+	if s.GroupBy.Rollup {
+		return nil, b.notYet(s, "GROUP BY … WITH ROLLUP is", "arrives with grouping sets")
+	}
+	for _, item := range s.GroupBy.Items {
+		e, err := b.groupItem(item.Expr, s.Fields, sc)
+		if err != nil {
+			return nil, err
+		}
+		ctx.groups = append(ctx.groups, e)
+		ctx.groupKeys = append(ctx.groupKeys, e.String())
+	}
+	return ctx, nil
+}
+
+func (b *Binder) groupItem(e ast.ExprNode, fields *ast.FieldList, sc *scope) (scalar.Expr, error) {
+	switch x := e.(type) {
+	case *ast.PositionExpr:
+		if x.N < 1 || x.N > len(fields.Fields) || fields.Fields[x.N-1].Expr == nil {
+			return nil, b.Src.Errorf(0, sqlerr.InvalidParameter, "GROUP BY position %d is not in select list", x.N)
+		}
+		return b.expr(fields.Fields[x.N-1].Expr, sc)
+	case *ast.ColumnNameExpr:
+		if x.Name.Table.O == "" && sc.lookup("", x.Name.Name.O) == -1 {
+			for _, f := range fields.Fields {
+				if f.Expr != nil && strings.EqualFold(f.AsName.O, x.Name.Name.O) {
+					return b.expr(f.Expr, sc)
+				}
+			}
+		}
+	}
+	return b.expr(e, sc)
+}
+
+// aggExpr binds n in aggregate context. ok is false when n is neither a
+// group expression nor an aggregate call, and the caller binds it as usual
+// (its children come back here).
+func (b *Binder) aggExpr(n ast.ExprNode) (scalar.Expr, bool, error) {
+	ctx := b.agg
+	if call, isAgg := n.(*ast.AggregateFuncExpr); isAgg {
+		e, err := b.aggCall(call)
+		return e, true, err
+	}
+	// Does n, bound over the input, equal a GROUP BY expression?
+	ctx.inAgg = true
+	e, err := b.expr(n, ctx.input)
+	ctx.inAgg = false
+	if err == nil {
+		for i, k := range ctx.groupKeys {
+			if k == e.String() {
+				return &scalar.ColRef{Idx: i, Name: groupName(ctx.groups[i], i), T: ctx.groups[i].Type()}, true, nil
+			}
+		}
+	}
+	if c, isCol := n.(*ast.ColumnNameExpr); isCol {
+		if err != nil {
+			return nil, true, err // an unknown column is reported as such
+		}
+		return nil, true, b.errAt(c.Name.Name.O, sqlerr.GroupingError,
+			"column %q must appear in the GROUP BY clause or be used in an aggregate function", c.Name.Name.O)
+	}
+	return nil, false, nil
+}
+
+func groupName(e scalar.Expr, i int) string {
+	if c, ok := e.(*scalar.ColRef); ok {
+		return c.Name
+	}
+	return "group" + itoa(i+1)
+}
+
+// aggCall binds an aggregate call's arguments over the input and gives the
+// call a result column (one per distinct call: SUM(x) twice is one column).
+func (b *Binder) aggCall(n *ast.AggregateFuncExpr) (scalar.Expr, error) {
+	ctx := b.agg
+	if ctx.inAgg {
+		return nil, b.position(sqlerr.New(sqlerr.GroupingError, "aggregate function calls cannot be nested"), n)
+	}
+	fn := strings.ToLower(n.F)
+	call := logical.AggCall{Func: fn, Distinct: n.Distinct}
+	ctx.inAgg = true
+	for _, a := range n.Args {
+		e, err := b.expr(a, ctx.input)
+		if err != nil {
+			ctx.inAgg = false
+			return nil, err
+		}
+		call.Args = append(call.Args, e)
+	}
+	ctx.inAgg = false
+	if fn == "count" && !n.Distinct && len(call.Args) == 1 && isNonNullConst(n.Args[0]) {
+		call.Func, call.Args = "count_star", nil // COUNT(*) arrives as COUNT(1)
+	}
+	t, err := aggType(call)
+	if err != nil {
+		return nil, b.position(err, n)
+	}
+	call.T = t
+	key := call.String()
+	for i, k := range ctx.aggKeys {
+		if k == key {
+			return &scalar.ColRef{Idx: len(ctx.groups) + i, Name: fn, T: t}, nil
+		}
+	}
+	ctx.aggs = append(ctx.aggs, call)
+	ctx.aggKeys = append(ctx.aggKeys, key)
+	return &scalar.ColRef{Idx: len(ctx.groups) + len(ctx.aggs) - 1, Name: fn, T: t}, nil
+}
+
+func isNonNullConst(e ast.ExprNode) bool {
+	v, ok := e.(*driver.ValueExpr)
+	return ok && v.Kind() != driver.KindNull
+}
+
+// aggType is an aggregate's result type. SUM widens integers to BIGINT and
+// keeps DECIMAL's scale at the widest precision; AVG of exact numbers is an
+// exact DECIMAL (as PostgreSQL's numeric, where Flink truncates to the
+// input type); floats stay DOUBLE.
+func aggType(c logical.AggCall) (types.Type, error) {
+	if c.Func == "count_star" || c.Func == "count" {
+		if c.Func == "count" && len(c.Args) != 1 {
+			return types.Type{}, sqlerr.New(sqlerr.UndefinedFunction, "count takes one argument")
+		}
+		return types.TBigInt, nil
+	}
+	if len(c.Args) != 1 {
+		return types.Type{}, sqlerr.New(sqlerr.UndefinedFunction, "function %s takes one argument", c.Func)
+	}
+	t := c.Args[0].Type()
+	switch c.Func {
+	case "min", "max":
+		if t.ID == types.Unknown {
+			return types.TString, nil
+		}
+		return t, nil
+	case "sum", "avg":
+		switch {
+		case t.IsInteger() || t.ID == types.Unknown:
+			if c.Func == "avg" {
+				return types.Type{ID: types.Decimal, Precision: scalar.MaxDecimalPrecision, Scale: 6}, nil
+			}
+			return types.TBigInt, nil
+		case t.ID == types.Decimal:
+			scale := t.Scale
+			if c.Func == "avg" {
+				scale = max(scale, 6)
+			}
+			return types.Type{ID: types.Decimal, Precision: scalar.MaxDecimalPrecision, Scale: scale}, nil
+		case t.IsFloat():
+			return types.TDouble, nil
+		}
+		return types.Type{}, sqlerr.New(sqlerr.UndefinedFunction, "function %s(%s) does not exist", c.Func, t).
+			WithHint("%s takes a number", strings.ToUpper(c.Func))
+	}
+	return types.Type{}, sqlerr.New(sqlerr.FeatureNotSupported, "aggregate function %s is not supported yet", strings.ToUpper(c.Func))
+}
+
+// aggregateNode builds the Aggregate once the select list, HAVING and ORDER
+// BY have found every call.
+func aggregateNode(in logical.Node, ctx *aggContext) *logical.Aggregate {
+	a := &logical.Aggregate{Input: in, Groups: ctx.groups, Aggs: ctx.aggs}
+	for i, g := range ctx.groups {
+		a.Out.Columns = append(a.Out.Columns, types.Column{Name: groupName(g, i), Type: g.Type(), Nullable: true})
+	}
+	for _, c := range ctx.aggs {
+		nullable := c.Func != "count" && c.Func != "count_star"
+		a.Out.Columns = append(a.Out.Columns, types.Column{Name: c.Func, Type: c.T, Nullable: nullable})
+	}
+	return a
+}
+
+// distinct makes SELECT DISTINCT: a grouping by every output column.
+func distinct(p logical.Node) logical.Node {
+	s := p.Schema()
+	a := &logical.Aggregate{Input: p, Out: s}
+	for i, c := range s.Columns {
+		a.Groups = append(a.Groups, &scalar.ColRef{Idx: i, Name: c.Name, T: c.Type})
+	}
+	return a
+}

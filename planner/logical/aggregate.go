@@ -1,0 +1,102 @@
+package logical
+
+import (
+	"strings"
+
+	"riffle/planner/scalar"
+	"riffle/sql/types"
+)
+
+// Aggregate groups its input by the Groups expressions and computes Aggs for
+// each group. Its output is the group columns followed by one column per
+// aggregate. Without groups it is a global aggregate: exactly one row, even
+// over empty input (semantics.md, rule 6).
+type Aggregate struct {
+	Input  Node
+	Groups []scalar.Expr
+	Aggs   []AggCall
+	Out    types.Schema
+}
+
+// AggCall is one aggregate function call.
+type AggCall struct {
+	// Func is count_star, count, sum, avg, min or max.
+	Func     string
+	Args     []scalar.Expr
+	Distinct bool
+	// Filter, when set, restricts the rows the call sees (FILTER (WHERE …)).
+	Filter scalar.Expr
+	T      types.Type
+}
+
+func (c AggCall) String() string {
+	var b strings.Builder
+	if c.Func == "count_star" {
+		b.WriteString("count(*)")
+	} else {
+		b.WriteString(c.Func + "(")
+		if c.Distinct {
+			b.WriteString("DISTINCT ")
+		}
+		for i, a := range c.Args {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(a.String())
+		}
+		b.WriteString(")")
+	}
+	if c.Filter != nil {
+		b.WriteString(" FILTER (WHERE " + c.Filter.String() + ")")
+	}
+	return b.String()
+}
+
+func (a *Aggregate) Schema() types.Schema { return a.Out }
+func (a *Aggregate) Inputs() []Node       { return []Node{a.Input} }
+
+// Props: an aggregate's results change as input arrives, so it retracts its
+// previous row for a group when the group changes; the group columns are the
+// stream key (a global aggregate's one row has the empty key).
+func (a *Aggregate) Props() Props {
+	in := a.Input.Props()
+	p := Props{Changelog: Retract, Bounded: in.Bounded, Key: []int{}}
+	for i := range a.Groups {
+		p.Key = append(p.Key, i)
+	}
+	p.State = "one accumulator row per group"
+	var valued []string
+	for _, c := range a.Aggs {
+		if c.Distinct || c.Func == "min" || c.Func == "max" {
+			valued = append(valued, c.String())
+		}
+	}
+	if len(valued) > 0 {
+		// Retracting the current minimum needs the next one, and a DISTINCT
+		// count must know when a value's last copy leaves.
+		p.State += ", and each value's count per group for " + strings.Join(valued, ", ")
+	}
+	if len(a.Groups) > 0 {
+		p.State += " (unbounded)"
+	}
+	return p
+}
+
+func (a *Aggregate) Describe() string {
+	var parts []string
+	for _, g := range a.Groups {
+		parts = append(parts, g.String())
+	}
+	s := "Aggregate"
+	if len(parts) > 0 {
+		s += " group=(" + strings.Join(parts, ", ") + ")"
+	}
+	var aggs []string
+	for _, c := range a.Aggs {
+		aggs = append(aggs, c.String())
+	}
+	if len(aggs) > 0 {
+		s += " aggs=(" + strings.Join(aggs, ", ") + ")"
+	}
+	return s
+}
