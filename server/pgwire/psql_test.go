@@ -43,7 +43,7 @@ func TestPsql(t *testing.T) {
 		{name: "notice", args: []string{"-A", "-t", "-c", "notice"}, want: "NOTICE:  hello from riffle\nDO\n"},
 		{name: "two-commands", args: []string{"-A", "-t", "-c", "select 1", "-c", "types"},
 			want: "1|row 1|2024-01-02 03:04:06|1.25|f\n" +
-				`t|-7|123456|1099511627776|1.5|-2.25e+10|-12345.67890|ab |héllo|a "quoted", text|\xdeadbeef|2024-02-29|13:14:15.123456|` +
+				`t|-7|123456|1099511627776|1.5|-22500000000|-12345.67890|ab |héllo|a "quoted", text|\xdeadbeef|2024-02-29|13:14:15.123456|` +
 				`2024-02-29 13:14:15.123456|2024-02-29 13:14:15.123456+00|1 day 01:01:01|1 year 2 mons|{"k": [1, 2]}|{1,NULL,3}|{x,"a,b","","NULL",NULL}|{k=1}|(1,"x y")` + "\n" +
 				"|||||||||||||||||||||\n"},
 	} {
