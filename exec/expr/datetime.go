@@ -85,6 +85,16 @@ func temporalArith(c *scalar.Call, args []Func) (Func, error) {
 		sign = -1
 	}
 	switch {
+	case c.Fn == "*" || c.Fn == "/":
+		return intervalScale(c.Fn, ta, args[0], args[1]), nil
+	case ta.ID == types.Time && tb.ID == types.IntervalDT:
+		return strict2(args[0], args[1], func(x, y types.Value) (types.Value, error) {
+			us := (x.I + sign*(y.I%usPerDay)) % usPerDay
+			if us < 0 {
+				us += usPerDay
+			}
+			return types.NewTime(us), nil
+		}), nil
 	case ta.IsTemporal() && tb.ID == types.IntervalYM:
 		return strict2(args[0], args[1], func(x, y types.Value) (types.Value, error) {
 			us, err := addMonths(micros(x), sign*y.I)
@@ -116,6 +126,40 @@ func temporalArith(c *scalar.Call, args []Func) (Func, error) {
 		}), nil
 	}
 	return nil, sqlerr.New(sqlerr.DatatypeMismatch, "operator does not exist: %s %s %s", ta, c.Fn, tb)
+}
+
+// intervalScale multiplies or divides an interval: DAY TO SECOND by a
+// DOUBLE, rounding to the microsecond; YEAR TO MONTH by an integer.
+func intervalScale(fn string, t types.Type, iv, n Func) Func {
+	if t.ID == types.IntervalYM {
+		return strict2(iv, n, func(x, y types.Value) (types.Value, error) {
+			z := x.I * y.I
+			if y.I != 0 && (z/y.I != x.I || z > math.MaxInt32*12 || z < -math.MaxInt32*12) {
+				return types.Null, errIntervalRange()
+			}
+			return types.NewInterval(z), nil
+		})
+	}
+	return strict2(iv, n, func(x, y types.Value) (types.Value, error) {
+		f := y.Float()
+		var z float64
+		if fn == "/" {
+			if f == 0 {
+				return types.Null, errDivZero()
+			}
+			z = float64(x.I) / f
+		} else {
+			z = float64(x.I) * f
+		}
+		if math.IsNaN(z) || z >= math.MaxInt64 || z <= math.MinInt64 {
+			return types.Null, errIntervalRange()
+		}
+		return types.NewInterval(int64(math.RoundToEven(z))), nil
+	})
+}
+
+func errIntervalRange() error {
+	return sqlerr.New(sqlerr.NumericOutOfRange, "interval out of range")
 }
 
 // unitFunc returns a field of an instant: EXTRACT's units on microseconds.

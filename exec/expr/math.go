@@ -86,8 +86,10 @@ func buildRound(c *scalar.Call, args []Func) (Func, error) {
 			if n > 300 || math.IsInf(f, 0) || math.IsNaN(f) {
 				return x, nil
 			}
+			// Half to even, as PostgreSQL's round(float8) (rint) and
+			// MySQL's ROUND of an approximate value do.
 			p := math.Pow10(int(n))
-			r := math.Round(f*p) / p
+			r := math.RoundToEven(f*p) / p
 			if math.IsNaN(r) || math.IsInf(r, 0) {
 				return x, nil
 			}

@@ -116,6 +116,22 @@ func buildTrim(c *scalar.Call, args []Func) (Func, error) {
 	default:
 		trim = strings.Trim
 	}
+	if len(args) == 3 {
+		// TRIM([BOTH|LEADING|TRAILING] [chars] FROM s), bound as trim(s,
+		// chars, direction). The parser gives chars as a NULL constant when
+		// the user wrote none: that means a space.
+		switch scalar.UnitOf(c.Args[2]) {
+		case "LEADING":
+			trim = strings.TrimLeft
+		case "TRAILING":
+			trim = strings.TrimRight
+		}
+		if v, ok := constValue(c.Args[1]); ok && v.IsNull() {
+			args = args[:1]
+		} else {
+			args = args[:2]
+		}
+	}
 	if len(args) == 1 {
 		return strict1(args[0], func(x types.Value) (types.Value, error) { return types.NewString(trim(x.S, " ")), nil }), nil
 	}

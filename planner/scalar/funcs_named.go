@@ -22,6 +22,7 @@ const (
 	cUnit                  // a constant string naming a time unit (EXTRACT's YEAR, …)
 	cText                  // anything scalar, converted to STRING
 	cInterval              // an INTERVAL of either kind
+	cTrimDir               // a constant BOTH, LEADING or TRAILING ('' is BOTH): TRIM's direction
 )
 
 // TLiteralTimestamp is the type an untyped literal takes where a timestamp
@@ -125,6 +126,14 @@ func fitArg(c class, e Expr) (Expr, error) {
 		}
 	case cUnit:
 		return fitUnit(e)
+	case cTrimDir:
+		if c, ok := e.(*Const); ok && c.V.K == types.KString {
+			switch d := strings.ToUpper(c.V.S); d {
+			case "", "BOTH", "LEADING", "TRAILING":
+				return &Const{V: types.NewString(d), T: types.TString}, nil
+			}
+		}
+		return nil, errNoMatch
 	case cInterval:
 		if isInterval(t) {
 			return e, nil
@@ -185,7 +194,8 @@ func registerStrings() {
 	named([]string{"concat"}, sig{text: "(any, ...)", params: p(cText), min: 1, variadic: true, ret: str})
 	named([]string{"concat_ws"}, sig{text: "(STRING sep, any, ...)", params: p(cText, cText), min: 2, variadic: true, ret: str})
 	named([]string{"upper", "lower", "reverse", "initcap"}, sig{text: "(STRING)", params: p(cString), min: 1, ret: str})
-	named([]string{"trim", "ltrim", "rtrim"}, sig{text: "(STRING[, STRING chars])", params: p(cString, cString), min: 1, ret: str})
+	named([]string{"trim"}, sig{text: "(STRING[, STRING chars[, BOTH|LEADING|TRAILING]])", params: p(cString, cString, cTrimDir), min: 1, ret: str})
+	named([]string{"ltrim", "rtrim"}, sig{text: "(STRING[, STRING chars])", params: p(cString, cString), min: 1, ret: str})
 	named([]string{"substring", "substr"}, sig{text: "(STRING, INT start[, INT length])", params: p(cString, cInt, cInt), min: 2, ret: str})
 	named([]string{"char_length", "character_length", "length"}, sig{text: "(STRING)", params: p(cString), min: 1, ret: integer})
 	named([]string{"position"}, sig{text: "(STRING needle, STRING haystack)", params: p(cString, cString), min: 2, ret: integer})

@@ -45,6 +45,9 @@ func resolveArith(fn string, args []Expr) (Expr, error) {
 	if ta.IsNumeric() && tb.IsNumeric() {
 		return arithNumeric(fn, a, b)
 	}
+	if fn == "*" || fn == "/" {
+		return arithInterval(fn, a, b)
+	}
 	if fn == "+" || fn == "-" {
 		return arithTemporal(fn, a, b)
 	}
@@ -97,6 +100,24 @@ func arithNumeric(fn string, a, b Expr) (Expr, error) {
 	return call(fn, decimalArith(fn, ta, tb), NewCast(a, DecimalOf(ta)), NewCast(b, DecimalOf(tb))), nil
 }
 
+// arithInterval types INTERVAL * number, number * INTERVAL and INTERVAL /
+// number. A DAY TO SECOND interval scales by a DOUBLE (rounded to the
+// microsecond, as PostgreSQL does); a YEAR TO MONTH interval, a whole
+// number of months in riffle, scales only by an integer.
+func arithInterval(fn string, a, b Expr) (Expr, error) {
+	ta, tb := a.Type(), b.Type()
+	if fn == "*" && ta.IsNumeric() && isInterval(tb) {
+		a, b, ta, tb = b, a, tb, ta
+	}
+	switch {
+	case ta.ID == types.IntervalDT && tb.IsNumeric():
+		return call(fn, ta, a, NewCast(b, types.TDouble)), nil
+	case ta.ID == types.IntervalYM && tb.IsInteger() && fn == "*":
+		return call(fn, ta, a, NewCast(b, types.TBigInt)), nil
+	}
+	return nil, errNoMatch
+}
+
 func isInterval(t types.Type) bool { return t.ID == types.IntervalDT || t.ID == types.IntervalYM }
 
 // arithTemporal types date and time arithmetic. The operand that is a date
@@ -110,6 +131,9 @@ func arithTemporal(fn string, a, b Expr) (Expr, error) {
 	isStamp := func(t types.Type) bool { return t.ID == types.Timestamp || t.ID == types.TimestampLTZ }
 	switch {
 	case (isStamp(ta) || ta.ID == types.Date) && isInterval(tb):
+		return call(fn, ta, a, b), nil
+	case ta.ID == types.Time && tb.ID == types.IntervalDT:
+		// TIME ± INTERVAL wraps around midnight, as in PostgreSQL.
 		return call(fn, ta, a, b), nil
 	case ta.ID == types.Date && tb.IsInteger():
 		return call(fn, ta, a, NewCast(b, types.TInt)), nil

@@ -52,6 +52,9 @@ func ParseText(s string, t types.Type) (types.Value, error) {
 	case types.Time:
 		us, ok := parseClock(strings.TrimSpace(s))
 		if !ok || us < 0 || us > 86400e6 {
+			if clockShape(strings.TrimSpace(s)) {
+				return types.Null, fieldOutOfRange(s)
+			}
 			return types.Null, badInput(t, s)
 		}
 		return types.NewTime(RoundMicros(us, t.Precision)), nil
@@ -107,7 +110,22 @@ func PGName(t types.Type) string {
 }
 
 func badInput(t types.Type, s string) error {
+	if t.IsTemporal() || t.ID == types.IntervalDT || t.ID == types.IntervalYM {
+		// PostgreSQL's datetime input functions report bad syntax as
+		// invalid_datetime_format, not invalid_text_representation.
+		return sqlerr.New(invalidDatetimeFormat, "invalid input syntax for type %s: \"%s\"", PGName(t), s)
+	}
 	return sqlerr.New(sqlerr.InvalidText, "invalid input syntax for type %s: \"%s\"", PGName(t), s)
+}
+
+// SQLSTATEs of PostgreSQL's datetime input errors.
+const (
+	invalidDatetimeFormat = "22007"
+	datetimeFieldOverflow = "22008"
+)
+
+func fieldOutOfRange(s string) error {
+	return sqlerr.New(datetimeFieldOverflow, "date/time field value out of range: \"%s\"", s)
 }
 
 // OutOfRange is the 22003 error for a value that does not fit integer type t:
@@ -257,7 +275,7 @@ func parseTimestamp(s string, t types.Type, zoned bool) (int64, error) {
 	}
 	date := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 	if date.Year() != y || int(date.Month()) != m || date.Day() != d {
-		return 0, sqlerr.New("22008", "date/time field value out of range: \"%s\"", s)
+		return 0, fieldOutOfRange(s)
 	}
 	us := date.UnixMicro()
 	if rest == "" {
@@ -266,6 +284,9 @@ func parseTimestamp(s string, t types.Type, zoned bool) (int64, error) {
 	clock, zone := splitZone(rest)
 	c, ok := parseClock(clock)
 	if !ok {
+		if clockShape(clock) {
+			return 0, fieldOutOfRange(s)
+		}
 		return 0, badInput(t, s)
 	}
 	off, ok := parseZone(zone)
@@ -341,6 +362,24 @@ func parseClock(s string) (int64, bool) {
 		}
 	}
 	return us, true
+}
+
+// clockShape reports whether s looks like HH:MM[:SS[.ffffff]], so that a
+// clock parseClock refused had a field out of range (22008), not bad syntax.
+func clockShape(s string) bool {
+	parts := strings.Split(s, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return false
+	}
+	for i, p := range parts {
+		if i == 2 {
+			p, _, _ = strings.Cut(p, ".")
+		}
+		if p == "" || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // parseFraction reads the digits after a decimal point as microseconds,

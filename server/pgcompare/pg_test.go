@@ -53,7 +53,7 @@ func startPostgres() (pg *postgresServer, skip string, err error) {
 	}
 	data := filepath.Join(dir, "data")
 	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "riffle",
-		"--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")
+		"--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
 	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	initdb.Dir = dir
 	if out, err := initdb.CombinedOutput(); err != nil {
@@ -67,6 +67,8 @@ func startPostgres() (pg *postgresServer, skip string, err error) {
 		cleanup()
 		return nil, "", err
 	}
+	// C.UTF-8: byte order for comparisons (riffle compares strings by
+	// bytes) with Unicode case mapping for upper and lower.
 	// TimeZone UTC: riffle's session zone defaults to UTC, and the corpus
 	// compares timestamps rendered as text.
 	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-k", dir, "-p", strconv.Itoa(port),

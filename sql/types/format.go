@@ -184,7 +184,11 @@ func appendInterval(b []byte, n int64, yearMonth bool) []byte {
 			b = append(b, '-')
 		}
 		b = strconv.AppendInt(b, days, 10)
-		b = append(b, plural(days, " day")...)
+		signed := days
+		if neg {
+			signed = -days
+		}
+		b = append(b, plural(signed, " day")...)
 		if rest == 0 {
 			return b
 		}
@@ -196,8 +200,10 @@ func appendInterval(b []byte, n int64, yearMonth bool) []byte {
 	return appendClock(b, rest, 6)
 }
 
+// plural spells a unit as PostgreSQL does: singular only for exactly 1
+// ("1 day", "-1 days", "0 mons").
 func plural(n int64, unit string) string {
-	if n == 1 || n == -1 {
+	if n == 1 {
 		return unit
 	}
 	return unit + "s"
