@@ -29,6 +29,12 @@ type Source struct {
 	Rewritten string
 	// Ext is what the dialect layer took out of the text.
 	Ext Extensions
+	// Warnings are defects the layer accepted because their fix is
+	// unambiguous (a trailing comma before ')' in CREATE TABLE), each
+	// positioned in Input like an error, with SQLSTATE 01000. The gateway
+	// sends them as NOTICE/WARNING messages before the statement's result;
+	// the shell prints them.
+	Warnings []*sqlerr.Error
 
 	// edits maps positions in Rewritten back to positions in Text.
 	edits []edit
@@ -51,6 +57,139 @@ type Extensions struct {
 	// place of an interval literal (INTERVAL '5' SECOND) to the literal.
 	// The placeholder takes no arguments.
 	Intervals map[string]IntervalExt
+
+	// WindowTVFs maps the placeholder table name (TVFPrefix + N) the layer
+	// put in FROM in place of a window table function —
+	// TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '10' SECOND)) or the
+	// short form TUMBLE(t, ts, INTERVAL '10' SECOND) — to the function.
+	// TiDB sees an ordinary *ast.TableName (with the user's alias, if any,
+	// in the enclosing *ast.TableSource); the binder resolves a table name
+	// with the prefix here instead of in the catalog: the input columns of
+	// Table (or Query) plus window_start, window_end and window_time.
+	WindowTVFs map[string]*WindowTVF
+	// GroupWindows maps the placeholder function name (GroupWindowPrefix +
+	// N) put in place of the name of a legacy group window in GROUP BY
+	// (TUMBLE(ts, size), HOP(ts, slide, size), SESSION(ts, gap)) to what it
+	// was. The call keeps its arguments as written (intervals become
+	// interval placeholders as anywhere else): Args[0] is the time
+	// attribute, then the intervals in the order above. TiDB reserves
+	// SESSION, hence the renaming. TUMBLE_START, HOP_END, SESSION_ROWTIME
+	// and the like stay ordinary function calls with the same arguments.
+	GroupWindows map[string]GroupWindow
+	// Filters maps the placeholder function name (FilterPrefix + N) that
+	// wraps an aggregate with a FILTER clause to that clause:
+	// agg(…) FILTER (WHERE cond) reaches TiDB as __riffle_filter_N(agg(…),
+	// cond). The binder binds Args[0] as the aggregate and Args[1] as its
+	// filter; the wrapper is a primary expression, so precedence is as
+	// written. FILTER before OVER is refused.
+	Filters map[string]FilterExt
+	// FullJoins maps the placeholder function name (FullJoinPrefix + N)
+	// of a FULL [OUTER] JOIN to its position. TiDB has no FULL JOIN, so
+	// a FULL JOIN b ON cond reaches it as a LEFT JOIN b ON
+	// __riffle_full_join_N(cond): the binder treats an *ast.Join of type
+	// LeftJoin whose On.Expr is a call with this prefix as a full outer
+	// join on Args[0]. FULL JOIN … USING and NATURAL FULL JOIN are refused.
+	FullJoins map[string]FullJoinExt
+	// Temporal lists the FOR SYSTEM_TIME AS OF clauses, in written order,
+	// each removed from the text (JOIN rates FOR SYSTEM_TIME AS OF o.ts AS r
+	// reaches TiDB as JOIN rates AS r). TemporalJoin.Source is the
+	// *ast.TableSource of the versioned table in the parsed statement.
+	Temporal []*TemporalJoin
+	// DistinctFrom holds the null-safe comparisons a <=> b that stand for
+	// a IS DISTINCT FROM b, which the binder must negate. a IS NOT
+	// DISTINCT FROM b reaches TiDB as a <=> b, which means exactly that;
+	// a IS DISTINCT FROM b also reaches it as a <=> b, and its node is in
+	// this set (the keys are nodes of the parsed statement). <=> has the
+	// precedence of the comparisons; PostgreSQL binds IS DISTINCT FROM a
+	// little tighter than = and <, which differs only in chains such as
+	// a = b IS DISTINCT FROM c, and those the layer refuses.
+	DistinctFrom map[*ast.BinaryOperationExpr]bool
+	// Regex holds PostgreSQL's regular-expression operators. a ~ b and
+	// a ~* b reach TiDB as a REGEXP b, a !~ b and a !~* b as a NOT REGEXP
+	// b (OPERATOR(pg_catalog.~) likewise), an operator of the same
+	// precedence class; the node's Not says whether the match is negated.
+	// The map holds each such *ast.PatternRegexpExpr of the parsed
+	// statement with what was written: the binder matches
+	// case-insensitively where RegexExt.CaseInsensitive says so, and with
+	// PostgreSQL's (case-sensitive) rules for every node in the map. A
+	// REGEXP/RLIKE the user wrote is not in the map.
+	Regex map[*ast.PatternRegexpExpr]RegexExt
+}
+
+// Placeholder prefixes of the constructs above.
+const (
+	TVFPrefix         = "__riffle_tvf_"
+	GroupWindowPrefix = "__riffle_group_window_"
+	FilterPrefix      = "__riffle_filter_"
+	FullJoinPrefix    = "__riffle_full_join_"
+)
+
+// WindowKind names a window function.
+type WindowKind string
+
+// Window kinds.
+const (
+	Tumble   WindowKind = "TUMBLE"
+	Hop      WindowKind = "HOP"
+	Cumulate WindowKind = "CUMULATE"
+	Session  WindowKind = "SESSION"
+)
+
+// WindowTVF is one window table function in FROM. Exactly one of Table
+// and Query is set. Which intervals are set depends on Kind: TUMBLE has
+// Size; HOP has Slide and Size; CUMULATE has Step and Size (the maximum);
+// SESSION has Gap. Offset is the optional last argument of TUMBLE, HOP
+// and CUMULATE (Flink's OFFSET). Intervals are literals, as Flink requires.
+type WindowTVF struct {
+	Kind  WindowKind
+	Table Name   // TABLE t, or t in the short form
+	Query *Query // TABLE (SELECT …): the subquery, parsed on its own
+	// TimeCol is the time attribute: DESCRIPTOR(ts), or ts in the short form.
+	TimeCol                        Name
+	Size, Slide, Step, Gap, Offset *IntervalExt
+	// PartitionBy is SESSION's TABLE t PARTITION BY k / (k1, k2).
+	PartitionBy []Name
+	Pos         int // position of TABLE( or of the function name (short form) in Text
+}
+
+// GroupWindow is one legacy group window call in GROUP BY.
+type GroupWindow struct {
+	Kind WindowKind // TUMBLE, HOP or SESSION
+	Pos  int        // position of the function name in Text
+}
+
+// FilterExt is the FILTER (WHERE cond) clause of one aggregate.
+type FilterExt struct {
+	Pos  int    // position of FILTER in Text
+	Text string // the condition as written
+	// Cond is the parsed condition: the same node as Args[1] of the
+	// placeholder call.
+	Cond ast.ExprNode
+}
+
+// FullJoinExt is one FULL [OUTER] JOIN.
+type FullJoinExt struct {
+	Pos     int // position of FULL in Text
+	Ordinal int // 1 for the first JOIN keyword of the statement's text, …
+}
+
+// TemporalJoin is FOR SYSTEM_TIME AS OF expr after a table reference.
+type TemporalJoin struct {
+	Table Name  // the table as written before FOR
+	Alias Name  // the alias after the clause; Name "" if none
+	Time  *Expr // the time expression, parsed on its own
+	Pos   int   // position of FOR in Text
+	// Source is the table reference in the parsed statement (nil in a
+	// statement that was only rewritten, never parsed).
+	Source *ast.TableSource
+}
+
+// RegexExt is one PostgreSQL regular-expression match operator.
+type RegexExt struct {
+	Op              string // "~", "~*", "!~" or "!~*" as written
+	Not             bool   // !~ and !~*: the match is negated
+	CaseInsensitive bool   // ~* and !~*
+	Pos             int    // position of the operator in Text
 }
 
 // IntervalExt is one extracted interval literal. Value (interval.go)
@@ -112,6 +251,24 @@ type CreateTable struct {
 	Watermark   *Watermark
 	Options     []Option // WITH ('k' = 'v', …), in written order
 	As          *Query   // CREATE TABLE … AS SELECT
+	// PartitionedBy is Flink's PARTITIONED BY (a, b) (filesystem sinks);
+	// nil when absent. The binder refuses it for connectors that have no
+	// partitions of that kind.
+	PartitionedBy []Name
+}
+
+// CreateFunction is Flink's CREATE [TEMPORARY] [SYSTEM] FUNCTION [IF NOT
+// EXISTS] name AS 'class' [LANGUAGE JAVA|SCALA|PYTHON]: a user-defined
+// function implemented in a JVM class. riffle parses it so that scripts
+// such as Nexmark's q14 read; running it is the binder's call (riffle has
+// no JVM, so it refuses with 0A000 naming the class).
+type CreateFunction struct {
+	Src         *Source
+	Name        Name
+	Class       string
+	Language    string // upper-case; "" when not written
+	Temporary   bool
+	IfNotExists bool
 }
 
 // Name is an identifier with the position where it was written. Unquoted
@@ -263,18 +420,25 @@ type Empty struct {
 
 // Source implementations.
 
-func (s *CreateTable) Source() *Source { return s.Src }
-func (s *CreateView) Source() *Source  { return s.Src }
-func (s *Insert) Source() *Source      { return s.Src }
-func (s *Select) Source() *Source      { return s.Src }
-func (s *Show) Source() *Source        { return s.Src }
-func (s *Describe) Source() *Source    { return s.Src }
-func (s *Drop) Source() *Source        { return s.Src }
-func (s *StopQuery) Source() *Source   { return s.Src }
-func (s *Flush) Source() *Source       { return s.Src }
-func (s *Set) Source() *Source         { return s.Src }
-func (s *Explain) Source() *Source     { return s.Src }
-func (s *Empty) Source() *Source       { return s.Src }
+func (s *CreateTable) Source() *Source    { return s.Src }
+func (s *CreateView) Source() *Source     { return s.Src }
+func (s *Insert) Source() *Source         { return s.Src }
+func (s *Select) Source() *Source         { return s.Src }
+func (s *Show) Source() *Source           { return s.Src }
+func (s *Describe) Source() *Source       { return s.Src }
+func (s *Drop) Source() *Source           { return s.Src }
+func (s *StopQuery) Source() *Source      { return s.Src }
+func (s *Flush) Source() *Source          { return s.Src }
+func (s *Set) Source() *Source            { return s.Src }
+func (s *Explain) Source() *Source        { return s.Src }
+func (s *Empty) Source() *Source          { return s.Src }
+func (s *CreateFunction) Source() *Source { return s.Src }
+
+// warn adds a warning positioned at pos (a byte offset into s.Text).
+func (s *Source) warn(pos int, format string, args ...any) {
+	w := s.Errorf(pos, "01000", format, args...)
+	s.Warnings = append(s.Warnings, w)
+}
 
 // Errorf returns an error positioned at pos (a byte offset into s.Text),
 // with line and column counted in the whole input.

@@ -31,6 +31,11 @@ func parseCreateTable(c *cursor, all []Token) (Statement, error) {
 			return nil, err
 		}
 	}
+	if c.acceptSeq("PARTITIONED", "BY") {
+		if ct.PartitionedBy, err = c.nameList(); err != nil {
+			return nil, err
+		}
+	}
 	if c.accept("WITH") {
 		if ct.Options, err = options(c); err != nil {
 			return nil, err
@@ -65,13 +70,25 @@ func (ct *CreateTable) elements(c *cursor, all []Token) error {
 		if err != nil {
 			return err
 		}
-		if c.acceptOp(")") {
+		if c.acceptOp(")") || trailingComma(c) {
 			return nil
 		}
 		if err := c.expectOp(","); err != nil {
 			return err
 		}
 	}
+}
+
+// trailingComma accepts ", )" with a warning at the comma: the book
+// prints CREATE TABLE with one, and what was meant is plain.
+func trailingComma(c *cursor) bool {
+	comma := c.peek()
+	if !comma.IsOp(",") || !c.peekN(1).IsOp(")") {
+		return false
+	}
+	c.i += 2
+	c.src.warn(comma.Start, "trailing comma before \")\" ignored")
+	return true
 }
 
 // tablePrimaryKey parses PRIMARY KEY (a, b) [NOT ENFORCED].
@@ -196,7 +213,7 @@ func options(c *cursor) ([]Option, error) {
 			return nil, err
 		}
 		opts = append(opts, Option{Key: k, Value: v, KeyPos: at.Start})
-		if c.acceptOp(")") {
+		if c.acceptOp(")") || trailingComma(c) {
 			return opts, nil
 		}
 		if err := c.expectOp(","); err != nil {
@@ -223,11 +240,7 @@ func expression(c *cursor, all []Token) (*Expr, error) {
 	if end == start {
 		return nil, c.syntaxErr(c.peek())
 	}
-	text, edits, err := rewriteRange(c.src, all, c.toks, start, end, "SELECT ")
-	if err != nil {
-		return nil, err
-	}
-	node, err := tidbParse(c.src, text, edits)
+	node, _, _, err := parseRange(c.src, all, c.toks, start, end, "SELECT ")
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,12 @@ func formatStmt(st Statement) string {
 	switch s := st.(type) {
 	case *Empty:
 		return "EMPTY"
+	case *CreateFunction:
+		out := "CREATE FUNCTION " + quoteName(s.Name.Name) + " AS " + quoteString(s.Class)
+		if s.Language != "" {
+			out += " LANGUAGE " + s.Language
+		}
+		return out
 	case *Select:
 		return restore(s.Query.Node)
 	case *Insert:
@@ -114,6 +120,9 @@ func formatCreateTable(s *CreateTable) string {
 	if len(elems) > 0 {
 		b.WriteString(" (" + strings.Join(elems, ", ") + ")")
 	}
+	if len(s.PartitionedBy) > 0 {
+		b.WriteString(" PARTITIONED BY (" + joinNames(s.PartitionedBy) + ")")
+	}
 	if len(s.Options) > 0 {
 		opts := make([]string, len(s.Options))
 		for i, o := range s.Options {
@@ -180,7 +189,7 @@ func formatExt(ext Extensions) string {
 		}
 		out += " [intervals: " + strings.Join(parts, ", ") + "]"
 	}
-	return out
+	return out + formatDialectExt(ext)
 }
 
 // sortedNames returns the placeholder names of m in numeric order.

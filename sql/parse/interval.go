@@ -21,42 +21,56 @@ import (
 // are not an interval literal (MySQL's INTERVAL(n, …) function, or a unit
 // riffle does not know such as WEEK, left for TiDB).
 func (r *rewriter) intervalLiteral(i int) (int, error) {
-	if i+1 >= r.hi {
-		return i, nil
-	}
 	if i > r.lo && r.toks[i-1].IsOp(",") && tidbIntervalCalls[r.enclosingCall(i)] {
 		return i, nil
 	}
-	val := r.toks[i+1]
-	if val.Kind != TokString && val.Kind != TokNumber && val.Kind != TokEString {
-		return i, nil
-	}
-	c := &cursor{src: r.src, toks: r.toks[:r.hi], i: i + 2}
-	unit, typ, err := intervalQualifier(c)
-	if err != nil {
-		return 0, err
-	}
-	if unit == "" && (val.Kind == TokNumber || isUnitLike(c.peek())) {
-		return i, nil // INTERVAL 5 WEEK and the like: TiDB's own
+	iv, end, err := r.intervalAt(i, r.hi)
+	if err != nil || iv == nil {
+		return i, err
 	}
 	if r.src.Ext.Intervals == nil {
 		r.src.Ext.Intervals = map[string]IntervalExt{}
 	}
 	start := r.toks[i]
 	name := IntervalPrefix + strconv.Itoa(len(r.src.Ext.Intervals)+1)
-	iv := IntervalExt{Type: typ, Text: val.Val, Unit: unit, Pos: start.Start}
+	r.src.Ext.Intervals[name] = *iv
+	last := r.toks[end-1]
+	r.add(start.Start, last.End-start.Start, name+"()", false)
+	r.castEnd[end-1] = i // so that INTERVAL '1' DAY::text casts the literal
+	return end, nil
+}
+
+// intervalAt reads the interval literal INTERVAL <'text' | number> [unit
+// [TO unit]] at toks[i], looking no further than toks[hi-1], and returns
+// it with the index after it; nil when the tokens are not an interval
+// literal riffle reads (MySQL's INTERVAL(n, …) function, or a unit riffle
+// does not know such as WEEK, left for TiDB). A literal whose value does
+// not fit its unit is an error at the value.
+func (r *rewriter) intervalAt(i, hi int) (*IntervalExt, int, error) {
+	if i+1 >= hi {
+		return nil, i, nil
+	}
+	val := r.toks[i+1]
+	if val.Kind != TokString && val.Kind != TokNumber && val.Kind != TokEString {
+		return nil, i, nil
+	}
+	c := &cursor{src: r.src, toks: r.toks[:hi], i: i + 2}
+	unit, typ, err := intervalQualifier(c)
+	if err != nil {
+		return nil, 0, err
+	}
+	if unit == "" && (val.Kind == TokNumber || isUnitLike(c.peek())) {
+		return nil, i, nil // INTERVAL 5 WEEK and the like: TiDB's own
+	}
+	iv := &IntervalExt{Type: typ, Text: val.Val, Unit: unit, Pos: r.toks[i].Start}
 	if _, _, err := iv.Value(); err != nil {
 		msg := err.Error()
 		if e, ok := sqlerr.As(err); ok {
 			msg = e.Message
 		}
-		return 0, r.src.Errorf(val.Start, sqlerr.InvalidText, "%s", msg)
+		return nil, 0, r.src.Errorf(val.Start, sqlerr.InvalidText, "%s", msg)
 	}
-	r.src.Ext.Intervals[name] = iv
-	last := r.toks[c.i-1]
-	r.add(start.Start, last.End-start.Start, name+"()", false)
-	r.castEnd[c.i-1] = i // so that INTERVAL '1' DAY::text casts the literal
-	return c.i, nil
+	return iv, c.i, nil
 }
 
 // tidbIntervalCalls are the MySQL functions whose grammar in TiDB requires

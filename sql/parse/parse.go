@@ -20,29 +20,37 @@ func Parse(input string) ([]Statement, error) {
 	}
 	var stmts []Statement
 	for _, piece := range split(all) {
-		code := codeTokens(piece)
-		if len(code) == 0 {
-			continue
-		}
-		start, end := code[0].Start, code[len(code)-1].End
-		src := &Source{Input: input, Offset: start, Text: input[start:end]}
-		var inside []Token
-		for _, t := range piece {
-			if t.Start >= start && t.End <= end {
-				inside = append(inside, t)
-			}
-		}
-		all := shift(inside, start)
-		st, err := parseStatement(src, all, codeTokens(all))
+		st, err := parsePiece(input, piece)
 		if err != nil {
 			return nil, err
 		}
-		stmts = append(stmts, st)
+		if st != nil {
+			stmts = append(stmts, st)
+		}
 	}
 	if len(stmts) == 0 {
 		return []Statement{&Empty{Src: &Source{Input: input}}}, nil
 	}
 	return stmts, nil
+}
+
+// parsePiece parses the statement whose tokens (comments included) are
+// piece, cut out of input by split; nil, nil when it holds no code.
+func parsePiece(input string, piece []Token) (Statement, error) {
+	code := codeTokens(piece)
+	if len(code) == 0 {
+		return nil, nil
+	}
+	start, end := code[0].Start, code[len(code)-1].End
+	src := &Source{Input: input, Offset: start, Text: input[start:end]}
+	var inside []Token
+	for _, t := range piece {
+		if t.Start >= start && t.End <= end {
+			inside = append(inside, t)
+		}
+	}
+	all := shift(inside, start)
+	return parseStatement(src, all, codeTokens(all))
 }
 
 // ParseOne parses input that must hold at most one statement, as the
@@ -145,15 +153,11 @@ func parseQuery(src *Source, all, toks []Token, from int) (*Query, error) {
 	if from >= len(toks) {
 		return nil, syntaxErrAt(src, Token{Kind: TokEOF, Start: len(src.Text), End: len(src.Text)})
 	}
-	text, edits, err := rewriteRange(src, all, toks, from, len(toks), "")
+	node, text, edits, err := parseRange(src, all, toks, from, len(toks), "")
 	if err != nil {
 		return nil, err
 	}
 	src.Rewritten, src.edits = text, edits
-	node, err := tidbParse(src, text, edits)
-	if err != nil {
-		return nil, err
-	}
 	rs, ok := node.(ast.ResultSetNode)
 	if !isQuery(node) || !ok {
 		return nil, syntaxErrAt(src, toks[from])

@@ -19,6 +19,7 @@ const testdata = "../../testdata/sql"
 //	parse    Format() of each statement, one a line, or the error
 //	rewrite  the rewritten text of each statement and its casts, without
 //	         parsing it (for what TiDB cannot parse yet)
+//	corpus   each statement of the files path=<glob> (corpus_test.go)
 //	tokens   the tokens of the input
 //	type     ParseType of each input line
 func TestParse(t *testing.T) {
@@ -26,9 +27,13 @@ func TestParse(t *testing.T) {
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			switch d.Cmd {
 			case "parse":
-				return runParse(d.Input, func(st Statement) string { return Format(st) })
+				return runParse(d.Input, func(st Statement) string {
+					return strings.TrimSuffix(Format(st)+"\n"+formatWarnings(st), "\n")
+				})
 			case "rewrite":
 				return runRewrite(d.Input)
+			case "corpus":
+				return runCorpus(t, d)
 			case "tokens":
 				return runTokens(d.Input)
 			case "type":

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"riffle/sql/sqlerr"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
 )
 
 // The rewrite turns a piece of a statement into text the TiDB parser
@@ -51,13 +53,44 @@ type rewriter struct {
 	open    map[int]int // index of ')' → index of its '('
 	close   map[int]int // index of '(' → index of its ')'
 	castEnd map[int]int // last token of a :: cast's type → first token of the cast
+	// Recorded in written order, matched with the parsed nodes by resolve.
+	nullEQ    []bool      // each <=>: whether it stands for IS DISTINCT FROM
+	regex     []*RegexExt // each REGEXP: what was written, nil for REGEXP/RLIKE
+	temporals []*TemporalJoin
 }
 
 // rewriteRange rewrites toks[lo:hi] and returns prefix followed by the
 // rewritten text, with edits mapping its positions to src.Text.
 func rewriteRange(src *Source, all, toks []Token, lo, hi int, prefix string) (string, []edit, error) {
-	r := &rewriter{src: src, all: all, toks: toks, lo: lo, hi: hi,
+	return newRewriter(src, all, toks, lo, hi).run(prefix)
+}
+
+func newRewriter(src *Source, all, toks []Token, lo, hi int) *rewriter {
+	return &rewriter{src: src, all: all, toks: toks, lo: lo, hi: hi,
 		open: map[int]int{}, close: map[int]int{}, castEnd: map[int]int{}}
+}
+
+// parseRange rewrites toks[lo:hi] behind prefix, parses the result with
+// TiDB and resolves what the rewrite recorded against the parsed nodes.
+func parseRange(src *Source, all, toks []Token, lo, hi int, prefix string) (ast.StmtNode, string, []edit, error) {
+	r := newRewriter(src, all, toks, lo, hi)
+	text, edits, err := r.run(prefix)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	node, err := tidbParse(src, text, edits)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if err := r.resolve(node); err != nil {
+		return nil, "", nil, err
+	}
+	return node, text, edits, nil
+}
+
+// run applies the rules and returns prefix followed by the rewritten text.
+func (r *rewriter) run(prefix string) (string, []edit, error) {
+	src, all, toks, lo, hi := r.src, r.all, r.toks, r.lo, r.hi
 	r.matchParens()
 	if err := r.scan(); err != nil {
 		return "", nil, err
@@ -135,9 +168,71 @@ func (r *rewriter) scan() error {
 		case t.IsOp("#"):
 			// TiDB would read the rest of the line as a comment.
 			return syntaxErrAt(r.src, t)
+		default:
+			end, err := r.scanDialect(i)
+			if err != nil {
+				return err
+			}
+			i = max(end-1, i)
 		}
 	}
 	return nil
+}
+
+// scanDialect applies the rules for Flink's and PostgreSQL's constructs
+// at toks[i] and returns the index of the next token to look at.
+func (r *rewriter) scanDialect(i int) (int, error) {
+	t := r.toks[i]
+	next := func(n int) Token {
+		if i+n < r.hi {
+			return r.toks[i+n]
+		}
+		return Token{Kind: TokEOF, Start: len(r.src.Text), End: len(r.src.Text)}
+	}
+	up := ""
+	if t.Kind == TokIdent {
+		up = strings.ToUpper(t.Val)
+	}
+	switch {
+	case up == "TABLE" && r.isLongTVF(i):
+		return r.windowTVF(i, true)
+	case windowKinds[up] != "" && next(1).IsOp("(") && r.fromItemStart(i):
+		return r.windowTVF(i, false)
+	case (up == "TUMBLE" || up == "HOP" || up == "SESSION") && next(1).IsOp("(") && r.clause(i) == "GROUP":
+		r.groupWindow(i)
+	case up == "FILTER" && next(1).IsOp("(") && next(2).Is("WHERE") && i > r.lo && r.toks[i-1].IsOp(")"):
+		return i + 1, r.filterClause(i)
+	case up == "FULL" && (next(1).Is("JOIN") || (next(1).Is("OUTER") && next(2).Is("JOIN"))):
+		return i + 1, r.fullJoin(i)
+	case up == "FOR" && next(1).Is("SYSTEM_TIME"):
+		return r.temporal(i)
+	case up == "IS" && next(1).Is("DISTINCT") && next(2).Is("FROM"):
+		return i + 3, r.distinctFrom(i, i+2)
+	case up == "IS" && next(1).Is("NOT") && next(2).Is("DISTINCT") && next(3).Is("FROM"):
+		return i + 4, r.distinctFrom(i, i+3)
+	case t.IsOp("<=>"):
+		r.nullEQ = append(r.nullEQ, false)
+	case up == "REGEXP" || up == "RLIKE":
+		r.regex = append(r.regex, nil)
+	case (t.IsOp("~") || t.IsOp("~*") || t.IsOp("!~") || t.IsOp("!~*")) && i > r.lo && endsOperand(r.toks[i-1]):
+		r.regexOp(i, i+1, t.Val)
+	case up == "OPERATOR" && next(1).IsOp("("):
+		return r.operatorCall(i)
+	case up == "COLLATE" && r.collateDefault(i):
+		r.add(t.Start, r.toks[i+3].End-t.Start, "", false)
+		return i + 4, nil
+	case t.IsOp(",") && next(1).Is("FROM"):
+		return 0, r.src.Errorf(t.Start, sqlerr.SyntaxError, "syntax error at or near \",\"").
+			WithHint("a select list cannot end with a comma")
+	case up != "" && r.isReservedName(i):
+		r.add(t.Start, t.End-t.Start, quoteIdent(t.Val), false)
+	}
+	return i + 1, nil
+}
+
+// quoteIdent renders an identifier in double quotes (ANSI_QUOTES).
+func quoteIdent(n string) string {
+	return `"` + strings.ReplaceAll(n, `"`, `""`) + `"`
 }
 
 // castCall rewrites CAST(x AS t) starting at toks[i]. It returns the index

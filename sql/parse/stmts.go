@@ -24,6 +24,9 @@ func parseCreate(c *cursor, all []Token) (Statement, error) {
 	case c.accept("VIEW"):
 		return parseCreateView(c, all, false, orReplace)
 	}
+	if c.peek().Is("FUNCTION") || c.peek().Is("TEMPORARY") || c.peek().Is("SYSTEM") {
+		return parseCreateFunction(c)
+	}
 	t := c.peek()
 	if t.Kind == TokIdent && !orReplace {
 		return nil, c.src.Errorf(t.Start, sqlerr.FeatureNotSupported, "CREATE %s is not supported", strings.ToUpper(t.Val))
@@ -77,15 +80,11 @@ func parseInsert(c *cursor, all []Token) (Statement, error) {
 	if !isValues && !c.peek().Is("SELECT") && !c.peek().Is("WITH") && !c.peek().IsOp("(") {
 		return nil, c.syntaxErr(c.peek())
 	}
-	text, edits, err := rewriteRange(c.src, all, c.toks, 0, len(c.toks), "")
+	node, text, edits, err := parseRange(c.src, all, c.toks, 0, len(c.toks), "")
 	if err != nil {
 		return nil, err
 	}
 	c.src.Rewritten, c.src.edits = text, edits
-	node, err := tidbParse(c.src, text, edits)
-	if err != nil {
-		return nil, err
-	}
 	stmt, ok := node.(*ast.InsertStmt)
 	if !ok || stmt.IsReplace || stmt.Setlist {
 		return nil, c.syntaxErr(c.toks[0])
@@ -292,4 +291,34 @@ func parseExplain(c *cursor, all []Token) (Statement, error) {
 	}
 	e.Stmt = st
 	return e, nil
+}
+
+// parseCreateFunction parses the rest of CREATE [TEMPORARY] [SYSTEM]
+// FUNCTION [IF NOT EXISTS] name AS 'class' [LANGUAGE lang].
+func parseCreateFunction(c *cursor) (Statement, error) {
+	f := &CreateFunction{Src: c.src}
+	f.Temporary = c.accept("TEMPORARY")
+	c.accept("SYSTEM")
+	if err := c.expect("FUNCTION"); err != nil {
+		return nil, err
+	}
+	f.IfNotExists = c.acceptSeq("IF", "NOT", "EXISTS")
+	var err error
+	if f.Name, err = c.name(); err != nil {
+		return nil, err
+	}
+	if err := c.expect("AS"); err != nil {
+		return nil, err
+	}
+	if f.Class, err = c.stringLit(); err != nil {
+		return nil, err
+	}
+	if c.accept("LANGUAGE") {
+		t := c.next()
+		if t.Kind != TokIdent {
+			return nil, c.syntaxErr(t)
+		}
+		f.Language = strings.ToUpper(t.Val)
+	}
+	return f, c.expectEOF()
 }

@@ -46,7 +46,7 @@ func (t Token) IsName() bool { return t.Kind == TokIdent || t.Kind == TokQuotedI
 
 // multiOps are the operators longer than one byte, longest first so that
 // "->>" wins over "->".
-var multiOps = []string{"->>", "<=>", "!~*", "::", "||", "<>", "!=", "<=", ">=", "->", ":=", "!~", "~*", "&&"}
+var multiOps = []string{"->>", "<=>", "!~*", "::", "||", "<>", "!=", "<=", ">=", "->", ":=", "=>", "!~", "~*", "&&"}
 
 // Tokenize splits text into tokens, comments included. An unterminated
 // string, quoted identifier or comment is a syntax error positioned at its
