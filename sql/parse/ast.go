@@ -122,6 +122,12 @@ const (
 	GroupWindowPrefix = "__riffle_group_window_"
 	FilterPrefix      = "__riffle_filter_"
 	FullJoinPrefix    = "__riffle_full_join_"
+	// TimeUnitPrefix starts the name of the call that stands for the unit
+	// of Flink's FLOOR(x TO unit) and CEIL(x TO unit): they reach TiDB as
+	// FLOOR(x, __riffle_unit_minute()), the unit lower-case and singular
+	// (year, month, day, hour, minute, second). No Ext entry: the name
+	// says it all.
+	TimeUnitPrefix = "__riffle_unit_"
 )
 
 // WindowKind names a window function.

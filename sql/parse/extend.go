@@ -59,8 +59,11 @@ func (r *rewriter) fullJoin(i int) error {
 		return r.src.Errorf(r.toks[i-1].Start, sqlerr.FeatureNotSupported, "NATURAL FULL JOIN is not supported").
 			WithHint("write FULL JOIN … ON")
 	}
-	on := -1
-	for j := i + 2; j < r.hi && on < 0; j++ {
+	on, j0 := -1, i+2
+	if r.toks[i+1].Is("OUTER") {
+		j0++
+	}
+	for j := j0; j < r.hi && on < 0; j++ {
 		if c, ok := r.close[j]; ok {
 			j = c
 			continue
@@ -424,4 +427,23 @@ func (v *resolver) temporal(ts *ast.TableSource) {
 			return
 		}
 	}
+}
+
+// floorTo rewrites Flink's FLOOR(x TO unit) / CEIL(x TO unit), toks[i]
+// being TO, into FLOOR(x, __riffle_unit_<unit>()).
+func (r *rewriter) floorTo(i int) bool {
+	if i+2 >= r.hi || !r.toks[i+2].IsOp(")") {
+		return false
+	}
+	unit, ok := unitAt(r.toks[i+1])
+	if !ok {
+		return false
+	}
+	switch r.enclosingCall(i) {
+	case "FLOOR", "CEIL", "CEILING":
+	default:
+		return false
+	}
+	r.add(r.toks[i].Start, r.toks[i+1].End-r.toks[i].Start, ", "+TimeUnitPrefix+strings.ToLower(unit)+"()", false)
+	return true
 }

@@ -224,6 +224,8 @@ func (r *rewriter) scanDialect(i int) (int, error) {
 	case t.IsOp(",") && next(1).Is("FROM"):
 		return 0, r.src.Errorf(t.Start, sqlerr.SyntaxError, "syntax error at or near \",\"").
 			WithHint("a select list cannot end with a comma")
+	case up == "TO" && r.floorTo(i):
+		return i + 2, nil
 	case up != "" && r.isReservedName(i):
 		r.add(t.Start, t.End-t.Start, quoteIdent(t.Val), false)
 	}
