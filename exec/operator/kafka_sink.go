@@ -3,25 +3,37 @@ package operator
 import (
 	"context"
 	"fmt"
-
+	"sort"
 	"time"
 
 	"riffle/catalog"
 	"riffle/connectors/kafka"
+	"riffle/exec/state"
 	"riffle/sql/types"
 )
 
-// KafkaSink writes a query's inserts as records to a table's topic. It
+// KafkaSink writes a query's changes as records to a table's topic. It
 // buffers an epoch's records and writes them at the barrier, waiting for
 // every acknowledgement, so the runtime commits source positions only after
 // the output is durable: nothing is lost. A crash between the write and the
 // commit re-sends the epoch (at-least-once) until Kafka transactions make the
 // two one step.
+//
+// On an append-only table every change must be an insert (the planner
+// checks). On an upsert table the epoch's changes are consolidated per
+// primary key: a key whose last live row is r gets r as its value; a key
+// whose rows were all retracted gets a tombstone; a key whose changes cancel
+// out gets nothing. The only memory that grows is that of the epoch's keys.
 type KafkaSink struct {
 	writer *kafka.Writer
 	topic  string
 	enc    *RecordEncoder
+	upsert bool
 	recs   []kafka.Record
+	// keyed holds an upsert table's changes of the epoch, by encoded key.
+	keyed map[string][]types.Change
+	kbuf  []byte
+	krow  types.Row
 	// Written counts records written, for SHOW QUERIES.
 	Written int64
 }
@@ -31,7 +43,8 @@ var _ Operator = (*KafkaSink)(nil)
 // NewKafkaSink returns a sink writing rows of table's writable columns to
 // its topic.
 func NewKafkaSink(w *kafka.Writer, table *catalog.Object) *KafkaSink {
-	return &KafkaSink{writer: w, topic: table.Options["topic"], enc: NewRecordEncoder(table)}
+	return &KafkaSink{writer: w, topic: table.Options["topic"], enc: NewRecordEncoder(table),
+		upsert: len(table.PrimaryKey) > 0, keyed: map[string][]types.Change{}}
 }
 
 func (s *KafkaSink) Open(context.Context, *Env) error { return nil }
@@ -39,11 +52,17 @@ func (s *KafkaSink) Open(context.Context, *Env) error { return nil }
 func (s *KafkaSink) OnBatch(_ context.Context, _ int, b types.Batch, _ Emitter) error {
 	now := time.Now().UnixMilli()
 	for _, c := range b {
+		if s.upsert {
+			s.krow = s.enc.KeyOf(c.Row, s.krow)
+			s.kbuf = state.AppendTupleKey(s.kbuf[:0], s.krow)
+			s.keyed[string(s.kbuf)] = append(s.keyed[string(s.kbuf)], types.Change{Row: c.Row.Clone(), Diff: c.Diff})
+			continue
+		}
 		if c.Diff < 0 {
 			return fmt.Errorf("kafka sink %s: a retraction reached an append-only topic", s.topic)
 		}
 		for range c.Diff {
-			r, err := s.enc.Encode(c.Row, now)
+			r, err := s.enc.Encode(c.Row, now, false)
 			if err != nil {
 				return fmt.Errorf("encode record for topic %s: %w", s.topic, err)
 			}
@@ -53,7 +72,65 @@ func (s *KafkaSink) OnBatch(_ context.Context, _ int, b types.Batch, _ Emitter) 
 	return nil
 }
 
+// upsertRecords turns the epoch's changes per key into one record per key
+// that changed, in key order (so the output does not depend on map order).
+func (s *KafkaSink) upsertRecords() error {
+	keys := make([]string, 0, len(s.keyed))
+	for k := range s.keyed {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	now := time.Now().UnixMilli()
+	for _, k := range keys {
+		changes := s.keyed[k]
+		var live, gone types.Row
+		net := map[int]int64{}
+		for i, c := range changes {
+			net[first(changes, i)] += int64(c.Diff)
+		}
+		for i, n := range net {
+			switch {
+			case n > 0:
+				live = changes[i].Row
+			case n < 0:
+				gone = changes[i].Row
+			}
+		}
+		var r kafka.Record
+		var err error
+		switch {
+		case live != nil:
+			r, err = s.enc.Encode(live, now, false)
+		case gone != nil:
+			r, err = s.enc.Encode(gone, now, true)
+		default:
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("encode record for topic %s: %w", s.topic, err)
+		}
+		s.recs = append(s.recs, r)
+	}
+	clear(s.keyed)
+	return nil
+}
+
+// first returns the index of the first change whose row equals change i's.
+func first(cs []types.Change, i int) int {
+	for j := range i {
+		if types.CompareRows(cs[j].Row, cs[i].Row) == 0 {
+			return j
+		}
+	}
+	return i
+}
+
 func (s *KafkaSink) OnBarrier(ctx context.Context) error {
+	if s.upsert {
+		if err := s.upsertRecords(); err != nil {
+			return err
+		}
+	}
 	if len(s.recs) == 0 {
 		return nil
 	}

@@ -36,10 +36,11 @@ func (q *Query) build() error {
 			return err
 		}
 		q.ops = append(q.ops, op)
+		q.opTables = append(q.opTables, tablesOf(chain[i]))
 	}
 	switch s := q.plan.Sink.(type) {
 	case *physical.ViewSink:
-		q.sink = operator.NewMaterialize()
+		q.sink, q.sinkTables = operator.NewMaterialize(), 1
 	case *physical.TableSink:
 		q.sink = operator.NewKafkaSink(q.deps.Writer, s.Table)
 	}
@@ -52,15 +53,40 @@ func newOperator(n logical.Node) (operator.Operator, error) {
 		return operator.NewFilter(n.Pred)
 	case *logical.Project:
 		return operator.NewProject(n.Exprs)
+	case *logical.Aggregate:
+		return operator.NewAggregate(n)
+	case *logical.Normalize:
+		return operator.NewNormalize(n.Input.Props().Key), nil
 	}
 	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "%s is not supported in a continuous query yet", n.Describe())
 }
 
-// TablesNeeded is how many state tables a plan's operators use, so the
-// engine can allocate their ids before the first start.
-func TablesNeeded(p *physical.Plan) int {
-	if _, ok := p.Sink.(*physical.ViewSink); ok {
+// tablesOf is how many state tables the operator for n keeps.
+func tablesOf(n logical.Node) int {
+	switch n.(type) {
+	case *logical.Aggregate:
+		return operator.AggregateTables
+	case *logical.Normalize:
 		return 1
 	}
 	return 0
+}
+
+// TablesNeeded is how many state tables a plan's operators use, so the
+// engine can allocate their ids before the first start. The runtime hands
+// them out in plan order: operators from the source up, then the sink.
+func TablesNeeded(p *physical.Plan) int {
+	n := 0
+	for node := p.Root; node != nil; {
+		n += tablesOf(node)
+		in := node.Inputs()
+		if len(in) == 0 {
+			break
+		}
+		node = in[0]
+	}
+	if _, ok := p.Sink.(*physical.ViewSink); ok {
+		n++
+	}
+	return n
 }

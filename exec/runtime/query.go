@@ -42,11 +42,13 @@ type Query struct {
 	deps Deps
 	plan *physical.Plan
 
-	src    *source
-	ops    []operator.Operator
-	sink   operator.Operator
-	tables []uint32
-	txn    *state.Txn
+	src        *source
+	ops        []operator.Operator
+	opTables   []int // how many state tables each of ops keeps
+	sink       operator.Operator
+	sinkTables int
+	tables     []uint32
+	txn        *state.Txn
 
 	in, out, bad atomic.Int64
 
@@ -81,16 +83,35 @@ func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, 
 	ctx, cancel := context.WithCancel(context.Background())
 	q.cancel = cancel
 	q.txn = deps.Store.Begin()
-	env := &operator.Env{Table: func(i int) *state.Table { return q.txn.Table(q.tables[i]) }}
-	for _, op := range append(q.ops, q.sink) {
-		if err := op.Open(ctx, env); err != nil {
-			cancel()
-			q.src.close()
-			return nil, err
-		}
+	if err := q.open(ctx); err != nil {
+		cancel()
+		q.src.close()
+		q.txn.Close()
+		return nil, err
 	}
 	go q.run(ctx)
 	return q, nil
+}
+
+// open opens the operators, handing each its own state tables in plan
+// order (source side first, the sink last): the same ids after every
+// restart.
+func (q *Query) open(ctx context.Context) error {
+	next := 0
+	ops := append(append([]operator.Operator(nil), q.ops...), q.sink)
+	counts := append(append([]int(nil), q.opTables...), q.sinkTables)
+	for i, op := range ops {
+		base := next
+		next += counts[i]
+		if next > len(q.tables) {
+			return fmt.Errorf("query %s: plan needs more state tables than it was given", q.ID)
+		}
+		env := &operator.Env{Table: func(j int) *state.Table { return q.txn.Table(q.tables[base+j]) }}
+		if err := op.Open(ctx, env); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // startPosition reads the committed position, or, for a new query, the
@@ -146,6 +167,14 @@ func (q *Query) run(ctx context.Context) {
 // loop runs epochs: one poll of the source, its batch through the
 // operators, then a barrier and a commit.
 func (q *Query) loop(ctx context.Context) error {
+	// The first epoch pushes an empty batch: operators that have output
+	// before any input (a global aggregate's one row) emit it now.
+	if err := q.push(ctx, 0, nil); err != nil {
+		return err
+	}
+	if err := q.commit(ctx); err != nil {
+		return err
+	}
 	for {
 		b, err := q.src.poll(ctx)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"riffle/connectors/kafka"
 	"riffle/exec/expr"
 	"riffle/exec/operator"
+	"riffle/exec/state"
 	"riffle/planner/logical"
 	"riffle/planner/scalar"
 	"riffle/sql/types"
@@ -54,21 +55,12 @@ func snapshot(ctx context.Context, deps Deps, n logical.Node) (types.Batch, erro
 			return nil, err
 		}
 		return limitBatch(in, n.Count, n.Offset), nil
-	case *logical.Filter, *logical.Project:
+	case *logical.Filter, *logical.Project, *logical.Aggregate, *logical.Normalize:
 		in, err := snapshot(ctx, deps, n.Inputs()[0])
 		if err != nil {
 			return nil, err
 		}
-		op, err := newOperator(n)
-		if err != nil {
-			return nil, err
-		}
-		var out types.Batch
-		err = op.OnBatch(ctx, 0, in, operator.EmitFunc(func(_ context.Context, b types.Batch) error {
-			out = append(out, b...)
-			return nil
-		}))
-		return out, err
+		return runOnce(ctx, deps, n, in)
 	}
 	return nil, fmt.Errorf("snapshot: %s is not supported", n.Describe())
 }
@@ -104,14 +96,7 @@ func scanTable(ctx context.Context, deps Deps, t *catalog.Object) (types.Batch, 
 	if err != nil {
 		return nil, err
 	}
-	s := newSource(t)
-	out := make(types.Batch, 0, len(recs))
-	for i := range recs {
-		row, ok := decodeRecord(s, &recs[i], make(types.Row, len(t.Schema.Columns)))
-		if ok {
-			out = append(out, types.Change{Row: row, Diff: 1})
-		}
-	}
+	out, _ := newSource(t).decode(recs, nil)
 	return out, nil
 }
 
@@ -178,4 +163,59 @@ func limitBatch(b types.Batch, count, offset int64) types.Batch {
 		}
 	}
 	return out
+}
+
+// scratchTables are table ids no query is ever given (the store hands out
+// ids from 1 up): a one-shot query's stateful operators use them inside a
+// transaction that is never committed.
+const scratchTables = 0xFFFF0000
+
+// runOnce runs the operator for n over the whole bounded input as one batch
+// (after the empty opening batch, as a continuous query would see).
+func runOnce(ctx context.Context, deps Deps, n logical.Node, in types.Batch) (types.Batch, error) {
+	op, err := newOperator(n)
+	if err != nil {
+		return nil, err
+	}
+	txn := deps.Store.Begin()
+	defer txn.Close()
+	env := &operator.Env{Table: func(i int) *state.Table { return txn.Table(scratchTables + uint32(i)) }}
+	if err := op.Open(ctx, env); err != nil {
+		return nil, err
+	}
+	var out types.Batch
+	emit := operator.EmitFunc(func(_ context.Context, b types.Batch) error {
+		for _, c := range b {
+			out = append(out, types.Change{Row: c.Row, Diff: c.Diff})
+		}
+		return nil
+	})
+	if err := op.OnBatch(ctx, 0, nil, emit); err != nil {
+		return nil, err
+	}
+	if err := op.OnBatch(ctx, 0, in, emit); err != nil {
+		return nil, err
+	}
+	return consolidate(out), nil
+}
+
+// consolidate sums the diffs of equal rows and drops rows that cancel out,
+// so a snapshot is a plain multiset.
+func consolidate(b types.Batch) types.Batch {
+	sort.SliceStable(b, func(i, j int) bool { return types.CompareRows(b[i].Row, b[j].Row) < 0 })
+	out := b[:0]
+	for _, c := range b {
+		if n := len(out); n > 0 && types.CompareRows(out[n-1].Row, c.Row) == 0 {
+			out[n-1].Diff += c.Diff
+			continue
+		}
+		out = append(out, c)
+	}
+	kept := out[:0]
+	for _, c := range out {
+		if c.Diff != 0 {
+			kept = append(kept, c)
+		}
+	}
+	return kept
 }

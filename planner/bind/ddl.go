@@ -24,15 +24,15 @@ type TableDefaults struct {
 var tableOptions = map[string][]string{
 	"kafka": {"connector", "topic", "format", "value.format", "scan.startup.mode",
 		"topic.partitions", "topic.auto-create"},
+	"upsert-kafka": {"connector", "topic", "format", "value.format", "key.format",
+		"value.fields-include", "topic.partitions", "topic.auto-create"},
 }
 
 // laterOptions are Flink options riffle knows but does not act on yet.
 // Accepting them silently would let a table behave otherwise than its
 // declaration says, so they are refused with a "not yet".
 var laterOptions = map[string]string{
-	"key.format":                 "Kafka keys arrive with upsert tables",
-	"key.fields":                 "Kafka keys arrive with upsert tables",
-	"value.fields-include":       "Kafka keys arrive with upsert tables",
+	"key.fields":                 "keys on append-only tables arrive later; an upsert table's key is its PRIMARY KEY",
 	"scan.bounded.mode":          "bounded tables arrive with event time",
 	"json.ignore-parse-errors":   "error policies arrive with the formats work; bad records are skipped and counted today",
 	"json.fail-on-missing-field": "error policies arrive with the formats work",
@@ -53,10 +53,8 @@ func (b *Binder) CreateTable(st *parse.CreateTable, d TableDefaults) (*catalog.O
 	if err := b.columns(st, obj); err != nil {
 		return nil, err
 	}
-	if len(st.PrimaryKey) > 0 {
-		return nil, b.Src.Errorf(st.PrimaryKey[0].Pos, sqlerr.FeatureNotSupported,
-			"tables with a PRIMARY KEY (upsert tables) are not supported yet").
-			WithHint("they arrive with incremental aggregation; declare the table without a key for now")
+	if err := b.primaryKey(st, obj); err != nil {
+		return nil, err
 	}
 	if st.Watermark != nil {
 		if obj.Schema.Find(st.Watermark.Column.Name) < 0 {
@@ -139,8 +137,14 @@ func (b *Binder) options(st *parse.CreateTable, obj *catalog.Object, d TableDefa
 	}
 	if _, ok := obj.Options["connector"]; !ok {
 		// A table of riffle's own: a topic of the same name on the default
-		// cluster, JSON values.
+		// cluster, JSON values, keyed by its primary key if it has one.
 		obj.Options["connector"] = "kafka"
+		if len(obj.PrimaryKey) > 0 {
+			obj.Options["connector"] = "upsert-kafka"
+		}
+	}
+	if err := b.connectorKey(obj, pos, st); err != nil {
+		return err
 	}
 	conn := obj.Options["connector"]
 	allowed, ok := tableOptions[conn]
@@ -260,4 +264,67 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+// primaryKey resolves PRIMARY KEY (…) NOT ENFORCED. Key columns cannot be
+// NULL: a row must be addressable by its key.
+func (b *Binder) primaryKey(st *parse.CreateTable, obj *catalog.Object) error {
+	for _, k := range st.PrimaryKey {
+		i := obj.Schema.Find(k.Name)
+		if i < 0 {
+			return b.Src.Errorf(k.Pos, sqlerr.UndefinedColumn, "column %q named in key does not exist", k.Name)
+		}
+		if obj.Columns != nil && obj.Columns[i].Metadata != "" {
+			return b.Src.Errorf(k.Pos, sqlerr.InvalidTableDefinition, "a metadata column cannot be part of the primary key")
+		}
+		for _, j := range obj.PrimaryKey {
+			if j == i {
+				return b.Src.Errorf(k.Pos, sqlerr.DuplicateObject, "column %q appears twice in the primary key", k.Name)
+			}
+		}
+		obj.PrimaryKey = append(obj.PrimaryKey, i)
+		obj.Schema.Columns[i].Nullable = false
+	}
+	return nil
+}
+
+// connectorKey checks that the key fits the connector: an upsert table
+// needs a primary key (its Kafka key), and a plain Kafka table cannot have
+// one (nothing would make records with one key replace each other, so the
+// key would be a lie), as in Flink.
+func (b *Binder) connectorKey(obj *catalog.Object, pos map[string]int, st *parse.CreateTable) error {
+	conn := obj.Options["connector"]
+	switch {
+	case conn == "kafka" && len(obj.PrimaryKey) > 0:
+		return b.Src.Errorf(st.PrimaryKey[0].Pos, sqlerr.InvalidTableDefinition,
+			"a table with 'connector' = 'kafka' cannot have a PRIMARY KEY").
+			WithHint("use 'connector' = 'upsert-kafka' for a table whose records replace each other by key")
+	case conn == "upsert-kafka" && len(obj.PrimaryKey) == 0:
+		return b.Src.Errorf(pos["connector"], sqlerr.InvalidTableDefinition,
+			"an 'upsert-kafka' table needs a PRIMARY KEY … NOT ENFORCED").
+			WithHint("the primary key is the Kafka record key")
+	case conn != "upsert-kafka":
+		return nil
+	}
+	switch kf := obj.Options["key.format"]; kf {
+	case "", "json":
+		obj.Options["key.format"] = "json"
+	case "raw":
+		if len(obj.PrimaryKey) != 1 || !obj.Schema.Columns[obj.PrimaryKey[0]].Type.IsString() {
+			return b.Src.Errorf(pos["key.format"], sqlerr.InvalidTableDefinition,
+				"'key.format' = 'raw' needs a primary key of one STRING column")
+		}
+	default:
+		return b.Src.Errorf(pos["key.format"], sqlerr.FeatureNotSupported, "key format %q is not supported yet", kf).
+			WithHint("'json' and 'raw' are supported")
+	}
+	switch v := obj.Options["value.fields-include"]; v {
+	case "":
+		obj.Options["value.fields-include"] = "ALL"
+	case "ALL", "EXCEPT_KEY":
+	default:
+		return b.Src.Errorf(pos["value.fields-include"], sqlerr.InvalidParameter,
+			"'value.fields-include' must be 'ALL' or 'EXCEPT_KEY', not %q", v)
+	}
+	return nil
 }

@@ -171,7 +171,13 @@ func (b *Binder) table(t *ast.TableName) (logical.Node, error) {
 	}
 	b.Uses = append(b.Uses, obj.Name)
 	if obj.Kind != catalog.View {
-		return &logical.Scan{Object: obj, Snapshot: b.Snapshot}, nil
+		var n logical.Node = &logical.Scan{Object: obj, Snapshot: b.Snapshot}
+		if n.Props().Changelog == logical.Upsert {
+			// Records replace each other by key: what a reader sees is the
+			// latest row per key, with changes as retractions.
+			n = &logical.Normalize{Input: n}
+		}
+		return n, nil
 	}
 	for _, v := range b.views {
 		if strings.EqualFold(v, obj.Name) {

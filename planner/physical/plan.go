@@ -40,11 +40,45 @@ func (s *TableSink) Describe() string {
 func Build(root logical.Node, sink Sink) (*Plan, error) {
 	if ts, ok := sink.(*TableSink); ok {
 		p := root.Props()
-		if p.Changelog != logical.AppendOnly && len(ts.Table.PrimaryKey) == 0 {
+		switch {
+		case p.Changelog == logical.AppendOnly:
+		case len(ts.Table.PrimaryKey) == 0:
 			return nil, sqlerr.New(sqlerr.FeatureNotSupported,
 				"table %q is append-only, but the query produces updates (%s)", ts.Table.Name, p.Changelog).
 				WithHint("declare a PRIMARY KEY … NOT ENFORCED on the sink table so it becomes an upsert table, or write to a materialized view")
+		case p.Key == nil || !keyWithin(p.Key, ts.Table):
+			// An upsert table replaces rows by its key. Unless the result's
+			// own key lies within the table's, two live rows of the result
+			// can share a table key: the table would keep one, and lose the
+			// other when the first is retracted.
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported,
+				"the query's updates are not keyed by the primary key of upsert table %q", ts.Table.Name).
+				WithHint("GROUP BY the table's key columns, or write to a materialized view")
 		}
 	}
 	return &Plan{Root: root, Sink: sink}, nil
+}
+
+// keyWithin reports whether every column of key (indexes into the rows
+// written, which are the table's non-virtual columns in order) is part of
+// the table's primary key.
+func keyWithin(key []int, t *catalog.Object) bool {
+	var written []int // written[i] is the schema index of written column i
+	for i := range t.Schema.Columns {
+		if t.Columns == nil || !t.Columns[i].Virtual {
+			written = append(written, i)
+		}
+	}
+	for _, k := range key {
+		in := false
+		for _, pk := range t.PrimaryKey {
+			if k < len(written) && written[k] == pk {
+				in = true
+			}
+		}
+		if !in {
+			return false
+		}
+	}
+	return true
 }

@@ -73,7 +73,7 @@ func (s *Session) writeRows(ctx context.Context, t *catalog.Object, rows []types
 	now := time.Now().UnixMilli()
 	recs := make([]kafka.Record, len(rows))
 	for i, r := range rows {
-		rec, err := enc.Encode(r, now)
+		rec, err := enc.Encode(r, now, false)
 		if err != nil {
 			return err
 		}

@@ -39,10 +39,6 @@ var knownFailures = map[string]knownFailure{}
 
 // selfKnownFailures is knownFailures for the runner's own cases.
 var selfKnownFailures = map[string]knownFailure{
-	"self/keyword_columns": {
-		Bug:     "key and rank as unquoted column names are a syntax error (42601): SELECT key FROM t",
-		Symptom: `syntax error at or near "key" (SQLSTATE 42601)`,
-	},
 }
 
 // TestExternalCases plays every external case riffle can run today through

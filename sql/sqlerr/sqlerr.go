@@ -23,6 +23,7 @@ const (
 	FeatureNotSupported    = "0A000"
 	ObjectInUse            = "55006"
 	WrongObjectType        = "42809"
+	InvalidTableDefinition = "42P16"
 	GroupingError          = "42803"
 	InvalidColumnReference = "42P10"
 	DependentObjects       = "2BP01"

@@ -57,3 +57,6 @@ type Change struct {
 // Batch is a run of changes processed together. Operators never keep a Batch
 // after the call that handed it to them returns; the caller may reuse it.
 type Batch []Change
+
+// Clone returns a copy of r that shares nothing mutable with it.
+func (r Row) Clone() Row { return append(Row(nil), r...) }

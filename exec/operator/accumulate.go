@@ -1,0 +1,139 @@
+package operator
+
+import (
+	"math/big"
+
+	"riffle/planner/logical"
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
+)
+
+// An accumulator is the state of one aggregate call for one group, held in
+// two values of the group's state row: acc[0] is the running value (sum,
+// count, current min/max), acc[1] the number of non-NULL inputs it saw.
+// Both are updated by signed multiplicities, so a retraction undoes exactly
+// what its insert did. MIN and MAX cannot be undone from the running value
+// alone; the operator recomputes them from the value counts it keeps.
+
+// accWidth is how many state values each aggregate call uses.
+const accWidth = 2
+
+// initAcc sets the empty-group state of call c into acc.
+func initAcc(c *logical.AggCall, acc []types.Value) {
+	acc[1] = types.NewInt(0)
+	switch c.Func {
+	case "count", "count_star":
+		acc[0] = types.NewInt(0)
+	default:
+		acc[0] = types.Null
+	}
+}
+
+// addAcc applies value v with multiplicity d to the running sum of c. It is
+// not called for MIN and MAX, nor for NULL inputs (except COUNT(*)).
+func addAcc(c *logical.AggCall, acc []types.Value, v types.Value, d int64) error {
+	acc[1] = types.NewInt(acc[1].I + d)
+	switch c.Func {
+	case "count", "count_star":
+		acc[0] = types.NewInt(acc[0].I + d)
+		return nil
+	case "sum", "avg":
+		s, err := addScaled(acc[0], v, d, c.Args[0].Type())
+		if err != nil {
+			return err
+		}
+		if acc[1].I == 0 {
+			s = types.Null // back to no inputs: forget float residue
+		}
+		acc[0] = s
+	}
+	return nil
+}
+
+// addScaled returns sum + d·v in the sum's representation: BIGINT for
+// integer inputs (overflow is an error, as in PostgreSQL), exact decimals,
+// or doubles.
+func addScaled(sum, v types.Value, d int64, in types.Type) (types.Value, error) {
+	switch {
+	case in.IsInteger() || in.ID == types.Unknown:
+		x := int64(0)
+		if !sum.IsNull() {
+			x = sum.I
+		}
+		hi, lo := mulAdd(v.I, d, x)
+		if hi {
+			return types.Null, sqlerr.New(sqlerr.NumericOutOfRange, "bigint out of range")
+		}
+		return types.NewInt(lo), nil
+	case in.ID == types.Decimal:
+		dv := v.Dec().Mul(types.DecFromInt(d))
+		if sum.IsNull() {
+			return types.NewDecimal(dv), nil
+		}
+		return types.NewDecimal(sum.Dec().Add(dv)), nil
+	default:
+		f := 0.0
+		if !sum.IsNull() {
+			f = sum.Float()
+		}
+		return types.NewFloat(f + float64(d)*v.Float()), nil
+	}
+}
+
+// mulAdd computes a·b + c, reporting overflow of int64.
+func mulAdd(a, b, c int64) (overflow bool, r int64) {
+	p := new(big.Int).Mul(big.NewInt(a), big.NewInt(b))
+	p.Add(p, big.NewInt(c))
+	if !p.IsInt64() {
+		return true, 0
+	}
+	return false, p.Int64()
+}
+
+// result is the value call c shows for accumulator acc.
+func result(c *logical.AggCall, acc []types.Value) (types.Value, error) {
+	switch c.Func {
+	case "count", "count_star":
+		return acc[0], nil
+	case "sum":
+		if acc[1].I == 0 {
+			return types.Null, nil
+		}
+		if c.T.ID == types.Decimal {
+			return types.NewDecimal(acc[0].Dec().Rescale(int32(c.T.Scale))), nil
+		}
+		return acc[0], nil
+	case "avg":
+		if acc[1].I == 0 {
+			return types.Null, nil
+		}
+		return average(acc[0], acc[1].I, c.T)
+	}
+	return acc[0], nil // min, max: the operator keeps it current
+}
+
+// average divides an exact or float sum by n, rounding an exact result half
+// away from zero at the result type's scale.
+func average(sum types.Value, n int64, t types.Type) (types.Value, error) {
+	if t.ID != types.Decimal {
+		return types.NewFloat(sum.Float() / float64(n)), nil
+	}
+	var d *types.Dec
+	if sum.K == types.KInt {
+		d = types.DecFromInt(sum.I)
+	} else {
+		d = sum.Dec()
+	}
+	// Scale the numerator so the integer quotient has t.Scale digits plus
+	// one for rounding.
+	num := d.Rescale(int32(t.Scale) + 1)
+	q := new(big.Int).Quo(&num.Unscaled, big.NewInt(n))
+	out := &types.Dec{Scale: int32(t.Scale) + 1}
+	out.Unscaled.Set(q)
+	return types.NewDecimal(out.Rescale(int32(t.Scale))), nil
+}
+
+// valued reports whether call c needs the per-value counts.
+func valued(c *logical.AggCall) bool {
+	return c.Distinct || c.Func == "min" || c.Func == "max"
+}

@@ -1,0 +1,308 @@
+package operator
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	"riffle/exec/expr"
+	"riffle/exec/state"
+	"riffle/planner/logical"
+	"riffle/sql/types"
+)
+
+// Aggregate maintains GROUP BY results incrementally. For every group it
+// keeps one state row in table 0: the group's row count, then accWidth
+// values per aggregate call (see accumulate.go). For MIN, MAX and DISTINCT
+// calls it also keeps, in table 1, how many times each value occurs in the
+// group, so that retracting the current minimum finds the next one and a
+// DISTINCT call sees a value only while at least one copy is present.
+//
+// A batch is applied group by group; at its end each group that changed
+// emits one retraction of its old row and one insertion of its new row
+// (nothing when the row did not change, only the retraction when the group
+// became empty). The only Go memory that grows is the map of groups touched
+// by the current batch, cleared after each batch.
+//
+// A global aggregate (no GROUP BY) has exactly one row, even over empty
+// input: it is emitted on the first batch the operator sees (the runtime
+// opens every query with an empty batch) and then only updated.
+type Aggregate struct {
+	node   *logical.Aggregate
+	groups []expr.Func
+	args   [][]expr.Func
+	groupT *state.Table
+	values *state.Table
+
+	touched map[string]*group
+	order   []*group
+	key     []byte
+	buf     []byte
+	out     types.Batch
+}
+
+// group is one group's state while a batch is applied.
+type group struct {
+	key    []byte
+	vals   types.Row // the group's values
+	acc    types.Row // [row count, acc of call 0…, acc of call 1…]
+	old    types.Row // the output row before the batch, nil if the group did not exist
+	recalc []bool    // MIN/MAX calls whose value changed
+}
+
+var _ Operator = (*Aggregate)(nil)
+
+// NewAggregate compiles the grouping and argument expressions.
+func NewAggregate(n *logical.Aggregate) (*Aggregate, error) {
+	a := &Aggregate{node: n, touched: map[string]*group{}}
+	for _, g := range n.Groups {
+		f, err := expr.Compile(g)
+		if err != nil {
+			return nil, err
+		}
+		a.groups = append(a.groups, f)
+	}
+	for _, c := range n.Aggs {
+		var fs []expr.Func
+		for _, arg := range c.Args {
+			f, err := expr.Compile(arg)
+			if err != nil {
+				return nil, err
+			}
+			fs = append(fs, f)
+		}
+		a.args = append(a.args, fs)
+	}
+	return a, nil
+}
+
+// AggregateTables is how many state tables an Aggregate uses.
+const AggregateTables = 2
+
+func (a *Aggregate) Open(_ context.Context, env *Env) error {
+	a.groupT, a.values = env.Table(0), env.Table(1)
+	return nil
+}
+
+func (a *Aggregate) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
+	if len(a.groups) == 0 {
+		// The global group exists from the start, input or not.
+		if _, err := a.load(types.Row{}); err != nil {
+			return err
+		}
+	}
+	for _, c := range b {
+		if err := a.apply(c); err != nil {
+			return err
+		}
+	}
+	return a.flush(ctx, out)
+}
+
+// apply adds one change to its group.
+func (a *Aggregate) apply(c types.Change) error {
+	vals := make(types.Row, len(a.groups))
+	for i, f := range a.groups {
+		v, err := f(c.Row)
+		if err != nil {
+			return err
+		}
+		vals[i] = v
+	}
+	g, err := a.load(vals)
+	if err != nil {
+		return err
+	}
+	d := int64(c.Diff)
+	g.acc[0] = types.NewInt(g.acc[0].I + d)
+	for i := range a.node.Aggs {
+		if err := a.applyCall(g, i, c.Row, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *Aggregate) applyCall(g *group, i int, row types.Row, d int64) error {
+	call := &a.node.Aggs[i]
+	acc := g.acc[1+i*accWidth : 1+(i+1)*accWidth]
+	if call.Func == "count_star" {
+		return addAcc(call, acc, types.Null, d)
+	}
+	v, err := a.args[i][0](row)
+	if err != nil || v.IsNull() {
+		return err // aggregates skip NULL inputs
+	}
+	if !valued(call) {
+		return addAcc(call, acc, v, d)
+	}
+	before, after, err := a.countValue(g, i, v, d)
+	if err != nil {
+		return err
+	}
+	switch {
+	case call.Func == "min" || call.Func == "max":
+		g.recalc[i] = true
+	case before == 0 && after > 0: // DISTINCT: the value's first copy arrived
+		return addAcc(call, acc, v, 1)
+	case before > 0 && after == 0: // … or its last copy left
+		return addAcc(call, acc, v, -1)
+	}
+	return nil
+}
+
+// countValue adds d to the count of value v for call i of group g, and
+// returns the count before and after.
+func (a *Aggregate) countValue(g *group, i int, v types.Value, d int64) (before, after int64, err error) {
+	a.key = valueKey(a.key[:0], g.key, i)
+	a.key = state.AppendKey(a.key, v)
+	a.buf, _, err = a.values.GetAppend(a.buf[:0], a.key)
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(a.buf) > 0 {
+		before, _ = binary.Varint(a.buf)
+	}
+	after = before + d
+	switch {
+	case after < 0:
+		return 0, 0, fmt.Errorf("aggregate: value retracted more often than inserted")
+	case after == 0:
+		a.values.Delete(a.key)
+	default:
+		// The value is stored with the count, exactly (a key may not keep
+		// a decimal's scale).
+		a.buf = binary.AppendVarint(a.buf[:0], after)
+		a.buf = state.AppendRow(a.buf, types.Row{v})
+		a.values.Put(a.key, a.buf)
+	}
+	return before, after, nil
+}
+
+// valueKey is the prefix of call i's values in group gkey.
+func valueKey(dst, gkey []byte, i int) []byte {
+	dst = append(dst, gkey...)
+	return append(dst, byte(i))
+}
+
+// load returns the group's state for this batch, reading it from the state
+// table the first time the batch touches it.
+func (a *Aggregate) load(vals types.Row) (*group, error) {
+	a.key = state.AppendTupleKey(a.key[:0], vals)
+	if g, ok := a.touched[string(a.key)]; ok {
+		return g, nil
+	}
+	g := &group{key: bytes.Clone(a.key), vals: vals, recalc: make([]bool, len(a.node.Aggs))}
+	stored, ok, err := a.groupT.GetRow(g.key, nil)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		g.acc = stored
+		g.old = a.output(g)
+	} else {
+		g.acc = make(types.Row, 1+len(a.node.Aggs)*accWidth)
+		g.acc[0] = types.NewInt(0)
+		for i := range a.node.Aggs {
+			initAcc(&a.node.Aggs[i], g.acc[1+i*accWidth:1+(i+1)*accWidth])
+		}
+	}
+	a.touched[string(g.key)] = g
+	a.order = append(a.order, g)
+	return g, nil
+}
+
+// output is the group's result row: its values, then each call's result.
+func (a *Aggregate) output(g *group) types.Row {
+	row := make(types.Row, 0, len(g.vals)+len(a.node.Aggs))
+	row = append(row, g.vals...)
+	for i := range a.node.Aggs {
+		v, err := result(&a.node.Aggs[i], g.acc[1+i*accWidth:1+(i+1)*accWidth])
+		if err != nil {
+			v = types.Null
+		}
+		row = append(row, v)
+	}
+	return row
+}
+
+// flush ends the batch: recompute MIN/MAX where needed, emit each changed
+// group's retraction and insertion, and write the state back.
+func (a *Aggregate) flush(ctx context.Context, out Emitter) error {
+	a.out = a.out[:0]
+	global := len(a.groups) == 0
+	for _, g := range a.order {
+		count := g.acc[0].I
+		if count < 0 {
+			return fmt.Errorf("aggregate: group retracted more often than inserted")
+		}
+		if err := a.recompute(g); err != nil {
+			return err
+		}
+		exists := count > 0 || global
+		var row types.Row
+		if exists {
+			row = a.output(g)
+		}
+		changed := g.old == nil || !exists || types.CompareRows(g.old, row) != 0
+		if g.old != nil && changed {
+			a.out = append(a.out, types.Change{Row: g.old, Diff: -1})
+		}
+		if exists && changed {
+			a.out = append(a.out, types.Change{Row: row, Diff: 1})
+		}
+		if exists {
+			a.buf = state.AppendRow(a.buf[:0], g.acc)
+			a.groupT.Put(g.key, a.buf)
+		} else {
+			a.groupT.Delete(g.key)
+		}
+	}
+	clear(a.touched)
+	a.order = a.order[:0]
+	if len(a.out) == 0 {
+		return nil
+	}
+	return out.Emit(ctx, a.out)
+}
+
+// recompute sets the current MIN or MAX of every call that changed: the
+// first or last value still counted in the group.
+func (a *Aggregate) recompute(g *group) error {
+	for i, need := range g.recalc {
+		if !need {
+			continue
+		}
+		call := &a.node.Aggs[i]
+		prefix := valueKey(nil, g.key, i)
+		it, err := a.values.Scan(prefix)
+		if err != nil {
+			return err
+		}
+		found := it.First()
+		if call.Func == "max" {
+			found = it.Last()
+		}
+		v := types.Null
+		if found {
+			n, w := binary.Varint(it.Value())
+			row, err := state.DecodeRow(it.Value()[w:], nil)
+			if err != nil || n <= 0 || len(row) != 1 {
+				it.Close()
+				return fmt.Errorf("aggregate: corrupt value entry")
+			}
+			v = row[0]
+		}
+		if err := it.Close(); err != nil {
+			return err
+		}
+		acc := g.acc[1+i*accWidth : 1+(i+1)*accWidth]
+		acc[0] = v
+		g.recalc[i] = false
+	}
+	return nil
+}
+
+func (a *Aggregate) OnBarrier(context.Context) error { return nil }
+func (a *Aggregate) Close() error                    { return nil }
