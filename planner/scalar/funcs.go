@@ -30,6 +30,7 @@ func init() {
 	registerStrings()
 	registerMath()
 	registerTime()
+	registerNested()
 }
 
 func register(names []string, d funcDef) {

@@ -22,6 +22,8 @@ const (
 	cUnit                  // a constant string naming a time unit (EXTRACT's YEAR, …)
 	cText                  // anything scalar, converted to STRING
 	cInterval              // an INTERVAL of either kind
+	cJSON                  // JSON, or a STRING holding JSON text
+	cKey                   // a STRING member name or an integer index (json_arrow)
 	cTrimDir               // a constant BOTH, LEADING or TRAILING ('' is BOTH): TRIM's direction
 )
 
@@ -126,6 +128,20 @@ func fitArg(c class, e Expr) (Expr, error) {
 		}
 	case cUnit:
 		return fitUnit(e)
+	case cJSON:
+		if t.ID == types.JSON || t.IsString() {
+			return e, nil
+		}
+		if unknown {
+			return coerce(e, types.TString)
+		}
+	case cKey:
+		if t.IsString() || t.IsInteger() {
+			return e, nil
+		}
+		if unknown {
+			return coerce(e, types.TString)
+		}
 	case cTrimDir:
 		if c, ok := e.(*Const); ok && c.V.K == types.KString {
 			switch d := strings.ToUpper(c.V.S); d {

@@ -223,6 +223,12 @@ func coerce(e Expr, t types.Type) (Expr, error) {
 	return NewCast(e, t), nil
 }
 
+// Coerce converts e to t as an implicit conversion: like NewCast, but an
+// untyped literal that does not parse as t is an error now (22P02 and
+// friends), as PostgreSQL reports CASE WHEN … THEN 1 ELSE 'a' END at bind
+// time. Binders use it for the arms of CASE and the rows of VALUES.
+func Coerce(e Expr, t types.Type) (Expr, error) { return coerce(e, t) }
+
 // coerceAll converts every expression in es to t.
 func coerceAll(es []Expr, t types.Type) ([]Expr, error) {
 	out := make([]Expr, len(es))
