@@ -344,6 +344,9 @@ type Insert struct {
 type Select struct {
 	Src   *Source
 	Query *Query
+	// EmitChanges is set by a trailing EMIT CHANGES: instead of running
+	// once, the query streams every change of its result, like SUBSCRIBE.
+	EmitChanges bool
 }
 
 // ShowKind says what SHOW lists.
@@ -358,6 +361,9 @@ const (
 	ShowTopics            ShowKind = "TOPICS"
 	ShowCreateTable       ShowKind = "CREATE TABLE"
 	ShowVariable          ShowKind = "VARIABLE" // Postgres SHOW name
+	// SHOW CREATE VIEW v and SHOW CREATE MATERIALIZED VIEW v.
+	ShowCreateView             ShowKind = "CREATE VIEW"
+	ShowCreateMaterializedView ShowKind = "CREATE MATERIALIZED VIEW"
 )
 
 // Show is SHOW TABLES | VIEWS | MATERIALIZED VIEWS | QUERIES | JOBS | TOPICS,
@@ -424,6 +430,94 @@ type Empty struct {
 	Src *Source
 }
 
+// StatementSet is EXECUTE STATEMENT SET BEGIN INSERT …; INSERT …; END or
+// BEGIN STATEMENT SET; INSERT …; …; END: INSERTs that run as one job.
+// Each Insert has a Source of its own, cut out of the same input.
+type StatementSet struct {
+	Src     *Source
+	Inserts []*Insert
+}
+
+// TxnKind says what a transaction statement does.
+type TxnKind string
+
+// Transaction statement kinds.
+const (
+	TxnBegin    TxnKind = "BEGIN"    // BEGIN [WORK|TRANSACTION], START TRANSACTION
+	TxnCommit   TxnKind = "COMMIT"   // COMMIT, END [WORK|TRANSACTION]
+	TxnRollback TxnKind = "ROLLBACK" // ROLLBACK, ABORT
+)
+
+// Transaction is a transaction statement that PostgreSQL clients send.
+// riffle has no transactions; the gateway answers them as PostgreSQL
+// does in autocommit so that drivers work.
+type Transaction struct {
+	Src  *Source
+	Kind TxnKind
+	// Modes are BEGIN's modes as written, upper-case, one per entry:
+	// "ISOLATION LEVEL READ COMMITTED", "READ ONLY", "NOT DEFERRABLE".
+	Modes []string
+}
+
+// Subscribe is SUBSCRIBE [TO] v or SUBSCRIBE [TO] (query): a result that
+// never ends, streaming every change (and SELECT … EMIT CHANGES, which is
+// a Select with EmitChanges set). Exactly one of Name and Query is set.
+type Subscribe struct {
+	Src   *Source
+	Name  Name
+	Query *Query
+}
+
+// Declare is DECLARE c [BINARY] [[NO] SCROLL] CURSOR [WITH[OUT] HOLD]
+// FOR query.
+type Declare struct {
+	Src    *Source
+	Cursor Name
+	Hold   bool
+	Query  *Query
+}
+
+// Fetch is FETCH [NEXT | FORWARD [n | ALL] | n | ALL] [FROM | IN] c.
+type Fetch struct {
+	Src    *Source
+	Cursor Name
+	Count  int64 // rows to fetch; -1 for ALL
+}
+
+// Close is CLOSE c | CLOSE ALL.
+type Close struct {
+	Src    *Source
+	Cursor Name // Name "" for CLOSE ALL
+	All    bool
+}
+
+// Delete is DELETE FROM t [WHERE cond], parsed by TiDB.
+type Delete struct {
+	Src   *Source
+	Table Name
+	Where ast.ExprNode // nil without WHERE
+	Node  *ast.DeleteStmt
+}
+
+// Update is UPDATE t SET c = e, … [WHERE cond], parsed by TiDB.
+type Update struct {
+	Src   *Source
+	Table Name
+	Set   []*ast.Assignment // Column.Name is the column, Expr the value
+	Where ast.ExprNode      // nil without WHERE
+	Node  *ast.UpdateStmt
+}
+
+// AlterRename is ALTER TABLE | VIEW | MATERIALIZED VIEW [IF EXISTS] name
+// RENAME TO new_name.
+type AlterRename struct {
+	Src      *Source
+	Kind     ObjectKind
+	Name     Name
+	NewName  Name
+	IfExists bool
+}
+
 // Source implementations.
 
 func (s *CreateTable) Source() *Source    { return s.Src }
@@ -439,6 +533,15 @@ func (s *Set) Source() *Source            { return s.Src }
 func (s *Explain) Source() *Source        { return s.Src }
 func (s *Empty) Source() *Source          { return s.Src }
 func (s *CreateFunction) Source() *Source { return s.Src }
+func (s *StatementSet) Source() *Source   { return s.Src }
+func (s *Transaction) Source() *Source    { return s.Src }
+func (s *Subscribe) Source() *Source      { return s.Src }
+func (s *Declare) Source() *Source        { return s.Src }
+func (s *Fetch) Source() *Source          { return s.Src }
+func (s *Close) Source() *Source          { return s.Src }
+func (s *Delete) Source() *Source         { return s.Src }
+func (s *Update) Source() *Source         { return s.Src }
+func (s *AlterRename) Source() *Source    { return s.Src }
 
 // warn adds a warning positioned at pos (a byte offset into s.Text).
 func (s *Source) warn(pos int, format string, args ...any) {

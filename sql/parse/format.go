@@ -31,14 +31,17 @@ func formatStmt(st Statement) string {
 	switch s := st.(type) {
 	case *Empty:
 		return "EMPTY"
+	case *Select:
+		if s.EmitChanges {
+			return restore(s.Query.Node) + " EMIT CHANGES"
+		}
+		return restore(s.Query.Node)
 	case *CreateFunction:
 		out := "CREATE FUNCTION " + quoteName(s.Name.Name) + " AS " + quoteString(s.Class)
 		if s.Language != "" {
 			out += " LANGUAGE " + s.Language
 		}
 		return out
-	case *Select:
-		return restore(s.Query.Node)
 	case *Insert:
 		return formatInsert(s)
 	case *CreateTable:
@@ -47,8 +50,8 @@ func formatStmt(st Statement) string {
 		return formatCreateView(s)
 	case *Show:
 		switch s.What {
-		case ShowCreateTable:
-			return "SHOW CREATE TABLE " + quoteName(s.Name.Name)
+		case ShowCreateTable, ShowCreateView, ShowCreateMaterializedView:
+			return "SHOW " + string(s.What) + " " + quoteName(s.Name.Name)
 		case ShowVariable:
 			return "SHOW VARIABLE " + quoteName(s.Name.Name)
 		}
@@ -74,7 +77,7 @@ func formatStmt(st Statement) string {
 		}
 		return out + Format(s.Stmt)
 	}
-	return fmt.Sprintf("%T", st)
+	return formatMore(st)
 }
 
 func formatInsert(s *Insert) string {

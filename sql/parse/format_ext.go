@@ -97,3 +97,51 @@ func formatTVF(w *WindowTVF) string {
 	}
 	return fmt.Sprintf("%s(%s) @%d", w.Kind, strings.Join(args, ", "), w.Pos)
 }
+
+// formatMore renders the statements added with the dialect layer's second
+// round.
+func formatMore(st Statement) string {
+	switch s := st.(type) {
+	case *StatementSet:
+		parts := make([]string, len(s.Inserts))
+		for i, ins := range s.Inserts {
+			parts[i] = Format(ins) + ";"
+		}
+		return "STATEMENT SET BEGIN " + strings.Join(parts, " ") + " END"
+	case *Transaction:
+		return strings.TrimSpace(string(s.Kind) + " " + strings.Join(s.Modes, ", "))
+	case *Subscribe:
+		if s.Query != nil {
+			return "SUBSCRIBE TO (" + restore(s.Query.Node) + ")"
+		}
+		return "SUBSCRIBE TO " + quoteName(s.Name.Name)
+	case *Declare:
+		hold := ""
+		if s.Hold {
+			hold = " WITH HOLD"
+		}
+		return "DECLARE " + quoteName(s.Cursor.Name) + " CURSOR" + hold + " FOR " + restore(s.Query.Node)
+	case *Fetch:
+		return fmt.Sprintf("FETCH %d FROM %s", s.Count, quoteName(s.Cursor.Name))
+	case *Close:
+		if s.All {
+			return "CLOSE ALL"
+		}
+		return "CLOSE " + quoteName(s.Cursor.Name)
+	case *Delete:
+		return fmt.Sprintf("DELETE FROM %s @%d WHERE %s", quoteName(s.Table.Name), s.Table.Pos, restore(s.Where))
+	case *Update:
+		sets := make([]string, len(s.Set))
+		for i, a := range s.Set {
+			sets[i] = quoteName(a.Column.Name.O) + " = " + restore(a.Expr)
+		}
+		return fmt.Sprintf("UPDATE %s @%d SET %s WHERE %s", quoteName(s.Table.Name), s.Table.Pos, strings.Join(sets, ", "), restore(s.Where))
+	case *AlterRename:
+		ifx := ""
+		if s.IfExists {
+			ifx = "IF EXISTS "
+		}
+		return "ALTER " + string(s.Kind) + " " + ifx + quoteName(s.Name.Name) + " RENAME TO " + quoteName(s.NewName.Name)
+	}
+	return fmt.Sprintf("%T", st)
+}

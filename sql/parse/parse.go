@@ -68,18 +68,33 @@ func ParseOne(input string) (Statement, error) {
 
 // split cuts the tokens at semicolons outside parentheses. The semicolons
 // themselves are dropped.
+//
+// A statement set (EXECUTE STATEMENT SET BEGIN … END, BEGIN STATEMENT SET;
+// … END) is one piece: its semicolons up to the END that closes it (not
+// a CASE's END) do not cut.
 func split(all []Token) [][]Token {
 	var pieces [][]Token
-	depth, start := 0, 0
+	depth, start, cases := 0, 0, 0
+	inSet, checked := false, false
 	for i, t := range all {
+		if !checked && t.Kind != TokComment {
+			checked = true // the first code token of a statement
+			inSet = setStart(codeTokens(all[i:min(i+8, len(all))]))
+		}
 		switch {
 		case t.IsOp("("):
 			depth++
 		case t.IsOp(")"):
 			depth = max(depth-1, 0)
-		case t.IsOp(";") && depth == 0:
+		case inSet && t.Is("CASE"):
+			cases++
+		case inSet && t.Is("END") && cases > 0:
+			cases--
+		case inSet && t.Is("END") && depth == 0:
+			inSet = false
+		case t.IsOp(";") && depth == 0 && !inSet:
 			pieces = append(pieces, all[start:i])
-			start = i + 1
+			start, checked = i+1, false
 		}
 	}
 	return append(pieces, all[start:])
@@ -107,7 +122,8 @@ func parseStatement(src *Source, all, toks []Token) (Statement, error) {
 	if first.Kind != TokIdent {
 		return nil, c.syntaxErr(first)
 	}
-	switch kw := strings.ToUpper(first.Val); kw {
+	kw := strings.ToUpper(first.Val)
+	switch kw {
 	case "SELECT", "WITH", "TABLE", "VALUES":
 		return parseSelect(src, all, toks)
 	case "CREATE":
@@ -130,21 +146,47 @@ func parseStatement(src *Source, all, toks []Token) (Statement, error) {
 		return parseSet(c)
 	case "EXPLAIN":
 		return parseExplain(c, all)
-	default:
-		if unsupported[kw] {
-			return nil, src.Errorf(first.Start, sqlerr.FeatureNotSupported, "%s is not supported", kw)
+	case "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "EXECUTE":
+		if setStart(toks) {
+			return parseStatementSet(c, all)
 		}
+		if kw != "EXECUTE" {
+			return parseTransaction(c)
+		}
+	case "SUBSCRIBE":
+		return parseSubscribe(c, all)
+	case "DECLARE":
+		return parseDeclare(c, all)
+	case "FETCH":
+		return parseFetch(c)
+	case "CLOSE":
+		return parseClose(c)
+	case "DELETE", "UPDATE":
+		return parseDML(c, all)
+	case "ALTER":
+		return parseAlter(c)
+	}
+	if unsupported[kw] {
+		return nil, src.Errorf(first.Start, sqlerr.FeatureNotSupported, "%s is not supported", kw)
 	}
 	return nil, c.syntaxErr(first)
 }
 
 // parseSelect hands the whole statement to TiDB as a query.
+// A trailing EMIT CHANGES makes it a subscription.
 func parseSelect(src *Source, all, toks []Token) (Statement, error) {
+	emit := false
+	if n := len(toks); n > 2 && toks[n-2].Is("EMIT") && toks[n-1].Is("CHANGES") {
+		emit, toks = true, toks[:n-2]
+	}
 	q, err := parseQuery(src, all, toks, 0)
 	if err != nil {
 		return nil, err
 	}
-	return &Select{Src: src, Query: q}, nil
+	if emit {
+		q.Text = src.Text[toks[0].Start:toks[len(toks)-1].End]
+	}
+	return &Select{Src: src, Query: q, EmitChanges: emit}, nil
 }
 
 // parseQuery parses toks[from:] as a query through the rewrite and TiDB,

@@ -118,8 +118,19 @@ func parseShow(c *cursor) (Statement, error) {
 		s.What = ShowQueries
 	case c.accept("TOPICS"):
 		s.What = ShowTopics
-	case c.acceptSeq("CREATE", "TABLE"):
-		s.What = ShowCreateTable
+	case c.peek().Is("CREATE") && (c.peekN(1).Is("TABLE") || c.peekN(1).Is("VIEW") || c.peekN(1).Is("MATERIALIZED")):
+		c.i++
+		switch {
+		case c.accept("TABLE"):
+			s.What = ShowCreateTable
+		case c.accept("VIEW"):
+			s.What = ShowCreateView
+		default:
+			if !c.acceptSeq("MATERIALIZED", "VIEW") {
+				return nil, c.syntaxErr(c.peekN(1))
+			}
+			s.What = ShowCreateMaterializedView
+		}
 		n, err := c.name()
 		if err != nil {
 			return nil, err
