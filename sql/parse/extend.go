@@ -117,7 +117,7 @@ func (r *rewriter) fullJoin(i int) error {
 // returns the index after the expression.
 func (r *rewriter) temporal(i int) (int, error) {
 	t := r.toks[i]
-	if i == r.lo || !r.toks[i-1].IsName() || !r.toks[i+2].Is("AS") || !r.toks[i+3].Is("OF") {
+	if i == r.lo || i+4 >= r.hi || !r.toks[i-1].IsName() || !r.toks[i+2].Is("AS") || !r.toks[i+3].Is("OF") {
 		return 0, syntaxErrAt(r.src, t)
 	}
 	if i-2 >= r.lo && r.toks[i-2].IsOp(".") {
@@ -170,11 +170,19 @@ func (r *rewriter) operandEnd(i int) (int, error) {
 			}
 			i = end
 		case t.IsOp("("):
-			i = r.close[i] + 1
+			c, ok := r.close[i]
+			if !ok {
+				return 0, syntaxErrAt(r.src, t)
+			}
+			i = c + 1
 		case t.IsName():
 			i = r.chainEnd(i)
 			if i < r.hi && r.toks[i].IsOp("(") {
-				i = r.close[i] + 1
+				c, ok := r.close[i]
+				if !ok {
+					return 0, syntaxErrAt(r.src, r.toks[i])
+				}
+				i = c + 1
 			}
 		case t.Kind == TokString || t.Kind == TokNumber || t.Kind == TokParam:
 			i++
@@ -345,7 +353,9 @@ func (r *rewriter) resolve(node ast.Node) error {
 	v := &resolver{r: r, pending: map[ast.Node]ast.Node{}}
 	node.Accept(v)
 	if len(v.nullEQ) != len(r.nullEQ) || len(v.regex) != len(r.regex) {
-		return r.src.Errorf(r.toks[r.lo].Start, sqlerr.Internal, "rewritten operators do not match the parsed statement")
+		// TiDB read the text differently from the tokenizer (MySQL takes
+		// 1abc for a name, for one): say where, rather than guess.
+		return r.src.Errorf(r.toks[r.lo].Start, sqlerr.SyntaxError, "cannot tell which operands the ~, <=> or IS DISTINCT FROM operators here apply to")
 	}
 	for k, n := range v.nullEQ {
 		if r.nullEQ[k] {
@@ -365,7 +375,7 @@ func (r *rewriter) resolve(node ast.Node) error {
 	}
 	for _, tj := range r.temporals {
 		if tj.Source == nil {
-			return r.src.Errorf(tj.Pos, sqlerr.Internal, "FOR SYSTEM_TIME AS OF: table reference not found")
+			return r.src.Errorf(tj.Pos, sqlerr.SyntaxError, "FOR SYSTEM_TIME AS OF must follow a table name")
 		}
 	}
 	return nil

@@ -2,10 +2,12 @@ package parse
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"riffle/sql/sqlerr"
 
@@ -145,31 +147,87 @@ func TestSourcePositions(t *testing.T) {
 // FuzzParse checks that no input makes Parse panic, and that every error
 // is positioned inside the input.
 func FuzzParse(f *testing.F) {
+	for _, in := range fuzzSeeds(f) {
+		f.Add(in)
+	}
+	f.Fuzz(checkParse)
+}
+
+// fuzzSeeds are the inputs of the golden files.
+func fuzzSeeds(tb testing.TB) []string {
 	files, _ := filepath.Glob(filepath.Join(testdata, "*.test"))
+	var seeds []string
 	for _, path := range files {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			f.Fatal(err)
+			tb.Fatal(err)
 		}
 		for _, block := range strings.Split(string(data), "\n\n") {
 			if _, body, ok := strings.Cut(block, "\n"); ok {
 				if in, _, ok := strings.Cut(body, "----"); ok {
-					f.Add(in)
+					seeds = append(seeds, in)
 				}
 			}
 		}
 	}
-	f.Fuzz(func(t *testing.T, input string) {
-		_, err := Parse(input)
-		if err == nil {
-			return
-		}
-		e, ok := sqlerr.As(err)
-		if !ok || e.Code == "" || e.Message == "" {
-			t.Fatalf("error is not a *sqlerr.Error: %v", err)
-		}
-		if e.Pos > len(input)+1 {
-			t.Fatalf("error position %d is past the input (%d bytes): %v", e.Pos, len(input), err)
-		}
-	})
+	return seeds
 }
+
+// checkParse is the body of FuzzParse.
+func checkParse(t *testing.T, input string) {
+	stmts, err := Parse(input)
+	if err == nil {
+		for _, st := range stmts {
+			_ = Format(st)
+		}
+		return
+	}
+	e, ok := sqlerr.As(err)
+	if !ok || e.Code == "" || e.Message == "" {
+		t.Fatalf("error is not a *sqlerr.Error: %v (input %q)", err, input)
+	}
+	if e.Pos > len(input)+1 {
+		t.Fatalf("error position %d is past the input (%d bytes): %v (input %q)", e.Pos, len(input), err, input)
+	}
+	if e.Code == sqlerr.Internal {
+		t.Fatalf("internal error: %v (input %q)", err, input)
+	}
+}
+
+// TestFuzzShort runs the FuzzParse body over a few thousand mutations of
+// the golden files' inputs, with a fixed seed, so that every go test run
+// exercises it; go test -fuzz=FuzzParse explores further.
+func TestFuzzShort(t *testing.T) {
+	seeds := fuzzSeeds(t)
+	if len(seeds) == 0 {
+		t.Skip("no seeds")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	words := []string{"(", ")", ",", ";", "'", "\"", "TABLE", "TUMBLE", "FILTER", "WHERE", "FULL", "JOIN", "ON",
+		"FOR", "SYSTEM_TIME", "AS", "OF", "IS", "DISTINCT", "FROM", "~", "INTERVAL", "END", "CASE", "BEGIN",
+		"STATEMENT", "SET", "::", "=>", "DESCRIPTOR", "SELECT", "key", "TO", "GROUP BY", "SESSION", "OPERATOR"}
+	deadline := time.Now().Add(fuzzTime)
+	for n := 0; n < fuzzN && time.Now().Before(deadline); n++ {
+		in := []byte(seeds[rng.IntN(len(seeds))])
+		for k := rng.IntN(3) + 1; k > 0 && len(in) > 0; k-- {
+			at := rng.IntN(len(in) + 1)
+			switch rng.IntN(3) {
+			case 0: // delete a span
+				end := min(len(in), at+rng.IntN(8)+1)
+				if at < len(in) {
+					in = append(in[:at:at], in[end:]...)
+				}
+			case 1: // insert a word
+				w := " " + words[rng.IntN(len(words))] + " "
+				in = append(in[:at:at], append([]byte(w), in[at:]...)...)
+			default: // duplicate a span
+				end := min(len(in), at+rng.IntN(20))
+				in = append(in[:end:end], append(append([]byte{}, in[at:end]...), in[end:]...)...)
+			}
+		}
+		checkParse(t, string(in))
+	}
+}
+
+// The size of TestFuzzShort: well under five seconds on the CI machine.
+var fuzzN, fuzzTime = 3000, 3 * time.Second

@@ -423,6 +423,9 @@ func (r *rewriter) apply(prefix string, from, to int) (string, []edit, error) {
 		if (a.oldLen == 0) != (b.oldLen == 0) {
 			return a.oldLen == 0 // insertions go before the text they precede
 		}
+		if a.weak != b.weak {
+			return b.weak // a real edit wins over the comment it covers
+		}
 		return a.seq > b.seq // a later cast wraps an earlier one: x::a::b
 	})
 	var b strings.Builder
@@ -434,7 +437,9 @@ func (r *rewriter) apply(prefix string, from, to int) (string, []edit, error) {
 			if rp.weak {
 				continue
 			}
-			return "", nil, r.src.Errorf(rp.orig, sqlerr.Internal, "overlapping rewrites")
+			// Two constructs claim the same text, which only tangled
+			// input does (x)::int(y)::int: report it as what it is.
+			return "", nil, errorNear(r.src, rp.orig)
 		}
 		b.WriteString(r.src.Text[pos:rp.orig])
 		edits = append(edits, edit{at: b.Len(), newLen: len(rp.text), orig: rp.orig, oldLen: rp.oldLen})
