@@ -12,14 +12,33 @@ import (
 // conv converts one non-NULL value between two fixed types.
 type conv func(types.Value) (types.Value, error)
 
-func compileCast(e *scalar.Cast) (Func, error) {
-	arg, err := Compile(e.Arg)
+func (env Env) compileCast(e *scalar.Cast) (Func, error) {
+	arg, err := env.compile(e.Arg)
 	if err != nil {
 		return nil, err
 	}
 	from, to := e.Arg.Type(), e.T
 	if from.Equal(to) {
 		return arg, nil
+	}
+	if env.Zone != nil {
+		// An instant becomes wall-clock time in the session zone before it
+		// converts like a TIMESTAMP; a wall-clock time becomes an instant
+		// after converting to TIMESTAMP.
+		switch {
+		case from.ID == types.TimestampLTZ && to.ID != types.TimestampLTZ:
+			arg, from = env.toLocal(arg), types.Type{ID: types.Timestamp, Precision: from.Precision}
+		case to.ID == types.TimestampLTZ && (from.ID == types.Timestamp || from.ID == types.Date):
+			ts := types.Type{ID: types.Timestamp, Precision: to.Precision}
+			c, err := Converter(from, ts)
+			if err != nil {
+				return nil, err
+			}
+			return env.fromLocal(strict1(arg, func(v types.Value) (types.Value, error) { return c(v) })), nil
+		}
+		if from.Equal(to) {
+			return arg, nil
+		}
 	}
 	c, err := Converter(from, to)
 	if err != nil {

@@ -1,6 +1,8 @@
 package expr
 
 import (
+	"time"
+
 	"riffle/planner/scalar"
 	"riffle/sql/sqlerr"
 	"riffle/sql/types"
@@ -29,7 +31,25 @@ func define(b builder, names ...string) {
 
 // Compile turns e into an evaluator. It fails only on trees the binder
 // should not have produced (an unknown function, a cast with no conversion).
-func Compile(e scalar.Expr) (Func, error) {
+// TIMESTAMP_LTZ values read as wall-clock time in UTC; CompileEnv takes the
+// session's zone.
+func Compile(e scalar.Expr) (Func, error) { return Env{}.compile(e) }
+
+// Env is what an evaluator may depend on besides its row, fixed when the
+// expression is compiled.
+type Env struct {
+	// Zone is the session time zone ('timezone' setting): a TIMESTAMP_LTZ
+	// (an instant) converts to TIMESTAMP, DATE, TIME and STRING, and gives
+	// its fields to EXTRACT, HOUR…, DATE_FORMAT, as wall-clock time there;
+	// a TIMESTAMP or DATE converts to TIMESTAMP_LTZ as wall-clock time
+	// there. nil is UTC.
+	Zone *time.Location
+}
+
+// CompileEnv is Compile under env.
+func CompileEnv(e scalar.Expr, env Env) (Func, error) { return env.compile(e) }
+
+func (env Env) compile(e scalar.Expr) (Func, error) {
 	switch e := e.(type) {
 	case *scalar.ColRef:
 		return colRef(e.Idx), nil
@@ -41,18 +61,19 @@ func Compile(e scalar.Expr) (Func, error) {
 		}
 		return func(types.Row) (types.Value, error) { return v, nil }, nil
 	case *scalar.Cast:
-		return compileCast(e)
+		return env.compileCast(e)
 	case *scalar.Case:
-		return compileCase(e)
+		return env.compileCase(e)
 	case *scalar.Call:
 		b, ok := builtins[e.Fn]
 		if !ok {
 			return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s is not implemented", e.Fn)
 		}
-		args, err := compileAll(e.Args)
+		args, err := env.compileAll(e.Args)
 		if err != nil {
 			return nil, err
 		}
+		env.localArgs(e, args)
 		return b(e, args)
 	}
 	return nil, sqlerr.New(sqlerr.Internal, "cannot compile expression %T", e)
@@ -73,10 +94,10 @@ func CompilePredicate(e scalar.Expr) (Predicate, error) {
 	}, nil
 }
 
-func compileAll(es []scalar.Expr) ([]Func, error) {
+func (env Env) compileAll(es []scalar.Expr) ([]Func, error) {
 	out := make([]Func, len(es))
 	for i, e := range es {
-		f, err := Compile(e)
+		f, err := env.compile(e)
 		if err != nil {
 			return nil, err
 		}
@@ -94,22 +115,22 @@ func colRef(idx int) Func {
 	}
 }
 
-func compileCase(e *scalar.Case) (Func, error) {
+func (env Env) compileCase(e *scalar.Case) (Func, error) {
 	conds := make([]Func, len(e.Whens))
 	thens := make([]Func, len(e.Whens))
 	for i, w := range e.Whens {
 		var err error
-		if conds[i], err = Compile(w.Cond); err != nil {
+		if conds[i], err = env.compile(w.Cond); err != nil {
 			return nil, err
 		}
-		if thens[i], err = Compile(w.Then); err != nil {
+		if thens[i], err = env.compile(w.Then); err != nil {
 			return nil, err
 		}
 	}
 	els := func(types.Row) (types.Value, error) { return types.Null, nil }
 	if e.Else != nil {
 		var err error
-		if els, err = Compile(e.Else); err != nil {
+		if els, err = env.compile(e.Else); err != nil {
 			return nil, err
 		}
 	}

@@ -19,4 +19,9 @@
 // tree: an integer operand is a KInt, a DECIMAL one a KDecimal, and so on.
 // A compiled Func keeps no state between calls and is safe for concurrent
 // use.
+//
+// CompileEnv fixes what evaluation depends on besides the row (Env: the
+// session time zone for TIMESTAMP_LTZ). Nested values (ARRAY, MAP, ROW) and
+// JSON have their constructors and accessors in nested.go and json.go; the
+// calls are listed in planner/scalar/funcs_nested.go.
 package expr
