@@ -54,6 +54,7 @@ type Query struct {
 
 	mu        sync.Mutex
 	committed map[int32]int64 // next offset per partition, as of the last commit
+	opened    bool            // the first epoch (the empty opening batch) has committed
 	changed   chan struct{}   // closed and replaced at every commit
 	err       error
 
@@ -167,10 +168,13 @@ func (q *Query) run(ctx context.Context) {
 // loop runs epochs: one poll of the source, its batch through the
 // operators, then a barrier and a commit.
 func (q *Query) loop(ctx context.Context) error {
-	// The first epoch pushes an empty batch: operators that have output
-	// before any input (a global aggregate's one row) emit it now.
-	if err := q.push(ctx, 0, nil); err != nil {
-		return err
+	// The first epoch gives every operator an empty batch: those that have
+	// output before any input (a global aggregate's one row) emit it now,
+	// and it flows on down the chain.
+	for i := range q.ops {
+		if err := q.push(ctx, i, nil); err != nil {
+			return err
+		}
 	}
 	if err := q.commit(ctx); err != nil {
 		return err
@@ -221,6 +225,7 @@ func (q *Query) commit(ctx context.Context) error {
 	}
 	q.mu.Lock()
 	q.committed = pos
+	q.opened = true
 	close(q.changed)
 	q.changed = make(chan struct{})
 	q.mu.Unlock()
@@ -267,7 +272,7 @@ func (q *Query) Stats(end map[int32]int64) Stats {
 func (q *Query) WaitFor(ctx context.Context, end map[int32]int64) error {
 	for {
 		q.mu.Lock()
-		caught := true
+		caught := q.opened
 		for p, e := range end {
 			if q.committed[p] < e {
 				caught = false

@@ -114,7 +114,7 @@ func (s *Session) createView(st *parse.CreateView) (*pgwire.Result, error) {
 	if q.Tables, err = s.allocTables(runtime.TablesNeeded(plan)); err != nil {
 		return nil, err
 	}
-	obj.Query, obj.StateTable = q.ID, q.Tables[0]
+	obj.Query, obj.StateTable = q.ID, q.Tables[len(q.Tables)-1] // the sink's table comes last
 	if err := s.e.cat.Create(obj, q); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -69,6 +70,9 @@ func rows(t *testing.T, c *pgx.Conn, sql string, args ...any) []string {
 		}
 		parts := make([]string, len(vals))
 		for i, v := range vals {
+			if n, ok := v.(pgtype.Numeric); ok {
+				v, _ = n.Value() // its text form: 170.50
+			}
 			parts[i] = fmt.Sprint(v)
 		}
 		out = append(out, strings.Join(parts, "|"))
