@@ -38,8 +38,7 @@ type knownFailure struct {
 var knownFailures = map[string]knownFailure{}
 
 // selfKnownFailures is knownFailures for the runner's own cases.
-var selfKnownFailures = map[string]knownFailure{
-}
+var selfKnownFailures = map[string]knownFailure{}
 
 // TestExternalCases plays every external case riffle can run today through
 // a fresh node and reports each as PASS, FAIL, KNOWN-FAIL or SKIP (with
