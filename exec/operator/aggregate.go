@@ -29,11 +29,12 @@ import (
 // input: it is emitted on the first batch the operator sees (the runtime
 // opens every query with an empty batch) and then only updated.
 type Aggregate struct {
-	node   *logical.Aggregate
-	groups []expr.Func
-	args   [][]expr.Func
-	groupT *state.Table
-	values *state.Table
+	node    *logical.Aggregate
+	groups  []expr.Func
+	args    [][]expr.Func
+	filters []expr.Predicate // per call; nil when it has no FILTER
+	groupT  *state.Table
+	values  *state.Table
 
 	touched map[string]*group
 	order   []*group
@@ -73,6 +74,14 @@ func NewAggregate(n *logical.Aggregate) (*Aggregate, error) {
 			fs = append(fs, f)
 		}
 		a.args = append(a.args, fs)
+		var p expr.Predicate
+		if c.Filter != nil {
+			var err error
+			if p, err = expr.CompilePredicate(c.Filter); err != nil {
+				return nil, err
+			}
+		}
+		a.filters = append(a.filters, p)
 	}
 	return a, nil
 }
@@ -127,6 +136,13 @@ func (a *Aggregate) apply(c types.Change) error {
 func (a *Aggregate) applyCall(g *group, i int, row types.Row, d int64) error {
 	call := &a.node.Aggs[i]
 	acc := g.acc[1+i*accWidth : 1+(i+1)*accWidth]
+	if f := a.filters[i]; f != nil {
+		// FILTER (WHERE …) sees the same row on insert and retraction, so
+		// what it let in is exactly what it lets out.
+		if ok, err := f(row); err != nil || !ok {
+			return err
+		}
+	}
 	if call.Func == "count_star" {
 		return addAcc(call, acc, types.Null, d)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"riffle/planner/logical"
 	"riffle/planner/scalar"
+	"riffle/sql/parse"
 	"riffle/sql/sqlerr"
 	"riffle/sql/types"
 
@@ -102,7 +103,16 @@ func (b *Binder) groupItem(e ast.ExprNode, fields *ast.FieldList, sc *scope) (sc
 func (b *Binder) aggExpr(n ast.ExprNode) (scalar.Expr, bool, error) {
 	ctx := b.agg
 	if call, isAgg := n.(*ast.AggregateFuncExpr); isAgg {
-		e, err := b.aggCall(call)
+		e, err := b.aggCall(call, nil)
+		return e, true, err
+	}
+	if f, ok := n.(*ast.FuncCallExpr); ok && strings.HasPrefix(f.FnName.L, parse.FilterPrefix) {
+		// agg(…) FILTER (WHERE c) arrives as __riffle_filter_N(agg(…), c).
+		call, isAgg := f.Args[0].(*ast.AggregateFuncExpr)
+		if !isAgg || len(f.Args) != 2 {
+			return nil, true, b.position(sqlerr.New(sqlerr.SyntaxError, "FILTER applies only to aggregate functions"), f)
+		}
+		e, err := b.aggCall(call, f.Args[1])
 		return e, true, err
 	}
 	// Does n, bound over the input, equal a GROUP BY expression?
@@ -135,13 +145,25 @@ func groupName(e scalar.Expr, i int) string {
 
 // aggCall binds an aggregate call's arguments over the input and gives the
 // call a result column (one per distinct call: SUM(x) twice is one column).
-func (b *Binder) aggCall(n *ast.AggregateFuncExpr) (scalar.Expr, error) {
+func (b *Binder) aggCall(n *ast.AggregateFuncExpr, filter ast.ExprNode) (scalar.Expr, error) {
 	ctx := b.agg
 	if ctx.inAgg {
 		return nil, b.position(sqlerr.New(sqlerr.GroupingError, "aggregate function calls cannot be nested"), n)
 	}
 	fn := strings.ToLower(n.F)
 	call := logical.AggCall{Func: fn, Distinct: n.Distinct}
+	if filter != nil {
+		ctx.inAgg = true
+		f, err := b.expr(filter, ctx.input)
+		ctx.inAgg = false
+		if err != nil {
+			return nil, err
+		}
+		if f.Type().ID != types.Boolean && f.Type().ID != types.Unknown {
+			return nil, b.position(sqlerr.New(sqlerr.DatatypeMismatch, "argument of FILTER must be type BOOLEAN, not type %s", f.Type()), filter)
+		}
+		call.Filter = scalar.NewCast(f, types.TBoolean)
+	}
 	ctx.inAgg = true
 	for _, a := range n.Args {
 		e, err := b.expr(a, ctx.input)

@@ -40,6 +40,9 @@ func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
 		return b.literal(n)
 	case *ast.BinaryOperationExpr:
 		fn, ok := binaryOps[n.Op]
+		if n.Op == opcode.NullEQ && b.Src.Ext.DistinctFrom[n] {
+			fn = "is_distinct_from" // the layer wrote IS DISTINCT FROM as <=>
+		}
 		if !ok {
 			return nil, b.unsupported(n, "operator "+n.Op.String())
 		}
@@ -83,7 +86,7 @@ func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
 		return nil, b.unsupported(n, "this form of CAST")
 	case *ast.AggregateFuncExpr:
 		if b.agg != nil {
-			return b.aggCall(n)
+			return b.aggCall(n, nil)
 		}
 		return nil, b.position(sqlerr.New(sqlerr.GroupingError, "aggregate functions are not allowed here"), n)
 	case *ast.WindowFuncExpr:
@@ -260,6 +263,8 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 		return &scalar.Cast{Arg: arg, T: ext.Type, Try: ext.Try}, nil
 	case strings.HasPrefix(name, parse.ParamPrefix):
 		return b.param(name)
+	case strings.HasPrefix(name, parse.FilterPrefix):
+		return nil, b.position(sqlerr.New(sqlerr.GroupingError, "aggregate functions are not allowed here"), n)
 	case strings.HasPrefix(name, parse.IntervalPrefix):
 		return b.interval(name)
 	case name == ast.DateLiteral || name == ast.TimeLiteral || name == ast.TimestampLiteral:
