@@ -1,0 +1,63 @@
+package logical
+
+import (
+	"fmt"
+	"strings"
+
+	"riffle/sql/types"
+)
+
+// TopN keeps, for each partition, the rows ranked Offset+1 … Offset+Limit by
+// its order: ROW_NUMBER() OVER (PARTITION BY … ORDER BY …) filtered by
+// rn <= N (or BETWEEN). With Limit 1 it is deduplication: keep-first when
+// ordered by time ascending, keep-last when descending. Rows that tie on the
+// order are ranked by the whole row, so the choice is deterministic.
+type TopN struct {
+	Input Node
+	// PartitionBy are input column indexes.
+	PartitionBy []int
+	// OrderBy sorts within a partition; each key's Expr is a *scalar.ColRef
+	// into the input.
+	OrderBy []SortKey
+	Limit   int64
+	Offset  int64
+	// RowNumber appends the row's rank (BIGINT) as the last output column,
+	// when the query selects it.
+	RowNumber bool
+	Out       types.Schema
+}
+
+func (t *TopN) Schema() types.Schema { return t.Out }
+func (t *TopN) Inputs() []Node       { return []Node{t.Input} }
+
+// Props: rows move in and out of the top as the input changes, so the output
+// retracts. With the row number selected, (partition, row number) is a key;
+// with Limit 1, the partition alone is.
+func (t *TopN) Props() Props {
+	in := t.Input.Props()
+	p := Props{Changelog: Retract, Bounded: in.Bounded, State: "every row per partition, ordered (unbounded)"}
+	switch {
+	case t.RowNumber:
+		p.Key = append(append([]int{}, t.PartitionBy...), len(t.Out.Columns)-1)
+	case t.Limit == 1 && t.Offset == 0:
+		p.Key = append([]int{}, t.PartitionBy...)
+	}
+	return p
+}
+
+func (t *TopN) Describe() string {
+	names := t.Input.Schema().Names()
+	var part, order []string
+	for _, i := range t.PartitionBy {
+		part = append(part, names[i])
+	}
+	for _, k := range t.OrderBy {
+		s := k.Expr.String()
+		if k.Desc {
+			s += " DESC"
+		}
+		order = append(order, s)
+	}
+	return fmt.Sprintf("TopN partition=(%s) order=(%s) limit=%d offset=%d rownumber=%v",
+		strings.Join(part, ", "), strings.Join(order, ", "), t.Limit, t.Offset, t.RowNumber)
+}
