@@ -197,7 +197,7 @@ func TestReaderResume(t *testing.T) {
 	if want := "0:1=a1 0:2=a2 1:0=b0"; got != want {
 		t.Fatalf("read %s, want %s", got, want)
 	}
-	pos := r.Position()
+	pos := r.Position()["t"]
 	if !maps.Equal(pos, map[int32]int64{0: 3, 1: 1}) {
 		t.Fatalf("Position = %v", pos)
 	}

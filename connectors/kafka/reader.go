@@ -10,7 +10,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// Reader reads a fixed set of partitions of one topic from given offsets.
+// Reader reads fixed sets of partitions of one or more topics from given
+// offsets, in one client: a query reads all its inputs through one Reader.
 // It belongs to one goroutine: Poll, Position and Close must not be called
 // concurrently.
 //
@@ -18,9 +19,21 @@ import (
 // (which it does not return) in its position, so Position is always the
 // offset to resume from, even where offsets have gaps.
 type Reader struct {
-	topic string
-	cl    *kgo.Client
-	pos   map[int32]int64
+	cl  *kgo.Client
+	pos Positions
+}
+
+// Positions are offsets per topic and partition: the offset of the next
+// record wanted.
+type Positions map[string]map[int32]int64
+
+// Clone returns a deep copy.
+func (p Positions) Clone() Positions {
+	out := make(Positions, len(p))
+	for t, ps := range p {
+		out[t] = maps.Clone(ps)
+	}
+	return out
 }
 
 // NewReader starts reading topic's partitions from the given offsets, the
@@ -29,19 +42,27 @@ type Reader struct {
 // resumes at the log start. The topic is expected to exist; check it with
 // TopicPartitions first, as Poll waits for a missing topic to appear.
 func NewReader(c *Cluster, topic string, from map[int32]int64) (*Reader, error) {
-	if len(from) == 0 {
-		return nil, fmt.Errorf("read topic %q: no partitions given", topic)
-	}
-	offs := make(map[int32]kgo.Offset, len(from))
-	for p, o := range from {
-		if p < 0 || o < 0 {
-			return nil, fmt.Errorf("read topic %q: invalid start offset %d for partition %d", topic, o, p)
+	return NewTopicsReader(c, Positions{topic: from})
+}
+
+// NewTopicsReader starts reading every topic of from at its offsets.
+func NewTopicsReader(c *Cluster, from Positions) (*Reader, error) {
+	offs := make(map[string]map[int32]kgo.Offset, len(from))
+	for topic, ps := range from {
+		if len(ps) == 0 {
+			return nil, fmt.Errorf("read topic %q: no partitions given", topic)
 		}
-		offs[p] = kgo.NewOffset().At(o)
+		offs[topic] = make(map[int32]kgo.Offset, len(ps))
+		for p, o := range ps {
+			if p < 0 || o < 0 {
+				return nil, fmt.Errorf("read topic %q: invalid start offset %d for partition %d", topic, o, p)
+			}
+			offs[topic][p] = kgo.NewOffset().At(o)
+		}
 	}
 	cl, err := kgo.NewClient(
 		kgo.SeedBrokers(c.brokers...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offs}),
+		kgo.ConsumePartitions(offs),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		// Control records (transaction markers) are kept so that the
 		// position moves past them; Poll drops them.
@@ -49,9 +70,9 @@ func NewReader(c *Cluster, topic string, from map[int32]int64) (*Reader, error) 
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("read topic %q: %w", topic, err)
+		return nil, fmt.Errorf("read topics %v: %w", slices.Sorted(maps.Keys(from)), err)
 	}
-	return &Reader{topic: topic, cl: cl, pos: maps.Clone(from)}, nil
+	return &Reader{cl: cl, pos: from.Clone()}, nil
 }
 
 // Poll blocks until at least one record is available, or the position has
@@ -80,7 +101,7 @@ func (r *Reader) pollOnce(ctx context.Context, moved *bool) ([]Record, error) {
 	}
 	out := make([]Record, 0, fs.NumRecords())
 	fs.EachRecord(func(kr *kgo.Record) {
-		r.pos[kr.Partition] = kr.Offset + 1
+		r.pos[kr.Topic][kr.Partition] = kr.Offset + 1
 		*moved = true
 		if kr.Attrs.IsControl() {
 			return
@@ -95,7 +116,7 @@ func (r *Reader) fetchErr(ctx context.Context, fs kgo.Fetches) error {
 		return err
 	}
 	if fs.IsClientClosed() {
-		return fmt.Errorf("read topic %q: reader closed", r.topic)
+		return fmt.Errorf("read topics: reader closed")
 	}
 	// The first error decides: a fetch error on any partition stops the
 	// reader, because skipping a partition would lose its records.
@@ -122,13 +143,14 @@ func fromKgo(kr *kgo.Record) Record {
 	}
 }
 
-// Position returns, per partition, the offset of the next record to read:
-// where a new Reader would resume after the records returned so far.
-func (r *Reader) Position() map[int32]int64 { return maps.Clone(r.pos) }
+// Position returns, per topic and partition, the offset of the next record
+// to read: where a new Reader would resume after the records returned so
+// far.
+func (r *Reader) Position() Positions { return r.pos.Clone() }
 
-// pause stops fetching the given partitions.
-func (r *Reader) pause(ps ...int32) {
-	r.cl.PauseFetchPartitions(map[string][]int32{r.topic: ps})
+// pause stops fetching the given partitions of topic.
+func (r *Reader) pause(topic string, ps ...int32) {
+	r.cl.PauseFetchPartitions(map[string][]int32{topic: ps})
 }
 
 // Close stops reading and releases the reader's connections.
@@ -170,7 +192,7 @@ func ReadRange(ctx context.Context, c *Cluster, topic string, from, to map[int32
 				byPart[rec.Partition] = append(byPart[rec.Partition], rec)
 			}
 		}
-		remaining = r.pauseDone(start, to)
+		remaining = r.pauseDone(topic, start, to)
 	}
 	var out []Record
 	for _, p := range slices.Sorted(maps.Keys(byPart)) {
@@ -181,18 +203,18 @@ func ReadRange(ctx context.Context, c *Cluster, topic string, from, to map[int32
 
 // pauseDone pauses the partitions of want that reached their end, so that
 // the reader stops fetching data past it, and returns how many have not.
-func (r *Reader) pauseDone(want, to map[int32]int64) int {
+func (r *Reader) pauseDone(topic string, want, to map[int32]int64) int {
 	remaining := 0
 	var done []int32
 	for p := range want {
-		if r.pos[p] >= to[p] {
+		if r.pos[topic][p] >= to[p] {
 			done = append(done, p)
 		} else {
 			remaining++
 		}
 	}
 	if len(done) > 0 {
-		r.pause(done...)
+		r.pause(topic, done...)
 	}
 	return remaining
 }

@@ -12,6 +12,7 @@ import (
 	"riffle/exec/state"
 	"riffle/planner/bind"
 	"riffle/planner/logical"
+	"riffle/planner/scalar"
 	"riffle/sql/parse"
 	"riffle/sql/types"
 
@@ -38,6 +39,7 @@ type harness struct {
 //	filter        a predicate over t's columns, appended to the chain
 //	project       a select list over the chain's input, appended to the chain
 //	materialize   appends a Materialize (state table 1)
+//	topn          partition=(cols) order=(col [desc], …) limit=N [offset=N] [rownumber]: appends a TopN
 //	batch         lines "+1 (v, …)" / "-1 (v, …)", fed to the chain; prints the output changes
 //	barrier       ends the epoch: operators flush and the state commits
 //	contents      prints the materialized rows with their multiplicity
@@ -86,6 +88,13 @@ func (h *harness) run(d *datadriven.TestData) (string, error) {
 		return "ok\n", h.add(p, err)
 	case "materialize":
 		return "ok\n", h.add(operator.NewMaterialize(), nil)
+	case "topn":
+		n, err := h.topN(d)
+		if err != nil {
+			return "", err
+		}
+		t, err := operator.NewTopN(n)
+		return "ok\n", h.add(t, err)
 	case "batch":
 		b, err := h.batch(d.Input)
 		if err != nil {
@@ -258,4 +267,39 @@ func render(b types.Batch) string {
 		lines[i] = fmt.Sprintf("%+d (%s)", c.Diff, strings.Join(vals, ", "))
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// topN builds a TopN over t from the directive's arguments.
+func (h *harness) topN(d *datadriven.TestData) (*logical.TopN, error) {
+	n := &logical.TopN{Out: h.schema}
+	for _, arg := range d.CmdArgs {
+		switch arg.Key {
+		case "partition":
+			for _, v := range arg.Vals {
+				i := h.schema.Find(v)
+				if i < 0 {
+					return nil, fmt.Errorf("no column %q", v)
+				}
+				n.PartitionBy = append(n.PartitionBy, i)
+			}
+		case "order":
+			for _, v := range arg.Vals {
+				name, dir, _ := strings.Cut(v, " ")
+				i := h.schema.Find(name)
+				if i < 0 {
+					return nil, fmt.Errorf("no column %q", name)
+				}
+				desc := dir == "desc"
+				n.OrderBy = append(n.OrderBy, logical.SortKey{Expr: &scalar.ColRef{Idx: i, Name: name, T: h.schema.Columns[i].Type}, Desc: desc, NullsFirst: desc})
+			}
+		case "limit":
+			fmt.Sscan(arg.Vals[0], &n.Limit)
+		case "offset":
+			fmt.Sscan(arg.Vals[0], &n.Offset)
+		case "rownumber":
+			n.RowNumber = true
+			n.Out.Columns = append(append([]types.Column(nil), h.schema.Columns...), types.Column{Name: "rn", Type: types.TBigInt})
+		}
+	}
+	return n, nil
 }

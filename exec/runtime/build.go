@@ -8,41 +8,66 @@ import (
 	"riffle/sql/sqlerr"
 )
 
-// build turns the plan's tree into operators. This slice runs linear
-// pipelines: one scan of a table, then filters and projections.
+// opNode is one running operator and where its output goes.
+type opNode struct {
+	op     operator.Operator
+	parent int // index in Query.nodes; -1 is the sink
+	input  int // which input of the parent
+	tables int // how many state tables it keeps
+}
+
+// route carries one scan's records: decoded as its table, into an input of
+// an operator (or of the sink, for a query that is a bare scan).
+type route struct {
+	dec    *operator.RecordDecoder
+	width  int
+	parent int
+	input  int
+}
+
+// build turns the plan's tree into operators, in pre-order from the root,
+// and its scans into routes from topics. The order is deterministic, so
+// state tables are handed out the same way after every restart.
 func (q *Query) build() error {
-	var chain []logical.Node
-	n := q.plan.Root
-	for {
-		if s, ok := n.(*logical.Scan); ok {
-			if s.Object.Kind != catalog.Table {
-				return sqlerr.New(sqlerr.FeatureNotSupported,
-					"a continuous query over the materialized view %q is not supported yet", s.Object.Name).
-					WithHint("read the view's source tables instead; views over views arrive with the changelog work")
-			}
-			q.src = newSource(s.Object)
-			break
-		}
-		in := n.Inputs()
-		if len(in) != 1 {
-			return sqlerr.New(sqlerr.FeatureNotSupported, "%s is not supported in a continuous query yet", n.Describe())
-		}
-		chain = append(chain, n)
-		n = in[0]
-	}
-	for i := len(chain) - 1; i >= 0; i-- {
-		op, err := newOperator(chain[i])
-		if err != nil {
-			return err
-		}
-		q.ops = append(q.ops, op)
-		q.opTables = append(q.opTables, tablesOf(chain[i]))
+	q.routes = map[string][]route{}
+	if err := q.walk(q.plan.Root, -1, 0); err != nil {
+		return err
 	}
 	switch s := q.plan.Sink.(type) {
 	case *physical.ViewSink:
 		q.sink, q.sinkTables = operator.NewMaterialize(), 1
 	case *physical.TableSink:
 		q.sink = operator.NewKafkaSink(q.deps.Writer, s.Table)
+	}
+	return nil
+}
+
+func (q *Query) walk(n logical.Node, parent, input int) error {
+	if s, ok := n.(*logical.Scan); ok {
+		if s.Object.Kind != catalog.Table {
+			return sqlerr.New(sqlerr.FeatureNotSupported,
+				"a continuous query over the materialized view %q is not supported yet", s.Object.Name).
+				WithHint("read the view's source tables instead; views over views arrive with the changelog work")
+		}
+		topic := s.Object.Options["topic"]
+		q.routes[topic] = append(q.routes[topic], route{dec: operator.NewRecordDecoder(s.Object),
+			width: len(s.Object.Schema.Columns), parent: parent, input: input})
+		if q.latest == nil {
+			q.latest = map[string]bool{}
+		}
+		q.latest[topic] = s.Object.Options["scan.startup.mode"] == "latest-offset"
+		return nil
+	}
+	op, err := newOperator(n)
+	if err != nil {
+		return err
+	}
+	me := len(q.nodes)
+	q.nodes = append(q.nodes, opNode{op: op, parent: parent, input: input, tables: tablesOf(n)})
+	for i, c := range n.Inputs() {
+		if err := q.walk(c, me, i); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -57,6 +82,10 @@ func newOperator(n logical.Node) (operator.Operator, error) {
 		return operator.NewAggregate(n)
 	case *logical.Normalize:
 		return operator.NewNormalize(n.Input.Props().Key), nil
+	case *logical.Union:
+		return operator.NewUnion(), nil
+	case *logical.TopN:
+		return operator.NewTopN(n)
 	}
 	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "%s is not supported in a continuous query yet", n.Describe())
 }
@@ -66,7 +95,7 @@ func tablesOf(n logical.Node) int {
 	switch n.(type) {
 	case *logical.Aggregate:
 		return operator.AggregateTables
-	case *logical.Normalize:
+	case *logical.Normalize, *logical.TopN:
 		return 1
 	}
 	return 0
@@ -74,17 +103,17 @@ func tablesOf(n logical.Node) int {
 
 // TablesNeeded is how many state tables a plan's operators use, so the
 // engine can allocate their ids before the first start. The runtime hands
-// them out in plan order: operators from the source up, then the sink.
+// them out in the order build visits the operators, then the sink's last.
 func TablesNeeded(p *physical.Plan) int {
 	n := 0
-	for node := p.Root; node != nil; {
+	var walk func(logical.Node)
+	walk = func(node logical.Node) {
 		n += tablesOf(node)
-		in := node.Inputs()
-		if len(in) == 0 {
-			break
+		for _, c := range node.Inputs() {
+			walk(c)
 		}
-		node = in[0]
 	}
+	walk(p.Root)
 	if _, ok := p.Sink.(*physical.ViewSink); ok {
 		n++
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -26,34 +28,36 @@ type Deps struct {
 
 // Stats are a running query's counters.
 type Stats struct {
-	RecordsIn  int64 // records read from the source
+	RecordsIn  int64 // records read from the sources
 	RecordsOut int64 // changes emitted by the query (written to its sink)
 	BadRecords int64 // records that could not be decoded and were skipped
-	Lag        int64 // records in the source not yet committed
+	Lag        int64 // records in the sources not yet committed
 }
 
 // Query is a continuous query running in its own goroutine: it reads its
-// source topic, pushes batches through its operators into its sink, and at
-// the end of every epoch commits the operators' state and the source
-// position in one atomic write, so that after a crash it resumes exactly
-// where its state says it was.
+// source topics through one reader, pushes each batch through its tree of
+// operators into its sink, and at the end of every epoch commits the
+// operators' state and the source positions in one atomic write, so that
+// after a crash it resumes exactly where its state says it was.
 type Query struct {
 	ID   string
 	deps Deps
 	plan *physical.Plan
 
-	src        *source
-	ops        []operator.Operator
-	opTables   []int // how many state tables each of ops keeps
+	nodes      []opNode           // operators, in build order
+	emit       []operator.Emitter // emit[i] delivers nodes[i]'s output to its parent
+	routes     map[string][]route // by topic
+	latest     map[string]bool    // topics read from their end (scan.startup.mode)
 	sink       operator.Operator
 	sinkTables int
 	tables     []uint32
+	reader     *kafka.Reader
 	txn        *state.Txn
 
 	in, out, bad atomic.Int64
 
 	mu        sync.Mutex
-	committed map[int32]int64 // next offset per partition, as of the last commit
+	committed kafka.Positions // next offsets, as of the last commit
 	opened    bool            // the first epoch (the empty opening batch) has committed
 	changed   chan struct{}   // closed and replaced at every commit
 	err       error
@@ -62,7 +66,7 @@ type Query struct {
 	done   chan struct{}
 }
 
-// positionKey is where a query's committed source position lives.
+// positionKey is where a query's committed source positions live.
 func positionKey(id string) string { return "runtime/position/" + id }
 
 // Start builds the plan's operators and runs the query until Stop. tables
@@ -77,7 +81,7 @@ func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, 
 	if err != nil {
 		return nil, err
 	}
-	if err := q.src.open(deps.Kafka, from); err != nil {
+	if q.reader, err = kafka.NewTopicsReader(deps.Kafka, from); err != nil {
 		return nil, err
 	}
 	q.committed = from
@@ -86,7 +90,7 @@ func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, 
 	q.txn = deps.Store.Begin()
 	if err := q.open(ctx); err != nil {
 		cancel()
-		q.src.close()
+		q.reader.Close()
 		q.txn.Close()
 		return nil, err
 	}
@@ -94,51 +98,66 @@ func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, 
 	return q, nil
 }
 
-// open opens the operators, handing each its own state tables in plan
-// order (source side first, the sink last): the same ids after every
-// restart.
+// open opens the operators, handing each its own state tables in build
+// order, the sink's last: the same ids after every restart.
 func (q *Query) open(ctx context.Context) error {
 	next := 0
-	ops := append(append([]operator.Operator(nil), q.ops...), q.sink)
-	counts := append(append([]int(nil), q.opTables...), q.sinkTables)
-	for i, op := range ops {
+	take := func(n int) (*operator.Env, error) {
 		base := next
-		next += counts[i]
+		next += n
 		if next > len(q.tables) {
-			return fmt.Errorf("query %s: plan needs more state tables than it was given", q.ID)
+			return nil, fmt.Errorf("query %s: plan needs more state tables than it was given", q.ID)
 		}
-		env := &operator.Env{Table: func(j int) *state.Table { return q.txn.Table(q.tables[base+j]) }}
-		if err := op.Open(ctx, env); err != nil {
+		return &operator.Env{Table: func(j int) *state.Table { return q.txn.Table(q.tables[base+j]) }}, nil
+	}
+	q.emit = make([]operator.Emitter, len(q.nodes))
+	for i, n := range q.nodes {
+		env, err := take(n.tables)
+		if err != nil {
 			return err
 		}
+		if err := n.op.Open(ctx, env); err != nil {
+			return err
+		}
+		q.emit[i] = operator.EmitFunc(func(ctx context.Context, b types.Batch) error {
+			return q.push(ctx, n.parent, n.input, b)
+		})
 	}
-	return nil
+	env, err := take(q.sinkTables)
+	if err != nil {
+		return err
+	}
+	return q.sink.Open(ctx, env)
 }
 
-// startPosition reads the committed position, or, for a new query, the
-// position its table's startup mode names, committed at once so that a
-// restart before the first epoch does not move it.
-func (q *Query) startPosition() (map[int32]int64, error) {
+// startPosition reads the committed positions, or, for a new query, the
+// positions its tables' startup modes name, committed at once so that a
+// restart before the first epoch does not move them.
+func (q *Query) startPosition() (kafka.Positions, error) {
 	b, ok, err := q.deps.Store.GetMeta(positionKey(q.ID))
 	if err != nil {
 		return nil, err
 	}
 	if ok {
-		pos := map[int32]int64{}
+		pos := kafka.Positions{}
 		if err := json.Unmarshal(b, &pos); err != nil {
 			return nil, fmt.Errorf("query %s: corrupt position: %w", q.ID, err)
 		}
 		return pos, nil
 	}
 	ctx := context.Background()
-	var pos map[int32]int64
-	if q.src.latest {
-		pos, err = q.deps.Kafka.EndOffsets(ctx, q.src.topic)
-	} else {
-		pos, err = q.deps.Kafka.StartOffsets(ctx, q.src.topic)
-	}
-	if err != nil {
-		return nil, err
+	pos := kafka.Positions{}
+	for _, topic := range slices.Sorted(maps.Keys(q.routes)) {
+		var p map[int32]int64
+		if q.latest[topic] {
+			p, err = q.deps.Kafka.EndOffsets(ctx, topic)
+		} else {
+			p, err = q.deps.Kafka.StartOffsets(ctx, topic)
+		}
+		if err != nil {
+			return nil, err
+		}
+		pos[topic] = p
 	}
 	b, _ = json.Marshal(pos)
 	return pos, q.deps.Store.PutMeta(positionKey(q.ID), b)
@@ -146,14 +165,15 @@ func (q *Query) startPosition() (map[int32]int64, error) {
 
 func (q *Query) run(ctx context.Context) {
 	defer close(q.done)
-	defer q.src.close()
+	defer q.reader.Close()
 	err := q.loop(ctx)
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		err = nil
 	}
-	for _, op := range append(q.ops, q.sink) {
-		op.Close()
+	for _, n := range q.nodes {
+		n.op.Close()
 	}
+	q.sink.Close()
 	q.txn.Close()
 	q.mu.Lock()
 	q.err = err
@@ -165,14 +185,14 @@ func (q *Query) run(ctx context.Context) {
 	}
 }
 
-// loop runs epochs: one poll of the source, its batch through the
+// loop runs epochs: one poll of the sources, its batches through the
 // operators, then a barrier and a commit.
 func (q *Query) loop(ctx context.Context) error {
-	// The first epoch gives every operator an empty batch: those that have
-	// output before any input (a global aggregate's one row) emit it now,
-	// and it flows on down the chain.
-	for i := range q.ops {
-		if err := q.push(ctx, i, nil); err != nil {
+	// The first epoch gives every operator an empty batch, leaves first:
+	// those that have output before any input (a global aggregate's one
+	// row) emit it now, and it flows on to the sink.
+	for i := len(q.nodes) - 1; i >= 0; i-- {
+		if err := q.nodes[i].op.OnBatch(ctx, 0, nil, q.emit[i]); err != nil {
 			return err
 		}
 	}
@@ -180,15 +200,20 @@ func (q *Query) loop(ctx context.Context) error {
 		return err
 	}
 	for {
-		b, err := q.src.poll(ctx)
+		n, bad, batches, err := q.poll(ctx)
 		if err != nil {
 			return err
 		}
-		q.in.Add(int64(q.src.lastRecords))
-		q.bad.Add(int64(q.src.lastBad))
-		if len(b) > 0 {
-			if err := q.push(ctx, 0, b); err != nil {
-				return err
+		q.in.Add(int64(n))
+		q.bad.Add(int64(bad))
+		for _, topic := range slices.Sorted(maps.Keys(q.routes)) {
+			for i := range q.routes[topic] {
+				r := &q.routes[topic][i]
+				if b := batches[r]; len(b) > 0 {
+					if err := q.push(ctx, r.parent, r.input, b); err != nil {
+						return err
+					}
+				}
 			}
 		}
 		if err := q.commit(ctx); err != nil {
@@ -197,27 +222,28 @@ func (q *Query) loop(ctx context.Context) error {
 	}
 }
 
-// push sends a batch into operator i and on down the chain to the sink.
-func (q *Query) push(ctx context.Context, i int, b types.Batch) error {
-	if i == len(q.ops) {
+// push delivers a batch to input of operator i (-1: the sink).
+func (q *Query) push(ctx context.Context, i, input int, b types.Batch) error {
+	if i < 0 {
 		q.out.Add(int64(len(b)))
 		return q.sink.OnBatch(ctx, 0, b, nil)
 	}
-	return q.ops[i].OnBatch(ctx, 0, b, operator.EmitFunc(func(ctx context.Context, b types.Batch) error {
-		return q.push(ctx, i+1, b)
-	}))
+	return q.nodes[i].op.OnBatch(ctx, input, b, q.emit[i])
 }
 
 // commit ends the epoch: operators flush into the transaction, which then
-// commits together with the source position. The same Txn carries on into
+// commits together with the source positions. The same Txn carries on into
 // the next epoch, so operators keep the tables they opened.
 func (q *Query) commit(ctx context.Context) error {
-	for _, op := range append(q.ops, q.sink) {
-		if err := op.OnBarrier(ctx); err != nil {
+	for _, n := range q.nodes {
+		if err := n.op.OnBarrier(ctx); err != nil {
 			return err
 		}
 	}
-	pos := q.src.position()
+	if err := q.sink.OnBarrier(ctx); err != nil {
+		return err
+	}
+	pos := q.reader.Position()
 	b, _ := json.Marshal(pos)
 	q.txn.PutMeta(positionKey(q.ID), b)
 	if err := q.txn.Commit(false); err != nil {
@@ -232,8 +258,8 @@ func (q *Query) commit(ctx context.Context) error {
 	return nil
 }
 
-// Stop ends the query and waits for it. Its state and position stay in the
-// store, so Start with the same id continues where it stopped.
+// Stop ends the query and waits for it. Its state and positions stay in
+// the store, so Start with the same id continues where it stopped.
 func (q *Query) Stop() error {
 	q.cancel()
 	<-q.done
@@ -250,32 +276,36 @@ func (q *Query) Err() error {
 // Done is closed when the query has stopped (or failed).
 func (q *Query) Done() <-chan struct{} { return q.done }
 
-// Topic is the topic the query reads.
-func (q *Query) Topic() string { return q.src.topic }
+// Topics are the topics the query reads.
+func (q *Query) Topics() []string { return slices.Sorted(maps.Keys(q.routes)) }
 
-// Stats returns the query's counters; end are the source's end offsets, for
-// the lag (nil to skip it).
-func (q *Query) Stats(end map[int32]int64) Stats {
+// Stats returns the query's counters; end are the sources' end offsets,
+// for the lag (nil to skip it).
+func (q *Query) Stats(end kafka.Positions) Stats {
 	s := Stats{RecordsIn: q.in.Load(), RecordsOut: q.out.Load(), BadRecords: q.bad.Load()}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for p, e := range end {
-		if c := q.committed[p]; e > c {
-			s.Lag += e - c
+	for t, ps := range end {
+		for p, e := range ps {
+			if c := q.committed[t][p]; e > c {
+				s.Lag += e - c
+			}
 		}
 	}
 	return s
 }
 
 // WaitFor blocks until the query has committed every record before end
-// (next offsets per partition), the query stops, or ctx is done.
-func (q *Query) WaitFor(ctx context.Context, end map[int32]int64) error {
+// (next offsets per topic and partition), the query stops, or ctx is done.
+func (q *Query) WaitFor(ctx context.Context, end kafka.Positions) error {
 	for {
 		q.mu.Lock()
 		caught := q.opened
-		for p, e := range end {
-			if q.committed[p] < e {
-				caught = false
+		for t, ps := range end {
+			for p, e := range ps {
+				if q.committed[t][p] < e {
+					caught = false
+				}
 			}
 		}
 		ch, err := q.changed, q.err
@@ -300,7 +330,7 @@ func (q *Query) WaitFor(ctx context.Context, end map[int32]int64) error {
 }
 
 // Forget deletes what a dropped query kept in the store: its state tables
-// and its source position. The query must not be running.
+// and its source positions. The query must not be running.
 func Forget(store *state.Store, id string, tables []uint32) error {
 	for _, t := range tables {
 		if err := store.DropTable(t); err != nil {

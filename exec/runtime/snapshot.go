@@ -55,7 +55,17 @@ func snapshot(ctx context.Context, deps Deps, n logical.Node) (types.Batch, erro
 			return nil, err
 		}
 		return limitBatch(in, n.Count, n.Offset), nil
-	case *logical.Filter, *logical.Project, *logical.Aggregate, *logical.Normalize:
+	case *logical.Union:
+		var out types.Batch
+		for _, in := range n.Ins {
+			b, err := snapshot(ctx, deps, in)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b...)
+		}
+		return out, nil
+	case *logical.Filter, *logical.Project, *logical.Aggregate, *logical.Normalize, *logical.TopN:
 		in, err := snapshot(ctx, deps, n.Inputs()[0])
 		if err != nil {
 			return nil, err
@@ -96,7 +106,8 @@ func scanTable(ctx context.Context, deps Deps, t *catalog.Object) (types.Batch, 
 	if err != nil {
 		return nil, err
 	}
-	out, _ := newSource(t).decode(recs, nil)
+	r := &route{dec: operator.NewRecordDecoder(t), width: len(t.Schema.Columns)}
+	out, _ := decode(r, recs, topic, nil)
 	return out, nil
 }
 

@@ -111,13 +111,26 @@ func (s *Session) flush(ctx context.Context) (*pgwire.Result, error) {
 	}
 	s.e.mu.Unlock()
 	for _, q := range qs {
-		end, err := s.e.kafka.EndOffsets(ctx, q.Topic())
+		end, err := s.e.endOffsets(ctx, q)
 		if err != nil {
-			return nil, sqlerr.New(sqlerr.ConnectionFailure, "read end offsets of %q: %v", q.Topic(), err)
+			return nil, err
 		}
 		if err := q.WaitFor(ctx, end); err != nil {
 			return nil, sqlerr.New(sqlerr.ObjectInUse, "query %s: %v", q.ID, err)
 		}
 	}
 	return &pgwire.Result{Tag: "FLUSH"}, nil
+}
+
+// endOffsets are the current end offsets of every topic q reads.
+func (e *Engine) endOffsets(ctx context.Context, q *runtime.Query) (kafka.Positions, error) {
+	end := kafka.Positions{}
+	for _, t := range q.Topics() {
+		ps, err := e.kafka.EndOffsets(ctx, t)
+		if err != nil {
+			return nil, sqlerr.New(sqlerr.ConnectionFailure, "read end offsets of %q: %v", t, err)
+		}
+		end[t] = ps
+	}
+	return end, nil
 }

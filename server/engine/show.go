@@ -93,7 +93,7 @@ func (s *Session) showQueries(ctx context.Context) *pgwire.Result {
 	for _, q := range s.e.cat.Queries() {
 		row := types.Row{str(q.ID), str(q.SQL), str(string(q.State)), types.NewInt(0), types.NewInt(0), types.NewInt(0), types.NewInt(0), types.Null}
 		if rq := s.e.query(q.ID); rq != nil {
-			end, _ := s.e.kafka.EndOffsets(ctx, rq.Topic())
+			end, _ := s.e.endOffsets(ctx, rq)
 			st := rq.Stats(end)
 			row[3], row[4], row[5], row[6] = types.NewInt(st.RecordsIn), types.NewInt(st.RecordsOut), types.NewInt(st.BadRecords), types.NewInt(st.Lag)
 		}

@@ -208,6 +208,7 @@ func TestErrors(t *testing.T) {
 	if e.Code != "2BP01" {
 		t.Fatalf("drop with dependents: %+v", e)
 	}
+	equal(t, "an empty string is not NULL", rows(t, c, `SELECT '' IS NULL, '', 'x'`), "false||x")
 	equal(t, "TRY_CAST gives NULL", rows(t, c, `SELECT TRY_CAST('x' AS INT), CAST('5' AS INT)`), "<nil>|5")
 	e = pgErr(t, c, `SELECT CAST('x' AS INT)`)
 	if e.Code != "22P02" {

@@ -84,7 +84,9 @@ func (s *session) sendParamStatus(r *Result) error {
 // sent. An encoding failure (a binary format the gateway cannot produce) is
 // returned as the statement's error.
 func (s *session) sendRows(r *Result, formats []int16, from, to int) (int, error) {
-	var buf []byte
+	// buf must not be nil: an empty value is sliced from it, and a nil
+	// slice would go out as NULL.
+	buf := make([]byte, 0, 256)
 	for i := from; i < to; i++ {
 		row := r.Rows[i]
 		values := make([][]byte, len(row))

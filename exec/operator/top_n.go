@@ -1,0 +1,221 @@
+package operator
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	"riffle/exec/state"
+	"riffle/planner/logical"
+	"riffle/planner/scalar"
+	"riffle/sql/types"
+)
+
+// TopN keeps, per partition, the rows ranked Offset+1 … Offset+Limit by its
+// order (ROW_NUMBER() … WHERE rn <= N; deduplication with N = 1). Every row
+// of a partition is kept in its state table, ordered: the key is the
+// partition, then the order columns (NULLs placed as the query asks), then
+// the whole row as a tie-break, so equal rows meet and ties rank the same
+// way on every run; the value is the row's multiplicity and the row.
+//
+// A batch applies its changes, then, for each partition it touched,
+// compares the top before and after and emits the difference: a row that
+// left the top is retracted, one that entered is inserted, and with the row
+// number selected a row whose rank moved is retracted at its old rank and
+// inserted at its new one. Only the partitions of the current batch are held
+// in Go memory.
+type TopN struct {
+	n      *logical.TopN
+	order  []int // input column of each sort key
+	table  *state.Table
+	parts  map[string]*topPart
+	seq    []*topPart
+	key    []byte
+	buf    []byte
+	out    types.Batch
+	extent int64 // how many ranks matter: Offset + Limit
+}
+
+type topPart struct {
+	prefix []byte
+	old    []types.Row // the output rows before the batch
+}
+
+var _ Operator = (*TopN)(nil)
+
+// NewTopN returns the operator; the plan's sort keys are column references.
+func NewTopN(n *logical.TopN) (*TopN, error) {
+	t := &TopN{n: n, parts: map[string]*topPart{}, extent: n.Offset + n.Limit}
+	for _, k := range n.OrderBy {
+		c, ok := k.Expr.(*scalar.ColRef)
+		if !ok {
+			return nil, fmt.Errorf("top-n: sort key %s is not a column", k.Expr)
+		}
+		t.order = append(t.order, c.Idx)
+	}
+	return t, nil
+}
+
+func (t *TopN) Open(_ context.Context, env *Env) error {
+	t.table = env.Table(0)
+	return nil
+}
+
+func (t *TopN) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
+	for _, c := range b {
+		p, err := t.partition(c.Row)
+		if err != nil {
+			return err
+		}
+		if err := t.apply(p, c); err != nil {
+			return err
+		}
+	}
+	return t.flush(ctx, out)
+}
+
+// partition finds the row's partition, reading its top before the batch
+// changes it the first time the batch touches it.
+func (t *TopN) partition(row types.Row) (*topPart, error) {
+	t.key = t.key[:0]
+	for _, i := range t.n.PartitionBy {
+		t.key = state.AppendKey(t.key, row[i])
+	}
+	if p, ok := t.parts[string(t.key)]; ok {
+		return p, nil
+	}
+	p := &topPart{prefix: bytes.Clone(t.key)}
+	old, err := t.top(p.prefix)
+	if err != nil {
+		return nil, err
+	}
+	p.old = old
+	t.parts[string(p.prefix)] = p
+	t.seq = append(t.seq, p)
+	return p, nil
+}
+
+// apply adds a change to the row's multiplicity in the ordered state.
+func (t *TopN) apply(p *topPart, c types.Change) error {
+	t.key = append(t.key[:0], p.prefix...)
+	for i, col := range t.order {
+		t.key = appendOrdered(t.key, c.Row[col], t.n.OrderBy[i])
+	}
+	t.key = state.AppendTupleKey(t.key, c.Row)
+	var err error
+	var ok bool
+	t.buf, ok, err = t.table.GetAppend(t.buf[:0], t.key)
+	if err != nil {
+		return err
+	}
+	var n int64
+	if ok {
+		n, _ = binary.Varint(t.buf)
+	}
+	n += int64(c.Diff)
+	switch {
+	case n < 0:
+		return fmt.Errorf("top-n: row retracted more often than inserted")
+	case n == 0:
+		t.table.Delete(t.key)
+	default:
+		t.buf = binary.AppendVarint(t.buf[:0], n)
+		t.buf = state.AppendRow(t.buf, c.Row)
+		t.table.Put(t.key, t.buf)
+	}
+	return nil
+}
+
+// appendOrdered encodes one sort key so that byte order is the query's
+// order: NULLs first or last as asked, then the value ascending or
+// descending.
+func appendOrdered(dst []byte, v types.Value, k logical.SortKey) []byte {
+	if v.IsNull() {
+		if k.NullsFirst {
+			return append(dst, 0x00)
+		}
+		return append(dst, 0xFF)
+	}
+	dst = append(dst, 0x01)
+	if k.Desc {
+		return state.AppendKeyDesc(dst, v)
+	}
+	return state.AppendKey(dst, v)
+}
+
+// top reads the partition's output rows: ranks Offset+1 … Offset+Limit,
+// each row repeated by its multiplicity, with its rank when selected.
+func (t *TopN) top(prefix []byte) ([]types.Row, error) {
+	it, err := t.table.Scan(prefix)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []types.Row
+	rank := int64(0)
+	for ok := it.First(); ok && rank < t.extent; ok = it.Next() {
+		n, w := binary.Varint(it.Value())
+		row, err := state.DecodeRow(it.Value()[w:], nil)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("top-n: corrupt state entry")
+		}
+		for ; n > 0 && rank < t.extent; n-- {
+			rank++
+			if rank <= t.n.Offset {
+				continue
+			}
+			r := row
+			if t.n.RowNumber {
+				r = append(row.Clone(), types.NewInt(rank))
+			}
+			out = append(out, r)
+		}
+	}
+	return out, it.Error()
+}
+
+// flush emits, per touched partition, what left and what entered its top.
+func (t *TopN) flush(ctx context.Context, out Emitter) error {
+	t.out = t.out[:0]
+	for _, p := range t.seq {
+		now, err := t.top(p.prefix)
+		if err != nil {
+			return err
+		}
+		t.out = appendDiff(t.out, p.old, now)
+	}
+	clear(t.parts)
+	t.seq = t.seq[:0]
+	if len(t.out) == 0 {
+		return nil
+	}
+	return out.Emit(ctx, t.out)
+}
+
+// appendDiff appends -1 for each row of old not matched in now and +1 for
+// each row of now not matched in old (multiset difference, in order).
+func appendDiff(b types.Batch, old, now []types.Row) types.Batch {
+	used := make([]bool, len(now))
+	for _, o := range old {
+		found := false
+		for j, n := range now {
+			if !used[j] && types.CompareRows(o, n) == 0 {
+				used[j], found = true, true
+				break
+			}
+		}
+		if !found {
+			b = append(b, types.Change{Row: o, Diff: -1})
+		}
+	}
+	for j, n := range now {
+		if !used[j] {
+			b = append(b, types.Change{Row: n, Diff: 1})
+		}
+	}
+	return b
+}
+
+func (t *TopN) OnBarrier(context.Context) error { return nil }
+func (t *TopN) Close() error                    { return nil }
