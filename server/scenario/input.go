@@ -13,6 +13,7 @@ import (
 //
 //	<table> [key=<k>] [partition=<n>] [ts=<ms or 'YYYY-MM-DD hh:mm:ss'>] (<v1>, <v2>, …)
 //	<table> [key=<k>] [partition=<n>] [ts=…] raw '<bytes of the record value>'
+//	<table> [key=<k>] [partition=<n>] [ts=…] delete (<k1>, <k2>, …)
 type record struct {
 	table     string
 	key       *string // nil: no key
@@ -20,6 +21,7 @@ type record struct {
 	ts        time.Time
 	tuple     []string // SQL literals, in the table's column order
 	raw       *string  // set for raw lines: the record's value as is
+	del       bool     // a delete line: tuple holds the primary key's values
 	line      string   // for error messages
 }
 
@@ -29,7 +31,7 @@ func parseRecord(line string) (record, error) {
 	s := strings.TrimSpace(line)
 	i := strings.IndexAny(s, " (")
 	if i <= 0 {
-		return r, fmt.Errorf("input %q: want `<table> [options] (<values>)` or `<table> [options] raw '<value>'`", line)
+		return r, fmt.Errorf("input %q: want `<table> [options] (<values>)`, `<table> [options] delete (<key values>)` or `<table> [options] raw '<value>'`", line)
 	}
 	r.table, s = s[:i], strings.TrimSpace(s[i:])
 	for s != "" {
@@ -44,6 +46,12 @@ func parseRecord(line string) (record, error) {
 			}
 			r.tuple = vals
 			return r, nil
+		case strings.HasPrefix(s, "delete ") || strings.HasPrefix(s, "delete("):
+			r.del, s = true, strings.TrimSpace(s[len("delete"):])
+			if !strings.HasPrefix(s, "(") {
+				return r, fmt.Errorf("input %q: delete wants the key's values, e.g. delete (1)", line)
+			}
+			continue
 		case strings.HasPrefix(s, "raw "):
 			v, rest, err := quoted(strings.TrimSpace(s[4:]))
 			if err != nil || strings.TrimSpace(rest) != "" {
@@ -61,7 +69,7 @@ func parseRecord(line string) (record, error) {
 		}
 		s = strings.TrimSpace(rest)
 	}
-	return r, fmt.Errorf("input %q: missing (<values>) or raw '<value>'", line)
+	return r, fmt.Errorf("input %q: missing (<values>), delete (<key values>) or raw '<value>'", line)
 }
 
 func (r *record) set(name, val string) error {

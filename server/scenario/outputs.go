@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -66,20 +67,66 @@ func parseOutput(stmt string) (output, bool) {
 	return output{}, false
 }
 
-// keyColumns reads an output's key columns (DESCRIBE's key column) once per
-// defining statement.
+// keyColumns finds an output's key columns once per defining statement: a
+// table's declared primary key (DESCRIBE's key column), else the key of the
+// view's query as EXPLAIN shows it (a GROUP BY view is keyed by its group
+// columns, a global aggregate by no column: it has at most one row). Nil
+// when the output has no key.
 func (r *runner) keyColumns(name, stmt string) []int {
 	if k, ok := r.keys[stmt]; ok {
 		return k
 	}
-	var key []int
+	var key, cols []int
+	var names []string
 	for i, c := range r.rows("DESCRIBE " + name) {
+		names = append(names, unquote(c[0]))
+		cols = append(cols, i)
 		if unquote(c[3]) == "PRI" {
 			key = append(key, i)
 		}
 	}
+	if key == nil && createMV.MatchString(stmt) {
+		key = r.queryKey(stmt, names)
+	}
 	r.keys[stmt] = key
 	return key
+}
+
+// planKey matches the properties of a plan node that updates by key:
+// [retract, key=(a, b)] or [upsert, key=(a)].
+var planKey = regexp.MustCompile(`\[(?:retract|upsert), key=\(([^)]*)\)`)
+
+// queryKey reads the key of a materialized view's query from the first
+// node under Materialize in EXPLAIN <statement>, and maps its names to the
+// view's columns; nil when the query does not update by key or a key
+// column is not one of the view's.
+func (r *runner) queryKey(stmt string, cols []string) []int {
+	lines, err := r.tryRows("EXPLAIN " + strings.TrimRight(strings.TrimSpace(stmt), ";"))
+	if err != nil {
+		r.fatalf("EXPLAIN %s: %v", stmt, err)
+	}
+	for i, l := range lines {
+		if !strings.HasPrefix(unquote(l[0]), "Materialize") || i+1 >= len(lines) {
+			continue
+		}
+		ms := planKey.FindAllStringSubmatch(unquote(lines[i+1][0]), -1)
+		if ms == nil {
+			return nil
+		}
+		key := []int{}
+		for _, n := range strings.Split(ms[len(ms)-1][1], ",") {
+			if n = strings.TrimSpace(n); n == "" {
+				continue
+			}
+			j := slices.IndexFunc(cols, func(c string) bool { return strings.EqualFold(c, n) })
+			if j < 0 {
+				return nil
+			}
+			key = append(key, j)
+		}
+		return key
+	}
+	return nil
 }
 
 // contents reads every output's rows.

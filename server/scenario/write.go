@@ -2,17 +2,33 @@ package scenario
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"hash/fnv"
+	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// tableInfo is what producing to a table needs: its topic and the names of
-// the columns a record carries (virtual metadata columns excluded).
+// tableInfo is what producing to a table needs: its topic, the names of
+// the columns a record carries (virtual metadata columns excluded), and for
+// an upsert table its primary key and how the record key is written.
 type tableInfo struct {
 	topic string
 	cols  []string
+	// pk holds the indexes in cols of the primary key's columns; empty for
+	// an append-only table.
+	pk []int
+	// rawKey: the record key is the (single) key column's bytes, not a JSON
+	// object ('key.format' = 'raw').
+	rawKey bool
+	// exceptKey: the record value leaves out the key columns
+	// ('value.fields-include' = 'EXCEPT_KEY').
+	exceptKey bool
 }
 
 // write writes a step's records in the configured way.
@@ -25,8 +41,9 @@ func (r *runner) write(recs []record) {
 }
 
 // insert writes records with INSERT INTO t VALUES, one statement per run of
-// consecutive records of the same table. Raw lines cannot be written with
-// SQL and are skipped; key, partition and ts are ignored.
+// consecutive records of the same table, and a delete line with DELETE FROM
+// t WHERE <key> = <values>. Raw lines cannot be written with SQL and are
+// skipped; key, partition and ts are ignored.
 func (r *runner) insert(recs []record) {
 	var table string
 	var tuples []string
@@ -38,6 +55,11 @@ func (r *runner) insert(recs []record) {
 	}
 	for _, rec := range recs {
 		if rec.raw != nil {
+			continue
+		}
+		if rec.del {
+			flush()
+			r.delete(rec)
 			continue
 		}
 		if rec.table != table {
@@ -79,22 +101,88 @@ type partitionKey struct{}
 func (r *runner) kafkaRecord(rec record) *kgo.Record {
 	t := r.table(rec.table)
 	kr := &kgo.Record{Topic: t.topic, Timestamp: rec.ts, Context: context.Background()}
-	if rec.key != nil {
-		kr.Key = []byte(*rec.key)
-	}
 	if rec.partition >= 0 {
 		kr.Context = context.WithValue(kr.Context, partitionKey{}, rec.partition)
 	}
 	if rec.raw != nil {
 		kr.Value = []byte(*rec.raw)
+		if rec.key != nil {
+			kr.Key = []byte(*rec.key)
+		}
 		return kr
 	}
-	v, err := jsonRecord(t.cols, rec.tuple)
+	key, value, err := t.encode(rec)
 	if err != nil {
 		r.fatalf("input %q: %v", rec.line, err)
 	}
-	kr.Value = v
+	kr.Key, kr.Value = key, value
 	return kr
+}
+
+// encode builds a record's key and value. The key is key= when given, else
+// for an upsert table its primary key's values (a JSON object, or the raw
+// value); a delete line's value is nil, a tombstone.
+func (t *tableInfo) encode(rec record) (key, value []byte, err error) {
+	var keyVals []string
+	switch {
+	case rec.del && len(t.pk) == 0:
+		return nil, nil, fmt.Errorf("delete needs a table with a primary key")
+	case rec.del:
+		if len(rec.tuple) != len(t.pk) {
+			return nil, nil, fmt.Errorf("delete wants %d key values (%s)", len(t.pk), strings.Join(t.pkNames(), ", "))
+		}
+		keyVals = rec.tuple
+	case len(t.pk) > 0:
+		if len(rec.tuple) != len(t.cols) {
+			return nil, nil, fmt.Errorf("%d values for %d columns (%s)", len(rec.tuple), len(t.cols), strings.Join(t.cols, ", "))
+		}
+		for _, i := range t.pk {
+			keyVals = append(keyVals, rec.tuple[i])
+		}
+	}
+	if rec.key != nil {
+		key = []byte(*rec.key)
+	} else if keyVals != nil {
+		if key, err = t.encodeKey(keyVals); err != nil {
+			return nil, nil, err
+		}
+	}
+	if rec.del {
+		return key, nil, nil
+	}
+	cols, vals := t.cols, rec.tuple
+	if t.exceptKey && len(vals) == len(cols) {
+		cols, vals = nil, nil
+		for i, c := range t.cols {
+			if !slices.Contains(t.pk, i) {
+				cols, vals = append(cols, c), append(vals, rec.tuple[i])
+			}
+		}
+	}
+	value, err = jsonRecord(cols, vals)
+	return key, value, err
+}
+
+// encodeKey renders the primary key's values as the record key.
+func (t *tableInfo) encodeKey(vals []string) ([]byte, error) {
+	if !t.rawKey {
+		return jsonRecord(t.pkNames(), vals)
+	}
+	if len(vals) != 1 || strings.EqualFold(vals[0], "NULL") {
+		return nil, fmt.Errorf("a raw key is one non-NULL value")
+	}
+	if s, rest, err := quoted(vals[0]); err == nil && strings.TrimSpace(rest) == "" {
+		return []byte(s), nil
+	}
+	return []byte(vals[0]), nil
+}
+
+func (t *tableInfo) pkNames() []string {
+	names := make([]string, len(t.pk))
+	for i, c := range t.pk {
+		names[i] = t.cols[c]
+	}
+	return names
 }
 
 // partitioner sends a record to its partition= (modulo the partition
@@ -114,7 +202,13 @@ func (r *runner) partitioner(string) func(*kgo.Record, int) int {
 	}
 }
 
-// table looks up a table's topic and writable columns.
+var (
+	rawKeyOpt    = regexp.MustCompile(`(?i)'key\.format'\s*=\s*'raw'`)
+	exceptKeyOpt = regexp.MustCompile(`(?i)'value\.fields-include'\s*=\s*'EXCEPT_KEY'`)
+)
+
+// table looks up a table's topic, writable columns, primary key (DESCRIBE)
+// and key and value layout (SHOW CREATE TABLE).
 func (r *runner) table(name string) *tableInfo {
 	lname := strings.ToLower(name)
 	if t, ok := r.tables[lname]; ok {
@@ -130,10 +224,53 @@ func (r *runner) table(name string) *tableInfo {
 		r.fatalf("table %q does not exist", name)
 	}
 	for _, c := range r.rows("DESCRIBE " + name) {
-		if !strings.Contains(unquote(c[4]), "VIRTUAL") {
-			t.cols = append(t.cols, unquote(c[0]))
+		if strings.Contains(unquote(c[4]), "VIRTUAL") {
+			continue
 		}
+		if unquote(c[3]) == "PRI" {
+			t.pk = append(t.pk, len(t.cols))
+		}
+		t.cols = append(t.cols, unquote(c[0]))
+	}
+	if len(t.pk) > 0 {
+		create := unquote(r.rows("SHOW CREATE TABLE " + name)[0][0])
+		t.rawKey = rawKeyOpt.MatchString(create)
+		t.exceptKey = exceptKeyOpt.MatchString(create)
 	}
 	r.tables[lname] = t
 	return t
 }
+
+// delete writes a delete line with DELETE FROM … WHERE <key> = <values>.
+// Until riffle has DELETE (it answers 0A000), the configuration is skipped:
+// a tombstone cannot be written with SQL otherwise.
+func (r *runner) delete(rec record) {
+	t := r.table(rec.table)
+	if len(t.pk) == 0 || len(rec.tuple) != len(t.pk) {
+		r.fatalf("input %q: delete wants the %d values of the primary key of %s", rec.line, len(t.pk), rec.table)
+	}
+	var conds []string
+	for i, c := range t.pkNames() {
+		conds = append(conds, quoteIdent(c)+" = "+rec.tuple[i])
+	}
+	sql := "DELETE FROM " + rec.table + " WHERE " + strings.Join(conds, " AND ")
+	err := r.exec(sql)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "0A000" {
+		r.t.Skipf("%s: [%s] %s: riffle has no DELETE yet (%s), so a delete line cannot be written "+
+			"in this configuration; the Kafka configurations write it as a tombstone", r.pos, r.cfg.Name, sql, pe.Message)
+	}
+	if err != nil {
+		r.fatalf("%s: %v", sql, err)
+	}
+}
+
+// quoteIdent quotes an identifier when it is not a plain lower-case name.
+func quoteIdent(s string) string {
+	if plainIdent.MatchString(s) {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+var plainIdent = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
