@@ -130,6 +130,10 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 		return &pgwire.Result{Tag: "SET"}, nil
 	case *parse.Explain:
 		return s.explain(st)
+	case *parse.Delete:
+		return s.deleteRows(ctx, st, params)
+	case *parse.Update:
+		return s.updateRows(ctx, st, params)
 	}
 	return nil, st.Source().Errorf(0, sqlerr.FeatureNotSupported, "this statement is not supported yet")
 }

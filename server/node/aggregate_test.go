@@ -101,3 +101,29 @@ func TestUpsertSink(t *testing.T) {
 		t.Fatalf("updates into an append-only table: %+v", e)
 	}
 }
+
+// TestDeleteUpdate changes an upsert table with DELETE and UPDATE, which
+// write tombstones and new values, and are refused on an append-only table.
+func TestDeleteUpdate(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE users (id BIGINT, name STRING, city STRING, PRIMARY KEY (id) NOT ENFORCED)`)
+	exec(t, c, `CREATE MATERIALIZED VIEW per_city AS SELECT city, COUNT(*) AS n FROM users GROUP BY city`)
+	exec(t, c, `INSERT INTO users VALUES (1, 'ada', 'Paris'), (2, 'bob', 'Lyon'), (3, 'cy', 'Paris')`)
+	exec(t, c, `UPDATE users SET city = 'Lyon', name = upper(name) WHERE id = 3`)
+	exec(t, c, `DELETE FROM users WHERE city = 'Paris'`)
+	exec(t, c, `FLUSH`)
+	equal(t, "table", rows(t, c, `SELECT * FROM users`), "2|bob|Lyon", "3|CY|Lyon")
+	equal(t, "view", rows(t, c, `SELECT * FROM per_city`), "Lyon|2")
+	exec(t, c, `CREATE TABLE events (id BIGINT)`)
+	if e := pgErr(t, c, `DELETE FROM events WHERE id = 1`); e.Code != "0A000" || e.Hint == "" {
+		t.Fatalf("delete from append-only: %+v", e)
+	}
+	if e := pgErr(t, c, `UPDATE users SET id = 9 WHERE id = 2`); e.Code != "0A000" {
+		t.Fatalf("update of the key: %+v", e)
+	}
+	if e := pgErr(t, c, `UPDATE users SET nope = 1`); e.Code != "42703" {
+		t.Fatalf("update of a missing column: %+v", e)
+	}
+}
