@@ -121,6 +121,14 @@ func (h *harness) run(d *datadriven.TestData) (string, error) {
 }
 
 func (h *harness) setSchema(cols string) error {
+	if err := h.setSchemaOnly(cols); err != nil {
+		return err
+	}
+	return h.restart()
+}
+
+// setSchemaOnly declares table t in a fresh catalog, without a store.
+func (h *harness) setSchemaOnly(cols string) error {
 	cat, err := catalog.Open(catalog.NewMemStore())
 	if err != nil {
 		return err
@@ -135,10 +143,7 @@ func (h *harness) setSchema(cols string) error {
 		return err
 	}
 	h.cat, h.schema, h.ops = cat, obj.Schema, nil
-	if err := cat.Create(obj, nil); err != nil {
-		return err
-	}
-	return h.restart()
+	return cat.Create(obj, nil)
 }
 
 // bind plans a query over t with the real binder, so the operators run
