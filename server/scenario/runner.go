@@ -27,7 +27,8 @@ const stmtTimeout = 30 * time.Second
 // outputs of this configuration into it; otherwise the outputs are compared
 // with the file as it is now and the file is never written.
 func Run(t *testing.T, path string, c Config, rewrite bool) {
-	r := &runner{t: t, cfg: c, dir: t.TempDir(), tables: map[string]*tableInfo{}, keys: map[string][]int{}}
+	r := &runner{t: t, cfg: c, dir: t.TempDir(), tables: map[string]*tableInfo{}, keys: map[string][]int{},
+		fed: map[string]*fedRows{}}
 	r.start()
 	t.Cleanup(r.close)
 	if rewrite {
@@ -61,8 +62,9 @@ type runner struct {
 	kafka  *kgo.Client // nil until the first record is produced
 	tables map[string]*tableInfo
 	keys   map[string][]int // an output's key columns, by its statement
-	next   atomic.Int64     // round-robin partition for records with neither key nor partition
-	pos    string           // the current directive's position, for errors
+	fed    map[string]*fedRows
+	next   atomic.Int64 // round-robin partition for records with neither key nor partition
+	pos    string       // the current directive's position, for errors
 }
 
 func (r *runner) directive(t *testing.T, d *datadriven.TestData) string {
@@ -80,8 +82,13 @@ func (r *runner) directive(t *testing.T, d *datadriven.TestData) string {
 		return r.restartDirective(d.HasArg("crash"))
 	case "skip":
 		return r.skip(d)
+	case "pgcheck":
+		if len(d.CmdArgs) != 1 {
+			r.fatalf("want `pgcheck <view or sink table>`")
+		}
+		return r.pgcheck(d.CmdArgs[0].Key)
 	}
-	t.Fatalf("%s: unknown directive %q (statement, step, snapshot, query, restart, skip)", d.Pos, d.Cmd)
+	t.Fatalf("%s: unknown directive %q (statement, step, snapshot, query, restart, skip, pgcheck)", d.Pos, d.Cmd)
 	return ""
 }
 

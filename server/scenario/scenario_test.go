@@ -26,6 +26,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	defer StopPostgres()
 	if !testing.Short() {
 		binary, buildErr = build(dir)
 	}

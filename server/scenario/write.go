@@ -33,6 +33,7 @@ type tableInfo struct {
 
 // write writes a step's records in the configured way.
 func (r *runner) write(recs []record) {
+	r.feed(recs)
 	if r.cfg.Kafka {
 		r.produce(recs)
 		return
