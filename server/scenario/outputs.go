@@ -16,6 +16,10 @@ type output struct {
 	// (an INSERT with a column list).
 	fresh string
 	key   []int // key columns; nil when the output declares none
+	// sink: the output is a table that an INSERT INTO … SELECT writes; its
+	// fresh copy takes the table's column names, which the query's own
+	// names (two count columns, say) may not match.
+	sink bool
 }
 
 const freshSuffix = "__fresh"
@@ -45,6 +49,9 @@ func (r *runner) outputs() []output {
 			continue
 		}
 		o.key = r.keyColumns(o.name, stmt)
+		if o.sink && o.fresh != "" {
+			o.fresh = strings.Replace(o.fresh, " AS ", " ("+strings.Join(r.sinkColumns(o.name, stmt), ", ")+") AS ", 1)
+		}
 		outs = append(outs, o)
 	}
 	sort.Slice(outs, func(i, j int) bool { return outs[i].name < outs[j].name })
@@ -58,7 +65,7 @@ func parseOutput(stmt string) (output, bool) {
 			fresh: "CREATE MATERIALIZED VIEW " + m[1] + freshSuffix + m[2]}, true
 	}
 	if m := insertSink.FindStringSubmatch(stmt); m != nil {
-		return output{name: strings.ToLower(m[1]),
+		return output{name: strings.ToLower(m[1]), sink: true,
 			fresh: "CREATE MATERIALIZED VIEW " + m[1] + freshSuffix + " AS " + m[2]}, true
 	}
 	if m := insertAny.FindStringSubmatch(stmt); m != nil {
@@ -90,6 +97,22 @@ func (r *runner) keyColumns(name, stmt string) []int {
 	}
 	r.keys[stmt] = key
 	return key
+}
+
+// sinkColumns are a sink table's writable columns (by DESCRIBE), once per
+// defining statement.
+func (r *runner) sinkColumns(name, stmt string) []string {
+	if c, ok := r.sinkCols[stmt]; ok {
+		return c
+	}
+	var cols []string
+	for _, c := range r.rows("DESCRIBE " + name) {
+		if !strings.Contains(unquote(c[4]), "VIRTUAL") {
+			cols = append(cols, quoteIdent(unquote(c[0])))
+		}
+	}
+	r.sinkCols[stmt] = cols
+	return cols
 }
 
 // planKey matches the properties of a plan node that updates by key:

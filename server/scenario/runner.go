@@ -28,7 +28,7 @@ const stmtTimeout = 30 * time.Second
 // with the file as it is now and the file is never written.
 func Run(t *testing.T, path string, c Config, rewrite bool) {
 	r := &runner{t: t, cfg: c, dir: t.TempDir(), tables: map[string]*tableInfo{}, keys: map[string][]int{},
-		fed: map[string]*fedRows{}}
+		fed: map[string]*fedRows{}, sinkCols: map[string][]string{}}
 	r.start()
 	t.Cleanup(r.close)
 	if rewrite {
@@ -62,9 +62,11 @@ type runner struct {
 	kafka  *kgo.Client // nil until the first record is produced
 	tables map[string]*tableInfo
 	keys   map[string][]int // an output's key columns, by its statement
-	fed    map[string]*fedRows
-	next   atomic.Int64 // round-robin partition for records with neither key nor partition
-	pos    string       // the current directive's position, for errors
+	// sinkCols are a sink table's column names, by its query's statement.
+	sinkCols map[string][]string
+	fed      map[string]*fedRows
+	next     atomic.Int64 // round-robin partition for records with neither key nor partition
+	pos      string       // the current directive's position, for errors
 }
 
 func (r *runner) directive(t *testing.T, d *datadriven.TestData) string {
