@@ -42,6 +42,15 @@ type Object struct {
 	StateTable uint32 `json:",omitempty"`
 	// Seq orders objects by creation, so restart replays them in order.
 	Seq int64
+	// Watermark is the table's WATERMARK FOR clause (nil without one): the
+	// planner reads the event-time column (time attribute) from it.
+	Watermark *Watermark `json:",omitempty"`
+}
+
+// Watermark is a table's WATERMARK FOR col AS expr.
+type Watermark struct {
+	Column int    // index of the event-time column in Schema
+	Expr   string // the watermark expression as written
 }
 
 // ColumnSource says where a table column's value comes from.

@@ -16,6 +16,17 @@ import (
 type TableDefaults struct {
 	Partitions int  // partitions of a topic riffle creates
 	AutoCreate bool // create a missing topic
+	// PlanOnly accepts the connectors of dialect.md that riffle can plan but
+	// not run yet (planOnlyConnectors), with their options unchecked, so
+	// that scripts such as Nexmark's bind and EXPLAIN. The engine leaves it
+	// unset until their runtime exists: a table that cannot be read or
+	// written must not be created.
+	PlanOnly bool
+}
+
+// planOnlyConnectors are Flink connectors riffle plans but cannot run yet.
+var planOnlyConnectors = map[string]bool{
+	"datagen": true, "nexmark": true, "blackhole": true, "print": true, "filesystem": true,
 }
 
 // tableOptions are the WITH options riffle understands for each connector,
@@ -49,6 +60,7 @@ func (b *Binder) CreateTable(st *parse.CreateTable, d TableDefaults) (*catalog.O
 		return nil, b.Src.Errorf(st.Name.Pos, sqlerr.FeatureNotSupported, "CREATE TABLE … AS SELECT is not supported yet").
 			WithHint("use CREATE MATERIALIZED VIEW, or CREATE TABLE then INSERT INTO … SELECT")
 	}
+	b.surfaceWarnings()
 	obj := &catalog.Object{Name: st.Name.Name, Kind: catalog.Table, SQL: st.Src.Text, Options: map[string]string{}}
 	if err := b.columns(st, obj); err != nil {
 		return nil, err
@@ -56,15 +68,19 @@ func (b *Binder) CreateTable(st *parse.CreateTable, d TableDefaults) (*catalog.O
 	if err := b.primaryKey(st, obj); err != nil {
 		return nil, err
 	}
-	if st.Watermark != nil {
-		if obj.Schema.Find(st.Watermark.Column.Name) < 0 {
-			return nil, b.Src.Errorf(st.Watermark.Column.Pos, sqlerr.UndefinedColumn,
-				"column %q does not exist", st.Watermark.Column.Name)
-		}
-		b.Notices = append(b.Notices, "the watermark is recorded; event-time processing arrives with windows")
+	if err := b.computed(st, obj); err != nil {
+		return nil, err
+	}
+	if err := b.watermark(st, obj); err != nil {
+		return nil, err
 	}
 	if err := b.options(st, obj, d); err != nil {
 		return nil, err
+	}
+	if len(st.PartitionedBy) > 0 && obj.Options["connector"] != "filesystem" {
+		return nil, b.Src.Errorf(st.PartitionedBy[0].Pos, sqlerr.FeatureNotSupported,
+			"PARTITIONED BY applies only to 'filesystem' tables").
+			WithHint("a Kafka table is partitioned by its key")
 	}
 	return obj, nil
 }
@@ -81,7 +97,9 @@ func (b *Binder) columns(st *parse.CreateTable, obj *catalog.Object) error {
 		var src catalog.ColumnSource
 		switch {
 		case c.Computed != nil:
-			return b.Src.Errorf(c.Name.Pos, sqlerr.FeatureNotSupported, "computed columns are not supported yet")
+			// Typed by computed(), once every column is known; never written.
+			src = catalog.ColumnSource{Computed: c.Computed.Text, Virtual: true}
+			anySource = true
 		case c.Metadata != nil:
 			key := c.Metadata.Key
 			if key == "" {
@@ -142,6 +160,18 @@ func (b *Binder) options(st *parse.CreateTable, obj *catalog.Object, d TableDefa
 		if len(obj.PrimaryKey) > 0 {
 			obj.Options["connector"] = "upsert-kafka"
 		}
+	}
+	if _, ok := obj.Options["connector"]; !ok && d.PlanOnly && obj.Options["connector.type"] != "" {
+		// Flink's legacy descriptor options ('connector.type', 'connector.path').
+		obj.Options["connector"] = obj.Options["connector.type"]
+		b.Notices = append(b.Notices, "'connector.type' is Flink's legacy spelling of 'connector'")
+	}
+	if d.PlanOnly && planOnlyConnectors[obj.Options["connector"]] {
+		if len(obj.PrimaryKey) > 0 && obj.Options["connector"] != "filesystem" {
+			b.Notices = append(b.Notices, "the primary key of a '"+obj.Options["connector"]+"' table is recorded, not enforced")
+		}
+		b.Notices = append(b.Notices, fmt.Sprintf("connector %q is planned but cannot run yet", obj.Options["connector"]))
+		return nil
 	}
 	if err := b.connectorKey(obj, pos, st); err != nil {
 		return err

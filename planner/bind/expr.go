@@ -90,7 +90,10 @@ func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
 		}
 		return nil, b.position(sqlerr.New(sqlerr.GroupingError, "aggregate functions are not allowed here"), n)
 	case *ast.WindowFuncExpr:
-		return nil, b.notYet(n, "window function "+strings.ToUpper(n.Name)+" is", "arrives with OVER windows and Top-N")
+		if e, ok := b.overRef(n); ok {
+			return e, nil
+		}
+		return nil, b.notYet(n, "window function "+strings.ToUpper(n.Name)+" here is", "arrives later; OVER windows are supported in the select list of a query without GROUP BY")
 	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
 		return nil, b.notYet(n, "subqueries in expressions are", "arrives with joins")
 	}

@@ -1,7 +1,6 @@
 package bind
 
 import (
-	"fmt"
 	"strings"
 
 	"riffle/catalog"
@@ -35,52 +34,107 @@ type Binder struct {
 
 	views []string    // views being expanded, to catch cycles
 	agg   *aggContext // set while binding an aggregating SELECT's outputs
+	// over maps each window function call of the SELECT being bound to its
+	// column of the Over node below the select list.
+	over map[*ast.WindowFuncExpr]scalar.Expr
+	ctes []cteDef // the WITH queries in scope, innermost last
+	// warned is set once the statement's warnings are in Notices.
+	warned bool
 }
 
 // Query binds a query expression.
 func (b *Binder) Query(q *parse.Query) (logical.Node, error) {
-	switch n := q.Node.(type) {
+	b.surfaceWarnings()
+	return b.resultSet(q.Node)
+}
+
+// resultSet binds a query expression of the parsed statement.
+func (b *Binder) resultSet(n ast.ResultSetNode) (logical.Node, error) {
+	switch n := n.(type) {
 	case *ast.SelectStmt:
 		return b.selectStmt(n)
 	case *ast.SetOprStmt:
-		return nil, b.notYet(n, "UNION, INTERSECT and EXCEPT are", "arrives with incremental aggregation")
+		return b.setOpr(n)
 	}
 	return nil, b.Src.Errorf(0, sqlerr.FeatureNotSupported, "this query form is not supported")
 }
 
 func (b *Binder) selectStmt(s *ast.SelectStmt) (logical.Node, error) {
-	if s.With != nil {
-		return nil, b.notYet(s, "WITH (common table expressions) is", "arrives with the full SQL surface")
+	undo, err := b.with(s.With)
+	defer undo()
+	if err != nil {
+		return nil, err
 	}
 	if s.Kind != ast.SelectStmtKindSelect {
 		return nil, b.Src.Errorf(0, sqlerr.FeatureNotSupported, "VALUES and TABLE as queries are not supported yet")
 	}
 	if len(s.WindowSpecs) > 0 {
-		return nil, b.notYet(s, "WINDOW clauses are", "arrives with OVER windows")
+		return nil, b.notYet(s, "WINDOW clauses are", "arrives later; write the window in OVER (…)")
 	}
 	in, sc, err := b.from(s.From)
 	if err != nil {
 		return nil, err
 	}
-	if s.Where != nil {
-		pred, err := b.expr(s.Where, sc)
+	if in, err = b.where(s.Where, in, sc); err != nil {
+		return nil, err
+	}
+	if isAggregating(s) {
+		return b.aggregateSelect(s, in, sc)
+	}
+	if in, err = b.overWindows(s.Fields, in, sc); err != nil {
+		return nil, err
+	}
+	proj, err := b.selectList(s.Fields, in, sc)
+	b.over = nil
+	if err != nil {
+		return nil, err
+	}
+	pruneRowNumber(proj)
+	return b.orderLimit(s, proj, withDistinct(s, proj), sc)
+}
+
+// where binds WHERE: IN and EXISTS subqueries become semi and anti joins,
+// a ROW_NUMBER bound over a ranked subquery becomes a TopN, and the rest
+// is the condition of an inner join at the top of FROM, or a Filter.
+func (b *Binder) where(w ast.ExprNode, in logical.Node, sc *scope) (logical.Node, error) {
+	if w == nil {
+		return in, nil
+	}
+	var plain, subs []ast.ExprNode
+	for _, c := range astConjuncts(w) {
+		if isSubqueryPred(c) {
+			subs = append(subs, c)
+		} else {
+			plain = append(plain, c)
+		}
+	}
+	var preds []scalar.Expr
+	for _, c := range plain {
+		pred, err := b.expr(c, sc)
 		if err != nil {
 			return nil, err
 		}
 		if pred.Type().ID != types.Boolean && pred.Type().ID != types.Unknown {
 			return nil, b.position(sqlerr.New(sqlerr.DatatypeMismatch,
-				"argument of WHERE must be type BOOLEAN, not type %s", pred.Type()), s.Where)
+				"argument of WHERE must be type BOOLEAN, not type %s", pred.Type()), w)
 		}
-		in = &logical.Filter{Input: in, Pred: scalar.NewCast(pred, types.TBoolean)}
+		preds = append(preds, scalar.NewCast(pred, types.TBoolean))
 	}
-	if isAggregating(s) {
-		return b.aggregateSelect(s, in, sc)
+	in, preds = topN(in, preds)
+	if pred := and(preds); pred != nil {
+		folded, ok := b.foldWhere(in, pred)
+		if !ok {
+			folded = &logical.Filter{Input: in, Pred: pred}
+		}
+		in = folded
 	}
-	proj, err := b.selectList(s.Fields, in, sc)
-	if err != nil {
-		return nil, err
+	for _, c := range subs {
+		var err error
+		if in, err = b.subqueryPred(c, in, sc); err != nil {
+			return nil, err
+		}
 	}
-	return b.orderLimit(s, proj, withDistinct(s, proj), sc)
+	return in, nil
 }
 
 func withDistinct(s *ast.SelectStmt, p *logical.Project) logical.Node {
@@ -124,80 +178,6 @@ func (b *Binder) aggregateSelect(s *ast.SelectStmt, in logical.Node, sc *scope) 
 	}
 	proj.Input = agg
 	return node, nil
-}
-
-// from binds the FROM clause: a single table, view or subquery in this
-// slice.
-func (b *Binder) from(f *ast.TableRefsClause) (logical.Node, *scope, error) {
-	if f == nil {
-		// SELECT without FROM reads one empty row.
-		return &logical.Values{Rows: [][]scalar.Expr{{}}}, &scope{}, nil
-	}
-	j := f.TableRefs
-	if j.Right != nil {
-		return nil, nil, b.notYet(j, "joins are", "arrives with the join operators")
-	}
-	ts, ok := j.Left.(*ast.TableSource)
-	if !ok {
-		return nil, nil, b.notYet(j, "nested joins are", "arrives with the join operators")
-	}
-	switch src := ts.Source.(type) {
-	case *ast.TableName:
-		node, err := b.table(src)
-		if err != nil {
-			return nil, nil, err
-		}
-		alias := src.Name.O
-		if ts.AsName.O != "" {
-			alias = ts.AsName.O
-		}
-		return node, scopeOf(alias, node.Schema()), nil
-	case *ast.SelectStmt:
-		node, err := b.selectStmt(src)
-		if err != nil {
-			return nil, nil, err
-		}
-		return node, scopeOf(ts.AsName.O, node.Schema()), nil
-	}
-	return nil, nil, b.unsupported(ts, "this FROM item")
-}
-
-// table resolves a name in FROM to a scan, or expands a view.
-func (b *Binder) table(t *ast.TableName) (logical.Node, error) {
-	name := t.Name.O
-	obj := b.Cat.Get(name)
-	if obj == nil {
-		return nil, b.errAt(name, sqlerr.UndefinedTable, "relation %q does not exist", name)
-	}
-	b.Uses = append(b.Uses, obj.Name)
-	if obj.Kind != catalog.View {
-		var n logical.Node = &logical.Scan{Object: obj, Snapshot: b.Snapshot}
-		if n.Props().Changelog == logical.Upsert {
-			// Records replace each other by key: what a reader sees is the
-			// latest row per key, with changes as retractions.
-			n = &logical.Normalize{Input: n}
-		}
-		return n, nil
-	}
-	for _, v := range b.views {
-		if strings.EqualFold(v, obj.Name) {
-			return nil, b.errAt(name, sqlerr.InvalidParameter, "view %q refers to itself", name)
-		}
-	}
-	stmt, err := parse.ParseOne(obj.SQL)
-	if err != nil {
-		return nil, fmt.Errorf("view %q: %w", obj.Name, err)
-	}
-	cv, ok := stmt.(*parse.CreateView)
-	if !ok {
-		return nil, sqlerr.New(sqlerr.Internal, "view %q has no query", obj.Name)
-	}
-	inner := &Binder{Cat: b.Cat, Src: cv.Src, Params: []*string{}, Snapshot: b.Snapshot, views: append(b.views, obj.Name)}
-	node, err := inner.Query(cv.Query)
-	if err != nil {
-		return nil, fmt.Errorf("view %q: %w", obj.Name, err)
-	}
-	return renameColumns(node, obj.Schema), nil
 }
 
 // renameColumns gives node's output the names in s (a view's column list).
@@ -248,7 +228,7 @@ func (b *Binder) wildcard(w *ast.WildCardField, sc *scope, p *logical.Project) e
 		return b.errAt(table, sqlerr.UndefinedTable, "missing FROM-clause entry for table %q", table)
 	}
 	for i, c := range sc.cols {
-		if table != "" && !strings.EqualFold(c.table, table) {
+		if table != "" && !strings.EqualFold(c.table, table) || table == "" && c.hidden {
 			continue
 		}
 		p.Exprs = append(p.Exprs, &scalar.ColRef{Idx: i, Name: c.name, T: c.typ})

@@ -16,6 +16,9 @@ type scopeCol struct {
 	table string // alias or table name, "" for derived columns
 	name  string
 	typ   types.Type
+	// hidden columns are found only by a qualified name: the right-hand
+	// copy of a JOIN … USING column.
+	hidden bool
 }
 
 func scopeOf(table string, s types.Schema) *scope {
@@ -37,6 +40,9 @@ func (s *scope) lookup(table, name string) int {
 		if table != "" && !strings.EqualFold(c.table, table) {
 			continue
 		}
+		if table == "" && c.hidden {
+			continue
+		}
 		if found >= 0 {
 			return -2
 		}
@@ -52,4 +58,9 @@ func (s *scope) hasTable(table string) bool {
 		}
 	}
 	return false
+}
+
+// concat is the scope of a join: the left columns, then the right ones.
+func concat(l, r *scope) *scope {
+	return &scope{cols: append(append([]scopeCol{}, l.cols...), r.cols...)}
 }

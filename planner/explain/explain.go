@@ -24,7 +24,7 @@ func Plan(p *physical.Plan) string {
 
 func node(b *strings.Builder, n logical.Node, first, rest string) {
 	s := n.Schema()
-	b.WriteString(first + n.Describe() + "  [" + n.Props().Format(s.Names()) + "] (" + strings.Join(s.Names(), ", ") + ")\n")
+	b.WriteString(first + n.Describe() + "  [" + n.Props().Format(s.Names()) + timeAttrs(n) + "] (" + strings.Join(s.Names(), ", ") + ")\n")
 	in := n.Inputs()
 	for i, c := range in {
 		if i == len(in)-1 {
@@ -33,4 +33,19 @@ func node(b *strings.Builder, n logical.Node, first, rest string) {
 			node(b, c, rest+"├─ ", rest+"│  ")
 		}
 	}
+}
+
+// timeAttrs names the node's event-time attributes, the columns whose
+// watermark flows with the stream ("" when it has none).
+func timeAttrs(n logical.Node) string {
+	attrs := logical.TimeAttrs(n)
+	if len(attrs) == 0 {
+		return ""
+	}
+	names := n.Schema().Names()
+	parts := make([]string, len(attrs))
+	for i, a := range attrs {
+		parts[i] = names[a]
+	}
+	return ", time=(" + strings.Join(parts, ", ") + ")"
 }

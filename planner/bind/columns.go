@@ -1,0 +1,168 @@
+package bind
+
+import (
+	"fmt"
+	"strings"
+
+	"riffle/catalog"
+	"riffle/planner/logical"
+	"riffle/planner/scalar"
+	"riffle/sql/parse"
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
+)
+
+// computed types the computed columns of CREATE TABLE (name AS expr). Each
+// is bound over the table's other columns; one computed column may not read
+// another, as in Flink, so that a scan computes them all in one projection.
+func (b *Binder) computed(st *parse.CreateTable, obj *catalog.Object) error {
+	sc := scopeOf("", obj.Schema)
+	for i, c := range st.Columns {
+		if c.Computed == nil {
+			continue
+		}
+		e, err := b.expr(c.Computed.Node, sc)
+		if err != nil {
+			return err
+		}
+		bad := ""
+		walkCols(e, func(r *scalar.ColRef) {
+			if obj.Columns[r.Idx].Computed != "" {
+				bad = obj.Schema.Columns[r.Idx].Name
+			}
+		})
+		if bad != "" {
+			return b.Src.Errorf(c.Name.Pos, sqlerr.InvalidTableDefinition,
+				"computed column %q cannot read computed column %q", c.Name.Name, bad)
+		}
+		t := e.Type()
+		if t.ID == types.Unknown {
+			t = types.TString
+		}
+		obj.Schema.Columns[i].Type = t
+		sc.cols[i].typ = t
+	}
+	return nil
+}
+
+// watermark checks WATERMARK FOR col AS expr and keeps it in the catalog:
+// col is the table's event-time attribute, and expr must be a timestamp.
+func (b *Binder) watermark(st *parse.CreateTable, obj *catalog.Object) error {
+	w := st.Watermark
+	if w == nil {
+		return nil
+	}
+	i := obj.Schema.Find(w.Column.Name)
+	if i < 0 {
+		return b.Src.Errorf(w.Column.Pos, sqlerr.UndefinedColumn, "column %q does not exist", w.Column.Name)
+	}
+	if id := obj.Schema.Columns[i].Type.ID; id != types.Timestamp && id != types.TimestampLTZ {
+		return b.Src.Errorf(w.Column.Pos, sqlerr.DatatypeMismatch,
+			"the event-time column %q must be TIMESTAMP(3) or TIMESTAMP_LTZ(3), not %s", w.Column.Name, obj.Schema.Columns[i].Type)
+	}
+	e, err := b.expr(w.Expr.Node, scopeOf("", obj.Schema))
+	if err != nil {
+		return err
+	}
+	if id := e.Type().ID; id != types.Timestamp && id != types.TimestampLTZ {
+		return b.position(sqlerr.New(sqlerr.DatatypeMismatch,
+			"the watermark expression must be a timestamp, not %s", e.Type()), w.Expr.Node)
+	}
+	obj.Watermark = &catalog.Watermark{Column: i, Expr: w.Expr.Text}
+	return nil
+}
+
+// computedScan puts the computed columns of obj on top of its scan: the
+// scan reads them as NULL (they are not in the record), and a projection
+// computes each from the row.
+func (b *Binder) computedScan(obj *catalog.Object, in logical.Node) (logical.Node, error) {
+	if !hasComputed(obj) {
+		return in, nil
+	}
+	st, err := parse.ParseOne(obj.SQL)
+	if err != nil {
+		return nil, fmt.Errorf("table %q: %w", obj.Name, err)
+	}
+	ct, ok := st.(*parse.CreateTable)
+	if !ok || len(ct.Columns) != obj.Schema.Len() {
+		return nil, sqlerr.New(sqlerr.Internal, "table %q: stored definition does not match its columns", obj.Name)
+	}
+	inner := &Binder{Cat: b.Cat, Src: ct.Src, Params: []*string{}, warned: true}
+	sc := scopeOf("", obj.Schema)
+	p := &logical.Project{Input: in, Out: obj.Schema}
+	for i, c := range obj.Schema.Columns {
+		var e scalar.Expr = &scalar.ColRef{Idx: i, Name: c.Name, T: c.Type}
+		if ct.Columns[i].Computed != nil {
+			if e, err = inner.expr(ct.Columns[i].Computed.Node, sc); err != nil {
+				return nil, fmt.Errorf("table %q: %w", obj.Name, err)
+			}
+			e = scalar.NewCast(e, c.Type)
+		}
+		p.Exprs = append(p.Exprs, e)
+	}
+	return p, nil
+}
+
+func hasComputed(obj *catalog.Object) bool {
+	for _, c := range obj.Columns {
+		if c.Computed != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// CreateTableAs binds CREATE TABLE … AS SELECT: the table takes the query's
+// columns (names must be distinct) and the query is the continuous INSERT
+// that fills it. The table is append-only, or upsert on the query's key
+// when the query updates.
+func (b *Binder) CreateTableAs(st *parse.CreateTable, d TableDefaults) (*catalog.Object, logical.Node, error) {
+	b.surfaceWarnings()
+	if len(st.Columns) > 0 {
+		return nil, nil, b.Src.Errorf(st.Columns[0].Name.Pos, sqlerr.FeatureNotSupported,
+			"CREATE TABLE … AS SELECT takes its columns from the query").WithHint("leave out the column list")
+	}
+	node, err := b.Query(st.As)
+	if err != nil {
+		return nil, nil, err
+	}
+	obj := &catalog.Object{Name: st.Name.Name, Kind: catalog.Table, SQL: st.Src.Text, Options: map[string]string{}}
+	seen := map[string]bool{}
+	for _, c := range node.Schema().Columns {
+		l := strings.ToLower(c.Name)
+		if seen[l] {
+			return nil, nil, b.Src.Errorf(b.Src.Find("*", 0), duplicateColumn,
+				"column %q specified more than once in the query's result", c.Name).
+				WithHint("a table needs distinct column names: list the columns with aliases instead of *")
+		}
+		seen[l] = true
+		obj.Schema.Columns = append(obj.Schema.Columns, c)
+	}
+	if p := node.Props(); p.Changelog != logical.AppendOnly && len(p.Key) > 0 {
+		obj.PrimaryKey = append([]int{}, p.Key...)
+	}
+	if err := b.options(st, obj, d); err != nil {
+		return nil, nil, err
+	}
+	return obj, node, nil
+}
+
+// CreateFunction refuses CREATE FUNCTION: Flink's user-defined functions
+// are JVM classes, and riffle has no JVM.
+func (b *Binder) CreateFunction(st *parse.CreateFunction) error {
+	return b.Src.Errorf(st.Name.Pos, sqlerr.FeatureNotSupported,
+		"CREATE FUNCTION %s is not supported: riffle cannot load the JVM class %q", st.Name.Name, st.Class).
+		WithHint("write the function as a SQL expression, or ask for it to become a built-in function")
+}
+
+// surfaceWarnings hands the dialect layer's warnings (defects it accepted,
+// such as a trailing comma) to the user as notices, once per statement.
+func (b *Binder) surfaceWarnings() {
+	if b.warned || b.Src == nil {
+		return
+	}
+	b.warned = true
+	for _, w := range b.Src.Warnings {
+		b.Notices = append(b.Notices, fmt.Sprintf("%s (at %d:%d)", w.Message, w.Line, w.Col))
+	}
+}

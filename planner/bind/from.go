@@ -1,0 +1,274 @@
+package bind
+
+import (
+	"fmt"
+	"strings"
+
+	"riffle/catalog"
+	"riffle/planner/logical"
+	"riffle/planner/scalar"
+	"riffle/sql/parse"
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// from binds the FROM clause: tables, views, subqueries, WITH queries,
+// window table functions and joins of them.
+func (b *Binder) from(f *ast.TableRefsClause) (logical.Node, *scope, error) {
+	if f == nil {
+		// SELECT without FROM reads one empty row.
+		return &logical.Values{Rows: [][]scalar.Expr{{}}}, &scope{}, nil
+	}
+	return b.fromItem(f.TableRefs)
+}
+
+func (b *Binder) fromItem(n ast.ResultSetNode) (logical.Node, *scope, error) {
+	switch n := n.(type) {
+	case *ast.Join:
+		if n.Right == nil {
+			return b.fromItem(n.Left)
+		}
+		return b.join(n)
+	case *ast.TableSource:
+		return b.tableSource(n)
+	}
+	return nil, nil, b.unsupported(n, "this FROM item")
+}
+
+func (b *Binder) tableSource(ts *ast.TableSource) (logical.Node, *scope, error) {
+	alias := ts.AsName.O
+	switch src := ts.Source.(type) {
+	case *ast.TableName:
+		if alias == "" {
+			alias = src.Name.O
+		}
+		if strings.HasPrefix(src.Name.L, parse.TVFPrefix) {
+			node, err := b.windowTVF(src.Name.L)
+			if err != nil {
+				return nil, nil, err
+			}
+			if ts.AsName.O == "" {
+				alias = b.Src.Ext.WindowTVFs[src.Name.L].Table.Name
+			}
+			return node, scopeOf(alias, node.Schema()), nil
+		}
+		node, err := b.named(src.Name.O)
+		if err != nil {
+			return nil, nil, err
+		}
+		return node, scopeOf(alias, node.Schema()), nil
+	case *ast.SelectStmt, *ast.SetOprStmt:
+		node, err := b.resultSet(src)
+		if err != nil {
+			return nil, nil, err
+		}
+		return node, scopeOf(alias, node.Schema()), nil
+	case *ast.Join:
+		node, sc, err := b.fromItem(src)
+		if err != nil || alias == "" {
+			return node, sc, err
+		}
+		return node, scopeOf(alias, node.Schema()), nil
+	}
+	return nil, nil, b.unsupported(ts, "this FROM item")
+}
+
+// named resolves a name in FROM: a WITH query in scope, else a table or view.
+func (b *Binder) named(name string) (logical.Node, error) {
+	for i := len(b.ctes) - 1; i >= 0; i-- {
+		if strings.EqualFold(b.ctes[i].name, name) {
+			return b.cteNode(i)
+		}
+	}
+	return b.table(name)
+}
+
+// table resolves a name in FROM to a scan, or expands a view.
+func (b *Binder) table(name string) (logical.Node, error) {
+	obj := b.Cat.Get(name)
+	if obj == nil {
+		return nil, b.errAt(name, sqlerr.UndefinedTable, "relation %q does not exist", name)
+	}
+	b.Uses = append(b.Uses, obj.Name)
+	if obj.Kind != catalog.View {
+		var n logical.Node = &logical.Scan{Object: obj, Snapshot: b.Snapshot}
+		if n.Props().Changelog == logical.Upsert {
+			// Records replace each other by key: what a reader sees is the
+			// latest row per key, with changes as retractions.
+			n = &logical.Normalize{Input: n}
+		}
+		return b.computedScan(obj, n)
+	}
+	for _, v := range b.views {
+		if strings.EqualFold(v, obj.Name) {
+			return nil, b.errAt(name, sqlerr.InvalidParameter, "view %q refers to itself", name)
+		}
+	}
+	stmt, err := parse.ParseOne(obj.SQL)
+	if err != nil {
+		return nil, fmt.Errorf("view %q: %w", obj.Name, err)
+	}
+	cv, ok := stmt.(*parse.CreateView)
+	if !ok {
+		return nil, sqlerr.New(sqlerr.Internal, "view %q has no query", obj.Name)
+	}
+	inner := &Binder{Cat: b.Cat, Src: cv.Src, Params: []*string{}, Snapshot: b.Snapshot, views: append(b.views, obj.Name), warned: true}
+	node, err := inner.Query(cv.Query)
+	if err != nil {
+		return nil, fmt.Errorf("view %q: %w", obj.Name, err)
+	}
+	return renameColumns(node, obj.Schema), nil
+}
+
+// cteDef is one WITH query: bound where it is named, as a view is.
+type cteDef struct {
+	name  string
+	cols  []string
+	query ast.ResultSetNode
+}
+
+// with brings a SELECT's WITH queries into scope; the returned function
+// takes them out again.
+func (b *Binder) with(w *ast.WithClause) (func(), error) {
+	n := len(b.ctes)
+	undo := func() { b.ctes = b.ctes[:n] }
+	if w == nil {
+		return undo, nil
+	}
+	if w.IsRecursive {
+		return undo, b.Src.Errorf(max(b.Src.Find("RECURSIVE", 0), 0), sqlerr.FeatureNotSupported,
+			"WITH RECURSIVE is not supported").WithHint("a streaming query cannot iterate to a fixed point yet")
+	}
+	for _, c := range w.CTEs {
+		d := cteDef{name: c.Name.O, query: c.Query.Query}
+		for _, col := range c.ColNameList {
+			d.cols = append(d.cols, col.O)
+		}
+		b.ctes = append(b.ctes, d)
+	}
+	return undo, nil
+}
+
+// cteNode binds WITH query i, seeing only the WITH queries before it.
+func (b *Binder) cteNode(i int) (logical.Node, error) {
+	d := b.ctes[i]
+	saved := b.ctes
+	b.ctes = b.ctes[:i:i]
+	node, err := b.resultSet(d.query)
+	b.ctes = saved
+	if err != nil || len(d.cols) == 0 {
+		return node, err
+	}
+	s := node.Schema()
+	if len(d.cols) != s.Len() {
+		return nil, b.errAt(d.name, sqlerr.InvalidParameter,
+			"WITH query %q has %d columns available but %d columns specified", d.name, s.Len(), len(d.cols))
+	}
+	out := types.Schema{Columns: append([]types.Column{}, s.Columns...)}
+	for j, c := range d.cols {
+		out.Columns[j].Name = c
+	}
+	return renameColumns(node, out), nil
+}
+
+// windowTVF binds a window table function the dialect layer put in FROM
+// as the placeholder table name.
+func (b *Binder) windowTVF(name string) (logical.Node, error) {
+	f, ok := b.Src.Ext.WindowTVFs[name]
+	if !ok {
+		return nil, sqlerr.New(sqlerr.Internal, "unknown window placeholder %s", name)
+	}
+	var in logical.Node
+	var err error
+	if f.Query != nil {
+		in, err = b.resultSet(f.Query.Node)
+	} else {
+		in, err = b.named(f.Table.Name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := in.Schema()
+	tc := s.Find(f.TimeCol.Name)
+	if tc < 0 {
+		return nil, b.Src.Errorf(f.TimeCol.Pos, sqlerr.UndefinedColumn, "column %q does not exist", f.TimeCol.Name)
+	}
+	w := &logical.WindowTVF{Input: in, Kind: logical.WindowKind(f.Kind), TimeCol: tc}
+	if err := b.timeColumn(s.Columns[tc], f.TimeCol.Pos); err != nil {
+		return nil, err
+	}
+	for _, iv := range []struct {
+		ext *parse.IntervalExt
+		dst *int64
+	}{{f.Size, &w.Size}, {f.Slide, &w.Slide}, {f.Step, &w.Step}, {f.Gap, &w.Gap}, {f.Offset, &w.Offset}} {
+		if iv.ext == nil {
+			continue
+		}
+		if *iv.dst, err = b.duration(iv.ext); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range f.PartitionBy {
+		i := s.Find(p.Name)
+		if i < 0 {
+			return nil, b.Src.Errorf(p.Pos, sqlerr.UndefinedColumn, "column %q does not exist", p.Name)
+		}
+		w.PartitionBy = append(w.PartitionBy, i)
+	}
+	if err := b.checkWindow(w, f.Pos); err != nil {
+		return nil, err
+	}
+	w.Out = windowSchema(s, s.Columns[tc].Type)
+	return w, nil
+}
+
+// windowSchema is the input's columns plus window_start, window_end and
+// window_time. window_time keeps the time column's type (TIMESTAMP_LTZ
+// stays LTZ, as in Flink); the bounds are TIMESTAMP(3).
+func windowSchema(s types.Schema, timeType types.Type) types.Schema {
+	out := types.Schema{Columns: append([]types.Column{}, s.Columns...)}
+	ts3 := types.Type{ID: types.Timestamp, Precision: 3}
+	wt := types.Type{ID: timeType.ID, Precision: 3}
+	out.Columns = append(out.Columns,
+		types.Column{Name: "window_start", Type: ts3},
+		types.Column{Name: "window_end", Type: ts3},
+		types.Column{Name: "window_time", Type: wt})
+	return out
+}
+
+// timeColumn checks that a window's time column is a timestamp. Without a
+// watermark it need not be a time attribute: windows then only add their
+// bounds (semantics.md, rule 12).
+func (b *Binder) timeColumn(c types.Column, pos int) error {
+	if c.Type.ID != types.Timestamp && c.Type.ID != types.TimestampLTZ {
+		return b.Src.Errorf(pos, sqlerr.DatatypeMismatch,
+			"the time column of a window must be TIMESTAMP or TIMESTAMP_LTZ, but %q is %s", c.Name, c.Type)
+	}
+	return nil
+}
+
+// duration is a day-time interval literal in microseconds.
+func (b *Binder) duration(iv *parse.IntervalExt) (int64, error) {
+	months, micros, err := iv.Value()
+	if err == nil && (months != 0 || micros <= 0) {
+		err = fmt.Errorf("a window duration must be a positive day-time interval")
+	}
+	if err != nil {
+		return 0, b.Src.Errorf(iv.Pos, sqlerr.InvalidParameter, "%v", err)
+	}
+	return micros, nil
+}
+
+// checkWindow checks the sizes Flink checks: a hop's size is a multiple of
+// its slide, a cumulating window's maximum a multiple of its step.
+func (b *Binder) checkWindow(w *logical.WindowTVF, pos int) error {
+	switch {
+	case w.Kind == "HOP" && w.Size%w.Slide != 0:
+		return b.Src.Errorf(pos, sqlerr.InvalidParameter, "HOP window size must be an integral multiple of the slide")
+	case w.Kind == "CUMULATE" && w.Size%w.Step != 0:
+		return b.Src.Errorf(pos, sqlerr.InvalidParameter, "CUMULATE window size must be an integral multiple of the step")
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+package bind
+
+import (
+	"strings"
+
+	"riffle/planner/logical"
+	"riffle/planner/scalar"
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
+)
+
+// windowFinder collects the window function calls of a select list (not
+// those of its subqueries).
+type windowFinder struct{ calls []*ast.WindowFuncExpr }
+
+func (v *windowFinder) Enter(n ast.Node) (ast.Node, bool) {
+	switch n := n.(type) {
+	case *ast.WindowFuncExpr:
+		v.calls = append(v.calls, n)
+		return n, true
+	case *ast.SubqueryExpr:
+		return n, true
+	}
+	return n, false
+}
+
+func (v *windowFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// overWindows puts an Over node computing the select list's window
+// functions on top of in; the select list then reads each call's column
+// (b.over). The input columns keep their indexes, so sc still applies.
+func (b *Binder) overWindows(fl *ast.FieldList, in logical.Node, sc *scope) (logical.Node, error) {
+	f := &windowFinder{}
+	for _, fd := range fl.Fields {
+		if fd.Expr != nil {
+			fd.Expr.Accept(f)
+		}
+	}
+	if len(f.calls) == 0 {
+		return in, nil
+	}
+	o := &logical.Over{Input: in, Out: types.Schema{Columns: append([]types.Column{}, in.Schema().Columns...)}}
+	b.over = map[*ast.WindowFuncExpr]scalar.Expr{}
+	for _, wf := range f.calls {
+		c, err := b.overCall(wf, sc)
+		if err != nil {
+			return nil, err
+		}
+		b.over[wf] = &scalar.ColRef{Idx: len(o.Out.Columns), Name: strings.ToLower(wf.Name), T: c.T}
+		o.Calls = append(o.Calls, c)
+		o.Out.Columns = append(o.Out.Columns, types.Column{Name: strings.ToLower(wf.Name), Type: c.T, Nullable: true})
+	}
+	return o, nil
+}
+
+// rankingFuncs are the window functions that are not aggregates, with
+// their result types (nil: the type of the first argument).
+var rankingFuncs = map[string]*types.Type{
+	"row_number": &types.TBigInt, "rank": &types.TBigInt, "dense_rank": &types.TBigInt,
+	"ntile": &types.TBigInt, "percent_rank": &types.TDouble, "cume_dist": &types.TDouble,
+	"lag": nil, "lead": nil, "first_value": nil, "last_value": nil, "nth_value": nil,
+}
+
+func (b *Binder) overCall(wf *ast.WindowFuncExpr, sc *scope) (logical.OverCall, error) {
+	c := logical.OverCall{Func: strings.ToLower(wf.Name), Distinct: wf.Distinct}
+	spec := wf.Spec
+	if spec.Name.O != "" || spec.Ref.O != "" {
+		return c, b.notYet(wf, "named windows are", "arrives later; write the window in OVER (…)")
+	}
+	saved := b.agg
+	b.agg = nil // a window function's arguments are over the input rows
+	defer func() { b.agg = saved }()
+	for _, a := range wf.Args {
+		e, err := b.expr(a, sc)
+		if err != nil {
+			return c, err
+		}
+		c.Args = append(c.Args, e)
+	}
+	if spec.PartitionBy != nil {
+		for _, it := range spec.PartitionBy.Items {
+			e, err := b.expr(it.Expr, sc)
+			if err != nil {
+				return c, err
+			}
+			c.Partition = append(c.Partition, e)
+		}
+	}
+	if spec.OrderBy != nil {
+		for _, it := range spec.OrderBy.Items {
+			e, err := b.expr(it.Expr, sc)
+			if err != nil {
+				return c, err
+			}
+			c.Order = append(c.Order, logical.SortKey{Expr: e, Desc: it.Desc, NullsFirst: it.Desc})
+		}
+	}
+	if spec.Frame != nil {
+		var sb strings.Builder
+		if err := spec.Frame.Restore(format.NewRestoreCtx(format.DefaultRestoreFlags, &sb)); err == nil {
+			c.Frame = sb.String()
+		}
+	}
+	return c, b.overType(&c, wf)
+}
+
+// overType types a window function call: ranking functions by the table
+// above, aggregates as in GROUP BY.
+func (b *Binder) overType(c *logical.OverCall, wf *ast.WindowFuncExpr) error {
+	if t, ok := rankingFuncs[c.Func]; ok {
+		switch {
+		case t != nil:
+			c.T = *t
+		case len(c.Args) == 0:
+			return b.position(sqlerr.New(sqlerr.UndefinedFunction, "function %s() requires an argument", c.Func), wf)
+		default:
+			c.T = c.Args[0].Type()
+		}
+		if c.Func == "row_number" || c.Func == "rank" || c.Func == "dense_rank" {
+			if len(c.Order) == 0 && c.Func != "row_number" {
+				return b.position(sqlerr.New(sqlerr.SyntaxError, "%s needs ORDER BY in its window", strings.ToUpper(c.Func)), wf)
+			}
+		}
+		return nil
+	}
+	if c.Func == "count" && !c.Distinct && len(wf.Args) == 1 && isNonNullConst(wf.Args[0]) {
+		c.Func, c.Args = "count_star", nil
+	}
+	t, err := aggType(logical.AggCall{Func: c.Func, Args: c.Args, Distinct: c.Distinct})
+	if err != nil {
+		return b.position(err, wf)
+	}
+	c.T = t
+	return nil
+}
+
+// overRef is the column of a window function call in the select list.
+func (b *Binder) overRef(n *ast.WindowFuncExpr) (scalar.Expr, bool) {
+	e, ok := b.over[n]
+	return e, ok
+}

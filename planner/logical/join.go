@@ -1,0 +1,122 @@
+package logical
+
+import (
+	"fmt"
+	"strings"
+
+	"riffle/planner/scalar"
+	"riffle/sql/types"
+)
+
+// JoinKind is the kind of a join.
+type JoinKind uint8
+
+// Join kinds. Semi and Anti come from IN / EXISTS subqueries: they output
+// the left row (once) when some right row matches, or when none does.
+const (
+	InnerJoin JoinKind = iota
+	LeftJoin
+	RightJoin
+	FullJoin
+	SemiJoin
+	AntiJoin
+)
+
+func (k JoinKind) String() string {
+	return [...]string{"inner", "left", "right", "full", "semi", "anti"}[k]
+}
+
+// Join combines two inputs. On is the condition over the left columns
+// followed by the right columns (nil: every pair, a cross join). The
+// equi-join keys are the conjuncts of On of the form l = r: LeftKeys[i] is
+// over the left input's columns and RightKeys[i] over the right input's,
+// so an operator can hash or index each side by them. Out is left ++ right
+// for inner and outer joins, the left columns alone for semi and anti joins.
+type Join struct {
+	Kind                JoinKind
+	Left, Right         Node
+	On                  scalar.Expr
+	LeftKeys, RightKeys []scalar.Expr
+	// Interval is set for an interval join: On bounds the right row's time
+	// by the left row's, so rows can be dropped once the watermark passes.
+	Interval *IntervalBounds
+	Out      types.Schema
+}
+
+// IntervalBounds are the time bounds of an interval join:
+// left[LeftTime] + Lower <= right[RightTime] <= left[LeftTime] + Upper,
+// in microseconds (a strict bound is one microsecond tighter).
+type IntervalBounds struct {
+	LeftTime, RightTime int
+	Lower, Upper        int64
+}
+
+func (j *Join) Schema() types.Schema { return j.Out }
+func (j *Join) Inputs() []Node       { return []Node{j.Left, j.Right} }
+
+// Props: an inner join of two append-only inputs only ever adds pairs, so
+// it is append-only; an interval join stays append-only even when outer,
+// because it emits a padded row only once the watermark closes the row's
+// interval. A regular outer join emits the padded row at once and
+// retracts it when a match arrives, and an updating input retracts the
+// pairs it made, so those retract. A pair is identified by the two rows'
+// keys, when both sides have one; a semi or anti join outputs left rows,
+// keyed as the left input.
+func (j *Join) Props() Props {
+	l, r := j.Left.Props(), j.Right.Props()
+	p := Props{Changelog: Retract, Bounded: l.Bounded && r.Bounded}
+	appendOnly := l.Changelog == AppendOnly && r.Changelog == AppendOnly
+	switch {
+	case appendOnly && (j.Kind == InnerJoin || j.Interval != nil):
+		p.Changelog = AppendOnly
+	case appendOnly && j.Kind == SemiJoin:
+		p.Changelog = AppendOnly
+	}
+	switch {
+	case j.Kind == SemiJoin || j.Kind == AntiJoin:
+		p.Key = l.Key
+	case l.Key != nil && r.Key != nil:
+		p.Key = append([]int{}, l.Key...)
+		w := j.Left.Schema().Len()
+		for _, k := range r.Key {
+			p.Key = append(p.Key, w+k)
+		}
+	}
+	if j.Interval != nil {
+		p.State = "each side's rows until the watermark passes their interval"
+	} else {
+		p.State = "every row of both inputs, by join key (unbounded)"
+	}
+	return p
+}
+
+func (j *Join) Describe() string {
+	s := "Join " + j.Kind.String()
+	if j.Interval != nil {
+		s = "IntervalJoin " + j.Kind.String()
+	}
+	if len(j.LeftKeys) > 0 {
+		var ks []string
+		for i := range j.LeftKeys {
+			ks = append(ks, j.LeftKeys[i].String()+" = "+j.RightKeys[i].String())
+		}
+		s += " keys=(" + strings.Join(ks, ", ") + ")"
+	}
+	if j.Interval != nil {
+		ln, rn := j.Left.Schema().Names(), j.Right.Schema().Names()
+		l, r := "left."+ln[j.Interval.LeftTime], "right."+rn[j.Interval.RightTime]
+		s += fmt.Sprintf(" time=(%s %s <= %s <= %s %s)", l, signed(j.Interval.Lower), r, l, signed(j.Interval.Upper))
+	}
+	if j.On != nil {
+		s += " on=" + j.On.String()
+	}
+	return s
+}
+
+// signed renders an offset in microseconds as "+ 1h" or "- 10s".
+func signed(us int64) string {
+	if us < 0 {
+		return "- " + duration(-us)
+	}
+	return "+ " + duration(us)
+}

@@ -1,0 +1,98 @@
+package logical
+
+import (
+	"strings"
+
+	"riffle/planner/scalar"
+	"riffle/sql/types"
+)
+
+// Over computes window functions over partitions of its input, one output
+// column per call, appended to the input columns: aggregates and
+// ROW_NUMBER, RANK, DENSE_RANK, LAG, LEAD … OVER (PARTITION BY … ORDER BY
+// … [frame]). The binder turns the Top-N pattern (ROW_NUMBER filtered by
+// its value) into a TopN instead.
+type Over struct {
+	Input Node
+	Calls []OverCall
+	Out   types.Schema
+}
+
+// OverCall is one window function call. Partition and Order are over the
+// input columns; Frame is the frame as written ("ROWS BETWEEN 10 PRECEDING
+// AND CURRENT ROW"), "" for the default (RANGE UNBOUNDED PRECEDING with an
+// ORDER BY, the whole partition without).
+type OverCall struct {
+	Func      string // lower-case: sum, avg, count_star, row_number, rank, lag, …
+	Args      []scalar.Expr
+	Distinct  bool
+	Partition []scalar.Expr
+	Order     []SortKey
+	Frame     string
+	T         types.Type
+}
+
+func (c OverCall) String() string {
+	var args []string
+	for _, a := range c.Args {
+		args = append(args, a.String())
+	}
+	fn := c.Func
+	if fn == "count_star" {
+		fn, args = "count", []string{"*"}
+	}
+	d := ""
+	if c.Distinct {
+		d = "DISTINCT "
+	}
+	s := fn + "(" + d + strings.Join(args, ", ") + ") OVER ("
+	var spec []string
+	if len(c.Partition) > 0 {
+		var ps []string
+		for _, p := range c.Partition {
+			ps = append(ps, p.String())
+		}
+		spec = append(spec, "PARTITION BY "+strings.Join(ps, ", "))
+	}
+	if len(c.Order) > 0 {
+		var os []string
+		for _, k := range c.Order {
+			o := k.Expr.String()
+			if k.Desc {
+				o += " DESC"
+			}
+			os = append(os, o)
+		}
+		spec = append(spec, "ORDER BY "+strings.Join(os, ", "))
+	}
+	if c.Frame != "" {
+		spec = append(spec, c.Frame)
+	}
+	return s + strings.Join(spec, " ") + ")"
+}
+
+func (o *Over) Schema() types.Schema { return o.Out }
+func (o *Over) Inputs() []Node       { return []Node{o.Input} }
+
+// Props: over an append-only input ordered by time, each row's window
+// values are final when it is emitted (Flink's OVER aggregation), so the
+// output is append-only and keeps the input's key. Over anything else a new
+// row can change earlier rows' values (a rank shifts, a frame gains a row),
+// and the output retracts.
+func (o *Over) Props() Props {
+	in := o.Input.Props()
+	p := Props{Changelog: in.Changelog, Key: in.Key, Bounded: in.Bounded}
+	if p.Changelog == Upsert {
+		p.Changelog = Retract
+	}
+	p.State = "each partition's rows within the frame, ordered (unbounded without a bounded frame)"
+	return p
+}
+
+func (o *Over) Describe() string {
+	var cs []string
+	for _, c := range o.Calls {
+		cs = append(cs, c.String())
+	}
+	return "Over " + strings.Join(cs, ", ")
+}
