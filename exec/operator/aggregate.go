@@ -38,6 +38,7 @@ type Aggregate struct {
 
 	touched map[string]*group
 	order   []*group
+	vals    types.Row // scratch: the current change's group values
 	key     []byte
 	buf     []byte
 	out     types.Batch
@@ -111,15 +112,17 @@ func (a *Aggregate) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitt
 
 // apply adds one change to its group.
 func (a *Aggregate) apply(c types.Change) error {
-	vals := make(types.Row, len(a.groups))
-	for i, f := range a.groups {
+	// The group's values go to a scratch row; load copies them only for a
+	// group the batch has not touched yet.
+	a.vals = a.vals[:0]
+	for _, f := range a.groups {
 		v, err := f(c.Row)
 		if err != nil {
 			return err
 		}
-		vals[i] = v
+		a.vals = append(a.vals, v)
 	}
-	g, err := a.load(vals)
+	g, err := a.load(a.vals)
 	if err != nil {
 		return err
 	}
@@ -209,7 +212,7 @@ func (a *Aggregate) load(vals types.Row) (*group, error) {
 	if g, ok := a.touched[string(a.key)]; ok {
 		return g, nil
 	}
-	g := &group{key: bytes.Clone(a.key), vals: vals, recalc: make([]bool, len(a.node.Aggs))}
+	g := &group{key: bytes.Clone(a.key), vals: vals.Clone(), recalc: make([]bool, len(a.node.Aggs))}
 	stored, ok, err := a.groupT.GetRow(g.key, nil)
 	if err != nil {
 		return nil, err
