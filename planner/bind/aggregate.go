@@ -25,6 +25,11 @@ type aggContext struct {
 	aggs      []logical.AggCall
 	aggKeys   []string
 	inAgg     bool // binding inside an aggregate's arguments
+	// window is the legacy group window (GROUP BY TUMBLE(ts, …)), the
+	// aggregate's input when set; its window_start and window_end are the
+	// group columns windowAt and windowAt+1.
+	window   *logical.WindowTVF
+	windowAt int
 }
 
 // isAggregating reports whether a SELECT groups: GROUP BY, HAVING, or an
@@ -59,7 +64,7 @@ func (v *aggFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 // groupBy binds the GROUP BY items against the input. An item may also
 // name a select-list alias or position, as PostgreSQL allows.
-func (b *Binder) groupBy(s *ast.SelectStmt, sc *scope) (*aggContext, error) {
+func (b *Binder) groupBy(s *ast.SelectStmt, sc *scope, in logical.Node) (*aggContext, error) {
 	ctx := &aggContext{input: sc}
 	if s.GroupBy == nil {
 		return ctx, nil
@@ -68,12 +73,26 @@ func (b *Binder) groupBy(s *ast.SelectStmt, sc *scope) (*aggContext, error) {
 		return nil, b.notYet(s, "GROUP BY … WITH ROLLUP is", "arrives with grouping sets")
 	}
 	for _, item := range s.GroupBy.Items {
+		if f, ok := item.Expr.(*ast.FuncCallExpr); ok && strings.HasPrefix(f.FnName.L, parse.GroupWindowPrefix) {
+			if err := b.groupWindow(f, sc, in, ctx); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		e, err := b.groupItem(item.Expr, s.Fields, sc)
 		if err != nil {
 			return nil, err
 		}
 		ctx.groups = append(ctx.groups, e)
 		ctx.groupKeys = append(ctx.groupKeys, e.String())
+	}
+	if w := ctx.window; w != nil && w.Kind == "SESSION" {
+		// A legacy session window is kept per value of the other groups.
+		for i, g := range ctx.groups {
+			if c, ok := g.(*scalar.ColRef); ok && (i < ctx.windowAt || i > ctx.windowAt+1) {
+				w.PartitionBy = append(w.PartitionBy, c.Idx)
+			}
+		}
 	}
 	return ctx, nil
 }
@@ -102,6 +121,11 @@ func (b *Binder) groupItem(e ast.ExprNode, fields *ast.FieldList, sc *scope) (sc
 // (its children come back here).
 func (b *Binder) aggExpr(n ast.ExprNode) (scalar.Expr, bool, error) {
 	ctx := b.agg
+	if f, ok := n.(*ast.FuncCallExpr); ok && ctx.window != nil {
+		if e, ok := windowProperty(f.FnName.L, ctx); ok {
+			return e, true, nil
+		}
+	}
 	if call, isAgg := n.(*ast.AggregateFuncExpr); isAgg {
 		e, err := b.aggCall(call, nil)
 		return e, true, err

@@ -20,6 +20,8 @@ import (
 //	ddl          CREATE TABLE / CREATE [MATERIALIZED] VIEW, added to the catalog
 //	plan         a one-shot SELECT → its logical plan
 //	continuous   CREATE MATERIALIZED VIEW or INSERT … SELECT → its physical plan
+//	corpus       every statement of the files path=<glob> (corpus_test.go)
+//	reset        start again with an empty catalog
 func TestPlanner(t *testing.T) {
 	datadriven.Walk(t, "../../testdata/planner", func(t *testing.T, path string) {
 		cat, err := catalog.Open(catalog.NewMemStore())
@@ -27,6 +29,15 @@ func TestPlanner(t *testing.T) {
 			t.Fatal(err)
 		}
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			switch d.Cmd {
+			case "corpus":
+				return runCorpus(t, cat, d)
+			case "reset":
+				if cat, err = catalog.Open(catalog.NewMemStore()); err != nil {
+					t.Fatal(err)
+				}
+				return ""
+			}
 			out, err := run(cat, d)
 			if err != nil {
 				return err.Error() + "\n"

@@ -131,7 +131,7 @@ func (b *Binder) CreateTableAs(st *parse.CreateTable, d TableDefaults) (*catalog
 	for _, c := range node.Schema().Columns {
 		l := strings.ToLower(c.Name)
 		if seen[l] {
-			return nil, nil, b.Src.Errorf(b.Src.Find("*", 0), duplicateColumn,
+			return nil, nil, b.Src.Errorf(strings.Index(b.Src.Text, "*"), duplicateColumn,
 				"column %q specified more than once in the query's result", c.Name).
 				WithHint("a table needs distinct column names: list the columns with aliases instead of *")
 		}

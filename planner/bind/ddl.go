@@ -49,6 +49,12 @@ var laterOptions = map[string]string{
 	"json.fail-on-missing-field": "error policies arrive with the formats work",
 }
 
+// ignoredOptions are Flink options whose effect riffle has already: they
+// are accepted with a notice saying why.
+var ignoredOptions = map[string]string{
+	"sink.partitioner": "riffle writes each record to the partition of its key, and spreads records without a key",
+}
+
 // optionPrefixes are option families accepted for compatibility with Flink
 // DDL: Kafka client properties. riffle reads and writes with its own client
 // on the cluster it was started with, and says so in a notice.
@@ -153,6 +159,11 @@ func (b *Binder) options(st *parse.CreateTable, obj *catalog.Object, d TableDefa
 		obj.Options[k] = o.Value
 		pos[k] = o.KeyPos
 	}
+	if _, ok := obj.Options["connector"]; !ok && d.PlanOnly && obj.Options["connector.type"] != "" {
+		// Flink's legacy descriptor options ('connector.type', 'connector.path').
+		obj.Options["connector"] = obj.Options["connector.type"]
+		b.Notices = append(b.Notices, "'connector.type' is Flink's legacy spelling of 'connector'")
+	}
 	if _, ok := obj.Options["connector"]; !ok {
 		// A table of riffle's own: a topic of the same name on the default
 		// cluster, JSON values, keyed by its primary key if it has one.
@@ -160,11 +171,6 @@ func (b *Binder) options(st *parse.CreateTable, obj *catalog.Object, d TableDefa
 		if len(obj.PrimaryKey) > 0 {
 			obj.Options["connector"] = "upsert-kafka"
 		}
-	}
-	if _, ok := obj.Options["connector"]; !ok && d.PlanOnly && obj.Options["connector.type"] != "" {
-		// Flink's legacy descriptor options ('connector.type', 'connector.path').
-		obj.Options["connector"] = obj.Options["connector.type"]
-		b.Notices = append(b.Notices, "'connector.type' is Flink's legacy spelling of 'connector'")
 	}
 	if d.PlanOnly && planOnlyConnectors[obj.Options["connector"]] {
 		if len(obj.PrimaryKey) > 0 && obj.Options["connector"] != "filesystem" {
@@ -186,6 +192,10 @@ func (b *Binder) options(st *parse.CreateTable, obj *catalog.Object, d TableDefa
 		k, p := strings.ToLower(o.Key), o.KeyPos
 		if why, ok := laterOptions[k]; ok {
 			return b.Src.Errorf(p, sqlerr.FeatureNotSupported, "option %q is not supported yet", k).WithHint("%s", why)
+		}
+		if why, ok := ignoredOptions[k]; ok {
+			b.Notices = append(b.Notices, fmt.Sprintf("option %q is accepted but not applied: %s", k, why))
+			continue
 		}
 		if hasPrefix(optionPrefixes, k) {
 			b.Notices = append(b.Notices, fmt.Sprintf("option %q is accepted but not applied: riffle uses its own Kafka client on the cluster it was started with", k))

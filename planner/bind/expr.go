@@ -134,6 +134,9 @@ func (b *Binder) negate(not bool, at ast.Node, fn string, sc *scope, args ...ast
 
 func (b *Binder) column(n *ast.ColumnName, sc *scope) (scalar.Expr, error) {
 	name, table := n.Name.O, n.Table.O
+	if e, ok, err := b.rowField(n, sc); ok || err != nil {
+		return e, err
+	}
 	i := sc.lookup(table, name)
 	full := name
 	if table != "" {
@@ -272,6 +275,20 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 		return b.interval(name)
 	case name == ast.DateLiteral || name == ast.TimeLiteral || name == ast.TimestampLiteral:
 		return b.typedLiteral(n)
+	case strings.HasPrefix(name, parse.GroupWindowPrefix):
+		return nil, b.position(sqlerr.New(sqlerr.GroupingError, "a group window function is allowed only in GROUP BY"), n)
+	case name == "proctime" && len(n.Args) == 0:
+		// Processing time: the wall-clock time a row is processed at.
+		return &scalar.Call{Fn: "proctime", T: types.Type{ID: types.TimestampLTZ, Precision: 3}}, nil
+	case name == "current_watermark" && len(n.Args) == 1:
+		arg, err := b.expr(n.Args[0], sc)
+		if err != nil {
+			return nil, err
+		}
+		if id := arg.Type().ID; id != types.Timestamp && id != types.TimestampLTZ {
+			return nil, b.position(sqlerr.New(sqlerr.DatatypeMismatch, "CURRENT_WATERMARK takes a time attribute, not %s", arg.Type()), n)
+		}
+		return &scalar.Call{Fn: "current_watermark", Args: []scalar.Expr{arg}, T: arg.Type()}, nil
 	}
 	args := make([]ast.ExprNode, 0, len(n.Args))
 	for _, a := range n.Args {
@@ -355,4 +372,25 @@ func (b *Binder) typedLiteral(n *ast.FuncCallExpr) (scalar.Expr, error) {
 		return nil, e
 	}
 	return &scalar.Const{V: v, T: t}, nil
+}
+
+// rowField binds r.f and t.r.f, where r is a ROW column: the parser reads
+// them as a qualified column name. A table of that name in scope wins, as
+// in PostgreSQL.
+func (b *Binder) rowField(n *ast.ColumnName, sc *scope) (scalar.Expr, bool, error) {
+	qual, col := n.Schema.O, n.Table.O
+	if col == "" || (qual == "" && sc.hasTable(col)) {
+		return nil, false, nil
+	}
+	i := sc.lookup(qual, col)
+	if i < 0 || sc.cols[i].typ.ID != types.RowType {
+		return nil, false, nil
+	}
+	c := sc.cols[i]
+	ref := &scalar.ColRef{Idx: i, Name: c.name, T: c.typ}
+	e, err := scalar.Resolve("field", []scalar.Expr{ref, &scalar.Const{V: types.NewString(n.Name.O), T: types.TString}})
+	if err != nil {
+		return nil, true, b.position(err, &ast.ColumnNameExpr{Name: n})
+	}
+	return e, true, nil
 }

@@ -148,7 +148,7 @@ func withDistinct(s *ast.SelectStmt, p *logical.Project) logical.Node {
 // ORDER BY are bound over the aggregate's output, and the Aggregate is built
 // last, once they have named every aggregate call.
 func (b *Binder) aggregateSelect(s *ast.SelectStmt, in logical.Node, sc *scope) (logical.Node, error) {
-	ctx, err := b.groupBy(s, sc)
+	ctx, err := b.groupBy(s, sc, in)
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +171,9 @@ func (b *Binder) aggregateSelect(s *ast.SelectStmt, in logical.Node, sc *scope) 
 	node, err := b.orderLimit(s, proj, withDistinct(s, proj), sc)
 	if err != nil {
 		return nil, err
+	}
+	if ctx.window != nil {
+		in = ctx.window
 	}
 	var agg logical.Node = aggregateNode(in, ctx)
 	if having != nil {

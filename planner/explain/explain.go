@@ -2,6 +2,7 @@ package explain
 
 import (
 	"strings"
+	"time"
 
 	"riffle/planner/logical"
 	"riffle/planner/physical"
@@ -10,27 +11,31 @@ import (
 // Logical renders a logical tree.
 func Logical(n logical.Node) string {
 	var b strings.Builder
-	node(&b, n, "", "")
+	node(&b, n, "", "", 0)
 	return b.String()
 }
 
 // Plan renders a physical plan: its sink, then the tree feeding it.
 func Plan(p *physical.Plan) string {
 	var b strings.Builder
-	b.WriteString(p.Sink.Describe() + "\n")
-	node(&b, p.Root, "└─ ", "   ")
+	b.WriteString(p.Sink.Describe())
+	if p.StateTTL > 0 {
+		b.WriteString(" (state TTL " + p.StateTTL.String() + ")")
+	}
+	b.WriteString("\n")
+	node(&b, p.Root, "└─ ", "   ", p.StateTTL)
 	return b.String()
 }
 
-func node(b *strings.Builder, n logical.Node, first, rest string) {
+func node(b *strings.Builder, n logical.Node, first, rest string, ttl time.Duration) {
 	s := n.Schema()
-	b.WriteString(first + n.Describe() + "  [" + n.Props().Format(s.Names()) + timeAttrs(n) + "] (" + strings.Join(s.Names(), ", ") + ")\n")
+	b.WriteString(first + n.Describe() + "  [" + n.Props().FormatTTL(s.Names(), ttl) + timeAttrs(n) + "] (" + strings.Join(s.Names(), ", ") + ")\n")
 	in := n.Inputs()
 	for i, c := range in {
 		if i == len(in)-1 {
-			node(b, c, rest+"└─ ", rest+"   ")
+			node(b, c, rest+"└─ ", rest+"   ", ttl)
 		} else {
-			node(b, c, rest+"├─ ", rest+"│  ")
+			node(b, c, rest+"├─ ", rest+"│  ", ttl)
 		}
 	}
 }

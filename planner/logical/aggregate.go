@@ -76,9 +76,7 @@ func (a *Aggregate) Props() Props {
 		// count must know when a value's last copy leaves.
 		p.State += ", and each value's count per group for " + strings.Join(valued, ", ")
 	}
-	if len(a.Groups) > 0 {
-		p.State += " (unbounded)"
-	}
+	p.Unbounded, p.Expires = len(a.Groups) > 0, true
 	return p
 }
 

@@ -20,7 +20,7 @@ func (n *Normalize) Inputs() []Node       { return []Node{n.Input} }
 // key, with at most one live row per key.
 func (n *Normalize) Props() Props {
 	in := n.Input.Props()
-	return Props{Changelog: Retract, Key: in.Key, Bounded: in.Bounded, State: "current row per key (unbounded)"}
+	return Props{Changelog: Retract, Key: in.Key, Bounded: in.Bounded, State: "current row per key", Unbounded: true, Expires: true}
 }
 
 func (n *Normalize) Describe() string { return "Normalize" }

@@ -3,6 +3,7 @@ package logical
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Changelog is the kind of change stream a node produces.
@@ -38,14 +39,22 @@ type Props struct {
 	// Bounded is set when the input ends (a snapshot read for a one-shot
 	// SELECT), so blocking operators such as Sort may run.
 	Bounded bool
-	// State describes the state the node itself keeps and how it is cleaned
-	// ("" for a stateless node); EXPLAIN prints it, marking what grows
-	// without bound.
+	// State describes the state the node itself keeps ("" for a stateless
+	// node); EXPLAIN prints it.
 	State string
+	// Unbounded marks state that grows with the number of keys.
+	Unbounded bool
+	// Expires marks state that a state TTL (SET 'table.exec.state.ttl')
+	// bounds: entries idle longer than the TTL are dropped.
+	Expires bool
 }
 
 // Format renders the properties as EXPLAIN prints them.
-func (p Props) Format(names []string) string {
+func (p Props) Format(names []string) string { return p.FormatTTL(names, 0) }
+
+// FormatTTL renders the properties under a state TTL (0: none): unbounded
+// state that the TTL bounds is shown as expiring.
+func (p Props) FormatTTL(names []string, ttl time.Duration) string {
 	var b strings.Builder
 	b.WriteString(p.Changelog.String())
 	if len(p.Key) > 0 {
@@ -63,6 +72,12 @@ func (p Props) Format(names []string) string {
 	}
 	if p.State != "" {
 		b.WriteString("; state: " + p.State)
+		switch {
+		case p.Unbounded && p.Expires && ttl > 0:
+			fmt.Fprintf(&b, " (expires after %s without updates)", ttl)
+		case p.Unbounded:
+			b.WriteString(" (unbounded)")
+		}
 	}
 	return b.String()
 }
@@ -70,6 +85,6 @@ func (p Props) Format(names []string) string {
 // passThrough is the properties of a stateless node that keeps its input's
 // changelog, key and boundedness.
 func passThrough(in Props) Props {
-	in.State = ""
+	in.State, in.Unbounded, in.Expires = "", false, false
 	return in
 }

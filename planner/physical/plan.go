@@ -1,6 +1,8 @@
 package physical
 
 import (
+	"time"
+
 	"riffle/catalog"
 	"riffle/planner/logical"
 	"riffle/sql/sqlerr"
@@ -10,6 +12,9 @@ import (
 type Plan struct {
 	Root logical.Node
 	Sink Sink
+	// StateTTL bounds the state of the operators that honour it (see
+	// logical.Props.Expires); 0 keeps state for as long as the query runs.
+	StateTTL time.Duration
 }
 
 // Sink is where a continuous query's changes go.
