@@ -33,5 +33,13 @@
 // The changelog of a step is computed from outside, as a client would see
 // it: the multiset difference between an output's contents (SELECT * FROM
 // it) before and after the step. For a sink table that is the records
-// appended to its topic.
+// appended to its topic. A keyed output (a sink table's primary key, or a
+// view's query key as EXPLAIN shows it: its GROUP BY columns) shows a key
+// that lost a row and gained one as an update, -U then +U.
+//
+// Upsert tables take delete lines (`t delete (<key>)`): a tombstone when
+// producing with Kafka, DELETE FROM through the gateway. `pgcheck <view>`
+// checks a view against PostgreSQL running its query as a batch query over
+// the input's final rows (tier 3 of the test plan), when PostgreSQL is
+// installed.
 package scenario

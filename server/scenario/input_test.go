@@ -96,3 +96,89 @@ func TestParseOutput(t *testing.T) {
 		t.Errorf("sink with columns: %+v", o)
 	}
 }
+
+func TestParseDelete(t *testing.T) {
+	r, err := parseRecord(`users key='{"id": 1}' delete (1, 'a')`)
+	if err != nil || !r.del || *r.key != `{"id": 1}` || strings.Join(r.tuple, "|") != "1|'a'" {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if _, err := parseRecord(`users delete 1`); err == nil {
+		t.Error("delete without a tuple: want an error")
+	}
+}
+
+func TestEncodeUpsert(t *testing.T) {
+	tb := &tableInfo{cols: []string{"id", "name", "n"}, pk: []int{0}}
+	key, val, err := tb.encode(record{tuple: []string{"2", "'x'", "NULL"}})
+	if err != nil || string(key) != `{"id": 2}` || string(val) != `{"id": 2, "name": "x", "n": null}` {
+		t.Fatalf("json key: %s %s %v", key, val, err)
+	}
+	key, val, err = tb.encode(record{del: true, tuple: []string{"2"}})
+	if err != nil || string(key) != `{"id": 2}` || val != nil {
+		t.Fatalf("tombstone: %s %s %v", key, val, err)
+	}
+	tb = &tableInfo{cols: []string{"k", "v"}, pk: []int{0}, rawKey: true, exceptKey: true}
+	key, val, err = tb.encode(record{tuple: []string{"'BB'", "2"}})
+	if err != nil || string(key) != "BB" || string(val) != `{"v": 2}` {
+		t.Fatalf("raw key, EXCEPT_KEY: %s %s %v", key, val, err)
+	}
+	k := "override"
+	if key, _, _ = tb.encode(record{key: &k, tuple: []string{"'BB'", "2"}}); string(key) != "override" {
+		t.Fatalf("key= wins: %s", key)
+	}
+	if _, _, err = (&tableInfo{cols: []string{"a"}}).encode(record{del: true, tuple: []string{"1"}}); err == nil {
+		t.Fatal("delete on an append-only table: want an error")
+	}
+	if _, _, err = tb.encode(record{del: true, tuple: []string{"'a'", "1"}}); err == nil {
+		t.Fatal("delete with too many key values: want an error")
+	}
+}
+
+func TestGlobalKeyChangelog(t *testing.T) {
+	var lines []string
+	for _, c := range changelog([]row{{"0", "NULL"}}, []row{{"2", "5"}}, []int{}) {
+		lines = append(lines, c.op+" "+c.row.String())
+	}
+	if got, want := strings.Join(lines, "\n"), "-U (0, NULL)\n+U (2, 5)"; got != want {
+		t.Errorf("global aggregate:\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestPlanKey(t *testing.T) {
+	line := "└─ Project plate#0 AS plate, a[1] AS x  [retract, key=(plate, x)] (plate, x)"
+	m := planKey.FindAllStringSubmatch(line, -1)
+	if len(m) != 1 || m[0][1] != "plate, x" {
+		t.Fatalf("%q", m)
+	}
+	if m := planKey.FindAllStringSubmatch("└─ Scan t [TABLE]  [append-only] (a)", -1); m != nil {
+		t.Fatalf("append-only: %q", m)
+	}
+	if m := planKey.FindAllStringSubmatch("└─ Project c  [retract, key=()] (c)", -1); len(m) != 1 || m[0][1] != "" {
+		t.Fatalf("global: %q", m)
+	}
+}
+
+func TestNormalizeNumbers(t *testing.T) {
+	a, b := normalizeNumbers(
+		[]row{{"'x'", "85.250000", "0.666667", "3"}},
+		[]row{{"'x'", "85.2500000000000000", "0.66666666666666666667", "3"}})
+	if a[0].String() != b[0].String() || a[0].String() != "('x', 85.250000, 0.666667, 3)" {
+		t.Fatalf("%s vs %s", a[0], b[0])
+	}
+	a, b = normalizeNumbers([]row{{"1.5"}}, []row{{"1.6"}})
+	if a[0].String() == b[0].String() {
+		t.Fatal("1.5 and 1.6 must differ")
+	}
+}
+
+func TestPGType(t *testing.T) {
+	for in, want := range map[string]string{
+		"STRING": "text", "DECIMAL(10, 2)": "numeric(10, 2)", "INT": "integer", "BIGINT": "BIGINT",
+		"TIMESTAMP(3)": "TIMESTAMP(3)", "TIMESTAMP_LTZ(3)": "timestamptz(3)", "DOUBLE": "double precision",
+		"VARCHAR(5)": "VARCHAR(5)", "BOOLEAN": "BOOLEAN",
+	} {
+		if got := pgType(in); got != want {
+			t.Errorf("pgType(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -70,8 +71,19 @@ type process struct {
 var _ server = (*process)(nil)
 
 // startProcess runs `riffle server` on free ports over dir and waits until
-// its gateway accepts connections.
+// its gateway accepts connections. A port found free can be taken by a
+// parallel test before riffle binds it; then riffle is started again on
+// other ports.
 func startProcess(ctx context.Context, binary, dir string) (server, error) {
+	for attempt := 1; ; attempt++ {
+		s, err := startProcessOnce(ctx, binary, dir)
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			return s, err
+		}
+	}
+}
+
+func startProcessOnce(ctx context.Context, binary, dir string) (server, error) {
 	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
