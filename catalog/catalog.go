@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"riffle/sql/types"
 )
@@ -83,7 +84,10 @@ type Query struct {
 	// Tables are the state table ids given to the query's operators, in the
 	// order the runtime asks for them; a restart hands out the same ids.
 	Tables []uint32 `json:",omitempty"`
-	Seq    int64
+	// StateTTL bounds the query's keyed state (0: none); it is the session's
+	// 'table.exec.state.ttl' when the query was created.
+	StateTTL time.Duration `json:",omitempty"`
+	Seq      int64
 }
 
 // Store is where the catalog persists. Keys are strings under a namespace the

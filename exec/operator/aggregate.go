@@ -14,7 +14,8 @@ import (
 
 // Aggregate maintains GROUP BY results incrementally. For every group it
 // keeps one state row in table 0: the group's row count, then accWidth
-// values per aggregate call (see accumulate.go). For MIN, MAX and DISTINCT
+// values per aggregate call (see accumulate.go), then the time of its last
+// update and the group's values. For MIN, MAX and DISTINCT
 // calls it also keeps, in table 1, how many times each value occurs in the
 // group, so that retracting the current minimum finds the next one and a
 // DISTINCT call sees a value only while at least one copy is present.
@@ -28,6 +29,13 @@ import (
 // A global aggregate (no GROUP BY) has exactly one row, even over empty
 // input: it is emitted on the first batch the operator sees (the runtime
 // opens every query with an empty batch) and then only updated.
+//
+// With a state TTL, a group not updated for the TTL expires: its row is
+// retracted from the result and its state deleted, so the result stays what
+// the state says; a row for the group that comes later starts it afresh.
+// Expiry happens when the group is next touched, or when the sweep that each
+// batch runs over a slice of the state finds it. The global group never
+// expires.
 type Aggregate struct {
 	node    *logical.Aggregate
 	groups  []expr.Func
@@ -36,6 +44,7 @@ type Aggregate struct {
 	groupT  *state.Table
 	values  *state.Table
 
+	exp     expiry
 	touched map[string]*group
 	order   []*group
 	vals    types.Row // scratch: the current change's group values
@@ -92,10 +101,20 @@ const AggregateTables = 2
 
 func (a *Aggregate) Open(_ context.Context, env *Env) error {
 	a.groupT, a.values = env.Table(0), env.Table(1)
+	a.exp = newExpiry(env)
 	return nil
 }
 
+// accLen is the length of the accumulator part of a group's state row.
+func (a *Aggregate) accLen() int { return 1 + len(a.node.Aggs)*accWidth }
+
 func (a *Aggregate) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
+	a.out = a.out[:0]
+	if len(a.groups) > 0 {
+		if err := a.exp.sweep(a.groupT, a.sweepOne); err != nil {
+			return err
+		}
+	}
 	if len(a.groups) == 0 {
 		// The global group exists from the start, input or not.
 		if _, err := a.load(types.Row{}); err != nil {
@@ -218,10 +237,18 @@ func (a *Aggregate) load(vals types.Row) (*group, error) {
 		return nil, err
 	}
 	if ok {
-		g.acc = stored
+		g.acc = stored[:a.accLen()]
 		g.old = a.output(g)
-	} else {
-		g.acc = make(types.Row, 1+len(a.node.Aggs)*accWidth)
+		if len(a.groups) > 0 && a.exp.expired(stored[a.accLen()].I) {
+			// The group expired: its old row goes, and it starts afresh.
+			if err := a.forget(g.key); err != nil {
+				return nil, err
+			}
+			ok = false
+		}
+	}
+	if !ok {
+		g.acc = make(types.Row, a.accLen())
 		g.acc[0] = types.NewInt(0)
 		for i := range a.node.Aggs {
 			initAcc(&a.node.Aggs[i], g.acc[1+i*accWidth:1+(i+1)*accWidth])
@@ -249,8 +276,8 @@ func (a *Aggregate) output(g *group) types.Row {
 // flush ends the batch: recompute MIN/MAX where needed, emit each changed
 // group's retraction and insertion, and write the state back.
 func (a *Aggregate) flush(ctx context.Context, out Emitter) error {
-	a.out = a.out[:0]
 	global := len(a.groups) == 0
+	now := a.exp.now()
 	for _, g := range a.order {
 		count := g.acc[0].I
 		if count < 0 {
@@ -272,7 +299,7 @@ func (a *Aggregate) flush(ctx context.Context, out Emitter) error {
 			a.out = append(a.out, types.Change{Row: row, Diff: 1})
 		}
 		if exists {
-			a.buf = state.AppendRow(a.buf[:0], g.acc)
+			a.buf = state.AppendRow(a.buf[:0], append(append(g.acc, types.NewInt(now)), g.vals...))
 			a.groupT.Put(g.key, a.buf)
 		} else {
 			a.groupT.Delete(g.key)
@@ -321,6 +348,40 @@ func (a *Aggregate) recompute(g *group) error {
 		g.recalc[i] = false
 	}
 	return nil
+}
+
+// sweepOne expires one group the sweep found, if it is idle: its row is
+// retracted and its state deleted.
+func (a *Aggregate) sweepOne(key, val []byte) error {
+	stored, err := state.DecodeRow(val, nil)
+	if err != nil || len(stored) <= a.accLen() {
+		return fmt.Errorf("aggregate: corrupt group entry")
+	}
+	if !a.exp.expired(stored[a.accLen()].I) {
+		return nil
+	}
+	g := &group{acc: stored[:a.accLen()], vals: stored[a.accLen()+1:]}
+	a.out = append(a.out, types.Change{Row: a.output(g), Diff: -1})
+	return a.forget(key)
+}
+
+// forget deletes a group's state: its row and its value counts.
+func (a *Aggregate) forget(key []byte) error {
+	a.groupT.Delete(key)
+	a.values.DeleteRange(key, prefixEnd(key))
+	return nil
+}
+
+// prefixEnd is the smallest key after every key that starts with p.
+func prefixEnd(p []byte) []byte {
+	end := bytes.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xFF {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil // p is all 0xFF: no end within the table
 }
 
 func (a *Aggregate) OnBarrier(context.Context) error { return nil }

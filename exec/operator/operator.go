@@ -1,7 +1,9 @@
 package operator
 
 import (
+	"bytes"
 	"context"
+	"time"
 
 	"riffle/exec/state"
 	"riffle/sql/types"
@@ -41,4 +43,68 @@ type Env struct {
 	// Tables returns state table i of this operator, in the epoch's open
 	// transaction. Ids are stable across restarts.
 	Table func(i int) *state.Table
+	// TTL, when positive, bounds the operator's keyed state: an entry not
+	// updated for TTL expires (operators that honour it: Aggregate,
+	// Normalize). Now is the clock it is measured on, in milliseconds.
+	TTL time.Duration
+	Now func() int64
+}
+
+// expiry is the state TTL of an operator: when an entry updated at
+// touched (ms) has expired, and a sweep cursor that visits the state a
+// slice at a time, so that idle entries go even when their key never
+// comes back.
+type expiry struct {
+	ttl    int64 // ms; 0: never
+	now    func() int64
+	cursor []byte
+}
+
+func newExpiry(env *Env) expiry {
+	e := expiry{ttl: env.TTL.Milliseconds(), now: env.Now}
+	if e.now == nil {
+		e.now = func() int64 { return time.Now().UnixMilli() }
+	}
+	return e
+}
+
+func (e *expiry) expired(touched int64) bool {
+	return e.ttl > 0 && e.now()-touched > e.ttl
+}
+
+// sweepBatch is how many state entries one batch's sweep visits.
+const sweepBatch = 256
+
+// sweep visits up to sweepBatch entries of t after the cursor, calling
+// visit for each; it wraps around at the end of the table.
+func (e *expiry) sweep(t *state.Table, visit func(key, val []byte) error) error {
+	if e.ttl <= 0 {
+		return nil
+	}
+	it, err := t.Iter(e.cursor, nil)
+	if err != nil {
+		return err
+	}
+	type entry struct{ k, v []byte }
+	var seen []entry
+	n := 0
+	for ok := it.First(); ok && n < sweepBatch; ok = it.Next() {
+		seen = append(seen, entry{bytes.Clone(it.Key()), bytes.Clone(it.Value())})
+		n++
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	if n < sweepBatch {
+		e.cursor = nil // the end: start again next time
+	} else {
+		e.cursor = append(bytes.Clone(seen[n-1].k), 0)
+	}
+	// Visit after closing the iterator: visit writes to the table.
+	for _, s := range seen {
+		if err := visit(s.k, s.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }

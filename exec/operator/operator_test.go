@@ -3,6 +3,7 @@ package operator_test
 import (
 	"context"
 	"fmt"
+	"time"
 	"strings"
 	"testing"
 
@@ -23,6 +24,8 @@ import (
 // harness runs one chain of operators over a table t whose schema the test
 // declares, with state in a real Pebble store on an in-memory filesystem.
 type harness struct {
+	ttl    time.Duration
+	now    int64 // ms, the operators' clock
 	cat    *catalog.Catalog
 	schema types.Schema
 	fs     vfs.FS
@@ -44,6 +47,9 @@ type harness struct {
 //	barrier       ends the epoch: operators flush and the state commits
 //	contents      prints the materialized rows with their multiplicity
 //	restart       reopens the store (uncommitted writes are lost) and the operators
+//	aggregate     a grouping SELECT over t; appends its Aggregate
+//	normalize     appends a Normalize keyed by t's first column
+//	ttl, clock    set the state TTL (ms; before adding operators) and the operators' clock (ms)
 func TestOperators(t *testing.T) {
 	datadriven.Walk(t, "../../testdata/exec", func(t *testing.T, path string) {
 		h := &harness{fs: vfs.NewMem()}
@@ -114,6 +120,23 @@ func (h *harness) run(d *datadriven.TestData) (string, error) {
 		return "ok\n", h.txn.Commit(false)
 	case "contents":
 		return h.contents()
+	case "ttl":
+		var ms int64
+		fmt.Sscan(d.Input, &ms)
+		h.ttl = time.Duration(ms) * time.Millisecond
+		return "ok\n", nil
+	case "clock":
+		fmt.Sscan(d.Input, &h.now)
+		return "ok\n", nil
+	case "aggregate":
+		node, err := h.bind(d.Input)
+		if err != nil {
+			return "", err
+		}
+		a, err := operator.NewAggregate(node.(*logical.Project).Input.(*logical.Aggregate))
+		return "ok\n", h.add(a, err)
+	case "normalize":
+		return "ok\n", h.add(operator.NewNormalize([]int{0}), nil)
 	case "restart":
 		return "ok\n", h.restart()
 	}
@@ -166,7 +189,8 @@ func (h *harness) add(op operator.Operator, err error) error {
 }
 
 func (h *harness) env() *operator.Env {
-	return &operator.Env{Table: func(i int) *state.Table { return h.txn.Table(uint32(i + 1)) }}
+	return &operator.Env{Table: func(i int) *state.Table { return h.txn.Table(uint32(i + 1)) },
+		TTL: h.ttl, Now: func() int64 { return h.now }}
 }
 
 func (h *harness) restart() error {

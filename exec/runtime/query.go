@@ -108,7 +108,7 @@ func (q *Query) open(ctx context.Context) error {
 		if next > len(q.tables) {
 			return nil, fmt.Errorf("query %s: plan needs more state tables than it was given", q.ID)
 		}
-		return &operator.Env{Table: func(j int) *state.Table { return q.txn.Table(q.tables[base+j]) }}, nil
+		return &operator.Env{Table: func(j int) *state.Table { return q.txn.Table(q.tables[base+j]) }, TTL: q.plan.StateTTL}, nil
 	}
 	q.emit = make([]operator.Emitter, len(q.nodes))
 	for i, n := range q.nodes {

@@ -110,7 +110,8 @@ func (s *Session) createView(st *parse.CreateView) (*pgwire.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: st.Src.Text, Target: obj.Name, State: catalog.Running, Uses: b.Uses}
+	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: st.Src.Text, Target: obj.Name, State: catalog.Running, Uses: b.Uses,
+		StateTTL: s.stateTTL()}
 	if q.Tables, err = s.allocTables(runtime.TablesNeeded(plan)); err != nil {
 		return nil, err
 	}

@@ -103,6 +103,7 @@ func (e *Engine) startQuery(q *catalog.Query) error {
 	if err != nil {
 		return err
 	}
+	plan.StateTTL = q.StateTTL
 	rq, err := runtime.Start(e.deps, q.ID, plan, q.Tables)
 	if err != nil {
 		return err

@@ -51,7 +51,8 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 		}
 		return nil, err
 	}
-	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: st.Src.Text, Target: target.Name, State: catalog.Running, Uses: b.Uses}
+	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: st.Src.Text, Target: target.Name, State: catalog.Running, Uses: b.Uses,
+		StateTTL: s.stateTTL()}
 	if q.Tables, err = s.allocTables(runtime.TablesNeeded(plan)); err != nil {
 		return nil, err
 	}

@@ -126,6 +126,9 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 	case *parse.Flush:
 		return s.flush(ctx)
 	case *parse.Set:
+		if err := checkSetting(st); err != nil {
+			return nil, err
+		}
 		s.settings[strings.ToLower(st.Key)] = st.Value
 		return &pgwire.Result{Tag: "SET"}, nil
 	case *parse.Explain:

@@ -161,6 +161,7 @@ func (s *Session) explain(st *parse.Explain) (*pgwire.Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		plan.StateTTL = s.stateTTL()
 		text = explain.Plan(plan)
 	case *parse.Insert:
 		b := s.binder(in, []*string{})
@@ -172,6 +173,7 @@ func (s *Session) explain(st *parse.Explain) (*pgwire.Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		plan.StateTTL = s.stateTTL()
 		text = explain.Plan(plan)
 	default:
 		return nil, st.Src.Errorf(0, sqlerr.FeatureNotSupported, "EXPLAIN of this statement is not supported")

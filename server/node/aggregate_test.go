@@ -2,7 +2,9 @@ package node
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -126,4 +128,33 @@ func TestDeleteUpdate(t *testing.T) {
 	if e := pgErr(t, c, `UPDATE users SET nope = 1`); e.Code != "42703" {
 		t.Fatalf("update of a missing column: %+v", e)
 	}
+}
+
+// TestStateTTL bounds a query's state with the session's
+// 'table.exec.state.ttl': a group idle for longer leaves the view.
+func TestStateTTL(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	if e := pgErr(t, c, `SET 'table.exec.state.ttl' = 'soon'`); e.Code != "22023" {
+		t.Fatalf("bad TTL: %+v", e)
+	}
+	exec(t, c, `CREATE TABLE hits (k STRING)`)
+	explained := strings.Join(rows(t, c, `EXPLAIN CREATE MATERIALIZED VIEW x AS SELECT k, COUNT(*) FROM hits GROUP BY k`), "\n")
+	if !strings.Contains(explained, "(unbounded)") {
+		t.Fatalf("without a TTL EXPLAIN should mark unbounded state:\n%s", explained)
+	}
+	exec(t, c, `SET 'table.exec.state.ttl' = '300 ms'`)
+	explained = strings.Join(rows(t, c, `EXPLAIN CREATE MATERIALIZED VIEW x AS SELECT k, COUNT(*) FROM hits GROUP BY k`), "\n")
+	if !strings.Contains(explained, "expires after 300ms without updates") {
+		t.Fatalf("with a TTL EXPLAIN should say when state expires:\n%s", explained)
+	}
+	exec(t, c, `CREATE MATERIALIZED VIEW recent AS SELECT k, COUNT(*) AS n FROM hits GROUP BY k`)
+	exec(t, c, `INSERT INTO hits VALUES ('a'), ('a'), ('b')`)
+	exec(t, c, `FLUSH`)
+	equal(t, "before expiry", rows(t, c, `SELECT * FROM recent`), "a|2", "b|1")
+	time.Sleep(500 * time.Millisecond) // longer than the TTL: behaviour after it, not a timing assertion
+	exec(t, c, `INSERT INTO hits VALUES ('b')`)
+	exec(t, c, `FLUSH`)
+	equal(t, "after expiry", rows(t, c, `SELECT * FROM recent`), "b|1")
 }
