@@ -82,7 +82,7 @@ func (o *Over) Inputs() []Node       { return []Node{o.Input} }
 func (o *Over) Props() Props {
 	in := o.Input.Props()
 	p := Props{Changelog: in.Changelog, Key: in.Key, Bounded: in.Bounded}
-	if p.Changelog == Upsert {
+	if p.Changelog == Upsert || !o.timeOrdered() {
 		p.Changelog = Retract
 	}
 	p.State = "each partition's rows within the frame, ordered (unbounded without a bounded frame)"
@@ -95,4 +95,25 @@ func (o *Over) Describe() string {
 		cs = append(cs, c.String())
 	}
 	return "Over " + strings.Join(cs, ", ")
+}
+
+// timeOrdered reports whether every call orders its partition by an
+// event-time attribute, ascending: then rows arrive in window order (late
+// rows are dropped) and no later row changes an earlier result.
+func (o *Over) timeOrdered() bool {
+	attrs := TimeAttrs(o.Input)
+	for _, c := range o.Calls {
+		if len(c.Order) == 0 || c.Order[0].Desc {
+			return false
+		}
+		col, ok := c.Order[0].Expr.(*scalar.ColRef)
+		found := false
+		for _, a := range attrs {
+			found = found || (ok && a == col.Idx)
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
