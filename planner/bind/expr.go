@@ -76,6 +76,8 @@ func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
 			return nil, b.unsupported(n, "IN (subquery)")
 		}
 		return b.negate(n.Not, n, "in", sc, append([]ast.ExprNode{n.Expr}, n.List...)...)
+	case *ast.PatternRegexpExpr:
+		return b.regexp(n, sc)
 	case *ast.BetweenExpr:
 		return b.negate(n.Not, n, "between", sc, n.Expr, n.Left, n.Right)
 	case *ast.CaseExpr:
@@ -297,6 +299,13 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 			args = append(args, ast.NewValueExpr(a.Unit.String(), "", ""))
 		case *ast.TrimDirectionExpr:
 			args = append(args, ast.NewValueExpr(a.Direction.String(), "", ""))
+		case *ast.FuncCallExpr:
+			if unit, ok := strings.CutPrefix(a.FnName.L, parse.TimeUnitPrefix); ok {
+				// FLOOR(x TO unit) reaches TiDB as FLOOR(x, __riffle_unit_unit()).
+				args = append(args, ast.NewValueExpr(strings.ToUpper(unit), "", ""))
+				continue
+			}
+			args = append(args, a)
 		default:
 			args = append(args, a)
 		}
@@ -393,4 +402,32 @@ func (b *Binder) rowField(n *ast.ColumnName, sc *scope) (scalar.Expr, bool, erro
 		return nil, true, b.position(err, &ast.ColumnNameExpr{Name: n})
 	}
 	return e, true, nil
+}
+
+// regexp binds REGEXP/RLIKE and PostgreSQL's ~, ~*, !~ and !~* (which the
+// dialect layer wrote as REGEXP and recorded in Ext.Regex): ~* matches
+// without regard to case, through an (?i) flag on the pattern.
+func (b *Binder) regexp(n *ast.PatternRegexpExpr, sc *scope) (scalar.Expr, error) {
+	x, err := b.expr(n.Expr, sc)
+	if err != nil {
+		return nil, err
+	}
+	pat, err := b.expr(n.Pattern, sc)
+	if err != nil {
+		return nil, err
+	}
+	if ext, ok := b.Src.Ext.Regex[n]; ok && ext.CaseInsensitive {
+		flag := &scalar.Const{V: types.NewString("(?i)"), T: types.TString}
+		if pat, err = scalar.Resolve("||", []scalar.Expr{flag, scalar.NewCast(pat, types.TString)}); err != nil {
+			return nil, b.position(err, n)
+		}
+	}
+	e, err := scalar.Resolve("regexp", []scalar.Expr{x, pat})
+	if err != nil {
+		return nil, b.position(err, n)
+	}
+	if n.Not {
+		return scalar.Resolve("not", []scalar.Expr{e})
+	}
+	return e, nil
 }
