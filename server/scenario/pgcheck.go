@@ -147,11 +147,46 @@ func (r *runner) runInPostgres(conn, query string) ([]row, error) {
 			return nil, fmt.Errorf("%s: %w", s, err)
 		}
 	}
+	r.pgViews(ctx, c)
 	rs, err := c.Query(ctx, stringType.ReplaceAllString(query, "TEXT"))
 	if err != nil {
 		return nil, err
 	}
 	return readRows(rs)
+}
+
+// pgViews creates riffle's views in PostgreSQL as views, materialized ones
+// over their queries too (PostgreSQL computes them from the tables, which is
+// the batch answer). A view over another is created once that one is, so
+// creation repeats until nothing more can be created; a view PostgreSQL
+// cannot run is left out, and the checked query fails if it reads it.
+func (r *runner) pgViews(ctx context.Context, c *pgx.Conn) {
+	var pending []string
+	for _, kind := range []string{"SHOW VIEWS", "SHOW MATERIALIZED VIEWS"} {
+		for _, v := range r.rows(kind) {
+			name := unquote(v[0])
+			if strings.HasSuffix(strings.ToLower(name), freshSuffix) {
+				continue
+			}
+			stmt := unquote(r.rows("SHOW CREATE TABLE " + name)[0][0])
+			if m := createMVQuery.FindStringSubmatch(stmt); m != nil {
+				stmt = "CREATE VIEW " + quoteIdent(strings.ToLower(name)) + " AS " + m[1]
+			}
+			pending = append(pending, stringType.ReplaceAllString(stmt, "TEXT"))
+		}
+	}
+	for progress := true; progress && len(pending) > 0; {
+		progress = false
+		var left []string
+		for _, s := range pending {
+			if _, err := c.Exec(ctx, s); err != nil {
+				left = append(left, s)
+				continue
+			}
+			progress = true
+		}
+		pending = left
+	}
 }
 
 // pgTable is the SQL that creates one of riffle's tables in PostgreSQL with
