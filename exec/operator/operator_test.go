@@ -3,9 +3,9 @@ package operator_test
 import (
 	"context"
 	"fmt"
-	"time"
 	"strings"
 	"testing"
+	"time"
 
 	"riffle/catalog"
 	"riffle/exec/expr"

@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"riffle/catalog"
@@ -29,14 +30,18 @@ type recordLayout struct {
 	// value lists the schema indexes of the columns in the record value.
 	value []int
 	// key lists the schema indexes of the primary key (empty: no key).
-	key    []int
-	rawKey bool
+	key     []int
+	rawKey  bool
+	keyType types.Type // the raw key column's type
 	// meta maps schema indexes to their metadata key.
 	meta map[int]string
 }
 
 func layoutOf(t *catalog.Object) recordLayout {
 	l := recordLayout{topic: t.Options["topic"], key: t.PrimaryKey, rawKey: t.Options["key.format"] == "raw", meta: map[int]string{}}
+	if l.rawKey {
+		l.keyType = t.Schema.Columns[t.PrimaryKey[0]].Type
+	}
 	exceptKey := t.Options["value.fields-include"] == "EXCEPT_KEY"
 	for i := range t.Schema.Columns {
 		if t.Columns != nil && t.Columns[i].Metadata != "" {
@@ -136,7 +141,7 @@ func (e *RecordEncoder) encodeKey(row types.Row) ([]byte, error) {
 		if v.IsNull() {
 			return nil, fmt.Errorf("key column %d is NULL", e.l.key[0])
 		}
-		return []byte(v.S), nil
+		return rawKey(v, e.l.keyType), nil
 	}
 	for i, c := range e.l.key {
 		e.kscratch[i] = row[e.writable[c]]
@@ -219,7 +224,11 @@ func (d *RecordDecoder) decodeKey(r *kafka.Record, row types.Row) error {
 		return fmt.Errorf("record at offset %d has no key on an upsert table", r.Offset)
 	}
 	if d.l.rawKey {
-		row[d.l.key[0]] = types.NewString(string(r.Key))
+		v, err := fromRawKey(r.Key, d.l.keyType)
+		if err != nil {
+			return fmt.Errorf("record at offset %d: %w", r.Offset, err)
+		}
+		row[d.l.key[0]] = v
 		return nil
 	}
 	if err := d.key.Decode(r.Key, d.kbuf); err != nil {
@@ -232,4 +241,37 @@ func (d *RecordDecoder) decodeKey(r *kafka.Record, row types.Row) error {
 		row[c] = d.kbuf[i]
 	}
 	return nil
+}
+
+// rawKey is the raw format's bytes for a key value: a string's or byte
+// string's bytes, an integer big-endian in its type's width (as Flink's raw
+// format writes it).
+func rawKey(v types.Value, t types.Type) []byte {
+	if !t.IsInteger() {
+		return []byte(v.S)
+	}
+	w := map[types.TypeID]int{types.TinyInt: 1, types.SmallInt: 2, types.Int: 4, types.BigInt: 8}[t.ID]
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, uint64(v.I))
+	return b[8-w:]
+}
+
+// fromRawKey reads a raw key back; an integer key must have its type's width.
+func fromRawKey(b []byte, t types.Type) (types.Value, error) {
+	switch {
+	case t.IsString():
+		return types.NewString(string(b)), nil
+	case !t.IsInteger():
+		return types.NewBytes(b), nil
+	}
+	w := map[types.TypeID]int{types.TinyInt: 1, types.SmallInt: 2, types.Int: 4, types.BigInt: 8}[t.ID]
+	if len(b) != w {
+		return types.Null, fmt.Errorf("raw %s key has %d bytes, want %d", t, len(b), w)
+	}
+	var u uint64
+	for _, c := range b {
+		u = u<<8 | uint64(c)
+	}
+	shift := 64 - 8*w
+	return types.NewInt(int64(u<<shift) >> shift), nil // sign-extend
 }

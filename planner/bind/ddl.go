@@ -350,9 +350,9 @@ func (b *Binder) connectorKey(obj *catalog.Object, pos map[string]int, st *parse
 	case "", "json":
 		obj.Options["key.format"] = "json"
 	case "raw":
-		if len(obj.PrimaryKey) != 1 || !obj.Schema.Columns[obj.PrimaryKey[0]].Type.IsString() {
+		if len(obj.PrimaryKey) != 1 || !rawKeyType(obj.Schema.Columns[obj.PrimaryKey[0]].Type) {
 			return b.Src.Errorf(pos["key.format"], sqlerr.InvalidTableDefinition,
-				"'key.format' = 'raw' needs a primary key of one STRING column")
+				"'key.format' = 'raw' needs a primary key of one column of a string, bytes or integer type")
 		}
 	default:
 		return b.Src.Errorf(pos["key.format"], sqlerr.FeatureNotSupported, "key format %q is not supported yet", kf).
@@ -367,4 +367,10 @@ func (b *Binder) connectorKey(obj *catalog.Object, pos map[string]int, st *parse
 			"'value.fields-include' must be 'ALL' or 'EXCEPT_KEY', not %q", v)
 	}
 	return nil
+}
+
+// rawKeyType reports whether a key column can be a raw Kafka key: the
+// bytes of a string, or an integer in big-endian order (Flink's raw format).
+func rawKeyType(t types.Type) bool {
+	return t.IsString() || t.ID == types.Binary || t.ID == types.Varbinary || t.IsInteger()
 }

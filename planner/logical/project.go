@@ -40,6 +40,7 @@ func (p *Project) Props() Props {
 			if out.Changelog == Upsert {
 				out.Changelog = Retract
 			}
+			out.Key = nil // part of the key is gone: rows are no longer identified
 			return out
 		}
 		out.Key = append(out.Key, found)
