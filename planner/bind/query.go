@@ -269,7 +269,7 @@ func columnName(e ast.ExprNode) string {
 func (b *Binder) orderLimit(s *ast.SelectStmt, p *logical.Project, base logical.Node, sc *scope) (logical.Node, error) {
 	if !b.Snapshot {
 		if s.Limit != nil {
-			return nil, b.notYet(s, "LIMIT in a continuous query is", "arrives with Top-N")
+			return b.continuousLimit(s, p, base, sc)
 		}
 		if s.OrderBy != nil {
 			b.Notices = append(b.Notices, "ORDER BY in a continuous query does not order the result; order when you read it")
@@ -382,4 +382,46 @@ func (b *Binder) limitValue(e ast.ExprNode) (int64, error) {
 		return 0, b.Src.Errorf(0, sqlerr.InvalidParameter, "LIMIT and OFFSET take a non-negative integer constant")
 	}
 	return v.GetInt64(), nil
+}
+
+// continuousLimit plans ORDER BY … LIMIT in a continuous query: a Top-N over
+// the whole result (one partition), kept up to date as rows come and go.
+func (b *Binder) continuousLimit(s *ast.SelectStmt, p *logical.Project, base logical.Node, sc *scope) (logical.Node, error) {
+	count, err := b.limitValue(s.Limit.Count)
+	if err != nil {
+		return nil, err
+	}
+	offset, err := b.limitValue(s.Limit.Offset)
+	if err != nil {
+		return nil, err
+	}
+	if s.Limit.Count == nil {
+		return nil, b.notYet(s, "OFFSET without LIMIT in a continuous query is", "arrives later")
+	}
+	var keys []logical.SortKey
+	var top logical.Node = base
+	if s.OrderBy != nil {
+		sorted, err := b.orderBy(s.OrderBy, p, base, sc)
+		if err != nil {
+			return nil, err
+		}
+		// orderBy gives Sort, or Project(Sort) when it sorted on hidden
+		// columns; the Top-N takes the Sort's place.
+		outer, _ := sorted.(*logical.Project)
+		sort, ok := sorted.(*logical.Sort)
+		if outer != nil {
+			sort, ok = outer.Input.(*logical.Sort)
+		}
+		if !ok {
+			return nil, sqlerr.New(sqlerr.Internal, "continuous ORDER BY: unexpected plan %s", sorted.Describe())
+		}
+		keys, top = sort.Keys, sort.Input
+		t := &logical.TopN{Input: top, OrderBy: keys, Limit: count, Offset: offset, Out: top.Schema()}
+		if outer != nil {
+			outer.Input = t
+			return outer, nil
+		}
+		return t, nil
+	}
+	return &logical.TopN{Input: top, Limit: count, Offset: offset, Out: top.Schema()}, nil
 }

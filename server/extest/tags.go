@@ -22,6 +22,9 @@ var Built = map[string]string{
 	"distinct_agg":    "aggregates over DISTINCT values",
 	"select_distinct": "SELECT DISTINCT",
 	"filter_clause":   "aggregate FILTER (WHERE …)",
+	"top_n":           "ROW_NUMBER() Top-N per partition",
+	"row_number":      "ROW_NUMBER() filtered by rank (Top-N, deduplication)",
+	"union":           "UNION ALL and UNION",
 	"source:upsert":   "upsert-kafka tables with JSON keys and tombstones",
 	"interval_arith":  "INTERVAL literals and timestamp arithmetic",
 
@@ -63,13 +66,10 @@ const (
 // arrives with.
 var NotBuilt = map[string]string{
 	"grouping_sets":    reasonAggregation,
-	"top_n":            reasonAggregation,
-	"row_number":       reasonAggregation,
 	"rank":             reasonAggregation,
 	"over_window":      reasonOver,
 	"lag_lead":         reasonOver,
 	"distinct_on":      reasonUntrans,
-	"union":            reasonSetOps,
 	"intersect_except": reasonSetOps,
 
 	"inner_join":              reasonJoins,

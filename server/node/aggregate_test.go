@@ -158,3 +158,34 @@ func TestStateTTL(t *testing.T) {
 	exec(t, c, `FLUSH`)
 	equal(t, "after expiry", rows(t, c, `SELECT * FROM recent`), "b|1")
 }
+
+// TestTopNAndUnion runs ROW_NUMBER Top-N, deduplication and UNION ALL as
+// continuous queries.
+func TestTopNAndUnion(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE items (item STRING, category STRING, price BIGINT)`)
+	exec(t, c, `CREATE TABLE more_items (item STRING, category STRING, price BIGINT)`)
+	exec(t, c, `CREATE MATERIALIZED VIEW top2 AS
+		SELECT item, category, price, rn FROM (
+		  SELECT *, ROW_NUMBER() OVER (PARTITION BY category ORDER BY price DESC) AS rn FROM items
+		) WHERE rn <= 2`)
+	exec(t, c, `CREATE MATERIALIZED VIEW cheapest AS
+		SELECT item, category, price FROM (
+		  SELECT *, ROW_NUMBER() OVER (PARTITION BY category ORDER BY price) AS rn FROM items
+		) WHERE rn = 1`)
+	exec(t, c, `CREATE MATERIALIZED VIEW everything AS
+		SELECT item, price FROM items UNION ALL SELECT item, price FROM more_items`)
+	exec(t, c, `INSERT INTO items VALUES ('a', 'books', 10), ('b', 'books', 30), ('c', 'books', 20), ('d', 'toys', 5)`)
+	exec(t, c, `INSERT INTO more_items VALUES ('x', 'misc', 1)`)
+	exec(t, c, `FLUSH`)
+	equal(t, "top 2", rows(t, c, `SELECT * FROM top2`), "b|books|30|1", "c|books|20|2", "d|toys|5|1")
+	equal(t, "cheapest", rows(t, c, `SELECT * FROM cheapest`), "a|books|10", "d|toys|5")
+	equal(t, "union", rows(t, c, `SELECT * FROM everything`), "a|10", "b|30", "c|20", "d|5", "x|1")
+	exec(t, c, `INSERT INTO items VALUES ('e', 'books', 40), ('f', 'toys', 1)`)
+	exec(t, c, `FLUSH`)
+	equal(t, "top 2 after", rows(t, c, `SELECT * FROM top2`), "b|books|30|2", "d|toys|5|1", "e|books|40|1", "f|toys|1|2")
+	equal(t, "cheapest after", rows(t, c, `SELECT * FROM cheapest`), "a|books|10", "f|toys|1")
+	equal(t, "snapshot top-n", rows(t, c, `SELECT item FROM (SELECT item, ROW_NUMBER() OVER (PARTITION BY category ORDER BY price DESC) AS rn FROM items) WHERE rn = 1`), "d", "e")
+}
