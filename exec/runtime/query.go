@@ -56,7 +56,12 @@ type Query struct {
 
 	in, out, bad atomic.Int64
 
+	// epoch collects the changes the sink received this epoch, for
+	// subscribers (a materialized view's query only).
+	epoch types.Batch
+
 	mu        sync.Mutex
+	subs      []*Subscription
 	committed kafka.Positions // next offsets, as of the last commit
 	opened    bool            // the first epoch (the empty opening batch) has committed
 	changed   chan struct{}   // closed and replaced at every commit
@@ -177,6 +182,7 @@ func (q *Query) run(ctx context.Context) {
 	q.txn.Close()
 	q.mu.Lock()
 	q.err = err
+	q.endSubscriptions(err)
 	close(q.changed)
 	q.changed = make(chan struct{})
 	q.mu.Unlock()
@@ -226,6 +232,9 @@ func (q *Query) loop(ctx context.Context) error {
 func (q *Query) push(ctx context.Context, i, input int, b types.Batch) error {
 	if i < 0 {
 		q.out.Add(int64(len(b)))
+		if _, view := q.plan.Sink.(*physical.ViewSink); view {
+			q.epoch = append(q.epoch, b...) // rows are not reused: the Change is all to copy
+		}
 		return q.sink.OnBatch(ctx, 0, b, nil)
 	}
 	return q.nodes[i].op.OnBatch(ctx, input, b, q.emit[i])
@@ -246,15 +255,20 @@ func (q *Query) commit(ctx context.Context) error {
 	pos := q.reader.Position()
 	b, _ := json.Marshal(pos)
 	q.txn.PutMeta(positionKey(q.ID), b)
+	// The commit and the hand-off to subscribers happen under the lock a new
+	// subscriber takes to read the view, so it sees each epoch exactly once:
+	// in its snapshot or as changes.
+	q.mu.Lock()
+	defer q.mu.Unlock()
 	if err := q.txn.Commit(false); err != nil {
 		return fmt.Errorf("commit query %s: %w", q.ID, err)
 	}
-	q.mu.Lock()
+	q.publish(q.epoch)
+	q.epoch = q.epoch[:0]
 	q.committed = pos
 	q.opened = true
 	close(q.changed)
 	q.changed = make(chan struct{})
-	q.mu.Unlock()
 	return nil
 }
 
@@ -339,3 +353,7 @@ func Forget(store *state.Store, id string, tables []uint32) error {
 	}
 	return store.DeleteMeta(positionKey(id))
 }
+
+// OutputKey is the stream key of the query's result (nil when rows are not
+// identified by a key), for rendering its changes as updates.
+func (q *Query) OutputKey() []int { return q.plan.Root.Props().Key }

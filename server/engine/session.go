@@ -74,6 +74,10 @@ func (s *Session) Prepare(_ context.Context, sql string) (*pgwire.Description, e
 			return nil, err
 		}
 		d.ParamTypes = make([]types.Type, b.ParamCount)
+	case *parse.Subscribe:
+		if v := s.e.cat.Get(st.Name.Name); v != nil {
+			cols = append([]types.Column{{Name: "op", Type: types.TString}}, v.Schema.Columns...)
+		}
 	default:
 		cols = staticColumns(st)
 	}
@@ -133,6 +137,8 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 		return &pgwire.Result{Tag: "SET"}, nil
 	case *parse.Explain:
 		return s.explain(st)
+	case *parse.Subscribe:
+		return s.subscribe(st)
 	case *parse.Delete:
 		return s.deleteRows(ctx, st, params)
 	case *parse.Update:

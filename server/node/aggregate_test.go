@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -188,4 +189,49 @@ func TestTopNAndUnion(t *testing.T) {
 	equal(t, "top 2 after", rows(t, c, `SELECT * FROM top2`), "b|books|30|2", "d|toys|5|1", "e|books|40|1", "f|toys|1|2")
 	equal(t, "cheapest after", rows(t, c, `SELECT * FROM cheapest`), "a|books|10", "f|toys|1")
 	equal(t, "snapshot top-n", rows(t, c, `SELECT item FROM (SELECT item, ROW_NUMBER() OVER (PARTITION BY category ORDER BY price DESC) AS rn FROM items) WHERE rn = 1`), "d", "e")
+}
+
+// TestSubscribe follows an aggregate's changes with SUBSCRIBE: its contents,
+// then each change as it is committed, as +I/-U/+U/-D.
+func TestSubscribe(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE clicks (page STRING)`)
+	exec(t, c, `CREATE MATERIALIZED VIEW views AS SELECT page, COUNT(*) AS n FROM clicks GROUP BY page`)
+	exec(t, c, `INSERT INTO clicks VALUES ('home'), ('home')`)
+	exec(t, c, `FLUSH`)
+
+	sc := connect(t, n)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rs, err := sc.Query(ctx, `SUBSCRIBE TO views`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func() string {
+		if !rs.Next() {
+			t.Fatalf("subscription ended: %v", rs.Err())
+		}
+		var op, page string
+		var cnt int64
+		if err := rs.Scan(&op, &page, &cnt); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%s %s %d", op, page, cnt)
+	}
+	if got := next(); got != "+I home 2" {
+		t.Fatalf("snapshot: %s", got)
+	}
+	exec(t, c, `INSERT INTO clicks VALUES ('home'), ('about')`)
+	got := []string{next(), next(), next()}
+	want := []string{"-U home 2", "+U home 3", "+I about 1"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("changes: %q, want %q", got, want)
+	}
+	cancel()
+	rs.Close()
+	if e := pgErr(t, c, `SUBSCRIBE TO clicks`); e.Code != "42809" {
+		t.Fatalf("subscribe to a table: %+v", e)
+	}
 }

@@ -235,6 +235,29 @@ func (s *session) execute(m *pgproto3.Execute) error {
 		s.be.Send(&pgproto3.EmptyQueryResponse{})
 		return nil
 	}
+	if r.Stream != nil {
+		if !first {
+			return sqlerr.New(invalidCursorName, "portal %q has finished", m.Portal)
+		}
+		// A stream runs for as long as the client wants it, so it has a
+		// statement (and a CancelRequest target) of its own.
+		ctx, done := s.beginStatement()
+		defer done()
+		var writeErr error
+		err := s.call(ctx, pt.stmt.sql, func() error {
+			var streamErr error
+			writeErr, streamErr = s.stream(ctx, r, pt.formats)
+			return streamErr
+		})
+		if writeErr != nil {
+			return writeErr
+		}
+		if err != nil {
+			return &queryError{err, pt.stmt.sql}
+		}
+		s.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(r.Tag)})
+		return nil
+	}
 	end := len(r.Rows)
 	if m.MaxRows > 0 && uint64(pt.sent)+uint64(m.MaxRows) < uint64(end) {
 		end = pt.sent + int(m.MaxRows)

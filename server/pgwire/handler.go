@@ -66,4 +66,11 @@ type Result struct {
 	// ParamStatus, when set, is sent as ParameterStatus messages after the
 	// statement (e.g. after SET TimeZone).
 	ParamStatus map[string]string
+	// Stream, when set, produces the rows instead of Rows, for a result
+	// that does not end on its own (SUBSCRIBE). The gateway calls it once,
+	// from the session's goroutine, with a context cancelled when the client
+	// cancels or disconnects; each row given to send goes out (and is
+	// flushed) at once. An error from send means the client is gone: Stream
+	// returns. The tag is sent when Stream returns nil.
+	Stream func(ctx context.Context, send func(types.Row) error) error
 }
