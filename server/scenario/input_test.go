@@ -182,3 +182,11 @@ func TestPGType(t *testing.T) {
 		}
 	}
 }
+
+func TestRawIntegerKey(t *testing.T) {
+	tb := &tableInfo{cols: []string{"id", "v"}, pk: []int{0}, rawKey: true, rawWidth: 4}
+	key, _, err := tb.encode(record{tuple: []string{"258", "1"}})
+	if err != nil || string(key) != "\x00\x00\x01\x02" {
+		t.Fatalf("%q %v", key, err)
+	}
+}

@@ -2,11 +2,13 @@ package scenario
 
 import (
 	"context"
+	enc "encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -24,8 +26,10 @@ type tableInfo struct {
 	// an append-only table.
 	pk []int
 	// rawKey: the record key is the (single) key column's bytes, not a JSON
-	// object ('key.format' = 'raw').
-	rawKey bool
+	// object ('key.format' = 'raw'): a string's bytes, or an integer
+	// big-endian in its type's width (rawWidth bytes), as Flink's raw format.
+	rawKey   bool
+	rawWidth int
 	// exceptKey: the record value leaves out the key columns
 	// ('value.fields-include' = 'EXCEPT_KEY').
 	exceptKey bool
@@ -172,11 +176,22 @@ func (t *tableInfo) encodeKey(vals []string) ([]byte, error) {
 	if len(vals) != 1 || strings.EqualFold(vals[0], "NULL") {
 		return nil, fmt.Errorf("a raw key is one non-NULL value")
 	}
+	if t.rawWidth > 0 {
+		n, err := strconv.ParseInt(vals[0], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("raw integer key %s: %v", vals[0], err)
+		}
+		b := enc.BigEndian.AppendUint64(nil, uint64(n))
+		return b[8-t.rawWidth:], nil
+	}
 	if s, rest, err := quoted(vals[0]); err == nil && strings.TrimSpace(rest) == "" {
 		return []byte(s), nil
 	}
 	return []byte(vals[0]), nil
 }
+
+// intWidths are the raw format's widths of integer key columns.
+var intWidths = map[string]int{"TINYINT": 1, "SMALLINT": 2, "INT": 4, "BIGINT": 8}
 
 func (t *tableInfo) pkNames() []string {
 	names := make([]string, len(t.pk))
@@ -230,6 +245,7 @@ func (r *runner) table(name string) *tableInfo {
 		}
 		if unquote(c[3]) == "PRI" {
 			t.pk = append(t.pk, len(t.cols))
+			t.rawWidth = intWidths[strings.ToUpper(unquote(c[1]))]
 		}
 		t.cols = append(t.cols, unquote(c[0]))
 	}
