@@ -103,15 +103,12 @@ func (s *Session) selectQuery(ctx context.Context, st *parse.Select, params []*s
 }
 
 // flush waits until every running query has committed every record that
-// was in its source topic when FLUSH began.
+// was in its source topics when FLUSH began, and every record the queries
+// upstream of it wrote for those: queries are waited for in dependency
+// order (a query writing a table before the queries reading it), each
+// against end offsets read once its upstream has caught up.
 func (s *Session) flush(ctx context.Context) (*pgwire.Result, error) {
-	s.e.mu.Lock()
-	qs := make([]*runtime.Query, 0, len(s.e.running))
-	for _, q := range s.e.running {
-		qs = append(qs, q)
-	}
-	s.e.mu.Unlock()
-	for _, q := range qs {
+	for _, q := range s.e.flushOrder() {
 		end, err := s.e.endOffsets(ctx, q)
 		if err != nil {
 			return nil, err
@@ -134,4 +131,60 @@ func (e *Engine) endOffsets(ctx context.Context, q *runtime.Query) (kafka.Positi
 		end[t] = ps
 	}
 	return end, nil
+}
+
+// flushOrder lists the running queries so that a query writing a table's
+// topic comes before every query reading that topic. Queries in a cycle
+// (one that reads what it writes) keep their creation order.
+func (e *Engine) flushOrder() []*runtime.Query {
+	e.mu.Lock()
+	byID := map[string]*runtime.Query{}
+	for id, q := range e.running {
+		byID[id] = q
+	}
+	e.mu.Unlock()
+	var qs []*runtime.Query
+	writes := map[*runtime.Query]string{} // the topic each INSERT … SELECT writes
+	for _, cq := range e.cat.Queries() {
+		q := byID[key(cq.ID)]
+		if q == nil {
+			continue
+		}
+		qs = append(qs, q)
+		if t := e.cat.Get(cq.Target); t != nil && t.Kind == catalog.Table {
+			writes[q] = t.Options["topic"]
+		}
+	}
+	var order []*runtime.Query
+	placed := map[*runtime.Query]bool{}
+	for len(order) < len(qs) {
+		progress := false
+		for _, q := range qs {
+			if placed[q] || !upstreamPlaced(q, qs, writes, placed) {
+				continue
+			}
+			order, placed[q], progress = append(order, q), true, true
+		}
+		if !progress { // a cycle: take the rest as they are
+			for _, q := range qs {
+				if !placed[q] {
+					order, placed[q] = append(order, q), true
+				}
+			}
+		}
+	}
+	return order
+}
+
+// upstreamPlaced reports whether every other query writing a topic q reads
+// is already placed.
+func upstreamPlaced(q *runtime.Query, qs []*runtime.Query, writes map[*runtime.Query]string, placed map[*runtime.Query]bool) bool {
+	for _, topic := range q.Topics() {
+		for _, w := range qs {
+			if w != q && !placed[w] && writes[w] == topic {
+				return false
+			}
+		}
+	}
+	return true
 }

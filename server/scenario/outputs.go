@@ -83,11 +83,10 @@ func (r *runner) keyColumns(name, stmt string) []int {
 	if k, ok := r.keys[stmt]; ok {
 		return k
 	}
-	var key, cols []int
+	var key []int
 	var names []string
 	for i, c := range r.rows("DESCRIBE " + name) {
 		names = append(names, unquote(c[0]))
-		cols = append(cols, i)
 		if unquote(c[3]) == "PRI" {
 			key = append(key, i)
 		}
