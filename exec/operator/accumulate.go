@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"math"
 	"math/big"
 
 	"riffle/planner/logical"
@@ -72,12 +73,57 @@ func addScaled(sum, v types.Value, d int64, in types.Type) (types.Value, error) 
 		}
 		return types.NewDecimal(sum.Dec().Add(dv)), nil
 	default:
-		f := 0.0
-		if !sum.IsNull() {
-			f = sum.Float()
-		}
-		return types.NewFloat(f + float64(d)*v.Float()), nil
+		return addFloat(sum, v.Float(), d), nil
 	}
+}
+
+// addFloat adds d·f to a sum of doubles. The sum is kept exactly, as a
+// decimal (every finite double is a binary fraction, so an exact decimal):
+// adding and later retracting a value then leaves no rounding error behind,
+// and the result is rounded once, when it is shown. A non-finite input
+// turns the sum into a plain double, as there is nothing exact to keep.
+func addFloat(sum types.Value, f float64, d int64) types.Value {
+	if math.IsInf(f, 0) || math.IsNaN(f) || sum.K == types.KFloat {
+		s := 0.0
+		switch sum.K {
+		case types.KFloat:
+			s = sum.Float()
+		case types.KDecimal:
+			s = sum.Dec().Float64()
+		}
+		return types.NewFloat(s + float64(d)*f)
+	}
+	x := exactDec(f).Mul(types.DecFromInt(d))
+	if sum.IsNull() {
+		return types.NewDecimal(x)
+	}
+	return types.NewDecimal(sum.Dec().Add(x))
+}
+
+// exactDec is the exact decimal value of a finite double.
+func exactDec(f float64) *types.Dec {
+	mant, exp := math.Frexp(f) // f = mant · 2^exp, 0.5 <= |mant| < 1
+	m := int64(math.Ldexp(mant, 53))
+	exp -= 53 // f = m · 2^exp exactly
+	d := &types.Dec{}
+	d.Unscaled.SetInt64(m)
+	if exp >= 0 {
+		d.Unscaled.Lsh(&d.Unscaled, uint(exp))
+		return d
+	}
+	// m / 2^k = m · 5^k / 10^k
+	k := int64(-exp)
+	d.Unscaled.Mul(&d.Unscaled, new(big.Int).Exp(big.NewInt(5), big.NewInt(k), nil))
+	d.Scale = int32(k)
+	return d
+}
+
+// floatOf shows a double sum: exact sums are rounded once, here.
+func floatOf(v types.Value) types.Value {
+	if v.K == types.KDecimal {
+		return types.NewFloat(v.Dec().Float64())
+	}
+	return v
 }
 
 // mulAdd computes a·b + c, reporting overflow of int64.
@@ -102,6 +148,9 @@ func result(c *logical.AggCall, acc []types.Value) (types.Value, error) {
 		if c.T.ID == types.Decimal {
 			return types.NewDecimal(acc[0].Dec().Rescale(int32(c.T.Scale))), nil
 		}
+		if c.T.IsFloat() {
+			return floatOf(acc[0]), nil
+		}
 		return acc[0], nil
 	case "avg":
 		if acc[1].I == 0 {
@@ -116,7 +165,7 @@ func result(c *logical.AggCall, acc []types.Value) (types.Value, error) {
 // away from zero at the result type's scale.
 func average(sum types.Value, n int64, t types.Type) (types.Value, error) {
 	if t.ID != types.Decimal {
-		return types.NewFloat(sum.Float() / float64(n)), nil
+		return types.NewFloat(floatOf(sum).Float() / float64(n)), nil
 	}
 	var d *types.Dec
 	if sum.K == types.KInt {
