@@ -243,11 +243,17 @@ func (b *Binder) caseExpr(n *ast.CaseExpr, sc *scope) (scalar.Expr, error) {
 	if err != nil {
 		return nil, b.position(err, n)
 	}
+	// Coerce, not just cast: an untyped literal arm that cannot be the
+	// common type is an error now, with a position, as in PostgreSQL.
 	for i := range c.Whens {
-		c.Whens[i].Then = scalar.NewCast(c.Whens[i].Then, t)
+		if c.Whens[i].Then, err = scalar.Coerce(c.Whens[i].Then, t); err != nil {
+			return nil, b.position(err, n)
+		}
 	}
 	if c.Else != nil {
-		c.Else = scalar.NewCast(c.Else, t)
+		if c.Else, err = scalar.Coerce(c.Else, t); err != nil {
+			return nil, b.position(err, n)
+		}
 	}
 	c.T = t
 	return c, nil

@@ -104,7 +104,13 @@ func noMatch(fn string, args []Expr, d funcDef) error {
 		if len(args) > 0 {
 			b.WriteString(" " + args[len(args)-1].Type().String())
 		}
-		return sqlerr.New(sqlerr.DatatypeMismatch, "%s", b.String())
+		// PostgreSQL: a logical operator over a non-boolean is a datatype
+		// mismatch (42804); any other missing operator is undefined (42883).
+		code := sqlerr.UndefinedFunction
+		if fn == "and" || fn == "or" || fn == "not" || fn == "xor" {
+			code = sqlerr.DatatypeMismatch
+		}
+		return sqlerr.New(code, "%s", b.String())
 	}
 	e := sqlerr.New(sqlerr.UndefinedFunction, "function %s does not exist", describe(fn, args))
 	if len(d.sigs) > 0 {
