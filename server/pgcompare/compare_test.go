@@ -41,8 +41,8 @@ func TestCompare(t *testing.T) {
 	case srv == nil:
 		t.Logf("no PostgreSQL to compare with (%s): checking riffle against the golden files only", skip)
 	default:
-		t.Cleanup(srv.stop)
-		pg = connect(t, srv.conn)
+		t.Cleanup(srv.Stop)
+		pg = connect(t, srv.Conn)
 	}
 
 	var total, agreed, differs, pending int
