@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"time"
+
 	"riffle/catalog"
 	"riffle/exec/operator"
 	"riffle/planner/logical"
@@ -14,6 +16,7 @@ type opNode struct {
 	parent int // index in Query.nodes; -1 is the sink
 	input  int // which input of the parent
 	tables int // how many state tables it keeps
+	ttl    time.Duration
 }
 
 // route carries one scan's records: decoded as its table, into an input of
@@ -63,7 +66,7 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 		return err
 	}
 	me := len(q.nodes)
-	q.nodes = append(q.nodes, opNode{op: op, parent: parent, input: input, tables: tablesOf(n)})
+	q.nodes = append(q.nodes, opNode{op: op, parent: parent, input: input, tables: tablesOf(n), ttl: q.plan.TTLOf(n)})
 	for i, c := range n.Inputs() {
 		if err := q.walk(c, me, i); err != nil {
 			return err

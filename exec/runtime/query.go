@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"riffle/connectors/kafka"
 	"riffle/exec/operator"
@@ -107,17 +108,17 @@ func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, 
 // order, the sink's last: the same ids after every restart.
 func (q *Query) open(ctx context.Context) error {
 	next := 0
-	take := func(n int) (*operator.Env, error) {
+	take := func(n int, ttl time.Duration) (*operator.Env, error) {
 		base := next
 		next += n
 		if next > len(q.tables) {
 			return nil, fmt.Errorf("query %s: plan needs more state tables than it was given", q.ID)
 		}
-		return &operator.Env{Table: func(j int) *state.Table { return q.txn.Table(q.tables[base+j]) }, TTL: q.plan.StateTTL}, nil
+		return &operator.Env{Table: func(j int) *state.Table { return q.txn.Table(q.tables[base+j]) }, TTL: ttl}, nil
 	}
 	q.emit = make([]operator.Emitter, len(q.nodes))
 	for i, n := range q.nodes {
-		env, err := take(n.tables)
+		env, err := take(n.tables, n.ttl)
 		if err != nil {
 			return err
 		}
@@ -128,7 +129,7 @@ func (q *Query) open(ctx context.Context) error {
 			return q.push(ctx, n.parent, n.input, b)
 		})
 	}
-	env, err := take(q.sinkTables)
+	env, err := take(q.sinkTables, 0)
 	if err != nil {
 		return err
 	}

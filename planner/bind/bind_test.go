@@ -124,6 +124,7 @@ func continuous(b *bind.Binder, st parse.Statement) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		p.ApplyHints(b.HintTTL)
 		return explain.Plan(p), nil
 	case *parse.Insert:
 		target, node, err := b.Insert(st)

@@ -58,6 +58,7 @@ func (b *Binder) tableSource(ts *ast.TableSource) (logical.Node, *scope, error) 
 		if err != nil {
 			return nil, nil, err
 		}
+		b.hintInput(src.Name.O, alias, node)
 		return node, scopeOf(alias, node.Schema()), nil
 	case *ast.SelectStmt, *ast.SetOprStmt:
 		node, err := b.resultSet(src)

@@ -2,6 +2,7 @@ package bind
 
 import (
 	"strings"
+	"time"
 
 	"riffle/catalog"
 	"riffle/planner/logical"
@@ -32,6 +33,10 @@ type Binder struct {
 	// those a view it names reads), for dependency checks on DROP.
 	Uses []string
 
+	// HintTTL is the state TTL STATE_TTL hints give the scans they name.
+	HintTTL  map[*logical.Scan]time.Duration
+	hintUsed map[int]bool
+
 	views []string    // views being expanded, to catch cycles
 	agg   *aggContext // set while binding an aggregating SELECT's outputs
 	// over maps each window function call of the SELECT being bound to its
@@ -45,7 +50,11 @@ type Binder struct {
 // Query binds a query expression.
 func (b *Binder) Query(q *parse.Query) (logical.Node, error) {
 	b.surfaceWarnings()
-	return b.resultSet(q.Node)
+	n, err := b.resultSet(q.Node)
+	if err != nil {
+		return nil, err
+	}
+	return n, b.checkHints()
 }
 
 // resultSet binds a query expression of the parsed statement.

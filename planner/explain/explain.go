@@ -11,7 +11,7 @@ import (
 // Logical renders a logical tree.
 func Logical(n logical.Node) string {
 	var b strings.Builder
-	node(&b, n, "", "", 0)
+	node(&b, n, "", "", func(logical.Node) time.Duration { return 0 })
 	return b.String()
 }
 
@@ -23,13 +23,13 @@ func Plan(p *physical.Plan) string {
 		b.WriteString(" (state TTL " + p.StateTTL.String() + ")")
 	}
 	b.WriteString("\n")
-	node(&b, p.Root, "└─ ", "   ", p.StateTTL)
+	node(&b, p.Root, "└─ ", "   ", p.TTLOf)
 	return b.String()
 }
 
-func node(b *strings.Builder, n logical.Node, first, rest string, ttl time.Duration) {
+func node(b *strings.Builder, n logical.Node, first, rest string, ttl func(logical.Node) time.Duration) {
 	s := n.Schema()
-	b.WriteString(first + n.Describe() + "  [" + n.Props().FormatTTL(s.Names(), ttl) + timeAttrs(n) + "] (" + strings.Join(s.Names(), ", ") + ")\n")
+	b.WriteString(first + n.Describe() + "  [" + n.Props().FormatTTL(s.Names(), ttl(n)) + timeAttrs(n) + "] (" + strings.Join(s.Names(), ", ") + ")\n")
 	in := n.Inputs()
 	for i, c := range in {
 		if i == len(in)-1 {

@@ -15,6 +15,9 @@ type Plan struct {
 	// StateTTL bounds the state of the operators that honour it (see
 	// logical.Props.Expires); 0 keeps state for as long as the query runs.
 	StateTTL time.Duration
+	// NodeTTL overrides StateTTL for nodes over inputs named by a STATE_TTL
+	// hint (see ApplyHints).
+	NodeTTL map[logical.Node]time.Duration
 }
 
 // Sink is where a continuous query's changes go.

@@ -12,6 +12,7 @@ import (
 	"riffle/exec/runtime"
 	"riffle/exec/state"
 	"riffle/planner/bind"
+	"riffle/planner/logical"
 	"riffle/planner/physical"
 	"riffle/server/pgwire"
 	"riffle/sql/parse"
@@ -150,13 +151,13 @@ func (e *Engine) planStored(q *catalog.Query) (*physical.Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return physical.Build(node, &physical.ViewSink{View: view})
+		return build(b, node, &physical.ViewSink{View: view})
 	case *parse.Insert:
 		target, node, err := b.Insert(st)
 		if err != nil {
 			return nil, err
 		}
-		return physical.Build(node, &physical.TableSink{Table: target})
+		return build(b, node, &physical.TableSink{Table: target})
 	}
 	return nil, fmt.Errorf("query %s: statement is not a continuous query", q.ID)
 }
@@ -204,4 +205,15 @@ func (e *Engine) query(id string) *runtime.Query {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.running[key(id)]
+}
+
+// build makes the plan of a continuous query, with the state TTLs of its
+// STATE_TTL hints.
+func build(b *bind.Binder, root logical.Node, sink physical.Sink) (*physical.Plan, error) {
+	p, err := physical.Build(root, sink)
+	if err != nil {
+		return nil, err
+	}
+	p.ApplyHints(b.HintTTL)
+	return p, nil
 }

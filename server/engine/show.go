@@ -162,6 +162,7 @@ func (s *Session) explain(st *parse.Explain) (*pgwire.Result, error) {
 			return nil, err
 		}
 		plan.StateTTL = s.stateTTL()
+		plan.ApplyHints(b.HintTTL)
 		text = explain.Plan(plan)
 	case *parse.Insert:
 		b := s.binder(in, []*string{})
@@ -174,6 +175,7 @@ func (s *Session) explain(st *parse.Explain) (*pgwire.Result, error) {
 			return nil, err
 		}
 		plan.StateTTL = s.stateTTL()
+		plan.ApplyHints(b.HintTTL)
 		text = explain.Plan(plan)
 	default:
 		return nil, st.Src.Errorf(0, sqlerr.FeatureNotSupported, "EXPLAIN of this statement is not supported")

@@ -235,3 +235,27 @@ func TestSubscribe(t *testing.T) {
 		t.Fatalf("subscribe to a table: %+v", e)
 	}
 }
+
+// TestStateTTLHint bounds one input's state with a STATE_TTL hint, with no
+// session TTL, and keeps it bounded after a restart (the hint is part of the
+// stored statement).
+func TestStateTTLHint(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, dir)
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE hits (k STRING)`)
+	exec(t, c, `CREATE MATERIALIZED VIEW recent AS SELECT /*+ STATE_TTL('h' = '300 ms') */ k, COUNT(*) AS n FROM hits AS h GROUP BY k`)
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	n = startNode(t, dir)
+	defer n.Close()
+	c = connect(t, n)
+	exec(t, c, `INSERT INTO hits VALUES ('a'), ('b')`)
+	exec(t, c, `FLUSH`)
+	equal(t, "before expiry", rows(t, c, `SELECT * FROM recent`), "a|1", "b|1")
+	time.Sleep(500 * time.Millisecond) // longer than the TTL
+	exec(t, c, `INSERT INTO hits VALUES ('b')`)
+	exec(t, c, `FLUSH`)
+	equal(t, "after expiry", rows(t, c, `SELECT * FROM recent`), "b|1")
+}

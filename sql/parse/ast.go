@@ -114,6 +114,11 @@ type Extensions struct {
 	// PostgreSQL's (case-sensitive) rules for every node in the map. A
 	// REGEXP/RLIKE the user wrote is not in the map.
 	Regex map[*ast.PatternRegexpExpr]RegexExt
+	// StateTTL holds the STATE_TTL hints of /*+ … */ comments: per table
+	// name or alias, the TTL of the state kept for that input
+	// (/*+ STATE_TTL('orders' = '1 d') */, as in Flink). Other hints are
+	// ignored with a warning.
+	StateTTL []StateTTLHint
 }
 
 // Placeholder prefixes of the constructs above.
@@ -556,4 +561,11 @@ func (s *Source) Errorf(pos int, code, format string, args ...any) *sqlerr.Error
 		return sqlerr.New(code, format, args...)
 	}
 	return sqlerr.At(s.Input, s.Offset+pos, code, format, args...)
+}
+
+// StateTTLHint is one 'table' = 'duration' of a STATE_TTL hint.
+type StateTTLHint struct {
+	Table string
+	Value string
+	Pos   int // position of the table name in Text
 }

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -101,6 +102,9 @@ func (r *rewriter) run(prefix string) (string, []edit, error) {
 	}
 	for _, t := range all {
 		if t.Kind == TokComment && t.Start >= from && t.End <= to {
+			if strings.HasPrefix(src.Text[t.Start:t.End], "/*+") {
+				hints(src, t.Start, src.Text[t.Start:t.End])
+			}
 			r.add(t.Start, t.End-t.Start, blank(src.Text[t.Start:t.End]), true)
 		}
 	}
@@ -503,4 +507,31 @@ func blank(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// hintRE matches one hint of a /*+ … */ comment: NAME(arguments).
+var hintRE = regexp.MustCompile(`(?i)([a-z_][a-z0-9_]*)\s*\(([^()]*)\)`)
+
+// hintArgRE matches one 'key' = 'value' argument.
+var hintArgRE = regexp.MustCompile(`'((?:[^']|'')*)'\s*=\s*'((?:[^']|'')*)'`)
+
+// hints reads the hints of the comment at pos. STATE_TTL is recorded in
+// Ext; any other hint is ignored with a warning, because a hint that
+// silently does nothing misleads.
+func hints(src *Source, pos int, text string) {
+	for _, m := range hintRE.FindAllStringSubmatchIndex(text, -1) {
+		name := strings.ToUpper(text[m[2]:m[3]])
+		if name != "STATE_TTL" {
+			src.warn(pos+m[2], "hint %s is not supported and is ignored", name)
+			continue
+		}
+		args := text[m[4]:m[5]]
+		for _, a := range hintArgRE.FindAllStringSubmatchIndex(args, -1) {
+			src.Ext.StateTTL = append(src.Ext.StateTTL, StateTTLHint{
+				Table: strings.ReplaceAll(args[a[2]:a[3]], "''", "'"),
+				Value: strings.ReplaceAll(args[a[4]:a[5]], "''", "'"),
+				Pos:   pos + m[4] + a[2],
+			})
+		}
+	}
 }
