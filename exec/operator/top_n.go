@@ -25,10 +25,17 @@ import (
 // number selected a row whose rank moved is retracted at its old rank and
 // inserted at its new one. Only the partitions of the current batch are held
 // in Go memory.
+//
+// Table 1 holds each partition's last update time. With a state TTL, a
+// partition not updated for the TTL expires: its top is retracted and its
+// rows forgotten, when the partition is next touched or when the sweep each
+// batch runs over a slice of the partitions finds it.
 type TopN struct {
 	n      *logical.TopN
 	order  []int // input column of each sort key
 	table  *state.Table
+	marks  *state.Table
+	exp    expiry
 	parts  map[string]*topPart
 	seq    []*topPart
 	key    []byte
@@ -57,12 +64,26 @@ func NewTopN(n *logical.TopN) (*TopN, error) {
 	return t, nil
 }
 
+// TopNTables is how many state tables a TopN uses.
+const TopNTables = 2
+
 func (t *TopN) Open(_ context.Context, env *Env) error {
-	t.table = env.Table(0)
+	t.table, t.marks = env.Table(0), env.Table(1)
+	t.exp = newExpiry(env)
 	return nil
 }
 
 func (t *TopN) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
+	t.out = t.out[:0]
+	if err := t.exp.sweep(t.marks, func(prefix, val []byte) error {
+		touched, _ := binary.Varint(val)
+		if !t.exp.expired(touched) {
+			return nil
+		}
+		return t.expire(prefix)
+	}); err != nil {
+		return err
+	}
 	for _, c := range b {
 		p, err := t.partition(c.Row)
 		if err != nil {
@@ -86,6 +107,15 @@ func (t *TopN) partition(row types.Row) (*topPart, error) {
 		return p, nil
 	}
 	p := &topPart{prefix: bytes.Clone(t.key)}
+	if mark, ok, err := t.marks.Get(p.prefix); err != nil {
+		return nil, err
+	} else if ok {
+		if touched, _ := binary.Varint(mark); t.exp.expired(touched) {
+			if err := t.expire(p.prefix); err != nil {
+				return nil, err
+			}
+		}
+	}
 	old, err := t.top(p.prefix)
 	if err != nil {
 		return nil, err
@@ -175,15 +205,31 @@ func (t *TopN) top(prefix []byte) ([]types.Row, error) {
 	return out, it.Error()
 }
 
-// flush emits, per touched partition, what left and what entered its top.
+// expire retracts an idle partition's top and deletes its state.
+func (t *TopN) expire(prefix []byte) error {
+	rows, err := t.top(prefix)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		t.out = append(t.out, types.Change{Row: r, Diff: -1})
+	}
+	t.table.DeleteRange(prefix, prefixEnd(prefix))
+	t.marks.Delete(prefix)
+	return nil
+}
+
+// flush emits, per touched partition, what left and what entered its top,
+// and records when the partition was last updated.
 func (t *TopN) flush(ctx context.Context, out Emitter) error {
-	t.out = t.out[:0]
+	stamp := binary.AppendVarint(nil, t.exp.now())
 	for _, p := range t.seq {
 		now, err := t.top(p.prefix)
 		if err != nil {
 			return err
 		}
 		t.out = appendDiff(t.out, p.old, now)
+		t.marks.Put(p.prefix, stamp)
 	}
 	clear(t.parts)
 	t.seq = t.seq[:0]

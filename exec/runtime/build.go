@@ -98,7 +98,9 @@ func tablesOf(n logical.Node) int {
 	switch n.(type) {
 	case *logical.Aggregate:
 		return operator.AggregateTables
-	case *logical.Normalize, *logical.TopN:
+	case *logical.TopN:
+		return operator.TopNTables
+	case *logical.Normalize:
 		return 1
 	}
 	return 0

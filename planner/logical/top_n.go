@@ -35,7 +35,7 @@ func (t *TopN) Inputs() []Node       { return []Node{t.Input} }
 // with Limit 1, the partition alone is.
 func (t *TopN) Props() Props {
 	in := t.Input.Props()
-	p := Props{Changelog: Retract, Bounded: in.Bounded, State: "every row per partition, ordered", Unbounded: true}
+	p := Props{Changelog: Retract, Bounded: in.Bounded, State: "every row per partition, ordered", Unbounded: true, Expires: true}
 	switch {
 	case t.RowNumber:
 		p.Key = append(append([]int{}, t.PartitionBy...), len(t.Out.Columns)-1)
