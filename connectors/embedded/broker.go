@@ -55,3 +55,7 @@ func (b *Broker) Addr() string { return b.addr }
 // Close stops the broker, closing client connections and flushing its data
 // directory. It is safe to call more than once.
 func (b *Broker) Close() { b.cluster.Close() }
+
+// Compact runs log compaction now on every topic with cleanup.policy
+// compact (the broker also compacts on its own schedule).
+func (b *Broker) Compact() { b.cluster.Compact() }

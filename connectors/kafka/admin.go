@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -24,9 +25,20 @@ var ErrTopicExists = errors.New("topic already exists")
 // an error, wrapping ErrTopicExists, if the topic exists; use EnsureTopic to
 // accept an existing topic.
 func (c *Cluster) CreateTopic(ctx context.Context, name string, partitions int32) error {
+	return c.CreateTopicWithConfigs(ctx, name, partitions, nil)
+}
+
+// CreateTopicWithConfigs is CreateTopic with topic configs, e.g.
+// cleanup.policy=compact for a topic that holds the latest value per key.
+func (c *Cluster) CreateTopicWithConfigs(ctx context.Context, name string, partitions int32, configs map[string]string) error {
 	req := kmsg.NewPtrCreateTopicsRequest()
 	rt := kmsg.NewCreateTopicsRequestTopic()
 	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, partitions, -1
+	for _, k := range slices.Sorted(maps.Keys(configs)) {
+		cfg := kmsg.NewCreateTopicsRequestTopicConfig()
+		cfg.Name, cfg.Value = k, kmsg.StringPtr(configs[k])
+		rt.Configs = append(rt.Configs, cfg)
+	}
 	req.Topics = append(req.Topics, rt)
 	req.TimeoutMillis = timeoutMillis(ctx)
 	resp, err := req.RequestWith(ctx, c.cl)

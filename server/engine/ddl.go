@@ -53,7 +53,13 @@ func (s *Session) ensureTopic(ctx context.Context, st *parse.CreateTable, obj *c
 			WithHint("create the topic first, or set 'topic.auto-create' = 'true'")
 	}
 	n, _ := strconv.Atoi(obj.Options["topic.partitions"])
-	if err := s.e.kafka.CreateTopic(ctx, topic, int32(n)); err != nil {
+	var configs map[string]string
+	if len(obj.PrimaryKey) > 0 {
+		// An upsert table's topic holds the latest record per key: Kafka may
+		// compact it, and readers from the start still build the same table.
+		configs = map[string]string{"cleanup.policy": "compact"}
+	}
+	if err := s.e.kafka.CreateTopicWithConfigs(ctx, topic, int32(n), configs); err != nil {
 		return sqlerr.New(sqlerr.ConnectionFailure, "create topic %q: %v", topic, err)
 	}
 	return nil

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"riffle/connectors/kafka"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -258,4 +260,44 @@ func TestStateTTLHint(t *testing.T) {
 	exec(t, c, `INSERT INTO hits VALUES ('b')`)
 	exec(t, c, `FLUSH`)
 	equal(t, "after expiry", rows(t, c, `SELECT * FROM recent`), "b|1")
+}
+
+// TestCompactedUpsertTopic checks that riffle creates an upsert table's
+// topic compacted, and that reading it from the start after compaction
+// (with gaps in the offsets) builds the same table and aggregates as a
+// reader that saw every record.
+func TestCompactedUpsertTopic(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE acct (id BIGINT, owner STRING, balance BIGINT, PRIMARY KEY (id) NOT ENFORCED)`)
+	exec(t, c, `CREATE MATERIALIZED VIEW before AS SELECT owner, COUNT(*) AS n, SUM(balance) AS total FROM acct GROUP BY owner`)
+	for i := range 20 {
+		exec(t, c, fmt.Sprintf(`INSERT INTO acct VALUES (1, 'ada', %d), (2, 'bob', %d), (3, 'cy', 7)`, i, 100+i))
+	}
+	exec(t, c, `DELETE FROM acct WHERE id = 3`)
+	exec(t, c, `FLUSH`)
+	n.broker.Compact()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	kc, err := kafka.Connect(ctx, n.KafkaBrokers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	from, _ := kc.StartOffsets(ctx, "acct")
+	to, _ := kc.EndOffsets(ctx, "acct")
+	recs, err := kafka.ReadRange(ctx, kc, "acct", from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) == 0 || len(recs) >= 61 || to[0] != 61 {
+		t.Fatalf("after compaction the topic holds %d records below offset %d; want fewer than the 61 written", len(recs), to[0])
+	}
+	exec(t, c, `CREATE MATERIALIZED VIEW after AS SELECT owner, COUNT(*) AS n, SUM(balance) AS total FROM acct GROUP BY owner`)
+	exec(t, c, `FLUSH`)
+	want := []string{"ada|1|19", "bob|1|119"}
+	equal(t, "view that saw every record", rows(t, c, `SELECT * FROM before`), want...)
+	equal(t, "view built from the compacted topic", rows(t, c, `SELECT * FROM after`), want...)
+	equal(t, "table read from the compacted topic", rows(t, c, `SELECT * FROM acct`), "1|ada|19", "2|bob|119")
 }
