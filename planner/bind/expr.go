@@ -66,10 +66,12 @@ func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
 		}
 		return b.call(n, fn, sc, n.Expr)
 	case *ast.PatternLikeOrIlikeExpr:
-		if n.Escape != '\\' {
-			return nil, b.unsupported(n, "LIKE … ESCAPE")
-		}
 		fn := pick(n.IsLike, "like", "ilike")
+		if n.Escape != '\\' {
+			// like takes the escape character as its third argument.
+			esc := ast.NewValueExpr(string(rune(n.Escape)), "", "")
+			return b.negate(n.Not, n, fn, sc, n.Expr, n.Pattern, esc)
+		}
 		return b.negate(n.Not, n, fn, sc, n.Expr, n.Pattern)
 	case *ast.PatternInExpr:
 		if n.Sel != nil {
