@@ -1,6 +1,7 @@
 package bind
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -50,6 +51,9 @@ func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
 	case *ast.UnaryOperationExpr:
 		switch n.Op {
 		case opcode.Minus:
+			if c, ok := negativeLiteral(n.V); ok {
+				return c, nil
+			}
 			return b.call(n, "neg", sc, n.V)
 		case opcode.Plus:
 			return b.expr(n.V, sc)
@@ -438,4 +442,31 @@ func (b *Binder) regexp(n *ast.PatternRegexpExpr, sc *scope) (scalar.Expr, error
 		return scalar.Resolve("not", []scalar.Expr{e})
 	}
 	return e, nil
+}
+
+// negativeLiteral folds the sign into an integer literal, as PostgreSQL
+// does: -2147483648 is an INT and -9223372036854775808 a BIGINT, though
+// their magnitudes do not fit the type.
+func negativeLiteral(e ast.ExprNode) (scalar.Expr, bool) {
+	v, ok := e.(*driver.ValueExpr)
+	if !ok {
+		return nil, false
+	}
+	switch v.Kind() {
+	case driver.KindInt64:
+		if v.Type.GetFlag()&mysql.IsBooleanFlag != 0 {
+			return nil, false
+		}
+		n := -v.GetInt64()
+		t := types.TInt
+		if n != int64(int32(n)) {
+			t = types.TBigInt
+		}
+		return &scalar.Const{V: types.NewInt(n), T: t}, true
+	case driver.KindUint64:
+		if v.GetUint64() == 1<<63 {
+			return &scalar.Const{V: types.NewInt(math.MinInt64), T: types.TBigInt}, true
+		}
+	}
+	return nil, false
 }
