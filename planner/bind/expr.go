@@ -361,10 +361,26 @@ func (b *Binder) interval(name string) (scalar.Expr, error) {
 		}
 		return nil, e
 	}
-	if iv.Type.ID == types.IntervalYM {
-		return &scalar.Const{V: types.NewInterval(months), T: iv.Type}, nil
+	t := iv.Type
+	if iv.Unit == "" {
+		// An unqualified interval ('14 months', '1 day 02:03:04') takes its
+		// type from what it holds; riffle's interval types, Flink's, keep
+		// months and days apart.
+		switch {
+		case months != 0 && micros != 0:
+			return nil, b.Src.Errorf(iv.Pos, sqlerr.FeatureNotSupported,
+				"an interval of both months and days or times is not supported").
+				WithHint("write it as a sum: INTERVAL '1' MONTH + INTERVAL '2' DAY")
+		case months != 0:
+			t = types.Type{ID: types.IntervalYM}
+		default:
+			t = types.Type{ID: types.IntervalDT, Precision: 6}
+		}
 	}
-	return &scalar.Const{V: types.NewInterval(micros), T: iv.Type}, nil
+	if t.ID == types.IntervalYM {
+		return &scalar.Const{V: types.NewInterval(months), T: t}, nil
+	}
+	return &scalar.Const{V: types.NewInterval(micros), T: t}, nil
 }
 
 // typedLiteral binds DATE '…', TIME '…' and TIMESTAMP '…', checking the

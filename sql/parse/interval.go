@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -226,13 +227,27 @@ func rangeInterval(text, unit string) (int64, error) {
 // postgresInterval parses PostgreSQL's '1 day 2 hours 3.5 seconds'.
 func postgresInterval(text string) (months, micros int64, err error) {
 	fields := strings.Fields(text)
-	if len(fields) == 0 || len(fields)%2 != 0 {
-		return 0, 0, &sqlerr.Error{Code: sqlerr.InvalidText, Message: "invalid interval value '" + text + "'"}
+	bad := &sqlerr.Error{Code: sqlerr.InvalidDatetime, Message: "invalid input syntax for type interval: \"" + text + "\""}
+	if len(fields) == 0 {
+		return 0, 0, bad
 	}
-	for k := 0; k < len(fields); k += 2 {
+	for k := 0; k < len(fields); {
+		if strings.Contains(fields[k], ":") {
+			// A clock field, as in '1 day 02:03:04': hours, minutes, seconds.
+			v, err := clockMicros(fields[k])
+			if err != nil {
+				return 0, 0, bad
+			}
+			micros += v
+			k++
+			continue
+		}
+		if k+1 >= len(fields) {
+			return 0, 0, bad
+		}
 		u, ok := unitAt(Token{Kind: TokIdent, Val: fields[k+1]})
 		if !ok {
-			return 0, 0, &sqlerr.Error{Code: sqlerr.InvalidText, Message: "invalid interval unit '" + fields[k+1] + "'"}
+			return 0, 0, &sqlerr.Error{Code: sqlerr.InvalidDatetime, Message: "invalid interval unit '" + fields[k+1] + "'"}
 		}
 		v, err := scaled(fields[k], unitMicros[u])
 		if err != nil {
@@ -243,6 +258,29 @@ func postgresInterval(text string) (months, micros int64, err error) {
 		} else {
 			micros += v
 		}
+		k += 2
 	}
 	return months, micros, nil
+}
+
+// clockMicros reads [-]H:MM[:SS[.ffffff]] as microseconds.
+func clockMicros(f string) (int64, error) {
+	neg := strings.HasPrefix(f, "-")
+	parts := strings.Split(strings.TrimLeft(f, "+-"), ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, fmt.Errorf("bad clock %q", f)
+	}
+	var total int64
+	for i, p := range parts {
+		per := [3]int64{3600e6, 60e6, 1e6}[i]
+		v, err := scaled(p, per)
+		if err != nil {
+			return 0, err
+		}
+		total += v
+	}
+	if neg {
+		total = -total
+	}
+	return total, nil
 }

@@ -18,6 +18,7 @@ const (
 	UndefinedFunction      = "42883"
 	InvalidParameter       = "22023"
 	InvalidText            = "22P02"
+	InvalidDatetime        = "22007"
 	DivisionByZero         = "22012"
 	NumericOutOfRange      = "22003"
 	FeatureNotSupported    = "0A000"
