@@ -3,7 +3,6 @@ package operator
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 
 	"riffle/exec/expr"
@@ -37,12 +36,13 @@ import (
 // batch runs over a slice of the state finds it. The global group never
 // expires.
 type Aggregate struct {
-	node    *logical.Aggregate
-	groups  []expr.Func
-	args    [][]expr.Func
-	filters []expr.Predicate // per call; nil when it has no FILTER
-	groupT  *state.Table
-	values  *state.Table
+	node        *logical.Aggregate
+	groups      []expr.Func
+	args        [][]expr.Func
+	filters     []expr.Predicate // per call; nil when it has no FILTER
+	groupT      *state.Table
+	values      *state.Table
+	valueCounts counts // values, as a multiset per group and call
 
 	exp     expiry
 	touched map[string]*group
@@ -101,6 +101,7 @@ const AggregateTables = 2
 
 func (a *Aggregate) Open(_ context.Context, env *Env) error {
 	a.groupT, a.values = env.Table(0), env.Table(1)
+	a.valueCounts.table = a.values
 	a.exp = newExpiry(env)
 	return nil
 }
@@ -195,25 +196,8 @@ func (a *Aggregate) applyCall(g *group, i int, row types.Row, d int64) error {
 func (a *Aggregate) countValue(g *group, i int, v types.Value, d int64) (before, after int64, err error) {
 	a.key = valueKey(a.key[:0], g.key, i)
 	a.key = state.AppendKey(a.key, v)
-	a.buf, _, err = a.values.GetAppend(a.buf[:0], a.key)
-	if err != nil {
-		return 0, 0, err
-	}
-	if len(a.buf) > 0 {
-		before, _ = binary.Varint(a.buf)
-	}
-	after = before + d
-	switch {
-	case after < 0:
-		return 0, 0, fmt.Errorf("aggregate: value retracted more often than inserted")
-	case after == 0:
-		a.values.Delete(a.key)
-	default:
-		// The value is stored with the count, exactly (a key may not keep
-		// a decimal's scale).
-		a.buf = binary.AppendVarint(a.buf[:0], after)
-		a.buf = state.AppendRow(a.buf, types.Row{v})
-		a.values.Put(a.key, a.buf)
+	if before, after, err = a.valueCounts.add(a.key, types.Row{v}, d); err != nil {
+		return 0, 0, fmt.Errorf("aggregate: %w", err)
 	}
 	return before, after, nil
 }
@@ -332,9 +316,8 @@ func (a *Aggregate) recompute(g *group) error {
 		}
 		v := types.Null
 		if found {
-			n, w := binary.Varint(it.Value())
-			row, err := state.DecodeRow(it.Value()[w:], nil)
-			if err != nil || n <= 0 || len(row) != 1 {
+			row, _, err := DecodeEntry(it.Value())
+			if err != nil || len(row) != 1 {
 				it.Close()
 				return fmt.Errorf("aggregate: corrupt value entry")
 			}

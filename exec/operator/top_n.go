@@ -34,6 +34,7 @@ type TopN struct {
 	n      *logical.TopN
 	order  []int // input column of each sort key
 	table  *state.Table
+	rows   counts // table, as a multiset
 	marks  *state.Table
 	exp    expiry
 	parts  map[string]*topPart
@@ -69,6 +70,7 @@ const TopNTables = 2
 
 func (t *TopN) Open(_ context.Context, env *Env) error {
 	t.table, t.marks = env.Table(0), env.Table(1)
+	t.rows.table = t.table
 	t.exp = newExpiry(env)
 	return nil
 }
@@ -133,26 +135,8 @@ func (t *TopN) apply(p *topPart, c types.Change) error {
 		t.key = appendOrdered(t.key, c.Row[col], t.n.OrderBy[i])
 	}
 	t.key = state.AppendTupleKey(t.key, c.Row)
-	var err error
-	var ok bool
-	t.buf, ok, err = t.table.GetAppend(t.buf[:0], t.key)
-	if err != nil {
-		return err
-	}
-	var n int64
-	if ok {
-		n, _ = binary.Varint(t.buf)
-	}
-	n += int64(c.Diff)
-	switch {
-	case n < 0:
-		return fmt.Errorf("top-n: row retracted more often than inserted")
-	case n == 0:
-		t.table.Delete(t.key)
-	default:
-		t.buf = binary.AppendVarint(t.buf[:0], n)
-		t.buf = state.AppendRow(t.buf, c.Row)
-		t.table.Put(t.key, t.buf)
+	if _, _, err := t.rows.add(t.key, c.Row, int64(c.Diff)); err != nil {
+		return fmt.Errorf("top-n: %w", err)
 	}
 	return nil
 }
@@ -185,10 +169,9 @@ func (t *TopN) top(prefix []byte) ([]types.Row, error) {
 	var out []types.Row
 	rank := int64(0)
 	for ok := it.First(); ok && rank < t.extent; ok = it.Next() {
-		n, w := binary.Varint(it.Value())
-		row, err := state.DecodeRow(it.Value()[w:], nil)
-		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("top-n: corrupt state entry")
+		row, n, err := DecodeEntry(it.Value())
+		if err != nil {
+			return nil, fmt.Errorf("top-n: %w", err)
 		}
 		for ; n > 0 && rank < t.extent; n-- {
 			rank++

@@ -76,20 +76,11 @@ func snapshot(ctx context.Context, deps Deps, n logical.Node) (types.Batch, erro
 }
 
 func scanView(deps Deps, v *catalog.Object) (types.Batch, error) {
-	it, err := deps.Store.Table(v.StateTable).Scan(nil)
+	b, err := scanViewTable(deps.Store.Table(v.StateTable))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read view %s: %w", v.Name, err)
 	}
-	defer it.Close()
-	var out types.Batch
-	for ok := it.First(); ok; ok = it.Next() {
-		row, n, err := operator.DecodeEntry(it.Value())
-		if err != nil {
-			return nil, fmt.Errorf("read view %s: %w", v.Name, err)
-		}
-		out = append(out, types.Change{Row: row, Diff: types.Diff(n)})
-	}
-	return out, it.Error()
+	return b, nil
 }
 
 func scanTable(ctx context.Context, deps Deps, t *catalog.Object) (types.Batch, error) {

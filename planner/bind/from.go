@@ -120,7 +120,7 @@ func (b *Binder) table(name string) (logical.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("view %q: %w", obj.Name, err)
 	}
-	return renameColumns(node, obj.Schema), nil
+	return RenameColumns(node, obj.Schema), nil
 }
 
 // cteDef is one WITH query: bound where it is named, as a view is.
@@ -171,7 +171,7 @@ func (b *Binder) cteNode(i int) (logical.Node, error) {
 	for j, c := range d.cols {
 		out.Columns[j].Name = c
 	}
-	return renameColumns(node, out), nil
+	return RenameColumns(node, out), nil
 }
 
 // windowTVF binds a window table function the dialect layer put in FROM

@@ -192,8 +192,8 @@ func (b *Binder) aggregateSelect(s *ast.SelectStmt, in logical.Node, sc *scope) 
 	return node, nil
 }
 
-// renameColumns gives node's output the names in s (a view's column list).
-func renameColumns(node logical.Node, s types.Schema) logical.Node {
+// RenameColumns gives node's output the names in s (a view's column list).
+func RenameColumns(node logical.Node, s types.Schema) logical.Node {
 	in := node.Schema()
 	exprs := make([]scalar.Expr, in.Len())
 	for i, c := range in.Columns {

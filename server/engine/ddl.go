@@ -10,7 +10,6 @@ import (
 	"riffle/connectors/kafka"
 	"riffle/exec/runtime"
 	"riffle/planner/bind"
-	"riffle/planner/logical"
 	"riffle/planner/physical"
 	"riffle/server/pgwire"
 	"riffle/sql/parse"
@@ -110,7 +109,7 @@ func (s *Session) createView(st *parse.CreateView) (*pgwire.Result, error) {
 	}
 	obj.Kind = catalog.MaterializedView
 	if len(st.Columns) > 0 {
-		node = renamed(node, schema)
+		node = bind.RenameColumns(node, schema)
 	}
 	plan, err := physical.Build(node, &physical.ViewSink{View: obj})
 	if err != nil {
@@ -155,14 +154,6 @@ func viewSchema(st *parse.CreateView, s types.Schema) (types.Schema, error) {
 		seen[key(c.Name)] = true
 	}
 	return out, nil
-}
-
-func renamed(node logical.Node, s types.Schema) logical.Node {
-	p := &logical.Project{Input: node, Out: s}
-	for i, c := range node.Schema().Columns {
-		p.Exprs = append(p.Exprs, colRef(i, c))
-	}
-	return p
 }
 
 func (s *Session) allocTables(n int) ([]uint32, error) {

@@ -10,16 +10,11 @@ import (
 	"riffle/exec/operator"
 	"riffle/exec/runtime"
 	"riffle/planner/physical"
-	"riffle/planner/scalar"
 	"riffle/server/pgwire"
 	"riffle/sql/parse"
 	"riffle/sql/sqlerr"
 	"riffle/sql/types"
 )
-
-func colRef(i int, c types.Column) scalar.Expr {
-	return &scalar.ColRef{Idx: i, Name: c.Name, T: c.Type}
-}
 
 // insert runs INSERT INTO t VALUES (writes records to t's topic now) or
 // INSERT INTO t SELECT (starts a continuous query).

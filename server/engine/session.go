@@ -150,13 +150,7 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 // staticColumns are the columns of statements whose result shape does not
 // depend on the catalog.
 func staticColumns(st parse.Statement) []types.Column {
-	text := func(names ...string) []types.Column {
-		cs := make([]types.Column, len(names))
-		for i, n := range names {
-			cs[i] = types.Column{Name: n, Type: types.TString, Nullable: true}
-		}
-		return cs
-	}
+	text := textCols
 	switch st := st.(type) {
 	case *parse.Show:
 		switch st.What {

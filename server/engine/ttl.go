@@ -13,13 +13,11 @@ import (
 // queries the session creates, as in Flink.
 const ttlSetting = "table.exec.state.ttl"
 
-func parseTTL(s string) (time.Duration, bool) { return physical.ParseDuration(s) }
-
 // checkSetting validates a SET before it is stored, for the settings riffle
 // acts on.
 func checkSetting(st *parse.Set) error {
 	if strings.ToLower(st.Key) == ttlSetting {
-		if _, ok := parseTTL(st.Value); !ok {
+		if _, ok := physical.ParseDuration(st.Value); !ok {
 			return st.Src.Errorf(0, sqlerr.InvalidParameter, "invalid value for %s: %q", ttlSetting, st.Value).
 				WithHint("give a duration such as '1 h', '30 min' or '0' for none")
 		}
@@ -29,6 +27,6 @@ func checkSetting(st *parse.Set) error {
 
 // stateTTL is the TTL the session gives new continuous queries.
 func (s *Session) stateTTL() time.Duration {
-	d, _ := parseTTL(s.settings[ttlSetting])
+	d, _ := physical.ParseDuration(s.settings[ttlSetting])
 	return d
 }

@@ -1,0 +1,56 @@
+package operator
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"riffle/exec/state"
+	"riffle/sql/types"
+)
+
+// counts keeps a multiset in a state table: under each key, the row's
+// multiplicity (a varint) followed by the row in the row encoding, which
+// keeps values exactly (a key may not keep a decimal's scale). Materialize,
+// TopN and Aggregate's value counts all keep rows this way.
+type counts struct {
+	table *state.Table
+	buf   []byte
+}
+
+// add adds d to the multiplicity of row under key, deleting the entry when
+// it reaches zero, and returns the multiplicity before and after. A
+// multiplicity that would go below zero is a retraction of a row never
+// inserted: a bug upstream, reported rather than stored.
+func (c *counts) add(key []byte, row types.Row, d int64) (before, after int64, err error) {
+	var ok bool
+	c.buf, ok, err = c.table.GetAppend(c.buf[:0], key)
+	if err != nil {
+		return 0, 0, err
+	}
+	if ok {
+		before, _ = binary.Varint(c.buf)
+	}
+	after = before + d
+	switch {
+	case after < 0:
+		return 0, 0, fmt.Errorf("row retracted more often than inserted (multiplicity %d)", after)
+	case after == 0:
+		c.table.Delete(key)
+	default:
+		c.buf = binary.AppendVarint(c.buf[:0], after)
+		c.buf = state.AppendRow(c.buf, row)
+		c.table.Put(key, c.buf)
+	}
+	return before, after, nil
+}
+
+// DecodeEntry decodes one entry of a counts table (a materialized view's
+// contents, say): the row and its multiplicity.
+func DecodeEntry(val []byte) (types.Row, int64, error) {
+	n, w := binary.Varint(val)
+	if w <= 0 || n <= 0 {
+		return nil, 0, fmt.Errorf("corrupt state entry")
+	}
+	row, err := state.DecodeRow(val[w:], nil)
+	return row, n, err
+}
