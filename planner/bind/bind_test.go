@@ -8,6 +8,7 @@ import (
 	"riffle/catalog"
 	"riffle/planner/bind"
 	"riffle/planner/explain"
+	"riffle/planner/logical"
 	"riffle/planner/physical"
 	"riffle/sql/parse"
 
@@ -86,17 +87,26 @@ func ddl(cat *catalog.Catalog, b *bind.Binder, st parse.Statement) (string, erro
 		}
 		return "ok\n", cat.Create(obj, nil)
 	case *parse.CreateView:
-		node, err := b.Query(st.Query)
+		_, obj, err := defineView(b, st)
 		if err != nil {
 			return "", err
 		}
-		kind := catalog.View
-		if st.Materialized {
-			kind = catalog.MaterializedView
-		}
-		return "ok\n", cat.Create(&catalog.Object{Name: st.Name.Name, Kind: kind, SQL: st.Src.Text, Schema: node.Schema()}, nil)
+		return "ok\n", cat.Create(obj, nil)
 	}
 	return "", fmt.Errorf("ddl takes CREATE statements")
+}
+
+// defineView binds a view's query and makes its catalog object.
+func defineView(b *bind.Binder, st *parse.CreateView) (logical.Node, *catalog.Object, error) {
+	node, err := b.Query(st.Query)
+	if err != nil {
+		return nil, nil, err
+	}
+	kind := catalog.View
+	if st.Materialized {
+		kind = catalog.MaterializedView
+	}
+	return node, &catalog.Object{Name: st.Name.Name, Kind: kind, SQL: st.Src.Text, Schema: node.Schema()}, nil
 }
 
 func plan(b *bind.Binder, st parse.Statement) (string, error) {

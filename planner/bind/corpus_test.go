@@ -163,15 +163,10 @@ func corpusOne(cat *catalog.Catalog, b *bind.Binder, st parse.Statement) (string
 		}
 		return "ok\n", cat.Create(obj, nil)
 	case *parse.CreateView:
-		node, err := b.Query(st.Query)
+		node, obj, err := defineView(b, st)
 		if err != nil {
 			return "", err
 		}
-		kind := catalog.View
-		if st.Materialized {
-			kind = catalog.MaterializedView
-		}
-		obj := &catalog.Object{Name: st.Name.Name, Kind: kind, SQL: st.Src.Text, Schema: node.Schema()}
 		if !st.Materialized {
 			return "ok\n", cat.Create(obj, nil)
 		}
