@@ -109,7 +109,7 @@ func (b *Binder) table(name string) (logical.Node, error) {
 	}
 	stmt, err := parse.ParseOne(obj.SQL)
 	if err != nil {
-		return nil, fmt.Errorf("view %q: %w", obj.Name, err)
+		return nil, b.viewError(name, obj.Name, err)
 	}
 	cv, ok := stmt.(*parse.CreateView)
 	if !ok {
@@ -118,7 +118,7 @@ func (b *Binder) table(name string) (logical.Node, error) {
 	inner := &Binder{Cat: b.Cat, Src: cv.Src, Params: []*string{}, Snapshot: b.Snapshot, views: append(b.views, obj.Name), warned: true}
 	node, err := inner.Query(cv.Query)
 	if err != nil {
-		return nil, fmt.Errorf("view %q: %w", obj.Name, err)
+		return nil, b.viewError(name, obj.Name, err)
 	}
 	return RenameColumns(node, obj.Schema), nil
 }
@@ -272,4 +272,22 @@ func (b *Binder) checkWindow(w *logical.WindowTVF, pos int) error {
 		return b.Src.Errorf(pos, sqlerr.InvalidParameter, "CUMULATE window size must be an integral multiple of the step")
 	}
 	return nil
+}
+
+// viewError reports an error in a view's stored query (a table it reads was
+// dropped and recreated differently, say) at the view's name in the user's
+// statement: the inner error's position is in the view's text, not the
+// user's, so it goes into the message instead.
+func (b *Binder) viewError(written, view string, err error) error {
+	e, ok := sqlerr.As(err)
+	if !ok {
+		return fmt.Errorf("view %q: %w", view, err)
+	}
+	where := ""
+	if e.Line > 0 {
+		where = fmt.Sprintf(" (at %d:%d of its definition)", e.Line, e.Col)
+	}
+	out := b.errAt(written, e.Code, "view %q: %s%s", view, e.Message, where)
+	out.Hint = e.Hint
+	return out
 }

@@ -113,7 +113,7 @@ func (s *Session) createView(st *parse.CreateView) (*pgwire.Result, error) {
 	}
 	plan, err := physical.Build(node, &physical.ViewSink{View: obj})
 	if err != nil {
-		return nil, err
+		return nil, positioned(err, st.Src, st.Name.Pos)
 	}
 	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: st.Src.Text, Target: obj.Name, State: catalog.Running, Uses: b.Uses,
 		StateTTL: s.stateTTL()}
@@ -126,7 +126,7 @@ func (s *Session) createView(st *parse.CreateView) (*pgwire.Result, error) {
 	}
 	if err := s.e.startQuery(q); err != nil {
 		s.e.cat.Drop(obj.Name, q.ID)
-		return nil, err
+		return nil, positioned(err, st.Src, st.Name.Pos)
 	}
 	return &pgwire.Result{Tag: tagText, Notices: b.Notices}, nil
 }
@@ -244,4 +244,13 @@ func (s *Session) stopQuery(st *parse.StopQuery) (*pgwire.Result, error) {
 		return nil, err
 	}
 	return &pgwire.Result{Tag: "STOP QUERY"}, nil
+}
+
+// positioned gives an unpositioned user error the position of what the
+// statement names (the view or table being created or written).
+func positioned(err error, src *parse.Source, pos int) error {
+	if e, ok := sqlerr.As(err); ok && e.Line == 0 {
+		e.SetPos(src.Input, src.Offset+pos)
+	}
+	return err
 }

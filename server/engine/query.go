@@ -41,10 +41,7 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 	defer s.e.ddl.Unlock()
 	plan, err := physical.Build(node, &physical.TableSink{Table: target})
 	if err != nil {
-		if e, ok := sqlerr.As(err); ok && e.Line == 0 {
-			e.SetPos(st.Src.Input, st.Src.Offset+st.Table.Pos)
-		}
-		return nil, err
+		return nil, positioned(err, st.Src, st.Table.Pos)
 	}
 	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: st.Src.Text, Target: target.Name, State: catalog.Running, Uses: b.Uses,
 		StateTTL: s.stateTTL()}
@@ -56,7 +53,7 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 	}
 	if err := s.e.startQuery(q); err != nil {
 		s.e.cat.DropQuery(q.ID)
-		return nil, err
+		return nil, positioned(err, st.Src, st.Table.Pos)
 	}
 	notices := append(b.Notices, fmt.Sprintf("started query %s writing to %s; SHOW QUERIES lists it, STOP QUERY %s stops it", q.ID, target.Name, q.ID))
 	return &pgwire.Result{Tag: "INSERT 0 0", Notices: notices}, nil

@@ -288,3 +288,23 @@ func TestMetadataColumns(t *testing.T) {
 		t.Fatalf("records: %q", got)
 	}
 }
+
+// TestViewErrorPositions checks that a continuous query that cannot start
+// reports its error at the name of what it creates, and that a table a
+// view reads cannot be dropped from under it.
+func TestViewErrorPositions(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE t (a INT)`)
+	exec(t, c, `CREATE MATERIALIZED VIEW m AS SELECT a FROM t`)
+	e := pgErr(t, c, "CREATE MATERIALIZED VIEW m2 AS\n  SELECT a FROM m")
+	if e.Code != "0A000" || e.Position != 26 {
+		t.Fatalf("view over a materialized view: %+v", e)
+	}
+	exec(t, c, `CREATE VIEW v AS SELECT a FROM t`)
+	exec(t, c, `DROP MATERIALIZED VIEW m`)
+	if e := pgErr(t, c, `DROP TABLE t`); e.Code != "2BP01" || !strings.Contains(e.Message, `view v`) {
+		t.Fatalf("drop a table a view reads: %+v", e)
+	}
+}
