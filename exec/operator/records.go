@@ -44,6 +44,9 @@ func layoutOf(t *catalog.Object) recordLayout {
 	}
 	exceptKey := t.Options["value.fields-include"] == "EXCEPT_KEY"
 	for i := range t.Schema.Columns {
+		if t.Columns != nil && t.Columns[i].Computed != "" {
+			continue // computed on read from the other columns; never in the record
+		}
 		if t.Columns != nil && t.Columns[i].Metadata != "" {
 			l.meta[i] = t.Columns[i].Metadata
 			continue

@@ -12,6 +12,7 @@ import (
 	"riffle/exec/state"
 	"riffle/planner/logical"
 	"riffle/planner/scalar"
+	"riffle/sql/sqlerr"
 	"riffle/sql/types"
 )
 
@@ -72,7 +73,8 @@ func snapshot(ctx context.Context, deps Deps, n logical.Node) (types.Batch, erro
 		}
 		return runOnce(ctx, deps, n, in)
 	}
-	return nil, fmt.Errorf("snapshot: %s is not supported", n.Describe())
+	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "%s is not supported in a query yet", n.Describe()).
+		WithHint("EXPLAIN shows the plan; joins and windows plan today but do not run yet")
 }
 
 func scanView(deps Deps, v *catalog.Object) (types.Batch, error) {
