@@ -34,8 +34,6 @@ type KafkaSink struct {
 	keyed map[string][]types.Change
 	kbuf  []byte
 	krow  types.Row
-	// Written counts records written, for SHOW QUERIES.
-	Written int64
 }
 
 var _ Operator = (*KafkaSink)(nil)
@@ -137,7 +135,6 @@ func (s *KafkaSink) OnBarrier(ctx context.Context) error {
 	if err := s.writer.Write(ctx, s.recs); err != nil {
 		return fmt.Errorf("write to topic %s: %w", s.topic, err)
 	}
-	s.Written += int64(len(s.recs))
 	s.recs = s.recs[:0]
 	return nil
 }

@@ -142,7 +142,7 @@ func TestEndToEnd(t *testing.T) {
 		"1|200", "3|140", "4|100")
 	equal(t, "ordered, limited", rows(t, c, `SELECT auction FROM big_bids WHERE doubled >= $1 ORDER BY doubled DESC LIMIT 2`, 100),
 		"1", "3")
-	equal(t, "query stats", rows(t, c, `SELECT 1`), "1")
+	equal(t, "select without FROM", rows(t, c, `SELECT 1`), "1")
 	q := rows(t, c, `SHOW QUERIES`)
 	if len(q) != 1 || !strings.Contains(q[0], "|RUNNING|6|3|1|0|") {
 		t.Fatalf("SHOW QUERIES: %q", q)
