@@ -40,7 +40,6 @@ type TopN struct {
 	parts  map[string]*topPart
 	seq    []*topPart
 	key    []byte
-	buf    []byte
 	out    types.Batch
 	extent int64 // how many ranks matter: Offset + Limit
 }
