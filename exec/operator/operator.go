@@ -25,8 +25,10 @@ type Operator interface {
 	Close() error
 }
 
-// Emitter receives an operator's output. The batch is only valid during the
-// call.
+// Emitter receives an operator's output. The batch slice is only valid
+// during the call (the operator reuses it), but the rows in it are not
+// reused: a receiver may keep them (a view's query keeps an epoch's changes
+// for its subscribers).
 type Emitter interface {
 	Emit(ctx context.Context, b types.Batch) error
 }

@@ -89,6 +89,11 @@ func newOperator(n logical.Node) (operator.Operator, error) {
 		return operator.NewUnion(), nil
 	case *logical.TopN:
 		return operator.NewTopN(n)
+	case *logical.Join:
+		if n.Interval != nil {
+			break // needs watermarks
+		}
+		return operator.NewJoin(n)
 	}
 	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "%s is not supported in a continuous query yet", n.Describe())
 }
@@ -102,6 +107,8 @@ func tablesOf(n logical.Node) int {
 		return operator.TopNTables
 	case *logical.Normalize:
 		return 1
+	case *logical.Join:
+		return operator.JoinTables
 	}
 	return 0
 }

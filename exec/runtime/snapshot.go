@@ -66,15 +66,19 @@ func snapshot(ctx context.Context, deps Deps, n logical.Node) (types.Batch, erro
 			out = append(out, b...)
 		}
 		return out, nil
-	case *logical.Filter, *logical.Project, *logical.Aggregate, *logical.Normalize, *logical.TopN:
-		in, err := snapshot(ctx, deps, n.Inputs()[0])
-		if err != nil {
-			return nil, err
+	case *logical.Filter, *logical.Project, *logical.Aggregate, *logical.Normalize, *logical.TopN, *logical.Join:
+		var ins []types.Batch
+		for _, c := range n.Inputs() {
+			in, err := snapshot(ctx, deps, c)
+			if err != nil {
+				return nil, err
+			}
+			ins = append(ins, in)
 		}
-		return runOnce(ctx, deps, n, in)
+		return runOnce(ctx, deps, n, ins...)
 	}
 	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "%s is not supported in a query yet", n.Describe()).
-		WithHint("EXPLAIN shows the plan; joins and windows plan today but do not run yet")
+		WithHint("EXPLAIN shows the plan; windows and time-bounded joins plan today but do not run yet")
 }
 
 func scanView(deps Deps, v *catalog.Object) (types.Batch, error) {
@@ -174,9 +178,10 @@ func limitBatch(b types.Batch, count, offset int64) types.Batch {
 // transaction that is never committed.
 const scratchTables = 0xFFFF0000
 
-// runOnce runs the operator for n over the whole bounded input as one batch
-// (after the empty opening batch, as a continuous query would see).
-func runOnce(ctx context.Context, deps Deps, n logical.Node, in types.Batch) (types.Batch, error) {
+// runOnce runs the operator for n over the whole bounded input of each of
+// its inputs as one batch (after the empty opening batch, as a continuous
+// query would see).
+func runOnce(ctx context.Context, deps Deps, n logical.Node, ins ...types.Batch) (types.Batch, error) {
 	op, err := newOperator(n)
 	if err != nil {
 		return nil, err
@@ -197,8 +202,10 @@ func runOnce(ctx context.Context, deps Deps, n logical.Node, in types.Batch) (ty
 	if err := op.OnBatch(ctx, 0, nil, emit); err != nil {
 		return nil, err
 	}
-	if err := op.OnBatch(ctx, 0, in, emit); err != nil {
-		return nil, err
+	for i, in := range ins {
+		if err := op.OnBatch(ctx, i, in, emit); err != nil {
+			return nil, err
+		}
 	}
 	return consolidate(out), nil
 }

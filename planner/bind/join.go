@@ -102,24 +102,29 @@ func (b *Binder) makeJoin(kind logical.JoinKind, left, right logical.Node, on sc
 		j.Out = ls
 	}
 	if on != nil {
-		j.LeftKeys, j.RightKeys = equiKeys(on, ls.Len())
+		j.LeftKeys, j.RightKeys, j.NullSafe, j.Residual = equiKeys(on, ls.Len())
 		j.Interval = intervalBounds(on, ls.Len(), logical.TimeAttrs(left), logical.TimeAttrs(right))
 	}
 	return j
 }
 
-// equiKeys finds the conjuncts l = r with l over the left columns and r
-// over the right ones (rebased to the right input).
-func equiKeys(on scalar.Expr, width int) (lk, rk []scalar.Expr) {
+// equiKeys finds the conjuncts l = r (or l IS NOT DISTINCT FROM r, a key
+// under which NULLs match) with l over the left columns and r over the
+// right ones (rebased to the right input); the other conjuncts are the
+// residual condition (nil when there are none).
+func equiKeys(on scalar.Expr, width int) (lk, rk []scalar.Expr, nullSafe []bool, residual scalar.Expr) {
+	var rest []scalar.Expr
 	for _, c := range conjuncts(on) {
 		call, ok := c.(*scalar.Call)
-		if !ok || call.Fn != "=" || len(call.Args) != 2 {
+		if !ok || (call.Fn != "=" && call.Fn != "is_not_distinct_from") || len(call.Args) != 2 {
+			rest = append(rest, c)
 			continue
 		}
 		a, z := call.Args[0], call.Args[1]
 		alo, ahi := colRange(a)
 		zlo, zhi := colRange(z)
 		if alo < 0 || zlo < 0 {
+			rest = append(rest, c)
 			continue
 		}
 		if alo >= width && zhi < width {
@@ -128,9 +133,12 @@ func equiKeys(on scalar.Expr, width int) (lk, rk []scalar.Expr) {
 		if ahi < width && zlo >= width {
 			lk = append(lk, a)
 			rk = append(rk, mapCols(z, func(i int) int { return i - width }))
+			nullSafe = append(nullSafe, call.Fn == "is_not_distinct_from")
+			continue
 		}
+		rest = append(rest, c)
 	}
-	return lk, rk
+	return lk, rk, nullSafe, and(rest)
 }
 
 // timeOffset reads e as a time column plus a constant day-time interval:
@@ -282,7 +290,7 @@ func (b *Binder) temporalJoin(j *ast.Join, left logical.Node, lsc *scope, rts *a
 		return nil, nil, err
 	}
 	tj := &logical.TemporalJoin{Kind: kind, Left: left, Right: right, Time: at, On: on}
-	tj.LeftKeys, tj.RightKeys = equiKeys(on, left.Schema().Len())
+	tj.LeftKeys, tj.RightKeys, _, _ = equiKeys(on, left.Schema().Len())
 	if len(tj.LeftKeys) == 0 {
 		return nil, nil, b.Src.Errorf(t.Pos, sqlerr.FeatureNotSupported,
 			"a temporal join needs an equality between the two sides in its ON condition")

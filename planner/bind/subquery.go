@@ -89,7 +89,9 @@ func (b *Binder) subqueryPred(e ast.ExprNode, in logical.Node, sc *scope) (logic
 		if err != nil {
 			return nil, b.position(err, x)
 		}
-		return b.makeJoin(kind(not != x.Not), in, right, eq), nil
+		j := b.makeJoin(kind(not != x.Not), in, right, eq)
+		j.NullAware = j.Kind == logical.AntiJoin
+		return j, nil
 	case *ast.ExistsSubqueryExpr:
 		sub, ok := x.Sel.(*ast.SubqueryExpr)
 		if !ok {

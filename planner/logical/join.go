@@ -37,6 +37,16 @@ type Join struct {
 	Left, Right         Node
 	On                  scalar.Expr
 	LeftKeys, RightKeys []scalar.Expr
+	// NullSafe[i] is set when key i came from IS NOT DISTINCT FROM
+	// (INTERSECT, EXCEPT): NULL matches NULL under it.
+	NullSafe []bool
+	// Residual is the part of On that is not a key equality (nil: none);
+	// a pair whose keys are equal matches when it holds.
+	Residual scalar.Expr
+	// NullAware marks the anti join of x NOT IN (SELECT y …), which keeps
+	// SQL's rule: a NULL y, or a NULL x against a non-empty subquery, makes
+	// the predicate unknown, so the row is left out.
+	NullAware bool
 	// Interval is set for an interval join: On bounds the right row's time
 	// by the left row's, so rows can be dropped once the watermark passes.
 	Interval *IntervalBounds
@@ -85,7 +95,8 @@ func (j *Join) Props() Props {
 	if j.Interval != nil {
 		p.State = "each side's rows until the watermark passes their interval"
 	} else {
-		p.State = "every row of both inputs, by join key (unbounded)"
+		p.State = "every row of both inputs, by join key"
+		p.Unbounded, p.Expires = true, true
 	}
 	return p
 }
@@ -98,9 +109,16 @@ func (j *Join) Describe() string {
 	if len(j.LeftKeys) > 0 {
 		var ks []string
 		for i := range j.LeftKeys {
-			ks = append(ks, j.LeftKeys[i].String()+" = "+j.RightKeys[i].String())
+			op := " = "
+			if j.NullSafe[i] {
+				op = " IS NOT DISTINCT FROM "
+			}
+			ks = append(ks, j.LeftKeys[i].String()+op+j.RightKeys[i].String())
 		}
 		s += " keys=(" + strings.Join(ks, ", ") + ")"
+	}
+	if j.NullAware {
+		s += " null-aware"
 	}
 	if j.Interval != nil {
 		ln, rn := j.Left.Schema().Names(), j.Right.Schema().Names()
