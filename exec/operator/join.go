@@ -43,8 +43,9 @@ import (
 // side changes every left row's answer, so its rows are kept.
 //
 // With a state TTL a row whose own last change is older than the TTL is
-// retracted as if deleted (the sweep each batch runs over a slice of each
-// side finds it), so the result stays what the state says.
+// retracted as if deleted, with the pairs it made (the sweep each batch
+// runs over a slice of both sides finds it), so the result stays what the
+// state says. Until the sweep reaches it, an expired row still matches.
 type Join struct {
 	node     *logical.Join
 	kind     logical.JoinKind
@@ -148,8 +149,10 @@ func (j *Join) Close() error                    { return nil }
 
 func (j *Join) OnBatch(ctx context.Context, input int, b types.Batch, out Emitter) error {
 	j.out = j.out[:0]
-	if err := j.expire(ctx, input, out); err != nil {
-		return err
+	for s := range j.sides {
+		if err := j.expire(ctx, s, out); err != nil {
+			return err
+		}
 	}
 	for _, c := range b {
 		if err := j.apply(ctx, input, c.Row, int64(c.Diff), out); err != nil {

@@ -50,12 +50,15 @@ type harness struct {
 //	aggregate     a grouping SELECT over t; appends its Aggregate
 //	normalize     appends a Normalize keyed by t's first column
 //	ttl, clock    set the state TTL (ms; before adding operators) and the operators' clock (ms)
+//	right         column definitions of a second table u, the right input of a join
+//	join          a SELECT joining t and u; appends its Join, which must come first in the chain
+//	batch input=1 feeds changes of u to the chain's first operator (its right input)
 func TestOperators(t *testing.T) {
 	datadriven.Walk(t, "../../testdata/exec", func(t *testing.T, path string) {
 		h := &harness{fs: vfs.NewMem()}
 		defer h.close()
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-			out, err := h.run(d)
+			out, err := h.run(t, d)
 			if err != nil {
 				return "error: " + err.Error() + "\n"
 			}
@@ -73,7 +76,7 @@ func (h *harness) close() {
 	}
 }
 
-func (h *harness) run(d *datadriven.TestData) (string, error) {
+func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 	ctx := context.Background()
 	switch d.Cmd {
 	case "schema":
@@ -102,15 +105,33 @@ func (h *harness) run(d *datadriven.TestData) (string, error) {
 		t, err := operator.NewTopN(n)
 		return "ok\n", h.add(t, err)
 	case "batch":
-		b, err := h.batch(d.Input)
+		input, table := 0, "t"
+		if d.HasArg("input") {
+			d.ScanArgs(t, "input", &input)
+			table = "u"
+		}
+		b, err := h.batch(table, d.Input)
 		if err != nil {
 			return "", err
 		}
 		h.out = nil
-		if err := h.push(ctx, 0, b); err != nil {
+		if err := h.push(ctx, 0, input, b); err != nil {
 			return "", err
 		}
 		return render(h.out), nil
+	case "right":
+		return "ok\n", h.declare("u", d.Input)
+	case "join":
+		node, err := h.bind(d.Input)
+		if err != nil {
+			return "", err
+		}
+		j, ok := findJoin(node)
+		if !ok {
+			return "", fmt.Errorf("no join in the plan")
+		}
+		op, err := operator.NewJoin(j)
+		return "ok\n", h.add(op, err)
 	case "barrier":
 		for _, op := range h.ops {
 			if err := op.OnBarrier(ctx); err != nil {
@@ -147,6 +168,8 @@ func (h *harness) setSchema(cols string) error {
 	if err := h.setSchemaOnly(cols); err != nil {
 		return err
 	}
+	h.close()
+	h.store, h.txn, h.fs = nil, nil, vfs.NewMem() // a new chain starts from empty state
 	return h.restart()
 }
 
@@ -156,17 +179,38 @@ func (h *harness) setSchemaOnly(cols string) error {
 	if err != nil {
 		return err
 	}
-	st, err := parse.ParseOne("CREATE TABLE t (" + cols + ")")
+	h.cat, h.ops = cat, nil
+	return h.declare("t", cols)
+}
+
+// declare creates table name in the harness's catalog.
+func (h *harness) declare(name, cols string) error {
+	st, err := parse.ParseOne("CREATE TABLE " + name + " (" + cols + ")")
 	if err != nil {
 		return err
 	}
-	b := &bind.Binder{Cat: cat, Src: st.Source()}
+	b := &bind.Binder{Cat: h.cat, Src: st.Source()}
 	obj, err := b.CreateTable(st.(*parse.CreateTable), bind.TableDefaults{Partitions: 1})
 	if err != nil {
 		return err
 	}
-	h.cat, h.schema, h.ops = cat, obj.Schema, nil
-	return cat.Create(obj, nil)
+	if name == "t" {
+		h.schema = obj.Schema
+	}
+	return h.cat.Create(obj, nil)
+}
+
+// findJoin finds the first Join in a plan.
+func findJoin(n logical.Node) (*logical.Join, bool) {
+	if j, ok := n.(*logical.Join); ok {
+		return j, true
+	}
+	for _, c := range n.Inputs() {
+		if j, ok := findJoin(c); ok {
+			return j, true
+		}
+	}
+	return nil, false
 }
 
 // bind plans a query over t with the real binder, so the operators run
@@ -185,11 +229,14 @@ func (h *harness) add(op operator.Operator, err error) error {
 		return err
 	}
 	h.ops = append(h.ops, op)
-	return op.Open(context.Background(), h.env())
+	return op.Open(context.Background(), h.env(len(h.ops)-1))
 }
 
-func (h *harness) env() *operator.Env {
-	return &operator.Env{Table: func(i int) *state.Table { return h.txn.Table(uint32(i + 1)) },
+// env is the environment of the chain's operator i: its state tables are
+// 1+16i, 2+16i, ….
+func (h *harness) env(i int) *operator.Env {
+	base := uint32(1 + 16*i)
+	return &operator.Env{Table: func(j int) *state.Table { return h.txn.Table(base + uint32(j)) },
 		TTL: h.ttl, Now: func() int64 { return h.now }}
 }
 
@@ -200,29 +247,29 @@ func (h *harness) restart() error {
 		return err
 	}
 	h.txn = h.store.Begin()
-	for _, op := range h.ops {
-		if err := op.Open(context.Background(), h.env()); err != nil {
+	for i, op := range h.ops {
+		if err := op.Open(context.Background(), h.env(i)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (h *harness) push(ctx context.Context, i int, b types.Batch) error {
+func (h *harness) push(ctx context.Context, i, input int, b types.Batch) error {
 	if i == len(h.ops) {
 		for _, c := range b {
 			h.out = append(h.out, types.Change{Row: append(types.Row(nil), c.Row...), Diff: c.Diff})
 		}
 		return nil
 	}
-	return h.ops[i].OnBatch(ctx, 0, b, operator.EmitFunc(func(ctx context.Context, b types.Batch) error {
-		return h.push(ctx, i+1, b)
+	return h.ops[i].OnBatch(ctx, input, b, operator.EmitFunc(func(ctx context.Context, b types.Batch) error {
+		return h.push(ctx, i+1, 0, b)
 	}))
 }
 
-// batch parses "+1 (1, 'a')" lines into changes of t's rows, evaluating the
-// tuples as INSERT would (so literals are cast to the column types).
-func (h *harness) batch(input string) (types.Batch, error) {
+// batch parses "+1 (1, 'a')" lines into changes of table's rows, evaluating
+// the tuples as INSERT would (so literals are cast to the column types).
+func (h *harness) batch(table, input string) (types.Batch, error) {
 	var b types.Batch
 	for _, line := range strings.Split(strings.TrimSpace(input), "\n") {
 		diff, tuple, ok := strings.Cut(strings.TrimSpace(line), " ")
@@ -233,7 +280,7 @@ func (h *harness) batch(input string) (types.Batch, error) {
 		if _, err := fmt.Sscan(diff, &n); err != nil {
 			return nil, fmt.Errorf("bad diff in %q", line)
 		}
-		st, err := parse.ParseOne("INSERT INTO t VALUES " + tuple)
+		st, err := parse.ParseOne("INSERT INTO " + table + " VALUES " + tuple)
 		if err != nil {
 			return nil, err
 		}
@@ -260,7 +307,8 @@ func (h *harness) batch(input string) (types.Batch, error) {
 }
 
 func (h *harness) contents() (string, error) {
-	it, err := h.store.Table(1).Scan(nil)
+	// The chain's last operator is the Materialize.
+	it, err := h.store.Table(uint32(1 + 16*(len(h.ops)-1))).Scan(nil)
 	if err != nil {
 		return "", err
 	}

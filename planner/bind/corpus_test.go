@@ -209,14 +209,18 @@ func corpusOne(cat *catalog.Catalog, b *bind.Binder, st parse.Statement) (string
 
 // executable lists the nodes of a plan that exec/runtime has no operator
 // for yet (runtime's newOperator builds Filter, Project, Aggregate,
-// Normalize, TopN, Union and scans as sources).
+// Normalize, TopN, Union, Join without time bounds, and scans as sources).
 func executable(n logical.Node) string {
 	missing := map[string]bool{}
 	var walk func(logical.Node)
 	walk = func(n logical.Node) {
-		switch n.(type) {
+		switch n := n.(type) {
 		case *logical.Filter, *logical.Project, *logical.Aggregate, *logical.Normalize,
 			*logical.TopN, *logical.Union, *logical.Scan, *logical.Values:
+		case *logical.Join:
+			if n.Interval != nil {
+				missing["IntervalJoin"] = true
+			}
 		default:
 			name, _, _ := strings.Cut(n.Describe(), " ")
 			missing[name] = true

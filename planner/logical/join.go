@@ -85,6 +85,16 @@ func (j *Join) Props() Props {
 	switch {
 	case j.Kind == SemiJoin || j.Kind == AntiJoin:
 		p.Key = l.Key
+	case l.Key != nil && (j.Kind == InnerJoin || j.Kind == LeftJoin) && covers(j.RightKeys, r.Key):
+		// The join keys hold the right side's whole key, so a left row
+		// matches at most one right row: the left key identifies the pair
+		// (a foreign-key join is keyed as its many side).
+		p.Key = l.Key
+	case r.Key != nil && (j.Kind == InnerJoin || j.Kind == RightJoin) && covers(j.LeftKeys, l.Key):
+		w := j.Left.Schema().Len()
+		for _, k := range r.Key {
+			p.Key = append(p.Key, w+k)
+		}
 	case l.Key != nil && r.Key != nil:
 		p.Key = append([]int{}, l.Key...)
 		w := j.Left.Schema().Len()
@@ -137,4 +147,29 @@ func signed(us int64) string {
 		return "- " + duration(-us)
 	}
 	return "+ " + duration(us)
+}
+
+// covers reports whether the key expressions include every column of key
+// as a plain column (or an integer widening of one, which keeps equality),
+// so that equal join keys mean equal key values.
+func covers(exprs []scalar.Expr, key []int) bool {
+	if key == nil {
+		return false
+	}
+	for _, k := range key {
+		found := false
+		for _, e := range exprs {
+			if c, ok := e.(*scalar.Cast); ok && c.T.IsInteger() && c.Arg.Type().IsInteger() {
+				e = c.Arg
+			}
+			if c, ok := e.(*scalar.ColRef); ok && c.Idx == k {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
