@@ -2,6 +2,7 @@ package bind
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,7 +36,7 @@ var planOnlyConnectors = map[string]bool{
 var tableOptions = map[string][]string{
 	"kafka": {"connector", "topic", "format", "value.format", "scan.startup.mode",
 		"topic.partitions", "topic.auto-create"},
-	"upsert-kafka": {"connector", "topic", "format", "value.format", "key.format",
+	"upsert-kafka": {"connector", "topic", "format", "value.format", "key.format", "key.fields",
 		"value.fields-include", "topic.partitions", "topic.auto-create"},
 }
 
@@ -43,8 +44,11 @@ var tableOptions = map[string][]string{
 // Accepting them silently would let a table behave otherwise than its
 // declaration says, so they are refused with a "not yet".
 var laterOptions = map[string]string{
-	"key.fields":                 "keys on append-only tables arrive later; an upsert table's key is its PRIMARY KEY",
+	"key.fields":                 "record keys on append-only tables arrive with the formats work",
 	"scan.bounded.mode":          "bounded tables arrive with event time",
+	"avro-confluent.url":         "Avro with a schema registry arrives with the formats work",
+	"value.avro-confluent.url":   "Avro with a schema registry arrives with the formats work",
+	"key.avro-confluent.url":     "Avro with a schema registry arrives with the formats work",
 	"json.ignore-parse-errors":   "error policies arrive with the formats work; bad records are skipped and counted today",
 	"json.fail-on-missing-field": "error policies arrive with the formats work",
 }
@@ -190,7 +194,7 @@ func (b *Binder) options(st *parse.CreateTable, obj *catalog.Object, d TableDefa
 	}
 	for _, o := range st.Options {
 		k, p := strings.ToLower(o.Key), o.KeyPos
-		if why, ok := laterOptions[k]; ok {
+		if why, ok := laterOptions[k]; ok && !contains(allowed, k) {
 			return b.Src.Errorf(p, sqlerr.FeatureNotSupported, "option %q is not supported yet", k).WithHint("%s", why)
 		}
 		if why, ok := ignoredOptions[k]; ok {
@@ -357,6 +361,24 @@ func (b *Binder) connectorKey(obj *catalog.Object, pos map[string]int, st *parse
 	default:
 		return b.Src.Errorf(pos["key.format"], sqlerr.FeatureNotSupported, "key format %q is not supported yet", kf).
 			WithHint("'json' and 'raw' are supported")
+	}
+	if kf, ok := obj.Options["key.fields"]; ok {
+		// Flink derives an upsert table's key from its primary key; a
+		// key.fields that says the same is harmless, anything else a
+		// contradiction.
+		var pk []string
+		for _, i := range obj.PrimaryKey {
+			pk = append(pk, obj.Schema.Columns[i].Name)
+		}
+		var named []string
+		for _, f := range strings.Split(kf, ";") {
+			named = append(named, strings.TrimSpace(f))
+		}
+		if !slices.EqualFunc(named, pk, strings.EqualFold) {
+			return b.Src.Errorf(pos["key.fields"], sqlerr.InvalidTableDefinition,
+				"'key.fields' of an 'upsert-kafka' table must be its primary key (%s), not %q", strings.Join(pk, ";"), kf).
+				WithHint("leave 'key.fields' out: the primary key is the record key")
+		}
 	}
 	switch v := obj.Options["value.fields-include"]; v {
 	case "":

@@ -197,7 +197,9 @@ func (r *runner) pgTable(name string) []string {
 		if strings.Contains(unquote(c[4]), "VIRTUAL") {
 			continue
 		}
-		cols = append(cols, quoteIdent(unquote(c[0]))+" "+pgType(unquote(c[1])))
+		// Lower case: riffle matches names case-insensitively, as PostgreSQL
+		// does unquoted ones, so the checked query names columns either way.
+		cols = append(cols, quoteIdent(strings.ToLower(unquote(c[0])))+" "+pgType(unquote(c[1])))
 	}
 	stmts := []string{fmt.Sprintf("CREATE TABLE %s (%s)", quoteIdent(strings.ToLower(name)), strings.Join(cols, ", "))}
 	var tuples [][]string

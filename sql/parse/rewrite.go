@@ -29,6 +29,8 @@ import (
 //   - INTERVAL '5' SECOND → __riffle_interval_N() (interval.go).
 //   - a query VALUES (…), (…) → VALUES ROW(…), ROW(…), MySQL's spelling
 //     (INSERT … VALUES keeps the plain form, which TiDB reads there).
+//   - a comma right before FROM → a space, with a warning (the book
+//     prints select lists that end in one).
 //   - comments → spaces: TiDB reads /*! … */ and /*+ … */ as code and
 //     needs a space after --; blanking keeps every offset where it was.
 //
@@ -172,6 +174,11 @@ func (r *rewriter) scan() error {
 		case t.IsOp("#"):
 			// TiDB would read the rest of the line as a comment.
 			return syntaxErrAt(r.src, t)
+		case t.IsOp(",") && i+1 < r.hi && r.toks[i+1].Is("FROM"):
+			// SELECT a, b, FROM t: the book prints a select list with a
+			// trailing comma, and no SQL has a comma before FROM.
+			r.add(t.Start, t.End-t.Start, " ", false)
+			r.src.warn(t.Start, "trailing comma before FROM ignored")
 		default:
 			end, err := r.scanDialect(i)
 			if err != nil {
