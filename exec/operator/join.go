@@ -75,7 +75,7 @@ type joinSide struct {
 	// totals: this side keeps per-key totals, because the other side tracks
 	// its matches through them.
 	totals bool
-	sweep  []byte    // the TTL sweep's cursor
+	sweep  []byte // the TTL sweep's cursor
 }
 
 var _ Operator = (*Join)(nil)
