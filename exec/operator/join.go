@@ -55,14 +55,15 @@ type Join struct {
 	width    [2]int
 	exp      expiry
 
-	out   types.Batch
-	slab  []types.Value // backing for the output rows of the current chunk
-	pair  types.Row     // scratch: a candidate pair for the residual
-	other types.Row     // scratch: a decoded row of the probed side
-	entry []byte        // scratch: an entry value
-	kbuf  []byte        // scratch: a row's join key and row key
-	tbuf  []byte        // scratch: a total's key
-	vbuf  []byte        // scratch: a total's value
+	out    types.Batch
+	slab   []types.Value // backing for the output rows of the current chunk
+	pair   types.Row     // scratch: a candidate pair for the residual
+	other  types.Row     // scratch: a decoded row of the probed side
+	entry  []byte        // scratch: an entry value
+	kbuf   []byte        // scratch: a row's join key and row key
+	prefix []byte        // scratch: the prefix a probe scans
+	tbuf   []byte        // scratch: a total's key
+	vbuf   []byte        // scratch: a total's value
 }
 
 // joinSide is one input of a Join.
@@ -76,6 +77,9 @@ type joinSide struct {
 	// its matches through them.
 	totals bool
 	sweep  []byte // the TTL sweep's cursor
+	// iter probes this side's rows; made by the first probe of a batch and
+	// closed at its end (an open iterator would block the epoch's commit).
+	iter *state.Iter
 }
 
 var _ Operator = (*Join)(nil)
@@ -148,6 +152,7 @@ func (j *Join) OnBarrier(context.Context) error { return nil }
 func (j *Join) Close() error                    { return nil }
 
 func (j *Join) OnBatch(ctx context.Context, input int, b types.Batch, out Emitter) error {
+	defer j.closeCursors()
 	j.out = j.out[:0]
 	for s := range j.sides {
 		if err := j.expire(ctx, s, out); err != nil {
@@ -219,12 +224,12 @@ func (j *Join) apply(ctx context.Context, s int, row types.Row, d int64, out Emi
 func (j *Join) probe(ctx context.Context, s int, row types.Row, d int64, jk []byte,
 	before, after int64, pairs bool, out Emitter) (int64, error) {
 	other := &j.sides[1-s]
-	prefix := append(append([]byte{}, jk...), tagRow)
-	it, err := other.table.Scan(prefix)
+	it, err := j.cursor(1 - s)
 	if err != nil {
 		return 0, err
 	}
-	defer it.Close()
+	j.prefix = append(append(j.prefix[:0], jk...), tagRow)
+	it.Rescan(j.prefix)
 	var matched int64
 	for ok := it.First(); ok; ok = it.Next() {
 		m, deg, touched, orow, err := j.decodeEntry(it.Value())
@@ -261,6 +266,29 @@ func (j *Join) probe(ctx context.Context, s int, row types.Row, d int64, jk []by
 		}
 	}
 	return matched, it.Error()
+}
+
+// cursor returns side s's probe iterator, made once per batch: a probe
+// rescans it rather than making its own, which costs more than the probe.
+func (j *Join) cursor(s int) (*state.Iter, error) {
+	side := &j.sides[s]
+	if side.iter == nil {
+		it, err := side.table.Iter(nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		side.iter = it
+	}
+	return side.iter, nil
+}
+
+func (j *Join) closeCursors() {
+	for s := range j.sides {
+		if it := j.sides[s].iter; it != nil {
+			it.Close()
+			j.sides[s].iter = nil
+		}
+	}
 }
 
 // flip emits what a row (multiplicity m) of tracking side s stops or starts

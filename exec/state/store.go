@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"riffle/sql/types"
@@ -62,6 +63,16 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	o := &pebble.Options{
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             quietLogger{},
+		// Pebble's default 8 MiB cannot hold the index and filter blocks
+		// of a few million keys, and every lookup then reads them from
+		// disk: a join ran 3.6 times slower with it (BenchmarkJoinTwoStreams).
+		CacheSize: 64 << 20,
+	}
+	// Operators look up keys that often do not exist yet (a join probing
+	// for a first match, a new group): a Bloom filter per table answers
+	// those without reading data blocks.
+	for i := range o.Levels {
+		o.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	for _, opt := range opts {
 		opt(o)

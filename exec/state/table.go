@@ -147,8 +147,10 @@ type Iter struct {
 	it     *pebble.Iterator
 	prefix []byte
 	seek   []byte // scratch for absolute seek keys (Pebble copies them)
-	txn    *Txn
-	closed bool
+	// Rescan's bounds: the pair in use (lo2, hi2) and the pair to fill next.
+	lo, hi, lo2, hi2 []byte
+	txn              *Txn
+	closed           bool
 }
 
 // First moves to the first key.
@@ -177,6 +179,23 @@ func (i *Iter) Key() []byte { return i.it.Key()[len(i.prefix):] }
 
 // Value returns the current value.
 func (i *Iter) Value() []byte { return i.it.Value() }
+
+// Rescan moves the iterator to the keys that start with prefix and
+// refreshes its view of the Txn's writes, so one iterator can serve many
+// lookups (creating one per lookup costs more than the lookup). Like a new
+// Iter it sees the writes made before the call, and is unpositioned.
+func (i *Iter) Rescan(prefix []byte) {
+	i.lo = append(append(i.lo[:0], i.prefix...), prefix...)
+	if len(prefix) == 0 {
+		i.hi = append(i.hi[:0], prefixEnd(i.prefix)...)
+	} else {
+		i.hi = append(i.hi[:0], prefixEnd(i.lo)...)
+	}
+	// Pebble keeps referring to the bounds until they are replaced, so
+	// they alternate between two pairs of buffers.
+	i.lo, i.hi, i.lo2, i.hi2 = i.lo2, i.hi2, i.lo, i.hi
+	i.it.SetOptions(&pebble.IterOptions{LowerBound: i.lo2, UpperBound: i.hi2})
+}
 
 // Error returns the error that stopped iteration, if any: a positioning
 // method returning false means the end or an error, and only Error tells.
