@@ -75,10 +75,10 @@ func (n *Normalize) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitt
 		}
 		if c.Diff > 0 {
 			if ok && types.CompareRows(old, c.Row) != 0 {
-				n.out = append(n.out, types.Change{Row: old, Diff: -1})
+				n.out = append(n.out, types.Change{Row: old, Diff: -1, Wm: c.Wm})
 			}
 			if !ok || types.CompareRows(old, c.Row) != 0 {
-				n.out = append(n.out, types.Change{Row: c.Row, Diff: 1})
+				n.out = append(n.out, types.Change{Row: c.Row, Diff: 1, Wm: c.Wm})
 			}
 			// A repeated row changes nothing downstream, but it is an
 			// update: it resets the key's idle time.
@@ -86,7 +86,7 @@ func (n *Normalize) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitt
 			continue
 		}
 		if ok {
-			n.out = append(n.out, types.Change{Row: old, Diff: -1})
+			n.out = append(n.out, types.Change{Row: old, Diff: -1, Wm: c.Wm})
 			n.table.Delete(n.kbuf)
 		}
 	}

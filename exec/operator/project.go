@@ -52,7 +52,7 @@ func (p *Project) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter
 			}
 			row[j] = v
 		}
-		p.buf = append(p.buf, types.Change{Row: row, Diff: c.Diff})
+		p.buf = append(p.buf, types.Change{Row: row, Diff: c.Diff, Wm: c.Wm})
 	}
 	return out.Emit(ctx, p.buf)
 }

@@ -79,28 +79,48 @@ func (b *Binder) computedScan(obj *catalog.Object, in logical.Node) (logical.Nod
 	if !hasComputed(obj) {
 		return in, nil
 	}
+	exprs, _, err := b.storedColumns(obj)
+	if err != nil {
+		return nil, err
+	}
+	return &logical.Project{Input: in, Exprs: exprs, Out: obj.Schema, Computed: true}, nil
+}
+
+// storedColumns binds obj's stored definition: an expression per column
+// over the record's columns (a column itself, or its computed expression),
+// and the watermark expression with computed columns replaced by theirs
+// (nil without a WATERMARK FOR).
+func (b *Binder) storedColumns(obj *catalog.Object) ([]scalar.Expr, scalar.Expr, error) {
 	st, err := parse.ParseOne(obj.SQL)
 	if err != nil {
-		return nil, fmt.Errorf("table %q: %w", obj.Name, err)
+		return nil, nil, fmt.Errorf("table %q: %w", obj.Name, err)
 	}
 	ct, ok := st.(*parse.CreateTable)
 	if !ok || len(ct.Columns) != obj.Schema.Len() {
-		return nil, sqlerr.New(sqlerr.Internal, "table %q: stored definition does not match its columns", obj.Name)
+		return nil, nil, sqlerr.New(sqlerr.Internal, "table %q: stored definition does not match its columns", obj.Name)
 	}
 	inner := &Binder{Cat: b.Cat, Src: ct.Src, Params: []*string{}, warned: true}
 	sc := scopeOf("", obj.Schema)
-	p := &logical.Project{Input: in, Out: obj.Schema}
+	var exprs []scalar.Expr
 	for i, c := range obj.Schema.Columns {
 		var e scalar.Expr = &scalar.ColRef{Idx: i, Name: c.Name, T: c.Type}
 		if ct.Columns[i].Computed != nil {
 			if e, err = inner.expr(ct.Columns[i].Computed.Node, sc); err != nil {
-				return nil, fmt.Errorf("table %q: %w", obj.Name, err)
+				return nil, nil, fmt.Errorf("table %q: %w", obj.Name, err)
 			}
 			e = scalar.NewCast(e, c.Type)
 		}
-		p.Exprs = append(p.Exprs, e)
+		exprs = append(exprs, e)
 	}
-	return p, nil
+	if ct.Watermark == nil || obj.Watermark == nil {
+		return exprs, nil, nil
+	}
+	wm, err := inner.expr(ct.Watermark.Expr.Node, sc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("table %q: %w", obj.Name, err)
+	}
+	wm = substCols(wm, func(r *scalar.ColRef) scalar.Expr { return exprs[r.Idx] })
+	return exprs, wm, nil
 }
 
 func hasComputed(obj *catalog.Object) bool {

@@ -94,7 +94,14 @@ func (b *Binder) table(name string) (logical.Node, error) {
 	}
 	b.Uses = append(b.Uses, obj.Name)
 	if obj.Kind != catalog.View {
-		var n logical.Node = &logical.Scan{Object: obj, Snapshot: b.Snapshot}
+		scan := &logical.Scan{Object: obj, Snapshot: b.Snapshot}
+		if obj.Watermark != nil && !b.Snapshot {
+			var err error
+			if _, scan.Watermark, err = b.storedColumns(obj); err != nil {
+				return nil, err
+			}
+		}
+		var n logical.Node = scan
 		if n.Props().Changelog == logical.Upsert {
 			// Records replace each other by key: what a reader sees is the
 			// latest row per key, with changes as retractions.

@@ -33,24 +33,32 @@ func walkCols(e scalar.Expr, fn func(*scalar.ColRef)) {
 // mapCols returns e with every column index i replaced by fn(i); e itself
 // is left as it was (expressions are shared between nodes).
 func mapCols(e scalar.Expr, fn func(int) int) scalar.Expr {
+	return substCols(e, func(r *scalar.ColRef) scalar.Expr {
+		return &scalar.ColRef{Idx: fn(r.Idx), Name: r.Name, T: r.T}
+	})
+}
+
+// substCols copies e with every column reference replaced by fn's
+// expression for it.
+func substCols(e scalar.Expr, fn func(*scalar.ColRef) scalar.Expr) scalar.Expr {
 	switch e := e.(type) {
 	case *scalar.ColRef:
-		return &scalar.ColRef{Idx: fn(e.Idx), Name: e.Name, T: e.T}
+		return fn(e)
 	case *scalar.Call:
 		c := &scalar.Call{Fn: e.Fn, T: e.T, Args: make([]scalar.Expr, len(e.Args))}
 		for i, a := range e.Args {
-			c.Args[i] = mapCols(a, fn)
+			c.Args[i] = substCols(a, fn)
 		}
 		return c
 	case *scalar.Cast:
-		return &scalar.Cast{Arg: mapCols(e.Arg, fn), T: e.T, Try: e.Try}
+		return &scalar.Cast{Arg: substCols(e.Arg, fn), T: e.T, Try: e.Try}
 	case *scalar.Case:
 		c := &scalar.Case{T: e.T}
 		for _, w := range e.Whens {
-			c.Whens = append(c.Whens, scalar.When{Cond: mapCols(w.Cond, fn), Then: mapCols(w.Then, fn)})
+			c.Whens = append(c.Whens, scalar.When{Cond: substCols(w.Cond, fn), Then: substCols(w.Then, fn)})
 		}
 		if e.Else != nil {
-			c.Else = mapCols(e.Else, fn)
+			c.Else = substCols(e.Else, fn)
 		}
 		return c
 	}

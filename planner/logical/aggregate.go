@@ -57,7 +57,8 @@ func (a *Aggregate) Inputs() []Node       { return []Node{a.Input} }
 
 // Props: an aggregate's results change as input arrives, so it retracts its
 // previous row for a group when the group changes; the group columns are the
-// stream key (a global aggregate's one row has the empty key).
+// stream key (a global aggregate's one row has the empty key). An aggregate
+// over event-time windows (WindowOf) emits each row once, final.
 func (a *Aggregate) Props() Props {
 	in := a.Input.Props()
 	p := Props{Changelog: Retract, Bounded: in.Bounded, Key: []int{}}
@@ -77,6 +78,13 @@ func (a *Aggregate) Props() Props {
 		p.State += ", and each value's count per group for " + strings.Join(valued, ", ")
 	}
 	p.Unbounded, p.Expires = len(a.Groups) > 0, true
+	if WindowOf(a) != nil {
+		// Each window's row is emitted once, final, when the watermark
+		// passes the window's end, and its state then goes.
+		p.Changelog = AppendOnly
+		p.State = strings.Replace(p.State, "per group", "per window and group", 1) + ", until the watermark passes the window's end"
+		p.Unbounded, p.Expires = false, false
+	}
 	return p
 }
 

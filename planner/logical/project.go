@@ -12,6 +12,10 @@ type Project struct {
 	Input Node
 	Exprs []scalar.Expr
 	Out   types.Schema
+	// Computed marks the projection that computes a table's computed
+	// columns over its scan: the table's columns, the event-time one
+	// included, keep their places and their time attributes.
+	Computed bool
 }
 
 func (p *Project) Schema() types.Schema { return p.Out }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"riffle/catalog"
+	"riffle/planner/scalar"
 	"riffle/sql/types"
 )
 
@@ -14,6 +15,11 @@ type Scan struct {
 	// Snapshot is set for a one-shot read: the table up to its current end,
 	// or the view's current contents.
 	Snapshot bool
+	// Watermark is the table's watermark expression over the record's
+	// columns (computed columns replaced by their expressions), for a
+	// continuous read of a table with WATERMARK FOR; nil otherwise. The
+	// source evaluates it per record.
+	Watermark scalar.Expr
 }
 
 func (s *Scan) Schema() types.Schema { return s.Object.Schema }

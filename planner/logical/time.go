@@ -48,6 +48,9 @@ func TimeAttrs(n Node) []int {
 }
 
 func projectTimeAttrs(p *Project) []int {
+	if p.Computed {
+		return TimeAttrs(p.Input)
+	}
 	var out []int
 	in := TimeAttrs(p.Input)
 	for i, e := range p.Exprs {
@@ -81,4 +84,81 @@ func unionTimeAttrs(u *Union) []int {
 		out = keep
 	}
 	return out
+}
+
+// Window describes an aggregate over event-time windows: a GROUP BY that
+// includes a window TVF's window_start or window_end over a table with a
+// watermark. Such an aggregate emits a window's rows once, when the
+// watermark passes the window's end, and then drops its state.
+type Window struct {
+	// Start and End are the indexes in Aggregate.Groups of window_start and
+	// window_end (-1 when not grouped by; a fixed-size window's end is its
+	// start plus TVF.Size).
+	Start, End int
+	TVF        *WindowTVF
+}
+
+// WindowOf returns the window of an aggregate over event-time windows, or
+// nil for an ordinary (updating) aggregate, which is what grouping by the
+// columns of a window without a watermark is (semantics.md, rule 12).
+// Sessions merge as rows arrive and are not windows of this kind.
+func WindowOf(a *Aggregate) *Window {
+	start, end, tvf := windowCols(a.Input)
+	if tvf == nil || tvf.Kind == "SESSION" || !containsCol(TimeAttrs(tvf.Input), tvf.TimeCol) {
+		return nil
+	}
+	w := &Window{Start: -1, End: -1, TVF: tvf}
+	for i, g := range a.Groups {
+		c, ok := g.(*scalar.ColRef)
+		switch {
+		case !ok:
+		case c.Idx == start && w.Start < 0:
+			w.Start = i
+		case c.Idx == end && w.End < 0:
+			w.End = i
+		}
+	}
+	if w.End < 0 && (w.Start < 0 || tvf.Kind == "CUMULATE") {
+		return nil // a CUMULATE window's start does not say its end
+	}
+	return w
+}
+
+// windowCols finds the output columns of n that are window_start and
+// window_end of a window TVF below it, through filters and projections.
+func windowCols(n Node) (start, end int, tvf *WindowTVF) {
+	switch n := n.(type) {
+	case *WindowTVF:
+		w := n.Input.Schema().Len()
+		return w, w + 1, n
+	case *Filter:
+		return windowCols(n.Input)
+	case *Project:
+		s, e, t := windowCols(n.Input)
+		if t == nil {
+			return -1, -1, nil
+		}
+		start, end = -1, -1
+		for i, x := range n.Exprs {
+			if c, ok := x.(*scalar.ColRef); ok {
+				if c.Idx == s && start < 0 {
+					start = i
+				}
+				if c.Idx == e && end < 0 {
+					end = i
+				}
+			}
+		}
+		return start, end, t
+	}
+	return -1, -1, nil
+}
+
+func containsCol(cols []int, c int) bool {
+	for _, x := range cols {
+		if x == c {
+			return true
+		}
+	}
+	return false
 }

@@ -49,9 +49,17 @@ type Diff int64
 // Change is a row with its multiplicity. Inside the engine every stream is a
 // sequence of Changes; the +I/-U/+U/-D row kinds are only a rendering made at
 // sinks and in tests.
+//
+// Wm is the watermark the row was read under: the event time (µs since the
+// epoch) up to which the stream was complete when the row arrived, from the
+// rows before it. A window operator judges lateness by it, so a row is late
+// or not whatever batches the rows were read in (the watermark itself moves
+// between batches). Zero means no watermark (event time not declared, or
+// nothing read yet). Operators that map rows one to one keep it.
 type Change struct {
 	Row  Row
 	Diff Diff
+	Wm   int64
 }
 
 // Batch is a run of changes processed together. Operators never keep a Batch
