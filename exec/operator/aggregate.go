@@ -44,7 +44,15 @@ type Aggregate struct {
 	values      *state.Table
 	valueCounts counts // values, as a multiset per group and call
 
-	exp     expiry
+	exp expiry
+	// Event-time windows (nil: an ordinary aggregate). A window's groups
+	// are keyed by the window's end first, so the watermark finds the
+	// windows it closes in key order.
+	win     *logical.Window
+	size    int64 // a fixed window's size, when grouped by its start only
+	wm      int64 // the operator's watermark (µs; 0 none)
+	late    func(int64)
+	lateN   int64
 	touched map[string]*group
 	order   []*group
 	vals    types.Row // scratch: the current change's group values
@@ -66,7 +74,10 @@ var _ Operator = (*Aggregate)(nil)
 
 // NewAggregate compiles the grouping and argument expressions.
 func NewAggregate(n *logical.Aggregate) (*Aggregate, error) {
-	a := &Aggregate{node: n, touched: map[string]*group{}}
+	a := &Aggregate{node: n, touched: map[string]*group{}, win: logical.WindowOf(n)}
+	if a.win != nil {
+		a.size = a.win.TVF.Size
+	}
 	for _, g := range n.Groups {
 		f, err := expr.Compile(g)
 		if err != nil {
@@ -103,6 +114,7 @@ func (a *Aggregate) Open(_ context.Context, env *Env) error {
 	a.groupT, a.values = env.Table(0), env.Table(1)
 	a.valueCounts.table = a.values
 	a.exp = newExpiry(env)
+	a.late = env.Late
 	return nil
 }
 
@@ -111,7 +123,7 @@ func (a *Aggregate) accLen() int { return 1 + len(a.node.Aggs)*accWidth }
 
 func (a *Aggregate) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
 	a.out = a.out[:0]
-	if len(a.groups) > 0 {
+	if len(a.groups) > 0 && a.win == nil {
 		if err := a.exp.sweep(a.groupT, a.sweepOne); err != nil {
 			return err
 		}
@@ -127,6 +139,10 @@ func (a *Aggregate) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitt
 			return err
 		}
 	}
+	if a.lateN > 0 && a.late != nil {
+		a.late(a.lateN)
+	}
+	a.lateN = 0
 	return a.flush(ctx, out)
 }
 
@@ -141,6 +157,10 @@ func (a *Aggregate) apply(c types.Change) error {
 			return err
 		}
 		a.vals = append(a.vals, v)
+	}
+	if a.win != nil && a.closed(a.windowEnd(a.vals), max(c.Wm, a.wm)) {
+		a.lateN++ // its window has fired: the row is late (semantics.md, rule 2)
+		return nil
 	}
 	g, err := a.load(a.vals)
 	if err != nil {
@@ -211,7 +231,11 @@ func valueKey(dst, gkey []byte, i int) []byte {
 // load returns the group's state for this batch, reading it from the state
 // table the first time the batch touches it.
 func (a *Aggregate) load(vals types.Row) (*group, error) {
-	a.key = state.AppendTupleKey(a.key[:0], vals)
+	a.key = a.key[:0]
+	if a.win != nil {
+		a.key = state.AppendKey(a.key, types.NewTimestamp(a.windowEnd(vals)))
+	}
+	a.key = state.AppendTupleKey(a.key, vals)
 	if g, ok := a.touched[string(a.key)]; ok {
 		return g, nil
 	}
@@ -276,6 +300,9 @@ func (a *Aggregate) flush(ctx context.Context, out Emitter) error {
 			row = a.output(g)
 		}
 		changed := g.old == nil || !exists || types.CompareRows(g.old, row) != 0
+		if a.win != nil {
+			changed = false // a window's row is emitted when it fires
+		}
 		if g.old != nil && changed {
 			a.out = append(a.out, types.Change{Row: g.old, Diff: -1})
 		}
@@ -365,6 +392,70 @@ func prefixEnd(p []byte) []byte {
 		}
 	}
 	return nil // p is all 0xFF: no end within the table
+}
+
+// windowEnd is the end (µs) of the window of a group with values vals.
+func (a *Aggregate) windowEnd(vals types.Row) int64 {
+	if a.win.End >= 0 {
+		return vals[a.win.End].I
+	}
+	return vals[a.win.Start].I + a.size
+}
+
+// closed reports whether the window ending at end has fired under
+// watermark wm: the watermark has reached its last instant, end − 1 ms
+// (semantics.md, rule 2). Zero is no watermark.
+func (a *Aggregate) closed(end, wm int64) bool {
+	return wm != 0 && wm >= end-windowTimeGap
+}
+
+// OnWatermark fires the windows the watermark closes, in order of their
+// end: each group's row is emitted, final, and its state deleted.
+func (a *Aggregate) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64, error) {
+	wm := wms[0]
+	if a.win == nil || wm <= a.wm {
+		a.wm = max(a.wm, wm)
+		return wm, nil
+	}
+	a.wm = wm
+	it, err := a.groupT.Iter(nil, nil)
+	if err != nil {
+		return 0, err
+	}
+	var fired [][]byte
+	a.out = a.out[:0]
+	for ok := it.First(); ok; ok = it.Next() {
+		end, _, err := state.DecodeKey(it.Key())
+		if err != nil {
+			it.Close()
+			return 0, fmt.Errorf("aggregate: corrupt window key: %w", err)
+		}
+		if !a.closed(end.I, wm) {
+			break
+		}
+		stored, err := state.DecodeRow(it.Value(), nil)
+		if err != nil || len(stored) <= a.accLen() {
+			it.Close()
+			return 0, fmt.Errorf("aggregate: corrupt group entry")
+		}
+		g := &group{acc: stored[:a.accLen()], vals: stored[a.accLen()+1:]}
+		a.out = append(a.out, types.Change{Row: a.output(g), Diff: 1, Wm: wm})
+		fired = append(fired, bytes.Clone(it.Key()))
+	}
+	if err := it.Close(); err != nil {
+		return 0, err
+	}
+	for _, k := range fired {
+		if err := a.forget(k); err != nil {
+			return 0, err
+		}
+	}
+	if len(a.out) > 0 {
+		if err := out.Emit(ctx, a.out); err != nil {
+			return 0, err
+		}
+	}
+	return wm, nil
 }
 
 func (a *Aggregate) OnBarrier(context.Context) error { return nil }

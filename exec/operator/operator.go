@@ -25,6 +25,17 @@ type Operator interface {
 	Close() error
 }
 
+// Watermarker is an operator that acts on event time: windows that fire
+// when the watermark passes their end, state the watermark cleans. Other
+// operators pass the minimum of their inputs' watermarks on.
+type Watermarker interface {
+	// OnWatermark is called when one of the operator's input watermarks
+	// advances; wms holds each input's (µs since the epoch; 0: none yet).
+	// The operator emits what the watermark completes and returns the
+	// watermark of its output.
+	OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64, error)
+}
+
 // Emitter receives an operator's output. The batch slice is only valid
 // during the call (the operator reuses it), but the rows in it are not
 // reused: a receiver may keep them (a view's query keeps an epoch's changes
@@ -50,6 +61,8 @@ type Env struct {
 	// Normalize). Now is the clock it is measured on, in milliseconds.
 	TTL time.Duration
 	Now func() int64
+	// Late counts rows an operator dropped as late (nil: not counted).
+	Late func(n int64)
 }
 
 // expiry is the state TTL of an operator: when an entry updated at

@@ -17,15 +17,20 @@ type opNode struct {
 	input  int // which input of the parent
 	tables int // how many state tables it keeps
 	ttl    time.Duration
+	inWm   []int64 // each input's watermark (µs; 0 none)
+	outWm  int64   // the watermark its output carries
 }
 
 // route carries one scan's records: decoded as its table, into an input of
 // an operator (or of the sink, for a query that is a bare scan).
 type route struct {
+	id     int // the scan's place in build order: stable across restarts
 	dec    *operator.RecordDecoder
 	width  int
 	parent int
 	input  int
+	wm     *sourceWatermark // nil: the table has no watermark
+	sent   int64            // the watermark last carried downstream
 }
 
 // build turns the plan's tree into operators, in pre-order from the root,
@@ -53,8 +58,13 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 				WithHint("read the view's source tables instead; views over views arrive with the changelog work")
 		}
 		topic := s.Object.Options["topic"]
-		q.routes[topic] = append(q.routes[topic], route{dec: operator.NewRecordDecoder(s.Object),
-			width: len(s.Object.Schema.Columns), parent: parent, input: input})
+		wm, err := newSourceWatermark(s)
+		if err != nil {
+			return err
+		}
+		q.routes[topic] = append(q.routes[topic], route{id: q.nroutes, dec: operator.NewRecordDecoder(s.Object),
+			width: len(s.Object.Schema.Columns), parent: parent, input: input, wm: wm})
+		q.nroutes++
 		if q.latest == nil {
 			q.latest = map[string]bool{}
 		}
@@ -66,13 +76,26 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 		return err
 	}
 	me := len(q.nodes)
-	q.nodes = append(q.nodes, opNode{op: op, parent: parent, input: input, tables: tablesOf(n), ttl: q.plan.TTLOf(n)})
+	q.nodes = append(q.nodes, opNode{op: op, parent: parent, input: input, tables: tablesOf(n), ttl: q.plan.TTLOf(n),
+		inWm: make([]int64, len(n.Inputs()))})
 	for i, c := range n.Inputs() {
 		if err := q.walk(c, me, i); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// allRoutes returns every route, in build order.
+func (q *Query) allRoutes() []*route {
+	out := make([]*route, q.nroutes)
+	for topic := range q.routes {
+		for i := range q.routes[topic] {
+			r := &q.routes[topic][i]
+			out[r.id] = r
+		}
+	}
+	return out
 }
 
 func newOperator(n logical.Node) (operator.Operator, error) {
@@ -94,6 +117,11 @@ func newOperator(n logical.Node) (operator.Operator, error) {
 			break // needs watermarks
 		}
 		return operator.NewJoin(n)
+	case *logical.WindowTVF:
+		if n.Kind == "SESSION" {
+			break
+		}
+		return operator.NewWindowAssign(n)
 	}
 	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "%s is not supported in a continuous query yet", n.Describe())
 }

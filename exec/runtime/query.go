@@ -33,6 +33,12 @@ type Stats struct {
 	RecordsOut int64 // changes emitted by the query (written to its sink)
 	BadRecords int64 // records that could not be decoded and were skipped
 	Lag        int64 // records in the sources not yet committed
+	// LateRows are rows a window dropped because the watermark had passed
+	// their window (beyond its allowed lateness).
+	LateRows int64
+	// Watermark is the event time (µs since the epoch) up to which the
+	// query's output is complete; 0 when its inputs have no watermark.
+	Watermark int64
 }
 
 // Query is a continuous query running in its own goroutine: it reads its
@@ -48,14 +54,16 @@ type Query struct {
 	nodes      []opNode           // operators, in build order
 	emit       []operator.Emitter // emit[i] delivers nodes[i]'s output to its parent
 	routes     map[string][]route // by topic
-	latest     map[string]bool    // topics read from their end (scan.startup.mode)
+	nroutes    int
+	latest     map[string]bool // topics read from their end (scan.startup.mode)
 	sink       operator.Operator
 	sinkTables int
 	tables     []uint32
 	reader     *kafka.Reader
 	txn        *state.Txn
 
-	in, out, bad atomic.Int64
+	in, out, bad, late atomic.Int64
+	outWm              atomic.Int64 // the watermark of the query's output (µs; 0 none)
 
 	// epoch collects the changes the sink received this epoch, for
 	// subscribers (a materialized view's query only).
@@ -91,6 +99,17 @@ func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, 
 		return nil, err
 	}
 	q.committed = from
+	for topic, rs := range q.routes {
+		for i := range rs {
+			if rs[i].wm != nil {
+				rs[i].wm.partitions(from[topic])
+			}
+		}
+	}
+	if err := q.restoreWatermarks(); err != nil {
+		q.reader.Close()
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	q.cancel = cancel
 	q.txn = deps.Store.Begin()
@@ -114,7 +133,8 @@ func (q *Query) open(ctx context.Context) error {
 		if next > len(q.tables) {
 			return nil, fmt.Errorf("query %s: plan needs more state tables than it was given", q.ID)
 		}
-		return &operator.Env{Table: func(j int) *state.Table { return q.txn.Table(q.tables[base+j]) }, TTL: ttl}, nil
+		return &operator.Env{Table: func(j int) *state.Table { return q.txn.Table(q.tables[base+j]) }, TTL: ttl,
+			Late: func(n int64) { q.late.Add(n) }}, nil
 	}
 	q.emit = make([]operator.Emitter, len(q.nodes))
 	for i, n := range q.nodes {
@@ -203,6 +223,11 @@ func (q *Query) loop(ctx context.Context) error {
 			return err
 		}
 	}
+	// A restarted query carries its restored watermarks down first, so its
+	// operators judge lateness as before the restart.
+	if err := q.advanceWatermarks(ctx); err != nil {
+		return err
+	}
 	if err := q.commit(ctx); err != nil {
 		return err
 	}
@@ -222,6 +247,9 @@ func (q *Query) loop(ctx context.Context) error {
 					}
 				}
 			}
+		}
+		if err := q.advanceWatermarks(ctx); err != nil {
+			return err
 		}
 		if err := q.commit(ctx); err != nil {
 			return err
@@ -256,6 +284,7 @@ func (q *Query) commit(ctx context.Context) error {
 	pos := q.reader.Position()
 	b, _ := json.Marshal(pos)
 	q.txn.PutMeta(positionKey(q.ID), b)
+	q.saveWatermarks()
 	// The commit and the hand-off to subscribers happen under the lock a new
 	// subscriber takes to read the view, so it sees each epoch exactly once:
 	// in its snapshot or as changes.
@@ -297,7 +326,8 @@ func (q *Query) Topics() []string { return slices.Sorted(maps.Keys(q.routes)) }
 // Stats returns the query's counters; end are the sources' end offsets,
 // for the lag (nil to skip it).
 func (q *Query) Stats(end kafka.Positions) Stats {
-	s := Stats{RecordsIn: q.in.Load(), RecordsOut: q.out.Load(), BadRecords: q.bad.Load()}
+	s := Stats{RecordsIn: q.in.Load(), RecordsOut: q.out.Load(), BadRecords: q.bad.Load(),
+		LateRows: q.late.Load(), Watermark: q.outWm.Load()}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for t, ps := range end {

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 
 	"riffle/catalog"
@@ -66,7 +67,7 @@ func snapshot(ctx context.Context, deps Deps, n logical.Node) (types.Batch, erro
 			out = append(out, b...)
 		}
 		return out, nil
-	case *logical.Filter, *logical.Project, *logical.Aggregate, *logical.Normalize, *logical.TopN, *logical.Join:
+	case *logical.Filter, *logical.Project, *logical.Aggregate, *logical.Normalize, *logical.TopN, *logical.Join, *logical.WindowTVF:
 		var ins []types.Batch
 		for _, c := range n.Inputs() {
 			in, err := snapshot(ctx, deps, c)
@@ -204,6 +205,17 @@ func runOnce(ctx context.Context, deps Deps, n logical.Node, ins ...types.Batch)
 	}
 	for i, in := range ins {
 		if err := op.OnBatch(ctx, i, in, emit); err != nil {
+			return nil, err
+		}
+	}
+	if t, ok := op.(operator.Watermarker); ok {
+		// The input has ended: a final watermark fires every window
+		// (semantics.md, rule 10).
+		wms := make([]int64, len(ins))
+		for i := range wms {
+			wms[i] = math.MaxInt64
+		}
+		if _, err := t.OnWatermark(ctx, wms, emit); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"riffle/connectors/kafka"
 	"riffle/sql/types"
@@ -13,7 +15,7 @@ import (
 // counted and skipped: one bad record must not stop a query (the table's
 // error policy will choose what else to do).
 func (q *Query) poll(ctx context.Context) (in, bad int, batches map[*route]types.Batch, err error) {
-	recs, err := q.reader.Poll(ctx)
+	recs, err := q.pollRecords(ctx)
 	if err != nil {
 		return 0, 0, nil, err
 	}
@@ -50,7 +52,36 @@ func decode(r *route, recs []kafka.Record, topic string, b types.Batch) (types.B
 			bad++
 			continue
 		}
-		b = append(b, types.Change{Row: row, Diff: d})
+		var wm int64
+		if r.wm != nil {
+			if wm, err = r.wm.observe(recs[i].Partition, row); err != nil {
+				bad++ // an event time that cannot be computed
+				continue
+			}
+		}
+		b = append(b, types.Change{Row: row, Diff: d, Wm: wm})
 	}
 	return b, bad
+}
+
+// pollRecords waits for records. When a source has an idle timeout it waits
+// at most a fraction of it, so that an idle partition stops holding the
+// watermark back even when no record comes.
+func (q *Query) pollRecords(ctx context.Context) ([]kafka.Record, error) {
+	var tick time.Duration
+	for _, r := range q.allRoutes() {
+		if r.wm != nil && r.wm.idle > 0 && (tick == 0 || r.wm.idle/2 < tick) {
+			tick = r.wm.idle / 2
+		}
+	}
+	if tick == 0 {
+		return q.reader.Poll(ctx)
+	}
+	pctx, cancel := context.WithTimeout(ctx, max(tick, 10*time.Millisecond))
+	defer cancel()
+	recs, err := q.reader.Poll(pctx)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return nil, nil
+	}
+	return recs, err
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -30,7 +31,9 @@ var (
 		{Name: "id", Type: types.TString}, {Name: "statement", Type: types.TString},
 		{Name: "state", Type: types.TString}, {Name: "records_in", Type: types.TBigInt},
 		{Name: "records_out", Type: types.TBigInt}, {Name: "bad_records", Type: types.TBigInt},
-		{Name: "lag", Type: types.TBigInt}, {Name: "error", Type: types.TString, Nullable: true},
+		{Name: "lag", Type: types.TBigInt}, {Name: "late_rows", Type: types.TBigInt},
+		{Name: "watermark", Type: types.Type{ID: types.Timestamp, Precision: 3}, Nullable: true},
+		{Name: "error", Type: types.TString, Nullable: true},
 	}
 )
 
@@ -91,14 +94,19 @@ func (s *Session) show(ctx context.Context, st *parse.Show) (*pgwire.Result, err
 func (s *Session) showQueries(ctx context.Context) *pgwire.Result {
 	var rows []types.Row
 	for _, q := range s.e.cat.Queries() {
-		row := types.Row{str(q.ID), str(q.SQL), str(string(q.State)), types.NewInt(0), types.NewInt(0), types.NewInt(0), types.NewInt(0), types.Null}
+		zero := types.NewInt(0)
+		row := types.Row{str(q.ID), str(q.SQL), str(string(q.State)), zero, zero, zero, zero, zero, types.Null, types.Null}
 		if rq := s.e.query(q.ID); rq != nil {
 			end, _ := s.e.endOffsets(ctx, rq)
 			st := rq.Stats(end)
 			row[3], row[4], row[5], row[6] = types.NewInt(st.RecordsIn), types.NewInt(st.RecordsOut), types.NewInt(st.BadRecords), types.NewInt(st.Lag)
+			row[7] = types.NewInt(st.LateRows)
+			if st.Watermark > 0 && st.Watermark < math.MaxInt64 {
+				row[8] = types.NewTimestamp(st.Watermark)
+			}
 		}
 		if q.Error != "" {
-			row[7] = str(q.Error)
+			row[9] = str(q.Error)
 		}
 		rows = append(rows, row)
 	}

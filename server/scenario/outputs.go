@@ -37,7 +37,7 @@ var (
 func (r *runner) outputs() []output {
 	var outs []output
 	for _, q := range r.rows("SHOW QUERIES") {
-		id, stmt, state, errText := unquote(q[0]), unquote(q[1]), unquote(q[2]), q[7]
+		id, stmt, state, errText := unquote(q[0]), unquote(q[1]), unquote(q[2]), q[9]
 		if errText != "NULL" || state == "FAILED" {
 			r.fatalf("query %s (%s) is %s: %s", id, stmt, state, errText)
 		}

@@ -80,15 +80,20 @@ var (
 // table), or for a table no step wrote (a sink), riffle's rows. The rows
 // are compared as multisets, numbers by value at the smaller of the two
 // scales (riffle's AVG has scale 6, PostgreSQL's more). Without PostgreSQL
-// the check is skipped with a message.
-func (r *runner) pgcheck(name string) string {
+// the check is skipped with a message. A query given as the directive's
+// input replaces the output's own, for queries PostgreSQL cannot run as
+// written (windows computed with date_bin, say).
+func (r *runner) pgcheck(name, pgQuery string) string {
 	r.flush()
 	conn, why := postgresConn()
 	if conn == "" {
 		r.t.Logf("%s: pgcheck %s skipped: %s", r.pos, name, why)
 		return ""
 	}
-	query := r.outputQuery(name)
+	query := pgQuery
+	if query == "" {
+		query = r.outputQuery(name)
+	}
 	got := r.rows("SELECT * FROM " + name)
 	want, err := r.runInPostgres(conn, query)
 	if err != nil {
@@ -100,6 +105,26 @@ func (r *runner) pgcheck(name string) string {
 			name, query, strings.Join(sortedRows(got), "\n"), strings.Join(sortedRows(want), "\n"))
 	}
 	return ""
+}
+
+// lateRows prints how many rows the query that maintains name has dropped
+// as late, after FLUSH.
+func (r *runner) lateRows(name string) string {
+	r.flush()
+	q := r.queryRow(name)
+	return "late rows: " + q[7] + "\n"
+}
+
+// queryRow is the SHOW QUERIES row of the continuous query that maintains
+// name.
+func (r *runner) queryRow(name string) []string {
+	for _, q := range r.rows("SHOW QUERIES") {
+		if o, ok := parseOutput(unquote(q[1])); ok && o.name == strings.ToLower(name) {
+			return q
+		}
+	}
+	r.fatalf("no running continuous query maintains %s", name)
+	return nil
 }
 
 // outputQuery is the SELECT of the continuous query that maintains name.

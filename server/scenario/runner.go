@@ -88,9 +88,14 @@ func (r *runner) directive(t *testing.T, d *datadriven.TestData) string {
 		if len(d.CmdArgs) != 1 {
 			r.fatalf("want `pgcheck <view or sink table>`")
 		}
-		return r.pgcheck(d.CmdArgs[0].Key)
+		return r.pgcheck(d.CmdArgs[0].Key, strings.TrimSpace(d.Input))
+	case "late":
+		if len(d.CmdArgs) != 1 {
+			r.fatalf("want `late <view or sink table>`")
+		}
+		return r.lateRows(d.CmdArgs[0].Key)
 	}
-	t.Fatalf("%s: unknown directive %q (statement, step, snapshot, query, restart, skip, pgcheck)", d.Pos, d.Cmd)
+	t.Fatalf("%s: unknown directive %q (statement, step, snapshot, query, restart, skip, pgcheck, late)", d.Pos, d.Cmd)
 	return ""
 }
 

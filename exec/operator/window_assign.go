@@ -1,0 +1,116 @@
+package operator
+
+import (
+	"context"
+	"fmt"
+
+	"riffle/planner/logical"
+	"riffle/sql/types"
+)
+
+// WindowAssign is the window table functions TUMBLE, HOP and CUMULATE: each
+// input row goes out once for every window its time falls in, with
+// window_start, window_end and window_time (the end minus 1 ms) appended.
+// It keeps no state and passes diffs through, so it runs over updating
+// inputs as well. Windows are aligned to the epoch plus the offset; a hop
+// window that starts before the epoch still gets its rows (semantics.md,
+// rule 3). A row whose time is NULL is in no window: it is counted as late,
+// not lost silently.
+type WindowAssign struct {
+	kind                      logical.WindowKind
+	timeCol                   int
+	size, slide, step, offset int64
+	late                      func(int64)
+	out                       types.Batch
+}
+
+var _ Operator = (*WindowAssign)(nil)
+
+// windowTimeGap is how much earlier than window_end window_time is: 1 ms,
+// the precision of the window columns (TIMESTAMP(3)).
+const windowTimeGap = 1000
+
+// NewWindowAssign returns the operator for a TUMBLE, HOP or CUMULATE node.
+func NewWindowAssign(n *logical.WindowTVF) (*WindowAssign, error) {
+	w := &WindowAssign{kind: n.Kind, timeCol: n.TimeCol, size: n.Size, slide: n.Slide, step: n.Step, offset: n.Offset}
+	switch {
+	case n.Kind == "SESSION":
+		return nil, fmt.Errorf("window assign: SESSION windows merge; they are not assigned row by row")
+	case w.size <= 0, n.Kind == "HOP" && w.slide <= 0, n.Kind == "CUMULATE" && (w.step <= 0 || w.size%w.step != 0):
+		return nil, fmt.Errorf("window assign: bad %s window", n.Kind)
+	}
+	return w, nil
+}
+
+func (w *WindowAssign) Open(_ context.Context, env *Env) error {
+	w.late = env.Late
+	return nil
+}
+
+func (w *WindowAssign) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
+	w.out = w.out[:0]
+	var slab []types.Value
+	var dropped int64
+	for _, c := range b {
+		t := c.Row[w.timeCol]
+		if t.IsNull() {
+			dropped++
+			continue
+		}
+		w.windows(t.I, func(start, end int64) {
+			if slab == nil {
+				slab = make([]types.Value, 0, len(b)*(len(c.Row)+3))
+			}
+			at := len(slab)
+			slab = append(slab, c.Row...)
+			slab = append(slab, types.NewTimestamp(start), types.NewTimestamp(end), types.NewTimestamp(end-windowTimeGap))
+			w.out = append(w.out, types.Change{Row: slab[at:len(slab):len(slab)], Diff: c.Diff, Wm: c.Wm})
+		})
+	}
+	if dropped > 0 && w.late != nil {
+		w.late(dropped)
+	}
+	if len(w.out) == 0 {
+		return nil
+	}
+	return out.Emit(ctx, w.out)
+}
+
+// windows calls fn with every window [start, end) that holds time t (µs).
+func (w *WindowAssign) windows(t int64, fn func(start, end int64)) {
+	switch w.kind {
+	case "TUMBLE":
+		start := alignDown(t, w.size, w.offset)
+		fn(start, start+w.size)
+	case "HOP":
+		// The windows that hold t start at the last slide boundary at or
+		// before t and every slide before it, while they still reach t.
+		last := alignDown(t, w.slide, w.offset)
+		first := last
+		for first-w.slide+w.size > t {
+			first -= w.slide
+		}
+		for s := first; s <= last; s += w.slide {
+			fn(s, s+w.size)
+		}
+	case "CUMULATE":
+		start := alignDown(t, w.size, w.offset)
+		for end := start + w.step; end <= start+w.size; end += w.step {
+			if end > t {
+				fn(start, end)
+			}
+		}
+	}
+}
+
+// alignDown is the largest offset + k·size (k an integer) at or before t.
+func alignDown(t, size, offset int64) int64 {
+	d := (t - offset) % size
+	if d < 0 {
+		d += size
+	}
+	return t - d
+}
+
+func (w *WindowAssign) OnBarrier(context.Context) error { return nil }
+func (w *WindowAssign) Close() error                    { return nil }

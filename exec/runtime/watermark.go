@@ -1,0 +1,231 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"riffle/exec/expr"
+	"riffle/exec/operator"
+	"riffle/planner/logical"
+	"riffle/sql/types"
+)
+
+// sourceWatermark generates a scan's watermark (semantics.md, rule 1): per
+// partition, the largest value of the table's watermark expression over the
+// records read so far; for the scan, the minimum over its partitions, those
+// idle for longer than the table's idle timeout left out. It only moves
+// forward. Each record is stamped with the watermark before it (Change.Wm),
+// so lateness does not depend on how records were batched.
+type sourceWatermark struct {
+	expr    expr.Func
+	parts   map[int32]*partitionWatermark
+	current int64 // µs; 0: none yet
+	idle    time.Duration
+	now     func() time.Time
+}
+
+type partitionWatermark struct {
+	wm       int64     // µs; 0: no record yet
+	lastSeen time.Time // wall clock of its last record, for the idle timeout
+}
+
+// newSourceWatermark compiles a scan's watermark expression; nil when its
+// table has none.
+func newSourceWatermark(s *logical.Scan) (*sourceWatermark, error) {
+	if s.Watermark == nil {
+		return nil, nil
+	}
+	f, err := expr.Compile(s.Watermark)
+	if err != nil {
+		return nil, err
+	}
+	w := &sourceWatermark{expr: f, parts: map[int32]*partitionWatermark{}, now: time.Now}
+	if v, ok := s.Object.Options["scan.watermark.idle-timeout"]; ok {
+		if w.idle, err = time.ParseDuration(v); err != nil {
+			return nil, fmt.Errorf("table %q: 'scan.watermark.idle-timeout': %w", s.Object.Name, err)
+		}
+	}
+	return w, nil
+}
+
+// partitions registers the topic's partitions: each holds the watermark
+// back until it has a record or goes idle.
+func (w *sourceWatermark) partitions(ps map[int32]int64) {
+	now := w.now()
+	for p := range ps {
+		if w.parts[p] == nil {
+			w.parts[p] = &partitionWatermark{lastSeen: now}
+		}
+	}
+}
+
+// observe takes a record of partition p whose row is row; it returns the
+// watermark the record was read under.
+func (w *sourceWatermark) observe(p int32, row types.Row) (int64, error) {
+	before := w.current
+	v, err := w.expr(row)
+	if err != nil {
+		return 0, err
+	}
+	part := w.parts[p]
+	if part == nil {
+		part = &partitionWatermark{}
+		w.parts[p] = part
+	}
+	part.lastSeen = w.now()
+	if !v.IsNull() && v.I > part.wm {
+		part.wm = v.I
+		w.recompute()
+	}
+	return before, nil
+}
+
+// recompute moves the scan's watermark to the minimum over its active
+// partitions, if that is later.
+func (w *sourceWatermark) recompute() {
+	var low int64
+	found := false
+	now := w.now()
+	for _, p := range w.parts {
+		if w.idle > 0 && now.Sub(p.lastSeen) > w.idle {
+			continue
+		}
+		if !found || p.wm < low {
+			low, found = p.wm, true
+		}
+	}
+	if found && low > w.current {
+		w.current = low
+	}
+}
+
+// save and restore keep the per-partition watermarks with the query's
+// committed position, so a restarted query judges lateness as before.
+func (w *sourceWatermark) save() map[string]int64 {
+	m := map[string]int64{}
+	for p, pw := range w.parts {
+		m[strconv.Itoa(int(p))] = pw.wm
+	}
+	m["current"] = w.current
+	return m
+}
+
+func (w *sourceWatermark) restore(m map[string]int64) {
+	now := w.now()
+	for k, v := range m {
+		if k == "current" {
+			w.current = v
+			continue
+		}
+		p, err := strconv.Atoi(k)
+		if err != nil {
+			continue
+		}
+		w.parts[int32(p)] = &partitionWatermark{wm: v, lastSeen: now}
+	}
+}
+
+// watermarkKey is where a query's source watermarks live, committed with
+// its position.
+func watermarkKey(id string) string { return "runtime/watermark/" + id }
+
+// lateKey is where a query's count of late rows lives: committed with its
+// position, so a restart neither loses nor repeats a count.
+func lateKey(id string) string { return "runtime/late/" + id }
+
+// saveWatermarks records every route's watermarks in the epoch's commit,
+// and the count of late rows.
+func (q *Query) saveWatermarks() {
+	if n := q.late.Load(); n > 0 {
+		q.txn.PutMeta(lateKey(q.ID), []byte(strconv.FormatInt(n, 10)))
+	}
+	m := map[string]map[string]int64{}
+	for _, r := range q.allRoutes() {
+		if r.wm != nil {
+			m[strconv.Itoa(r.id)] = r.wm.save()
+		}
+	}
+	if len(m) == 0 {
+		return
+	}
+	b, _ := json.Marshal(m)
+	q.txn.PutMeta(watermarkKey(q.ID), b)
+}
+
+// restoreWatermarks reads the watermarks and the late count of the last
+// commit.
+func (q *Query) restoreWatermarks() error {
+	if b, ok, err := q.deps.Store.GetMeta(lateKey(q.ID)); err != nil {
+		return err
+	} else if ok {
+		n, _ := strconv.ParseInt(string(b), 10, 64)
+		q.late.Store(n)
+	}
+	b, ok, err := q.deps.Store.GetMeta(watermarkKey(q.ID))
+	if err != nil || !ok {
+		return err
+	}
+	m := map[string]map[string]int64{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("query %s: corrupt watermarks: %w", q.ID, err)
+	}
+	for _, r := range q.allRoutes() {
+		if r.wm != nil {
+			r.wm.restore(m[strconv.Itoa(r.id)])
+		}
+	}
+	return nil
+}
+
+// advanceWatermarks recomputes each source's watermark (an idle partition
+// may have stopped holding it back) and carries those that moved into the
+// operators.
+func (q *Query) advanceWatermarks(ctx context.Context) error {
+	for _, r := range q.allRoutes() {
+		if r.wm == nil {
+			continue
+		}
+		r.wm.recompute()
+		if r.wm.current > r.sent {
+			r.sent = r.wm.current
+			if err := q.watermark(ctx, r.parent, r.input, r.sent); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// watermark delivers input's new watermark wm to operator i (-1: the
+// sink). An operator's own watermark is the minimum over its inputs; one
+// that acts on time (operator.Watermarker) fires what it closes and says
+// what watermark its output carries, others pass the minimum on.
+func (q *Query) watermark(ctx context.Context, i, input int, wm int64) error {
+	if i < 0 {
+		q.outWm.Store(wm)
+		return nil
+	}
+	n := &q.nodes[i]
+	if wm <= n.inWm[input] {
+		return nil
+	}
+	n.inWm[input] = wm
+	out := n.inWm[0]
+	for _, w := range n.inWm[1:] {
+		out = min(out, w)
+	}
+	if t, ok := n.op.(operator.Watermarker); ok {
+		var err error
+		if out, err = t.OnWatermark(ctx, n.inWm, q.emit[i]); err != nil {
+			return err
+		}
+	}
+	if out <= n.outWm {
+		return nil
+	}
+	n.outWm = out
+	return q.watermark(ctx, n.parent, n.input, out)
+}
