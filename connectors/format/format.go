@@ -37,16 +37,23 @@ type Error struct {
 	Field string
 	// Offset is the byte offset in the record of a syntax error, or -1.
 	Offset int
+	// Format names the format of a syntax error ("JSON", "CSV", "Avro"),
+	// for the message; it is set whenever Offset is.
+	Format string
 	Msg    string
 }
 
 func (e *Error) Error() string {
-	switch {
-	case e.Offset >= 0:
-		return fmt.Sprintf("invalid JSON at byte %d: %s", e.Offset, e.Msg)
-	case e.Field != "":
-		// Not %q: paths such as tags["x"] read better unescaped.
-		return fmt.Sprintf(`field "%s": %s`, e.Field, e.Msg)
+	msg := e.Msg
+	if e.Offset >= 0 {
+		msg = fmt.Sprintf("invalid %s at byte %d: %s", e.Format, e.Offset, e.Msg)
 	}
-	return e.Msg
+	if e.Field != "" {
+		// Not %q: paths such as tags["x"] read better unescaped.
+		return fmt.Sprintf(`field "%s": %s`, e.Field, msg)
+	}
+	return msg
 }
+
+// errorf returns an *Error about the value at field (empty for the record).
+func errorf(field, msg string) *Error { return &Error{Field: field, Offset: -1, Msg: msg} }

@@ -81,3 +81,31 @@ func TestRowLength(t *testing.T) {
 		t.Error("encode of a short row succeeded")
 	}
 }
+
+// benchDecode decodes rec over and over, reporting rows per second.
+func benchDecode(b *testing.B, dec Decoder, cols int, rec []byte) {
+	row := make(types.Row, cols)
+	b.SetBytes(int64(len(rec)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := dec.Decode(rec, row); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// benchEncode encodes row over and over into one reused buffer, reporting
+// rows per second.
+func benchEncode(b *testing.B, enc Encoder, row types.Row) {
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if buf, err = enc.Encode(buf[:0], row); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(len(buf)))
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}

@@ -17,7 +17,7 @@ type scanner struct {
 }
 
 func (s *scanner) syntaxErr(at int, msg string) *Error {
-	return &Error{Offset: at, Msg: msg}
+	return &Error{Offset: at, Format: "JSON", Msg: msg}
 }
 
 // ws skips whitespace and returns the next byte, or 0 at the end.
