@@ -87,6 +87,9 @@ type Query struct {
 	// StateTTL bounds the query's keyed state (0: none); it is the session's
 	// 'table.exec.state.ttl' when the query was created.
 	StateTTL time.Duration `json:",omitempty"`
+	// Settings are the session settings that shape how the query runs
+	// (how its windows emit), as they were when it was created.
+	Settings map[string]string `json:",omitempty"`
 	Seq      int64
 }
 

@@ -276,8 +276,10 @@ func (f codecFile) renderRecord(b []byte) string {
 	switch {
 	case b == nil:
 		return "nil"
+	case len(b) == 0 && f.text:
+		return `q:""` // a blank line would end the expected output
 	case len(b) == 0:
-		return `""` // a blank line would end the expected output
+		return `""`
 	case !f.text:
 		return hex.EncodeToString(b)
 	case strings.ContainsAny(string(b), "\r\n") || !utf8.Valid(b):

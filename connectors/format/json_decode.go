@@ -362,6 +362,9 @@ func (d *jsonDecoder) decimal(t types.Type, c byte) (types.Value, error) {
 		// big.Int parsing is quadratic; no DECIMAL has this many digits.
 		return types.Null, &Error{Offset: -1, Msg: "number too long for " + t.String()}
 	}
+	if !exponentOK(text) {
+		return types.Null, &Error{Offset: -1, Msg: "exponent out of range for " + t.String() + ": " + string(text)}
+	}
 	dec, err := types.ParseDec(string(text))
 	if err != nil {
 		return types.Null, &Error{Offset: -1, Msg: "expected a number, got " + string(text)}

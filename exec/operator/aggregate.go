@@ -49,6 +49,7 @@ type Aggregate struct {
 	// are keyed by the window's end first, so the watermark finds the
 	// windows it closes in key order.
 	win     *logical.Window
+	emit    logical.Emit
 	size    int64 // a fixed window's size, when grouped by its start only
 	wm      int64 // the operator's watermark (µs; 0 none)
 	late    func(int64)
@@ -68,6 +69,8 @@ type group struct {
 	acc    types.Row // [row count, acc of call 0…, acc of call 1…]
 	old    types.Row // the output row before the batch, nil if the group did not exist
 	recalc []bool    // MIN/MAX calls whose value changed
+	fired  bool      // a window whose row has been emitted (kept for its allowed lateness)
+	seenWm int64     // the latest watermark a row of this batch was read under
 }
 
 var _ Operator = (*Aggregate)(nil)
@@ -76,7 +79,7 @@ var _ Operator = (*Aggregate)(nil)
 func NewAggregate(n *logical.Aggregate) (*Aggregate, error) {
 	a := &Aggregate{node: n, touched: map[string]*group{}, win: logical.WindowOf(n)}
 	if a.win != nil {
-		a.size = a.win.TVF.Size
+		a.size, a.emit = a.win.TVF.Size, n.Emit
 	}
 	for _, g := range n.Groups {
 		f, err := expr.Compile(g)
@@ -158,14 +161,17 @@ func (a *Aggregate) apply(c types.Change) error {
 		}
 		a.vals = append(a.vals, v)
 	}
-	if a.win != nil && a.closed(a.windowEnd(a.vals), max(c.Wm, a.wm)) {
-		a.lateN++ // its window has fired: the row is late (semantics.md, rule 2)
+	if a.win != nil && a.closed(a.windowEnd(a.vals)+a.emit.Lateness, max(c.Wm, a.wm)) {
+		// Its window has fired and its allowed lateness has passed: the
+		// row is late (semantics.md, rule 2).
+		a.lateN++
 		return nil
 	}
 	g, err := a.load(a.vals)
 	if err != nil {
 		return err
 	}
+	g.seenWm = max(g.seenWm, c.Wm)
 	d := int64(c.Diff)
 	g.acc[0] = types.NewInt(g.acc[0].I + d)
 	for i := range a.node.Aggs {
@@ -247,7 +253,9 @@ func (a *Aggregate) load(vals types.Row) (*group, error) {
 	if ok {
 		g.acc = stored[:a.accLen()]
 		g.old = a.output(g)
-		if len(a.groups) > 0 && a.exp.expired(stored[a.accLen()].I) {
+		if a.win != nil {
+			g.fired = stored[a.accLen()].I == 1
+		} else if len(a.groups) > 0 && a.exp.expired(stored[a.accLen()].I) {
 			// The group expired: its old row goes, and it starts afresh.
 			if err := a.forget(g.key); err != nil {
 				return nil, err
@@ -300,7 +308,12 @@ func (a *Aggregate) flush(ctx context.Context, out Emitter) error {
 			row = a.output(g)
 		}
 		changed := g.old == nil || !exists || types.CompareRows(g.old, row) != 0
-		if a.win != nil {
+		if a.win != nil && !g.fired && a.closed(a.windowEnd(g.vals), max(a.wm, g.seenWm)) {
+			// A row within the allowed lateness of a window that had no
+			// rows: the window fires at once.
+			g.fired = true
+		}
+		if a.win != nil && !a.emit.Early && !g.fired {
 			changed = false // a window's row is emitted when it fires
 		}
 		if g.old != nil && changed {
@@ -310,8 +323,7 @@ func (a *Aggregate) flush(ctx context.Context, out Emitter) error {
 			a.out = append(a.out, types.Change{Row: row, Diff: 1})
 		}
 		if exists {
-			a.buf = state.AppendRow(a.buf[:0], append(append(g.acc, types.NewInt(now)), g.vals...))
-			a.groupT.Put(g.key, a.buf)
+			a.putGroup(g.key, g.acc, now, g.vals, g.fired)
 		} else {
 			a.groupT.Delete(g.key)
 		}
@@ -394,6 +406,20 @@ func prefixEnd(p []byte) []byte {
 	return nil // p is all 0xFF: no end within the table
 }
 
+// putGroup writes a group's state row: its accumulators, then the time of
+// its last update (for the state TTL) or, for a window, whether it has
+// fired, then its values.
+func (a *Aggregate) putGroup(key []byte, acc types.Row, now int64, vals types.Row, fired bool) {
+	if a.win != nil {
+		now = 0
+		if fired {
+			now = 1
+		}
+	}
+	a.buf = state.AppendRow(a.buf[:0], append(append(acc, types.NewInt(now)), vals...))
+	a.groupT.Put(key, a.buf)
+}
+
 // windowEnd is the end (µs) of the window of a group with values vals.
 func (a *Aggregate) windowEnd(vals types.Row) int64 {
 	if a.win.End >= 0 {
@@ -410,7 +436,9 @@ func (a *Aggregate) closed(end, wm int64) bool {
 }
 
 // OnWatermark fires the windows the watermark closes, in order of their
-// end: each group's row is emitted, final, and its state deleted.
+// end: each group's row is emitted (unless early firing has emitted it all
+// along), and its state deleted, or kept for the allowed lateness and
+// deleted when the watermark passes that too.
 func (a *Aggregate) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64, error) {
 	wm := wms[0]
 	if a.win == nil || wm <= a.wm {
@@ -422,7 +450,8 @@ func (a *Aggregate) OnWatermark(ctx context.Context, wms []int64, out Emitter) (
 	if err != nil {
 		return 0, err
 	}
-	var fired [][]byte
+	var purge, fire [][]byte
+	var fireRows []types.Row
 	a.out = a.out[:0]
 	for ok := it.First(); ok; ok = it.Next() {
 		end, _, err := state.DecodeKey(it.Key())
@@ -438,17 +467,29 @@ func (a *Aggregate) OnWatermark(ctx context.Context, wms []int64, out Emitter) (
 			it.Close()
 			return 0, fmt.Errorf("aggregate: corrupt group entry")
 		}
-		g := &group{acc: stored[:a.accLen()], vals: stored[a.accLen()+1:]}
-		a.out = append(a.out, types.Change{Row: a.output(g), Diff: 1, Wm: wm})
-		fired = append(fired, bytes.Clone(it.Key()))
+		g := &group{acc: stored[:a.accLen()], vals: stored[a.accLen()+1:], fired: stored[a.accLen()].I == 1}
+		if !g.fired && !a.emit.Early {
+			a.out = append(a.out, types.Change{Row: a.output(g), Diff: 1, Wm: wm})
+		}
+		switch {
+		case a.closed(end.I+a.emit.Lateness, wm):
+			purge = append(purge, bytes.Clone(it.Key()))
+		case !g.fired:
+			fire = append(fire, bytes.Clone(it.Key()))
+			fireRows = append(fireRows, stored)
+		}
 	}
 	if err := it.Close(); err != nil {
 		return 0, err
 	}
-	for _, k := range fired {
+	for _, k := range purge {
 		if err := a.forget(k); err != nil {
 			return 0, err
 		}
+	}
+	for i, k := range fire {
+		st := fireRows[i]
+		a.putGroup(k, st[:a.accLen()], 0, st[a.accLen()+1:], true)
 	}
 	if len(a.out) > 0 {
 		if err := out.Emit(ctx, a.out); err != nil {

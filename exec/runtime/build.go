@@ -109,7 +109,7 @@ func newOperator(n logical.Node) (operator.Operator, error) {
 	case *logical.Normalize:
 		return operator.NewNormalize(n.Input.Props().Key), nil
 	case *logical.Union:
-		return operator.NewUnion(), nil
+		return operator.NewUnion(len(n.Ins)), nil
 	case *logical.TopN:
 		return operator.NewTopN(n)
 	case *logical.Join:

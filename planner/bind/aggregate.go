@@ -267,8 +267,8 @@ func aggType(c logical.AggCall) (types.Type, error) {
 
 // aggregateNode builds the Aggregate once the select list, HAVING and ORDER
 // BY have found every call.
-func aggregateNode(in logical.Node, ctx *aggContext) *logical.Aggregate {
-	a := &logical.Aggregate{Input: in, Groups: ctx.groups, Aggs: ctx.aggs}
+func aggregateNode(in logical.Node, ctx *aggContext, emit logical.Emit) *logical.Aggregate {
+	a := &logical.Aggregate{Input: in, Groups: ctx.groups, Aggs: ctx.aggs, Emit: emit}
 	for i, g := range ctx.groups {
 		a.Out.Columns = append(a.Out.Columns, types.Column{Name: groupName(g, i), Type: g.Type(), Nullable: true})
 	}

@@ -122,7 +122,7 @@ func (b *Binder) table(name string) (logical.Node, error) {
 	if !ok {
 		return nil, sqlerr.New(sqlerr.Internal, "view %q has no query", obj.Name)
 	}
-	inner := &Binder{Cat: b.Cat, Src: cv.Src, Params: []*string{}, Snapshot: b.Snapshot, views: append(b.views, obj.Name), warned: true}
+	inner := &Binder{Cat: b.Cat, Src: cv.Src, Params: []*string{}, Snapshot: b.Snapshot, Emit: b.Emit, views: append(b.views, obj.Name), warned: true}
 	node, err := inner.Query(cv.Query)
 	if err != nil {
 		return nil, b.viewError(name, obj.Name, err)

@@ -33,6 +33,10 @@ type Binder struct {
 	// those a view it names reads), for dependency checks on DROP.
 	Uses []string
 
+	// Emit is how the aggregates of a continuous query emit when they
+	// aggregate event-time windows (the session's table.exec.emit.*).
+	Emit logical.Emit
+
 	// HintTTL is the state TTL STATE_TTL hints give the scans they name.
 	HintTTL  map[*logical.Scan]time.Duration
 	hintUsed map[int]bool
@@ -184,7 +188,7 @@ func (b *Binder) aggregateSelect(s *ast.SelectStmt, in logical.Node, sc *scope) 
 	if ctx.window != nil {
 		in = ctx.window
 	}
-	var agg logical.Node = aggregateNode(in, ctx)
+	var agg logical.Node = aggregateNode(in, ctx, b.Emit)
 	if having != nil {
 		agg = &logical.Filter{Input: agg, Pred: scalar.NewCast(having, types.TBoolean)}
 	}

@@ -16,6 +16,21 @@ type Aggregate struct {
 	Groups []scalar.Expr
 	Aggs   []AggCall
 	Out    types.Schema
+	// Emit is how it emits when it aggregates event-time windows.
+	Emit Emit
+}
+
+// Emit is how a window aggregate emits (semantics.md, rule 2): by default
+// each window's row once, final, when the watermark passes the window's
+// end; a query can ask for more with session settings captured when it is
+// created (table.exec.emit.*).
+type Emit struct {
+	// Lateness (µs of event time) keeps a fired window's state that long
+	// after its end: a late row within it updates the window, whose row is
+	// retracted and emitted again.
+	Lateness int64
+	// Early emits a window's row on every change, before it fires.
+	Early bool
 }
 
 // AggCall is one aggregate function call.
@@ -80,9 +95,19 @@ func (a *Aggregate) Props() Props {
 	p.Unbounded, p.Expires = len(a.Groups) > 0, true
 	if WindowOf(a) != nil {
 		// Each window's row is emitted once, final, when the watermark
-		// passes the window's end, and its state then goes.
+		// passes the window's end, and its state then goes; early or late
+		// firing updates rows already emitted.
 		p.Changelog = AppendOnly
+		if a.Emit.Early || a.Emit.Lateness > 0 {
+			p.Changelog = Retract
+		}
 		p.State = strings.Replace(p.State, "per group", "per window and group", 1) + ", until the watermark passes the window's end"
+		if a.Emit.Lateness > 0 {
+			p.State += " and its allowed lateness of " + duration(a.Emit.Lateness)
+		}
+		if a.Emit.Early {
+			p.State += "; emits early, on every change"
+		}
 		p.Unbounded, p.Expires = false, false
 	}
 	return p

@@ -116,7 +116,7 @@ func (s *Session) createView(st *parse.CreateView) (*pgwire.Result, error) {
 		return nil, positioned(err, st.Src, st.Name.Pos)
 	}
 	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: st.Src.Text, Target: obj.Name, State: catalog.Running, Uses: b.Uses,
-		StateTTL: s.stateTTL()}
+		StateTTL: s.stateTTL(), Settings: s.querySettings()}
 	if q.Tables, err = s.allocTables(runtime.TablesNeeded(plan)); err != nil {
 		return nil, err
 	}

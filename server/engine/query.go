@@ -44,7 +44,7 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 		return nil, positioned(err, st.Src, st.Table.Pos)
 	}
 	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: st.Src.Text, Target: target.Name, State: catalog.Running, Uses: b.Uses,
-		StateTTL: s.stateTTL()}
+		StateTTL: s.stateTTL(), Settings: s.querySettings()}
 	if q.Tables, err = s.allocTables(runtime.TablesNeeded(plan)); err != nil {
 		return nil, err
 	}

@@ -17,19 +17,36 @@ import (
 type Session struct {
 	e        *Engine
 	settings map[string]string
+	params   map[string]string // the connection's startup parameters
 }
 
 var _ pgwire.Conn = (*Session)(nil)
 
 func newSession(e *Engine, params map[string]string) *Session {
-	s := &Session{e: e, settings: map[string]string{
-		"application_name": params["application_name"],
+	s := &Session{e: e, params: params}
+	s.reset("")
+	return s
+}
+
+// reset puts a setting (every setting, for "") back to its default: the
+// connection's startup value, or riffle's.
+func (s *Session) reset(key string) {
+	defaults := map[string]string{
+		"application_name": s.params["application_name"],
 		"timezone":         "UTC",
 		"datestyle":        "ISO, MDY",
 		"client_encoding":  "UTF8",
 		"server_version":   "15.0",
-	}}
-	return s
+	}
+	if key == "" {
+		s.settings = defaults
+		return
+	}
+	if v, ok := defaults[key]; ok {
+		s.settings[key] = v
+		return
+	}
+	delete(s.settings, key)
 }
 
 // Exec runs every statement of sql in order (pgwire.Conn).
@@ -103,7 +120,7 @@ func (s *Session) ExecPrepared(ctx context.Context, sql string, params []*string
 func (s *Session) Close() error { return nil }
 
 func (s *Session) binder(st parse.Statement, params []*string) *bind.Binder {
-	return &bind.Binder{Cat: s.e.cat, Src: st.Source(), Params: params}
+	return &bind.Binder{Cat: s.e.cat, Src: st.Source(), Params: params, Emit: emitOf(s.settings)}
 }
 
 // run executes one statement.
@@ -135,6 +152,9 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 		}
 		s.settings[strings.ToLower(st.Key)] = st.Value
 		return &pgwire.Result{Tag: "SET"}, nil
+	case *parse.Reset:
+		s.reset(strings.ToLower(st.Key))
+		return &pgwire.Result{Tag: "RESET"}, nil
 	case *parse.Explain:
 		return s.explain(st)
 	case *parse.Subscribe:

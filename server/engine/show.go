@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -33,6 +35,7 @@ var (
 		{Name: "records_out", Type: types.TBigInt}, {Name: "bad_records", Type: types.TBigInt},
 		{Name: "lag", Type: types.TBigInt}, {Name: "late_rows", Type: types.TBigInt},
 		{Name: "watermark", Type: types.Type{ID: types.Timestamp, Precision: 3}, Nullable: true},
+		{Name: "settings", Type: types.TString, Nullable: true},
 		{Name: "error", Type: types.TString, Nullable: true},
 	}
 )
@@ -95,7 +98,14 @@ func (s *Session) showQueries(ctx context.Context) *pgwire.Result {
 	var rows []types.Row
 	for _, q := range s.e.cat.Queries() {
 		zero := types.NewInt(0)
-		row := types.Row{str(q.ID), str(q.SQL), str(string(q.State)), zero, zero, zero, zero, zero, types.Null, types.Null}
+		row := types.Row{str(q.ID), str(q.SQL), str(string(q.State)), zero, zero, zero, zero, zero, types.Null, types.Null, types.Null}
+		if len(q.Settings) > 0 {
+			var kv []string
+			for _, k := range slices.Sorted(maps.Keys(q.Settings)) {
+				kv = append(kv, fmt.Sprintf("'%s' = '%s'", k, q.Settings[k]))
+			}
+			row[9] = str(strings.Join(kv, ", "))
+		}
 		if rq := s.e.query(q.ID); rq != nil {
 			end, _ := s.e.endOffsets(ctx, rq)
 			st := rq.Stats(end)
@@ -106,7 +116,7 @@ func (s *Session) showQueries(ctx context.Context) *pgwire.Result {
 			}
 		}
 		if q.Error != "" {
-			row[9] = str(q.Error)
+			row[10] = str(q.Error)
 		}
 		rows = append(rows, row)
 	}

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -28,6 +29,7 @@ var (
 	createMV   = regexp.MustCompile(`(?is)^\s*CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)(.*?);?\s*$`)
 	insertSink = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+(\w+)\s+((?:SELECT|WITH)\b.*?);?\s*$`)
 	insertAny  = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+(\w+)`)
+	settingRE  = regexp.MustCompile(`'([^']*)' = '([^']*)'`)
 )
 
 // outputs lists the watched outputs from SHOW QUERIES, so that views and
@@ -37,7 +39,7 @@ var (
 func (r *runner) outputs() []output {
 	var outs []output
 	for _, q := range r.rows("SHOW QUERIES") {
-		id, stmt, state, errText := unquote(q[0]), unquote(q[1]), unquote(q[2]), q[9]
+		id, stmt, state, errText := unquote(q[0]), unquote(q[1]), unquote(q[2]), q[10]
 		if errText != "NULL" || state == "FAILED" {
 			r.fatalf("query %s (%s) is %s: %s", id, stmt, state, errText)
 		}
@@ -51,6 +53,15 @@ func (r *runner) outputs() []output {
 		o.key = r.keyColumns(o.name, stmt)
 		if o.sink && o.fresh != "" {
 			o.fresh = strings.Replace(o.fresh, " AS ", " ("+strings.Join(r.sinkColumns(o.name, stmt), ", ")+") AS ", 1)
+		}
+		if o.fresh != "" && q[9] != "NULL" {
+			// The copy runs with the settings the query was created with.
+			var set, reset []string
+			for _, m := range settingRE.FindAllStringSubmatch(unquote(q[9]), -1) {
+				set = append(set, fmt.Sprintf("SET '%s' = '%s'", m[1], m[2]))
+				reset = append(reset, fmt.Sprintf("RESET '%s'", m[1]))
+			}
+			o.fresh = strings.Join(set, "; ") + "; " + o.fresh + "; " + strings.Join(reset, "; ")
 		}
 		outs = append(outs, o)
 	}

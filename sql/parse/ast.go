@@ -422,6 +422,13 @@ type Set struct {
 	Value string
 }
 
+// Reset is RESET 'k' / RESET k (Key set) or RESET / RESET ALL (Key
+// empty): a session setting back to its default.
+type Reset struct {
+	Src *Source
+	Key string
+}
+
 // Explain is EXPLAIN [ANALYZE] statement.
 type Explain struct {
 	Src     *Source
@@ -535,6 +542,7 @@ func (s *Drop) Source() *Source           { return s.Src }
 func (s *StopQuery) Source() *Source      { return s.Src }
 func (s *Flush) Source() *Source          { return s.Src }
 func (s *Set) Source() *Source            { return s.Src }
+func (s *Reset) Source() *Source          { return s.Src }
 func (s *Explain) Source() *Source        { return s.Src }
 func (s *Empty) Source() *Source          { return s.Src }
 func (s *CreateFunction) Source() *Source { return s.Src }

@@ -70,6 +70,11 @@ func formatStmt(st Statement) string {
 		return "FLUSH"
 	case *Set:
 		return "SET " + quoteString(s.Key) + " = " + quoteString(s.Value)
+	case *Reset:
+		if s.Key == "" {
+			return "RESET ALL"
+		}
+		return "RESET " + quoteString(s.Key)
 	case *Explain:
 		out := "EXPLAIN "
 		if s.Analyze {

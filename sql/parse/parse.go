@@ -106,7 +106,7 @@ var unsupported = map[string]bool{
 	"ALTER": true, "UPDATE": true, "DELETE": true, "BEGIN": true, "START": true, "COMMIT": true,
 	"ROLLBACK": true, "END": true, "DECLARE": true, "FETCH": true, "CLOSE": true, "COPY": true,
 	"SUBSCRIBE": true, "EXECUTE": true, "GRANT": true, "REVOKE": true, "TRUNCATE": true,
-	"USE": true, "RESET": true, "DISCARD": true, "DEALLOCATE": true, "PREPARE": true,
+	"USE": true, "DISCARD": true, "DEALLOCATE": true, "PREPARE": true,
 	"LISTEN": true, "UNLISTEN": true, "NOTIFY": true, "ANALYZE": true, "VACUUM": true,
 	"COMMENT": true, "LOCK": true, "MERGE": true, "REPLACE": true, "CALL": true, "DO": true,
 }
@@ -142,6 +142,8 @@ func parseStatement(src *Source, all, toks []Token) (Statement, error) {
 	case "FLUSH":
 		c.next()
 		return &Flush{Src: src}, c.expectEOF()
+	case "RESET":
+		return parseReset(c)
 	case "SET":
 		return parseSet(c)
 	case "EXPLAIN":

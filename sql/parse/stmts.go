@@ -264,6 +264,26 @@ func parseSet(c *cursor) (Statement, error) {
 	return s, c.expectEOF()
 }
 
+// parseReset parses Flink's RESET ['k'] and PostgreSQL's RESET k | ALL.
+func parseReset(c *cursor) (Statement, error) {
+	c.next() // RESET
+	r := &Reset{Src: c.src}
+	switch t := c.peek(); {
+	case t.Kind == TokEOF, t.Is("ALL"):
+		c.accept("ALL")
+	case t.Kind == TokString:
+		c.i++
+		r.Key = t.Val
+	default:
+		n, err := dottedName(c)
+		if err != nil {
+			return nil, err
+		}
+		r.Key = n.Name
+	}
+	return r, c.expectEOF()
+}
+
 // setValue reads one value of SET: a string, a name or a signed number.
 func setValue(c *cursor) (string, error) {
 	t := c.next()
