@@ -85,24 +85,66 @@ func parseIntText(t types.Type, b []byte) (types.Value, *Error) {
 // minutes to scale 1e999999999, and no DECIMAL has a thousand digits.
 const maxExponent = 1000
 
-// exponentOK reports whether a number's text has no exponent beyond
-// ±maxExponent (or a malformed one, which parsing then reports).
+// exponentOK reports whether a JSON number's text has no exponent beyond
+// ±maxExponent.
 func exponentOK(b []byte) bool {
 	i := bytes.IndexAny(b, "eE")
 	if i < 0 {
 		return true
 	}
 	exp, err := strconv.Atoi(bytesString(b[i+1:]))
-	return err != nil && !isRangeErr(err) || exp >= -maxExponent && exp <= maxExponent
+	return err == nil && exp >= -maxExponent && exp <= maxExponent
+}
+
+// decimalSyntax reports whether b is a number types.ParseDec reads as
+// meant: [+-]digits[.digits][(e|E)[+-]digits], with digits on at least one
+// side of the point. ParseDec alone reads "1e7\x1f0" as 1e7.
+func decimalSyntax(b []byte) bool {
+	i := 0
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		i++
+	}
+	start := i
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	digits := i > start
+	if i < len(b) && b[i] == '.' {
+		i++
+		start = i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		digits = digits || i > start
+	}
+	if !digits {
+		return false
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		start = i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return false
+		}
+	}
+	return i == len(b)
 }
 
 // parseDecimalText reads a DECIMAL(p, s) exactly, rounding half away from
 // zero to scale s; more than p digits is an error.
 func parseDecimalText(t types.Type, b []byte) (types.Value, *Error) {
-	if len(b) > maxExponent {
+	switch {
+	case len(b) > maxExponent:
 		return types.Null, errorf("", "number too long for "+t.String())
-	}
-	if !exponentOK(b) {
+	case !decimalSyntax(b):
+		return types.Null, errorf("", "expected a number, got "+quoteText(b))
+	case !exponentOK(b):
 		return types.Null, errorf("", "exponent out of range for "+t.String()+": "+quoteText(b))
 	}
 	dec, err := types.ParseDec(string(b))
