@@ -69,6 +69,9 @@ const (
 	Running QueryState = "RUNNING"
 	Stopped QueryState = "STOPPED"
 	Failed  QueryState = "FAILED"
+	// Finished: every table it reads is bounded and has been read to its
+	// end; its results are final.
+	Finished QueryState = "FINISHED"
 )
 
 // Query is a continuous query: INSERT INTO … SELECT or the query behind a

@@ -173,6 +173,26 @@ func (c *Cluster) StartOffsets(ctx context.Context, topic string) (map[int32]int
 	return c.listOffsets(ctx, topic, -2, 0)
 }
 
+// OffsetsForTime returns, per partition, the offset of the first record
+// whose timestamp is at or after ms (milliseconds since the epoch), or the
+// end offset when there is none: where a read bounded by that time stops.
+func (c *Cluster) OffsetsForTime(ctx context.Context, topic string, ms int64) (map[int32]int64, error) {
+	at, err := c.listOffsets(ctx, topic, ms, 1)
+	if err != nil {
+		return nil, err
+	}
+	end, err := c.EndOffsets(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	for p, o := range at {
+		if o < 0 {
+			at[p] = end[p]
+		}
+	}
+	return at, nil
+}
+
 // listOffsets lists one offset per partition of topic; ts -1 is the end and
 // -2 the start, isolation 1 is read_committed.
 func (c *Cluster) listOffsets(ctx context.Context, topic string, ts int64, isolation int8) (map[int32]int64, error) {

@@ -24,13 +24,17 @@ type opNode struct {
 // route carries one scan's records: decoded as its table, into an input of
 // an operator (or of the sink, for a query that is a bare scan).
 type route struct {
-	id     int // the scan's place in build order: stable across restarts
-	dec    *operator.RecordDecoder
-	width  int
-	parent int
-	input  int
-	wm     *sourceWatermark // nil: the table has no watermark
-	sent   int64            // the watermark last carried downstream
+	id      int // the scan's place in build order: stable across restarts
+	topic   string
+	options map[string]string // the table's options
+	bound   map[int32]int64   // a bounded scan's end offsets (nil: unbounded)
+	done    bool              // a bounded scan that has read to its end
+	dec     *operator.RecordDecoder
+	width   int
+	parent  int
+	input   int
+	wm      *sourceWatermark // nil: the table has no watermark
+	sent    int64            // the watermark last carried downstream
 }
 
 // build turns the plan's tree into operators, in pre-order from the root,
@@ -62,7 +66,8 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 		if err != nil {
 			return err
 		}
-		q.routes[topic] = append(q.routes[topic], route{id: q.nroutes, dec: operator.NewRecordDecoder(s.Object),
+		q.routes[topic] = append(q.routes[topic], route{id: q.nroutes, topic: topic, options: s.Object.Options,
+			dec:   operator.NewRecordDecoder(s.Object),
 			width: len(s.Object.Schema.Columns), parent: parent, input: input, wm: wm})
 		q.nroutes++
 		if q.latest == nil {

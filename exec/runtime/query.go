@@ -63,6 +63,7 @@ type Query struct {
 	txn        *state.Txn
 
 	in, out, bad, late atomic.Int64
+	finished           atomic.Bool  // every source was bounded and has ended
 	outWm              atomic.Int64 // the watermark of the query's output (µs; 0 none)
 
 	// epoch collects the changes the sink received this epoch, for
@@ -99,6 +100,10 @@ func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, 
 		return nil, err
 	}
 	q.committed = from
+	if err := q.bounds(context.Background()); err != nil {
+		q.reader.Close()
+		return nil, err
+	}
 	for topic, rs := range q.routes {
 		for i := range rs {
 			if rs[i].wm != nil {
@@ -196,6 +201,10 @@ func (q *Query) run(ctx context.Context) {
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		err = nil
 	}
+	if errors.Is(err, errFinished) {
+		q.finished.Store(true)
+		err = nil
+	}
 	for _, n := range q.nodes {
 		n.op.Close()
 	}
@@ -232,6 +241,16 @@ func (q *Query) loop(ctx context.Context) error {
 		return err
 	}
 	for {
+		if all, err := q.endBounded(ctx); err != nil {
+			return err
+		} else if all {
+			// Every source has ended: commit what the final watermarks
+			// fired, and finish.
+			if err := q.commit(ctx); err != nil {
+				return err
+			}
+			return errFinished
+		}
 		n, bad, batches, err := q.poll(ctx)
 		if err != nil {
 			return err
@@ -360,6 +379,9 @@ func (q *Query) WaitFor(ctx context.Context, end kafka.Positions) error {
 		}
 		select {
 		case <-q.done:
+			if q.finished.Load() {
+				return nil // it has read all it ever will
+			}
 			if err == nil {
 				err = q.Err()
 			}
@@ -382,8 +404,17 @@ func Forget(store *state.Store, id string, tables []uint32) error {
 			return err
 		}
 	}
+	for _, k := range []string{watermarkKey(id), lateKey(id), boundKey(id)} {
+		if err := store.DeleteMeta(k); err != nil {
+			return err
+		}
+	}
 	return store.DeleteMeta(positionKey(id))
 }
+
+// Finished reports whether the query ended because every source it reads
+// is bounded and has been read to its end.
+func (q *Query) Finished() bool { return q.finished.Load() }
 
 // OutputKey is the stream key of the query's result (nil when rows are not
 // identified by a key), for rendering its changes as updates.

@@ -43,7 +43,7 @@ func decode(r *route, recs []kafka.Record, topic string, b types.Batch) (types.B
 	slab := make([]types.Value, len(recs)*r.width)
 	bad := 0
 	for i := range recs {
-		if recs[i].Topic != topic {
+		if recs[i].Topic != topic || r.beyond(&recs[i]) {
 			continue
 		}
 		row := types.Row(slab[i*r.width : (i+1)*r.width : (i+1)*r.width])

@@ -10,6 +10,7 @@ import (
 	"riffle/exec/expr"
 	"riffle/exec/operator"
 	"riffle/planner/logical"
+	"riffle/planner/physical"
 	"riffle/sql/types"
 )
 
@@ -44,8 +45,9 @@ func newSourceWatermark(s *logical.Scan) (*sourceWatermark, error) {
 	}
 	w := &sourceWatermark{expr: f, parts: map[int32]*partitionWatermark{}, now: time.Now}
 	if v, ok := s.Object.Options["scan.watermark.idle-timeout"]; ok {
-		if w.idle, err = time.ParseDuration(v); err != nil {
-			return nil, fmt.Errorf("table %q: 'scan.watermark.idle-timeout': %w", s.Object.Name, err)
+		var valid bool
+		if w.idle, valid = physical.ParseDuration(v); !valid {
+			return nil, fmt.Errorf("table %q: bad 'scan.watermark.idle-timeout' %q", s.Object.Name, v)
 		}
 	}
 	return w, nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"riffle/catalog"
+	"riffle/planner/physical"
 	"riffle/sql/parse"
 	"riffle/sql/sqlerr"
 	"riffle/sql/types"
@@ -35,8 +36,10 @@ var planOnlyConnectors = map[string]bool{
 // a misspelt option silently ignored is a bug the user finds in production.
 var tableOptions = map[string][]string{
 	"kafka": {"connector", "topic", "format", "value.format", "scan.startup.mode",
+		"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout",
 		"topic.partitions", "topic.auto-create"},
 	"upsert-kafka": {"connector", "topic", "format", "value.format", "key.format", "key.fields",
+		"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout",
 		"value.fields-include", "topic.partitions", "topic.auto-create"},
 }
 
@@ -45,7 +48,6 @@ var tableOptions = map[string][]string{
 // declaration says, so they are refused with a "not yet".
 var laterOptions = map[string]string{
 	"key.fields":                 "record keys on append-only tables arrive with the formats work",
-	"scan.bounded.mode":          "bounded tables arrive with event time",
 	"avro-confluent.url":         "Avro with a schema registry arrives with the formats work",
 	"value.avro-confluent.url":   "Avro with a schema registry arrives with the formats work",
 	"key.avro-confluent.url":     "Avro with a schema registry arrives with the formats work",
@@ -254,6 +256,29 @@ func (b *Binder) kafkaDefaults(obj *catalog.Object, pos map[string]int, d TableD
 	if m, ok := o["scan.startup.mode"]; ok && m != "earliest-offset" && m != "latest-offset" {
 		return b.Src.Errorf(pos["scan.startup.mode"], sqlerr.InvalidParameter,
 			"'scan.startup.mode' must be 'earliest-offset' or 'latest-offset', not %q", m)
+	}
+	return b.scanOptions(o, pos)
+}
+
+// scanOptions checks how a table's reads end and when an idle partition
+// stops holding its watermark back.
+func (b *Binder) scanOptions(o map[string]string, pos map[string]int) error {
+	switch m := o["scan.bounded.mode"]; m {
+	case "", "unbounded", "latest-offset":
+	case "timestamp":
+		if _, err := strconv.ParseInt(o["scan.bounded.timestamp-millis"], 10, 64); err != nil {
+			return b.Src.Errorf(pos["scan.bounded.mode"], sqlerr.InvalidParameter,
+				"'scan.bounded.mode' = 'timestamp' needs 'scan.bounded.timestamp-millis' (milliseconds since the epoch)")
+		}
+	default:
+		return b.Src.Errorf(pos["scan.bounded.mode"], sqlerr.InvalidParameter,
+			"'scan.bounded.mode' must be 'unbounded', 'latest-offset' or 'timestamp', not %q", m)
+	}
+	if v, ok := o["scan.watermark.idle-timeout"]; ok {
+		if _, ok := physical.ParseDuration(v); !ok {
+			return b.Src.Errorf(pos["scan.watermark.idle-timeout"], sqlerr.InvalidParameter,
+				"'scan.watermark.idle-timeout' must be a duration such as '30s' or '5min', not %q", v)
+		}
 	}
 	return nil
 }

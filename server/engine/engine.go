@@ -120,18 +120,24 @@ func (e *Engine) startQuery(q *catalog.Query) error {
 func (e *Engine) watch(id string, rq *runtime.Query) {
 	<-rq.Done()
 	err := rq.Err()
-	if err == nil {
+	if err == nil && !rq.Finished() {
 		return
+	}
+	// The catalog first: SHOW QUERIES must not see the query gone from
+	// the running ones while its state still says RUNNING.
+	if q := e.cat.Query(id); q != nil {
+		if err != nil {
+			q.State, q.Error = catalog.Failed, err.Error()
+		} else {
+			q.State = catalog.Finished
+		}
+		e.cat.UpdateQuery(q)
 	}
 	e.mu.Lock()
 	if e.running[key(id)] == rq {
 		delete(e.running, key(id))
 	}
 	e.mu.Unlock()
-	if q := e.cat.Query(id); q != nil {
-		q.State, q.Error = catalog.Failed, err.Error()
-		e.cat.UpdateQuery(q)
-	}
 }
 
 // planStored re-plans a stored query from its statement text.

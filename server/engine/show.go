@@ -107,6 +107,9 @@ func (s *Session) showQueries(ctx context.Context) *pgwire.Result {
 			row[9] = str(strings.Join(kv, ", "))
 		}
 		if rq := s.e.query(q.ID); rq != nil {
+			if rq.Finished() {
+				row[2] = str(string(catalog.Finished))
+			}
 			end, _ := s.e.endOffsets(ctx, rq)
 			st := rq.Stats(end)
 			row[3], row[4], row[5], row[6] = types.NewInt(st.RecordsIn), types.NewInt(st.RecordsOut), types.NewInt(st.BadRecords), types.NewInt(st.Lag)

@@ -43,12 +43,17 @@ func (r *runner) outputs() []output {
 		if errText != "NULL" || state == "FAILED" {
 			r.fatalf("query %s (%s) is %s: %s", id, stmt, state, errText)
 		}
-		if state != "RUNNING" {
+		if state != "RUNNING" && state != "FINISHED" {
 			continue
 		}
 		o, ok := parseOutput(stmt)
 		if !ok || strings.HasSuffix(o.name, freshSuffix) {
 			continue
+		}
+		if state == "FINISHED" {
+			// A bounded query's result is final as of where its tables
+			// ended when it started; a fresh copy would read further.
+			o.fresh = ""
 		}
 		o.key = r.keyColumns(o.name, stmt)
 		if o.sink && o.fresh != "" {

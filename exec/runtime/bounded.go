@@ -1,0 +1,108 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	"riffle/connectors/kafka"
+)
+
+// errFinished ends a query whose every source is bounded and has ended.
+var errFinished = errors.New("finished")
+
+// boundKey is where the end offsets of a query's bounded scans live: fixed
+// when the query first starts, so a restart reads up to the same end.
+func boundKey(id string) string { return "runtime/bound/" + id }
+
+// bounds fixes where each bounded scan ends ('scan.bounded.mode'): the end
+// offsets when the query first started ('latest-offset'), or the first
+// record at or after a time ('timestamp').
+func (q *Query) bounds(ctx context.Context) error {
+	saved := map[string]map[int32]int64{}
+	b, ok, err := q.deps.Store.GetMeta(boundKey(q.ID))
+	if err != nil {
+		return err
+	}
+	if ok {
+		if err := json.Unmarshal(b, &saved); err != nil {
+			return fmt.Errorf("query %s: corrupt bounds: %w", q.ID, err)
+		}
+	}
+	changed := false
+	for topic, rs := range q.routes {
+		for i := range rs {
+			r := &rs[i]
+			mode := r.options["scan.bounded.mode"]
+			if mode == "" || mode == "unbounded" {
+				continue
+			}
+			id := strconv.Itoa(r.id)
+			if end, ok := saved[id]; ok {
+				r.bound = end
+				continue
+			}
+			if mode == "timestamp" {
+				ms, _ := strconv.ParseInt(r.options["scan.bounded.timestamp-millis"], 10, 64)
+				r.bound, err = q.deps.Kafka.OffsetsForTime(ctx, topic, ms)
+			} else {
+				r.bound, err = q.deps.Kafka.EndOffsets(ctx, topic)
+			}
+			if err != nil {
+				return err
+			}
+			saved[id], changed = r.bound, true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	b, _ = json.Marshal(saved)
+	return q.deps.Store.PutMeta(boundKey(q.ID), b)
+}
+
+// beyond reports whether a record lies past its bounded scan's end.
+func (r *route) beyond(rec *kafka.Record) bool {
+	if r.bound == nil {
+		return false
+	}
+	end, ok := r.bound[rec.Partition]
+	return !ok || rec.Offset >= end
+}
+
+// endBounded marks the bounded scans that have read up to their end: each
+// sends a final watermark (semantics.md, rule 10), so every window over it
+// fires. It reports whether every scan of the query has ended.
+func (q *Query) endBounded(ctx context.Context) (bool, error) {
+	pos := q.reader.Position()
+	all := true
+	for _, r := range q.allRoutes() {
+		if r.bound == nil {
+			all = false
+			continue
+		}
+		if !r.done {
+			r.done = true
+			for p, end := range r.bound {
+				if pos[r.topic][p] < end {
+					r.done = false
+				}
+			}
+			if !r.done {
+				all = false
+				continue
+			}
+			if r.wm != nil {
+				r.wm.current = math.MaxInt64
+			}
+			r.sent = math.MaxInt64
+			if err := q.watermark(ctx, r.parent, r.input, math.MaxInt64); err != nil {
+				return false, err
+			}
+		}
+	}
+	return all, nil
+}
