@@ -183,38 +183,42 @@ func (p *typeParser) typ() types.Type {
 // Binary formats write records in hex (spaces allowed, "nil" for a nil
 // record, or a Go-quoted string); text formats as the line itself, or
 // "q:" and a Go-quoted string for records with line breaks. Commands the
-// file's format adds go to extra, which returns false for unknown ones.
+// file's format adds go to extra, which returns false for unknown ones and
+// may replace the codecs in the state.
 type codecFile struct {
 	text  bool
 	build func(d *datadriven.TestData, schema types.Schema) (Decoder, Encoder, error)
-	extra func(t *testing.T, d *datadriven.TestData, schema types.Schema) (string, bool)
+	extra func(t *testing.T, d *datadriven.TestData, c *codecState) (string, bool)
+}
+
+// codecState is what the directives of a golden file have set up.
+type codecState struct {
+	schema types.Schema
+	dec    Decoder
+	enc    Encoder
 }
 
 func (f codecFile) run(t *testing.T, path string) {
-	var (
-		schema types.Schema
-		dec    Decoder
-		enc    Encoder
-	)
+	var c codecState
 	datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 		switch d.Cmd {
 		case "schema":
 			var err error
-			if schema, err = parseSchema(d.Input); err != nil {
+			if c.schema, err = parseSchema(d.Input); err != nil {
 				d.Fatalf(t, "%v", err)
 			}
-			if dec, enc, err = f.build(d, schema); err != nil {
+			if c.dec, c.enc, err = f.build(d, c.schema); err != nil {
 				return "error: " + err.Error() + "\n"
 			}
 			return ""
 		case "decode", "encode", "roundtrip":
-			if dec == nil {
+			if c.dec == nil {
 				d.Fatalf(t, "no codec: the schema failed")
 			}
-			return f.lines(t, d, schema, dec, enc)
+			return f.lines(t, d, c.schema, c.dec, c.enc)
 		}
 		if f.extra != nil {
-			if out, ok := f.extra(t, d, schema); ok {
+			if out, ok := f.extra(t, d, &c); ok {
 				return out
 			}
 		}
