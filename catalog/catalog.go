@@ -220,6 +220,16 @@ func (c *Catalog) Create(o *Object, q *Query) error {
 	return c.saveSeq()
 }
 
+// Update stores a changed object under its name (ALTER TABLE … SET).
+func (c *Catalog) Update(o *Object) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.objects[key(o.Name)]; !ok {
+		return fmt.Errorf("%q does not exist", o.Name)
+	}
+	return c.putObject(o)
+}
+
 func (c *Catalog) saveSeq() error {
 	if err := c.store.PutMeta(querySeqKey, []byte(fmt.Sprint(c.querySeq))); err != nil {
 		return err

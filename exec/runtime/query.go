@@ -74,6 +74,7 @@ type Query struct {
 	subs      []*Subscription
 	committed kafka.Positions // next offsets, as of the last commit
 	opened    bool            // the first epoch (the empty opening batch) has committed
+	ending    bool            // a bounded scan has yet to reach its end
 	changed   chan struct{}   // closed and replaced at every commit
 	err       error
 
@@ -315,6 +316,12 @@ func (q *Query) commit(ctx context.Context) error {
 	q.publish(q.epoch)
 	q.epoch = q.epoch[:0]
 	q.committed = pos
+	q.ending = false
+	for _, r := range q.allRoutes() {
+		if r.bound != nil && !r.done {
+			q.ending = true
+		}
+	}
 	q.opened = true
 	close(q.changed)
 	q.changed = make(chan struct{})
@@ -364,7 +371,9 @@ func (q *Query) Stats(end kafka.Positions) Stats {
 func (q *Query) WaitFor(ctx context.Context, end kafka.Positions) error {
 	for {
 		q.mu.Lock()
-		caught := q.opened
+		// A bounded scan that has not sent its final watermark yet has
+		// results to give even with every record read.
+		caught := q.opened && !q.ending
 		for t, ps := range end {
 			for p, e := range ps {
 				if q.committed[t][p] < e {

@@ -2,6 +2,7 @@ package bind
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -258,6 +259,30 @@ func (b *Binder) kafkaDefaults(obj *catalog.Object, pos map[string]int, d TableD
 			"'scan.startup.mode' must be 'earliest-offset' or 'latest-offset', not %q", m)
 	}
 	return b.scanOptions(o, pos)
+}
+
+// alterable are the table options ALTER TABLE … SET may change: how reads
+// of the table end and how its watermark treats idle partitions. The others
+// say what the records are, which existing data fixes.
+var alterable = []string{"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout"}
+
+// AlterOptions checks ALTER TABLE … SET on obj and returns the table's
+// options with the new values.
+func (b *Binder) AlterOptions(st *parse.AlterOptions, obj *catalog.Object) (map[string]string, error) {
+	if obj.Kind != catalog.Table {
+		return nil, b.Src.Errorf(st.Name.Pos, sqlerr.WrongObjectType, "%q is not a table", obj.Name)
+	}
+	o := maps.Clone(obj.Options)
+	pos := map[string]int{}
+	for _, opt := range st.Options {
+		k := strings.ToLower(opt.Key)
+		if !contains(alterable, k) {
+			return nil, b.Src.Errorf(opt.KeyPos, sqlerr.FeatureNotSupported, "option %q cannot be changed on an existing table", k).
+				WithHint("these can: %s", strings.Join(alterable, ", "))
+		}
+		o[k], pos[k] = opt.Value, opt.KeyPos
+	}
+	return o, b.scanOptions(o, pos)
 }
 
 // scanOptions checks how a table's reads end and when an idle partition

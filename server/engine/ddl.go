@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -224,6 +225,59 @@ func (s *Session) dependents(name string) []string {
 func uses(list []string, name string) bool {
 	for _, u := range list {
 		if strings.EqualFold(u, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// alterTable changes a table's options and restarts the queries that read
+// it, directly or through views, so they run under the new options: a table
+// made bounded ('scan.bounded.mode' = 'latest-offset') ends where its topic
+// ends now, every window over it fires, and its queries finish.
+func (s *Session) alterTable(st *parse.AlterOptions) (*pgwire.Result, error) {
+	s.e.ddl.Lock()
+	defer s.e.ddl.Unlock()
+	obj := s.e.cat.Get(st.Name.Name)
+	if obj == nil {
+		if st.IfExists {
+			return &pgwire.Result{Tag: "ALTER TABLE"}, nil
+		}
+		return nil, st.Src.Errorf(st.Name.Pos, sqlerr.UndefinedTable, "relation %q does not exist", st.Name.Name)
+	}
+	opts, err := s.binder(st, []*string{}).AlterOptions(st, obj)
+	if err != nil {
+		return nil, err
+	}
+	changed := *obj
+	changed.Options = opts
+	if err := s.e.cat.Update(&changed); err != nil {
+		return nil, err
+	}
+	var notices []string
+	for _, q := range s.e.cat.Queries() {
+		if q.State != catalog.Running || !s.reads(q.Uses, obj.Name) {
+			continue
+		}
+		s.e.stop(q.ID)
+		if err := s.e.startQuery(q); err != nil {
+			q.State, q.Error = catalog.Failed, err.Error()
+			s.e.cat.UpdateQuery(q)
+			return nil, err
+		}
+		notices = append(notices, fmt.Sprintf("restarted query %s under the new options", q.ID))
+	}
+	return &pgwire.Result{Tag: "ALTER TABLE", Notices: notices}, nil
+}
+
+// reads reports whether a statement that names list reads table name,
+// directly or through views.
+func (s *Session) reads(list []string, name string) bool {
+	for _, u := range list {
+		if strings.EqualFold(u, name) {
+			return true
+		}
+		if o := s.e.cat.Get(u); o != nil && o.Kind == catalog.View && s.reads(o.Uses, name) {
 			return true
 		}
 	}

@@ -142,6 +142,8 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 		return s.describe(st)
 	case *parse.Drop:
 		return s.drop(st)
+	case *parse.AlterOptions:
+		return s.alterTable(st)
 	case *parse.StopQuery:
 		return s.stopQuery(st)
 	case *parse.Flush:

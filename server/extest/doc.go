@@ -75,9 +75,10 @@
 // count_distinct, select_distinct, top_n, row_number, …; joins move
 // inner_join, left_join, …; event time and windows move tumble, hop,
 // watermark, eowc and the derived event_time (binding INTERVAL literals
-// in expressions moves interval_arith), and must give the runner a way to
-// end every source before the at_end_of_input check of an end_of_input:
-// flush case (today check only runs FLUSH);
+// in expressions moves interval_arith); the runner ends every source before
+// the at_end_of_input check of an end_of_input: flush case by making each
+// source table bounded at its current end (ALTER TABLE … SET
+// ('scan.bounded.mode' = 'latest-offset'));
 // upsert and changelog sources move source:upsert and source:retract,
 // after checking that TableDDL declares them the way riffle implements
 // them. The cases that become runnable must then pass, or be listed in

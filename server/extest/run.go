@@ -187,11 +187,19 @@ func (p *player) produce(ctx context.Context, step int, events []Event) error {
 
 // check waits for the engine to catch up (FLUSH), runs the check's query
 // and compares. With end_of_input: flush the format asks the runner to end
-// every source before the last check; no built feature depends on the end
-// of input yet (cases with event time are skipped), so FLUSH is all the
-// runner does. Ending sources arrives with event time.
+// every source before the last check (watermark +∞): the runner makes each
+// source table bounded at its current end (ALTER TABLE … SET
+// ('scan.bounded.mode' = 'latest-offset')), which restarts the queries
+// over it to read to that end, fire every window, and finish.
 func (p *player) check(ctx context.Context, step int, ch *Check) (CheckResult, error) {
 	r := CheckResult{Step: step, Query: ch.Query(p.c.Target), Informational: informational(p.c, ch)}
+	if ch.AtEndOfInput && p.c.EndOfInput == "flush" {
+		for _, t := range p.c.SourceTables {
+			if err := p.exec(ctx, "ALTER TABLE "+t.Name+" SET ('scan.bounded.mode' = 'latest-offset')"); err != nil {
+				return r, fmt.Errorf("step %d: end of input: %w", step, err)
+			}
+		}
+	}
 	if err := p.exec(ctx, "FLUSH"); err != nil {
 		return r, fmt.Errorf("step %d: %w", step, err)
 	}

@@ -33,6 +33,11 @@ var Built = map[string]string{
 	"full_join":        "FULL OUTER JOIN",
 	"cross_join":       "joins without an equality (every pair)",
 	"intersect_except": "INTERSECT and EXCEPT as semi and anti joins",
+	"tumble":           "TUMBLE windows over event time, fired by the watermark",
+	"hop":              "HOP windows",
+	"watermark":        "WATERMARK FOR, per-partition watermarks",
+	"eowc":             "window results emitted once, when the watermark closes the window",
+	"event_time":       "tables with an event-time column and a watermark; the end of input ends them (ALTER TABLE … bounded)",
 
 	// Column types the runner maps onto riffle DDL (see ddlType).
 	"type:int":       "INT",
@@ -80,14 +85,9 @@ var NotBuilt = map[string]string{
 	"interval_join_condition": reasonJoins,
 	"temporal_join":           reasonJoins,
 
-	"tumble":    reasonTime,
-	"hop":       reasonTime,
-	"watermark": reasonTime,
-	"eowc":      reasonTime,
 	// Derived by the runner (see Tags): a table with an event-time column
 	// needs WATERMARK FOR in its DDL and an end of input; the origin
 	// engine dropping late rows at the source is a time rule too.
-	"event_time":                  reasonTime,
 	"late_rows:dropped_at_source": reasonTime,
 	"proctime":                    reasonProctime,
 	// The scalar layer has TIMESTAMP ± INTERVAL, but an INTERVAL literal

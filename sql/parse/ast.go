@@ -520,6 +520,15 @@ type Update struct {
 	Node  *ast.UpdateStmt
 }
 
+// AlterOptions is ALTER TABLE [IF EXISTS] name SET ('k' = 'v', …): new
+// values for a table's WITH options.
+type AlterOptions struct {
+	Src      *Source
+	Name     Name
+	Options  []Option
+	IfExists bool
+}
+
 // AlterRename is ALTER TABLE | VIEW | MATERIALIZED VIEW [IF EXISTS] name
 // RENAME TO new_name.
 type AlterRename struct {
@@ -555,6 +564,7 @@ func (s *Close) Source() *Source          { return s.Src }
 func (s *Delete) Source() *Source         { return s.Src }
 func (s *Update) Source() *Source         { return s.Src }
 func (s *AlterRename) Source() *Source    { return s.Src }
+func (s *AlterOptions) Source() *Source   { return s.Src }
 
 // warn adds a warning positioned at pos (a byte offset into s.Text).
 func (s *Source) warn(pos int, format string, args ...any) {

@@ -136,6 +136,16 @@ func formatMore(st Statement) string {
 			sets[i] = quoteName(a.Column.Name.O) + " = " + restore(a.Expr)
 		}
 		return fmt.Sprintf("UPDATE %s @%d SET %s WHERE %s", quoteName(s.Table.Name), s.Table.Pos, strings.Join(sets, ", "), restore(s.Where))
+	case *AlterOptions:
+		ifx := ""
+		if s.IfExists {
+			ifx = "IF EXISTS "
+		}
+		var kv []string
+		for _, o := range s.Options {
+			kv = append(kv, quoteString(o.Key)+" = "+quoteString(o.Value))
+		}
+		return "ALTER TABLE " + ifx + quoteName(s.Name.Name) + " SET (" + strings.Join(kv, ", ") + ")"
 	case *AlterRename:
 		ifx := ""
 		if s.IfExists {

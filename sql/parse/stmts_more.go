@@ -292,6 +292,14 @@ func parseAlter(c *cursor) (Statement, error) {
 	if a.Name, err = c.name(); err != nil {
 		return nil, err
 	}
+	if a.Kind == ObjTable && c.peek().Is("SET") {
+		c.next()
+		opts, err := options(c)
+		if err != nil {
+			return nil, err
+		}
+		return &AlterOptions{Src: c.src, Name: a.Name, Options: opts, IfExists: a.IfExists}, c.expectEOF()
+	}
 	if t := c.peek(); !c.acceptSeq("RENAME", "TO") {
 		if t.Kind == TokIdent {
 			return nil, c.src.Errorf(t.Start, sqlerr.FeatureNotSupported, "ALTER %s … %s is not supported", a.Kind, strings.ToUpper(t.Val))
