@@ -6,8 +6,6 @@ import (
 	"math/big"
 	"strconv"
 
-	"github.com/hamba/avro/v2"
-
 	"riffle/sql/types"
 )
 
@@ -50,17 +48,7 @@ func NewAvroDecoder(schema types.Schema) (Decoder, error) {
 // union branch that cannot be read is an error only for the records that
 // use it.
 func NewAvroResolvingDecoder(writerSchemaJSON string, readerSchema types.Schema) (Decoder, error) {
-	// A fresh cache per schema: hamba's default one is global, and a name
-	// defined by one writer schema must not leak into another.
-	w, err := avro.ParseWithCache(writerSchemaJSON, "", &avro.SchemaCache{})
-	if err != nil {
-		return nil, errorf("", "invalid writer schema: "+err.Error())
-	}
-	root, err := compileAvroRecord(w, readerSchema)
-	if err != nil {
-		return nil, err
-	}
-	return &avroDecoder{root: root}, nil
+	return newResolvingDecoder(RegistrySchema{Schema: writerSchemaJSON}, readerSchema)
 }
 
 type avroDecoder struct {
