@@ -1,6 +1,7 @@
 package format
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -319,4 +320,32 @@ func BenchmarkConfluentAvroEncodeBid(b *testing.B) {
 	enc, _ := NewConfluentAvroEncoder(ctx, reg, "bids-value", bidSchema, AvroOptions{})
 	row, _ := jsonRow(bidSchema, string(bidJSON))
 	benchEncode(b, enc, row)
+}
+
+// TestConfluentHeaderMatchesFranz checks the wire header against franz-go's
+// own ConfluentHeader, both ways.
+func TestConfluentHeaderMatchesFranz(t *testing.T) {
+	ctx := context.Background()
+	reg := &memRegistry{schemas: map[int]string{1: "x", 2: "y", 3: "z"}}
+	enc, err := NewConfluentAvroEncoder(ctx, reg, "bids-value", bidSchema, AvroOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, _ := jsonRow(bidSchema, string(bidJSON))
+	rec, err := enc.Encode(nil, row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h sr.ConfluentHeader
+	want, err := h.AppendEncode(nil, 4, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(rec[:confluentHeader], want) {
+		t.Errorf("header %x, franz-go writes %x", rec[:confluentHeader], want)
+	}
+	id, body, err := h.DecodeID(rec)
+	if err != nil || id != 4 || len(body) != len(rec)-confluentHeader {
+		t.Errorf("franz-go reads id %d, %d body bytes, %v", id, len(body), err)
+	}
 }
