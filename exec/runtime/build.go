@@ -124,7 +124,7 @@ func newOperator(n logical.Node) (operator.Operator, error) {
 		return operator.NewJoin(n)
 	case *logical.WindowTVF:
 		if n.Kind == "SESSION" {
-			break
+			return operator.NewSessionWindow(n)
 		}
 		return operator.NewWindowAssign(n)
 	}
@@ -133,7 +133,7 @@ func newOperator(n logical.Node) (operator.Operator, error) {
 
 // tablesOf is how many state tables the operator for n keeps.
 func tablesOf(n logical.Node) int {
-	switch n.(type) {
+	switch n := n.(type) {
 	case *logical.Aggregate:
 		return operator.AggregateTables
 	case *logical.TopN:
@@ -142,6 +142,10 @@ func tablesOf(n logical.Node) int {
 		return 1
 	case *logical.Join:
 		return operator.JoinTables
+	case *logical.WindowTVF:
+		if n.Kind == "SESSION" {
+			return operator.SessionWindowTables
+		}
 	}
 	return 0
 }

@@ -209,8 +209,8 @@ func corpusOne(cat *catalog.Catalog, b *bind.Binder, st parse.Statement) (string
 
 // executable lists the nodes of a plan that exec/runtime has no operator
 // for yet (runtime's newOperator builds Filter, Project, Aggregate,
-// Normalize, TopN, Union, Join without time bounds, the window TVFs but
-// SESSION, and scans as sources).
+// Normalize, TopN, Union, Join without time bounds, the window TVFs, and
+// scans as sources).
 func executable(n logical.Node) string {
 	missing := map[string]bool{}
 	var walk func(logical.Node)
@@ -223,9 +223,6 @@ func executable(n logical.Node) string {
 				missing["IntervalJoin"] = true
 			}
 		case *logical.WindowTVF:
-			if n.Kind == "SESSION" {
-				missing["SessionWindow"] = true
-			}
 		default:
 			name, _, _ := strings.Cut(n.Describe(), " ")
 			missing[name] = true

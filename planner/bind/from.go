@@ -203,7 +203,7 @@ func (b *Binder) windowTVF(name string) (logical.Node, error) {
 	if tc < 0 {
 		return nil, b.Src.Errorf(f.TimeCol.Pos, sqlerr.UndefinedColumn, "column %q does not exist", f.TimeCol.Name)
 	}
-	w := &logical.WindowTVF{Input: in, Kind: logical.WindowKind(f.Kind), TimeCol: tc}
+	w := &logical.WindowTVF{Input: in, Kind: logical.WindowKind(f.Kind), TimeCol: tc, Lateness: b.Emit.Lateness}
 	if err := b.timeColumn(s.Columns[tc], f.TimeCol.Pos); err != nil {
 		return nil, err
 	}
@@ -227,6 +227,11 @@ func (b *Binder) windowTVF(name string) (logical.Node, error) {
 	}
 	if err := b.checkWindow(w, f.Pos); err != nil {
 		return nil, err
+	}
+	if w.Kind == "SESSION" && in.Props().Changelog != logical.AppendOnly {
+		// A retracted row could split a session that rows were assigned to.
+		return nil, b.Src.Errorf(f.Pos, sqlerr.FeatureNotSupported, "a SESSION window needs an append-only input, and this one updates").
+			WithHint("read an append-only table, or aggregate after the window")
 	}
 	w.Out = windowSchema(s, s.Columns[tc].Type)
 	return w, nil

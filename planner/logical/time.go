@@ -101,10 +101,9 @@ type Window struct {
 // WindowOf returns the window of an aggregate over event-time windows, or
 // nil for an ordinary (updating) aggregate, which is what grouping by the
 // columns of a window without a watermark is (semantics.md, rule 12).
-// Sessions merge as rows arrive and are not windows of this kind.
 func WindowOf(a *Aggregate) *Window {
 	start, end, tvf := windowCols(a.Input)
-	if tvf == nil || tvf.Kind == "SESSION" || !containsCol(TimeAttrs(tvf.Input), tvf.TimeCol) {
+	if tvf == nil || !containsCol(TimeAttrs(tvf.Input), tvf.TimeCol) {
 		return nil
 	}
 	w := &Window{Start: -1, End: -1, TVF: tvf}
@@ -118,8 +117,8 @@ func WindowOf(a *Aggregate) *Window {
 			w.End = i
 		}
 	}
-	if w.End < 0 && (w.Start < 0 || tvf.Kind == "CUMULATE") {
-		return nil // a CUMULATE window's start does not say its end
+	if w.End < 0 && (w.Start < 0 || tvf.Kind == "CUMULATE" || tvf.Kind == "SESSION") {
+		return nil // the start of a CUMULATE or SESSION window does not say its end
 	}
 	return w
 }

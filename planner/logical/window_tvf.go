@@ -27,7 +27,11 @@ type WindowTVF struct {
 	Size, Slide, Step, Gap, Offset int64
 	// PartitionBy are SESSION's partition columns (input indexes).
 	PartitionBy []int
-	Out         types.Schema
+	// Lateness is the allowed lateness (µs) of the query's window
+	// aggregates: SESSION keeps a fired session that long, so a late row
+	// can still join or merge it.
+	Lateness int64
+	Out      types.Schema
 }
 
 func (w *WindowTVF) Schema() types.Schema { return w.Out }

@@ -49,6 +49,9 @@ type Engine struct {
 
 	mu      sync.Mutex
 	running map[string]*runtime.Query // by lower-case query id
+	// watchers counts the goroutines that record how a query ended; Close
+	// waits for them before it closes the store they write to.
+	watchers sync.WaitGroup
 }
 
 var _ pgwire.Handler = (*Engine)(nil)
@@ -112,12 +115,15 @@ func (e *Engine) startQuery(q *catalog.Query) error {
 	e.mu.Lock()
 	e.running[key(q.ID)] = rq
 	e.mu.Unlock()
+	e.watchers.Add(1)
 	go e.watch(q.ID, rq)
 	return nil
 }
 
-// watch records a query's failure in the catalog when it stops on its own.
+// watch records in the catalog how a query ended on its own: failed, or
+// finished reading bounded tables.
 func (e *Engine) watch(id string, rq *runtime.Query) {
+	defer e.watchers.Done()
 	<-rq.Done()
 	err := rq.Err()
 	if err == nil && !rq.Finished() {
@@ -184,6 +190,7 @@ func (e *Engine) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	e.watchers.Wait()
 	e.deps.Writer.Close()
 	e.kafka.Close()
 	errs = append(errs, e.store.Close())
