@@ -119,7 +119,7 @@ func newOperator(n logical.Node) (operator.Operator, error) {
 		return operator.NewTopN(n)
 	case *logical.Join:
 		if n.Interval != nil {
-			break // needs watermarks
+			return operator.NewIntervalJoin(n)
 		}
 		return operator.NewJoin(n)
 	case *logical.WindowTVF:
@@ -141,6 +141,9 @@ func tablesOf(n logical.Node) int {
 	case *logical.Normalize:
 		return 1
 	case *logical.Join:
+		if n.Interval != nil {
+			return operator.IntervalJoinTables
+		}
 		return operator.JoinTables
 	case *logical.WindowTVF:
 		if n.Kind == "SESSION" {

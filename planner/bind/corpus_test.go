@@ -209,8 +209,7 @@ func corpusOne(cat *catalog.Catalog, b *bind.Binder, st parse.Statement) (string
 
 // executable lists the nodes of a plan that exec/runtime has no operator
 // for yet (runtime's newOperator builds Filter, Project, Aggregate,
-// Normalize, TopN, Union, Join without time bounds, the window TVFs, and
-// scans as sources).
+// Normalize, TopN, Union, Join, the window TVFs, and scans as sources).
 func executable(n logical.Node) string {
 	missing := map[string]bool{}
 	var walk func(logical.Node)
@@ -218,11 +217,7 @@ func executable(n logical.Node) string {
 		switch n := n.(type) {
 		case *logical.Filter, *logical.Project, *logical.Aggregate, *logical.Normalize,
 			*logical.TopN, *logical.Union, *logical.Scan, *logical.Values:
-		case *logical.Join:
-			if n.Interval != nil {
-				missing["IntervalJoin"] = true
-			}
-		case *logical.WindowTVF:
+		case *logical.Join, *logical.WindowTVF:
 		default:
 			name, _, _ := strings.Cut(n.Describe(), " ")
 			missing[name] = true

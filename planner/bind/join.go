@@ -103,7 +103,11 @@ func (b *Binder) makeJoin(kind logical.JoinKind, left, right logical.Node, on sc
 	}
 	if on != nil {
 		j.LeftKeys, j.RightKeys, j.NullSafe, j.Residual = equiKeys(on, ls.Len())
-		j.Interval = intervalBounds(on, ls.Len(), logical.TimeAttrs(left), logical.TimeAttrs(right))
+		if left.Props().Changelog == logical.AppendOnly && right.Props().Changelog == logical.AppendOnly {
+			// Time bounds can drop rows as the watermark passes only when
+			// no row is ever retracted later.
+			j.Interval = intervalBounds(on, ls.Len(), logical.TimeAttrs(left), logical.TimeAttrs(right))
+		}
 	}
 	return j
 }
