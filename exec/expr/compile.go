@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"math"
 	"time"
 
 	"riffle/planner/scalar"
@@ -44,10 +45,17 @@ type Env struct {
 	// a TIMESTAMP or DATE converts to TIMESTAMP_LTZ as wall-clock time
 	// there. nil is UTC.
 	Zone *time.Location
+	// Watermark, when set, is where the operator evaluating the expression
+	// keeps the watermark its current row was read under (µs; 0: none), for
+	// CURRENT_WATERMARK. Without it CURRENT_WATERMARK is NULL.
+	Watermark *int64
 }
 
 // CompileEnv is Compile under env.
 func CompileEnv(e scalar.Expr, env Env) (Func, error) { return env.compile(e) }
+
+// Compile is Compile under env.
+func (env Env) Compile(e scalar.Expr) (Func, error) { return env.compile(e) }
 
 func (env Env) compile(e scalar.Expr) (Func, error) {
 	switch e := e.(type) {
@@ -65,6 +73,12 @@ func (env Env) compile(e scalar.Expr) (Func, error) {
 	case *scalar.Case:
 		return env.compileCase(e)
 	case *scalar.Call:
+		switch e.Fn {
+		case "current_watermark":
+			return env.currentWatermark(), nil
+		case "proctime":
+			return func(types.Row) (types.Value, error) { return types.NewTimestamp(time.Now().UnixMicro()), nil }, nil
+		}
 		b, ok := builtins[e.Fn]
 		if !ok {
 			return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s is not implemented", e.Fn)
@@ -79,12 +93,30 @@ func (env Env) compile(e scalar.Expr) (Func, error) {
 	return nil, sqlerr.New(sqlerr.Internal, "cannot compile expression %T", e)
 }
 
+// currentWatermark is CURRENT_WATERMARK(ts): the watermark the row was
+// read under, as a timestamp of millisecond precision, or NULL when there
+// is none yet.
+func (env Env) currentWatermark() Func {
+	w := env.Watermark
+	return func(types.Row) (types.Value, error) {
+		if w == nil || *w <= 0 || *w == math.MaxInt64 {
+			return types.Null, nil
+		}
+		return types.NewTimestamp(*w - *w%1000), nil
+	}
+}
+
 // CompilePredicate compiles a boolean expression for use as a filter.
 func CompilePredicate(e scalar.Expr) (Predicate, error) {
+	return Env{}.CompilePredicate(e)
+}
+
+// CompilePredicate is CompilePredicate under env.
+func (env Env) CompilePredicate(e scalar.Expr) (Predicate, error) {
 	if t := e.Type(); t.ID != types.Boolean && t.ID != types.Unknown {
 		return nil, sqlerr.New(sqlerr.DatatypeMismatch, "argument of WHERE must be type BOOLEAN, not type %s", t)
 	}
-	f, err := Compile(e)
+	f, err := env.compile(e)
 	if err != nil {
 		return nil, err
 	}

@@ -10,21 +10,26 @@ import (
 
 // Filter keeps the changes whose row satisfies a predicate (true, not NULL
 // or false). It is linear: a retraction passes exactly when its insert did,
-// because the predicate sees the same row.
+// because the predicate sees the same row. (A predicate on
+// CURRENT_WATERMARK sees the watermark each change was read under, which
+// is what filtering late rows of an append-only stream needs.)
 type Filter struct {
 	pred func(types.Row) (bool, error)
 	buf  types.Batch
+	wm   int64 // the current row's watermark, for CURRENT_WATERMARK
 }
 
 var _ Operator = (*Filter)(nil)
 
 // NewFilter compiles the predicate.
 func NewFilter(pred scalar.Expr) (*Filter, error) {
-	p, err := expr.CompilePredicate(pred)
+	f := &Filter{}
+	p, err := expr.Env{Watermark: &f.wm}.CompilePredicate(pred)
 	if err != nil {
 		return nil, err
 	}
-	return &Filter{pred: p}, nil
+	f.pred = p
+	return f, nil
 }
 
 func (f *Filter) Open(context.Context, *Env) error { return nil }
@@ -32,6 +37,7 @@ func (f *Filter) Open(context.Context, *Env) error { return nil }
 func (f *Filter) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
 	f.buf = f.buf[:0]
 	for _, c := range b {
+		f.wm = c.Wm
 		ok, err := f.pred(c.Row)
 		if err != nil {
 			return err

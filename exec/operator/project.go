@@ -17,6 +17,7 @@ type Project struct {
 	exprs []expr.Func
 	buf   types.Batch
 	slab  []types.Value
+	wm    int64 // the current row's watermark, for CURRENT_WATERMARK
 }
 
 var _ Operator = (*Project)(nil)
@@ -25,7 +26,7 @@ var _ Operator = (*Project)(nil)
 func NewProject(exprs []scalar.Expr) (*Project, error) {
 	p := &Project{}
 	for _, e := range exprs {
-		f, err := expr.Compile(e)
+		f, err := expr.Env{Watermark: &p.wm}.Compile(e)
 		if err != nil {
 			return nil, err
 		}
@@ -45,6 +46,7 @@ func (p *Project) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter
 	p.buf = p.buf[:0]
 	for i, c := range b {
 		row := types.Row(p.slab[i*w : (i+1)*w : (i+1)*w])
+		p.wm = c.Wm
 		for j, f := range p.exprs {
 			v, err := f(c.Row)
 			if err != nil {
