@@ -52,8 +52,7 @@ type Aggregate struct {
 	emit    logical.Emit
 	size    int64 // a fixed window's size, when grouped by its start only
 	wm      int64 // the operator's watermark (µs; 0 none)
-	late    func(int64)
-	lateN   int64
+	late    func(LateRow)
 	touched map[string]*group
 	order   []*group
 	vals    types.Row // scratch: the current change's group values
@@ -142,10 +141,6 @@ func (a *Aggregate) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitt
 			return err
 		}
 	}
-	if a.lateN > 0 && a.late != nil {
-		a.late(a.lateN)
-	}
-	a.lateN = 0
 	return a.flush(ctx, out)
 }
 
@@ -161,11 +156,17 @@ func (a *Aggregate) apply(c types.Change) error {
 		}
 		a.vals = append(a.vals, v)
 	}
-	if a.win != nil && a.closed(a.windowEnd(a.vals)+a.emit.Lateness, max(c.Wm, a.wm)) {
-		// Its window has fired and its allowed lateness has passed: the
-		// row is late (semantics.md, rule 2).
-		a.lateN++
-		return nil
+	if a.win != nil {
+		if end := a.windowEnd(a.vals); a.closed(end+a.emit.Lateness, max(c.Wm, a.wm)) {
+			// Its window has fired and its allowed lateness has passed:
+			// the row is late (semantics.md, rule 2).
+			var t int64
+			if tc := a.win.TimeCol; tc >= 0 && !c.Row[tc].IsNull() {
+				t = c.Row[tc].I
+			}
+			reportLate(a.late, "its window had closed", c, t, max(c.Wm, a.wm))
+			return nil
+		}
 	}
 	g, err := a.load(a.vals)
 	if err != nil {

@@ -37,8 +37,7 @@ type IntervalJoin struct {
 	width    [2]int
 	wms      [2]int64
 	wm       int64 // the minimum of wms: what expiry follows
-	late     func(int64)
-	lateN    int64
+	late     func(LateRow)
 
 	out   types.Batch
 	slab  []types.Value
@@ -118,10 +117,6 @@ func (j *IntervalJoin) OnBatch(ctx context.Context, input int, b types.Batch, ou
 			return err
 		}
 	}
-	if j.lateN > 0 && j.late != nil {
-		j.late(j.lateN)
-	}
-	j.lateN = 0
 	if len(j.out) == 0 {
 		return nil
 	}
@@ -139,7 +134,11 @@ func (j *IntervalJoin) apply(s int, c types.Change) error {
 	// rule 9). The state expires by the lower, joint watermark, so a row
 	// that is not late finds every partner it has.
 	if tv.IsNull() || (c.Wm != 0 && tv.I <= c.Wm) {
-		j.lateN += int64(c.Diff)
+		reason := "behind its table's watermark"
+		if tv.IsNull() {
+			reason = "its event time is NULL"
+		}
+		reportLate(j.late, reason, c, tv.I, c.Wm)
 		return nil
 	}
 	t := tv.I

@@ -61,8 +61,26 @@ type Env struct {
 	// Normalize). Now is the clock it is measured on, in milliseconds.
 	TTL time.Duration
 	Now func() int64
-	// Late counts rows an operator dropped as late (nil: not counted).
-	Late func(n int64)
+	// Late receives each row an operator drops as late (nil: dropped
+	// without a word, which only tests do).
+	Late func(LateRow)
+}
+
+// LateRow is a row an operator dropped because it came after the watermark
+// had closed what it belonged to.
+type LateRow struct {
+	Reason string
+	Row    types.Row // the operator's input row; valid during the call
+	Time   int64     // its event time (µs), 0 when it has none
+	Wm     int64     // the watermark it was judged by (µs)
+	Diff   types.Diff
+}
+
+// reportLate hands a late row to late, if there is one.
+func reportLate(late func(LateRow), reason string, c types.Change, t, wm int64) {
+	if late != nil {
+		late(LateRow{Reason: reason, Row: c.Row, Time: t, Wm: wm, Diff: c.Diff})
+	}
 }
 
 // expiry is the state TTL of an operator: when an entry updated at

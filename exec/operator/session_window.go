@@ -36,15 +36,14 @@ type SessionWindow struct {
 	sessions *state.Table
 	rows     *state.Table
 	counts   counts // over rows
-	late     func(int64)
+	late     func(LateRow)
 	wm       int64
 
-	out   types.Batch
-	slab  []types.Value
-	pkey  []byte
-	key   []byte
-	buf   []byte
-	lateN int64
+	out  types.Batch
+	slab []types.Value
+	pkey []byte
+	key  []byte
+	buf  []byte
 }
 
 var _ Operator = (*SessionWindow)(nil)
@@ -81,17 +80,17 @@ func (w *SessionWindow) OnBatch(ctx context.Context, _ int, b types.Batch, out E
 		}
 		t := c.Row[w.timeCol]
 		if t.IsNull() || w.closed(t.I+w.gap, max(c.Wm, w.wm)) {
-			w.lateN += int64(c.Diff) // its session has closed: late
+			reason := "its session had closed"
+			if t.IsNull() {
+				reason = "its event time is NULL"
+			}
+			reportLate(w.late, reason, c, t.I, max(c.Wm, w.wm))
 			continue
 		}
 		if err := w.add(c, t.I); err != nil {
 			return err
 		}
 	}
-	if w.lateN > 0 && w.late != nil {
-		w.late(w.lateN)
-	}
-	w.lateN = 0
 	if len(w.out) == 0 {
 		return nil
 	}

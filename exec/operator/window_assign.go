@@ -20,7 +20,7 @@ type WindowAssign struct {
 	kind                      logical.WindowKind
 	timeCol                   int
 	size, slide, step, offset int64
-	late                      func(int64)
+	late                      func(LateRow)
 	out                       types.Batch
 }
 
@@ -50,11 +50,10 @@ func (w *WindowAssign) Open(_ context.Context, env *Env) error {
 func (w *WindowAssign) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
 	w.out = w.out[:0]
 	var slab []types.Value
-	var dropped int64
 	for _, c := range b {
 		t := c.Row[w.timeCol]
 		if t.IsNull() {
-			dropped++
+			reportLate(w.late, "its event time is NULL", c, 0, c.Wm)
 			continue
 		}
 		w.windows(t.I, func(start, end int64) {
@@ -66,9 +65,6 @@ func (w *WindowAssign) OnBatch(ctx context.Context, _ int, b types.Batch, out Em
 			slab = append(slab, types.NewTimestamp(start), types.NewTimestamp(end), types.NewTimestamp(end-windowTimeGap))
 			w.out = append(w.out, types.Change{Row: slab[at:len(slab):len(slab)], Diff: c.Diff, Wm: c.Wm})
 		})
-	}
-	if dropped > 0 && w.late != nil {
-		w.late(dropped)
 	}
 	if len(w.out) == 0 {
 		return nil

@@ -8,6 +8,7 @@ import (
 	"riffle/planner/logical"
 	"riffle/planner/physical"
 	"riffle/sql/sqlerr"
+	"riffle/sql/types"
 )
 
 // opNode is one running operator and where its output goes.
@@ -17,8 +18,9 @@ type opNode struct {
 	input  int // which input of the parent
 	tables int // how many state tables it keeps
 	ttl    time.Duration
-	inWm   []int64 // each input's watermark (µs; 0 none)
-	outWm  int64   // the watermark its output carries
+	in     types.Schema // its (first) input's schema, for reporting late rows
+	inWm   []int64      // each input's watermark (µs; 0 none)
+	outWm  int64        // the watermark its output carries
 }
 
 // route carries one scan's records: decoded as its table, into an input of
@@ -82,7 +84,7 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 	}
 	me := len(q.nodes)
 	q.nodes = append(q.nodes, opNode{op: op, parent: parent, input: input, tables: tablesOf(n), ttl: q.plan.TTLOf(n),
-		inWm: make([]int64, len(n.Inputs()))})
+		in: n.Inputs()[0].Schema(), inWm: make([]int64, len(n.Inputs()))})
 	for i, c := range n.Inputs() {
 		if err := q.walk(c, me, i); err != nil {
 			return err

@@ -55,6 +55,7 @@ type Query struct {
 	emit       []operator.Emitter // emit[i] delivers nodes[i]'s output to its parent
 	routes     map[string][]route // by topic
 	nroutes    int
+	lateRows   *lateRows       // nil: late rows are counted only
 	latest     map[string]bool // topics read from their end (scan.startup.mode)
 	sink       operator.Operator
 	sinkTables int
@@ -139,15 +140,18 @@ func (q *Query) open(ctx context.Context) error {
 		if next > len(q.tables) {
 			return nil, fmt.Errorf("query %s: plan needs more state tables than it was given", q.ID)
 		}
-		return &operator.Env{Table: func(j int) *state.Table { return q.txn.Table(q.tables[base+j]) }, TTL: ttl,
-			Late: func(n int64) { q.late.Add(n) }}, nil
+		return &operator.Env{Table: func(j int) *state.Table { return q.txn.Table(q.tables[base+j]) }, TTL: ttl}, nil
 	}
 	q.emit = make([]operator.Emitter, len(q.nodes))
+	if q.plan.LateTable != nil {
+		q.lateRows = newLateRows(q, q.plan.LateTable)
+	}
 	for i, n := range q.nodes {
 		env, err := take(n.tables, n.ttl)
 		if err != nil {
 			return err
 		}
+		env.Late = q.reporter(n.in)
 		if err := n.op.Open(ctx, env); err != nil {
 			return err
 		}
@@ -300,6 +304,11 @@ func (q *Query) commit(ctx context.Context) error {
 	}
 	if err := q.sink.OnBarrier(ctx); err != nil {
 		return err
+	}
+	if q.lateRows != nil {
+		if err := q.lateRows.flush(ctx); err != nil {
+			return err
+		}
 	}
 	pos := q.reader.Position()
 	b, _ := json.Marshal(pos)

@@ -96,17 +96,20 @@ type Window struct {
 	// start plus TVF.Size).
 	Start, End int
 	TVF        *WindowTVF
+	// TimeCol is the aggregate's input column holding a row's own time
+	// (the TVF's time column), or -1 when the input does not carry it.
+	TimeCol int
 }
 
 // WindowOf returns the window of an aggregate over event-time windows, or
 // nil for an ordinary (updating) aggregate, which is what grouping by the
 // columns of a window without a watermark is (semantics.md, rule 12).
 func WindowOf(a *Aggregate) *Window {
-	start, end, tvf := windowCols(a.Input)
+	start, end, tcol, tvf := windowCols(a.Input)
 	if tvf == nil || !containsCol(TimeAttrs(tvf.Input), tvf.TimeCol) {
 		return nil
 	}
-	w := &Window{Start: -1, End: -1, TVF: tvf}
+	w := &Window{Start: -1, End: -1, TVF: tvf, TimeCol: tcol}
 	for i, g := range a.Groups {
 		c, ok := g.(*scalar.ColRef)
 		switch {
@@ -124,20 +127,21 @@ func WindowOf(a *Aggregate) *Window {
 }
 
 // windowCols finds the output columns of n that are window_start and
-// window_end of a window TVF below it, through filters and projections.
-func windowCols(n Node) (start, end int, tvf *WindowTVF) {
+// window_end of a window TVF below it, and the one holding the TVF's time
+// column, through filters and projections (-1 for one not passed on).
+func windowCols(n Node) (start, end, tcol int, tvf *WindowTVF) {
 	switch n := n.(type) {
 	case *WindowTVF:
 		w := n.Input.Schema().Len()
-		return w, w + 1, n
+		return w, w + 1, n.TimeCol, n
 	case *Filter:
 		return windowCols(n.Input)
 	case *Project:
-		s, e, t := windowCols(n.Input)
+		s, e, tc, t := windowCols(n.Input)
 		if t == nil {
-			return -1, -1, nil
+			return -1, -1, -1, nil
 		}
-		start, end = -1, -1
+		start, end, tcol = -1, -1, -1
 		for i, x := range n.Exprs {
 			if c, ok := x.(*scalar.ColRef); ok {
 				if c.Idx == s && start < 0 {
@@ -146,11 +150,14 @@ func windowCols(n Node) (start, end int, tvf *WindowTVF) {
 				if c.Idx == e && end < 0 {
 					end = i
 				}
+				if c.Idx == tc && tcol < 0 {
+					tcol = i
+				}
 			}
 		}
-		return start, end, t
+		return start, end, tcol, t
 	}
-	return -1, -1, nil
+	return -1, -1, -1, nil
 }
 
 func containsCol(cols []int, c int) bool {

@@ -18,6 +18,8 @@ type Plan struct {
 	// NodeTTL overrides StateTTL for nodes over inputs named by a STATE_TTL
 	// hint (see ApplyHints).
 	NodeTTL map[logical.Node]time.Duration
+	// LateTable, when set, receives the rows the query drops as late.
+	LateTable *catalog.Object
 }
 
 // Sink is where a continuous query's changes go.

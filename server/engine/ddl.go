@@ -118,6 +118,9 @@ func (s *Session) createView(st *parse.CreateView) (*pgwire.Result, error) {
 	}
 	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: st.Src.Text, Target: obj.Name, State: catalog.Running, Uses: b.Uses,
 		StateTTL: s.stateTTL(), Settings: s.querySettings()}
+	if t := q.Settings[lateTableSetting]; t != "" {
+		q.Uses = append(q.Uses, t) // not to be dropped from under the query
+	}
 	if q.Tables, err = s.allocTables(runtime.TablesNeeded(plan)); err != nil {
 		return nil, err
 	}

@@ -108,6 +108,9 @@ func (e *Engine) startQuery(q *catalog.Query) error {
 		return err
 	}
 	plan.StateTTL = q.StateTTL
+	if plan.LateTable, err = e.lateTable(q.Settings); err != nil {
+		return err
+	}
 	rq, err := runtime.Start(e.deps, q.ID, plan, q.Tables)
 	if err != nil {
 		return err

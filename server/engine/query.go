@@ -45,6 +45,9 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 	}
 	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: st.Src.Text, Target: target.Name, State: catalog.Running, Uses: b.Uses,
 		StateTTL: s.stateTTL(), Settings: s.querySettings()}
+	if t := q.Settings[lateTableSetting]; t != "" {
+		q.Uses = append(q.Uses, t) // not to be dropped from under the query
+	}
 	if q.Tables, err = s.allocTables(runtime.TablesNeeded(plan)); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"riffle/catalog"
 	"riffle/planner/logical"
 	"riffle/planner/physical"
 	"riffle/sql/parse"
@@ -21,9 +22,12 @@ const (
 	latenessSetting   = "table.exec.emit.allow-lateness"
 	earlyFireSetting  = "table.exec.emit.early-fire.enabled"
 	earlyDelaySetting = "table.exec.emit.early-fire.delay"
+	// lateTableSetting names a table that receives the rows a query drops
+	// as late, with the reason (riffle's own setting).
+	lateTableSetting = "riffle.late-rows.table"
 )
 
-var emitSettings = []string{latenessSetting, earlyFireSetting, earlyDelaySetting}
+var emitSettings = []string{latenessSetting, earlyFireSetting, earlyDelaySetting, lateTableSetting}
 
 // checkSetting validates a SET before it is stored, for the settings riffle
 // acts on.
@@ -77,4 +81,31 @@ func emitOf(settings map[string]string) logical.Emit {
 func (s *Session) stateTTL() time.Duration {
 	d, _ := physical.ParseDuration(s.settings[ttlSetting])
 	return d
+}
+
+// lateTable is the table a query with settings sends its late rows to, or
+// nil. It must be a Kafka table of riffle's catalog with at least one of
+// the columns late rows fill.
+func (e *Engine) lateTable(settings map[string]string) (*catalog.Object, error) {
+	name := settings[lateTableSetting]
+	if name == "" {
+		return nil, nil
+	}
+	t := e.cat.Get(name)
+	if t == nil || t.Kind != catalog.Table {
+		return nil, sqlerr.New(sqlerr.UndefinedTable, "the late-rows table %q does not exist", name).
+			WithHint("create it, e.g. CREATE TABLE %s (query STRING, reason STRING, row STRING, event_time TIMESTAMP(3), watermark TIMESTAMP(3)), or RESET '%s'", name, lateTableSetting)
+	}
+	if len(t.PrimaryKey) > 0 {
+		return nil, sqlerr.New(sqlerr.WrongObjectType, "the late-rows table %q has a primary key; late rows are appended", name)
+	}
+	for _, c := range t.Schema.Columns {
+		for _, want := range []string{"query", "reason", "row", "event_time", "watermark"} {
+			if strings.EqualFold(c.Name, want) {
+				return t, nil
+			}
+		}
+	}
+	return nil, sqlerr.New(sqlerr.InvalidTableDefinition, "the late-rows table %q has none of the columns late rows fill", name).
+		WithHint("give it some of: query STRING, reason STRING, row STRING, event_time TIMESTAMP(3), watermark TIMESTAMP(3)")
 }

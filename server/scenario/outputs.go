@@ -63,10 +63,15 @@ func (r *runner) outputs() []output {
 			// The copy runs with the settings the query was created with.
 			var set, reset []string
 			for _, m := range settingRE.FindAllStringSubmatch(unquote(q[9]), -1) {
+				if m[1] == "riffle.late-rows.table" {
+					continue // the copy must not add to the query's late rows
+				}
 				set = append(set, fmt.Sprintf("SET '%s' = '%s'", m[1], m[2]))
 				reset = append(reset, fmt.Sprintf("RESET '%s'", m[1]))
 			}
-			o.fresh = strings.Join(set, "; ") + "; " + o.fresh + "; " + strings.Join(reset, "; ")
+			if len(set) > 0 {
+				o.fresh = strings.Join(set, "; ") + "; " + o.fresh + "; " + strings.Join(reset, "; ")
+			}
 		}
 		outs = append(outs, o)
 	}
