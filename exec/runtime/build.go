@@ -124,6 +124,8 @@ func newOperator(n logical.Node) (operator.Operator, error) {
 			return operator.NewIntervalJoin(n)
 		}
 		return operator.NewJoin(n)
+	case *logical.TemporalJoin:
+		return operator.NewTemporalJoin(n)
 	case *logical.WindowTVF:
 		if n.Kind == "SESSION" {
 			return operator.NewSessionWindow(n)
@@ -147,6 +149,8 @@ func tablesOf(n logical.Node) int {
 			return operator.IntervalJoinTables
 		}
 		return operator.JoinTables
+	case *logical.TemporalJoin:
+		return operator.TemporalJoinTables
 	case *logical.WindowTVF:
 		if n.Kind == "SESSION" {
 			return operator.SessionWindowTables

@@ -67,7 +67,8 @@ func snapshot(ctx context.Context, deps Deps, n logical.Node) (types.Batch, erro
 			out = append(out, b...)
 		}
 		return out, nil
-	case *logical.Filter, *logical.Project, *logical.Aggregate, *logical.Normalize, *logical.TopN, *logical.Join, *logical.WindowTVF:
+	case *logical.Filter, *logical.Project, *logical.Aggregate, *logical.Normalize, *logical.TopN, *logical.Join,
+		*logical.WindowTVF, *logical.TemporalJoin:
 		var ins []types.Batch
 		for _, c := range n.Inputs() {
 			in, err := snapshot(ctx, deps, c)
@@ -203,8 +204,12 @@ func runOnce(ctx context.Context, deps Deps, n logical.Node, ins ...types.Batch)
 	if err := op.OnBatch(ctx, 0, nil, emit); err != nil {
 		return nil, err
 	}
-	for i, in := range ins {
-		if err := op.OnBatch(ctx, i, in, emit); err != nil {
+	order := []int{0, 1}
+	if _, ok := n.(*logical.TemporalJoin); ok {
+		order = []int{1, 0} // the versions first: a lookup sees the table as it is now
+	}
+	for _, i := range order[:len(ins)] {
+		if err := op.OnBatch(ctx, i, ins[i], emit); err != nil {
 			return nil, err
 		}
 	}

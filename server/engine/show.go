@@ -145,6 +145,12 @@ func (s *Session) describe(st *parse.Describe) (*pgwire.Result, error) {
 			}
 		}
 		extras := ""
+		if o.Columns != nil && o.Columns[i].Computed != "" {
+			extras = "AS " + o.Columns[i].Computed
+		}
+		if o.Watermark != nil && o.Watermark.Column == i {
+			extras = strings.TrimSpace(extras + " WATERMARK AS " + o.Watermark.Expr)
+		}
 		if o.Columns != nil && o.Columns[i].Metadata != "" {
 			extras = fmt.Sprintf("METADATA FROM '%s'", o.Columns[i].Metadata)
 			if o.Columns[i].Virtual {

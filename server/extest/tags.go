@@ -35,6 +35,7 @@ var Built = map[string]string{
 	"intersect_except":        "INTERSECT and EXCEPT as semi and anti joins",
 	"tumble":                  "TUMBLE windows over event time, fired by the watermark",
 	"interval_join_condition": "interval joins: state dropped as the watermark passes, outer rows padded then",
+	"temporal_join":           "FOR SYSTEM_TIME AS OF joins, at event time and at processing time",
 	"hop":                     "HOP windows",
 	"watermark":               "WATERMARK FOR, per-partition watermarks",
 	"eowc":                    "window results emitted once, when the watermark closes the window",
@@ -82,8 +83,6 @@ var NotBuilt = map[string]string{
 	"over_window":   reasonOver,
 	"lag_lead":      reasonOver,
 	"distinct_on":   reasonUntrans,
-
-	"temporal_join": reasonJoins,
 
 	// Derived by the runner (see Tags): a table with an event-time column
 	// needs WATERMARK FOR in its DDL and an end of input; the origin

@@ -50,7 +50,7 @@ func (r *runner) outputs() []output {
 		if !ok || strings.HasSuffix(o.name, freshSuffix) {
 			continue
 		}
-		if state == "FINISHED" {
+		if state == "FINISHED" || r.nondeterministic[o.name] {
 			// A bounded query's result is final as of where its tables
 			// ended when it started; a fresh copy would read further.
 			o.fresh = ""
@@ -127,7 +127,7 @@ func (r *runner) sinkColumns(name, stmt string) []string {
 	}
 	var cols []string
 	for _, c := range r.rows("DESCRIBE " + name) {
-		if !strings.Contains(unquote(c[4]), "VIRTUAL") {
+		if !(strings.Contains(unquote(c[4]), "VIRTUAL") || strings.HasPrefix(unquote(c[4]), "AS ")) {
 			cols = append(cols, quoteIdent(unquote(c[0])))
 		}
 	}

@@ -54,14 +54,16 @@ func Run(t *testing.T, path string, c Config, rewrite bool) {
 
 // runner is the state of one file in one configuration.
 type runner struct {
-	t      *testing.T
-	cfg    Config
-	dir    string // riffle's data directory, kept across restarts
-	srv    server
-	conn   *pgx.Conn
-	kafka  *kgo.Client // nil until the first record is produced
-	tables map[string]*tableInfo
-	keys   map[string][]int // an output's key columns, by its statement
+	// nondeterministic names the outputs not compared with a fresh copy.
+	nondeterministic map[string]bool
+	t                *testing.T
+	cfg              Config
+	dir              string // riffle's data directory, kept across restarts
+	srv              server
+	conn             *pgx.Conn
+	kafka            *kgo.Client // nil until the first record is produced
+	tables           map[string]*tableInfo
+	keys             map[string][]int // an output's key columns, by its statement
 	// sinkCols are a sink table's column names, by its query's statement.
 	sinkCols map[string][]string
 	fed      map[string]*fedRows
@@ -89,13 +91,21 @@ func (r *runner) directive(t *testing.T, d *datadriven.TestData) string {
 			r.fatalf("want `pgcheck <view or sink table>`")
 		}
 		return r.pgcheck(d.CmdArgs[0].Key, strings.TrimSpace(d.Input))
+	case "nondeterministic":
+		if r.nondeterministic == nil {
+			r.nondeterministic = map[string]bool{}
+		}
+		for _, a := range d.CmdArgs {
+			r.nondeterministic[strings.ToLower(a.Key)] = true
+		}
+		return ""
 	case "late":
 		if len(d.CmdArgs) != 1 {
 			r.fatalf("want `late <view or sink table>`")
 		}
 		return r.lateRows(d.CmdArgs[0].Key)
 	}
-	t.Fatalf("%s: unknown directive %q (statement, step, snapshot, query, restart, skip, pgcheck, late)", d.Pos, d.Cmd)
+	t.Fatalf("%s: unknown directive %q (statement, step, snapshot, query, restart, skip, pgcheck, late, nondeterministic)", d.Pos, d.Cmd)
 	return ""
 }
 

@@ -240,7 +240,7 @@ func (r *runner) table(name string) *tableInfo {
 		r.fatalf("table %q does not exist", name)
 	}
 	for _, c := range r.rows("DESCRIBE " + name) {
-		if strings.Contains(unquote(c[4]), "VIRTUAL") {
+		if (strings.Contains(unquote(c[4]), "VIRTUAL") || strings.HasPrefix(unquote(c[4]), "AS ")) {
 			continue
 		}
 		if unquote(c[3]) == "PRI" {
