@@ -1,7 +1,7 @@
 package operator
 
 import (
-	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"riffle/catalog"
@@ -13,16 +13,17 @@ import (
 // A table's Kafka records and its rows map onto each other the same way for
 // every reader and writer (INSERT … VALUES, the Kafka sink, the source):
 //
-//   - value columns go to the record value (JSON); with
+//   - value columns go to the record value, in the table's 'format' (json,
+//     csv, raw, avro or avro-confluent; see records_codec.go); with
 //     'value.fields-include' = 'EXCEPT_KEY' the key columns are left out;
-//   - the primary key, on an upsert table, goes to the record key: a JSON
-//     object of the key columns ('key.format' = 'json') or the single key
-//     column's bytes ('raw');
+//   - the primary key, on an upsert table, goes to the record key, in its
+//     'key.format' (a JSON object of the key columns by default);
 //   - a 'timestamp' metadata column is the record timestamp; 'partition'
 //     and 'offset' are read only.
 //
 // On an upsert table a record with a null value (a tombstone) deletes its
-// key.
+// key. On an append-only table a record with a null value is a bad record,
+// except in the raw format, where it is a NULL.
 
 // recordLayout is the column mapping of one table.
 type recordLayout struct {
@@ -30,18 +31,13 @@ type recordLayout struct {
 	// value lists the schema indexes of the columns in the record value.
 	value []int
 	// key lists the schema indexes of the primary key (empty: no key).
-	key     []int
-	rawKey  bool
-	keyType types.Type // the raw key column's type
+	key []int
 	// meta maps schema indexes to their metadata key.
 	meta map[int]string
 }
 
 func layoutOf(t *catalog.Object) recordLayout {
-	l := recordLayout{topic: t.Options["topic"], key: t.PrimaryKey, rawKey: t.Options["key.format"] == "raw", meta: map[int]string{}}
-	if l.rawKey {
-		l.keyType = t.Schema.Columns[t.PrimaryKey[0]].Type
-	}
+	l := recordLayout{topic: t.Options["topic"], key: t.PrimaryKey, meta: map[int]string{}}
 	exceptKey := t.Options["value.fields-include"] == "EXCEPT_KEY"
 	for i := range t.Schema.Columns {
 		if t.Columns != nil && t.Columns[i].Computed != "" {
@@ -76,6 +72,24 @@ func subSchema(s types.Schema, idx []int) types.Schema {
 	return out
 }
 
+// badRecord is a record that cannot be a row of its table for a reason of
+// its own other than its bytes: no value on an append-only table, no key
+// on an upsert table.
+type badRecord struct{ msg string }
+
+func (e *badRecord) Error() string { return e.msg }
+
+// IsBadRecord reports whether an error of RecordDecoder.Decode is about the
+// record itself (bytes its format cannot read, a missing key), which a
+// source counts and skips. Any other error says nothing about the record —
+// a schema registry that cannot be reached, a table whose codec could not
+// be built — and should fail the query rather than lose the record.
+func IsBadRecord(err error) bool {
+	var fe *format.Error
+	var be *badRecord
+	return errors.As(err, &fe) || errors.As(err, &be)
+}
+
 // RecordEncoder turns rows of a table into Kafka records. Rows hold every
 // column but virtual metadata (the table's writable columns), in order.
 type RecordEncoder struct {
@@ -83,12 +97,24 @@ type RecordEncoder struct {
 	writable []int // schema index → writable-row index, -1 for virtual columns
 	value    format.Encoder
 	key      format.Encoder
+	err      error  // why the codecs could not be built; Encode returns it
+	rawName  string // the value column's name, for an error of the raw format
 	scratch  types.Row
 	kscratch types.Row
 }
 
-// NewRecordEncoder returns the encoder for table t.
+// NewRecordEncoder returns the encoder for table t. An avro-confluent table
+// must name its registry; see NewRecordEncoderWith. A table whose codecs
+// cannot be built gets an encoder whose every Encode fails.
 func NewRecordEncoder(t *catalog.Object) *RecordEncoder {
+	e, _ := NewRecordEncoderWith(t, anyRegistries)
+	return e
+}
+
+// NewRecordEncoderWith returns the encoder for table t, whose avro-confluent
+// codecs use regs. The error says why the table's codecs cannot be built;
+// the encoder returned with it fails every Encode with it.
+func NewRecordEncoderWith(t *catalog.Object, regs *Registries) (*RecordEncoder, error) {
 	e := &RecordEncoder{l: layoutOf(t)}
 	w := 0
 	for i := range t.Schema.Columns {
@@ -99,13 +125,20 @@ func NewRecordEncoder(t *catalog.Object) *RecordEncoder {
 		e.writable = append(e.writable, w)
 		w++
 	}
-	e.value = format.NewJSONEncoder(subSchema(t.Schema, e.l.value))
+	topic := e.l.topic
+	e.value, e.err = newFormatEncoder(t.Options, "", subSchema(t.Schema, e.l.value), regs, format.ValueSubject(topic))
 	e.scratch = make(types.Row, len(e.l.value))
-	if len(e.l.key) > 0 && !e.l.rawKey {
-		e.key = format.NewJSONEncoder(subSchema(t.Schema, e.l.key))
+	if len(e.l.value) == 1 {
+		e.rawName = t.Schema.Columns[e.l.value[0]].Name
+	}
+	if e.err == nil && len(e.l.key) > 0 {
+		e.key, e.err = newFormatEncoder(t.Options, "key.", subSchema(t.Schema, e.l.key), regs, format.KeySubject(topic))
 		e.kscratch = make(types.Row, len(e.l.key))
 	}
-	return e
+	if e.err != nil {
+		e.err = fmt.Errorf("table %s: %w", t.Name, e.err)
+	}
+	return e, e.err
 }
 
 // Encode makes the record for one writable row; with tombstone set, only
@@ -113,10 +146,19 @@ func NewRecordEncoder(t *catalog.Object) *RecordEncoder {
 // whose row does not set one.
 func (e *RecordEncoder) Encode(row types.Row, now int64, tombstone bool) (kafka.Record, error) {
 	r := kafka.Record{Topic: e.l.topic, Partition: kafka.AnyPartition, Timestamp: now}
+	if e.err != nil {
+		return r, e.err
+	}
 	if len(e.l.key) > 0 {
-		k, err := e.encodeKey(row)
+		for i, c := range e.l.key {
+			e.kscratch[i] = row[e.writable[c]]
+		}
+		k, err := e.key.Encode(nil, e.kscratch)
 		if err != nil {
-			return r, err
+			return r, fmt.Errorf("key: %w", err)
+		}
+		if k == nil {
+			return r, &format.Error{Offset: -1, Msg: "the key of an upsert table's row cannot be NULL"}
 		}
 		r.Key = k
 	}
@@ -128,6 +170,11 @@ func (e *RecordEncoder) Encode(row types.Row, now int64, tombstone bool) (kafka.
 		if err != nil {
 			return r, err
 		}
+		if v == nil && len(e.l.key) > 0 {
+			// Only the raw format writes no value, for a NULL.
+			return r, &format.Error{Field: e.rawName, Offset: -1,
+				Msg: "a NULL cannot be the raw value of an upsert table: a record without a value deletes its key"}
+		}
 		r.Value = v
 	}
 	for c, m := range e.l.meta {
@@ -136,20 +183,6 @@ func (e *RecordEncoder) Encode(row types.Row, now int64, tombstone bool) (kafka.
 		}
 	}
 	return r, nil
-}
-
-func (e *RecordEncoder) encodeKey(row types.Row) ([]byte, error) {
-	if e.l.rawKey {
-		v := row[e.writable[e.l.key[0]]]
-		if v.IsNull() {
-			return nil, fmt.Errorf("key column %d is NULL", e.l.key[0])
-		}
-		return rawKey(v, e.l.keyType), nil
-	}
-	for i, c := range e.l.key {
-		e.kscratch[i] = row[e.writable[c]]
-	}
-	return e.key.Encode(nil, e.kscratch)
 }
 
 // KeyOf returns the writable-row values of the primary key, for grouping
@@ -164,34 +197,56 @@ func (e *RecordEncoder) KeyOf(row types.Row, dst types.Row) types.Row {
 
 // RecordDecoder turns a table's records into rows of all its columns.
 type RecordDecoder struct {
-	l       recordLayout
-	value   format.Decoder
-	key     format.Decoder
-	scratch types.Row
-	kbuf    types.Row
+	l     recordLayout
+	value format.Decoder
+	key   format.Decoder
+	err   error // why the codecs could not be built; Decode returns it
+	// nullValue: the value format reads a record without a value (raw: NULL).
+	nullValue bool
+	scratch   types.Row
+	kbuf      types.Row
 }
 
-// NewRecordDecoder returns the decoder for table t.
+// NewRecordDecoder returns the decoder for table t. An avro-confluent table
+// must name its registry; see NewRecordDecoderWith. A table whose codecs
+// cannot be built gets a decoder whose every Decode fails with an error
+// that is not a bad record's.
 func NewRecordDecoder(t *catalog.Object) *RecordDecoder {
-	d := &RecordDecoder{l: layoutOf(t)}
-	d.value = format.NewJSONDecoder(subSchema(t.Schema, d.l.value))
+	d, _ := NewRecordDecoderWith(t, anyRegistries)
+	return d
+}
+
+// NewRecordDecoderWith returns the decoder for table t, whose avro-confluent
+// codecs use regs. The error says why the table's codecs cannot be built;
+// the decoder returned with it fails every Decode with it.
+func NewRecordDecoderWith(t *catalog.Object, regs *Registries) (*RecordDecoder, error) {
+	d := &RecordDecoder{l: layoutOf(t), nullValue: formatOf(t.Options, "") == "raw"}
+	d.value, d.err = newFormatDecoder(t.Options, "", subSchema(t.Schema, d.l.value), regs)
 	d.scratch = make(types.Row, len(d.l.value))
-	if len(d.l.key) > 0 && !d.l.rawKey {
-		d.key = format.NewJSONDecoder(subSchema(t.Schema, d.l.key))
+	if d.err == nil && len(d.l.key) > 0 {
+		d.key, d.err = newFormatDecoder(t.Options, "key.", subSchema(t.Schema, d.l.key), regs)
 		d.kbuf = make(types.Row, len(d.l.key))
 	}
-	return d
+	if d.err != nil {
+		d.err = fmt.Errorf("table %s: %w", t.Name, d.err)
+	}
+	return d, d.err
 }
 
 // Decode fills row (one value per table column) from r and returns the
 // change it stands for: +1 for a record, -1 for an upsert table's tombstone
-// (only the key columns are set). An error means a bad record.
+// (only the key columns are set). IsBadRecord tells a bad record's error
+// from one that should stop the reader.
 func (d *RecordDecoder) Decode(r *kafka.Record, row types.Row) (types.Diff, error) {
 	clear(row)
-	if len(d.l.key) == 0 && r.Value == nil {
-		return 0, fmt.Errorf("record at offset %d has a null value on an append-only table", r.Offset)
+	if d.err != nil {
+		return 0, d.err
 	}
-	if r.Value != nil {
+	upsert := len(d.l.key) > 0
+	if r.Value == nil && !upsert && !d.nullValue {
+		return 0, &badRecord{fmt.Sprintf("record at offset %d has a null value on an append-only table", r.Offset)}
+	}
+	if r.Value != nil || !upsert {
 		if err := d.value.Decode(r.Value, d.scratch); err != nil {
 			return 0, err
 		}
@@ -199,7 +254,7 @@ func (d *RecordDecoder) Decode(r *kafka.Record, row types.Row) (types.Diff, erro
 			row[c] = d.scratch[i]
 		}
 	}
-	if len(d.l.key) > 0 {
+	if upsert {
 		if err := d.decodeKey(r, row); err != nil {
 			return 0, err
 		}
@@ -214,7 +269,7 @@ func (d *RecordDecoder) Decode(r *kafka.Record, row types.Row) (types.Diff, erro
 			row[c] = types.NewInt(r.Offset)
 		}
 	}
-	if r.Value == nil {
+	if upsert && r.Value == nil {
 		return -1, nil
 	}
 	return 1, nil
@@ -224,57 +279,16 @@ func (d *RecordDecoder) Decode(r *kafka.Record, row types.Row) (types.Diff, erro
 // identifies the row on an upsert table (it wins over the value's copy).
 func (d *RecordDecoder) decodeKey(r *kafka.Record, row types.Row) error {
 	if r.Key == nil {
-		return fmt.Errorf("record at offset %d has no key on an upsert table", r.Offset)
-	}
-	if d.l.rawKey {
-		v, err := fromRawKey(r.Key, d.l.keyType)
-		if err != nil {
-			return fmt.Errorf("record at offset %d: %w", r.Offset, err)
-		}
-		row[d.l.key[0]] = v
-		return nil
+		return &badRecord{fmt.Sprintf("record at offset %d has no key on an upsert table", r.Offset)}
 	}
 	if err := d.key.Decode(r.Key, d.kbuf); err != nil {
 		return fmt.Errorf("key: %w", err)
 	}
 	for i, c := range d.l.key {
 		if d.kbuf[i].IsNull() {
-			return fmt.Errorf("record at offset %d has a NULL key column", r.Offset)
+			return &badRecord{fmt.Sprintf("record at offset %d has a NULL key column", r.Offset)}
 		}
 		row[c] = d.kbuf[i]
 	}
 	return nil
-}
-
-// rawKey is the raw format's bytes for a key value: a string's or byte
-// string's bytes, an integer big-endian in its type's width (as Flink's raw
-// format writes it).
-func rawKey(v types.Value, t types.Type) []byte {
-	if !t.IsInteger() {
-		return []byte(v.S)
-	}
-	w := map[types.TypeID]int{types.TinyInt: 1, types.SmallInt: 2, types.Int: 4, types.BigInt: 8}[t.ID]
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint64(b, uint64(v.I))
-	return b[8-w:]
-}
-
-// fromRawKey reads a raw key back; an integer key must have its type's width.
-func fromRawKey(b []byte, t types.Type) (types.Value, error) {
-	switch {
-	case t.IsString():
-		return types.NewString(string(b)), nil
-	case !t.IsInteger():
-		return types.NewBytes(b), nil
-	}
-	w := map[types.TypeID]int{types.TinyInt: 1, types.SmallInt: 2, types.Int: 4, types.BigInt: 8}[t.ID]
-	if len(b) != w {
-		return types.Null, fmt.Errorf("raw %s key has %d bytes, want %d", t, len(b), w)
-	}
-	var u uint64
-	for _, c := range b {
-		u = u<<8 | uint64(c)
-	}
-	shift := 64 - 8*w
-	return types.NewInt(int64(u<<shift) >> shift), nil // sign-extend
 }

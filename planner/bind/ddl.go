@@ -3,6 +3,7 @@ package bind
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -36,24 +37,21 @@ var planOnlyConnectors = map[string]bool{
 // by Flink's names. Options beyond them are an error naming the option:
 // a misspelt option silently ignored is a bug the user finds in production.
 var tableOptions = map[string][]string{
-	"kafka": {"connector", "topic", "format", "value.format", "scan.startup.mode",
+	"kafka": withFormatOptions(false, "connector", "topic", "format", "value.format", "scan.startup.mode",
 		"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout",
-		"topic.partitions", "topic.auto-create"},
-	"upsert-kafka": {"connector", "topic", "format", "value.format", "key.format", "key.fields",
+		"topic.partitions", "topic.auto-create"),
+	"upsert-kafka": withFormatOptions(true, "connector", "topic", "format", "value.format", "key.format", "key.fields",
 		"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout",
-		"value.fields-include", "topic.partitions", "topic.auto-create"},
+		"value.fields-include", "topic.partitions", "topic.auto-create"),
 }
 
 // laterOptions are Flink options riffle knows but does not act on yet.
 // Accepting them silently would let a table behave otherwise than its
 // declaration says, so they are refused with a "not yet".
 var laterOptions = map[string]string{
-	"key.fields":                 "record keys on append-only tables arrive with the formats work",
-	"avro-confluent.url":         "Avro with a schema registry arrives with the formats work",
-	"value.avro-confluent.url":   "Avro with a schema registry arrives with the formats work",
-	"key.avro-confluent.url":     "Avro with a schema registry arrives with the formats work",
-	"json.ignore-parse-errors":   "error policies arrive with the formats work; bad records are skipped and counted today",
-	"json.fail-on-missing-field": "error policies arrive with the formats work",
+	"key.fields":                 "record keys on append-only tables are not supported yet",
+	"json.ignore-parse-errors":   "error policies come later; bad records are skipped and counted today",
+	"json.fail-on-missing-field": "error policies come later; a missing field is NULL today",
 }
 
 // ignoredOptions are Flink options whose effect riffle has already: they
@@ -213,31 +211,16 @@ func (b *Binder) options(st *parse.CreateTable, obj *catalog.Object, d TableDefa
 				WithHint("%s", suggest(k, allowed))
 		}
 	}
-	return b.kafkaDefaults(obj, pos, d)
+	return b.kafkaDefaults(obj, pos, d, st)
 }
 
-func (b *Binder) kafkaDefaults(obj *catalog.Object, pos map[string]int, d TableDefaults) error {
+func (b *Binder) kafkaDefaults(obj *catalog.Object, pos map[string]int, d TableDefaults, st *parse.CreateTable) error {
 	o := obj.Options
 	if o["topic"] == "" {
 		o["topic"] = obj.Name
 	}
-	if f, ok := o["value.format"]; ok {
-		if _, both := o["format"]; both {
-			return b.Src.Errorf(pos["value.format"], sqlerr.InvalidParameter, "give 'format' or 'value.format', not both")
-		}
-		o["format"] = f
-		delete(o, "value.format")
-	}
-	if o["format"] == "" {
-		o["format"] = "json"
-	}
-	if o["format"] != "json" {
-		p, ok := pos["format"]
-		if !ok {
-			p = pos["value.format"]
-		}
-		return b.Src.Errorf(p, sqlerr.FeatureNotSupported, "format %q is not supported yet", o["format"]).
-			WithHint("'json' is supported; Avro, CSV, raw and Debezium arrive with the formats work")
+	if err := b.formats(obj, pos, st); err != nil {
+		return err
 	}
 	if v, ok := o["topic.partitions"]; ok {
 		n, err := strconv.Atoi(v)
@@ -400,18 +383,6 @@ func (b *Binder) connectorKey(obj *catalog.Object, pos map[string]int, st *parse
 	case conn != "upsert-kafka":
 		return nil
 	}
-	switch kf := obj.Options["key.format"]; kf {
-	case "", "json":
-		obj.Options["key.format"] = "json"
-	case "raw":
-		if len(obj.PrimaryKey) != 1 || !rawKeyType(obj.Schema.Columns[obj.PrimaryKey[0]].Type) {
-			return b.Src.Errorf(pos["key.format"], sqlerr.InvalidTableDefinition,
-				"'key.format' = 'raw' needs a primary key of one column of a string, bytes or integer type")
-		}
-	default:
-		return b.Src.Errorf(pos["key.format"], sqlerr.FeatureNotSupported, "key format %q is not supported yet", kf).
-			WithHint("'json' and 'raw' are supported")
-	}
 	if kf, ok := obj.Options["key.fields"]; ok {
 		// Flink derives an upsert table's key from its primary key; a
 		// key.fields that says the same is harmless, anything else a
@@ -441,8 +412,307 @@ func (b *Binder) connectorKey(obj *catalog.Object, pos map[string]int, st *parse
 	return nil
 }
 
-// rawKeyType reports whether a key column can be a raw Kafka key: the
-// bytes of a string, or an integer in big-endian order (Flink's raw format).
-func rawKeyType(t types.Type) bool {
-	return t.IsString() || t.ID == types.Binary || t.ID == types.Varbinary || t.IsInteger()
+// A table's records are in a format by Flink's names: 'format' (or
+// 'value.format') for the record value and, on an upsert table,
+// 'key.format' for the key. A format's options are given bare or prefixed
+// 'value.' for the value format ('csv.field-delimiter',
+// 'value.csv.field-delimiter'), and prefixed 'key.' for the key format. The
+// binder checks them here, where an error can point at the option, and
+// stores them for exec/operator, which builds the codecs, in one form:
+// value options bare, key options prefixed 'key.', characters unescaped,
+// defaults filled in.
+
+// knownFormats are the formats riffle reads and writes.
+var knownFormats = []string{"avro", "avro-confluent", "csv", "json", "raw"}
+
+// formatOptions are each format's options, bare.
+var formatOptions = map[string][]string{
+	"csv": {"csv.field-delimiter", "csv.quote-character", "csv.disable-quote-character",
+		"csv.escape-character", "csv.null-literal"},
+	"avro-confluent": {"avro-confluent.url", "avro-confluent.subject"},
+}
+
+// withFormatOptions appends the format options a connector accepts: bare
+// and 'value.'-prefixed, and 'key.'-prefixed when it has a key format.
+func withFormatOptions(key bool, opts ...string) []string {
+	for _, f := range sortedKeys(formatOptions) {
+		for _, o := range formatOptions[f] {
+			opts = append(opts, o, "value."+o)
+			if key {
+				opts = append(opts, "key."+o)
+			}
+		}
+	}
+	return opts
+}
+
+// formatSide is the value or the key of a table's records.
+type formatSide struct {
+	what   string // "value" or "key"
+	prefix string // of its options in the table's options: "" or "key."
+	cols   []int  // the schema indexes of the columns it holds
+}
+
+// formats checks the value and key formats and their options.
+func (b *Binder) formats(obj *catalog.Object, pos map[string]int, st *parse.CreateTable) error {
+	o := obj.Options
+	spelled := map[string]string{} // an option's name as written, where it differs
+	if f, ok := o["value.format"]; ok {
+		if _, both := o["format"]; both {
+			return b.Src.Errorf(pos["value.format"], sqlerr.InvalidParameter, "give 'format' or 'value.format', not both")
+		}
+		o["format"], pos["format"], spelled["format"] = f, pos["value.format"], "value.format"
+		delete(o, "value.format")
+	}
+	if o["format"] == "" {
+		o["format"] = "json"
+	}
+	for _, f := range sortedKeys(formatOptions) {
+		for _, k := range formatOptions[f] {
+			v, ok := o["value."+k]
+			if !ok {
+				continue
+			}
+			if _, both := o[k]; both {
+				return b.Src.Errorf(pos["value."+k], sqlerr.InvalidParameter, "give '%s' or 'value.%s', not both", k, k)
+			}
+			o[k], pos[k], spelled[k] = v, pos["value."+k], "value."+k
+			delete(o, "value."+k)
+		}
+	}
+	value := formatSide{what: "value", cols: valueColumns(obj)}
+	if err := b.formatSide(obj, pos, st, value, spelled); err != nil {
+		return err
+	}
+	if o["connector"] != "upsert-kafka" {
+		return nil
+	}
+	if o["key.format"] == "" {
+		o["key.format"] = "json"
+	}
+	if _, ok := o["key.avro-confluent.url"]; !ok && o["key.format"] == "avro-confluent" && o["avro-confluent.url"] != "" {
+		// One registry for both, unless the key names its own.
+		o["key.avro-confluent.url"] = o["avro-confluent.url"]
+	}
+	return b.formatSide(obj, pos, st, formatSide{what: "key", prefix: "key.", cols: obj.PrimaryKey}, spelled)
+}
+
+// valueColumns are the columns in the record value: not computed, not
+// metadata, and not the key's with 'value.fields-include' = 'EXCEPT_KEY'.
+func valueColumns(obj *catalog.Object) []int {
+	var cols []int
+	for i := range obj.Schema.Columns {
+		if obj.Columns != nil && (obj.Columns[i].Computed != "" || obj.Columns[i].Metadata != "") {
+			continue
+		}
+		if obj.Options["value.fields-include"] == "EXCEPT_KEY" && slices.Contains(obj.PrimaryKey, i) {
+			continue
+		}
+		cols = append(cols, i)
+	}
+	return cols
+}
+
+// formatSide checks one side's format, its options and its columns.
+func (b *Binder) formatSide(obj *catalog.Object, pos map[string]int, st *parse.CreateTable, s formatSide, spelled map[string]string) error {
+	o := obj.Options
+	name := func(k string) string {
+		if n, ok := spelled[k]; ok {
+			return n
+		}
+		return k
+	}
+	fkey := s.prefix + "format"
+	f := o[fkey]
+	if !contains(knownFormats, f) {
+		what := "format"
+		if s.what == "key" {
+			what = "key format"
+		}
+		return b.Src.Errorf(pos[fkey], sqlerr.FeatureNotSupported, "%s %q is not supported yet", what, f).
+			WithHint("supported formats: %s", strings.Join(knownFormats, ", "))
+	}
+	for _, g := range sortedKeys(formatOptions) {
+		for _, k := range formatOptions[g] {
+			if _, ok := o[s.prefix+k]; ok && g != f {
+				return b.Src.Errorf(pos[s.prefix+k], sqlerr.InvalidParameter, "option '%s' is for the %s format, not %s",
+					name(s.prefix+k), g, f).WithHint("the table's %s format is '%s' = '%s'", s.what, name(fkey), f)
+			}
+		}
+	}
+	var err error
+	switch f {
+	case "csv":
+		err = b.csvOptions(o, pos, s.prefix, name)
+	case "avro-confluent":
+		err = b.registryOptions(obj, pos, s, name)
+	}
+	if err != nil {
+		return err
+	}
+	return b.formatColumns(obj, st, f, s, pos[fkey], name(fkey))
+}
+
+// csvChars are the csv options that name one character, and their defaults.
+var csvChars = []struct {
+	key string
+	def byte
+}{{"csv.field-delimiter", ','}, {"csv.quote-character", '"'}, {"csv.escape-character", 0}}
+
+// csvOptions checks the csv format's options and stores each character
+// unescaped.
+func (b *Binder) csvOptions(o map[string]string, pos map[string]int, prefix string, name func(string) string) error {
+	if k := prefix + "csv.disable-quote-character"; has(o, k) {
+		v := strings.ToLower(o[k])
+		if v != "true" && v != "false" {
+			return b.Src.Errorf(pos[k], sqlerr.InvalidParameter, "'%s' must be 'true' or 'false', not %q", name(k), o[k])
+		}
+		o[k] = v
+	}
+	var chars [3]byte // the effective delimiter, quote and escape (0: none)
+	for i, c := range csvChars {
+		k := prefix + c.key
+		chars[i] = c.def
+		v, ok := o[k]
+		if !ok {
+			continue
+		}
+		if v == `\t` {
+			v = "\t" // as Flink unescapes it
+		}
+		if len(v) != 1 || v[0] >= 0x80 || v[0] == '\n' || v[0] == '\r' {
+			return b.Src.Errorf(pos[k], sqlerr.InvalidParameter, "'%s' must be one ASCII character other than a line break, not %q", name(k), o[k])
+		}
+		o[k], chars[i] = v, v[0]
+	}
+	if o[prefix+"csv.disable-quote-character"] == "true" {
+		chars[1] = 0
+	}
+	for i := range chars {
+		for j := range i {
+			if chars[i] != 0 && chars[i] == chars[j] {
+				k := prefix + csvChars[i].key
+				if !has(o, k) {
+					k = prefix + csvChars[j].key
+				}
+				return b.Src.Errorf(pos[k], sqlerr.InvalidParameter, "the csv %s and %s are both %q",
+					strings.TrimPrefix(csvChars[j].key, "csv."), strings.TrimPrefix(csvChars[i].key, "csv."), string(chars[i]))
+			}
+		}
+	}
+	if k := prefix + "csv.null-literal"; has(o, k) {
+		v := o[k]
+		if strings.ContainsAny(v, "\r\n") || strings.IndexByte(v, chars[0]) >= 0 || chars[1] != 0 && strings.IndexByte(v, chars[1]) == 0 {
+			return b.Src.Errorf(pos[k], sqlerr.InvalidParameter,
+				"'%s' %q holds a line break or the field delimiter, or starts with the quote character", name(k), v)
+		}
+	}
+	return nil
+}
+
+// registryOptions checks the avro-confluent format's registry URL (absent:
+// the registry riffle was started with) and fills in its subject
+// (Confluent's TopicNameStrategy: <topic>-value, <topic>-key).
+func (b *Binder) registryOptions(obj *catalog.Object, pos map[string]int, s formatSide, name func(string) string) error {
+	o := obj.Options
+	if k := s.prefix + "avro-confluent.url"; has(o, k) {
+		u, err := url.Parse(o[k])
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return b.Src.Errorf(pos[k], sqlerr.InvalidParameter, "'%s' must be an http:// or https:// URL, not %q", name(k), o[k]).
+				WithHint("leave it out to use the schema registry riffle was started with")
+		}
+	}
+	k := s.prefix + "avro-confluent.subject"
+	v, ok := o[k]
+	switch {
+	case !ok:
+		o[k] = o["topic"] + "-" + s.what
+	case strings.TrimSpace(v) == "":
+		return b.Src.Errorf(pos[k], sqlerr.InvalidParameter, "'%s' cannot be empty", name(k))
+	}
+	return nil
+}
+
+// formatColumns checks that a format can hold the columns given to it.
+func (b *Binder) formatColumns(obj *catalog.Object, st *parse.CreateTable, f string, s formatSide, fpos int, fname string) error {
+	colErr := func(i int, msg, hint string) error {
+		c := obj.Schema.Columns[i]
+		return b.Src.Errorf(st.Columns[i].Name.Pos, sqlerr.InvalidTableDefinition, "column %q of type %s %s", c.Name, c.Type, msg).
+			WithHint("%s", hint)
+	}
+	switch f {
+	case "raw":
+		if len(s.cols) != 1 {
+			e := b.Src.Errorf(fpos, sqlerr.InvalidTableDefinition, "'%s' = 'raw' needs exactly one %s column, the table has %d", fname, s.what, len(s.cols))
+			if s.what == "value" && len(obj.PrimaryKey) > 0 {
+				return e.WithHint("'value.fields-include' = 'EXCEPT_KEY' leaves the key columns out of the value")
+			}
+			return e.WithHint("a raw %s is one string, bytes, integer, FLOAT, DOUBLE or BOOLEAN column", s.what)
+		}
+		t := obj.Schema.Columns[s.cols[0]].Type
+		if !t.IsString() && t.ID != types.Binary && t.ID != types.Varbinary && !t.IsInteger() &&
+			t.ID != types.Float && t.ID != types.Double && t.ID != types.Boolean {
+			return colErr(s.cols[0], "cannot be a raw "+s.what, "the raw format holds a string, bytes, integer, FLOAT, DOUBLE or BOOLEAN")
+		}
+	case "csv":
+		if len(s.cols) == 0 {
+			return b.Src.Errorf(fpos, sqlerr.InvalidTableDefinition, "'%s' = 'csv' needs at least one %s column", fname, s.what)
+		}
+		for _, i := range s.cols {
+			switch obj.Schema.Columns[i].Type.ID {
+			case types.Array, types.Map, types.RowType:
+				return colErr(i, "cannot be a csv field", "the csv format holds scalar columns; use json or avro for nested ones")
+			}
+		}
+	case "avro", "avro-confluent":
+		for _, i := range s.cols {
+			c := obj.Schema.Columns[i]
+			if msg := avroProblem(c.Name, c.Type); msg != "" {
+				return colErr(i, "cannot be an Avro field: "+msg, "Avro names start with a letter or _ and hold letters, digits and _; "+
+					"INTERVAL, and MAP with keys that are not strings, have no Avro form")
+			}
+		}
+	}
+	return nil
+}
+
+// avroProblem says why a column (or a field nested in it) has no Avro form,
+// or returns "". It follows connectors/format's AvroSchema.
+func avroProblem(name string, t types.Type) string {
+	for i, r := range name {
+		if r != '_' && (r < 'A' || r > 'Z') && (r < 'a' || r > 'z') && (i == 0 || r < '0' || r > '9') {
+			return fmt.Sprintf("%q is not an Avro name", name)
+		}
+	}
+	switch t.ID {
+	case types.IntervalYM, types.IntervalDT, types.Unknown:
+		return t.String() + " has no Avro type"
+	case types.Array:
+		return avroProblem("element", elemOf(t.Elem))
+	case types.Map:
+		if k := elemOf(t.Key); !k.IsString() {
+			return "map keys must be strings, not " + k.String()
+		}
+		return avroProblem("value", elemOf(t.Elem))
+	case types.RowType:
+		for _, f := range t.Fields {
+			if msg := avroProblem(f.Name, f.Type); msg != "" {
+				return msg
+			}
+		}
+	}
+	return ""
+}
+
+// elemOf is a nested type; one left out is a string, as in connectors/format.
+func elemOf(t *types.Type) types.Type {
+	if t == nil {
+		return types.TString
+	}
+	return *t
+}
+
+func has(o map[string]string, k string) bool {
+	_, ok := o[k]
+	return ok
 }
