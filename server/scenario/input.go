@@ -200,6 +200,23 @@ func jsonValue(lit string) (json.RawMessage, error) {
 	return b, err
 }
 
+// timestampLiteral reads TIMESTAMP '…' (or a quoted timestamp) as
+// milliseconds since the epoch, UTC: a record timestamp.
+func timestampLiteral(lit string) (int64, error) {
+	if m := typedLit.FindStringIndex(lit); m != nil {
+		lit = lit[m[1]-1:]
+	}
+	s, rest, err := quoted(lit)
+	if err != nil || strings.TrimSpace(rest) != "" {
+		return 0, fmt.Errorf("record timestamp %s: want TIMESTAMP '…'", lit)
+	}
+	t, err := time.Parse("2006-01-02 15:04:05.999", s)
+	if err != nil {
+		return 0, fmt.Errorf("record timestamp %s: %v", lit, err)
+	}
+	return t.UnixMilli(), nil
+}
+
 // jsonRecord renders a tuple as the JSON object a producer would write for
 // a table with these (writable) columns.
 func jsonRecord(cols []string, tuple []string) ([]byte, error) {

@@ -55,23 +55,24 @@ func (r *runner) outputs() []output {
 			// ended when it started; a fresh copy would read further.
 			o.fresh = ""
 		}
-		o.key = r.keyColumns(o.name, stmt)
-		if o.sink && o.fresh != "" {
-			o.fresh = strings.Replace(o.fresh, " AS ", " ("+strings.Join(r.sinkColumns(o.name, stmt), ", ")+") AS ", 1)
-		}
-		if o.fresh != "" && q[9] != "NULL" {
-			// The copy runs with the settings the query was created with.
-			var set, reset []string
+		// The query's settings (how its windows emit) shape its plan: its
+		// key is read, and a fresh copy made, under them.
+		var set, reset []string
+		if q[9] != "NULL" {
 			for _, m := range settingRE.FindAllStringSubmatch(unquote(q[9]), -1) {
 				if m[1] == "riffle.late-rows.table" {
-					continue // the copy must not add to the query's late rows
+					continue // a copy must not add to the query's late rows
 				}
 				set = append(set, fmt.Sprintf("SET '%s' = '%s'", m[1], m[2]))
 				reset = append(reset, fmt.Sprintf("RESET '%s'", m[1]))
 			}
-			if len(set) > 0 {
-				o.fresh = strings.Join(set, "; ") + "; " + o.fresh + "; " + strings.Join(reset, "; ")
-			}
+		}
+		o.key = r.keyColumns(o.name, stmt, set, reset)
+		if o.sink && o.fresh != "" {
+			o.fresh = strings.Replace(o.fresh, " AS ", " ("+strings.Join(r.sinkColumns(o.name, stmt), ", ")+") AS ", 1)
+		}
+		if o.fresh != "" && len(set) > 0 {
+			o.fresh = strings.Join(set, "; ") + "; " + o.fresh + "; " + strings.Join(reset, "; ")
 		}
 		outs = append(outs, o)
 	}
@@ -100,7 +101,7 @@ func parseOutput(stmt string) (output, bool) {
 // view's query as EXPLAIN shows it (a GROUP BY view is keyed by its group
 // columns, a global aggregate by no column: it has at most one row). Nil
 // when the output has no key.
-func (r *runner) keyColumns(name, stmt string) []int {
+func (r *runner) keyColumns(name, stmt string, set, reset []string) []int {
 	if k, ok := r.keys[stmt]; ok {
 		return k
 	}
@@ -113,7 +114,13 @@ func (r *runner) keyColumns(name, stmt string) []int {
 		}
 	}
 	if key == nil && createMV.MatchString(stmt) {
+		for _, st := range set {
+			r.mustExec(st)
+		}
 		key = r.queryKey(stmt, names)
+		for _, st := range reset {
+			r.mustExec(st)
+		}
 	}
 	r.keys[stmt] = key
 	return key

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -33,6 +34,11 @@ type tableInfo struct {
 	// exceptKey: the record value leaves out the key columns
 	// ('value.fields-include' = 'EXCEPT_KEY').
 	exceptKey bool
+	// hasTS: the table has a writable METADATA FROM 'timestamp' column, at
+	// index tsCol of cols; its value is the record's timestamp, not a field
+	// of the value.
+	hasTS bool
+	tsCol int
 }
 
 // write writes a step's records in the configured way.
@@ -116,6 +122,13 @@ func (r *runner) kafkaRecord(rec record) *kgo.Record {
 		}
 		return kr
 	}
+	if t.hasTS && !rec.del && t.tsCol < len(rec.tuple) {
+		ts, err := timestampLiteral(rec.tuple[t.tsCol])
+		if err != nil {
+			r.fatalf("input %q: %v", rec.line, err)
+		}
+		kr.Timestamp = time.UnixMilli(ts).UTC()
+	}
 	key, value, err := t.encode(rec)
 	if err != nil {
 		r.fatalf("input %q: %v", rec.line, err)
@@ -156,10 +169,10 @@ func (t *tableInfo) encode(rec record) (key, value []byte, err error) {
 		return key, nil, nil
 	}
 	cols, vals := t.cols, rec.tuple
-	if t.exceptKey && len(vals) == len(cols) {
+	if (t.exceptKey || t.hasTS) && len(vals) == len(cols) {
 		cols, vals = nil, nil
 		for i, c := range t.cols {
-			if !slices.Contains(t.pk, i) {
+			if !(t.exceptKey && slices.Contains(t.pk, i)) && !(t.hasTS && i == t.tsCol) {
 				cols, vals = append(cols, c), append(vals, rec.tuple[i])
 			}
 		}
@@ -240,8 +253,11 @@ func (r *runner) table(name string) *tableInfo {
 		r.fatalf("table %q does not exist", name)
 	}
 	for _, c := range r.rows("DESCRIBE " + name) {
-		if (strings.Contains(unquote(c[4]), "VIRTUAL") || strings.HasPrefix(unquote(c[4]), "AS ")) {
+		if strings.Contains(unquote(c[4]), "VIRTUAL") || strings.HasPrefix(unquote(c[4]), "AS ") {
 			continue
+		}
+		if strings.Contains(unquote(c[4]), "METADATA FROM 'timestamp'") {
+			t.hasTS, t.tsCol = true, len(t.cols)
 		}
 		if unquote(c[3]) == "PRI" {
 			t.pk = append(t.pk, len(t.cols))
