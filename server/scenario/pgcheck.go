@@ -219,7 +219,7 @@ func (r *runner) pgViews(ctx context.Context, c *pgx.Conn) {
 func (r *runner) pgTable(name string) []string {
 	var cols []string
 	for _, c := range r.rows("DESCRIBE " + name) {
-		if (strings.Contains(unquote(c[4]), "VIRTUAL") || strings.HasPrefix(unquote(c[4]), "AS ")) {
+		if strings.Contains(unquote(c[4]), "VIRTUAL") || strings.HasPrefix(unquote(c[4]), "AS ") {
 			continue
 		}
 		// Lower case: riffle matches names case-insensitively, as PostgreSQL
