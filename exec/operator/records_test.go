@@ -19,7 +19,8 @@ import (
 	"riffle/sql/types"
 )
 
-// table binds one CREATE TABLE as the engine does.
+// table binds one CREATE TABLE as an engine that hands its registry to
+// the tables naming none does.
 func table(t testing.TB, sql string) *catalog.Object {
 	t.Helper()
 	obj, err := bindTable(sql)
@@ -39,7 +40,7 @@ func bindTable(sql string) (*catalog.Object, error) {
 		return nil, err
 	}
 	b := &bind.Binder{Cat: cat, Src: st.Source()}
-	return b.CreateTable(st.(*parse.CreateTable), bind.TableDefaults{Partitions: 1})
+	return b.CreateTable(st.(*parse.CreateTable), bind.TableDefaults{Partitions: 1, Registry: true})
 }
 
 // text renders a row as "a|b|NULL" in PostgreSQL's text forms.

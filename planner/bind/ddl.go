@@ -26,6 +26,10 @@ type TableDefaults struct {
 	// unset until their runtime exists: a table that cannot be read or
 	// written must not be created.
 	PlanOnly bool
+	// Registry says that the engine gives an avro-confluent table that
+	// names no registry ('avro-confluent.url') its own. Without it such a
+	// table is refused: its readers would have no registry to ask.
+	Registry bool
 }
 
 // planOnlyConnectors are Flink connectors riffle plans but cannot run yet.
@@ -219,7 +223,7 @@ func (b *Binder) kafkaDefaults(obj *catalog.Object, pos map[string]int, d TableD
 	if o["topic"] == "" {
 		o["topic"] = obj.Name
 	}
-	if err := b.formats(obj, pos, st); err != nil {
+	if err := b.formats(obj, pos, st, d); err != nil {
 		return err
 	}
 	if v, ok := o["topic.partitions"]; ok {
@@ -454,7 +458,7 @@ type formatSide struct {
 }
 
 // formats checks the value and key formats and their options.
-func (b *Binder) formats(obj *catalog.Object, pos map[string]int, st *parse.CreateTable) error {
+func (b *Binder) formats(obj *catalog.Object, pos map[string]int, st *parse.CreateTable, d TableDefaults) error {
 	o := obj.Options
 	spelled := map[string]string{} // an option's name as written, where it differs
 	if f, ok := o["value.format"]; ok {
@@ -481,7 +485,7 @@ func (b *Binder) formats(obj *catalog.Object, pos map[string]int, st *parse.Crea
 		}
 	}
 	value := formatSide{what: "value", cols: valueColumns(obj)}
-	if err := b.formatSide(obj, pos, st, value, spelled); err != nil {
+	if err := b.formatSide(obj, pos, st, value, spelled, d); err != nil {
 		return err
 	}
 	if o["connector"] != "upsert-kafka" {
@@ -494,7 +498,7 @@ func (b *Binder) formats(obj *catalog.Object, pos map[string]int, st *parse.Crea
 		// One registry for both, unless the key names its own.
 		o["key.avro-confluent.url"] = o["avro-confluent.url"]
 	}
-	return b.formatSide(obj, pos, st, formatSide{what: "key", prefix: "key.", cols: obj.PrimaryKey}, spelled)
+	return b.formatSide(obj, pos, st, formatSide{what: "key", prefix: "key.", cols: obj.PrimaryKey}, spelled, d)
 }
 
 // valueColumns are the columns in the record value: not computed, not
@@ -514,7 +518,7 @@ func valueColumns(obj *catalog.Object) []int {
 }
 
 // formatSide checks one side's format, its options and its columns.
-func (b *Binder) formatSide(obj *catalog.Object, pos map[string]int, st *parse.CreateTable, s formatSide, spelled map[string]string) error {
+func (b *Binder) formatSide(obj *catalog.Object, pos map[string]int, st *parse.CreateTable, s formatSide, spelled map[string]string, d TableDefaults) error {
 	o := obj.Options
 	name := func(k string) string {
 		if n, ok := spelled[k]; ok {
@@ -545,7 +549,7 @@ func (b *Binder) formatSide(obj *catalog.Object, pos map[string]int, st *parse.C
 	case "csv":
 		err = b.csvOptions(o, pos, s.prefix, name)
 	case "avro-confluent":
-		err = b.registryOptions(obj, pos, s, name)
+		err = b.registryOptions(obj, pos, s, name, d)
 	}
 	if err != nil {
 		return err
@@ -613,7 +617,7 @@ func (b *Binder) csvOptions(o map[string]string, pos map[string]int, prefix stri
 // registryOptions checks the avro-confluent format's registry URL (absent:
 // the registry riffle was started with) and fills in its subject
 // (Confluent's TopicNameStrategy: <topic>-value, <topic>-key).
-func (b *Binder) registryOptions(obj *catalog.Object, pos map[string]int, s formatSide, name func(string) string) error {
+func (b *Binder) registryOptions(obj *catalog.Object, pos map[string]int, s formatSide, name func(string) string, d TableDefaults) error {
 	o := obj.Options
 	if k := s.prefix + "avro-confluent.url"; has(o, k) {
 		u, err := url.Parse(o[k])
@@ -621,6 +625,11 @@ func (b *Binder) registryOptions(obj *catalog.Object, pos map[string]int, s form
 			return b.Src.Errorf(pos[k], sqlerr.InvalidParameter, "'%s' must be an http:// or https:// URL, not %q", name(k), o[k]).
 				WithHint("leave it out to use the schema registry riffle was started with")
 		}
+	} else if !d.Registry {
+		fkey := s.prefix + "format"
+		return b.Src.Errorf(pos[fkey], sqlerr.FeatureNotSupported,
+			"an avro-confluent %s needs its schema registry named with '%savro-confluent.url'", s.what, s.prefix).
+			WithHint("the registry riffle was started with is not yet handed to the tables that name none")
 	}
 	k := s.prefix + "avro-confluent.subject"
 	v, ok := o[k]
