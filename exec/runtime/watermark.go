@@ -86,12 +86,17 @@ func (w *sourceWatermark) observe(p int32, row types.Row) (int64, error) {
 }
 
 // recompute moves the scan's watermark to the minimum over its active
-// partitions, if that is later.
+// partitions, if that is later. With an idle timeout, a partition that has
+// had no record for that long is left out; when every partition is idle,
+// nothing new is coming from any of them, and the watermark moves to the
+// latest of theirs (a partition that wakes up with older records makes
+// them late: the price of not waiting, TW-16).
 func (w *sourceWatermark) recompute() {
-	var low int64
+	var low, high int64
 	found := false
 	now := w.now()
 	for _, p := range w.parts {
+		high = max(high, p.wm)
 		if w.idle > 0 && now.Sub(p.lastSeen) > w.idle {
 			continue
 		}
@@ -99,7 +104,10 @@ func (w *sourceWatermark) recompute() {
 			low, found = p.wm, true
 		}
 	}
-	if found && low > w.current {
+	if !found && w.idle > 0 {
+		low = high
+	}
+	if low > w.current {
 		w.current = low
 	}
 }

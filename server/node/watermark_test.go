@@ -1,0 +1,61 @@
+package node
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestIdlePartition checks that a partition without records holds a
+// table's watermark back, so that a window over it never fires, until the
+// table's idle timeout leaves the partition out (TW-16). Both tables have
+// two partitions and records on partition 0 only.
+func TestIdlePartition(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	for _, table := range []struct{ name, idle string }{{"stalled", ""}, {"moving", ", 'scan.watermark.idle-timeout' = '200 ms'"}} {
+		exec(t, c, `CREATE TABLE `+table.name+` (k STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)
+			WITH ('connector' = 'kafka', 'topic' = '`+table.name+`', 'format' = 'json', 'topic.partitions' = '2'`+table.idle+`)`)
+		exec(t, c, `CREATE MATERIALIZED VIEW `+table.name+`_counts AS
+			SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE `+table.name+`, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+			GROUP BY window_start, window_end`)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(n.KafkaBrokers()...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	for _, topic := range []string{"stalled", "moving"} {
+		for _, v := range []string{
+			`{"k": "a", "ts": "2024-01-01 00:00:01"}`,
+			`{"k": "b", "ts": "2024-01-01 00:00:05"}`,
+			`{"k": "c", "ts": "2024-01-01 00:00:15"}`, // past the first window's end
+		} {
+			if err := cl.ProduceSync(context.Background(), &kgo.Record{Topic: topic, Partition: 0, Value: []byte(v)}).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	exec(t, c, `FLUSH`)
+	// The idle partition of "moving" is left out after 200 ms, and its
+	// first window fires; "stalled" waits for partition 1 for ever.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(rows(t, c, `SELECT * FROM moving_counts`)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the idle timeout did not let the watermark move")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	equal(t, "moving", rows(t, c, `SELECT * FROM moving_counts`), "2024-01-01 00:00:00 +0000 UTC|2")
+	equal(t, "stalled", rows(t, c, `SELECT * FROM stalled_counts`))
+	// A record on partition 1 moves the stalled table's watermark too.
+	if err := cl.ProduceSync(context.Background(), &kgo.Record{Topic: "stalled", Partition: 1,
+		Value: []byte(`{"k": "d", "ts": "2024-01-01 00:00:12"}`)}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, c, `FLUSH`)
+	equal(t, "stalled, once both partitions moved", rows(t, c, `SELECT * FROM stalled_counts`), "2024-01-01 00:00:00 +0000 UTC|2")
+}
