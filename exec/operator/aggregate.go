@@ -446,6 +446,10 @@ func (a *Aggregate) OnWatermark(ctx context.Context, wms []int64, out Emitter) (
 		a.wm = max(a.wm, wm)
 		return wm, nil
 	}
+	// The rows fired now are on time for the watermark before this one: a
+	// window operator downstream (an aggregate over these windows) takes
+	// them before it fires the same windows.
+	prev := a.wm
 	a.wm = wm
 	it, err := a.groupT.Iter(nil, nil)
 	if err != nil {
@@ -470,7 +474,7 @@ func (a *Aggregate) OnWatermark(ctx context.Context, wms []int64, out Emitter) (
 		}
 		g := &group{acc: stored[:a.accLen()], vals: stored[a.accLen()+1:], fired: stored[a.accLen()].I == 1}
 		if !g.fired && !a.emit.Early {
-			a.out = append(a.out, types.Change{Row: a.output(g), Diff: 1, Wm: wm})
+			a.out = append(a.out, types.Change{Row: a.output(g), Diff: 1, Wm: prev})
 		}
 		switch {
 		case a.closed(end.I+a.emit.Lateness, wm):

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"riffle/exec/state"
 	"riffle/planner/logical"
@@ -42,6 +43,12 @@ type TopN struct {
 	key    []byte
 	out    types.Batch
 	extent int64 // how many ranks matter: Offset + Limit
+	// A window Top-N (partitioned by the window_end of an event-time
+	// window) keys its partitions by the window's end first, and drops
+	// them once the watermark has passed the end and the lateness.
+	windowed bool
+	endCol   int
+	lateness int64
 }
 
 type topPart struct {
@@ -54,6 +61,9 @@ var _ Operator = (*TopN)(nil)
 // NewTopN returns the operator; the plan's sort keys are column references.
 func NewTopN(n *logical.TopN) (*TopN, error) {
 	t := &TopN{n: n, parts: map[string]*topPart{}, extent: n.Offset + n.Limit}
+	if col, lateness, ok := logical.WindowEnd(n.Input); ok && slices.Contains(n.PartitionBy, col) {
+		t.windowed, t.endCol, t.lateness = true, col, lateness
+	}
 	for _, k := range n.OrderBy {
 		c, ok := k.Expr.(*scalar.ColRef)
 		if !ok {
@@ -76,7 +86,7 @@ func (t *TopN) Open(_ context.Context, env *Env) error {
 
 func (t *TopN) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
 	t.out = t.out[:0]
-	if err := t.exp.sweep(t.marks, func(prefix, val []byte) error {
+	if err := t.sweep(func(prefix, val []byte) error {
 		touched, _ := binary.Varint(val)
 		if !t.exp.expired(touched) {
 			return nil
@@ -101,6 +111,9 @@ func (t *TopN) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) e
 // changes it the first time the batch touches it.
 func (t *TopN) partition(row types.Row) (*topPart, error) {
 	t.key = t.key[:0]
+	if t.windowed {
+		t.key = state.AppendKey(t.key, row[t.endCol])
+	}
 	for _, i := range t.n.PartitionBy {
 		t.key = state.AppendKey(t.key, row[i])
 	}
@@ -125,6 +138,29 @@ func (t *TopN) partition(row types.Row) (*topPart, error) {
 	t.parts[string(p.prefix)] = p
 	t.seq = append(t.seq, p)
 	return p, nil
+}
+
+// sweep runs the TTL sweep; a window Top-N's state goes with the watermark
+// instead.
+func (t *TopN) sweep(visit func(prefix, val []byte) error) error {
+	if t.windowed {
+		return nil
+	}
+	return t.exp.sweep(t.marks, visit)
+}
+
+// OnWatermark drops the partitions of the windows the watermark has closed
+// for good (past their end and allowed lateness). Their rows stay in the
+// result: the top of a closed window is final.
+func (t *TopN) OnWatermark(_ context.Context, wms []int64, _ Emitter) (int64, error) {
+	wm := wms[0]
+	if t.windowed && wm > 0 {
+		// A window ending at e has closed for good once wm >= e - 1 ms + L.
+		upper := state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap-t.lateness+1))
+		t.table.DeleteRange(nil, upper)
+		t.marks.DeleteRange(nil, upper)
+	}
+	return wm, nil
 }
 
 // apply adds a change to the row's multiplicity in the ordered state.

@@ -136,6 +136,25 @@ func windowCols(n Node) (start, end, tcol int, tvf *WindowTVF) {
 		return w, w + 1, n.TimeCol, n
 	case *Filter:
 		return windowCols(n.Input)
+	case *Aggregate:
+		// A window aggregate's output keeps the window columns it groups
+		// by (the time column is gone).
+		s, e, _, t := windowCols(n.Input)
+		if t == nil {
+			return -1, -1, -1, nil
+		}
+		start, end = -1, -1
+		for i, g := range n.Groups {
+			if c, ok := g.(*scalar.ColRef); ok {
+				if c.Idx == s && start < 0 {
+					start = i
+				}
+				if c.Idx == e && end < 0 {
+					end = i
+				}
+			}
+		}
+		return start, end, -1, t
 	case *Project:
 		s, e, tc, t := windowCols(n.Input)
 		if t == nil {
@@ -158,6 +177,18 @@ func windowCols(n Node) (start, end, tcol int, tvf *WindowTVF) {
 		return start, end, tcol, t
 	}
 	return -1, -1, -1, nil
+}
+
+// WindowEnd finds the column of n's output that is the window_end of an
+// event-time window below it, and that window's allowed lateness: an
+// operator partitioned by it (a window Top-N) can drop a partition once the
+// watermark has passed the window's end and lateness.
+func WindowEnd(n Node) (col int, lateness int64, ok bool) {
+	_, end, _, tvf := windowCols(n)
+	if tvf == nil || end < 0 || !containsCol(TimeAttrs(tvf.Input), tvf.TimeCol) {
+		return -1, 0, false
+	}
+	return end, tvf.Lateness, true
 }
 
 func containsCol(cols []int, c int) bool {

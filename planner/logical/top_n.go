@@ -32,10 +32,17 @@ func (t *TopN) Inputs() []Node       { return []Node{t.Input} }
 
 // Props: rows move in and out of the top as the input changes, so the output
 // retracts. With the row number selected, (partition, row number) is a key;
-// with Limit 1, the partition alone is.
+// with Limit 1, the partition alone is. Partitioned by an event-time
+// window's end, it keeps a window's rows only until the window closes.
 func (t *TopN) Props() Props {
 	in := t.Input.Props()
 	p := Props{Changelog: Retract, Bounded: in.Bounded, State: "every row per partition, ordered", Unbounded: true, Expires: true}
+	if col, _, ok := WindowEnd(t.Input); ok && containsCol(t.PartitionBy, col) {
+		// A window Top-N: a window's partition goes when the watermark
+		// passes the window's end.
+		p.State += ", until the watermark passes the window's end"
+		p.Unbounded, p.Expires = false, false
+	}
 	switch {
 	case t.RowNumber:
 		p.Key = append(append([]int{}, t.PartitionBy...), len(t.Out.Columns)-1)
