@@ -107,13 +107,14 @@ type RecordEncoder struct {
 // must name its registry; see NewRecordEncoderWith. A table whose codecs
 // cannot be built gets an encoder whose every Encode fails.
 func NewRecordEncoder(t *catalog.Object) *RecordEncoder {
-	e, _ := NewRecordEncoderWith(t, anyRegistries)
+	e, _ := NewRecordEncoderWith(t, nil)
 	return e
 }
 
 // NewRecordEncoderWith returns the encoder for table t, whose avro-confluent
-// codecs use regs. The error says why the table's codecs cannot be built;
-// the encoder returned with it fails every Encode with it.
+// codecs use regs (nil: only a table naming its registry can use them). The
+// error says why the table's codecs cannot be built; the encoder returned
+// with it fails every Encode with it.
 func NewRecordEncoderWith(t *catalog.Object, regs *Registries) (*RecordEncoder, error) {
 	e := &RecordEncoder{l: layoutOf(t)}
 	w := 0
@@ -212,13 +213,14 @@ type RecordDecoder struct {
 // cannot be built gets a decoder whose every Decode fails with an error
 // that is not a bad record's.
 func NewRecordDecoder(t *catalog.Object) *RecordDecoder {
-	d, _ := NewRecordDecoderWith(t, anyRegistries)
+	d, _ := NewRecordDecoderWith(t, nil)
 	return d
 }
 
 // NewRecordDecoderWith returns the decoder for table t, whose avro-confluent
-// codecs use regs. The error says why the table's codecs cannot be built;
-// the decoder returned with it fails every Decode with it.
+// codecs use regs (nil: only a table naming its registry can use them). The
+// error says why the table's codecs cannot be built; the decoder returned
+// with it fails every Decode with it.
 func NewRecordDecoderWith(t *catalog.Object, regs *Registries) (*RecordDecoder, error) {
 	d := &RecordDecoder{l: layoutOf(t), nullValue: formatOf(t.Options, "") == "raw"}
 	d.value, d.err = newFormatDecoder(t.Options, "", subSchema(t.Schema, d.l.value), regs)

@@ -30,16 +30,20 @@ func NewRegistries(defaultURL string) *Registries {
 	return &Registries{def: defaultURL, byURL: map[string]format.Registry{}}
 }
 
-// anyRegistries serves codecs built without an engine's Registries: tables
-// that name their registry URL work; the others are refused.
+// anyRegistries serves codecs built without an engine's Registries (nil):
+// tables that name their registry URL work; the others are refused.
 var anyRegistries = NewRegistries("")
 
 // errNoRegistry is the error of a table that names no registry when the
 // codec was given none.
 var errNoRegistry = errors.New("the table names no schema registry ('avro-confluent.url') and this reader has no default one")
 
-// For returns the registry at url, or the default one for "".
+// For returns the registry at url, or the default one for "". A nil
+// *Registries has no default and shares the clients of every other nil.
 func (r *Registries) For(url string) (format.Registry, error) {
+	if r == nil {
+		r = anyRegistries
+	}
 	if url == "" {
 		url = r.def
 	}
