@@ -51,6 +51,12 @@ type Join struct {
 	kind     logical.JoinKind
 	sides    [2]joinSide
 	residual expr.Predicate // over left ++ right; nil: none
+	// A window join (both inputs event-time windows, joined on their
+	// window_end among other keys) drops a window's rows once the
+	// watermark has passed its end and lateness: winKey is that key.
+	window   bool
+	winKey   int
+	lateness int64
 	perRow   bool           // match counts are per row (there is a residual)
 	width    [2]int
 	exp      expiry
@@ -133,6 +139,7 @@ func NewJoin(n *logical.Join) (*Join, error) {
 		j.sides[1].totals = j.sides[0].tracks
 		j.sides[0].totals = j.sides[1].tracks
 	}
+	j.window, j.winKey, j.lateness = logical.WindowJoin(n)
 	if n.NullAware {
 		if j.perRow || len(n.LeftKeys) != 1 {
 			return nil, fmt.Errorf("join: NOT IN takes one column and no other condition")
@@ -146,6 +153,19 @@ func (j *Join) Open(_ context.Context, env *Env) error {
 	j.sides[0].table, j.sides[1].table = env.Table(0), env.Table(1)
 	j.exp = newExpiry(env)
 	return nil
+}
+
+// OnWatermark drops, in a window join, the rows of the windows the
+// watermark has closed for good: no row of theirs can come any more. The
+// pairs they made stay in the result.
+func (j *Join) OnWatermark(_ context.Context, wms []int64, _ Emitter) (int64, error) {
+	wm := min(wms[0], wms[1])
+	if j.window && wm > 0 {
+		upper := state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap-j.lateness+1))
+		j.sides[0].table.DeleteRange(nil, upper)
+		j.sides[1].table.DeleteRange(nil, upper)
+	}
+	return wm, nil
 }
 
 func (j *Join) OnBarrier(context.Context) error { return nil }
@@ -398,6 +418,15 @@ func (j *Join) flush(ctx context.Context, out Emitter) error {
 // a NULL that cannot match.
 func (j *Join) joinKey(side *joinSide, row types.Row) (bool, error) {
 	j.kbuf = j.kbuf[:0]
+	if j.window {
+		// A window join's keys lead with the window's end, so the windows
+		// the watermark closes are one range of the state.
+		v, err := side.keys[j.winKey](row)
+		if err != nil {
+			return false, err
+		}
+		j.kbuf = state.AppendKey(j.kbuf, v)
+	}
 	null := false
 	for i, f := range side.keys {
 		v, err := f(row)

@@ -53,6 +53,8 @@ type harness struct {
 //	right         column definitions of a second table u, the right input of a join
 //	join          a SELECT joining t and u; appends its Join, which must come first in the chain
 //	batch input=1 feeds changes of u to the chain's first operator (its right input)
+//	watermark     "wm [wm2]" (timestamps) to the chain's first operator, if it acts on time; prints what it emits
+//	entries       how many entries each state table of the chain's first operator holds
 func TestOperators(t *testing.T) {
 	datadriven.Walk(t, "../../testdata/exec", func(t *testing.T, path string) {
 		h := &harness{fs: vfs.NewMem()}
@@ -121,6 +123,10 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 		return render(h.out), nil
 	case "right":
 		return "ok\n", h.declare("u", d.Input)
+	case "watermark":
+		return h.watermark(ctx, d.Input)
+	case "entries":
+		return h.entries()
 	case "join":
 		node, err := h.bind(d.Input)
 		if err != nil {
@@ -198,6 +204,51 @@ func (h *harness) declare(name, cols string) error {
 		h.schema = obj.Schema
 	}
 	return h.cat.Create(obj, nil)
+}
+
+// watermark hands the chain's first operator its inputs' watermarks,
+// given as timestamps, one per input.
+func (h *harness) watermark(ctx context.Context, input string) (string, error) {
+	t, ok := h.ops[0].(operator.Watermarker)
+	if !ok {
+		return "", fmt.Errorf("the first operator does not act on time")
+	}
+	var wms []int64
+	for _, f := range strings.Split(strings.TrimSpace(input), ",") {
+		ts, err := time.Parse("2006-01-02 15:04:05.999", strings.TrimSpace(f))
+		if err != nil {
+			return "", err
+		}
+		wms = append(wms, ts.UnixMicro())
+	}
+	h.out = nil
+	if _, err := t.OnWatermark(ctx, wms, operator.EmitFunc(func(ctx context.Context, b types.Batch) error {
+		return h.push(ctx, 1, 0, b)
+	})); err != nil {
+		return "", err
+	}
+	return render(h.out), nil
+}
+
+// entries counts the keys in each state table of the chain's first
+// operator (tables 1, 2, … of the store).
+func (h *harness) entries() (string, error) {
+	var out []string
+	for id := uint32(1); id <= 4; id++ {
+		it, err := h.txn.Table(id).Iter(nil, nil)
+		if err != nil {
+			return "", err
+		}
+		n := 0
+		for ok := it.First(); ok; ok = it.Next() {
+			n++
+		}
+		if err := it.Close(); err != nil {
+			return "", err
+		}
+		out = append(out, fmt.Sprintf("table %d: %d", id, n))
+	}
+	return strings.Join(out, "\n") + "\n", nil
 }
 
 // findJoin finds the first Join in a plan.

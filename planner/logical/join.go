@@ -102,7 +102,9 @@ func (j *Join) Props() Props {
 			p.Key = append(p.Key, w+k)
 		}
 	}
-	if j.Interval != nil {
+	if isWindow, _, _ := WindowJoin(j); isWindow {
+		p.State = "each side's rows by window and join key, until the watermark passes the window's end"
+	} else if j.Interval != nil {
 		p.State = "each side's rows until the watermark passes their interval"
 	} else {
 		p.State = "every row of both inputs, by join key"
@@ -172,4 +174,27 @@ func covers(exprs []scalar.Expr, key []int) bool {
 		}
 	}
 	return true
+}
+
+// WindowJoin reports whether j joins two inputs of event-time windows on
+// the same window (their window_end columns are a key pair, index key),
+// and the larger allowed lateness of the two: such a join can drop a
+// window's rows once the watermark has passed the window's end.
+func WindowJoin(j *Join) (ok bool, key int, lateness int64) {
+	if j.Kind == SemiJoin || j.Kind == AntiJoin {
+		return false, 0, 0
+	}
+	lcol, ll, lok := WindowEnd(j.Left)
+	rcol, rl, rok := WindowEnd(j.Right)
+	if !lok || !rok {
+		return false, 0, 0
+	}
+	for i := range j.LeftKeys {
+		l, lisCol := j.LeftKeys[i].(*scalar.ColRef)
+		r, risCol := j.RightKeys[i].(*scalar.ColRef)
+		if lisCol && risCol && l.Idx == lcol && r.Idx == rcol {
+			return true, i, max(ll, rl)
+		}
+	}
+	return false, 0, 0
 }
