@@ -65,6 +65,7 @@
 // resolution. An unreachable registry is an error that is not an *Error: a
 // source should retry or fail rather than count the record as bad.
 //
-// The raw key encoding of upsert tables (exec/operator) is the raw format's
-// for strings and integers.
+// exec/operator builds a table's value and key codecs from its options
+// ('format', 'key.format' and their format options, by Flink's names), once
+// per reader or writer of the table.
 package format
