@@ -34,6 +34,10 @@ type KafkaSink struct {
 	keyed map[string][]types.Change
 	kbuf  []byte
 	krow  types.Row
+	// timeCol is the written column holding a row's event time (-1: none):
+	// it becomes the record's timestamp, so readers downstream see when the
+	// event happened, not when riffle wrote it (TW-17).
+	timeCol int
 }
 
 var _ Operator = (*KafkaSink)(nil)
@@ -42,7 +46,19 @@ var _ Operator = (*KafkaSink)(nil)
 // its topic.
 func NewKafkaSink(w *kafka.Writer, table *catalog.Object) *KafkaSink {
 	return &KafkaSink{writer: w, topic: table.Options["topic"], enc: NewRecordEncoder(table),
-		upsert: len(table.PrimaryKey) > 0, keyed: map[string][]types.Change{}}
+		upsert: len(table.PrimaryKey) > 0, keyed: map[string][]types.Change{}, timeCol: -1}
+}
+
+// SetEventTime makes written column col (a timestamp) each record's
+// timestamp.
+func (s *KafkaSink) SetEventTime(col int) { s.timeCol = col }
+
+// stamp is the timestamp (ms) of row's record: its event time, or now.
+func (s *KafkaSink) stamp(row types.Row, now int64) int64 {
+	if s.timeCol >= 0 && s.timeCol < len(row) && !row[s.timeCol].IsNull() {
+		return floorDiv(row[s.timeCol].I, 1000)
+	}
+	return now
 }
 
 func (s *KafkaSink) Open(context.Context, *Env) error { return nil }
@@ -60,7 +76,7 @@ func (s *KafkaSink) OnBatch(_ context.Context, _ int, b types.Batch, _ Emitter) 
 			return fmt.Errorf("kafka sink %s: a retraction reached an append-only topic", s.topic)
 		}
 		for range c.Diff {
-			r, err := s.enc.Encode(c.Row, now, false)
+			r, err := s.enc.Encode(c.Row, s.stamp(c.Row, now), false)
 			if err != nil {
 				return fmt.Errorf("encode record for topic %s: %w", s.topic, err)
 			}
@@ -98,9 +114,9 @@ func (s *KafkaSink) upsertRecords() error {
 		var err error
 		switch {
 		case live != nil:
-			r, err = s.enc.Encode(live, now, false)
+			r, err = s.enc.Encode(live, s.stamp(live, now), false)
 		case gone != nil:
-			r, err = s.enc.Encode(gone, now, true)
+			r, err = s.enc.Encode(gone, s.stamp(gone, now), true)
 		default:
 			continue
 		}
@@ -140,3 +156,13 @@ func (s *KafkaSink) OnBarrier(ctx context.Context) error {
 }
 
 func (s *KafkaSink) Close() error { return nil }
+
+// floorDiv divides rounding toward minus infinity (a time before 1970
+// stays in its millisecond).
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}

@@ -51,7 +51,11 @@ func (q *Query) build() error {
 	case *physical.ViewSink:
 		q.sink, q.sinkTables = operator.NewMaterialize(), 1
 	case *physical.TableSink:
-		q.sink = operator.NewKafkaSink(q.deps.Writer, s.Table)
+		sink := operator.NewKafkaSink(q.deps.Writer, s.Table)
+		if attrs := logical.TimeAttrs(q.plan.Root); len(attrs) > 0 {
+			sink.SetEventTime(attrs[0])
+		}
+		q.sink = sink
 	}
 	return nil
 }
