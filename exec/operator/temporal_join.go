@@ -66,7 +66,7 @@ func NewTemporalJoin(n *logical.TemporalJoin) (*TemporalJoin, error) {
 	// AS OF an event-time attribute of the probe side is an event-time
 	// join; AS OF anything else (PROCTIME()) is a lookup of the current
 	// version.
-	if c, ok := n.Time.(*scalar.ColRef); ok && containsInt(logical.TimeAttrs(n.Left), c.Idx) {
+	if logical.EventTimeJoin(n) {
 		j.eventTime = true
 		f, err := expr.Compile(n.Time)
 		if err != nil {
@@ -368,12 +368,3 @@ func (j *TemporalJoin) joinKey(s int, row types.Row) (bool, error) {
 
 func (j *TemporalJoin) OnBarrier(context.Context) error { return nil }
 func (j *TemporalJoin) Close() error                    { return nil }
-
-func containsInt(xs []int, x int) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}

@@ -24,7 +24,39 @@ func Plan(p *physical.Plan) string {
 	}
 	b.WriteString("\n")
 	node(&b, p.Root, "└─ ", "   ", p.TTLOf)
+	b.WriteString(nondeterminism(p.Root))
 	return b.String()
+}
+
+// nondeterminism says what makes a plan's results depend on when rows are
+// processed rather than on the rows alone (TW-14): wall-clock functions and
+// lookups of a table's current version. A replay of such a query can give
+// other results.
+func nondeterminism(root logical.Node) string {
+	var why []string
+	seen := map[string]bool{}
+	var walk func(logical.Node)
+	walk = func(n logical.Node) {
+		d := strings.ToLower(n.Describe())
+		for _, f := range []string{"proctime()", "now()", "current_timestamp", "localtimestamp", "current_date", "current_time", "rand("} {
+			if strings.Contains(d, f) && !seen[f] {
+				seen[f] = true
+				why = append(why, strings.TrimSuffix(f, "(")+" (the wall clock)")
+			}
+		}
+		if t, ok := n.(*logical.TemporalJoin); ok && !logical.EventTimeJoin(t) && !seen["temporal"] {
+			seen["temporal"] = true
+			why = append(why, "a processing-time temporal join (the versioned table as it is when each row is processed)")
+		}
+		for _, c := range n.Inputs() {
+			walk(c)
+		}
+	}
+	walk(root)
+	if len(why) == 0 {
+		return ""
+	}
+	return "nondeterministic: results depend on when rows are processed: " + strings.Join(why, "; ") + "\n"
 }
 
 func node(b *strings.Builder, n logical.Node, first, rest string, ttl func(logical.Node) time.Duration) {

@@ -55,3 +55,11 @@ func (t *TemporalJoin) Describe() string {
 	}
 	return s
 }
+
+// EventTimeJoin reports whether t joins at event time: AS OF an event-time
+// attribute of its probe side. Otherwise (AS OF a PROCTIME() column) it
+// looks up the version current when each row is processed.
+func EventTimeJoin(t *TemporalJoin) bool {
+	c, ok := t.Time.(*scalar.ColRef)
+	return ok && containsCol(TimeAttrs(t.Left), c.Idx)
+}
