@@ -57,7 +57,7 @@ type Join struct {
 	window   bool
 	winKey   int
 	lateness int64
-	perRow   bool           // match counts are per row (there is a residual)
+	perRow   bool // match counts are per row (there is a residual)
 	width    [2]int
 	exp      expiry
 
