@@ -10,10 +10,9 @@
 // explicitly, so a typo in a topic name is an error rather than a new topic.
 //
 // The registry is franz-go's srfake, a Confluent-compatible schema registry,
-// served over HTTP on a listener of our choosing. Its schemas live in memory
-// only and do not survive a restart yet; riffle re-registers the schemas it
-// writes with, and subject versions and schema ids start over after a
-// restart.
+// served over HTTP on a listener of our choosing. The registrations it
+// accepts are logged under a data directory and replayed at start, so the
+// schema ids in records written before a restart still resolve.
 //
 //	b, err := embedded.StartBroker(filepath.Join(dataDir, "kafka"), "127.0.0.1:9092", 4)
 //	...

@@ -117,7 +117,7 @@ func TestBrokerBadArgs(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	ctx := testCtx(t)
-	r, err := StartRegistry("127.0.0.1:0")
+	r, err := StartRegistry("", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,4 +173,62 @@ func createTopic(ctx context.Context, t *testing.T, cl *kgo.Client, name string,
 		t.Fatal(err)
 	}
 	return resp.Topics[0].NumPartitions
+}
+
+// TestRegistryRestart checks that a registry over a directory gives the
+// same ids to the same schemas after a restart, and keeps handing out new
+// ones after them.
+func TestRegistryRestart(t *testing.T) {
+	ctx := testCtx(t)
+	dir := t.TempDir()
+	schema := func(field string) sr.Schema {
+		return sr.Schema{Type: sr.TypeAvro, Schema: `{"type":"record","name":"r","fields":[{"name":"` + field + `","type":"long"}]}`}
+	}
+	r, err := StartRegistry(dir, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := sr.NewClient(sr.URLs(r.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := cl.CreateSchema(ctx, "a-value", schema("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := cl.CreateSchema(ctx, "b-value", schema("y"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.CreateSchema(ctx, "c-value", schema("x")); err != nil { // a's id, under another subject
+		t.Fatal(err)
+	}
+	r.Close()
+
+	r, err = StartRegistry(dir, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cl, err = sr.NewClient(sr.URLs(r.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []sr.SubjectSchema{a, b} {
+		got, err := cl.SchemaByID(ctx, want.ID)
+		if err != nil || got.Schema != want.Schema.Schema {
+			t.Errorf("schema %d after a restart: %+v, %v", want.ID, got, err)
+		}
+	}
+	c, err := cl.CreateSchema(ctx, "d-value", schema("z"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ID <= b.ID {
+		t.Errorf("a new schema after a restart got id %d, not after %d", c.ID, b.ID)
+	}
+	subjects, err := cl.Subjects(ctx)
+	if err != nil || strings.Join(subjects, " ") != "a-value b-value c-value d-value" {
+		t.Errorf("subjects after a restart: %q, %v", subjects, err)
+	}
 }

@@ -45,8 +45,16 @@ var _ Operator = (*KafkaSink)(nil)
 // NewKafkaSink returns a sink writing rows of table's writable columns to
 // its topic.
 func NewKafkaSink(w *kafka.Writer, table *catalog.Object) *KafkaSink {
-	return &KafkaSink{writer: w, topic: table.Options["topic"], enc: NewRecordEncoder(table),
-		upsert: len(table.PrimaryKey) > 0, keyed: map[string][]types.Change{}, timeCol: -1}
+	s, _ := NewKafkaSinkWith(w, table, nil)
+	return s
+}
+
+// NewKafkaSinkWith is NewKafkaSink for a table whose avro-confluent codecs
+// use regs (nil: only a table naming its registry can be written).
+func NewKafkaSinkWith(w *kafka.Writer, table *catalog.Object, regs *Registries) (*KafkaSink, error) {
+	enc, err := NewRecordEncoderWith(table, regs)
+	return &KafkaSink{writer: w, topic: table.Options["topic"], enc: enc,
+		upsert: len(table.PrimaryKey) > 0, keyed: map[string][]types.Change{}, timeCol: -1}, err
 }
 
 // SetEventTime makes written column col (a timestamp) each record's

@@ -51,7 +51,10 @@ func (q *Query) build() error {
 	case *physical.ViewSink:
 		q.sink, q.sinkTables = operator.NewMaterialize(), 1
 	case *physical.TableSink:
-		sink := operator.NewKafkaSink(q.deps.Writer, s.Table)
+		sink, err := operator.NewKafkaSinkWith(q.deps.Writer, s.Table, q.deps.Registries)
+		if err != nil {
+			return err
+		}
 		if attrs := logical.TimeAttrs(q.plan.Root); len(attrs) > 0 {
 			sink.SetEventTime(attrs[0])
 		}
@@ -72,8 +75,12 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 		if err != nil {
 			return err
 		}
+		dec, err := operator.NewRecordDecoderWith(s.Object, q.deps.Registries)
+		if err != nil {
+			return err
+		}
 		q.routes[topic] = append(q.routes[topic], route{id: q.nroutes, topic: topic, options: s.Object.Options,
-			dec:   operator.NewRecordDecoder(s.Object),
+			dec:   dec,
 			width: len(s.Object.Schema.Columns), parent: parent, input: input, wm: wm})
 		q.nroutes++
 		if q.latest == nil {

@@ -34,7 +34,9 @@ type lateRows struct {
 var lateColumns = []string{"query", "reason", "row", "event_time", "watermark"}
 
 func newLateRows(q *Query, t *catalog.Object) *lateRows {
-	l := &lateRows{sink: operator.NewKafkaSink(q.deps.Writer, t)}
+	// A sink whose codecs cannot be built fails each write with why.
+	sink, _ := operator.NewKafkaSinkWith(q.deps.Writer, t, q.deps.Registries)
+	l := &lateRows{sink: sink}
 	for i, c := range t.Schema.Columns {
 		if t.Columns != nil && t.Columns[i].Virtual {
 			continue

@@ -25,6 +25,8 @@ type Deps struct {
 	Kafka  *kafka.Cluster
 	Writer *kafka.Writer
 	Log    *slog.Logger
+	// Registries give avro-confluent tables their schema registry.
+	Registries *operator.Registries
 }
 
 // Stats are a running query's counters.

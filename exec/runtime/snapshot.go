@@ -105,9 +105,13 @@ func scanTable(ctx context.Context, deps Deps, t *catalog.Object) (types.Batch, 
 	if err != nil {
 		return nil, err
 	}
-	r := &route{dec: operator.NewRecordDecoder(t), width: len(t.Schema.Columns)}
-	out, _ := decode(r, recs, topic, nil)
-	return out, nil
+	dec, err := operator.NewRecordDecoderWith(t, deps.Registries)
+	if err != nil {
+		return nil, err
+	}
+	r := &route{dec: dec, width: len(t.Schema.Columns)}
+	out, _, err := decode(r, recs, topic, nil)
+	return out, err
 }
 
 func values(v *logical.Values) (types.Batch, error) {

@@ -3,9 +3,11 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"riffle/connectors/kafka"
+	"riffle/exec/operator"
 	"riffle/sql/types"
 )
 
@@ -13,7 +15,9 @@ import (
 // batch per route (a topic read by two scans feeds both). Records of one
 // partition keep their offset order. A record that does not decode is
 // counted and skipped: one bad record must not stop a query (the table's
-// error policy will choose what else to do).
+// error policy will choose what else to do). An error that is not the
+// record's (a schema registry out of reach) stops the query instead: the
+// record must not be lost.
 func (q *Query) poll(ctx context.Context) (in, bad int, batches map[*route]types.Batch, err error) {
 	recs, err := q.pollRecords(ctx)
 	if err != nil {
@@ -23,7 +27,10 @@ func (q *Query) poll(ctx context.Context) (in, bad int, batches map[*route]types
 	for topic, rs := range q.routes {
 		for i := range rs {
 			r := &rs[i]
-			b, nbad := decode(r, recs, topic, nil)
+			b, nbad, err := decode(r, recs, topic, nil)
+			if err != nil {
+				return 0, 0, nil, err
+			}
 			if i == 0 {
 				bad += nbad // a record read by two scans is one bad record
 			}
@@ -39,7 +46,7 @@ func (q *Query) poll(ctx context.Context) (in, bad int, batches map[*route]types
 // rows from one slab: +1 rows, or -1 key-only rows for an upsert table's
 // tombstones (see operator.RecordDecoder), which a Normalize operator
 // downstream turns into retractions.
-func decode(r *route, recs []kafka.Record, topic string, b types.Batch) (types.Batch, int) {
+func decode(r *route, recs []kafka.Record, topic string, b types.Batch) (types.Batch, int, error) {
 	slab := make([]types.Value, len(recs)*r.width)
 	bad := 0
 	for i := range recs {
@@ -49,6 +56,9 @@ func decode(r *route, recs []kafka.Record, topic string, b types.Batch) (types.B
 		row := types.Row(slab[i*r.width : (i+1)*r.width : (i+1)*r.width])
 		d, err := r.dec.Decode(&recs[i], row)
 		if err != nil {
+			if !operator.IsBadRecord(err) {
+				return nil, 0, fmt.Errorf("decode record of topic %s at partition %d offset %d: %w", topic, recs[i].Partition, recs[i].Offset, err)
+			}
 			bad++
 			continue
 		}
@@ -61,7 +71,7 @@ func decode(r *route, recs []kafka.Record, topic string, b types.Batch) (types.B
 		}
 		b = append(b, types.Change{Row: row, Diff: d, Wm: wm})
 	}
-	return b, bad
+	return b, bad, nil
 }
 
 // pollRecords waits for records. When a source has an idle timeout it waits

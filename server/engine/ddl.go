@@ -25,7 +25,8 @@ func (s *Session) createTable(ctx context.Context, st *parse.CreateTable) (*pgwi
 		return &pgwire.Result{Tag: "CREATE TABLE", Notices: existsNotice(st.Name, done)}, err
 	}
 	b := s.binder(st, nil)
-	obj, err := b.CreateTable(st, bind.TableDefaults{Partitions: s.e.cfg.Partitions, AutoCreate: s.e.cfg.AutoCreateTopics})
+	obj, err := b.CreateTable(st, bind.TableDefaults{Partitions: s.e.cfg.Partitions, AutoCreate: s.e.cfg.AutoCreateTopics,
+		Registry: s.e.cfg.RegistryURL != ""})
 	if err != nil {
 		return nil, err
 	}

@@ -144,7 +144,10 @@ func castToColumns(node logical.Node, t *catalog.Object, src *parse.Source) erro
 // writeChanges produces, for each of rows (all of t's columns), a new value
 // or a tombstone for its key, and waits for the acknowledgements.
 func (s *Session) writeChanges(ctx context.Context, t *catalog.Object, rows []types.Row, tombstone bool) error {
-	enc := operator.NewRecordEncoder(t)
+	enc, err := operator.NewRecordEncoderWith(t, s.e.deps.Registries)
+	if err != nil {
+		return err
+	}
 	now := time.Now().UnixMilli()
 	recs := make([]kafka.Record, 0, len(rows))
 	for _, r := range rows {

@@ -9,6 +9,7 @@ import (
 
 	"riffle/catalog"
 	"riffle/connectors/kafka"
+	"riffle/exec/operator"
 	"riffle/exec/runtime"
 	"riffle/exec/state"
 	"riffle/planner/bind"
@@ -25,7 +26,8 @@ type Config struct {
 	DataDir string
 	// Brokers are the Kafka bootstrap addresses.
 	Brokers []string
-	// RegistryURL is the schema registry (unused by the JSON format).
+	// RegistryURL is the schema registry of avro-confluent tables that
+	// name none.
 	RegistryURL string
 	// Partitions is the partition count of topics riffle creates.
 	Partitions int
@@ -80,7 +82,8 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, store: store, cat: cat, kafka: kc, running: map[string]*runtime.Query{}}
-	e.deps = runtime.Deps{Store: store, Kafka: kc, Writer: kafka.NewWriter(kc), Log: cfg.Log}
+	e.deps = runtime.Deps{Store: store, Kafka: kc, Writer: kafka.NewWriter(kc), Log: cfg.Log,
+		Registries: operator.NewRegistries(cfg.RegistryURL)}
 	e.restart()
 	return e, nil
 }

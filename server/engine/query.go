@@ -65,7 +65,10 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 // writeRows produces rows to the table's topic and waits for the broker
 // to acknowledge them.
 func (s *Session) writeRows(ctx context.Context, t *catalog.Object, rows []types.Row) error {
-	enc := operator.NewRecordEncoder(t)
+	enc, err := operator.NewRecordEncoderWith(t, s.e.deps.Registries)
+	if err != nil {
+		return err
+	}
 	now := time.Now().UnixMilli()
 	recs := make([]kafka.Record, len(rows))
 	for i, r := range rows {

@@ -74,7 +74,7 @@ func (n *Node) start(ctx context.Context, o Options) (err error) {
 		n.kafka = []string{n.broker.Addr()}
 	}
 	if n.regURL == "" {
-		if n.registry, err = embedded.StartRegistry(o.RegistryListen); err != nil {
+		if n.registry, err = embedded.StartRegistry(filepath.Join(o.DataDir, "registry"), o.RegistryListen); err != nil {
 			return fmt.Errorf("start embedded schema registry on %s: %w", o.RegistryListen, err)
 		}
 		n.regURL = n.registry.URL()
