@@ -209,7 +209,8 @@ func corpusOne(cat *catalog.Catalog, b *bind.Binder, st parse.Statement) (string
 
 // executable lists the nodes of a plan that exec/runtime has no operator
 // for yet (runtime's newOperator builds Filter, Project, Aggregate,
-// Normalize, TopN, Union, Join, the window TVFs, and scans as sources).
+// Normalize, TopN, Union, Join, TemporalJoin, the window TVFs, and scans
+// as sources; OVER windows do not run yet).
 func executable(n logical.Node) string {
 	missing := map[string]bool{}
 	var walk func(logical.Node)
@@ -217,7 +218,7 @@ func executable(n logical.Node) string {
 		switch n := n.(type) {
 		case *logical.Filter, *logical.Project, *logical.Aggregate, *logical.Normalize,
 			*logical.TopN, *logical.Union, *logical.Scan, *logical.Values:
-		case *logical.Join, *logical.WindowTVF:
+		case *logical.Join, *logical.WindowTVF, *logical.TemporalJoin:
 		default:
 			name, _, _ := strings.Cut(n.Describe(), " ")
 			missing[name] = true
