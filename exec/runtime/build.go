@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"riffle/catalog"
+	"riffle/exec/expr"
 	"riffle/exec/operator"
 	"riffle/planner/logical"
 	"riffle/planner/physical"
@@ -37,6 +38,12 @@ type route struct {
 	input   int
 	wm      *sourceWatermark // nil: the table has no watermark
 	sent    int64            // the watermark last carried downstream
+	// dropLate: the table drops rows behind its watermark at the source
+	// ('scan.watermark.drop-late'), reading each row's time with time and
+	// reporting the dropped ones to late.
+	dropLate bool
+	time     expr.Func
+	late     func(operator.LateRow)
 }
 
 // build turns the plan's tree into operators, in pre-order from the root,
@@ -79,9 +86,15 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 		if err != nil {
 			return err
 		}
-		q.routes[topic] = append(q.routes[topic], route{id: q.nroutes, topic: topic, options: s.Object.Options,
-			dec:   dec,
-			width: len(s.Object.Schema.Columns), parent: parent, input: input, wm: wm})
+		r := route{id: q.nroutes, topic: topic, options: s.Object.Options, dec: dec,
+			width: len(s.Object.Schema.Columns), parent: parent, input: input, wm: wm}
+		if wm != nil && s.EventTime != nil && s.Object.Options["scan.watermark.drop-late"] == "true" {
+			if r.time, err = expr.Compile(s.EventTime); err != nil {
+				return err
+			}
+			r.dropLate, r.late = true, q.reporter(s.Object.Schema)
+		}
+		q.routes[topic] = append(q.routes[topic], r)
 		q.nroutes++
 		if q.latest == nil {
 			q.latest = map[string]bool{}

@@ -69,7 +69,15 @@ func decode(r *route, recs []kafka.Record, topic string, b types.Batch) (types.B
 				continue
 			}
 		}
-		b = append(b, types.Change{Row: row, Diff: d, Wm: wm})
+		c := types.Change{Row: row, Diff: d, Wm: wm}
+		if r.dropLate && wm != 0 && d > 0 {
+			// The table drops rows behind its watermark where they enter.
+			if t, err := r.time(row); err == nil && !t.IsNull() && t.I <= wm {
+				r.late(operator.LateRow{Reason: "behind its table's watermark", Row: row, Time: t.I, Wm: wm, Diff: d})
+				continue
+			}
+		}
+		b = append(b, c)
 	}
 	return b, bad, nil
 }

@@ -42,10 +42,10 @@ var planOnlyConnectors = map[string]bool{
 // a misspelt option silently ignored is a bug the user finds in production.
 var tableOptions = map[string][]string{
 	"kafka": withFormatOptions(false, "connector", "topic", "format", "value.format", "scan.startup.mode",
-		"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout",
+		"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout", "scan.watermark.drop-late",
 		"topic.partitions", "topic.auto-create"),
 	"upsert-kafka": withFormatOptions(true, "connector", "topic", "format", "value.format", "key.format", "key.fields",
-		"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout",
+		"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout", "scan.watermark.drop-late",
 		"value.fields-include", "topic.partitions", "topic.auto-create"),
 }
 
@@ -285,6 +285,10 @@ func (b *Binder) scanOptions(o map[string]string, pos map[string]int) error {
 	default:
 		return b.Src.Errorf(pos["scan.bounded.mode"], sqlerr.InvalidParameter,
 			"'scan.bounded.mode' must be 'unbounded', 'latest-offset' or 'timestamp', not %q", m)
+	}
+	if v, ok := o["scan.watermark.drop-late"]; ok && v != "true" && v != "false" {
+		return b.Src.Errorf(pos["scan.watermark.drop-late"], sqlerr.InvalidParameter,
+			"'scan.watermark.drop-late' must be 'true' or 'false', not %q", v)
 	}
 	if v, ok := o["scan.watermark.idle-timeout"]; ok {
 		if _, ok := physical.ParseDuration(v); !ok {

@@ -96,10 +96,11 @@ func (b *Binder) table(name string) (logical.Node, error) {
 	if obj.Kind != catalog.View {
 		scan := &logical.Scan{Object: obj, Snapshot: b.Snapshot}
 		if obj.Watermark != nil && !b.Snapshot {
-			var err error
-			if _, scan.Watermark, err = b.storedColumns(obj); err != nil {
+			exprs, wm, err := b.storedColumns(obj)
+			if err != nil {
 				return nil, err
 			}
+			scan.Watermark, scan.EventTime = wm, exprs[obj.Watermark.Column]
 		}
 		var n logical.Node = scan
 		if n.Props().Changelog == logical.Upsert {

@@ -20,6 +20,10 @@ type Scan struct {
 	// continuous read of a table with WATERMARK FOR; nil otherwise. The
 	// source evaluates it per record.
 	Watermark scalar.Expr
+	// EventTime is the event-time column's expression over the record's
+	// columns, set with Watermark: a table that drops rows behind its
+	// watermark at the source ('scan.watermark.drop-late') reads it.
+	EventTime scalar.Expr
 }
 
 func (s *Scan) Schema() types.Schema { return s.Object.Schema }

@@ -30,6 +30,10 @@ func TableDDL(t *SourceTable) string {
 		defs = append(defs, fmt.Sprintf("WATERMARK FOR %s AS %s - %s", quote(et.Column), quote(et.Column), intervalMillis(et.WatermarkDelayMs)))
 	}
 	opts := []string{"'topic' = '" + t.Name + "'", "'topic.partitions' = '1'"}
+	if et := t.EventTime; et != nil && et.LateRows == "dropped_at_source" {
+		// The origin engine filtered rows behind the table's watermark.
+		opts = append(opts, "'scan.watermark.drop-late' = 'true'")
+	}
 	switch t.Kind {
 	case "upsert":
 		keys := make([]string, len(t.Key))
