@@ -34,14 +34,12 @@ type IntervalJoin struct {
 	bounds   logical.IntervalBounds
 	sides    [2]intervalSide
 	residual expr.Predicate
-	width    [2]int
 	wms      [2]int64
 	wm       int64 // the minimum of wms: what expiry follows
 	late     func(LateRow)
 
 	out   types.Batch
-	slab  []types.Value
-	pair  types.Row
+	rows  joinRows
 	other types.Row
 	key   []byte
 	buf   []byte
@@ -68,7 +66,7 @@ func NewIntervalJoin(n *logical.Join) (*IntervalJoin, error) {
 		return nil, fmt.Errorf("interval join: no time bounds")
 	}
 	j := &IntervalJoin{kind: n.Kind, bounds: *n.Interval}
-	j.width[0], j.width[1] = n.Left.Schema().Len(), n.Right.Schema().Len()
+	j.rows.width = [2]int{n.Left.Schema().Len(), n.Right.Schema().Len()}
 	j.sides[0].timeCol, j.sides[1].timeCol = n.Interval.LeftTime, n.Interval.RightTime
 	for s, exprs := range [2][]scalar.Expr{n.LeftKeys, n.RightKeys} {
 		for _, e := range exprs {
@@ -108,7 +106,8 @@ func (j *IntervalJoin) Open(_ context.Context, env *Env) error {
 }
 
 func (j *IntervalJoin) OnBatch(ctx context.Context, input int, b types.Batch, out Emitter) error {
-	j.out, j.slab = j.out[:0], nil
+	j.out = j.out[:0]
+	j.rows.renew()
 	for _, c := range b {
 		if c.Diff < 0 {
 			return fmt.Errorf("interval join: an interval join needs append-only inputs, got a retraction")
@@ -171,7 +170,7 @@ func (j *IntervalJoin) apply(s int, c types.Change) error {
 				return err
 			}
 			if j.residual != nil {
-				ok, err := j.residual(j.pairOf(s, c.Row, orow))
+				ok, err := j.residual(j.rows.scratchPair(s, c.Row, orow))
 				if err != nil {
 					it.Close()
 					return err
@@ -181,7 +180,7 @@ func (j *IntervalJoin) apply(s int, c types.Change) error {
 				}
 			}
 			matched = true
-			j.emit(j.pairRow(s, c.Row, orow), int64(c.Diff)*m, outWm)
+			j.emit(j.rows.pairRow(s, c.Row, orow), int64(c.Diff)*m, outWm)
 			if other.preserve && !was {
 				marks = append(marks, update{bytes.Clone(it.Key()), j.encode(nil, m, true, orow)})
 			}
@@ -196,7 +195,7 @@ func (j *IntervalJoin) apply(s int, c types.Change) error {
 	if null {
 		// A NULL key never matches: an outer join pads the row now.
 		if me.preserve {
-			j.emit(j.padded(s, c.Row), int64(c.Diff), outWm)
+			j.emit(j.rows.padded(s, c.Row), int64(c.Diff), outWm)
 		}
 		return nil
 	}
@@ -264,7 +263,8 @@ func (j *IntervalJoin) OnWatermark(ctx context.Context, wms []int64, out Emitter
 		return j.outWm(j.wm), nil
 	}
 	j.wm = wm
-	j.out, j.slab = j.out[:0], nil
+	j.out = j.out[:0]
+	j.rows.renew()
 	outWm := j.outWm(wm)
 	// A left row can match right rows up to its time + Upper; a right row
 	// left rows from its time - Upper to its time - Lower.
@@ -312,7 +312,7 @@ func (j *IntervalJoin) expire(s int, last int64, outWm int64) error {
 					return err
 				}
 				if !matched {
-					j.emit(j.padded(s, row), m, outWm)
+					j.emit(j.rows.padded(s, row), m, outWm)
 				}
 			}
 		}
@@ -323,54 +323,14 @@ func (j *IntervalJoin) expire(s int, last int64, outWm int64) error {
 }
 
 func (j *IntervalJoin) joinKey(side *intervalSide, row types.Row) (bool, error) {
-	side.jk = side.jk[:0]
-	null := false
-	for _, f := range side.keys {
-		v, err := f(row)
-		if err != nil {
-			return false, err
-		}
-		if v.IsNull() {
-			null = true
-		}
-		side.jk = state.AppendKey(side.jk, v)
-	}
-	return null, nil
+	var null bool
+	var err error
+	side.jk, null, err = appendJoinKey(side.jk[:0], side.keys, nil, row)
+	return null, err
 }
 
 func (j *IntervalJoin) emit(row types.Row, d, wm int64) {
 	j.out = append(j.out, types.Change{Row: row, Diff: types.Diff(d), Wm: wm})
-}
-
-func (j *IntervalJoin) pairRow(s int, row, orow types.Row) types.Row {
-	at := len(j.slab)
-	if s == 0 {
-		j.slab = append(append(j.slab, row...), orow...)
-	} else {
-		j.slab = append(append(j.slab, orow...), row...)
-	}
-	return j.slab[at:len(j.slab):len(j.slab)]
-}
-
-func (j *IntervalJoin) padded(s int, row types.Row) types.Row {
-	at := len(j.slab)
-	if s == 1 {
-		j.slab = appendNulls(j.slab, j.width[0])
-	}
-	j.slab = append(j.slab, row...)
-	if s == 0 {
-		j.slab = appendNulls(j.slab, j.width[1])
-	}
-	return j.slab[at:len(j.slab):len(j.slab)]
-}
-
-func (j *IntervalJoin) pairOf(s int, row, orow types.Row) types.Row {
-	if s == 0 {
-		j.pair = append(append(j.pair[:0], row...), orow...)
-	} else {
-		j.pair = append(append(j.pair[:0], orow...), row...)
-	}
-	return j.pair
 }
 
 func (j *IntervalJoin) OnBarrier(context.Context) error { return nil }

@@ -58,18 +58,16 @@ type Join struct {
 	winKey   int
 	lateness int64
 	perRow   bool // match counts are per row (there is a residual)
-	width    [2]int
 	exp      expiry
 
 	out    types.Batch
-	slab   []types.Value // backing for the output rows of the current chunk
-	pair   types.Row     // scratch: a candidate pair for the residual
-	other  types.Row     // scratch: a decoded row of the probed side
-	entry  []byte        // scratch: an entry value
-	kbuf   []byte        // scratch: a row's join key and row key
-	prefix []byte        // scratch: the prefix a probe scans
-	tbuf   []byte        // scratch: a total's key
-	vbuf   []byte        // scratch: a total's value
+	rows   joinRows  // the output rows of the current chunk
+	other  types.Row // scratch: a decoded row of the probed side
+	entry  []byte    // scratch: an entry value
+	kbuf   []byte    // scratch: a row's join key and row key
+	prefix []byte    // scratch: the prefix a probe scans
+	tbuf   []byte    // scratch: a total's key
+	vbuf   []byte    // scratch: a total's value
 }
 
 // joinSide is one input of a Join.
@@ -109,7 +107,7 @@ func NewJoin(n *logical.Join) (*Join, error) {
 		return nil, fmt.Errorf("join: an interval join needs watermarks")
 	}
 	j := &Join{node: n, kind: n.Kind}
-	j.width[0], j.width[1] = n.Left.Schema().Len(), n.Right.Schema().Len()
+	j.rows.width = [2]int{n.Left.Schema().Len(), n.Right.Schema().Len()}
 	for s, exprs := range [2][]scalar.Expr{n.LeftKeys, n.RightKeys} {
 		for _, e := range exprs {
 			f, err := expr.Compile(e)
@@ -257,7 +255,7 @@ func (j *Join) probe(ctx context.Context, s int, row types.Row, d int64, jk []by
 			return 0, fmt.Errorf("join: %w", err)
 		}
 		if j.residual != nil {
-			ok, err := j.residual(j.pairOf(s, row, orow))
+			ok, err := j.residual(j.rows.scratchPair(s, row, orow))
 			if err != nil {
 				return 0, err
 			}
@@ -267,7 +265,7 @@ func (j *Join) probe(ctx context.Context, s int, row types.Row, d int64, jk []by
 		}
 		matched += m
 		if pairs {
-			if err := j.emit(ctx, j.pairRow(s, row, orow), d*m, out); err != nil {
+			if err := j.emit(ctx, j.rows.pairRow(s, row, orow), d*m, out); err != nil {
 				return 0, err
 			}
 		}
@@ -347,51 +345,9 @@ func (j *Join) shows(n int64) bool {
 // anti joins), or padded with NULLs for the other side.
 func (j *Join) shownRow(s int, row types.Row) types.Row {
 	if j.kind == logical.SemiJoin || j.kind == logical.AntiJoin {
-		return j.alloc(row)
+		return j.rows.copyRow(row)
 	}
-	start := len(j.slab)
-	if s == 1 {
-		j.slab = appendNulls(j.slab, j.width[0])
-	}
-	j.slab = append(j.slab, row...)
-	if s == 0 {
-		j.slab = appendNulls(j.slab, j.width[1])
-	}
-	return j.slab[start:len(j.slab):len(j.slab)]
-}
-
-// pairRow is the output row of row (side s) joined with orow.
-func (j *Join) pairRow(s int, row, orow types.Row) types.Row {
-	start := len(j.slab)
-	if s == 0 {
-		j.slab = append(append(j.slab, row...), orow...)
-	} else {
-		j.slab = append(append(j.slab, orow...), row...)
-	}
-	return j.slab[start:len(j.slab):len(j.slab)]
-}
-
-// pairOf is the left ++ right row the residual condition reads, in scratch.
-func (j *Join) pairOf(s int, row, orow types.Row) types.Row {
-	if s == 0 {
-		j.pair = append(append(j.pair[:0], row...), orow...)
-	} else {
-		j.pair = append(append(j.pair[:0], orow...), row...)
-	}
-	return j.pair
-}
-
-func (j *Join) alloc(row types.Row) types.Row {
-	start := len(j.slab)
-	j.slab = append(j.slab, row...)
-	return j.slab[start:len(j.slab):len(j.slab)]
-}
-
-func appendNulls(dst []types.Value, n int) []types.Value {
-	for range n {
-		dst = append(dst, types.Null)
-	}
-	return dst
+	return j.rows.padded(s, row)
 }
 
 // emit queues one output change, emitting the queue when it is full.
@@ -410,7 +366,8 @@ func (j *Join) flush(ctx context.Context, out Emitter) error {
 	err := out.Emit(ctx, j.out)
 	// The batch is reused; its rows may be kept, so the next chunk's rows
 	// get a fresh backing (one allocation per chunk).
-	j.out, j.slab = j.out[:0], make([]types.Value, 0, cap(j.slab))
+	j.out = j.out[:0]
+	j.rows.renew()
 	return err
 }
 
@@ -427,18 +384,10 @@ func (j *Join) joinKey(side *joinSide, row types.Row) (bool, error) {
 		}
 		j.kbuf = state.AppendKey(j.kbuf, v)
 	}
-	null := false
-	for i, f := range side.keys {
-		v, err := f(row)
-		if err != nil {
-			return false, err
-		}
-		if v.IsNull() && !side.nullSafe[i] {
-			null = true
-		}
-		j.kbuf = state.AppendKey(j.kbuf, v)
-	}
-	return null, nil
+	var null bool
+	var err error
+	j.kbuf, null, err = appendJoinKey(j.kbuf, side.keys, side.nullSafe, row)
+	return null, err
 }
 
 // addTotal adds d to side's total under jk and returns it before and after.
@@ -589,7 +538,7 @@ func (j *Join) applyNotIn(ctx context.Context, s int, row types.Row, d int64, nu
 			}
 		}
 		if notInShows(all, nulls, eq, null) {
-			if err := j.emit(ctx, j.alloc(row), d, out); err != nil {
+			if err := j.emit(ctx, j.rows.copyRow(row), d, out); err != nil {
 				return err
 			}
 		}
@@ -671,7 +620,7 @@ func (j *Join) walkNotIn(ctx context.Context, jk []byte, showed func(x []byte, x
 		if !is {
 			m = -m
 		}
-		if err := j.emit(ctx, j.alloc(row), m, out); err != nil {
+		if err := j.emit(ctx, j.rows.copyRow(row), m, out); err != nil {
 			return err
 		}
 	}

@@ -33,24 +33,23 @@ import (
 // watermark is late. A deleted right row ends its versions at the
 // watermark it was deleted under.
 type TemporalJoin struct {
-	kind       logical.JoinKind
-	eventTime  bool
-	leftTime   expr.Func // the probe row's time (event time)
-	rightTime  int       // the versioned table's time column (event time)
-	keys       [2][]expr.Func
-	residual   expr.Predicate
-	width      [2]int
-	versions   *state.Table // proc: key → row; event: key, time → row (or a deletion)
-	waiting    *state.Table // event: probe rows by time, key, row → multiplicity
-	wms        [2]int64
-	wm         int64
-	late       func(LateRow)
-	held       counts // over waiting
-	out        types.Batch
-	slab       []types.Value
-	jk, key    []byte
-	buf        []byte
-	pair, vrow types.Row
+	kind      logical.JoinKind
+	eventTime bool
+	leftTime  expr.Func // the probe row's time (event time)
+	rightTime int       // the versioned table's time column (event time)
+	keys      [2][]expr.Func
+	residual  expr.Predicate
+	versions  *state.Table // proc: key → row; event: key, time → row (or a deletion)
+	waiting   *state.Table // event: probe rows by time, key, row → multiplicity
+	wms       [2]int64
+	wm        int64
+	late      func(LateRow)
+	held      counts // over waiting
+	out       types.Batch
+	rows      joinRows
+	jk, key   []byte
+	buf       []byte
+	vrow      types.Row
 }
 
 var _ Operator = (*TemporalJoin)(nil)
@@ -62,7 +61,7 @@ const TemporalJoinTables = 2
 // NewTemporalJoin compiles a temporal join.
 func NewTemporalJoin(n *logical.TemporalJoin) (*TemporalJoin, error) {
 	j := &TemporalJoin{kind: n.Kind, rightTime: -1}
-	j.width[0], j.width[1] = n.Left.Schema().Len(), n.Right.Schema().Len()
+	j.rows.width = [2]int{n.Left.Schema().Len(), n.Right.Schema().Len()}
 	// AS OF an event-time attribute of the probe side is an event-time
 	// join; AS OF anything else (PROCTIME()) is a lookup of the current
 	// version.
@@ -105,7 +104,8 @@ func (j *TemporalJoin) Open(_ context.Context, env *Env) error {
 }
 
 func (j *TemporalJoin) OnBatch(ctx context.Context, input int, b types.Batch, out Emitter) error {
-	j.out, j.slab = j.out[:0], nil
+	j.out = j.out[:0]
+	j.rows.renew()
 	for i, c := range b {
 		var err error
 		switch {
@@ -253,8 +253,7 @@ func (j *TemporalJoin) join(row types.Row, m, wm, t int64) error {
 		}
 	}
 	if version != nil && j.residual != nil {
-		j.pair = append(append(j.pair[:0], row...), version...)
-		ok, err := j.residual(j.pair)
+		ok, err := j.residual(j.rows.scratchPair(0, row, version))
 		if err != nil {
 			return err
 		}
@@ -262,16 +261,16 @@ func (j *TemporalJoin) join(row types.Row, m, wm, t int64) error {
 			version = nil
 		}
 	}
-	at := len(j.slab)
+	var out types.Row
 	switch {
 	case version != nil:
-		j.slab = append(append(j.slab, row...), version...)
+		out = j.rows.pairRow(0, row, version)
 	case j.kind == logical.LeftJoin:
-		j.slab = appendNulls(append(j.slab, row...), j.width[1])
+		out = j.rows.padded(0, row)
 	default:
 		return nil
 	}
-	j.out = append(j.out, types.Change{Row: j.slab[at:len(j.slab):len(j.slab)], Diff: types.Diff(m), Wm: wm})
+	j.out = append(j.out, types.Change{Row: out, Diff: types.Diff(m), Wm: wm})
 	return nil
 }
 
@@ -312,7 +311,8 @@ func (j *TemporalJoin) OnWatermark(ctx context.Context, wms []int64, out Emitter
 	}
 	prev := j.wm
 	j.wm = wm
-	j.out, j.slab = j.out[:0], nil
+	j.out = j.out[:0]
+	j.rows.renew()
 	upper := state.AppendKey(nil, types.NewTimestamp(wm+1))
 	it, err := j.waiting.Iter(nil, upper)
 	if err != nil {
@@ -351,19 +351,10 @@ func (j *TemporalJoin) OnWatermark(ctx context.Context, wms []int64, out Emitter
 }
 
 func (j *TemporalJoin) joinKey(s int, row types.Row) (bool, error) {
-	j.jk = j.jk[:0]
-	null := false
-	for _, f := range j.keys[s] {
-		v, err := f(row)
-		if err != nil {
-			return false, err
-		}
-		if v.IsNull() {
-			null = true
-		}
-		j.jk = state.AppendKey(j.jk, v)
-	}
-	return null, nil
+	var null bool
+	var err error
+	j.jk, null, err = appendJoinKey(j.jk[:0], j.keys[s], nil, row)
+	return null, err
 }
 
 func (j *TemporalJoin) OnBarrier(context.Context) error { return nil }
