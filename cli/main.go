@@ -44,9 +44,9 @@ Flags (each also read from the environment variable in brackets):
 
 // config is every setting, from flags and environment.
 type config struct {
-	dataDir, listen, kafka, kafkaListen, registry, registryListen, logLevel string
-	partitions                                                              int
-	noAutoCreate                                                            bool
+	dataDir, listen, kafka, kafkaListen, registry, registryListen, logLevel, metricsListen string
+	partitions                                                                             int
+	noAutoCreate                                                                           bool
 }
 
 func main() {
@@ -97,6 +97,7 @@ func flags(c *config, stderr io.Writer) *flag.FlagSet {
 	str(&c.kafkaListen, "kafka-listen", "RIFFLE_KAFKA_LISTEN", "127.0.0.1:9092", "address of the embedded Kafka broker")
 	str(&c.registry, "registry", "RIFFLE_REGISTRY", "", "URL of an external schema registry; empty runs the embedded one")
 	str(&c.registryListen, "registry-listen", "RIFFLE_REGISTRY_LISTEN", "127.0.0.1:8081", "address of the embedded schema registry")
+	str(&c.metricsListen, "metrics-listen", "RIFFLE_METRICS_LISTEN", "", "address to serve the queries' metrics on, in the Prometheus text format at /metrics; empty: none")
 	str(&c.logLevel, "log-level", "RIFFLE_LOG_LEVEL", "warn", "debug, info, warn or error")
 	parts := 1
 	if v, err := strconv.Atoi(os.Getenv("RIFFLE_PARTITIONS")); err == nil {
@@ -123,6 +124,7 @@ func serve(ctx context.Context, c config, withShell bool, stdin io.Reader, stdou
 	opts := node.Options{
 		DataDir: c.dataDir, Listen: c.listen, KafkaListen: c.kafkaListen, Registry: c.registry,
 		RegistryListen: c.registryListen, Partitions: c.partitions, NoAutoCreateTopics: c.noAutoCreate, Log: log,
+		MetricsListen: c.metricsListen,
 	}
 	if c.kafka != "" {
 		opts.Kafka = strings.Split(c.kafka, ",")
@@ -155,6 +157,9 @@ func printBanner(w io.Writer, c config, n *node.Node) {
 	fmt.Fprintf(w, "  connect:   psql -h %s -p %s -U riffle riffle\n", host, port)
 	fmt.Fprintf(w, "  kafka:     %s\n", strings.Join(n.KafkaBrokers(), ","))
 	fmt.Fprintf(w, "  registry:  %s\n", n.RegistryURL())
+	if m := n.MetricsAddr(); m != "" {
+		fmt.Fprintf(w, "  metrics:   http://%s/metrics\n", m)
+	}
 	fmt.Fprintf(w, "  data:      %s\n", abs)
 }
 

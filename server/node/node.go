@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"riffle/connectors/embedded"
 	"riffle/server/engine"
@@ -34,7 +36,10 @@ type Options struct {
 	// NoAutoCreateTopics makes CREATE TABLE fail when its topic is missing,
 	// unless the table sets 'topic.auto-create' = 'true'.
 	NoAutoCreateTopics bool
-	Log                *slog.Logger
+	// MetricsListen, when set, serves the queries' metrics in the
+	// Prometheus text format at http://<address>/metrics.
+	MetricsListen string
+	Log           *slog.Logger
 }
 
 // Node is a running riffle.
@@ -44,6 +49,8 @@ type Node struct {
 	listener net.Listener
 	broker   *embedded.Broker
 	registry *embedded.Registry
+	metrics  *http.Server
+	metricsL net.Listener
 	kafka    []string
 	regURL   string
 	served   chan error
@@ -91,7 +98,29 @@ func (n *Node) start(ctx context.Context, o Options) (err error) {
 	}
 	n.gateway = pgwire.New(n.Engine, pgwire.Options{Logger: o.Log})
 	go func() { n.served <- n.gateway.Serve(n.listener) }()
+	if o.MetricsListen != "" {
+		if n.metricsL, err = net.Listen("tcp", o.MetricsListen); err != nil {
+			return fmt.Errorf("listen for metrics on %s: %w", o.MetricsListen, err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+			if err := n.Engine.WriteMetrics(r.Context(), w); err != nil {
+				o.Log.Warn("write metrics", "err", err)
+			}
+		})
+		n.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go n.metrics.Serve(n.metricsL)
+	}
 	return nil
+}
+
+// MetricsAddr is the address metrics are served on ("" when they are not).
+func (n *Node) MetricsAddr() string {
+	if n.metricsL == nil {
+		return ""
+	}
+	return n.metricsL.Addr().String()
 }
 
 // Addr is the gateway's address.
@@ -111,6 +140,9 @@ func (n *Node) Served() <-chan error { return n.served }
 // then the registry and broker.
 func (n *Node) Close() error {
 	var errs []error
+	if n.metrics != nil {
+		n.metrics.Close()
+	}
 	if n.gateway != nil {
 		errs = append(errs, n.gateway.Close())
 	} else if n.listener != nil {

@@ -2,6 +2,9 @@ package node
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,4 +61,40 @@ func TestIdlePartition(t *testing.T) {
 	}
 	exec(t, c, `FLUSH`)
 	equal(t, "stalled, once both partitions moved", rows(t, c, `SELECT * FROM stalled_counts`), "2024-01-01 00:00:00 +0000 UTC|2")
+}
+
+// TestMetrics reads the queries' figures over HTTP in the Prometheus text
+// format: late rows among them, as the window drops a late one.
+func TestMetrics(t *testing.T) {
+	n := startNode(t, t.TempDir(), func(o *Options) { o.MetricsListen = "127.0.0.1:0" })
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE events (k STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)
+		WITH ('connector' = 'kafka', 'topic' = 'events', 'format' = 'json')`)
+	exec(t, c, `CREATE MATERIALIZED VIEW per_window AS
+		SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+		GROUP BY window_start, window_end`)
+	produce(t, n, "events", `{"k": "a", "ts": "2024-01-01 00:00:01"}`, `{"k": "b", "ts": "2024-01-01 00:00:15"}`,
+		`{"k": "late", "ts": "2024-01-01 00:00:02"}`)
+	exec(t, c, `FLUSH`)
+	resp, err := http.Get("http://" + n.MetricsAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"# TYPE riffle_query_late_rows_total counter",
+		`riffle_query_late_rows_total{query="q1",target="per_window"} 1`,
+		`riffle_query_records_in_total{query="q1",target="per_window"} 3`,
+		`riffle_query_running{query="q1",target="per_window"} 1`,
+		`riffle_query_watermark_seconds{query="q1",target="per_window"} 1.704067215e+09`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
 }
