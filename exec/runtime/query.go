@@ -57,6 +57,7 @@ type Query struct {
 	emit       []operator.Emitter // emit[i] delivers nodes[i]'s output to its parent
 	routes     map[string][]route // by topic
 	nroutes    int
+	wroteKafka bool            // this epoch wrote records to Kafka: commit it durably
 	lateRows   *lateRows       // nil: late rows are counted only
 	latest     map[string]bool // topics read from their end (scan.startup.mode)
 	sink       operator.Operator
@@ -287,6 +288,9 @@ func (q *Query) loop(ctx context.Context) error {
 func (q *Query) push(ctx context.Context, i, input int, b types.Batch) error {
 	if i < 0 {
 		q.out.Add(int64(len(b)))
+		if _, table := q.plan.Sink.(*physical.TableSink); table && len(b) > 0 {
+			q.wroteKafka = true
+		}
 		if _, view := q.plan.Sink.(*physical.ViewSink); view {
 			q.epoch = append(q.epoch, b...) // rows are not reused: the Change is all to copy
 		}
@@ -308,6 +312,9 @@ func (q *Query) commit(ctx context.Context) error {
 		return err
 	}
 	if q.lateRows != nil {
+		if len(q.lateRows.pending) > 0 {
+			q.wroteKafka = true
+		}
 		if err := q.lateRows.flush(ctx); err != nil {
 			return err
 		}
@@ -321,9 +328,15 @@ func (q *Query) commit(ctx context.Context) error {
 	// in its snapshot or as changes.
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if err := q.txn.Commit(false); err != nil {
+	// A query that wrote to Kafka this epoch commits durably: Pebble may
+	// otherwise still hold the commit in its log buffer when the process
+	// dies, and the restarted query would write the epoch's records again
+	// though FLUSH had already said they were done. (A view's state and
+	// position commit together either way, so it needs no fsync.)
+	if err := q.txn.Commit(q.wroteKafka); err != nil {
 		return fmt.Errorf("commit query %s: %w", q.ID, err)
 	}
+	q.wroteKafka = false
 	q.publish(q.epoch)
 	q.epoch = q.epoch[:0]
 	q.committed = pos
