@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"riffle/exec/expr"
 	"riffle/exec/state"
@@ -48,8 +49,12 @@ type Aggregate struct {
 	// Event-time windows (nil: an ordinary aggregate). A window's groups
 	// are keyed by the window's end first, so the watermark finds the
 	// windows it closes in key order.
-	win     *logical.Window
-	emit    logical.Emit
+	win  *logical.Window
+	emit logical.Emit
+	// early holds, for periodic early firing, the windows changed since
+	// the last tick (dirtyKey) and the row last emitted for each
+	// (emittedKey).
+	early   *state.Table
 	size    int64 // a fixed window's size, when grouped by its start only
 	wm      int64 // the operator's watermark (µs; 0 none)
 	late    func(LateRow)
@@ -109,11 +114,101 @@ func NewAggregate(n *logical.Aggregate) (*Aggregate, error) {
 	return a, nil
 }
 
-// AggregateTables is how many state tables an Aggregate uses.
+// AggregateTables is how many state tables an Aggregate uses, but see
+// AggregateTablesFor.
 const AggregateTables = 2
+
+// AggregateTablesFor is how many state tables the Aggregate for n uses: one
+// more for a window aggregate that fires early every interval.
+func AggregateTablesFor(n *logical.Aggregate) int {
+	if logical.WindowOf(n) != nil && n.Emit.Early && n.Emit.EarlyEvery > 0 {
+		return AggregateTables + 1
+	}
+	return AggregateTables
+}
+
+// periodic reports whether the aggregate fires its windows early every
+// interval of processing time.
+func (a *Aggregate) periodic() bool {
+	return a.win != nil && a.emit.Early && a.emit.EarlyEvery > 0
+}
+
+func dirtyKey(gkey []byte) []byte   { return append([]byte{0}, gkey...) }
+func emittedKey(gkey []byte) []byte { return append([]byte{1}, gkey...) }
+
+// TickEvery is how often OnTick wants to run (0: never).
+func (a *Aggregate) TickEvery() time.Duration {
+	if !a.periodic() {
+		return 0
+	}
+	return time.Duration(a.emit.EarlyEvery) * time.Microsecond
+}
+
+// OnTick emits, for each window changed since the last tick, its current
+// row in place of the one emitted before (early firing every interval).
+func (a *Aggregate) OnTick(ctx context.Context, out Emitter) error {
+	if !a.periodic() {
+		return nil
+	}
+	it, err := a.early.Scan([]byte{0})
+	if err != nil {
+		return err
+	}
+	var dirty [][]byte
+	for ok := it.First(); ok; ok = it.Next() {
+		dirty = append(dirty, bytes.Clone(it.Key()[1:]))
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	a.out = a.out[:0]
+	for _, gkey := range dirty {
+		var current types.Row
+		stored, ok, err := a.groupT.GetRow(gkey, nil)
+		if err != nil {
+			return err
+		}
+		if ok && len(stored) > a.accLen() {
+			current = a.output(&group{acc: stored[:a.accLen()], vals: stored[a.accLen()+1:]})
+		}
+		if err := a.reconcile(gkey, current); err != nil {
+			return err
+		}
+		a.early.Delete(dirtyKey(gkey))
+	}
+	if len(a.out) == 0 {
+		return nil
+	}
+	return out.Emit(ctx, a.out)
+}
+
+// reconcile queues the change from the row last emitted for a window to
+// current (nil: none), and records current as emitted.
+func (a *Aggregate) reconcile(gkey []byte, current types.Row) error {
+	before, had, err := a.early.GetRow(emittedKey(gkey), nil)
+	if err != nil {
+		return err
+	}
+	if had && current != nil && types.CompareRows(before, current) == 0 {
+		return nil
+	}
+	if had {
+		a.out = append(a.out, types.Change{Row: before, Diff: -1, Wm: a.wm})
+	}
+	if current != nil {
+		a.out = append(a.out, types.Change{Row: current, Diff: 1, Wm: a.wm})
+		a.early.Put(emittedKey(gkey), state.AppendRow(nil, current))
+	} else {
+		a.early.Delete(emittedKey(gkey))
+	}
+	return nil
+}
 
 func (a *Aggregate) Open(_ context.Context, env *Env) error {
 	a.groupT, a.values = env.Table(0), env.Table(1)
+	if a.periodic() {
+		a.early = env.Table(2)
+	}
 	a.valueCounts.table = a.values
 	a.exp = newExpiry(env)
 	a.late = env.Late
@@ -314,7 +409,10 @@ func (a *Aggregate) flush(ctx context.Context, out Emitter) error {
 			// rows: the window fires at once.
 			g.fired = true
 		}
-		if a.win != nil && !a.emit.Early && !g.fired {
+		if a.win != nil && !g.fired && (!a.emit.Early || a.periodic()) {
+			if changed && a.periodic() {
+				a.early.Put(dirtyKey(g.key), nil) // emitted at the next tick
+			}
 			changed = false // a window's row is emitted when it fires
 		}
 		if g.old != nil && changed {
@@ -450,6 +548,13 @@ func (a *Aggregate) OnWatermark(ctx context.Context, wms []int64, out Emitter) (
 	// window operator downstream (an aggregate over these windows) takes
 	// them before it fires the same windows.
 	prev := a.wm
+	if a.periodic() {
+		// Windows that changed since the last tick, or emptied, are
+		// reconciled first.
+		if err := a.OnTick(ctx, out); err != nil {
+			return 0, err
+		}
+	}
 	a.wm = wm
 	it, err := a.groupT.Iter(nil, nil)
 	if err != nil {
@@ -473,7 +578,20 @@ func (a *Aggregate) OnWatermark(ctx context.Context, wms []int64, out Emitter) (
 			return 0, fmt.Errorf("aggregate: corrupt group entry")
 		}
 		g := &group{acc: stored[:a.accLen()], vals: stored[a.accLen()+1:], fired: stored[a.accLen()].I == 1}
-		if !g.fired && !a.emit.Early {
+		switch {
+		case !g.fired && a.periodic():
+			// The final row replaces the one the last tick emitted.
+			wm0 := a.wm
+			a.wm = prev
+			err := a.reconcile(it.Key(), a.output(g))
+			a.wm = wm0
+			if err != nil {
+				it.Close()
+				return 0, err
+			}
+			a.early.Delete(emittedKey(it.Key()))
+			a.early.Delete(dirtyKey(it.Key()))
+		case !g.fired && !a.emit.Early:
 			a.out = append(a.out, types.Change{Row: a.output(g), Diff: 1, Wm: prev})
 		}
 		switch {

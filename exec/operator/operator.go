@@ -36,6 +36,13 @@ type Watermarker interface {
 	OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64, error)
 }
 
+// Ticker is an operator that acts on processing time: every TickEvery it
+// is given OnTick (a window aggregate firing early every interval).
+type Ticker interface {
+	TickEvery() time.Duration // 0: never
+	OnTick(ctx context.Context, out Emitter) error
+}
+
 // Emitter receives an operator's output. The batch slice is only valid
 // during the call (the operator reuses it), but the rows in it are not
 // reused: a receiver may keep them (a view's query keeps an epoch's changes

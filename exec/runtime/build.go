@@ -22,6 +22,7 @@ type opNode struct {
 	in     types.Schema // its (first) input's schema, for reporting late rows
 	inWm   []int64      // each input's watermark (µs; 0 none)
 	outWm  int64        // the watermark its output carries
+	ticked time.Time    // when it last had OnTick (operator.Ticker)
 }
 
 // route carries one scan's records: decoded as its table, into an input of
@@ -163,7 +164,7 @@ func newOperator(n logical.Node) (operator.Operator, error) {
 func tablesOf(n logical.Node) int {
 	switch n := n.(type) {
 	case *logical.Aggregate:
-		return operator.AggregateTables
+		return operator.AggregateTablesFor(n)
 	case *logical.TopN:
 		return operator.TopNTables
 	case *logical.Normalize:

@@ -278,10 +278,31 @@ func (q *Query) loop(ctx context.Context) error {
 		if err := q.advanceWatermarks(ctx); err != nil {
 			return err
 		}
+		if err := q.tick(ctx); err != nil {
+			return err
+		}
 		if err := q.commit(ctx); err != nil {
 			return err
 		}
 	}
+}
+
+// tick gives the operators that act on processing time their ticks, each
+// once its interval has passed since its last.
+func (q *Query) tick(ctx context.Context) error {
+	now := time.Now()
+	for i := range q.nodes {
+		n := &q.nodes[i]
+		t, ok := n.op.(operator.Ticker)
+		if !ok || t.TickEvery() <= 0 || now.Sub(n.ticked) < t.TickEvery() {
+			continue
+		}
+		n.ticked = now
+		if err := t.OnTick(ctx, q.emit[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // push delivers a batch to input of operator i (-1: the sink).

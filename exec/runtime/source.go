@@ -92,6 +92,13 @@ func (q *Query) pollRecords(ctx context.Context) ([]kafka.Record, error) {
 			tick = r.wm.idle / 2
 		}
 	}
+	for _, n := range q.nodes {
+		if t, ok := n.op.(operator.Ticker); ok {
+			if every := t.TickEvery(); every > 0 && (tick == 0 || every < tick) {
+				tick = every
+			}
+		}
+	}
 	if tick == 0 {
 		return q.reader.Poll(ctx)
 	}

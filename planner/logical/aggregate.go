@@ -29,8 +29,10 @@ type Emit struct {
 	// after its end: a late row within it updates the window, whose row is
 	// retracted and emitted again.
 	Lateness int64
-	// Early emits a window's row on every change, before it fires.
-	Early bool
+	// Early emits a window's row before it fires: on every change, or,
+	// with EarlyEvery (µs of processing time), at most that often.
+	Early      bool
+	EarlyEvery int64
 }
 
 // AggCall is one aggregate function call.
@@ -105,7 +107,10 @@ func (a *Aggregate) Props() Props {
 		if a.Emit.Lateness > 0 {
 			p.State += " and its allowed lateness of " + duration(a.Emit.Lateness)
 		}
-		if a.Emit.Early {
+		switch {
+		case a.Emit.Early && a.Emit.EarlyEvery > 0:
+			p.State += "; emits early, every " + duration(a.Emit.EarlyEvery) + " of processing time"
+		case a.Emit.Early:
 			p.State += "; emits early, on every change"
 		}
 		p.Unbounded, p.Expires = false, false

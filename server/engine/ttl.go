@@ -40,10 +40,7 @@ func checkSetting(st *parse.Set) error {
 			return st.Src.Errorf(0, sqlerr.InvalidParameter, "invalid value for %s: %q", key, st.Value).
 				WithHint("give a duration such as '1 h', '30 min' or '0' for none")
 		}
-		if key == earlyDelaySetting && d != 0 {
-			return st.Src.Errorf(0, sqlerr.FeatureNotSupported, "early firing every %s is not supported yet", st.Value).
-				WithHint("'0' emits a window's row on every change")
-		}
+		_ = d
 	case earlyFireSetting:
 		if v := strings.ToLower(st.Value); v != "true" && v != "false" {
 			return st.Src.Errorf(0, sqlerr.InvalidParameter, "invalid value for %s: %q", key, st.Value).
@@ -74,6 +71,9 @@ func emitOf(settings map[string]string) logical.Emit {
 		e.Lateness = d.Microseconds()
 	}
 	e.Early = strings.EqualFold(settings[earlyFireSetting], "true")
+	if d, ok := physical.ParseDuration(settings[earlyDelaySetting]); ok && e.Early {
+		e.EarlyEvery = d.Microseconds()
+	}
 	return e
 }
 

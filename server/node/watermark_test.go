@@ -98,3 +98,44 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestEarlyFireEvery checks early firing every interval of processing
+// time: a window's current row appears before the watermark closes the
+// window, at most every 100 ms, and its final row replaces it when it does.
+func TestEarlyFireEvery(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE clicks (k STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)
+		WITH ('connector' = 'kafka', 'topic' = 'clicks', 'format' = 'json')`)
+	exec(t, c, `SET 'table.exec.emit.early-fire.enabled' = 'true'`)
+	exec(t, c, `SET 'table.exec.emit.early-fire.delay' = '100 ms'`)
+	exec(t, c, `CREATE MATERIALIZED VIEW per_window AS
+		SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+		GROUP BY window_start, window_end`)
+	plan := strings.Join(rows(t, c, `EXPLAIN CREATE MATERIALIZED VIEW again AS
+		SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+		GROUP BY window_start, window_end`), "\n")
+	if !strings.Contains(plan, "emits early, every 100ms of processing time") {
+		t.Fatalf("EXPLAIN does not show the early firing:\n%s", plan)
+	}
+	waitFor := func(what string, want ...string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got := rows(t, c, `SELECT * FROM per_window ORDER BY window_start`)
+			if strings.Join(got, "\n") == strings.Join(want, "\n") {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: got %q, want %q", what, got, want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	produce(t, n, "clicks", `{"k": "a", "ts": "2024-01-01 00:00:01"}`, `{"k": "b", "ts": "2024-01-01 00:00:02"}`)
+	waitFor("early row of an open window", "2024-01-01 00:00:00 +0000 UTC|2")
+	produce(t, n, "clicks", `{"k": "c", "ts": "2024-01-01 00:00:03"}`, `{"k": "d", "ts": "2024-01-01 00:00:12"}`)
+	waitFor("the final row of the closed window and the early row of the next",
+		"2024-01-01 00:00:00 +0000 UTC|3", "2024-01-01 00:00:10 +0000 UTC|1")
+}
