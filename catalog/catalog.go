@@ -264,20 +264,28 @@ func (c *Catalog) UpdateQuery(q *Query) error {
 	return c.putQuery(q)
 }
 
-// Query returns the query with the given id, or nil.
+// Query returns a copy of the query with the given id, or nil. Callers
+// change their copy and store it with UpdateQuery: the catalog's own is
+// never changed under another goroutine reading it.
 func (c *Catalog) Query(id string) *Query {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.queries[key(id)]
+	q, ok := c.queries[key(id)]
+	if !ok {
+		return nil
+	}
+	cp := *q
+	return &cp
 }
 
-// Queries returns every query, in creation order.
+// Queries returns copies of every query, in creation order.
 func (c *Catalog) Queries() []*Query {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	out := make([]*Query, 0, len(c.queries))
 	for _, q := range c.queries {
-		out = append(out, q)
+		cp := *q // see Query
+		out = append(out, &cp)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
 	return out

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"riffle/exec/expr"
@@ -118,6 +119,9 @@ func NewAggregate(n *logical.Aggregate) (*Aggregate, error) {
 // AggregateTablesFor.
 const AggregateTables = 2
 
+// clock is the processing time (µs) a processing-time window fires by.
+func (a *Aggregate) clock() int64 { return a.exp.now() * 1000 }
+
 // AggregateTablesFor is how many state tables the Aggregate for n uses: one
 // more for a window aggregate that fires early every interval.
 func AggregateTablesFor(n *logical.Aggregate) int {
@@ -136,17 +140,29 @@ func (a *Aggregate) periodic() bool {
 func dirtyKey(gkey []byte) []byte   { return append([]byte{0}, gkey...) }
 func emittedKey(gkey []byte) []byte { return append([]byte{1}, gkey...) }
 
+// procTick is how often a processing-time window aggregate looks at the
+// clock: a window fires at most this long after its end.
+const procTick = 100 * time.Millisecond
+
 // TickEvery is how often OnTick wants to run (0: never).
 func (a *Aggregate) TickEvery() time.Duration {
-	if !a.periodic() {
-		return 0
+	switch {
+	case a.win != nil && a.win.ProcTime:
+		return procTick
+	case a.periodic():
+		return time.Duration(a.emit.EarlyEvery) * time.Microsecond
 	}
-	return time.Duration(a.emit.EarlyEvery) * time.Microsecond
+	return 0
 }
 
 // OnTick emits, for each window changed since the last tick, its current
-// row in place of the one emitted before (early firing every interval).
+// row in place of the one emitted before (early firing every interval); a
+// window over processing time fires the windows the wall clock has passed.
 func (a *Aggregate) OnTick(ctx context.Context, out Emitter) error {
+	if a.win != nil && a.win.ProcTime {
+		_, err := a.fire(ctx, a.clock(), out)
+		return err
+	}
 	if !a.periodic() {
 		return nil
 	}
@@ -540,6 +556,16 @@ func (a *Aggregate) closed(end, wm int64) bool {
 // deleted when the watermark passes that too.
 func (a *Aggregate) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64, error) {
 	wm := wms[0]
+	if a.win != nil && a.win.ProcTime && wm != math.MaxInt64 {
+		// Event-time watermarks do not close processing-time windows (the
+		// clock does, in OnTick); the end of a bounded input does.
+		return wm, nil
+	}
+	return a.fire(ctx, wm, out)
+}
+
+// fire fires the windows watermark wm closes (see OnWatermark).
+func (a *Aggregate) fire(ctx context.Context, wm int64, out Emitter) (int64, error) {
 	if a.win == nil || wm <= a.wm {
 		a.wm = max(a.wm, wm)
 		return wm, nil

@@ -95,7 +95,7 @@ func (a *Aggregate) Props() Props {
 		p.State += ", and each value's count per group for " + strings.Join(valued, ", ")
 	}
 	p.Unbounded, p.Expires = len(a.Groups) > 0, true
-	if WindowOf(a) != nil {
+	if w := WindowOf(a); w != nil {
 		// Each window's row is emitted once, final, when the watermark
 		// passes the window's end, and its state then goes; early or late
 		// firing updates rows already emitted.
@@ -104,6 +104,9 @@ func (a *Aggregate) Props() Props {
 			p.Changelog = Retract
 		}
 		p.State = strings.Replace(p.State, "per group", "per window and group", 1) + ", until the watermark passes the window's end"
+		if w.ProcTime {
+			p.State = strings.Replace(p.State, "the watermark", "the wall clock", 1)
+		}
 		if a.Emit.Lateness > 0 {
 			p.State += " and its allowed lateness of " + duration(a.Emit.Lateness)
 		}

@@ -99,6 +99,36 @@ type Window struct {
 	// TimeCol is the aggregate's input column holding a row's own time
 	// (the TVF's time column), or -1 when the input does not carry it.
 	TimeCol int
+	// ProcTime marks a window over processing time (a PROCTIME() column):
+	// it fires when the wall clock passes its end.
+	ProcTime bool
+}
+
+// ProcTime reports whether column col of n is processing time: a
+// PROCTIME() call, passed on by projections and filters.
+func ProcTime(n Node, col int) bool {
+	switch n := n.(type) {
+	case *Filter:
+		return ProcTime(n.Input, col)
+	case *Normalize:
+		return ProcTime(n.Input, col)
+	case *Project:
+		e := n.Exprs[col]
+		for {
+			c, ok := e.(*scalar.Cast)
+			if !ok {
+				break
+			}
+			e = c.Arg
+		}
+		switch e := e.(type) {
+		case *scalar.Call:
+			return e.Fn == "proctime"
+		case *scalar.ColRef:
+			return ProcTime(n.Input, e.Idx)
+		}
+	}
+	return false
 }
 
 // WindowOf returns the window of an aggregate over event-time windows, or
@@ -106,10 +136,14 @@ type Window struct {
 // columns of a window without a watermark is (semantics.md, rule 12).
 func WindowOf(a *Aggregate) *Window {
 	start, end, tcol, tvf := windowCols(a.Input)
-	if tvf == nil || !containsCol(TimeAttrs(tvf.Input), tvf.TimeCol) {
+	if tvf == nil {
 		return nil
 	}
-	w := &Window{Start: -1, End: -1, TVF: tvf, TimeCol: tcol}
+	proc := tvf.Kind != "SESSION" && ProcTime(tvf.Input, tvf.TimeCol)
+	if !proc && !containsCol(TimeAttrs(tvf.Input), tvf.TimeCol) {
+		return nil
+	}
+	w := &Window{Start: -1, End: -1, TVF: tvf, TimeCol: tcol, ProcTime: proc}
 	for i, g := range a.Groups {
 		c, ok := g.(*scalar.ColRef)
 		switch {

@@ -139,3 +139,35 @@ func TestEarlyFireEvery(t *testing.T) {
 	waitFor("the final row of the closed window and the early row of the next",
 		"2024-01-01 00:00:00 +0000 UTC|3", "2024-01-01 00:00:10 +0000 UTC|1")
 }
+
+// TestProcessingTimeWindow checks a window over PROCTIME(): it fires when
+// the wall clock passes its end, without any watermark.
+func TestProcessingTimeWindow(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE hits (page STRING, pt AS PROCTIME())
+		WITH ('connector' = 'kafka', 'topic' = 'hits', 'format' = 'json')`)
+	exec(t, c, `CREATE MATERIALIZED VIEW per_second AS
+		SELECT page, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE hits, DESCRIPTOR(pt), INTERVAL '1' SECOND))
+		GROUP BY page, window_start, window_end`)
+	plan := strings.Join(rows(t, c, `EXPLAIN CREATE MATERIALIZED VIEW again AS
+		SELECT page, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE hits, DESCRIPTOR(pt), INTERVAL '1' SECOND))
+		GROUP BY page, window_start, window_end`), "\n")
+	if !strings.Contains(plan, "until the wall clock passes the window's end") || !strings.Contains(plan, "nondeterministic") {
+		t.Fatalf("EXPLAIN does not show a processing-time window:\n%s", plan)
+	}
+	produce(t, n, "hits", `{"page": "/a"}`, `{"page": "/a"}`, `{"page": "/b"}`)
+	exec(t, c, `FLUSH`)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := rows(t, c, `SELECT page, SUM(n) FROM per_second GROUP BY page ORDER BY page`)
+		if strings.Join(got, ",") == "/a|2,/b|1" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the processing-time windows did not fire: %q", got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
