@@ -54,9 +54,6 @@ type Env struct {
 // CompileEnv is Compile under env.
 func CompileEnv(e scalar.Expr, env Env) (Func, error) { return env.compile(e) }
 
-// Compile is Compile under env.
-func (env Env) Compile(e scalar.Expr) (Func, error) { return env.compile(e) }
-
 func (env Env) compile(e scalar.Expr) (Func, error) {
 	switch e := e.(type) {
 	case *scalar.ColRef:

@@ -56,7 +56,6 @@ type Aggregate struct {
 	// the last tick (dirtyKey) and the row last emitted for each
 	// (emittedKey).
 	early   *state.Table
-	size    int64 // a fixed window's size, when grouped by its start only
 	wm      int64 // the operator's watermark (µs; 0 none)
 	late    func(LateRow)
 	touched map[string]*group
@@ -84,7 +83,7 @@ var _ Operator = (*Aggregate)(nil)
 func NewAggregate(n *logical.Aggregate) (*Aggregate, error) {
 	a := &Aggregate{node: n, touched: map[string]*group{}, win: logical.WindowOf(n)}
 	if a.win != nil {
-		a.size, a.emit = a.win.TVF.Size, n.Emit
+		a.emit = n.Emit
 	}
 	for _, g := range n.Groups {
 		f, err := expr.Compile(g)
@@ -540,7 +539,7 @@ func (a *Aggregate) windowEnd(vals types.Row) int64 {
 	if a.win.End >= 0 {
 		return vals[a.win.End].I
 	}
-	return vals[a.win.Start].I + a.size
+	return vals[a.win.Start].I + a.win.TVF.Size
 }
 
 // closed reports whether the window ending at end has fired under

@@ -3,12 +3,10 @@ package operator_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
 
-	"riffle/catalog"
 	"riffle/exec/operator"
 	"riffle/exec/state"
 	"riffle/sql/types"
@@ -17,18 +15,7 @@ import (
 // joinOnDisk plans `sql` over t (left) and u (right) and opens its Join
 // with state in a Pebble store on disk under dir.
 func joinOnDisk(tb testing.TB, dir, left, right, sql string) (*operator.Join, *state.Txn, func()) {
-	store, err := state.Open(filepath.Join(dir, "state"), state.WithCacheSize(cacheMiB()<<20))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cat, err := catalog.Open(catalog.NewMemStore())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	h := &harness{cat: cat}
-	if err := h.setSchemaOnly(left); err != nil {
-		tb.Fatal(err)
-	}
+	store, h := onDisk(tb, dir, left)
 	if err := h.declare("u", right); err != nil {
 		tb.Fatal(err)
 	}

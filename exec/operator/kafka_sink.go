@@ -64,7 +64,7 @@ func (s *KafkaSink) SetEventTime(col int) { s.timeCol = col }
 // stamp is the timestamp (ms) of row's record: its event time, or now.
 func (s *KafkaSink) stamp(row types.Row, now int64) int64 {
 	if s.timeCol >= 0 && s.timeCol < len(row) && !row[s.timeCol].IsNull() {
-		return floorDiv(row[s.timeCol].I, 1000)
+		return time.UnixMicro(row[s.timeCol].I).UnixMilli()
 	}
 	return now
 }
@@ -164,13 +164,3 @@ func (s *KafkaSink) OnBarrier(ctx context.Context) error {
 }
 
 func (s *KafkaSink) Close() error { return nil }
-
-// floorDiv divides rounding toward minus infinity (a time before 1970
-// stays in its millisecond).
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
-}

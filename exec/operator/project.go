@@ -26,7 +26,7 @@ var _ Operator = (*Project)(nil)
 func NewProject(exprs []scalar.Expr) (*Project, error) {
 	p := &Project{}
 	for _, e := range exprs {
-		f, err := expr.Env{Watermark: &p.wm}.Compile(e)
+		f, err := expr.CompileEnv(e, expr.Env{Watermark: &p.wm})
 		if err != nil {
 			return nil, err
 		}

@@ -26,19 +26,8 @@ import (
 //	go test ./exec/operator -run X -bench AggregateDistinctKeys -benchtime 10000000x
 func BenchmarkAggregateDistinctKeys(b *testing.B) {
 	dir := b.TempDir()
-	store, err := state.Open(filepath.Join(dir, "state"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	store, h := onDisk(b, dir, "k BIGINT, v BIGINT")
 	defer store.Close()
-	cat, err := catalog.Open(catalog.NewMemStore())
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := &harness{cat: cat}
-	if err := h.setSchemaOnly("k BIGINT, v BIGINT"); err != nil {
-		b.Fatal(err)
-	}
 	node, err := h.bind("SELECT k, COUNT(*), SUM(v) FROM t GROUP BY k")
 	if err != nil {
 		b.Fatal(err)
@@ -79,6 +68,25 @@ func BenchmarkAggregateDistinctKeys(b *testing.B) {
 }
 
 // peakRSS is the process's peak resident set size in bytes (Linux).
+// onDisk opens a Pebble store under dir (with the store's block cache, or
+// $RIFFLE_CACHE_MIB) and a harness whose table t has the given columns:
+// what a benchmark at scale runs its operators on.
+func onDisk(tb testing.TB, dir, cols string) (*state.Store, *harness) {
+	store, err := state.Open(filepath.Join(dir, "state"), state.WithCacheSize(cacheMiB()<<20))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cat, err := catalog.Open(catalog.NewMemStore())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h := &harness{cat: cat}
+	if err := h.setSchemaOnly(cols); err != nil {
+		tb.Fatal(err)
+	}
+	return store, h
+}
+
 func peakRSS() int64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {

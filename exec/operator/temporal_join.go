@@ -41,7 +41,6 @@ type TemporalJoin struct {
 	residual  expr.Predicate
 	versions  *state.Table // proc: key → row; event: key, time → row (or a deletion)
 	waiting   *state.Table // event: probe rows by time, key, row → multiplicity
-	wms       [2]int64
 	wm        int64
 	late      func(LateRow)
 	held      counts // over waiting
@@ -301,7 +300,6 @@ func (j *TemporalJoin) find(t int64) (types.Row, error) {
 
 // OnWatermark joins the probe rows the watermark has reached, in time order.
 func (j *TemporalJoin) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64, error) {
-	j.wms[0], j.wms[1] = wms[0], wms[1]
 	wm := min(wms[0], wms[1])
 	if !j.eventTime || wm <= j.wm {
 		if !j.eventTime {

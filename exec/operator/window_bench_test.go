@@ -2,10 +2,8 @@ package operator_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
-	"riffle/catalog"
 	"riffle/exec/operator"
 	"riffle/exec/state"
 	"riffle/planner/logical"
@@ -24,19 +22,8 @@ import (
 //	go test ./exec/operator -run X -bench WindowAggregate -benchtime 50000000x
 func BenchmarkWindowAggregate(b *testing.B) {
 	dir := b.TempDir()
-	store, err := state.Open(filepath.Join(dir, "state"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	store, h := onDisk(b, dir, "k BIGINT, v BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts")
 	defer store.Close()
-	cat, err := catalog.Open(catalog.NewMemStore())
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := &harness{cat: cat}
-	if err := h.setSchemaOnly("k BIGINT, v BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts"); err != nil {
-		b.Fatal(err)
-	}
 	node, err := h.bind(`SELECT k, window_start, window_end, COUNT(*), SUM(v)
 		FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY k, window_start, window_end`)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"riffle/sql/parse"
 	"riffle/sql/sqlerr"
 	"riffle/sql/types"
+	"slices"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 )
@@ -189,7 +190,7 @@ func intervalBounds(on scalar.Expr, width int, lt, rt []int) *logical.IntervalBo
 			lc, lo, rc, ro = rc, ro, lc, lo
 			op = map[string]string{">=": "<=", ">": "<", "<=": ">=", "<": ">"}[op]
 		}
-		if lc < width || rc >= width || !containsInt(rt, lc-width) || !containsInt(lt, rc) {
+		if lc < width || rc >= width || !slices.Contains(rt, lc-width) || !slices.Contains(lt, rc) {
 			return
 		}
 		if (lcol >= 0 && lcol != rc) || (rcol >= 0 && rcol != lc-width) {
@@ -228,15 +229,6 @@ func intervalBounds(on scalar.Expr, width int, lt, rt []int) *logical.IntervalBo
 		return nil
 	}
 	return &logical.IntervalBounds{LeftTime: lcol, RightTime: rcol, Lower: *lower, Upper: *upper}
-}
-
-func containsInt(list []int, x int) bool {
-	for _, y := range list {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // foldWhere makes WHERE the condition of an inner join at the top of FROM

@@ -1,6 +1,7 @@
 package logical
 
 import (
+	"slices"
 	"strings"
 
 	"riffle/planner/scalar"
@@ -61,5 +62,5 @@ func (t *TemporalJoin) Describe() string {
 // looks up the version current when each row is processed.
 func EventTimeJoin(t *TemporalJoin) bool {
 	c, ok := t.Time.(*scalar.ColRef)
-	return ok && containsCol(TimeAttrs(t.Left), c.Idx)
+	return ok && slices.Contains(TimeAttrs(t.Left), c.Idx)
 }

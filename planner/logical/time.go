@@ -2,6 +2,7 @@ package logical
 
 import (
 	"riffle/planner/scalar"
+	"slices"
 )
 
 // TimeAttrs returns the output columns of n that are event-time
@@ -140,7 +141,7 @@ func WindowOf(a *Aggregate) *Window {
 		return nil
 	}
 	proc := tvf.Kind != "SESSION" && ProcTime(tvf.Input, tvf.TimeCol)
-	if !proc && !containsCol(TimeAttrs(tvf.Input), tvf.TimeCol) {
+	if !proc && !slices.Contains(TimeAttrs(tvf.Input), tvf.TimeCol) {
 		return nil
 	}
 	w := &Window{Start: -1, End: -1, TVF: tvf, TimeCol: tcol, ProcTime: proc}
@@ -219,17 +220,8 @@ func windowCols(n Node) (start, end, tcol int, tvf *WindowTVF) {
 // watermark has passed the window's end and lateness.
 func WindowEnd(n Node) (col int, lateness int64, ok bool) {
 	_, end, _, tvf := windowCols(n)
-	if tvf == nil || end < 0 || !containsCol(TimeAttrs(tvf.Input), tvf.TimeCol) {
+	if tvf == nil || end < 0 || !slices.Contains(TimeAttrs(tvf.Input), tvf.TimeCol) {
 		return -1, 0, false
 	}
 	return end, tvf.Lateness, true
-}
-
-func containsCol(cols []int, c int) bool {
-	for _, x := range cols {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }

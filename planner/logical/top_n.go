@@ -2,6 +2,7 @@ package logical
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"riffle/sql/types"
@@ -37,7 +38,7 @@ func (t *TopN) Inputs() []Node       { return []Node{t.Input} }
 func (t *TopN) Props() Props {
 	in := t.Input.Props()
 	p := Props{Changelog: Retract, Bounded: in.Bounded, State: "every row per partition, ordered", Unbounded: true, Expires: true}
-	if col, _, ok := WindowEnd(t.Input); ok && containsCol(t.PartitionBy, col) {
+	if col, _, ok := WindowEnd(t.Input); ok && slices.Contains(t.PartitionBy, col) {
 		// A window Top-N: a window's partition goes when the watermark
 		// passes the window's end.
 		p.State += ", until the watermark passes the window's end"

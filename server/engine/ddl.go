@@ -117,12 +117,8 @@ func (s *Session) createView(st *parse.CreateView) (*pgwire.Result, error) {
 	if err != nil {
 		return nil, positioned(err, st.Src, st.Name.Pos)
 	}
-	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: st.Src.Text, Target: obj.Name, State: catalog.Running, Uses: b.Uses,
-		StateTTL: s.stateTTL(), Settings: s.querySettings()}
-	if t := q.Settings[lateTableSetting]; t != "" {
-		q.Uses = append(q.Uses, t) // not to be dropped from under the query
-	}
-	if q.Tables, err = s.allocTables(runtime.TablesNeeded(plan)); err != nil {
+	q, err := s.newQuery(st.Src.Text, obj.Name, b.Uses, plan)
+	if err != nil {
 		return nil, err
 	}
 	obj.Query, obj.StateTable = q.ID, q.Tables[len(q.Tables)-1] // the sink's table comes last
@@ -267,7 +263,7 @@ func (s *Session) alterTable(st *parse.AlterOptions) (*pgwire.Result, error) {
 		if err := s.e.startQuery(q); err != nil {
 			q.State, q.Error = catalog.Failed, err.Error()
 			s.e.cat.UpdateQuery(q)
-			return nil, err
+			return nil, positioned(err, st.Src, st.Name.Pos)
 		}
 		notices = append(notices, fmt.Sprintf("restarted query %s under the new options", q.ID))
 	}

@@ -43,12 +43,8 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 	if err != nil {
 		return nil, positioned(err, st.Src, st.Table.Pos)
 	}
-	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: st.Src.Text, Target: target.Name, State: catalog.Running, Uses: b.Uses,
-		StateTTL: s.stateTTL(), Settings: s.querySettings()}
-	if t := q.Settings[lateTableSetting]; t != "" {
-		q.Uses = append(q.Uses, t) // not to be dropped from under the query
-	}
-	if q.Tables, err = s.allocTables(runtime.TablesNeeded(plan)); err != nil {
+	q, err := s.newQuery(st.Src.Text, target.Name, b.Uses, plan)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.e.cat.AddQuery(q); err != nil {
@@ -60,6 +56,20 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 	}
 	notices := append(b.Notices, fmt.Sprintf("started query %s writing to %s; SHOW QUERIES lists it, STOP QUERY %s stops it", q.ID, target.Name, q.ID))
 	return &pgwire.Result{Tag: "INSERT 0 0", Notices: notices}, nil
+}
+
+// newQuery describes a new continuous query maintaining target: the
+// session's settings it keeps, what it reads (its late-rows table too, so
+// that it is not dropped from under the query), and its state tables.
+func (s *Session) newQuery(sql, target string, uses []string, plan *physical.Plan) (*catalog.Query, error) {
+	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: sql, Target: target, State: catalog.Running, Uses: uses,
+		StateTTL: s.stateTTL(), Settings: s.querySettings()}
+	if t := q.Settings[lateTableSetting]; t != "" {
+		q.Uses = append(q.Uses, t)
+	}
+	var err error
+	q.Tables, err = s.allocTables(runtime.TablesNeeded(plan))
+	return q, err
 }
 
 // writeRows produces rows to the table's topic and waits for the broker

@@ -35,12 +35,10 @@ func checkSetting(st *parse.Set) error {
 	key := strings.ToLower(st.Key)
 	switch key {
 	case ttlSetting, latenessSetting, earlyDelaySetting:
-		d, ok := physical.ParseDuration(st.Value)
-		if !ok {
+		if _, ok := physical.ParseDuration(st.Value); !ok {
 			return st.Src.Errorf(0, sqlerr.InvalidParameter, "invalid value for %s: %q", key, st.Value).
 				WithHint("give a duration such as '1 h', '30 min' or '0' for none")
 		}
-		_ = d
 	case earlyFireSetting:
 		if v := strings.ToLower(st.Value); v != "true" && v != "false" {
 			return st.Src.Errorf(0, sqlerr.InvalidParameter, "invalid value for %s: %q", key, st.Value).

@@ -171,3 +171,25 @@ func TestProcessingTimeWindow(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestLateRowsTableChecked checks that a query is refused, with a SQLSTATE
+// and the position of what it creates, when its late-rows table is missing
+// or cannot take late rows.
+func TestLateRowsTableChecked(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE ev (ts TIMESTAMP(3), WATERMARK FOR ts AS ts)`)
+	exec(t, c, `CREATE TABLE wrong (a INT)`)
+	exec(t, c, `SET 'riffle.late-rows.table' = 'missing'`)
+	view := "CREATE MATERIALIZED VIEW v AS SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end"
+	if e := pgErr(t, c, view); e.Code != "42P01" || e.Position != 26 { // at the name v
+		t.Fatalf("missing late-rows table: %+v (position %d)", e, e.Position)
+	}
+	exec(t, c, `SET 'riffle.late-rows.table' = 'wrong'`)
+	if e := pgErr(t, c, view); e.Code != "42P16" || e.Hint == "" {
+		t.Fatalf("late-rows table without the columns: %+v", e)
+	}
+	exec(t, c, `RESET 'riffle.late-rows.table'`)
+	exec(t, c, view)
+}

@@ -87,7 +87,7 @@ func (r *record) set(name, val string) error {
 			r.ts = time.UnixMilli(ms).UTC()
 			return nil
 		}
-		t, err := time.Parse("2006-01-02 15:04:05.999", val)
+		t, err := time.Parse(timestampLayout, val)
 		if err != nil {
 			return fmt.Errorf("ts=%s: want epoch milliseconds or 'YYYY-MM-DD hh:mm:ss[.fff]'", val)
 		}
@@ -200,6 +200,10 @@ func jsonValue(lit string) (json.RawMessage, error) {
 	return b, err
 }
 
+// timestampLayout is how scenario files write timestamps: a record's ts=
+// option and TIMESTAMP '…' literals.
+const timestampLayout = "2006-01-02 15:04:05.999"
+
 // timestampLiteral reads TIMESTAMP '…' (or a quoted timestamp) as
 // milliseconds since the epoch, UTC: a record timestamp.
 func timestampLiteral(lit string) (int64, error) {
@@ -210,7 +214,7 @@ func timestampLiteral(lit string) (int64, error) {
 	if err != nil || strings.TrimSpace(rest) != "" {
 		return 0, fmt.Errorf("record timestamp %s: want TIMESTAMP '…'", lit)
 	}
-	t, err := time.Parse("2006-01-02 15:04:05.999", s)
+	t, err := time.Parse(timestampLayout, s)
 	if err != nil {
 		return 0, fmt.Errorf("record timestamp %s: %v", lit, err)
 	}
