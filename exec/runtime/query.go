@@ -74,13 +74,18 @@ type Query struct {
 	// subscribers (a materialized view's query only).
 	epoch types.Batch
 
-	mu        sync.Mutex
-	subs      []*Subscription
-	committed kafka.Positions // next offsets, as of the last commit
-	opened    bool            // the first epoch (the empty opening batch) has committed
-	ending    bool            // a bounded scan has yet to reach its end
-	changed   chan struct{}   // closed and replaced at every commit
-	err       error
+	// heartbeats counts subscribers that want progress: while there are
+	// any, an idle query commits every ProgressInterval.
+	heartbeats atomic.Int64
+
+	mu         sync.Mutex
+	subs       []*Subscription
+	commitTime int64           // wall-clock time of the last commit (µs)
+	committed  kafka.Positions // next offsets, as of the last commit
+	opened     bool            // the first epoch (the empty opening batch) has committed
+	ending     bool            // a bounded scan has yet to reach its end
+	changed    chan struct{}   // closed and replaced at every commit
+	err        error
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -358,7 +363,8 @@ func (q *Query) commit(ctx context.Context) error {
 		return fmt.Errorf("commit query %s: %w", q.ID, err)
 	}
 	q.wroteKafka = false
-	q.publish(q.epoch)
+	q.commitTime = time.Now().UnixMicro()
+	q.publish(q.epoch, q.commitTime)
 	q.epoch = q.epoch[:0]
 	q.committed = pos
 	q.ending = false

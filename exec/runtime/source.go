@@ -99,6 +99,9 @@ func (q *Query) pollRecords(ctx context.Context) ([]kafka.Record, error) {
 			}
 		}
 	}
+	if q.heartbeats.Load() > 0 && (tick == 0 || ProgressInterval < tick) {
+		tick = ProgressInterval // an empty epoch is a subscriber's progress
+	}
 	if tick == 0 {
 		return q.reader.Poll(ctx)
 	}

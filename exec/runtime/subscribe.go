@@ -1,7 +1,10 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"riffle/exec/operator"
 	"riffle/exec/state"
@@ -13,27 +16,64 @@ import (
 // with nothing missed and nothing repeated (the contents are read and the
 // subscription registered under the same lock as the commit).
 //
-// A subscriber that falls more than a few epochs behind is dropped rather
-// than allowed to slow the query: C is closed and Err says why.
+// Epochs wait for the subscriber in a queue of their own, so a slow reader
+// never slows the query. The queue is bounded: a subscriber that falls
+// more than maxPendingEpochs epochs or maxPendingChanges changes behind is
+// dropped (Take then says why). Epochs without changes, which only a
+// subscriber asking for progress receives, are merged while they wait, so
+// an idle reader's queue does not grow at all.
 type Subscription struct {
-	// Snapshot holds the view's contents when the subscription began.
-	Snapshot types.Batch
-	// C delivers each later epoch's changes; it is closed when the query
-	// stops or the subscriber is dropped.
-	C   <-chan types.Batch
-	ch  chan types.Batch
-	q   *Query
-	err error
+	// Snapshot holds the view's contents when the subscription began, as
+	// of the commit at SnapshotTime (µs since the Unix epoch; 0 when the
+	// query has not committed yet).
+	Snapshot     types.Batch
+	SnapshotTime int64
+
+	q        *Query
+	progress bool
+	notify   chan struct{} // has a token when there is something to Take
+
+	mu      sync.Mutex
+	pending []Epoch
+	changes int   // changes in pending
+	err     error // why the subscription ended; nil while it runs
 }
 
-// subscriberBuffer is how many epochs a subscriber may be behind.
-const subscriberBuffer = 1024
+// Epoch is one commit of a subscribed query, as the subscriber sees it.
+type Epoch struct {
+	// Time is when the commit happened (µs since the Unix epoch): every
+	// change the query committed up to Time has been delivered with this
+	// epoch or before it.
+	Time int64
+	// Changes are the epoch's changes to the view, consolidated; empty for
+	// an epoch that changed nothing (delivered only with Progress).
+	Changes types.Batch
+}
+
+// SubscribeOptions say what a subscriber wants beyond the changes.
+type SubscribeOptions struct {
+	// Progress delivers every commit, changes or not, and makes an idle
+	// query commit at least every ProgressInterval, so that a subscriber
+	// can tell a quiet view from a stalled one.
+	Progress bool
+}
+
+const (
+	// maxPendingEpochs and maxPendingChanges bound a subscriber's queue.
+	maxPendingEpochs  = 4096
+	maxPendingChanges = 1 << 20
+	// ProgressInterval is how often a query with progress subscribers
+	// commits when it has nothing to read.
+	ProgressInterval = time.Second
+)
+
+// ErrSubscriptionClosed is Take's error after Close.
+var ErrSubscriptionClosed = errors.New("subscription closed")
 
 // Subscribe registers a subscriber to the query's output, which must be a
 // materialized view kept in state table view.
-func (q *Query) Subscribe(view uint32) (*Subscription, error) {
-	s := &Subscription{ch: make(chan types.Batch, subscriberBuffer), q: q}
-	s.C = s.ch
+func (q *Query) Subscribe(view uint32, opts SubscribeOptions) (*Subscription, error) {
+	s := &Subscription{q: q, progress: opts.Progress, notify: make(chan struct{}, 1)}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.err != nil {
@@ -48,12 +88,32 @@ func (q *Query) Subscribe(view uint32) (*Subscription, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Snapshot = snap
+	s.Snapshot, s.SnapshotTime = snap, q.commitTime
 	q.subs = append(q.subs, s)
+	if s.progress {
+		q.heartbeats.Add(1)
+	}
 	return s, nil
 }
 
-// Close ends the subscription.
+// Ready has a value when Take has something: epochs, or the end.
+func (s *Subscription) Ready() <-chan struct{} { return s.notify }
+
+// Take returns the epochs delivered since the last Take, oldest first.
+// With none pending it returns the error the subscription ended with
+// (ErrSubscriptionClosed after Close), or nil, nil while it runs.
+func (s *Subscription) Take() ([]Epoch, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.pending) == 0 {
+		return nil, s.err
+	}
+	out := s.pending
+	s.pending, s.changes = nil, 0
+	return out, nil
+}
+
+// Close ends the subscription and drops what it has not taken.
 func (s *Subscription) Close() {
 	q := s.q
 	q.mu.Lock()
@@ -61,50 +121,98 @@ func (s *Subscription) Close() {
 	for i, x := range q.subs {
 		if x == s {
 			q.subs = append(q.subs[:i], q.subs[i+1:]...)
-			close(s.ch)
-			return
+			if s.progress {
+				q.heartbeats.Add(-1)
+			}
+			break
 		}
 	}
+	s.end(ErrSubscriptionClosed)
+	s.mu.Lock()
+	s.pending, s.changes = nil, 0
+	s.mu.Unlock()
 }
 
-// Err says why C was closed (nil when the subscription was closed).
-func (s *Subscription) Err() error {
-	s.q.mu.Lock()
-	defer s.q.mu.Unlock()
-	return s.err
+// Subscribers is how many subscriptions the query is feeding.
+func (q *Query) Subscribers() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.subs)
 }
 
-// publish hands an epoch's changes to every subscriber; q.mu is held.
-func (q *Query) publish(b types.Batch) {
-	if len(q.subs) == 0 || len(b) == 0 {
+// end records why the subscription ended (the first reason wins) and
+// wakes the reader.
+func (s *Subscription) end(err error) {
+	s.mu.Lock()
+	if s.err == nil {
+		s.err = err
+	}
+	s.mu.Unlock()
+	s.wake()
+}
+
+func (s *Subscription) wake() {
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+// deliver queues an epoch; false means the subscriber is too far behind.
+func (s *Subscription) deliver(e Epoch) bool {
+	if len(e.Changes) == 0 && !s.progress {
+		return true
+	}
+	s.mu.Lock()
+	if n := len(s.pending); n > 0 && len(e.Changes) == 0 && len(s.pending[n-1].Changes) == 0 {
+		s.pending[n-1].Time = e.Time // an idle reader's progress: keep the latest
+	} else {
+		s.pending = append(s.pending, e)
+		s.changes += len(e.Changes)
+	}
+	ok := len(s.pending) <= maxPendingEpochs && s.changes <= maxPendingChanges
+	s.mu.Unlock()
+	s.wake()
+	return ok
+}
+
+// publish hands an epoch's changes, committed at now, to every
+// subscriber; q.mu is held.
+func (q *Query) publish(b types.Batch, now int64) {
+	if len(q.subs) == 0 {
 		return
 	}
-	b = consolidate(append(types.Batch(nil), b...))
-	if len(b) == 0 {
-		return
+	if len(b) > 0 {
+		b = consolidate(append(types.Batch(nil), b...))
 	}
 	kept := q.subs[:0]
 	for _, s := range q.subs {
-		select {
-		case s.ch <- b:
+		if s.deliver(Epoch{Time: now, Changes: b}) {
 			kept = append(kept, s)
-		default:
-			s.err = fmt.Errorf("subscriber dropped: it fell %d epochs behind query %s", subscriberBuffer, q.ID)
-			close(s.ch)
+			continue
 		}
+		if s.progress {
+			q.heartbeats.Add(-1)
+		}
+		s.end(fmt.Errorf("subscriber dropped: it fell more than %d epochs or %d changes behind query %s",
+			maxPendingEpochs, maxPendingChanges, q.ID))
 	}
+	clear(q.subs[len(kept):])
 	q.subs = kept
 }
 
-// endSubscriptions closes every subscription when the query stops; q.mu is
+// endSubscriptions ends every subscription when the query stops; q.mu is
 // held.
 func (q *Query) endSubscriptions(err error) {
 	for _, s := range q.subs {
-		s.err = err
-		if err == nil {
-			s.err = fmt.Errorf("query %s stopped", q.ID)
+		if s.progress {
+			q.heartbeats.Add(-1)
 		}
-		close(s.ch)
+		if err == nil {
+			s.end(fmt.Errorf("query %s stopped", q.ID))
+		} else {
+			s.end(err)
+		}
 	}
 	q.subs = nil
 }

@@ -219,6 +219,11 @@ func (s *Session) dependents(name string) []string {
 			}
 		}
 	}
+	for _, t := range s.e.temporaries() {
+		if s.reads(t.uses, name) {
+			out = append(out, "subscription "+t.id)
+		}
+	}
 	return out
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"riffle/catalog"
 	"riffle/connectors/kafka"
@@ -54,6 +55,11 @@ type Engine struct {
 	// watchers counts the goroutines that record how a query ended; Close
 	// waits for them before it closes the store they write to.
 	watchers sync.WaitGroup
+
+	temps         map[string]*tempQuery // SUBSCRIBE (query)'s, by id; under mu
+	tempSeq       atomic.Int64
+	subscriptions atomic.Int64 // open subscriptions, for Activity
+	cursors       atomic.Int64 // declared cursors, for Activity
 }
 
 var _ pgwire.Handler = (*Engine)(nil)
@@ -81,7 +87,13 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		store.Close()
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, store: store, cat: cat, kafka: kc, running: map[string]*runtime.Query{}}
+	e := &Engine{cfg: cfg, store: store, cat: cat, kafka: kc, running: map[string]*runtime.Query{},
+		temps: map[string]*tempQuery{}}
+	if err := e.forgetTemps(); err != nil {
+		kc.Close()
+		store.Close()
+		return nil, err
+	}
 	e.deps = runtime.Deps{Store: store, Kafka: kc, Writer: kafka.NewWriter(kc), Log: cfg.Log,
 		Registries: operator.NewRegistries(cfg.RegistryURL)}
 	e.restart()
@@ -189,8 +201,15 @@ func (e *Engine) Close() error {
 		qs = append(qs, q)
 	}
 	e.running = map[string]*runtime.Query{}
+	temps := make([]*tempQuery, 0, len(e.temps))
+	for _, t := range e.temps {
+		temps = append(temps, t)
+	}
 	e.mu.Unlock()
 	var errs []error
+	for _, t := range temps {
+		errs = append(errs, e.dropTemp(t)) // their subscribers see the query stop
+	}
 	for _, q := range qs {
 		if err := q.Stop(); err != nil {
 			errs = append(errs, err)

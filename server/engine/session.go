@@ -18,6 +18,9 @@ type Session struct {
 	e        *Engine
 	settings map[string]string
 	params   map[string]string // the connection's startup parameters
+
+	cursors map[string]*cursor // DECLAREd, by name
+	inBlock bool               // between BEGIN and COMMIT or ROLLBACK
 }
 
 var _ pgwire.Conn = (*Session)(nil)
@@ -78,12 +81,15 @@ func (s *Session) Prepare(_ context.Context, sql string) (*pgwire.Description, e
 	switch st := st.(type) {
 	case *parse.Select:
 		b := s.binder(st, nil)
-		b.Snapshot = true
+		b.Snapshot = !st.EmitChanges
 		node, err := b.Query(st.Query)
 		if err != nil {
 			return nil, err
 		}
 		cols = node.Schema().Columns
+		if st.EmitChanges {
+			cols = subscribeColumns(cols)
+		}
 		d.ParamTypes = make([]types.Type, b.ParamCount)
 	case *parse.Insert:
 		b := s.binder(st, nil)
@@ -92,8 +98,21 @@ func (s *Session) Prepare(_ context.Context, sql string) (*pgwire.Description, e
 		}
 		d.ParamTypes = make([]types.Type, b.ParamCount)
 	case *parse.Subscribe:
-		if v := s.e.cat.Get(st.Name.Name); v != nil {
-			cols = append([]types.Column{{Name: "op", Type: types.TString}}, v.Schema.Columns...)
+		if st.Query != nil {
+			b := s.binder(st, nil)
+			node, err := b.Query(st.Query)
+			if err != nil {
+				return nil, err
+			}
+			cols = subscribeColumns(node.Schema().Columns)
+			d.ParamTypes = make([]types.Type, b.ParamCount)
+		} else if v := s.e.cat.Get(st.Name.Name); v != nil {
+			cols = subscribeColumns(v.Schema.Columns)
+		}
+	case *parse.Fetch:
+		var err error
+		if cols, err = s.cursorColumns(st); err != nil {
+			return nil, err
 		}
 	default:
 		cols = staticColumns(st)
@@ -116,8 +135,11 @@ func (s *Session) ExecPrepared(ctx context.Context, sql string, params []*string
 	return s.run(ctx, st, params)
 }
 
-// Close ends the session.
-func (s *Session) Close() error { return nil }
+// Close ends the session, and with it its cursors.
+func (s *Session) Close() error {
+	s.closeCursors(func(*cursor) bool { return true })
+	return nil
+}
 
 func (s *Session) binder(st parse.Statement, params []*string) *bind.Binder {
 	return &bind.Binder{Cat: s.e.cat, Src: st.Source(), Params: params, Emit: emitOf(s.settings)}
@@ -135,6 +157,9 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 	case *parse.Insert:
 		return s.insert(ctx, st, params)
 	case *parse.Select:
+		if sub := selectOrSubscribe(st); sub != nil {
+			return s.subscribe(ctx, sub, params)
+		}
 		return s.selectQuery(ctx, st, params)
 	case *parse.Show:
 		return s.show(ctx, st)
@@ -160,7 +185,15 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 	case *parse.Explain:
 		return s.explain(st)
 	case *parse.Subscribe:
-		return s.subscribe(st)
+		return s.subscribe(ctx, st, params)
+	case *parse.Declare:
+		return s.declare(ctx, st, params)
+	case *parse.Fetch:
+		return s.fetch(ctx, st)
+	case *parse.Close:
+		return s.closeCursor(st)
+	case *parse.Transaction:
+		return s.transaction(st)
 	case *parse.Delete:
 		return s.deleteRows(ctx, st, params)
 	case *parse.Update:

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"riffle/catalog"
+	"riffle/exec/runtime"
 	"riffle/planner/explain"
 	"riffle/planner/physical"
 	"riffle/server/pgwire"
@@ -110,20 +111,33 @@ func (s *Session) showQueries(ctx context.Context) *pgwire.Result {
 			if rq.Finished() {
 				row[2] = str(string(catalog.Finished))
 			}
-			end, _ := s.e.endOffsets(ctx, rq)
-			st := rq.Stats(end)
-			row[3], row[4], row[5], row[6] = types.NewInt(st.RecordsIn), types.NewInt(st.RecordsOut), types.NewInt(st.BadRecords), types.NewInt(st.Lag)
-			row[7] = types.NewInt(st.LateRows)
-			if st.Watermark > 0 && st.Watermark < math.MaxInt64 {
-				row[8] = types.NewTimestamp(st.Watermark)
-			}
+			s.liveStats(ctx, row, rq)
 		}
 		if q.Error != "" {
 			row[10] = str(q.Error)
 		}
 		rows = append(rows, row)
 	}
+	// The temporary queries of SUBSCRIBE (query) run as long as their
+	// subscriptions.
+	for _, t := range s.e.temporaries() {
+		zero := types.NewInt(0)
+		row := types.Row{str(t.id), str(t.sql), str(string(catalog.Running)), zero, zero, zero, zero, zero, types.Null, types.Null, types.Null}
+		s.liveStats(ctx, row, t.rq)
+		rows = append(rows, row)
+	}
 	return rowsResult(queryColumns, rows, "SHOW")
+}
+
+// liveStats fills a SHOW QUERIES row's counters from a running query.
+func (s *Session) liveStats(ctx context.Context, row types.Row, rq *runtime.Query) {
+	end, _ := s.e.endOffsets(ctx, rq)
+	st := rq.Stats(end)
+	row[3], row[4], row[5], row[6] = types.NewInt(st.RecordsIn), types.NewInt(st.RecordsOut), types.NewInt(st.BadRecords), types.NewInt(st.Lag)
+	row[7] = types.NewInt(st.LateRows)
+	if st.Watermark > 0 && st.Watermark < math.MaxInt64 {
+		row[8] = types.NewTimestamp(st.Watermark)
+	}
 }
 
 // describe lists a relation's columns, as Flink's DESCRIBE does.

@@ -216,8 +216,9 @@ func TestSubscribe(t *testing.T) {
 			t.Fatalf("subscription ended: %v", rs.Err())
 		}
 		var op, page string
+		var at time.Time
 		var cnt int64
-		if err := rs.Scan(&op, &page, &cnt); err != nil {
+		if err := rs.Scan(&op, &at, &page, &cnt); err != nil {
 			t.Fatal(err)
 		}
 		return fmt.Sprintf("%s %s %d", op, page, cnt)

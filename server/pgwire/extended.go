@@ -30,7 +30,8 @@ type portal struct {
 	params  []*string
 	formats []int16
 	result  *Result
-	sent    int // rows of result already sent
+	sent    int  // rows of result already sent
+	ended   bool // result's Source has no more rows (it is closed)
 }
 
 // Codes PostgreSQL uses for the extended protocol's own errors.
@@ -67,7 +68,7 @@ func (s *session) extended(msg pgproto3.FrontendMessage) error {
 		if m.ObjectType == 'S' {
 			delete(s.stmts, m.Name)
 		} else {
-			delete(s.portals, m.Name)
+			s.dropPortal(m.Name)
 		}
 		s.be.Send(&pgproto3.CloseComplete{})
 	}
@@ -124,6 +125,7 @@ func (s *session) bind(m *pgproto3.Bind) error {
 	if err := checkFormats(m.ResultFormatCodes, p.desc.Columns); err != nil {
 		return err
 	}
+	s.dropPortal(m.DestinationPortal) // the unnamed portal, replaced
 	s.portals[m.DestinationPortal] = &portal{
 		stmt: p, params: params,
 		formats: append([]int16(nil), m.ResultFormatCodes...),
@@ -235,28 +237,8 @@ func (s *session) execute(m *pgproto3.Execute) error {
 		s.be.Send(&pgproto3.EmptyQueryResponse{})
 		return nil
 	}
-	if r.Stream != nil {
-		if !first {
-			return sqlerr.New(invalidCursorName, "portal %q has finished", m.Portal)
-		}
-		// A stream runs for as long as the client wants it, so it has a
-		// statement (and a CancelRequest target) of its own.
-		ctx, done := s.beginStatement()
-		defer done()
-		var writeErr error
-		err := s.call(ctx, pt.stmt.sql, func() error {
-			var streamErr error
-			writeErr, streamErr = s.stream(ctx, r, pt.formats)
-			return streamErr
-		})
-		if writeErr != nil {
-			return writeErr
-		}
-		if err != nil {
-			return &queryError{err, pt.stmt.sql}
-		}
-		s.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(r.Tag)})
-		return nil
+	if r.Source != nil || pt.ended {
+		return s.executeSource(pt, int(m.MaxRows))
 	}
 	end := len(r.Rows)
 	if m.MaxRows > 0 && uint64(pt.sent)+uint64(m.MaxRows) < uint64(end) {
@@ -276,6 +258,62 @@ func (s *session) execute(m *pgproto3.Execute) error {
 		return s.sendParamStatus(r)
 	}
 	return nil
+}
+
+// executeSource sends up to maxRows rows (0: all) of a portal whose
+// result comes from a RowSource: rows go out as the source produces them,
+// and a subscription, which never ends, runs until the client cancels it.
+// With rows left it suspends the portal, as for a held result.
+func (s *session) executeSource(pt *portal, maxRows int) error {
+	r := pt.result
+	if pt.ended {
+		s.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(sourceTag(r, 0))})
+		return nil
+	}
+	// A source may wait for rows for as long as the client wants, so each
+	// Execute is a statement (and a CancelRequest target) of its own.
+	ctx, done := s.beginStatement()
+	defer done()
+	var n int
+	var ended bool
+	var writeErr error
+	err := s.call(ctx, pt.stmt.sql, func() error {
+		var srcErr error
+		n, ended, writeErr, srcErr = s.pump(ctx, r, pt.formats, maxRows)
+		return srcErr
+	})
+	if writeErr != nil {
+		return writeErr
+	}
+	if err != nil {
+		// As in PostgreSQL, a portal whose execution failed cannot go on.
+		s.closeSource(r)
+		pt.ended = true
+		return &queryError{err, pt.stmt.sql}
+	}
+	if !ended {
+		s.be.Send(&pgproto3.PortalSuspended{})
+		return nil
+	}
+	s.closeSource(r)
+	pt.ended = true
+	s.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(sourceTag(r, n))})
+	return nil
+}
+
+// dropPortal forgets a portal, closing what its result still holds.
+func (s *session) dropPortal(name string) {
+	if pt, ok := s.portals[name]; ok {
+		s.closeSource(pt.result)
+		delete(s.portals, name)
+	}
+}
+
+// dropAll forgets every portal, at the end of the session.
+func (s *session) dropAll() {
+	for name := range s.portals {
+		s.dropPortal(name)
+	}
 }
 
 // completionTag is the CommandComplete tag of an Execute. A portal fetched
@@ -305,6 +343,7 @@ func (s *session) run(pt *portal) error {
 	}
 	if r.Columns != nil {
 		if err := checkFormats(pt.formats, r.Columns); err != nil {
+			s.closeSource(r)
 			return err
 		}
 	}

@@ -66,11 +66,31 @@ type Result struct {
 	// ParamStatus, when set, is sent as ParameterStatus messages after the
 	// statement (e.g. after SET TimeZone).
 	ParamStatus map[string]string
-	// Stream, when set, produces the rows instead of Rows, for a result
-	// that does not end on its own (SUBSCRIBE). The gateway calls it once,
-	// from the session's goroutine, with a context cancelled when the client
-	// cancels or disconnects; each row given to send goes out (and is
-	// flushed) at once. An error from send means the client is gone: Stream
-	// returns. The tag is sent when Stream returns nil.
-	Stream func(ctx context.Context, send func(types.Row) error) error
+	// Source, when set, produces the rows instead of Rows, one at a time:
+	// for a result that does not end on its own (SUBSCRIBE) or that is not
+	// held in memory (a cursor's FETCH). The gateway pulls rows from it
+	// from the session's goroutine, sending each as it comes and flushing
+	// before it waits for the next, and closes it when the result ends,
+	// fails, or is abandoned (its portal closed, the client gone).
+	Source RowSource
+	// CountRows appends the number of rows sent to Tag ("FETCH" becomes
+	// "FETCH 3"), for a Source whose row count is not known in advance.
+	CountRows bool
+}
+
+// RowSource produces a result's rows one at a time. The gateway calls it
+// from one goroutine.
+type RowSource interface {
+	// Next returns the next row, waiting until there is one; io.EOF means
+	// the result has ended. ctx is cancelled when the client cancels the
+	// statement or disconnects: Next then returns ctx's error. The row is
+	// the caller's until the next call.
+	Next(ctx context.Context) (types.Row, error)
+	// Ready reports whether Next would return at once (a row, the end or
+	// an error) rather than wait: the gateway flushes its output before
+	// a wait, so that rows already sent reach the client as they happen.
+	Ready() bool
+	// Close releases what the source holds (a subscription, a temporary
+	// query). It is called exactly once.
+	Close() error
 }

@@ -162,7 +162,7 @@ func (s *session) dispatch(msg pgproto3.FrontendMessage) error {
 	case *pgproto3.Query:
 		// As in PostgreSQL, a simple query drops the unnamed statement and portal.
 		delete(s.stmts, "")
-		delete(s.portals, "")
+		s.dropPortal("")
 		return s.simpleQuery(m.String)
 	case *pgproto3.Flush:
 		return s.flush()

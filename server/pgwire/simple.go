@@ -1,7 +1,6 @@
 package pgwire
 
 import (
-	"context"
 	"sort"
 	"strings"
 
@@ -19,21 +18,22 @@ func (s *session) simpleQuery(sql string) error {
 	err := s.call(ctx, sql, func() error {
 		return s.conn.Exec(ctx, sql, func(r *Result) error {
 			emitted++
+			defer s.closeSource(r)
 			if writeErr = s.sendResult(r, nil, 0, true); writeErr != nil {
 				return writeErr
 			}
-			if r.Stream == nil {
+			if r.Source == nil {
 				return nil
 			}
-			var streamErr error
-			if writeErr, streamErr = s.stream(ctx, r, nil); writeErr != nil {
+			n, _, werr, srcErr := s.pump(ctx, r, nil, 0)
+			if writeErr = werr; writeErr != nil {
 				return writeErr
 			}
-			if streamErr != nil {
-				return streamErr // the statement's error, sent as an ErrorResponse
+			if srcErr != nil {
+				return srcErr // the statement's error, sent as an ErrorResponse
 			}
-			s.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(r.Tag)})
-			return nil
+			s.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(sourceTag(r, n))})
+			return s.sendParamStatus(r)
 		})
 	})
 	done()
@@ -65,8 +65,8 @@ func (s *session) sendResult(r *Result, formats []int16, skip int, describe bool
 	if describe && r.Columns != nil {
 		s.be.Send(rowDescription(r.Columns, nil))
 	}
-	if r.Stream != nil {
-		return nil // the caller streams the rows, then completes
+	if r.Source != nil {
+		return nil // the caller pumps the rows, then completes
 	}
 	if _, err := s.sendRows(r, formats, skip, len(r.Rows)); err != nil {
 		return err
@@ -166,27 +166,4 @@ func rowDescription(cols []types.Column, formats []int16) *pgproto3.RowDescripti
 		}
 	}
 	return &pgproto3.RowDescription{Fields: fields}
-}
-
-// stream sends a streaming result's rows as the engine produces them,
-// flushing after each so that the client sees every change as it happens,
-// until the stream ends (it is cancelled, or fails). writeErr means the
-// client is gone; streamErr is the statement's own error.
-func (s *session) stream(ctx context.Context, r *Result, formats []int16) (writeErr, streamErr error) {
-	one := &Result{Columns: r.Columns, Rows: make([]types.Row, 1)}
-	streamErr = r.Stream(ctx, func(row types.Row) error {
-		one.Rows[0] = row
-		if _, err := s.sendRows(one, formats, 0, 1); err != nil {
-			return err
-		}
-		if err := s.be.Flush(); err != nil {
-			writeErr = err
-			return err
-		}
-		return nil
-	})
-	if writeErr != nil {
-		return writeErr, nil
-	}
-	return nil, streamErr
 }

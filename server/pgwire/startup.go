@@ -34,6 +34,7 @@ func (s *Server) serveConn(nc net.Conn) {
 	}
 	defer s.unregister(sess)
 	defer func() {
+		sess.dropAll() // before the session: a portal's rows may be the session's cursor
 		if err := sess.conn.Close(); err != nil {
 			s.log.Warn("pgwire: closing session", "pid", sess.pid, "err", err)
 		}

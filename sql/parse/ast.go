@@ -471,29 +471,38 @@ type Transaction struct {
 	Modes []string
 }
 
-// Subscribe is SUBSCRIBE [TO] v or SUBSCRIBE [TO] (query): a result that
-// never ends, streaming every change (and SELECT … EMIT CHANGES, which is
-// a Select with EmitChanges set). Exactly one of Name and Query is set.
+// Subscribe is SUBSCRIBE [TO] v or SUBSCRIBE [TO] (query), with options
+// WITH (SNAPSHOT [= bool], PROGRESS [= bool]): a result that never ends,
+// streaming every change (and SELECT … EMIT CHANGES, which is a Select
+// with EmitChanges set). Exactly one of Name and Query is set.
 type Subscribe struct {
-	Src   *Source
-	Name  Name
-	Query *Query
+	Src     *Source
+	Name    Name
+	Query   *Query
+	Options []Option // keys lower-case as written; a bare key has Value "true"
 }
 
 // Declare is DECLARE c [BINARY] [[NO] SCROLL] CURSOR [WITH[OUT] HOLD]
-// FOR query.
+// FOR query | SUBSCRIBE … | query EMIT CHANGES. Exactly one of Select and
+// Subscribe is set; each has the Source of its own text, cut out of the
+// DECLARE.
 type Declare struct {
-	Src    *Source
-	Cursor Name
-	Hold   bool
-	Query  *Query
+	Src       *Source
+	Cursor    Name
+	Hold      bool
+	Select    *Select
+	Subscribe *Subscribe
 }
 
-// Fetch is FETCH [NEXT | FORWARD [n | ALL] | n | ALL] [FROM | IN] c.
+// Fetch is FETCH [NEXT | FORWARD [n | ALL] | n | ALL] [FROM | IN] c
+// [WITH (TIMEOUT = t)], or MOVE with the same forms (Move set), which
+// skips the rows instead of returning them.
 type Fetch struct {
-	Src    *Source
-	Cursor Name
-	Count  int64 // rows to fetch; -1 for ALL
+	Src     *Source
+	Cursor  Name
+	Count   int64 // rows to fetch; -1 for ALL
+	Move    bool
+	Options []Option
 }
 
 // Close is CLOSE c | CLOSE ALL.

@@ -111,18 +111,29 @@ func formatMore(st Statement) string {
 	case *Transaction:
 		return strings.TrimSpace(string(s.Kind) + " " + strings.Join(s.Modes, ", "))
 	case *Subscribe:
+		text := "SUBSCRIBE TO " + quoteName(s.Name.Name)
 		if s.Query != nil {
-			return "SUBSCRIBE TO (" + restore(s.Query.Node) + ")"
+			text = "SUBSCRIBE TO (" + restore(s.Query.Node) + ")"
 		}
-		return "SUBSCRIBE TO " + quoteName(s.Name.Name)
+		return text + formatWith(s.Options)
 	case *Declare:
 		hold := ""
 		if s.Hold {
 			hold = " WITH HOLD"
 		}
-		return "DECLARE " + quoteName(s.Cursor.Name) + " CURSOR" + hold + " FOR " + restore(s.Query.Node)
+		what := ""
+		if s.Select != nil {
+			what = Format(s.Select)
+		} else {
+			what = Format(s.Subscribe)
+		}
+		return "DECLARE " + quoteName(s.Cursor.Name) + " CURSOR" + hold + " FOR " + what
 	case *Fetch:
-		return fmt.Sprintf("FETCH %d FROM %s", s.Count, quoteName(s.Cursor.Name))
+		verb := "FETCH"
+		if s.Move {
+			verb = "MOVE"
+		}
+		return fmt.Sprintf("%s %d FROM %s%s", verb, s.Count, quoteName(s.Cursor.Name), formatWith(s.Options))
 	case *Close:
 		if s.All {
 			return "CLOSE ALL"
@@ -154,4 +165,16 @@ func formatMore(st Statement) string {
 		return "ALTER " + string(s.Kind) + " " + ifx + quoteName(s.Name.Name) + " RENAME TO " + quoteName(s.NewName.Name)
 	}
 	return fmt.Sprintf("%T", st)
+}
+
+// formatWith renders Materialize-style options: WITH (k = v, …).
+func formatWith(opts []Option) string {
+	if len(opts) == 0 {
+		return ""
+	}
+	parts := make([]string, len(opts))
+	for i, o := range opts {
+		parts[i] = o.Key + " = " + o.Value
+	}
+	return " WITH (" + strings.Join(parts, ", ") + ")"
 }

@@ -159,7 +159,7 @@ func parseStatement(src *Source, all, toks []Token) (Statement, error) {
 		return parseSubscribe(c, all)
 	case "DECLARE":
 		return parseDeclare(c, all)
-	case "FETCH":
+	case "FETCH", "MOVE":
 		return parseFetch(c)
 	case "CLOSE":
 		return parseClose(c)

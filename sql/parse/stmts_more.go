@@ -142,24 +142,95 @@ func txnMode(c *cursor) (string, error) {
 	return "", c.syntaxErr(c.peek())
 }
 
-// parseSubscribe parses SUBSCRIBE [TO] name | (query).
+// parseSubscribe parses SUBSCRIBE [TO] name | (query) [WITH (options)].
 func parseSubscribe(c *cursor, all []Token) (Statement, error) {
 	c.next() // SUBSCRIBE
 	c.accept("TO")
 	s := &Subscribe{Src: c.src}
-	if c.peek().IsOp("(") && c.toks[len(c.toks)-1].IsOp(")") {
-		q, err := newRewriter(c.src, all, c.toks, 0, len(c.toks)).subquery(c.i+1, len(c.toks)-1)
+	if c.peek().IsOp("(") {
+		close := matching(c.toks, c.i)
+		if close < 0 {
+			return nil, c.syntaxErr(Token{Kind: TokEOF, Start: len(c.src.Text), End: len(c.src.Text)})
+		}
+		q, err := newRewriter(c.src, all, c.toks, 0, len(c.toks)).subquery(c.i+1, close)
 		if err != nil {
 			return nil, err
 		}
-		s.Query = q
-		return s, nil
+		s.Query, c.i = q, close+1
+	} else {
+		n, err := c.name()
+		if err != nil {
+			return nil, err
+		}
+		s.Name = n
 	}
-	return oneName(c, func(n Name) Statement { s.Name = n; return s })
+	var err error
+	if s.Options, err = withOptions(c); err != nil {
+		return nil, err
+	}
+	return s, c.expectEOF()
 }
 
-// parseDeclare parses DECLARE c [BINARY] [[NO] SCROLL] CURSOR [WITH[OUT]
-// HOLD] FOR query.
+// matching returns the index of the ')' closing the '(' at toks[open], or
+// -1.
+func matching(toks []Token, open int) int {
+	depth := 0
+	for i := open; i < len(toks); i++ {
+		switch {
+		case toks[i].IsOp("("):
+			depth++
+		case toks[i].IsOp(")"):
+			if depth--; depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// withOptions parses an optional WITH (key [= value], …) in Materialize's
+// style: keys are names, values names, numbers or strings, and a key
+// alone means true. Keys come out lower-case.
+func withOptions(c *cursor) ([]Option, error) {
+	if !c.accept("WITH") {
+		return nil, nil
+	}
+	if err := c.expectOp("("); err != nil {
+		return nil, err
+	}
+	var opts []Option
+	for {
+		k := c.peek()
+		if !k.IsName() && k.Kind != TokString {
+			return nil, c.syntaxErr(k)
+		}
+		c.i++
+		o := Option{Key: strings.ToLower(k.Val), Value: "true", KeyPos: k.Start}
+		for _, seen := range opts {
+			if seen.Key == o.Key {
+				return nil, c.src.Errorf(k.Start, sqlerr.DuplicateObject, "option \"%s\" specified more than once", k.Val)
+			}
+		}
+		if c.acceptOp("=") {
+			v := c.peek()
+			if !v.IsName() && v.Kind != TokString && v.Kind != TokNumber {
+				return nil, c.syntaxErr(v)
+			}
+			c.i++
+			o.Value = v.Val
+		}
+		opts = append(opts, o)
+		if c.acceptOp(")") {
+			return opts, nil
+		}
+		if err := c.expectOp(","); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// parseDeclare parses DECLARE c [BINARY] [INSENSITIVE] [[NO] SCROLL]
+// CURSOR [WITH[OUT] HOLD] FOR query | SUBSCRIBE … | query EMIT CHANGES.
 func parseDeclare(c *cursor, all []Token) (Statement, error) {
 	c.next() // DECLARE
 	d := &Declare{Src: c.src}
@@ -170,7 +241,10 @@ func parseDeclare(c *cursor, all []Token) (Statement, error) {
 	c.accept("BINARY")
 	c.accept("INSENSITIVE")
 	if !c.acceptSeq("NO", "SCROLL") {
-		c.accept("SCROLL")
+		if t := c.peek(); c.accept("SCROLL") {
+			return nil, c.src.Errorf(t.Start, sqlerr.FeatureNotSupported, "scrollable cursors are not supported").
+				WithHint("declare the cursor NO SCROLL: riffle's cursors only move forward")
+		}
 	}
 	if err := c.expect("CURSOR"); err != nil {
 		return nil, err
@@ -183,17 +257,52 @@ func parseDeclare(c *cursor, all []Token) (Statement, error) {
 	if err := c.expect("FOR"); err != nil {
 		return nil, err
 	}
-	if d.Query, err = parseQuery(c.src, all, c.toks, c.i); err != nil {
+	if c.atEOF() {
+		return nil, c.syntaxErr(c.peek())
+	}
+	// The cursor's statement is parsed as a statement of its own, cut out
+	// of this one, so that its errors point into the DECLARE.
+	start := c.peek().Start
+	inner := &Source{Input: c.src.Input, Offset: c.src.Offset + start, Text: c.src.Text[start:]}
+	var innerAll []Token
+	for _, t := range all {
+		if t.Start >= start {
+			innerAll = append(innerAll, t)
+		}
+	}
+	innerAll = shift(innerAll, start)
+	st, err := parseStatement(inner, innerAll, codeTokens(innerAll))
+	if err != nil {
 		return nil, err
+	}
+	c.src.Warnings = append(c.src.Warnings, inner.Warnings...)
+	switch st := st.(type) {
+	case *Select:
+		if st.EmitChanges {
+			d.Subscribe = &Subscribe{Src: inner, Query: st.Query}
+		} else {
+			d.Select = st
+		}
+	case *Subscribe:
+		d.Subscribe = st
+	default:
+		return nil, c.src.Errorf(start, sqlerr.SyntaxError, "a cursor is declared FOR a SELECT or a SUBSCRIBE")
 	}
 	return d, nil
 }
 
-// parseFetch parses FETCH [NEXT | FORWARD [n | ALL] | n | ALL] [FROM |
-// IN] cursor.
+// parseFetch parses FETCH or MOVE [NEXT | FORWARD [n | ALL] | n | ALL]
+// [FROM | IN] cursor [WITH (options)]. Backward directions are refused:
+// riffle's cursors only move forward.
 func parseFetch(c *cursor) (Statement, error) {
-	c.next() // FETCH
-	f := &Fetch{Src: c.src, Count: 1}
+	verb := c.next() // FETCH or MOVE
+	f := &Fetch{Src: c.src, Count: 1, Move: verb.Is("MOVE")}
+	for _, kw := range []string{"BACKWARD", "PRIOR", "FIRST", "LAST", "ABSOLUTE", "RELATIVE"} {
+		if t := c.peek(); c.accept(kw) {
+			return nil, c.src.Errorf(t.Start, sqlerr.FeatureNotSupported, "%s %s is not supported: cursors only move forward",
+				strings.ToUpper(verb.Val), kw).WithHint("use FETCH FORWARD n or FETCH ALL")
+		}
+	}
 	if !c.accept("NEXT") {
 		c.accept("FORWARD")
 		switch t := c.peek(); {
@@ -211,7 +320,14 @@ func parseFetch(c *cursor) (Statement, error) {
 	if !c.accept("FROM") {
 		c.accept("IN")
 	}
-	return oneName(c, func(n Name) Statement { f.Cursor = n; return f })
+	var err error
+	if f.Cursor, err = c.name(); err != nil {
+		return nil, err
+	}
+	if f.Options, err = withOptions(c); err != nil {
+		return nil, err
+	}
+	return f, c.expectEOF()
 }
 
 // parseClose parses CLOSE cursor | CLOSE ALL.
