@@ -99,17 +99,21 @@ func (q *Query) pollRecords(ctx context.Context) ([]kafka.Record, error) {
 			}
 		}
 	}
-	if q.heartbeats.Load() > 0 && (tick == 0 || ProgressInterval < tick) {
-		tick = ProgressInterval // an empty epoch is a subscriber's progress
+	// Without a tick of its own the query still wakes every
+	// ProgressInterval, to notice a subscriber that wants progress.
+	wait := tick
+	if wait == 0 || ProgressInterval < wait {
+		wait = ProgressInterval
 	}
-	if tick == 0 {
-		return q.reader.Poll(ctx)
+	for {
+		pctx, cancel := context.WithTimeout(ctx, max(wait, 10*time.Millisecond))
+		recs, err := q.reader.Poll(pctx)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			return recs, err
+		}
+		if tick > 0 || q.heartbeats.Load() > 0 {
+			return nil, nil // an empty epoch: ticks fire, subscribers see progress
+		}
 	}
-	pctx, cancel := context.WithTimeout(ctx, max(tick, 10*time.Millisecond))
-	defer cancel()
-	recs, err := q.reader.Poll(pctx)
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		return nil, nil
-	}
-	return recs, err
 }
