@@ -16,10 +16,20 @@ import (
 // few writes as the output buffer allows. ended is set when the source
 // has no more rows; writeErr means the client is gone; srcErr is the
 // statement's own error.
+//
+// With a limit (an Execute's row count), pump stops early once it has
+// sent a row and the next one is not ready: the portal is suspended with
+// fewer rows than asked for. A client reading a subscription with a fetch
+// size (pgjdbc) then gets each change when it happens instead of when
+// enough have piled up; a result that is all there (a SELECT) is always
+// ready, so its pieces have exactly the size asked for.
 func (s *session) pump(ctx context.Context, r *Result, formats []int16, limit int) (n int, ended bool, writeErr, srcErr error) {
 	one := &Result{Columns: r.Columns, Rows: make([]types.Row, 1)}
 	for limit <= 0 || n < limit {
 		if !r.Source.Ready() {
+			if limit > 0 && n > 0 {
+				return n, false, nil, nil
+			}
 			if err := s.flush(); err != nil {
 				return n, false, err, nil
 			}

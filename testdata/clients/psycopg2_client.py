@@ -1,0 +1,70 @@
+"""psycopg2 against riffle: connect, parameterised queries (psycopg2
+interpolates them client-side and sends simple queries, inside the BEGIN it
+issues itself), and named (server-side) cursors over a SELECT and over a
+SUBSCRIBE read with fetchmany. Prints what it saw, one fact a line;
+server/clients compares it with psycopg2.out.
+
+Usage: python3 psycopg2_client.py HOST PORT
+"""
+import sys
+import threading
+import time
+
+import psycopg2
+
+
+def connect(host, port):
+    return psycopg2.connect(host=host, port=port, user="riffle", dbname="riffle", sslmode="disable")
+
+
+def main(host, port):
+    conn = connect(host, port)
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE py_orders (id BIGINT, customer STRING, amount DOUBLE)")
+    cur.execute("INSERT INTO py_orders VALUES (%s, %s, %s), (%s, %s, %s), (%s, %s, %s)",
+                (1, "ann", 2.5, 2, "it's", None, 3, "cy", 7.0))
+    print("insert", cur.statusmessage)
+    conn.commit()
+    cur.execute("SELECT id, customer, amount FROM py_orders WHERE id >= %s AND customer <> %s ORDER BY id", (2, "zed"))
+    print("params", cur.fetchall())
+    conn.commit()
+
+    # A named cursor over a SELECT: DECLARE … WITHOUT HOLD, FETCH FORWARD n.
+    named = conn.cursor("orders_cursor")
+    named.execute("SELECT id, customer FROM py_orders WHERE id < %s ORDER BY id", (10,))
+    print("named first", named.fetchone())
+    print("named many", named.fetchmany(1))
+    print("named rest", named.fetchall())
+    named.close()
+    conn.commit()
+
+    cur.execute("CREATE MATERIALIZED VIEW py_totals AS SELECT customer, COUNT(*) AS n FROM py_orders GROUP BY customer")
+    cur.execute("FLUSH")
+    conn.commit()
+
+    # A named cursor over SUBSCRIBE: fetchmany returns what is ready,
+    # waiting for the first row.
+    sub = conn.cursor("totals_sub")
+    sub.execute("SUBSCRIBE py_totals")
+    print("subscribe snapshot", sorted((op, c, n) for op, _, c, n in sub.fetchmany(10)))
+
+    def later():
+        time.sleep(0.3)
+        other = connect(host, port)
+        other.autocommit = True
+        other.cursor().execute("INSERT INTO py_orders VALUES (4, 'ann', 1.0)")
+        other.close()
+
+    threading.Thread(target=later).start()
+    print("subscribe change", [(op, c, n) for op, _, c, n in sub.fetchmany(10)])
+    sub.close()
+    conn.commit()
+
+    # The subscription is gone with its cursor.
+    cur.execute("SHOW QUERIES")
+    print("queries", [r[0] for r in cur.fetchall()])
+    conn.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))
