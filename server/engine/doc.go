@@ -4,7 +4,11 @@
 // acts: DDL changes the catalog and creates topics, a materialized view or
 // INSERT INTO … SELECT starts a continuous query in the runtime, INSERT …
 // VALUES produces records, SELECT reads a snapshot, SHOW and DESCRIBE read
-// the catalog, FLUSH waits for running queries to catch up.
+// the catalog, FLUSH waits for running queries to catch up. SUBSCRIBE and
+// SELECT … EMIT CHANGES stream a view's or a query's changes (subscribe.go;
+// a query runs as a temporary query, tempquery.go), and cursors read a
+// SELECT or a subscription in pieces (cursor.go), living until CLOSE, the
+// end of their transaction block (block.go) or of the session.
 //
 // The engine implements pgwire.Handler, so the gateway serves it directly.
 package engine

@@ -19,6 +19,14 @@
 // pg_catalog emulation), and the text and binary encodings of values
 // (encode.go, decode.go).
 //
+// Results that do not fit in memory or never end (SUBSCRIBE, a cursor's
+// FETCH) come as a RowSource the gateway pulls rows from (source.go): each
+// row goes out as it is produced, output is flushed whenever the next row
+// would be waited for, and an Execute with a row limit suspends its portal
+// early once it has sent a row and no more are ready. The source is closed
+// when its result ends, fails or is abandoned (portal closed or replaced,
+// session over).
+//
 // Robustness: a panic in the Handler while running one statement becomes an
 // XX000 error for that statement only; a malformed or oversized message
 // ends that one connection with an 08P01 error. Other sessions never notice.
@@ -26,5 +34,5 @@
 // File map: server.go (listener, sessions, cancel registry), startup.go
 // (handshake), session.go (message loop, errors), simple.go (Query),
 // extended.go (Parse/Bind/Describe/Execute/Close), oid.go, encode.go,
-// decode.go.
+// decode.go, source.go (pulling rows from a RowSource).
 package pgwire
