@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,6 +25,9 @@ import (
 //	insert ...     tag INSERT 0 1
 //	notice         a NOTICE "hello from riffle", tag DO
 //	sleep          blocks until cancelled
+//	stream N R     N rows of (n INT) from a RowSource (N = 0: endless), the
+//	               first R ready at once, each later one after a short wait
+//	sources        one row: how many RowSources are open
 //	…bad…          a syntax error positioned at "bad"
 //	…panic…        panics
 //
@@ -31,6 +35,7 @@ import (
 type fakeHandler struct {
 	cancelled atomic.Int64 // sleeps ended by cancellation
 	sessions  atomic.Int64 // open sessions
+	sources   atomic.Int64 // open RowSources
 }
 
 var _ Handler = (*fakeHandler)(nil)
@@ -139,6 +144,8 @@ func (c *fakeConn) columns(stmt string, params []types.Type) []types.Column {
 	switch word {
 	case "select":
 		return selectCols
+	case "stream", "sources":
+		return streamCols
 	case "types":
 		return typesCols
 	case "echo":
@@ -183,6 +190,17 @@ func (c *fakeConn) run(ctx context.Context, sql string, pos int, stmt string, pa
 		return &Result{Tag: "INSERT 0 1"}, nil
 	case "notice":
 		return &Result{Tag: "DO", Notices: []string{"hello from riffle"}}, nil
+	case "stream":
+		var n, ready int
+		if len(f) != 3 {
+			return nil, sqlerr.New(sqlerr.SyntaxError, "stream N R")
+		}
+		n, _ = strconv.Atoi(f[1])
+		ready, _ = strconv.Atoi(f[2])
+		c.h.sources.Add(1)
+		return &Result{Columns: streamCols, Tag: "STREAM", Source: &fakeSource{h: c.h, n: n, ready: ready}}, nil
+	case "sources":
+		return &Result{Columns: streamCols, Rows: []types.Row{{types.NewInt(c.h.sources.Load())}}, Tag: "SELECT 1"}, nil
 	case "sleep":
 		select {
 		case <-ctx.Done():
@@ -327,4 +345,35 @@ func typesRow() types.Row {
 		{K: types.KMap, X: []types.Value{types.NewString("k"), types.NewInt(1)}},
 		{K: types.KRow, X: []types.Value{types.NewInt(1), types.NewString("x y")}},
 	}
+}
+
+var streamCols = []types.Column{{Name: "n", Type: types.TInt}}
+
+// fakeSource is the RowSource of "stream N R".
+type fakeSource struct {
+	h        *fakeHandler
+	n, ready int
+	sent     int
+}
+
+func (s *fakeSource) Next(ctx context.Context) (types.Row, error) {
+	if s.n > 0 && s.sent >= s.n {
+		return nil, io.EOF
+	}
+	if !s.Ready() {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	s.sent++
+	return types.Row{types.NewInt(int64(s.sent))}, nil
+}
+
+func (s *fakeSource) Ready() bool { return s.sent < s.ready || (s.n > 0 && s.sent >= s.n) }
+
+func (s *fakeSource) Close() error {
+	s.h.sources.Add(-1)
+	return nil
 }
