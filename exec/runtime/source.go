@@ -99,20 +99,22 @@ func (q *Query) pollRecords(ctx context.Context) ([]kafka.Record, error) {
 			}
 		}
 	}
-	// Without a tick of its own the query still wakes every
-	// ProgressInterval, to notice a subscriber that wants progress.
-	wait := tick
-	if wait == 0 || ProgressInterval < wait {
-		wait = ProgressInterval
-	}
+	// The query also wakes every ProgressInterval while it waits, to
+	// notice a subscriber that wants progress; it then ends the epoch
+	// empty, as it does when its tick is due.
+	start := time.Now()
 	for {
+		wait := ProgressInterval
+		if tick > 0 {
+			wait = min(wait, tick-time.Since(start))
+		}
 		pctx, cancel := context.WithTimeout(ctx, max(wait, 10*time.Millisecond))
 		recs, err := q.reader.Poll(pctx)
 		cancel()
 		if !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
 			return recs, err
 		}
-		if tick > 0 || q.heartbeats.Load() > 0 {
+		if (tick > 0 && time.Since(start) >= tick) || q.heartbeats.Load() > 0 {
 			return nil, nil // an empty epoch: ticks fire, subscribers see progress
 		}
 	}
