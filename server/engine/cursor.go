@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"riffle/exec/runtime"
 	"riffle/planner/physical"
 	"riffle/server/pgwire"
 	"riffle/sql/parse"
@@ -42,11 +43,10 @@ func (s *Session) declare(ctx context.Context, st *parse.Declare, params []*stri
 		}
 		c.cols, c.src, c.follow = sub.cols, sub, true
 	} else {
-		r, err := s.selectQuery(ctx, st.Select, params)
-		if err != nil {
+		var err error
+		if c.cols, c.src, err = s.selectRows(ctx, st.Select, params); err != nil {
 			return nil, err
 		}
-		c.cols, c.src = r.Columns, &rowsSource{rows: r.Rows}
 	}
 	if s.cursors == nil {
 		s.cursors = map[string]*cursor{}
@@ -186,6 +186,62 @@ func (f *fetchSource) Ready() bool {
 
 // Close leaves the cursor open: the next FETCH continues from here.
 func (f *fetchSource) Close() error { return nil }
+
+// selectRows opens a SELECT for a cursor: read from the view in pieces
+// when the query only filters and projects one (runtime.Rows), else run
+// it once and hold its rows.
+func (s *Session) selectRows(ctx context.Context, st *parse.Select, params []*string) ([]types.Column, pgwire.RowSource, error) {
+	b := s.binder(st, params)
+	b.Snapshot = true
+	node, err := b.Query(st.Query)
+	if err != nil {
+		return nil, nil, err
+	}
+	cols := node.Schema().Columns
+	rows, ok, err := runtime.OpenRows(ctx, s.e.deps, node)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ok {
+		return cols, &viewRows{rows: rows}, nil
+	}
+	all, err := runtime.Snapshot(ctx, s.e.deps, node)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cols, &rowsSource{rows: all}, nil
+}
+
+// viewRows reads a view's rows a chunk at a time.
+type viewRows struct {
+	rows  *runtime.Rows
+	chunk rowsSource
+	ended bool
+}
+
+var _ pgwire.RowSource = (*viewRows)(nil)
+
+func (v *viewRows) Next(ctx context.Context) (types.Row, error) {
+	if row, err := v.chunk.Next(ctx); err == nil || v.ended {
+		return row, err
+	}
+	rows, err := v.rows.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if rows == nil {
+		v.ended = true
+		return nil, io.EOF
+	}
+	v.chunk = rowsSource{rows: rows}
+	return v.chunk.Next(ctx)
+}
+
+// Ready is true: the next chunk is read from the store without waiting
+// for anything to happen.
+func (v *viewRows) Ready() bool { return true }
+
+func (v *viewRows) Close() error { return v.rows.Close() }
 
 // rowsSource returns rows held in memory.
 type rowsSource struct {

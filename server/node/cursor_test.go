@@ -169,3 +169,48 @@ func sorted(s []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestCursorOverView reads a filtered view through a cursor in pieces, the
+// view read a chunk at a time rather than all at once: every row once, in
+// FETCHes of the size asked for, as of the DECLARE (a change committed
+// later is not seen).
+func TestCursorOverView(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE nums (id BIGINT)`)
+	exec(t, c, `CREATE MATERIALIZED VIEW nums_v AS SELECT id FROM nums`)
+	var vals []string
+	for i := 1; i <= 1500; i++ {
+		vals = append(vals, fmt.Sprintf("(%d)", i))
+	}
+	exec(t, c, `INSERT INTO nums VALUES `+strings.Join(vals, ", "))
+	exec(t, c, `FLUSH`)
+
+	cc := connect(t, n)
+	exec(t, cc, `BEGIN`)
+	exec(t, cc, `DECLARE v CURSOR FOR SELECT id, id * 10 AS tens FROM nums_v WHERE id > 300`)
+	exec(t, c, `INSERT INTO nums VALUES (5000)`)
+	exec(t, c, `FLUSH`)
+	seen := map[string]bool{}
+	for {
+		got := fetched(t, cc, `FETCH 250 FROM v`)
+		for _, r := range got {
+			if seen[r] {
+				t.Fatalf("row %s twice", r)
+			}
+			seen[r] = true
+		}
+		if len(got) < 250 {
+			if len(got) != 1200%250 {
+				t.Fatalf("last FETCH: %d rows", len(got))
+			}
+			break
+		}
+	}
+	if len(seen) != 1200 || !seen["301|3010"] || !seen["1500|15000"] || seen["5000|50000"] {
+		t.Fatalf("%d rows", len(seen))
+	}
+	exec(t, cc, `COMMIT`)
+	waitIdle(t, n)
+}
