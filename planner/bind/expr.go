@@ -126,6 +126,11 @@ func (b *Binder) call(at ast.Node, fn string, sc *scope, args ...ast.ExprNode) (
 		bound[i] = e
 	}
 	e, err := scalar.Resolve(fn, bound)
+	if e2, ok := sqlerr.As(err); ok && e2.Code == sqlerr.UndefinedFunction && b.Natives != nil {
+		if n, ok, nerr := b.Natives(fn, bound); ok || nerr != nil {
+			e, err = n, nerr
+		}
+	}
 	if err != nil {
 		return nil, b.position(err, at)
 	}
@@ -277,6 +282,18 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if ext.Name != "" {
+			return b.pgCast(arg, ext)
+		}
+		if arg.Type().IsReg() && ext.Type.IsString() && b.Natives != nil {
+			// A reg* value reads as the name of what it identifies.
+			if e, ok, err := b.Natives("::text", []scalar.Expr{arg}); ok || err != nil {
+				if err != nil {
+					return nil, b.position(err, n)
+				}
+				return e, nil
+			}
+		}
 		if arg.Type().ID != types.Unknown && !scalar.CanCast(arg.Type(), ext.Type) {
 			return nil, b.Src.Errorf(ext.Pos, sqlerr.DatatypeMismatch, "cannot cast type %s to %s", arg.Type(), ext.Type)
 		}
@@ -323,6 +340,28 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 		}
 	}
 	return b.call(n, name, sc, args...)
+}
+
+// pgCast binds a cast to a PostgreSQL catalog type (oid, regclass, name,
+// …). The environment converts names to OIDs (::regclass and friends look
+// the name up); otherwise the value converts as the family holding it.
+func (b *Binder) pgCast(arg scalar.Expr, ext parse.CastExt) (scalar.Expr, error) {
+	t, ok := types.PGType(ext.Name)
+	if !ok {
+		return nil, b.Src.Errorf(ext.Pos, sqlerr.UndefinedObject, "type %q does not exist", ext.Name)
+	}
+	if b.Natives != nil {
+		if e, ok, err := b.Natives("::"+ext.Name, []scalar.Expr{arg}); ok || err != nil {
+			if se, ok := sqlerr.As(err); ok && se.Line == 0 {
+				se.SetPos(b.Src.Input, b.Src.Offset+ext.Pos)
+			}
+			return e, err
+		}
+	}
+	if arg.Type().ID != types.Unknown && !scalar.CanCast(arg.Type(), types.Type{ID: t.ID, Elem: t.Elem, Length: t.Length}) {
+		return nil, b.Src.Errorf(ext.Pos, sqlerr.DatatypeMismatch, "cannot cast type %s to %s", arg.Type(), t)
+	}
+	return &scalar.Cast{Arg: arg, T: t, Try: ext.Try}, nil
 }
 
 // param binds $n to the value the client bound, as an untyped literal so

@@ -37,6 +37,17 @@ type Binder struct {
 	// aggregate event-time windows (the session's table.exec.emit.*).
 	Emit logical.Emit
 
+	// System resolves the relations of the system schemas (pg_catalog,
+	// information_schema): their columns and their rows as of this
+	// statement. nil: there are none. schema "" means the search path.
+	System func(schema, name string) (types.Schema, []types.Row, bool)
+
+	// Natives resolves functions the catalogue does not have, and casts to
+	// PostgreSQL catalog types (fn "::regclass", "::text" from a reg*
+	// type): PostgreSQL's catalog functions, implemented by the session.
+	// ok is false when it does not know fn either.
+	Natives func(fn string, args []scalar.Expr) (e scalar.Expr, ok bool, err error)
+
 	// HintTTL is the state TTL STATE_TTL hints give the scans they name.
 	HintTTL  map[*logical.Scan]time.Duration
 	hintUsed map[int]bool

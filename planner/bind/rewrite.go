@@ -17,6 +17,10 @@ func walkCols(e scalar.Expr, fn func(*scalar.ColRef)) {
 		for _, a := range e.Args {
 			walkCols(a, fn)
 		}
+	case *scalar.Native:
+		for _, a := range e.Args {
+			walkCols(a, fn)
+		}
 	case *scalar.Cast:
 		walkCols(e.Arg, fn)
 	case *scalar.Case:
@@ -46,6 +50,12 @@ func substCols(e scalar.Expr, fn func(*scalar.ColRef) scalar.Expr) scalar.Expr {
 		return fn(e)
 	case *scalar.Call:
 		c := &scalar.Call{Fn: e.Fn, T: e.T, Args: make([]scalar.Expr, len(e.Args))}
+		for i, a := range e.Args {
+			c.Args[i] = substCols(a, fn)
+		}
+		return c
+	case *scalar.Native:
+		c := &scalar.Native{Name: e.Name, T: e.T, Eval: e.Eval, Args: make([]scalar.Expr, len(e.Args))}
 		for i, a := range e.Args {
 			c.Args[i] = substCols(a, fn)
 		}

@@ -57,6 +57,28 @@ type When struct {
 	Cond, Then Expr
 }
 
+// Native is a function implemented by the binder's environment rather than
+// the catalogue: PostgreSQL's catalog functions (format_type, pg_get_expr,
+// pg_table_is_visible, …), whose answers come from the catalog as the
+// statement was bound. Eval gets the argument values, which it must not
+// keep, and returns the result, of type T.
+type Native struct {
+	Name string
+	Args []Expr
+	T    types.Type
+	Eval func(args []types.Value) (types.Value, error)
+}
+
+func (e *Native) Type() types.Type { return e.T }
+
+func (e *Native) String() string {
+	args := make([]string, len(e.Args))
+	for i, a := range e.Args {
+		args[i] = a.String()
+	}
+	return e.Name + "(" + strings.Join(args, ", ") + ")"
+}
+
 func (e *ColRef) Type() types.Type { return e.T }
 func (e *Const) Type() types.Type  { return e.T }
 func (e *Call) Type() types.Type   { return e.T }

@@ -120,7 +120,7 @@ func (s *Session) ExecPrepared(ctx context.Context, sql string, params []*string
 func (s *Session) Close() error { return nil }
 
 func (s *Session) binder(st parse.Statement, params []*string) *bind.Binder {
-	return &bind.Binder{Cat: s.e.cat, Src: st.Source(), Params: params, Emit: emitOf(s.settings)}
+	return &bind.Binder{Cat: s.e.cat, Src: st.Source(), Params: params, Emit: emitOf(s.settings), System: s.system, Natives: s.native}
 }
 
 // run executes one statement.
