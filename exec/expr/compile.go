@@ -71,6 +71,10 @@ func (env Env) compile(e scalar.Expr) (Func, error) {
 		return env.compileCase(e)
 	case *scalar.Native:
 		return env.compileNative(e)
+	case *scalar.Subquery:
+		return env.compileSubquery(e)
+	case *scalar.OuterRef:
+		return func(types.Row) (types.Value, error) { return e.Outer.Row[e.Idx], nil }, nil
 	case *scalar.Call:
 		switch e.Fn {
 		case "current_watermark":

@@ -119,6 +119,10 @@ func values(v *logical.Values) (types.Batch, error) {
 	for _, r := range v.Rows {
 		row := make(types.Row, len(r))
 		for i, e := range r {
+			if c, ok := e.(*scalar.Const); ok && c.T.ID != types.Unknown {
+				row[i] = c.V // a system relation's rows are all constants
+				continue
+			}
 			f, err := expr.Compile(e)
 			if err != nil {
 				return nil, err
@@ -232,22 +236,32 @@ func runOnce(ctx context.Context, deps Deps, n logical.Node, ins ...types.Batch)
 }
 
 // consolidate sums the diffs of equal rows and drops rows that cancel out,
-// so a snapshot is a plain multiset.
+// so a snapshot is a plain multiset. Rows keep the order they came in (the
+// first of equal rows gives the place), so a projection over a sorted
+// input stays sorted.
 func consolidate(b types.Batch) types.Batch {
-	sort.SliceStable(b, func(i, j int) bool { return types.CompareRows(b[i].Row, b[j].Row) < 0 })
+	idx := make([]int, len(b))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return types.CompareRows(b[idx[i]].Row, b[idx[j]].Row) < 0 })
+	keep := make([]bool, len(b))
+	for k := 0; k < len(idx); {
+		first := idx[k]
+		end := k + 1
+		for end < len(idx) && types.CompareRows(b[idx[end]].Row, b[first].Row) == 0 {
+			// Stable sort: idx[k] is the earliest of the equal rows.
+			b[first].Diff += b[idx[end]].Diff
+			end++
+		}
+		keep[first] = b[first].Diff != 0
+		k = end
+	}
 	out := b[:0]
-	for _, c := range b {
-		if n := len(out); n > 0 && types.CompareRows(out[n-1].Row, c.Row) == 0 {
-			out[n-1].Diff += c.Diff
-			continue
-		}
-		out = append(out, c)
-	}
-	kept := out[:0]
-	for _, c := range out {
-		if c.Diff != 0 {
-			kept = append(kept, c)
+	for i, c := range b {
+		if keep[i] {
+			out = append(out, c)
 		}
 	}
-	return kept
+	return out
 }

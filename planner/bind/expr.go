@@ -79,7 +79,7 @@ func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
 		return b.negate(n.Not, n, fn, sc, n.Expr, n.Pattern)
 	case *ast.PatternInExpr:
 		if n.Sel != nil {
-			return nil, b.unsupported(n, "IN (subquery)")
+			return b.valueSubquery(n, sc)
 		}
 		return b.negate(n.Not, n, "in", sc, append([]ast.ExprNode{n.Expr}, n.List...)...)
 	case *ast.PatternRegexpExpr:
@@ -103,7 +103,7 @@ func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
 		}
 		return nil, b.notYet(n, "window function "+strings.ToUpper(n.Name)+" here is", "arrives later; OVER windows are supported in the select list of a query without GROUP BY")
 	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
-		return nil, b.notYet(n, "subqueries in expressions are", "arrives with joins")
+		return b.valueSubquery(n, sc)
 	}
 	return nil, b.unsupported(n, "this expression")
 }
@@ -154,6 +154,11 @@ func (b *Binder) column(n *ast.ColumnName, sc *scope) (scalar.Expr, error) {
 	full := name
 	if table != "" {
 		full = table + "." + name
+	}
+	if i == -1 && len(b.outer) > 0 {
+		if e, ok, err := b.outerColumn(table, name); ok || err != nil {
+			return e, err
+		}
 	}
 	switch {
 	case i == -2:

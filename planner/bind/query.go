@@ -52,6 +52,11 @@ type Binder struct {
 	HintTTL  map[*logical.Scan]time.Duration
 	hintUsed map[int]bool
 
+	// outer holds the subqueries being bound inside expressions, innermost
+	// last; runner runs them all (Runner).
+	outer  []*subCtx
+	runner *scalar.Runner
+
 	views []string    // views being expanded, to catch cycles
 	agg   *aggContext // set while binding an aggregating SELECT's outputs
 	// over maps each window function call of the SELECT being bound to its
@@ -61,6 +66,10 @@ type Binder struct {
 	// warned is set once the statement's warnings are in Notices.
 	warned bool
 }
+
+// Runner is what runs the plans of the statement's subqueries used as
+// values (nil when it has none): the executor sets its Run.
+func (b *Binder) Runner() *scalar.Runner { return b.runner }
 
 // Query binds a query expression.
 func (b *Binder) Query(q *parse.Query) (logical.Node, error) {
