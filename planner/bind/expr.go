@@ -81,6 +81,10 @@ func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
 		if n.Sel != nil {
 			return b.valueSubquery(n, sc)
 		}
+		if f, ok := anyArray(n); ok {
+			// x = ANY(arr), which the dialect layer wrote as an IN.
+			return b.negate(n.Not, n, "any_eq", sc, n.Expr, f.Args[0])
+		}
 		return b.negate(n.Not, n, "in", sc, append([]ast.ExprNode{n.Expr}, n.List...)...)
 	case *ast.PatternRegexpExpr:
 		return b.regexp(n, sc)
@@ -106,6 +110,15 @@ func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
 		return b.valueSubquery(n, sc)
 	}
 	return nil, b.unsupported(n, "this expression")
+}
+
+// anyArray reports whether an IN list is the placeholder of x = ANY(arr).
+func anyArray(n *ast.PatternInExpr) (*ast.FuncCallExpr, bool) {
+	if len(n.List) != 1 {
+		return nil, false
+	}
+	f, ok := n.List[0].(*ast.FuncCallExpr)
+	return f, ok && f.FnName.L == parse.AnyArrayFunc && len(f.Args) == 1
 }
 
 func pick(c bool, a, b string) string {
@@ -305,6 +318,12 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 		return &scalar.Cast{Arg: arg, T: ext.Type, Try: ext.Try}, nil
 	case strings.HasPrefix(name, parse.ParamPrefix):
 		return b.param(name)
+	case name == parse.ArraySubqueryFunc:
+		sub, ok := n.Args[0].(*ast.SubqueryExpr)
+		if len(n.Args) != 1 || !ok {
+			return nil, sqlerr.New(sqlerr.Internal, "bad ARRAY(subquery) placeholder")
+		}
+		return b.arraySubquery(sub, sc)
 	case strings.HasPrefix(name, parse.FilterPrefix):
 		return nil, b.position(sqlerr.New(sqlerr.GroupingError, "aggregate functions are not allowed here"), n)
 	case strings.HasPrefix(name, parse.IntervalPrefix):
