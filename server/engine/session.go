@@ -179,7 +179,7 @@ func staticColumns(st parse.Statement) []types.Column {
 		case parse.ShowQueries:
 			return queryColumns
 		case parse.ShowVariable:
-			return text(strings.ToLower(st.Name.Name))
+			return text(showName(strings.ToLower(st.Name.Name)))
 		case parse.ShowCreateTable:
 			return text("create_statement")
 		case parse.ShowTables:

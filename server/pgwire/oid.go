@@ -87,6 +87,7 @@ var typeTable = []TypeInfo{
 	{3734, "regconfig", 4, 0, 3735, 'N'},
 	{4089, "regnamespace", 4, 0, 4090, 'N'},
 	{4096, "regrole", 4, 0, 4097, 'N'},
+	{2278, "void", 4, 0, 0, 'P'},
 
 	{1000, "_bool", -1, OIDBool, 0, 'A'},
 	{1001, "_bytea", -1, OIDBytea, 0, 'A'},

@@ -14,6 +14,9 @@ const (
 	// AnyArrayFunc stands for the array of x = ANY(array), which reaches
 	// TiDB as x IN (__riffle_any_array(array)); <> ALL(array) as NOT IN.
 	AnyArrayFunc = "__riffle_any_array"
+	// ConstructorPrefix starts the call ARRAY[a, b] and MAP[k, v] reach
+	// TiDB as (ARRAY and MAP are its keywords): __riffle_ctor_array(a, b).
+	ConstructorPrefix = "__riffle_ctor_"
 	// SubscriptFunc is x[i], which reaches TiDB as subscript(x, i).
 	SubscriptFunc = "subscript"
 )
@@ -29,6 +32,15 @@ func (r *rewriter) pgArray(i int) int {
 		return Token{Kind: TokEOF, Start: len(r.src.Text), End: len(r.src.Text)}
 	}
 	switch {
+	case (t.Is("ARRAY") || t.Is("MAP")) && next(1).IsOp("["):
+		// ARRAY[a, b] → array(a, b), and Flink's MAP[k, v] → map(k, v)
+		end := r.closeBracket(i + 1)
+		if end < 0 {
+			return 0
+		}
+		r.add(t.Start, next(1).End-t.Start, ConstructorPrefix+strings.ToLower(t.Val)+"(", false)
+		r.add(r.toks[end].Start, 1, ")", false)
+		return i + 2
 	case t.Is("ARRAY") && next(1).IsOp("(") && (next(2).Is("SELECT") || next(2).Is("WITH") || next(2).Is("VALUES")):
 		// ARRAY(SELECT …) → __riffle_array_subquery((SELECT …))
 		closeIdx, ok := r.close[i+1]
@@ -58,7 +70,7 @@ func (r *rewriter) pgArray(i int) int {
 		r.add(t.Start, next(2).End-t.Start, in+" ("+AnyArrayFunc+"(", false)
 		r.add(r.toks[closeIdx].Start, 1, "))", false)
 		return i + 3
-	case t.IsOp("[") && i > r.lo && endsOperand(r.toks[i-1]) && !strings.EqualFold(r.toks[i-1].Val, "ARRAY"):
+	case t.IsOp("[") && i > r.lo && endsOperand(r.toks[i-1]) && !r.toks[i-1].Is("ARRAY") && !r.toks[i-1].Is("MAP"):
 		// x[i] → subscript(x, i)
 		start, ok := r.primaryStart(i - 1)
 		if !ok {
