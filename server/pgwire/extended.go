@@ -226,6 +226,7 @@ func (s *session) execute(m *pgproto3.Execute) error {
 		if err := s.run(pt); err != nil {
 			return err
 		}
+		s.applyTxn(pt.result)
 		if err := s.sendNotices(pt.result); err != nil {
 			return err
 		}

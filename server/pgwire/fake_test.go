@@ -24,6 +24,7 @@ import (
 //	insert ...     tag INSERT 0 1
 //	notice         a NOTICE "hello from riffle", tag DO
 //	sleep          blocks until cancelled
+//	begin, commit, rollback  transaction statements (Result.Txn)
 //	…bad…          a syntax error positioned at "bad"
 //	…panic…        panics
 //
@@ -74,8 +75,11 @@ func (c *fakeConn) Exec(ctx context.Context, sql string, emit func(*Result) erro
 	return nil
 }
 
-func (c *fakeConn) Prepare(_ context.Context, sql string) (*Description, error) {
+func (c *fakeConn) Prepare(ctx context.Context, sql string) (*Description, error) {
 	stmt := strings.TrimSpace(strings.TrimRight(strings.TrimSpace(sql), ";"))
+	if err := fakeCheckTxn(ctx, strings.Fields(stmt + " x")[0]); err != nil {
+		return nil, err
+	}
 	if i := strings.Index(strings.ToLower(sql), "bad"); i >= 0 {
 		return nil, sqlerr.At(sql, i, sqlerr.SyntaxError, `syntax error at or near "bad"`)
 	}
@@ -165,7 +169,16 @@ func (c *fakeConn) run(ctx context.Context, sql string, pos int, stmt string, pa
 		panic("fake engine panics")
 	}
 	f := strings.Fields(stmt)
+	if err := fakeCheckTxn(ctx, f[0]); err != nil {
+		return nil, err
+	}
 	switch strings.ToLower(f[0]) {
+	case "begin":
+		return &Result{Tag: "BEGIN", Txn: TxnBegin}, nil
+	case "commit":
+		return &Result{Tag: "COMMIT", Txn: TxnCommit}, nil
+	case "rollback":
+		return &Result{Tag: "ROLLBACK", Txn: TxnRollback}, nil
 	case "select":
 		return selectN(f)
 	case "types":
@@ -193,6 +206,19 @@ func (c *fakeConn) run(ctx context.Context, sql string, pos int, stmt string, pa
 		}
 	}
 	return nil, sqlerr.At(sql, pos, sqlerr.SyntaxError, "unknown statement %q", f[0])
+}
+
+// fakeCheckTxn refuses all but COMMIT and ROLLBACK in a failed block, as
+// the Conn contract asks.
+func fakeCheckTxn(ctx context.Context, verb string) error {
+	switch strings.ToLower(verb) {
+	case "commit", "rollback":
+		return nil
+	}
+	if InFailedTransaction(ctx) {
+		return sqlerr.New(inFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	return nil
 }
 
 func selectN(f []string) (*Result, error) {

@@ -19,6 +19,7 @@ func (s *session) simpleQuery(sql string) error {
 	err := s.call(ctx, sql, func() error {
 		return s.conn.Exec(ctx, sql, func(r *Result) error {
 			emitted++
+			s.applyTxn(r)
 			if writeErr = s.sendResult(r, nil, 0, true); writeErr != nil {
 				return writeErr
 			}
