@@ -23,7 +23,7 @@ import (
 //	set k = v      tag SET, reports ParameterStatus k=v
 //	insert ...     tag INSERT 0 1
 //	notice         a NOTICE "hello from riffle", tag DO
-//	sleep          blocks until cancelled
+//	sleep [MS]     blocks until cancelled (or for MS milliseconds)
 //	begin, commit, rollback  transaction statements (Result.Txn)
 //	…bad…          a syntax error positioned at "bad"
 //	…panic…        panics
@@ -197,11 +197,16 @@ func (c *fakeConn) run(ctx context.Context, sql string, pos int, stmt string, pa
 	case "notice":
 		return &Result{Tag: "DO", Notices: []string{"hello from riffle"}}, nil
 	case "sleep":
+		d := 10 * time.Second
+		if len(f) > 1 {
+			ms, _ := strconv.Atoi(f[1])
+			d = time.Duration(ms) * time.Millisecond
+		}
 		select {
 		case <-ctx.Done():
 			c.h.cancelled.Add(1)
 			return nil, ctx.Err()
-		case <-time.After(10 * time.Second):
+		case <-time.After(d):
 			return &Result{Tag: "SLEEP"}, nil
 		}
 	}

@@ -253,6 +253,7 @@ func (s *Server) open(sess *session, params map[string]string) bool {
 	}
 	be.Send(&pgproto3.BackendKeyData{ProcessID: sess.pid, SecretKey: sess.secret})
 	be.Send(&pgproto3.ReadyForQuery{TxStatus: sess.tx})
+	sess.idle = true
 	return be.Flush() == nil
 }
 
