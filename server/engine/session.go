@@ -173,6 +173,8 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 		return s.updateRows(ctx, st, params)
 	case *parse.Transaction:
 		return transaction(st), nil
+	case *parse.Copy:
+		return s.copyStmt(ctx, st, params)
 	}
 	return nil, st.Source().Errorf(0, sqlerr.FeatureNotSupported, "this statement is not supported yet")
 }

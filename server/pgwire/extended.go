@@ -236,6 +236,25 @@ func (s *session) execute(m *pgproto3.Execute) error {
 		s.be.Send(&pgproto3.EmptyQueryResponse{})
 		return nil
 	}
+	if r.CopyIn != nil || r.CopyOut != nil {
+		if !first {
+			return sqlerr.New(invalidCursorName, "portal %q has finished", m.Portal)
+		}
+		ctx, done := s.beginStatement()
+		defer done()
+		var writeErr error
+		err := s.call(ctx, pt.stmt.sql, func() (err error) {
+			writeErr, err = s.copy(ctx, r)
+			return err
+		})
+		if writeErr != nil {
+			return writeErr
+		}
+		if err != nil {
+			return &queryError{err, pt.stmt.sql}
+		}
+		return nil
+	}
 	if r.Stream != nil {
 		if !first {
 			return sqlerr.New(invalidCursorName, "portal %q has finished", m.Portal)

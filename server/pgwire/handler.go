@@ -71,6 +71,13 @@ type Result struct {
 	// ParamStatus, when set, is sent as ParameterStatus messages after the
 	// statement (e.g. after SET TimeZone).
 	ParamStatus map[string]string
+	// CopyOut, when set, sends the rows (Rows, or those of Stream until the
+	// client cancels) as COPY … TO STDOUT data in this format, in place of
+	// a row description and data rows; the tag is "COPY n" (copy.go).
+	CopyOut *Copy
+	// CopyIn, when set, is a COPY … FROM STDIN: the gateway reads the
+	// client's data into it (copy.go) and answers "COPY n".
+	CopyIn *CopyIn
 	// Txn is set for a transaction statement (BEGIN, COMMIT, ROLLBACK):
 	// the gateway moves the session's transaction status (txn.go), and may
 	// change Tag as PostgreSQL does (COMMIT of a failed block is ROLLBACK).

@@ -266,7 +266,13 @@ func errorResponse(err error, query string) *pgproto3.ErrorResponse {
 	if !ok {
 		e = sqlerr.New(sqlerr.Internal, "%s", err.Error())
 	}
+	var where string
+	var we *whereError
+	if errors.As(err, &we) {
+		where = we.where
+	}
 	return &pgproto3.ErrorResponse{
+		Where:               where,
 		Severity:            "ERROR",
 		SeverityUnlocalized: "ERROR",
 		Code:                e.Code,
