@@ -155,7 +155,11 @@ func (s *session) copyIn(ctx context.Context, ci *CopyIn) (int, error) {
 			// Drivers send these after every Execute without checking
 			// for COPY; PostgreSQL ignores them in copy-in mode too.
 		default:
-			return 0, sqlerr.New(sqlerr.ProtocolViolation, "unexpected message type %T during COPY from stdin", msg)
+			typ := byte('?')
+			if b, err := msg.Encode(nil); err == nil && len(b) > 0 {
+				typ = b[0]
+			}
+			return 0, sqlerr.New(sqlerr.ProtocolViolation, "unexpected message type 0x%02X during COPY from stdin", typ)
 		}
 	}
 }
