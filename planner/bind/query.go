@@ -24,6 +24,8 @@ type Binder struct {
 	Params []*string
 	// ParamCount is set while describing: the highest $n seen.
 	ParamCount int
+	// paramTypes are the types inferred for $1… while describing.
+	paramTypes []*scalar.ParamType
 	// Snapshot is set for a one-shot SELECT: sources are read up to their
 	// current end and ORDER BY / LIMIT apply.
 	Snapshot bool
@@ -49,6 +51,19 @@ type Binder struct {
 	ctes []cteDef // the WITH queries in scope, innermost last
 	// warned is set once the statement's warnings are in Notices.
 	warned bool
+}
+
+// ParamTypes returns, after describing, the type each $n parameter was
+// inferred to have from its use (Unknown when nothing says: PostgreSQL
+// would say text, and clients then send text).
+func (b *Binder) ParamTypes() []types.Type {
+	ts := make([]types.Type, b.ParamCount)
+	for i := range ts {
+		if i < len(b.paramTypes) {
+			ts[i] = b.paramTypes[i].T
+		}
+	}
+	return ts
 }
 
 // Query binds a query expression.

@@ -87,13 +87,13 @@ func (s *Session) Prepare(ctx context.Context, sql string) (*pgwire.Description,
 			return nil, err
 		}
 		cols = node.Schema().Columns
-		d.ParamTypes = make([]types.Type, b.ParamCount)
+		d.ParamTypes = b.ParamTypes()
 	case *parse.Insert:
 		b := s.binder(st, nil)
 		if _, _, err := b.Insert(st); err != nil {
 			return nil, err
 		}
-		d.ParamTypes = make([]types.Type, b.ParamCount)
+		d.ParamTypes = b.ParamTypes()
 	case *parse.Subscribe:
 		if v := s.e.cat.Get(st.Name.Name); v != nil {
 			cols = append([]types.Column{{Name: "op", Type: types.TString}}, v.Schema.Columns...)
