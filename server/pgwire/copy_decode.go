@@ -20,6 +20,10 @@ type copyDecoder struct {
 	// header is set until the header (binary's, or the header line) has
 	// been read.
 	header bool
+	// scan is how far recordEnd has looked for the end of the line at the
+	// start of buf, and inQuote whether it is inside csv quotes there.
+	scan    int
+	inQuote bool
 	fields []*string
 }
 
@@ -41,7 +45,10 @@ func (d *copyDecoder) feed(data []byte, final bool) error {
 	} else {
 		used, err = d.textRows(final)
 	}
-	d.buf = d.buf[:copy(d.buf, d.buf[used:])]
+	if used > 0 {
+		d.buf = d.buf[:copy(d.buf, d.buf[used:])]
+		d.scan -= used
+	}
 	return err
 }
 
@@ -50,12 +57,20 @@ func (d *copyDecoder) feed(data []byte, final bool) error {
 func (d *copyDecoder) textRows(final bool) (int, error) {
 	used := 0
 	for used < len(d.buf) && !d.done {
+		end := d.recordEnd()
+		if end < 0 {
+			if !final {
+				break // an unfinished line: wait for more data
+			}
+			end = len(d.buf) // the last line, without a line break
+			d.scan = end
+		}
 		var n, lines int
 		var err error
 		if d.ci.Format == CopyCSV {
-			n, lines, err = d.csvRecord(d.buf[used:], final)
+			n, lines, err = d.csvRecord(d.buf[used:end], true)
 		} else {
-			n, lines, err = d.textLine(d.buf[used:], final)
+			n, lines, err = d.textLine(d.buf[used:end], true)
 		}
 		if err != nil {
 			return used, lineError(d.ci.Table, d.line+1, err)
@@ -74,6 +89,32 @@ func (d *copyDecoder) textRows(final bool) (int, error) {
 		}
 	}
 	return used, nil
+}
+
+// recordEnd finds where the first unread line (csv: record) of d.buf ends,
+// just past its line break, or -1 when that has not arrived yet. It scans
+// each byte once, however small the pieces the data comes in: d.scan and
+// d.inQuote keep its place between calls.
+func (d *copyDecoder) recordEnd() int {
+	c, csv := d.ci, d.ci.Format == CopyCSV
+	for d.scan < len(d.buf) {
+		ch := d.buf[d.scan]
+		if csv && d.inQuote && ch == c.Escape && c.Escape != c.Quote {
+			if d.scan+1 == len(d.buf) {
+				return -1 // what it escapes is still to come
+			}
+			d.scan += 2
+			continue
+		}
+		if csv && ch == c.Quote {
+			d.inQuote = !d.inQuote
+		}
+		d.scan++
+		if ch == '\n' && !d.inQuote {
+			return d.scan
+		}
+	}
+	return -1
 }
 
 // emit passes the decoded fields of line to the engine, or checks them as
