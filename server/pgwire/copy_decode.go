@@ -24,7 +24,7 @@ type copyDecoder struct {
 	// start of buf, and inQuote whether it is inside csv quotes there.
 	scan    int
 	inQuote bool
-	fields []*string
+	fields  []*string
 }
 
 func newCopyDecoder(ci *CopyIn) *copyDecoder {
