@@ -397,9 +397,13 @@ func (b *Binder) param(name string) (scalar.Expr, error) {
 		return nil, sqlerr.New(sqlerr.Internal, "bad parameter placeholder %s", name)
 	}
 	if b.Params == nil {
-		// Describing a statement: the parameter's value is not known yet.
+		// Describing a statement: the parameter's value is not known yet,
+		// its type is whatever the first conversion of it says.
 		b.ParamCount = max(b.ParamCount, i)
-		return &scalar.Const{T: types.TUnknown}, nil
+		for len(b.paramTypes) < i {
+			b.paramTypes = append(b.paramTypes, &scalar.ParamType{})
+		}
+		return &scalar.Const{T: types.TUnknown, Param: b.paramTypes[i-1]}, nil
 	}
 	if i > len(b.Params) {
 		return nil, sqlerr.New(sqlerr.ProtocolViolation, "there is no parameter $%d", i)

@@ -24,6 +24,8 @@ type Binder struct {
 	Params []*string
 	// ParamCount is set while describing: the highest $n seen.
 	ParamCount int
+	// paramTypes are the types inferred for $1… while describing.
+	paramTypes []*scalar.ParamType
 	// Snapshot is set for a one-shot SELECT: sources are read up to their
 	// current end and ORDER BY / LIMIT apply.
 	Snapshot bool
@@ -70,6 +72,19 @@ type Binder struct {
 // Runner is what runs the plans of the statement's subqueries used as
 // values (nil when it has none): the executor sets its Run.
 func (b *Binder) Runner() *scalar.Runner { return b.runner }
+
+// ParamTypes returns, after describing, the type each $n parameter was
+// inferred to have from its use (Unknown when nothing says: PostgreSQL
+// would say text, and clients then send text).
+func (b *Binder) ParamTypes() []types.Type {
+	ts := make([]types.Type, b.ParamCount)
+	for i := range ts {
+		if i < len(b.paramTypes) {
+			ts[i] = b.paramTypes[i].T
+		}
+	}
+	return ts
+}
 
 // Query binds a query expression.
 func (b *Binder) Query(q *parse.Query) (logical.Node, error) {

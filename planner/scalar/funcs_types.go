@@ -196,6 +196,9 @@ func NewCast(e Expr, t types.Type) Expr {
 	}
 	if c, ok := e.(*Const); ok && c.T.ID == types.Unknown {
 		if c.V.IsNull() {
+			if c.Param != nil && c.Param.T.ID == types.Unknown {
+				c.Param.T = t
+			}
 			return &Const{V: types.Null, T: t}
 		}
 		if v, err := ParseText(c.V.S, t); err == nil {

@@ -25,7 +25,16 @@ type ColRef struct {
 type Const struct {
 	V types.Value
 	T types.Type
+	// Param is set only while a statement is described for the extended
+	// protocol: the untyped NULL stands for a $n parameter, and the first
+	// conversion that gives it a type records the type there, for the
+	// ParameterDescription clients read.
+	Param *ParamType
 }
+
+// ParamType is the type inferred for a $n parameter (Unknown until a
+// conversion gives it one).
+type ParamType struct{ T types.Type }
 
 // Call applies the function or operator Fn to Args. Fn is the lower-case
 // canonical name ("+", "=", "and", "not", "is_null", "like", "concat",

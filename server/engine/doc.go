@@ -4,7 +4,9 @@
 // acts: DDL changes the catalog and creates topics, a materialized view or
 // INSERT INTO … SELECT starts a continuous query in the runtime, INSERT …
 // VALUES produces records, SELECT reads a snapshot, SHOW and DESCRIBE read
-// the catalog, FLUSH waits for running queries to catch up.
+// the catalog, FLUSH waits for running queries to catch up, COPY loads and
+// reads rows in bulk (copy.go), and BEGIN/COMMIT/ROLLBACK answer drivers
+// without making anything atomic (txn.go).
 //
 // The engine implements pgwire.Handler, so the gateway serves it directly.
 package engine

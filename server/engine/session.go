@@ -68,9 +68,12 @@ func (s *Session) Exec(ctx context.Context, sql string, emit func(*pgwire.Result
 }
 
 // Prepare describes one statement for the extended protocol (pgwire.Conn).
-func (s *Session) Prepare(_ context.Context, sql string) (*pgwire.Description, error) {
+func (s *Session) Prepare(ctx context.Context, sql string) (*pgwire.Description, error) {
 	st, err := parse.ParseOne(sql)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkTxn(ctx, st); err != nil {
 		return nil, err
 	}
 	d := &pgwire.Description{}
@@ -84,13 +87,13 @@ func (s *Session) Prepare(_ context.Context, sql string) (*pgwire.Description, e
 			return nil, err
 		}
 		cols = node.Schema().Columns
-		d.ParamTypes = make([]types.Type, b.ParamCount)
+		d.ParamTypes = b.ParamTypes()
 	case *parse.Insert:
 		b := s.binder(st, nil)
 		if _, _, err := b.Insert(st); err != nil {
 			return nil, err
 		}
-		d.ParamTypes = make([]types.Type, b.ParamCount)
+		d.ParamTypes = b.ParamTypes()
 	case *parse.Subscribe:
 		if v := s.e.cat.Get(st.Name.Name); v != nil {
 			cols = append([]types.Column{{Name: "op", Type: types.TString}}, v.Schema.Columns...)
@@ -125,6 +128,9 @@ func (s *Session) binder(st parse.Statement, params []*string) *bind.Binder {
 
 // run executes one statement.
 func (s *Session) run(ctx context.Context, st parse.Statement, params []*string) (*pgwire.Result, error) {
+	if err := checkTxn(ctx, st); err != nil {
+		return nil, err
+	}
 	switch st := st.(type) {
 	case *parse.Empty:
 		return &pgwire.Result{Empty: true}, nil
@@ -165,6 +171,10 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 		return s.deleteRows(ctx, st, params)
 	case *parse.Update:
 		return s.updateRows(ctx, st, params)
+	case *parse.Transaction:
+		return transaction(st), nil
+	case *parse.Copy:
+		return s.copyStmt(ctx, st, params)
 	}
 	return nil, st.Source().Errorf(0, sqlerr.FeatureNotSupported, "this statement is not supported yet")
 }
