@@ -28,10 +28,10 @@ type opNode struct {
 // route carries one scan's records: decoded as its table, into an input of
 // an operator (or of the sink, for a query that is a bare scan).
 type route struct {
-	id      int // the scan's place in build order: stable across restarts
-	topic   string     // the topic it reads ("" for a generated table)
-	gen     *generated // a generated table's source (nil for a topic)
-	table   string     // the table's name, for errors
+	id      int               // the scan's place in build order: stable across restarts
+	topic   string            // the topic it reads ("" for a generated table)
+	gen     *generated        // a generated table's source (nil for a topic)
+	table   string            // the table's name, for errors
 	options map[string]string // the table's options
 	bound   map[int32]int64   // a bounded scan's end offsets (nil: unbounded)
 	done    bool              // a bounded scan that has read to its end
