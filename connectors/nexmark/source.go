@@ -253,7 +253,17 @@ func auctionValues(a *Auction, fields []uint8, out []types.Value) {
 	}
 }
 
+// canonicalBid is the bid fields of Flink's DDL, in its order.
+const canonicalBid = "\x00\x01\x02\x03\x04\x05\x06"
+
 func bidValues(b *Bid, fields []uint8, out []types.Value) {
+	if len(fields) == len(canonicalBid) && string(fields) == canonicalBid {
+		// Flink's layout, the common case: no switch per field.
+		out[0], out[1], out[2] = types.NewInt(b.Auction), types.NewInt(b.Bidder), types.NewInt(b.Price)
+		out[3], out[4] = types.NewString(b.Channel), types.NewString(b.URL)
+		out[5], out[6] = ts(b.DateTime), types.NewString(b.Extra)
+		return
+	}
 	for i, f := range fields {
 		switch f {
 		case 0:
