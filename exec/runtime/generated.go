@@ -59,6 +59,15 @@ func CheckGenerated(t *catalog.Object, now time.Time) error {
 // about one Kafka fetch's worth.
 const genBatch = 4096
 
+// pacedTick is the shortest wait for a paced table's next rows.
+const pacedTick = 10 * time.Millisecond
+
+// seconds converts a time in seconds to a Duration, at most a century
+// (beyond which a rate is too slow to matter).
+func seconds(sec float64) time.Duration {
+	return time.Duration(min(sec, 100*365*24*3600) * float64(time.Second))
+}
+
 // generated is the reading state of a scan of a generated table.
 type generated struct {
 	src    gen.Source
@@ -107,7 +116,7 @@ func (g *generated) start(now time.Time) {
 		first = min(first, g.next(s))
 	}
 	if g.rate > 0 && first < math.MaxInt64 {
-		g.origin = now.Add(-time.Duration(float64(first) / g.rate * float64(time.Second)))
+		g.origin = now.Add(-seconds(float64(first) / g.rate))
 	}
 }
 
@@ -134,7 +143,7 @@ func (g *generated) wait(now time.Time) time.Duration {
 	case g.rate <= 0:
 		return 0
 	}
-	at := g.origin.Add(time.Duration(float64(next) / g.rate * float64(time.Second)))
+	at := g.origin.Add(seconds(float64(next) / g.rate))
 	return max(at.Sub(now), 0)
 }
 

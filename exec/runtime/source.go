@@ -27,7 +27,13 @@ func (q *Query) poll(ctx context.Context) (in, bad int, batches map[*route]types
 	wait := time.Duration(-1)
 	now := time.Now()
 	for i := range q.gens {
-		if w := q.gens[i].gen.wait(now); w >= 0 && (wait < 0 || w < wait) {
+		w := q.gens[i].gen.wait(now)
+		if w > 0 {
+			// A paced table's rows gather for a moment: an epoch per row
+			// would cost more than the rows.
+			w = max(w, pacedTick)
+		}
+		if w >= 0 && (wait < 0 || w < wait) {
 			wait = w
 		}
 	}
