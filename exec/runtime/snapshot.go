@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"time"
 
 	"riffle/catalog"
 	"riffle/connectors/kafka"
@@ -92,6 +93,9 @@ func scanView(deps Deps, v *catalog.Object) (types.Batch, error) {
 }
 
 func scanTable(ctx context.Context, deps Deps, t *catalog.Object) (types.Batch, error) {
+	if isGenerated(t) {
+		return scanGenerated(t)
+	}
 	topic := t.Options["topic"]
 	from, err := deps.Kafka.StartOffsets(ctx, topic)
 	if err != nil {
@@ -112,6 +116,29 @@ func scanTable(ctx context.Context, deps Deps, t *catalog.Object) (types.Batch, 
 	r := &route{dec: dec, width: len(t.Schema.Columns)}
 	out, _, err := decode(r, recs, topic, nil)
 	return out, err
+}
+
+// scanGenerated generates every row of a bounded generated table, unpaced.
+func scanGenerated(t *catalog.Object) (types.Batch, error) {
+	src, err := NewSource(t)
+	if err != nil {
+		return nil, err
+	}
+	n, ends := src.Len()
+	if n < 0 || !ends {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported,
+			"table %q never ends: a one-shot SELECT over it would not return", t.Name).
+			WithHint("read it with a continuous query (CREATE MATERIALIZED VIEW, SUBSCRIBE), or give it an end: %s",
+				map[string]string{"nexmark": "'events.num'", "datagen": "'number-of-rows' or a sequence"}[t.Options["connector"]])
+	}
+	r := &route{width: len(t.Schema.Columns), gen: newGenerated(src)}
+	r.gen.rate = 0 // every row at once
+	out := make(types.Batch, 0, n)
+	for r.gen.wait(time.Time{}) >= 0 {
+		b, _, _ := r.generate(time.Time{})
+		out = append(out, b...)
+	}
+	return out, nil
 }
 
 func values(v *logical.Values) (types.Batch, error) {
