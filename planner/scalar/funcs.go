@@ -31,6 +31,7 @@ func init() {
 	registerMath()
 	registerTime()
 	registerNested()
+	registerPG()
 }
 
 func register(names []string, d funcDef) {

@@ -18,7 +18,6 @@ var (
 	tText = types.TString
 	tName = types.Type{ID: types.Varchar, PG: "name"}
 	tBool = types.TBoolean
-	tOID  = types.Type{ID: types.BigInt, PG: "oid"}
 )
 
 // native is one catalog function: its result type and its evaluation.
