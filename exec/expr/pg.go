@@ -13,6 +13,7 @@ func init() {
 	define(buildStringToArray, "string_to_array")
 	define(buildArrayDim, "array_length", "array_lower", "array_upper")
 	define(buildBtrim, "btrim")
+	define(buildArrayCat, "array_cat")
 	define(func(*scalar.Call, []Func) (Func, error) {
 		return func(types.Row) (types.Value, error) { return types.NewTimestamp(time.Now().UnixMicro()), nil }, nil
 	}, "now", "current_timestamp", "transaction_timestamp", "statement_timestamp")
@@ -94,4 +95,26 @@ func buildBtrim(_ *scalar.Call, args []Func) (Func, error) {
 		}
 		return types.NewString(strings.Trim(vs[0].S, chars)), nil
 	}), nil
+}
+
+// buildArrayCat is arr || arr (and an element at either end): NULL arrays
+// count as empty, as in PostgreSQL.
+func buildArrayCat(c *scalar.Call, args []Func) (Func, error) {
+	isArr := [2]bool{c.Args[0].Type().ID == types.Array, c.Args[1].Type().ID == types.Array}
+	return func(row types.Row) (types.Value, error) {
+		var out []types.Value
+		for i, a := range args {
+			v, err := a(row)
+			if err != nil {
+				return types.Null, err
+			}
+			switch {
+			case !isArr[i]:
+				out = append(out, v)
+			case !v.IsNull():
+				out = append(out, v.List()...)
+			}
+		}
+		return types.Value{K: types.KArray, X: out}, nil
+	}, nil
 }

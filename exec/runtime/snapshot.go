@@ -46,6 +46,8 @@ func snapshot(ctx context.Context, deps Deps, n logical.Node) (types.Batch, erro
 		return scanTable(ctx, deps, n.Object)
 	case *logical.Values:
 		return values(n)
+	case *logical.TableFunc:
+		return tableFunc(n)
 	case *logical.Sort:
 		in, err := snapshot(ctx, deps, n.Input)
 		if err != nil {

@@ -66,6 +66,15 @@ func (b *Binder) tableSource(ts *ast.TableSource) (logical.Node, *scope, error) 
 		b.hintInput(src.Name.O, alias, node)
 		return node, scopeOf(alias, node.Schema()), nil
 	case *ast.SelectStmt, *ast.SetOprStmt:
+		if sel, ok := src.(*ast.SelectStmt); ok {
+			if f, ok := srfCall(sel); ok {
+				node, err := b.tableFunc(f, alias)
+				if err != nil {
+					return nil, nil, err
+				}
+				return node, scopeOf(alias, node.Schema()), nil
+			}
+		}
 		node, err := b.resultSet(src)
 		if err != nil {
 			return nil, nil, err

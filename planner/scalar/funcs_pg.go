@@ -16,6 +16,8 @@ func registerPG() {
 		ret: retT(types.Type{ID: types.Array, Elem: &types.TString})})
 	register([]string{"array_length", "array_lower", "array_upper"}, funcDef{minArgs: 2, maxArgs: 2,
 		sigs: []string{"(ARRAY, INT)"}, resolve: resolveArrayDim})
+	register([]string{"array_cat"}, funcDef{minArgs: 2, maxArgs: 2, sigs: []string{"ARRAY || ARRAY"},
+		resolve: func(_ string, args []Expr) (Expr, error) { return resolveArrayCat(args) }})
 	named([]string{"btrim"}, sig{text: "(STRING [, STRING])", params: p(cString, cString), min: 1, ret: str})
 	register([]string{"date_trunc"}, funcDef{minArgs: 2, maxArgs: 2,
 		sigs: []string{"DATE_TRUNC(STRING unit, TIMESTAMP)"}, resolve: resolveDateTrunc})

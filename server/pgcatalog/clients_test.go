@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -151,6 +152,20 @@ func exec(ctx context.Context, c *pgconn.PgConn, st stmt) (result, error) {
 	// The clients' cancel tests sleep 5 s and cancel; the result's shape is
 	// the same for a short sleep.
 	st.sql = strings.ReplaceAll(st.sql, "pg_sleep(5)", "pg_sleep(0.01)")
+	// COPY runs as the clients ran it, with the data they sent (none here:
+	// the log holds only the statement; binary needs its header).
+	switch low := strings.ToLower(st.sql); {
+	case strings.HasPrefix(low, "copy") && strings.Contains(low, "from stdin"):
+		data := ""
+		if strings.Contains(low, "binary") {
+			data = "PGCOPY\n\xff\r\n\x00" + "\x00\x00\x00\x00" + "\x00\x00\x00\x00" + "\xff\xff"
+		}
+		_, err := c.CopyFrom(ctx, strings.NewReader(data), strings.TrimSuffix(st.sql, ";"))
+		return result{}, err
+	case strings.HasPrefix(low, "copy") && strings.Contains(low, "to stdout"):
+		_, err := c.CopyTo(ctx, io.Discard, strings.TrimSuffix(st.sql, ";"))
+		return result{}, err
+	}
 	if len(st.params) == 0 && !strings.Contains(st.sql, "$1") {
 		// The simple protocol, as the clients sent these; the shape is read
 		// as the result arrives (pgconn reuses the descriptions' memory).

@@ -31,6 +31,9 @@ func (r *rewriter) pgArray(i int) int {
 		}
 		return Token{Kind: TokEOF, Start: len(r.src.Text), End: len(r.src.Text)}
 	}
+	if n := r.tableFunction(i); n > 0 {
+		return n
+	}
 	switch {
 	case (t.Is("ARRAY") || t.Is("MAP")) && next(1).IsOp("["):
 		// ARRAY[a, b] → array(a, b), and Flink's MAP[k, v] → map(k, v)
@@ -102,4 +105,45 @@ func (r *rewriter) closeBracket(i int) int {
 		}
 	}
 	return -1
+}
+
+// SRFPrefix starts the call a set-returning function in FROM becomes:
+// FROM unnest(a) x reaches TiDB as FROM (SELECT __riffle_srf_unnest(a)) x,
+// and with WITH ORDINALITY as __riffle_srf_unnest__ordinality(a).
+const SRFPrefix = "__riffle_srf_"
+
+// OrdinalitySuffix ends the SRF placeholder of … WITH ORDINALITY.
+const OrdinalitySuffix = "__ordinality"
+
+// srfNames are the set-returning functions riffle has for FROM.
+var srfNames = map[string]bool{
+	"UNNEST": true, "GENERATE_SERIES": true, "GENERATE_SUBSCRIPTS": true, "PG_PARTITION_ANCESTORS": true,
+}
+
+// tableFunction rewrites a set-returning function call that is a FROM item
+// at toks[i] (optionally qualified pg_catalog.), and returns the index
+// after it, or 0 when there is none here.
+func (r *rewriter) tableFunction(i int) int {
+	if !r.fromItemStart(i) || !r.toks[i].IsName() {
+		return 0
+	}
+	name := i
+	if i+2 < r.hi && strings.EqualFold(r.toks[i].Val, "pg_catalog") && r.toks[i+1].IsOp(".") {
+		name = i + 2
+	}
+	if name+1 >= r.hi || !r.toks[name+1].IsOp("(") || r.toks[name].Kind != TokIdent || !srfNames[strings.ToUpper(r.toks[name].Val)] {
+		return 0
+	}
+	closeIdx, ok := r.close[name+1]
+	if !ok {
+		return 0
+	}
+	fn := SRFPrefix + strings.ToLower(r.toks[name].Val)
+	if closeIdx+2 < r.hi && r.toks[closeIdx+1].Is("WITH") && r.toks[closeIdx+2].Is("ORDINALITY") {
+		fn += OrdinalitySuffix
+		r.add(r.toks[closeIdx+1].Start, r.toks[closeIdx+2].End-r.toks[closeIdx+1].Start, "", false)
+	}
+	r.add(r.toks[i].Start, r.toks[name].End-r.toks[i].Start, "(SELECT "+fn, false)
+	r.add(r.toks[closeIdx].Start, 1, "))", false)
+	return name + 2
 }
