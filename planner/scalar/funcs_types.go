@@ -36,6 +36,10 @@ func commonPair(a, b types.Type) (types.Type, bool) {
 		return a, true
 	case a.IsNumeric() && b.IsNumeric():
 		return numericCommon(a, b), true
+	case a.IsString() && b.IsString() && a.PG == "name" && b.ID == types.Varchar:
+		// PostgreSQL resolves a name with text to name (psql's completion
+		// queries UNION them).
+		return a, true
 	case a.IsString() && b.IsString():
 		if a.ID == types.Char && b.ID == types.Char {
 			return types.Type{ID: types.Char, Length: max(a.Length, b.Length)}, true

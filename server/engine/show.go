@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"riffle/server/pgcatalog"
 	"slices"
 	"sort"
 	"strings"
@@ -85,7 +86,7 @@ func (s *Session) show(ctx context.Context, st *parse.Show) (*pgwire.Result, err
 		return rowsResult(textCols("create_statement"), []types.Row{{str(o.SQL)}}, "SHOW"), nil
 	case parse.ShowVariable:
 		name := strings.ToLower(st.Name.Name)
-		v, ok := s.settings[name]
+		v, ok := pgcatalog.Setting(s.catalogEnv(), name)
 		if !ok {
 			return nil, st.Src.Errorf(st.Name.Pos, sqlerr.UndefinedObject, "unrecognized configuration parameter %q", st.Name.Name)
 		}

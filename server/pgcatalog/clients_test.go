@@ -102,11 +102,16 @@ func TestClientStatements(t *testing.T) {
 						if diff := sameShape(got, want); diff != "" {
 							if !isPending {
 								t.Errorf("%s: %s\n%s", key, diff, st.sql)
+							} else if testing.Verbose() {
+								t.Logf("pending %s: %s", key, diff)
 							}
 							continue
 						}
 						shaped++
 					}
+				}
+				if err != nil && isPending && testing.Verbose() {
+					t.Logf("pending %s: %v", key, err)
 				}
 				switch {
 				case err != nil && !isPending:
