@@ -319,7 +319,7 @@ func (a *Aggregate) applyCall(g *group, i int, row types.Row, d int64) error {
 		return err
 	}
 	switch {
-	case call.KeepsValues() && !call.Distinct:
+	case call.KeepsValues():
 		g.recalc[i] = true
 	case before == 0 && after > 0: // DISTINCT: the value's first copy arrived
 		return addAcc(call, acc, v, 1)
@@ -509,6 +509,9 @@ func (a *Aggregate) collect(call *logical.AggCall, i int, it *state.Iter) (types
 		row, n, err := DecodeEntry(it.Value())
 		if err != nil || len(row) != 1 {
 			return types.Null, fmt.Errorf("aggregate: corrupt value entry")
+		}
+		if call.Distinct {
+			n = 1
 		}
 		for range n {
 			vals = append(vals, row[0])

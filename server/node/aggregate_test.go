@@ -321,4 +321,5 @@ func TestStringAndArrayAgg(t *testing.T) {
 	equal(t, "after a change and a delete", rows(t, c, `SELECT item, tags, ids FROM item_tags`),
 		"cup|green, red|[1 2]", "pen|<nil>|[4]")
 	equal(t, "one-shot", rows(t, c, `SELECT string_agg(item, '/') FROM tags`), "cup/cup/pen")
+	equal(t, "distinct", rows(t, c, `SELECT max(DISTINCT item), count(DISTINCT item) FROM tags`), "pen|2")
 }
