@@ -15,15 +15,18 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"riffle/cli/shell"
 	"riffle/server/node"
+	"riffle/server/pgwire"
 
 	"golang.org/x/term"
 )
@@ -47,6 +50,10 @@ type config struct {
 	dataDir, listen, kafka, kafkaListen, registry, registryListen, logLevel, metricsListen string
 	partitions                                                                             int
 	noAutoCreate                                                                           bool
+
+	tlsCert, tlsKey, users, auth string
+	maxConnections               int
+	idleSession, idleInTxn       time.Duration
 }
 
 func main() {
@@ -106,11 +113,33 @@ func flags(c *config, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.partitions, "partitions", parts, "partitions of the topics riffle creates [RIFFLE_PARTITIONS]")
 	_, noAuto := os.LookupEnv("RIFFLE_NO_AUTO_CREATE_TOPICS")
 	fs.BoolVar(&c.noAutoCreate, "no-auto-create-topics", noAuto, "fail CREATE TABLE when its topic is missing [RIFFLE_NO_AUTO_CREATE_TOPICS]")
+	str(&c.tlsCert, "tls-cert", "RIFFLE_TLS_CERT", "", "PEM certificate of the Postgres gateway; with --tls-key, clients can connect with TLS (sslmode=require)")
+	str(&c.tlsKey, "tls-key", "RIFFLE_TLS_KEY", "", "PEM private key of --tls-cert")
+	str(&c.users, "users", "RIFFLE_USERS", "", "file of name:password lines (or name:SCRAM-SHA-256$… verifiers); clients must then log in as one of them. Empty: every client is trusted")
+	str(&c.auth, "auth", "RIFFLE_AUTH", "scram-sha-256", "how --users log in: scram-sha-256, or password (clear text, accepted over TLS only; clients in the clear still use SCRAM)")
+	intFlag(fs, &c.maxConnections, "max-connections", "RIFFLE_MAX_CONNECTIONS", 0, "most Postgres sessions at once; more get FATAL 53300 (0: no limit)")
+	durFlag(fs, &c.idleSession, "idle-session-timeout", "RIFFLE_IDLE_SESSION_TIMEOUT", "close sessions idle this long outside a transaction block, e.g. 30m (0: never)")
+	durFlag(fs, &c.idleInTxn, "idle-in-transaction-timeout", "RIFFLE_IDLE_IN_TRANSACTION_TIMEOUT", "close sessions idle this long inside a transaction block (0: never)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+func intFlag(fs *flag.FlagSet, p *int, name, env string, def int, help string) {
+	if v, err := strconv.Atoi(os.Getenv(env)); err == nil {
+		def = v
+	}
+	fs.IntVar(p, name, def, help+" ["+env+"]")
+}
+
+func durFlag(fs *flag.FlagSet, p *time.Duration, name, env, help string) {
+	var def time.Duration
+	if v, err := time.ParseDuration(os.Getenv(env)); err == nil {
+		def = v
+	}
+	fs.DurationVar(p, name, def, help+" ["+env+"]")
 }
 
 // serve runs a node until SIGINT/SIGTERM, or until the shell exits when one
@@ -124,7 +153,19 @@ func serve(ctx context.Context, c config, withShell bool, stdin io.Reader, stdou
 	opts := node.Options{
 		DataDir: c.dataDir, Listen: c.listen, KafkaListen: c.kafkaListen, Registry: c.registry,
 		RegistryListen: c.registryListen, Partitions: c.partitions, NoAutoCreateTopics: c.noAutoCreate, Log: log,
-		MetricsListen: c.metricsListen,
+		MetricsListen: c.metricsListen, TLSCert: c.tlsCert, TLSKey: c.tlsKey, Auth: pgwire.AuthMethod(c.auth),
+		MaxConnections: c.maxConnections, IdleSessionTimeout: c.idleSession, IdleInTransactionTimeout: c.idleInTxn,
+	}
+	if c.users != "" {
+		f, err := os.Open(c.users)
+		if err != nil {
+			return 2, fmt.Errorf("--users: %w", err)
+		}
+		opts.Users, err = pgwire.ParseUsers(f)
+		f.Close()
+		if err != nil {
+			return 2, fmt.Errorf("--users %s: %w", c.users, err)
+		}
 	}
 	if c.kafka != "" {
 		opts.Kafka = strings.Split(c.kafka, ",")
@@ -163,8 +204,15 @@ func printBanner(w io.Writer, c config, n *node.Node) {
 	fmt.Fprintf(w, "  data:      %s\n", abs)
 }
 
+// shellURL is where the shell connects: as $PGUSER (default riffle), with
+// $PGPASSWORD when the server has users, over TLS when the server offers it.
 func shellURL(addr string) string {
-	return "postgres://riffle@" + addr + "/riffle?sslmode=disable"
+	user := os.Getenv("PGUSER")
+	if user == "" {
+		user = "riffle"
+	}
+	u := url.URL{Scheme: "postgres", User: url.User(user), Host: addr, Path: "/riffle", RawQuery: "sslmode=prefer"}
+	return u.String()
 }
 
 func runShell(ctx context.Context, url string, stdin io.Reader, stdout, stderr io.Writer, interactive bool) (int, error) {

@@ -59,11 +59,11 @@ type server struct {
 // startServer runs `riffle server` over dir and waits for its gateway.
 // The broker and registry addresses stay the same across restarts of one
 // test, as a user's would.
-func startServer(t *testing.T, dir, addr, kafkaAddr string) *server {
+func startServer(t *testing.T, dir, addr, kafkaAddr string, flags ...string) *server {
 	t.Helper()
 	s := &server{addr: addr, stderr: &bytes.Buffer{}}
-	s.cmd = exec.Command(binary, "server", "--data-dir", dir, "--listen", addr,
-		"--kafka-listen", kafkaAddr, "--registry-listen", "127.0.0.1:0")
+	s.cmd = exec.Command(binary, append([]string{"server", "--data-dir", dir, "--listen", addr,
+		"--kafka-listen", kafkaAddr, "--registry-listen", "127.0.0.1:0"}, flags...)...)
 	s.cmd.Stderr = s.stderr
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -69,6 +69,12 @@ func (env Env) compile(e scalar.Expr) (Func, error) {
 		return env.compileCast(e)
 	case *scalar.Case:
 		return env.compileCase(e)
+	case *scalar.Native:
+		return env.compileNative(e)
+	case *scalar.Subquery:
+		return env.compileSubquery(e)
+	case *scalar.OuterRef:
+		return func(types.Row) (types.Value, error) { return e.Outer.Row[e.Idx], nil }, nil
 	case *scalar.Call:
 		switch e.Fn {
 		case "current_watermark":
@@ -88,6 +94,26 @@ func (env Env) compile(e scalar.Expr) (Func, error) {
 		return b(e, args)
 	}
 	return nil, sqlerr.New(sqlerr.Internal, "cannot compile expression %T", e)
+}
+
+// compileNative evaluates the arguments and hands them to the function
+// the binder's environment gave.
+func (env Env) compileNative(e *scalar.Native) (Func, error) {
+	args, err := env.compileAll(e.Args)
+	if err != nil {
+		return nil, err
+	}
+	return func(row types.Row) (types.Value, error) {
+		vals := make([]types.Value, len(args))
+		for i, a := range args {
+			v, err := a(row)
+			if err != nil {
+				return types.Null, err
+			}
+			vals[i] = v
+		}
+		return e.Eval(vals)
+	}, nil
 }
 
 // currentWatermark is CURRENT_WATERMARK(ts): the watermark the row was

@@ -331,8 +331,12 @@ var typeIDs = map[string]types.TypeID{
 	"JSON": types.JSON,
 }
 
-// parseType reads NAME or NAME(a[,b]).
+// parseType reads NAME or NAME(a[,b]), or ARRAY_ before one of them.
 func parseType(s string) (types.Type, error) {
+	if elem, ok := strings.CutPrefix(s, "ARRAY_"); ok {
+		e, err := parseType(elem)
+		return types.Type{ID: types.Array, Elem: &e}, err
+	}
 	name, params, _ := strings.Cut(s, "(")
 	id, ok := typeIDs[strings.ToUpper(name)]
 	if !ok {

@@ -14,6 +14,7 @@ func init() {
 	define(buildSubscript, "subscript")
 	define(buildField, "field")
 	define(buildCardinality, "cardinality")
+	define(buildAnyEq, "any_eq")
 }
 
 // buildConstructor builds ARRAY[…], MAP[k, v, …] and ROW(…). Elements may
@@ -132,4 +133,28 @@ func buildCardinality(c *scalar.Call, args []Func) (Func, error) {
 		vs, _ := x.X.([]types.Value)
 		return types.NewInt(int64(len(vs) / perEntry)), nil
 	}), nil
+}
+
+// buildAnyEq is x = ANY(arr): true when an element equals x; else NULL
+// when x, the array or an element is NULL; else false.
+func buildAnyEq(_ *scalar.Call, args []Func) (Func, error) {
+	return func(row types.Row) (types.Value, error) {
+		x, err := args[0](row)
+		if err != nil {
+			return types.Null, err
+		}
+		arr, err := args[1](row)
+		if err != nil || arr.IsNull() {
+			return types.Null, err
+		}
+		return in(x, arrayRows(arr.List())), nil
+	}, nil
+}
+
+func arrayRows(vs []types.Value) []types.Row {
+	rows := make([]types.Row, len(vs))
+	for i := range vs {
+		rows[i] = vs[i : i+1]
+	}
+	return rows
 }

@@ -184,5 +184,5 @@ func average(sum types.Value, n int64, t types.Type) (types.Value, error) {
 
 // valued reports whether call c needs the per-value counts.
 func valued(c *logical.AggCall) bool {
-	return c.Distinct || c.Func == "min" || c.Func == "max"
+	return c.Distinct || c.KeepsValues()
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"riffle/exec/expr"
@@ -318,7 +319,7 @@ func (a *Aggregate) applyCall(g *group, i int, row types.Row, d int64) error {
 		return err
 	}
 	switch {
-	case call.Func == "min" || call.Func == "max":
+	case call.KeepsValues():
 		g.recalc[i] = true
 	case before == 0 && after > 0: // DISTINCT: the value's first copy arrived
 		return addAcc(call, acc, v, 1)
@@ -450,8 +451,10 @@ func (a *Aggregate) flush(ctx context.Context, out Emitter) error {
 	return out.Emit(ctx, a.out)
 }
 
-// recompute sets the current MIN or MAX of every call that changed: the
-// first or last value still counted in the group.
+// recompute sets the current value of every value-keeping call that
+// changed: the first or last value still counted in the group for MIN and
+// MAX, every value (each as often as it is counted, in value order) for
+// string_agg and array_agg.
 func (a *Aggregate) recompute(g *group) error {
 	for i, need := range g.recalc {
 		if !need {
@@ -463,20 +466,17 @@ func (a *Aggregate) recompute(g *group) error {
 		if err != nil {
 			return err
 		}
-		found := it.First()
-		if call.Func == "max" {
-			found = it.Last()
+		var v types.Value
+		switch call.Func {
+		case "string_agg", "array_agg":
+			v, err = a.collect(call, i, it)
+		default:
+			v, err = extreme(it, call.Func == "max")
 		}
-		v := types.Null
-		if found {
-			row, _, err := DecodeEntry(it.Value())
-			if err != nil || len(row) != 1 {
-				it.Close()
-				return fmt.Errorf("aggregate: corrupt value entry")
-			}
-			v = row[0]
+		if cerr := it.Close(); err == nil {
+			err = cerr
 		}
-		if err := it.Close(); err != nil {
+		if err != nil {
 			return err
 		}
 		acc := g.acc[1+i*accWidth : 1+(i+1)*accWidth]
@@ -484,6 +484,57 @@ func (a *Aggregate) recompute(g *group) error {
 		g.recalc[i] = false
 	}
 	return nil
+}
+
+// extreme is the first (or last) value a scan of a group's values finds.
+func extreme(it *state.Iter, last bool) (types.Value, error) {
+	found := it.First()
+	if last {
+		found = it.Last()
+	}
+	if !found {
+		return types.Null, nil
+	}
+	row, _, err := DecodeEntry(it.Value())
+	if err != nil || len(row) != 1 {
+		return types.Null, fmt.Errorf("aggregate: corrupt value entry")
+	}
+	return row[0], nil
+}
+
+// collect is string_agg's or array_agg's result: every counted value.
+func (a *Aggregate) collect(call *logical.AggCall, i int, it *state.Iter) (types.Value, error) {
+	var vals []types.Value
+	for ok := it.First(); ok; ok = it.Next() {
+		row, n, err := DecodeEntry(it.Value())
+		if err != nil || len(row) != 1 {
+			return types.Null, fmt.Errorf("aggregate: corrupt value entry")
+		}
+		if call.Distinct {
+			n = 1
+		}
+		for range n {
+			vals = append(vals, row[0])
+		}
+	}
+	if len(vals) == 0 {
+		return types.Null, nil
+	}
+	if call.Func == "array_agg" {
+		return types.Value{K: types.KArray, X: vals}, nil
+	}
+	sep, err := a.args[i][1](nil)
+	if err != nil {
+		return types.Null, err
+	}
+	var b strings.Builder
+	for k, v := range vals {
+		if k > 0 && !sep.IsNull() {
+			b.WriteString(sep.S)
+		}
+		b.WriteString(v.S)
+	}
+	return types.NewString(b.String()), nil
 }
 
 // sweepOne expires one group the sweep found, if it is idle: its row is

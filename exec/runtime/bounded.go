@@ -73,24 +73,41 @@ func (r *route) beyond(rec *kafka.Record) bool {
 	return !ok || rec.Offset >= end
 }
 
+// bounded reports whether the scan ends: a topic read up to fixed offsets
+// ('scan.bounded.mode'), or a generated table with a last row.
+func (r *route) bounded() bool {
+	if r.gen != nil {
+		return r.gen.bounded()
+	}
+	return r.bound != nil
+}
+
+// ended reports whether a bounded scan has read up to its end.
+func (r *route) ended(pos kafka.Positions) bool {
+	if r.gen != nil {
+		return r.gen.ended()
+	}
+	for p, end := range r.bound {
+		if pos[r.topic][p] < end {
+			return false
+		}
+	}
+	return true
+}
+
 // endBounded marks the bounded scans that have read up to their end: each
 // sends a final watermark (semantics.md, rule 10), so every window over it
 // fires. It reports whether every scan of the query has ended.
 func (q *Query) endBounded(ctx context.Context) (bool, error) {
-	pos := q.reader.Position()
+	pos := q.position()
 	all := true
 	for _, r := range q.allRoutes() {
-		if r.bound == nil {
+		if !r.bounded() {
 			all = false
 			continue
 		}
 		if !r.done {
-			r.done = true
-			for p, end := range r.bound {
-				if pos[r.topic][p] < end {
-					r.done = false
-				}
-			}
+			r.done = r.ended(pos)
 			if !r.done {
 				all = false
 				continue

@@ -28,8 +28,10 @@ type opNode struct {
 // route carries one scan's records: decoded as its table, into an input of
 // an operator (or of the sink, for a query that is a bare scan).
 type route struct {
-	id      int // the scan's place in build order: stable across restarts
-	topic   string
+	id      int               // the scan's place in build order: stable across restarts
+	topic   string            // the topic it reads ("" for a generated table)
+	gen     *generated        // a generated table's source (nil for a topic)
+	table   string            // the table's name, for errors
 	options map[string]string // the table's options
 	bound   map[int32]int64   // a bounded scan's end offsets (nil: unbounded)
 	done    bool              // a bounded scan that has read to its end
@@ -78,16 +80,11 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 				"a continuous query over the materialized view %q is not supported yet", s.Object.Name).
 				WithHint("read the view's source tables instead; views over views arrive with the changelog work")
 		}
-		topic := s.Object.Options["topic"]
 		wm, err := newSourceWatermark(s)
 		if err != nil {
 			return err
 		}
-		dec, err := operator.NewRecordDecoderWith(s.Object, q.deps.Registries)
-		if err != nil {
-			return err
-		}
-		r := route{id: q.nroutes, topic: topic, options: s.Object.Options, dec: dec,
+		r := route{id: q.nroutes, table: s.Object.Name, options: s.Object.Options,
 			width: len(s.Object.Schema.Columns), parent: parent, input: input, wm: wm}
 		if wm != nil && s.EventTime != nil && s.Object.Options["scan.watermark.drop-late"] == "true" {
 			if r.time, err = expr.Compile(s.EventTime); err != nil {
@@ -95,8 +92,22 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 			}
 			r.dropLate, r.late = true, q.reporter(s.Object.Schema)
 		}
-		q.routes[topic] = append(q.routes[topic], r)
 		q.nroutes++
+		if isGenerated(s.Object) {
+			src, err := NewSource(s.Object)
+			if err != nil {
+				return err
+			}
+			r.gen = newGenerated(src)
+			q.gens = append(q.gens, r)
+			return nil
+		}
+		topic := s.Object.Options["topic"]
+		if r.dec, err = operator.NewRecordDecoderWith(s.Object, q.deps.Registries); err != nil {
+			return err
+		}
+		r.topic = topic
+		q.routes[topic] = append(q.routes[topic], r)
 		if q.latest == nil {
 			q.latest = map[string]bool{}
 		}
@@ -126,6 +137,9 @@ func (q *Query) allRoutes() []*route {
 			r := &q.routes[topic][i]
 			out[r.id] = r
 		}
+	}
+	for i := range q.gens {
+		out[q.gens[i].id] = &q.gens[i]
 	}
 	return out
 }

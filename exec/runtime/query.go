@@ -55,7 +55,8 @@ type Query struct {
 
 	nodes      []opNode           // operators, in build order
 	emit       []operator.Emitter // emit[i] delivers nodes[i]'s output to its parent
-	routes     map[string][]route // by topic
+	routes     map[string][]route // scans of topics, by topic
+	gens       []route            // scans of generated tables
 	nroutes    int
 	wroteKafka bool            // this epoch wrote records to Kafka: commit it durably
 	lateRows   *lateRows       // nil: late rows are counted only
@@ -63,7 +64,7 @@ type Query struct {
 	sink       operator.Operator
 	sinkTables int
 	tables     []uint32
-	reader     *kafka.Reader
+	reader     *kafka.Reader // nil when the query reads no topic
 	txn        *state.Txn
 
 	in, out, bad, late atomic.Int64
@@ -106,12 +107,14 @@ func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, 
 	if err != nil {
 		return nil, err
 	}
-	if q.reader, err = kafka.NewTopicsReader(deps.Kafka, from); err != nil {
-		return nil, err
+	if len(q.routes) > 0 {
+		if q.reader, err = kafka.NewTopicsReader(deps.Kafka, from); err != nil {
+			return nil, err
+		}
 	}
 	q.committed = from
 	if err := q.bounds(context.Background()); err != nil {
-		q.reader.Close()
+		q.closeReader()
 		return nil, err
 	}
 	for topic, rs := range q.routes {
@@ -121,8 +124,17 @@ func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, 
 			}
 		}
 	}
+	for i := range q.gens {
+		if r := &q.gens[i]; r.wm != nil {
+			r.wm.splits(r.gen.splits)
+		}
+	}
 	if err := q.restoreWatermarks(); err != nil {
-		q.reader.Close()
+		q.closeReader()
+		return nil, err
+	}
+	if err := q.restoreGenerated(); err != nil {
+		q.closeReader()
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -130,12 +142,26 @@ func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, 
 	q.txn = deps.Store.Begin()
 	if err := q.open(ctx); err != nil {
 		cancel()
-		q.reader.Close()
+		q.closeReader()
 		q.txn.Close()
 		return nil, err
 	}
 	go q.run(ctx)
 	return q, nil
+}
+
+func (q *Query) closeReader() {
+	if q.reader != nil {
+		q.reader.Close()
+	}
+}
+
+// position is where the query's reader is in its topics.
+func (q *Query) position() kafka.Positions {
+	if q.reader == nil {
+		return kafka.Positions{}
+	}
+	return q.reader.Position()
 }
 
 // open opens the operators, handing each its own state tables in build
@@ -209,7 +235,7 @@ func (q *Query) startPosition() (kafka.Positions, error) {
 
 func (q *Query) run(ctx context.Context) {
 	defer close(q.done)
-	defer q.reader.Close()
+	defer q.closeReader()
 	err := q.loop(ctx)
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		err = nil
@@ -270,13 +296,10 @@ func (q *Query) loop(ctx context.Context) error {
 		}
 		q.in.Add(int64(n))
 		q.bad.Add(int64(bad))
-		for _, topic := range slices.Sorted(maps.Keys(q.routes)) {
-			for i := range q.routes[topic] {
-				r := &q.routes[topic][i]
-				if b := batches[r]; len(b) > 0 {
-					if err := q.push(ctx, r.parent, r.input, b); err != nil {
-						return err
-					}
+		for _, r := range q.pollOrder() {
+			if b := batches[r]; len(b) > 0 {
+				if err := q.push(ctx, r.parent, r.input, b); err != nil {
+					return err
 				}
 			}
 		}
@@ -345,10 +368,11 @@ func (q *Query) commit(ctx context.Context) error {
 			return err
 		}
 	}
-	pos := q.reader.Position()
+	pos := q.position()
 	b, _ := json.Marshal(pos)
 	q.txn.PutMeta(positionKey(q.ID), b)
 	q.saveWatermarks()
+	q.saveGenerated()
 	// The commit and the hand-off to subscribers happen under the lock a new
 	// subscriber takes to read the view, so it sees each epoch exactly once:
 	// in its snapshot or as changes.
@@ -369,7 +393,7 @@ func (q *Query) commit(ctx context.Context) error {
 	q.committed = pos
 	q.ending = false
 	for _, r := range q.allRoutes() {
-		if r.bound != nil && !r.done {
+		if r.bounded() && !r.done {
 			q.ending = true
 		}
 	}
@@ -464,7 +488,7 @@ func Forget(store *state.Store, id string, tables []uint32) error {
 			return err
 		}
 	}
-	for _, k := range []string{watermarkKey(id), lateKey(id), boundKey(id)} {
+	for _, k := range []string{watermarkKey(id), lateKey(id), boundKey(id), generatedKey(id)} {
 		if err := store.DeleteMeta(k); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"time"
 
 	"riffle/catalog"
 	"riffle/connectors/kafka"
@@ -45,6 +46,8 @@ func snapshot(ctx context.Context, deps Deps, n logical.Node) (types.Batch, erro
 		return scanTable(ctx, deps, n.Object)
 	case *logical.Values:
 		return values(n)
+	case *logical.TableFunc:
+		return tableFunc(n)
 	case *logical.Sort:
 		in, err := snapshot(ctx, deps, n.Input)
 		if err != nil {
@@ -92,6 +95,9 @@ func scanView(deps Deps, v *catalog.Object) (types.Batch, error) {
 }
 
 func scanTable(ctx context.Context, deps Deps, t *catalog.Object) (types.Batch, error) {
+	if isGenerated(t) {
+		return scanGenerated(t)
+	}
 	topic := t.Options["topic"]
 	from, err := deps.Kafka.StartOffsets(ctx, topic)
 	if err != nil {
@@ -114,11 +120,38 @@ func scanTable(ctx context.Context, deps Deps, t *catalog.Object) (types.Batch, 
 	return out, err
 }
 
+// scanGenerated generates every row of a bounded generated table, unpaced.
+func scanGenerated(t *catalog.Object) (types.Batch, error) {
+	src, err := NewSource(t)
+	if err != nil {
+		return nil, err
+	}
+	n, ends := src.Len()
+	if n < 0 || !ends {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported,
+			"table %q never ends: a one-shot SELECT over it would not return", t.Name).
+			WithHint("read it with a continuous query (CREATE MATERIALIZED VIEW, SUBSCRIBE), or give it an end: %s",
+				map[string]string{"nexmark": "'events.num'", "datagen": "'number-of-rows' or a sequence"}[t.Options["connector"]])
+	}
+	r := &route{width: len(t.Schema.Columns), gen: newGenerated(src)}
+	r.gen.rate = 0 // every row at once
+	out := make(types.Batch, 0, n)
+	for r.gen.wait(time.Time{}) >= 0 {
+		b, _, _ := r.generate(time.Time{})
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
 func values(v *logical.Values) (types.Batch, error) {
 	out := make(types.Batch, 0, len(v.Rows))
 	for _, r := range v.Rows {
 		row := make(types.Row, len(r))
 		for i, e := range r {
+			if c, ok := e.(*scalar.Const); ok && c.T.ID != types.Unknown {
+				row[i] = c.V // a system relation's rows are all constants
+				continue
+			}
 			f, err := expr.Compile(e)
 			if err != nil {
 				return nil, err
@@ -232,22 +265,32 @@ func runOnce(ctx context.Context, deps Deps, n logical.Node, ins ...types.Batch)
 }
 
 // consolidate sums the diffs of equal rows and drops rows that cancel out,
-// so a snapshot is a plain multiset.
+// so a snapshot is a plain multiset. Rows keep the order they came in (the
+// first of equal rows gives the place), so a projection over a sorted
+// input stays sorted.
 func consolidate(b types.Batch) types.Batch {
-	sort.SliceStable(b, func(i, j int) bool { return types.CompareRows(b[i].Row, b[j].Row) < 0 })
+	idx := make([]int, len(b))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return types.CompareRows(b[idx[i]].Row, b[idx[j]].Row) < 0 })
+	keep := make([]bool, len(b))
+	for k := 0; k < len(idx); {
+		first := idx[k]
+		end := k + 1
+		for end < len(idx) && types.CompareRows(b[idx[end]].Row, b[first].Row) == 0 {
+			// Stable sort: idx[k] is the earliest of the equal rows.
+			b[first].Diff += b[idx[end]].Diff
+			end++
+		}
+		keep[first] = b[first].Diff != 0
+		k = end
+	}
 	out := b[:0]
-	for _, c := range b {
-		if n := len(out); n > 0 && types.CompareRows(out[n-1].Row, c.Row) == 0 {
-			out[n-1].Diff += c.Diff
-			continue
-		}
-		out = append(out, c)
-	}
-	kept := out[:0]
-	for _, c := range out {
-		if c.Diff != 0 {
-			kept = append(kept, c)
+	for i, c := range b {
+		if keep[i] {
+			out = append(out, c)
 		}
 	}
-	return kept
+	return out
 }

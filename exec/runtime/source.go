@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"riffle/connectors/kafka"
@@ -12,34 +14,76 @@ import (
 )
 
 // poll waits for records from the query's topics and decodes each into a
-// batch per route (a topic read by two scans feeds both). Records of one
-// partition keep their offset order. A record that does not decode is
-// counted and skipped: one bad record must not stop a query (the table's
-// error policy will choose what else to do). An error that is not the
-// record's (a schema registry out of reach) stops the query instead: the
-// record must not be lost.
+// batch per route (a topic read by two scans feeds both), and generates the
+// due rows of its generated tables. Records of one partition keep their
+// offset order. A record that does not decode is counted and skipped: one
+// bad record must not stop a query (the table's error policy will choose
+// what else to do). An error that is not the record's (a schema registry
+// out of reach) stops the query instead: the record must not be lost.
 func (q *Query) poll(ctx context.Context) (in, bad int, batches map[*route]types.Batch, err error) {
-	recs, err := q.pollRecords(ctx)
-	if err != nil {
-		return 0, 0, nil, err
-	}
 	batches = map[*route]types.Batch{}
-	for topic, rs := range q.routes {
-		for i := range rs {
-			r := &rs[i]
-			b, nbad, err := decode(r, recs, topic, nil)
-			if err != nil {
-				return 0, 0, nil, err
-			}
-			if i == 0 {
-				bad += nbad // a record read by two scans is one bad record
-			}
-			if len(b) > 0 {
-				batches[r] = b
+	// How long the wait for records may be: not past the next generated
+	// row coming due (-1: no generated row is coming).
+	wait := time.Duration(-1)
+	now := time.Now()
+	for i := range q.gens {
+		w := q.gens[i].gen.wait(now)
+		if w > 0 {
+			// A paced table's rows gather for a moment: an epoch per row
+			// would cost more than the rows.
+			w = max(w, pacedTick)
+		}
+		if w >= 0 && (wait < 0 || w < wait) {
+			wait = w
+		}
+	}
+	if wait != 0 || q.reader != nil {
+		recs, err := q.pollRecords(ctx, wait)
+		if err != nil {
+			return 0, 0, nil, err
+		}
+		in = len(recs)
+		for topic, rs := range q.routes {
+			for i := range rs {
+				r := &rs[i]
+				b, nbad, err := decode(r, recs, topic, nil)
+				if err != nil {
+					return 0, 0, nil, err
+				}
+				if i == 0 {
+					bad += nbad // a record read by two scans is one bad record
+				}
+				if len(b) > 0 {
+					batches[r] = b
+				}
 			}
 		}
 	}
-	return len(recs), bad, batches, nil
+	now = time.Now()
+	for i := range q.gens {
+		r := &q.gens[i]
+		b, n, nbad := r.generate(now)
+		in, bad = in+n, bad+nbad
+		if len(b) > 0 {
+			batches[r] = b
+		}
+	}
+	return in, bad, batches, nil
+}
+
+// pollOrder is the order in which a poll's batches go into the operators:
+// topics by name, then generated tables, each in build order.
+func (q *Query) pollOrder() []*route {
+	var out []*route
+	for _, topic := range slices.Sorted(maps.Keys(q.routes)) {
+		for i := range q.routes[topic] {
+			out = append(out, &q.routes[topic][i])
+		}
+	}
+	for i := range q.gens {
+		out = append(out, &q.gens[i])
+	}
+	return out
 }
 
 // decode appends the changes of topic's records among recs to b, carving
@@ -62,30 +106,42 @@ func decode(r *route, recs []kafka.Record, topic string, b types.Batch) (types.B
 			bad++
 			continue
 		}
-		var wm int64
-		if r.wm != nil {
-			if wm, err = r.wm.observe(recs[i].Partition, row); err != nil {
-				bad++ // an event time that cannot be computed
-				continue
-			}
+		var ok bool
+		if b, ok = r.accept(b, recs[i].Partition, row, d); !ok {
+			bad++
 		}
-		c := types.Change{Row: row, Diff: d, Wm: wm}
-		if r.dropLate && wm != 0 && d > 0 {
-			// The table drops rows behind its watermark where they enter.
-			if t, err := r.time(row); err == nil && !t.IsNull() && t.I <= wm {
-				r.late(operator.LateRow{Reason: "behind its table's watermark", Row: row, Time: t.I, Wm: wm, Diff: d})
-				continue
-			}
-		}
-		b = append(b, c)
 	}
 	return b, bad, nil
 }
 
-// pollRecords waits for records. When a source has an idle timeout it waits
-// at most a fraction of it, so that an idle partition stops holding the
-// watermark back even when no record comes.
-func (q *Query) pollRecords(ctx context.Context) ([]kafka.Record, error) {
+// accept appends a row of partition p to b, stamped with the watermark it
+// was read under, unless the table drops it as late (reported, not
+// appended). It reports false for a row whose event time cannot be
+// computed: a bad record.
+func (r *route) accept(b types.Batch, p int32, row types.Row, d types.Diff) (types.Batch, bool) {
+	var wm int64
+	if r.wm != nil {
+		var err error
+		if wm, err = r.wm.observe(p, row); err != nil {
+			return b, false
+		}
+	}
+	if r.dropLate && wm != 0 && d > 0 {
+		// The table drops rows behind its watermark where they enter.
+		if t, err := r.time(row); err == nil && !t.IsNull() && t.I <= wm {
+			r.late(operator.LateRow{Reason: "behind its table's watermark", Row: row, Time: t.I, Wm: wm, Diff: d})
+			return b, true
+		}
+	}
+	return append(b, types.Change{Row: row, Diff: d, Wm: wm}), true
+}
+
+// pollRecords waits for records, at most limit when limit >= 0. When a
+// source has an idle timeout it waits at most a fraction of it, so that an
+// idle partition stops holding the watermark back even when no record
+// comes; and no longer than an operator's tick. A query that reads no topic
+// just waits.
+func (q *Query) pollRecords(ctx context.Context, limit time.Duration) ([]kafka.Record, error) {
 	var tick time.Duration
 	for _, r := range q.allRoutes() {
 		if r.wm != nil && r.wm.idle > 0 && (tick == 0 || r.wm.idle/2 < tick) {
@@ -99,6 +155,14 @@ func (q *Query) pollRecords(ctx context.Context) ([]kafka.Record, error) {
 			}
 		}
 	}
+	if tick > 0 {
+		tick = max(tick, 10*time.Millisecond)
+	}
+	if limit >= 0 && (tick == 0 || limit < tick) {
+		// A generated row comes due first; a reader gets a moment to
+		// return what it has fetched.
+		tick = max(limit, time.Millisecond)
+	}
 	// The query also wakes every ProgressInterval while it waits, to
 	// notice a subscriber that wants progress; it then ends the epoch
 	// empty, as it does when its tick is due.
@@ -106,16 +170,32 @@ func (q *Query) pollRecords(ctx context.Context) ([]kafka.Record, error) {
 	for {
 		wait := ProgressInterval
 		if tick > 0 {
-			wait = min(wait, tick-time.Since(start))
+			wait = min(wait, max(tick-time.Since(start), time.Millisecond))
 		}
-		pctx, cancel := context.WithTimeout(ctx, max(wait, 10*time.Millisecond))
-		recs, err := q.reader.Poll(pctx)
-		cancel()
+		recs, err := q.pollFor(ctx, wait)
 		if !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
 			return recs, err
 		}
 		if (tick > 0 && time.Since(start) >= tick) || q.heartbeats.Load() > 0 {
-			return nil, nil // an empty epoch: ticks fire, subscribers see progress
+			return nil, nil // an empty epoch: ticks fire, rows come due, subscribers see progress
 		}
 	}
+}
+
+// pollFor waits at most d for records; context.DeadlineExceeded says none
+// came. A query that reads no topic (only generated tables) just waits.
+func (q *Query) pollFor(ctx context.Context, d time.Duration) ([]kafka.Record, error) {
+	if q.reader == nil {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.C:
+			return nil, context.DeadlineExceeded
+		}
+	}
+	pctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	return q.reader.Poll(pctx)
 }

@@ -64,6 +64,15 @@ func (w *sourceWatermark) partitions(ps map[int32]int64) {
 	}
 }
 
+// splits registers the splits of a generated table, its partitions.
+func (w *sourceWatermark) splits(n int) {
+	ps := make(map[int32]int64, n)
+	for s := range n {
+		ps[int32(s)] = 0
+	}
+	w.partitions(ps)
+}
+
 // observe takes a record of partition p whose row is row; it returns the
 // watermark the record was read under.
 func (w *sourceWatermark) observe(p int32, row types.Row) (int64, error) {

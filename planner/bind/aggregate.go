@@ -50,10 +50,15 @@ func isAggregating(s *ast.SelectStmt) bool {
 type aggFinder struct{ found *bool }
 
 func (v *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
-	switch n.(type) {
+	switch n := n.(type) {
 	case *ast.AggregateFuncExpr:
 		*v.found = true
 		return n, true
+	case *ast.FuncCallExpr:
+		if _, ok := pgAggregate(n); ok {
+			*v.found = true
+			return n, true
+		}
 	case *ast.SubqueryExpr:
 		return n, true // its aggregates are its own
 	}
@@ -130,6 +135,12 @@ func (b *Binder) aggExpr(n ast.ExprNode) (scalar.Expr, bool, error) {
 		e, err := b.aggCall(call, nil)
 		return e, true, err
 	}
+	if f, ok := n.(*ast.FuncCallExpr); ok {
+		if call, isAgg := pgAggregate(f); isAgg {
+			e, err := b.aggCall(call, nil)
+			return e, true, err
+		}
+	}
 	if f, ok := n.(*ast.FuncCallExpr); ok && strings.HasPrefix(f.FnName.L, parse.FilterPrefix) {
 		// agg(…) FILTER (WHERE c) arrives as __riffle_filter_N(agg(…), c).
 		call, isAgg := f.Args[0].(*ast.AggregateFuncExpr)
@@ -158,6 +169,16 @@ func (b *Binder) aggExpr(n ast.ExprNode) (scalar.Expr, bool, error) {
 			"column %q must appear in the GROUP BY clause or be used in an aggregate function", c.Name.Name.O)
 	}
 	return nil, false, nil
+}
+
+// pgAggregate reads string_agg(x, sep) and array_agg(x), PostgreSQL's
+// aggregates TiDB takes for plain functions, as aggregate calls.
+func pgAggregate(f *ast.FuncCallExpr) (*ast.AggregateFuncExpr, bool) {
+	switch f.FnName.L {
+	case "string_agg", "array_agg":
+		return &ast.AggregateFuncExpr{F: f.FnName.L, Args: f.Args}, true
+	}
+	return nil, false
 }
 
 func groupName(e scalar.Expr, i int) string {
@@ -233,10 +254,25 @@ func aggType(c logical.AggCall) (types.Type, error) {
 		}
 		return types.TBigInt, nil
 	}
+	if c.Func == "string_agg" {
+		if len(c.Args) != 2 || !(c.Args[0].Type().IsString() || c.Args[0].Type().ID == types.Unknown) {
+			return types.Type{}, sqlerr.New(sqlerr.UndefinedFunction, "function string_agg takes a string and a delimiter")
+		}
+		if d, ok := c.Args[1].(*scalar.Const); !ok || (d.V.K != types.KString && !d.V.IsNull()) {
+			return types.Type{}, sqlerr.New(sqlerr.FeatureNotSupported, "string_agg's delimiter must be a constant string")
+		}
+		return types.TString, nil
+	}
 	if len(c.Args) != 1 {
 		return types.Type{}, sqlerr.New(sqlerr.UndefinedFunction, "function %s takes one argument", c.Func)
 	}
 	t := c.Args[0].Type()
+	if c.Func == "array_agg" {
+		if t.ID == types.Unknown {
+			t = types.TString
+		}
+		return types.Type{ID: types.Array, Elem: &t}, nil
+	}
 	switch c.Func {
 	case "min", "max":
 		if t.ID == types.Unknown {

@@ -79,7 +79,11 @@ func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
 		return b.negate(n.Not, n, fn, sc, n.Expr, n.Pattern)
 	case *ast.PatternInExpr:
 		if n.Sel != nil {
-			return nil, b.unsupported(n, "IN (subquery)")
+			return b.valueSubquery(n, sc)
+		}
+		if f, ok := anyArray(n); ok {
+			// x = ANY(arr), which the dialect layer wrote as an IN.
+			return b.negate(n.Not, n, "any_eq", sc, n.Expr, f.Args[0])
 		}
 		return b.negate(n.Not, n, "in", sc, append([]ast.ExprNode{n.Expr}, n.List...)...)
 	case *ast.PatternRegexpExpr:
@@ -103,9 +107,18 @@ func (b *Binder) expr(n ast.ExprNode, sc *scope) (scalar.Expr, error) {
 		}
 		return nil, b.notYet(n, "window function "+strings.ToUpper(n.Name)+" here is", "arrives later; OVER windows are supported in the select list of a query without GROUP BY")
 	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
-		return nil, b.notYet(n, "subqueries in expressions are", "arrives with joins")
+		return b.valueSubquery(n, sc)
 	}
 	return nil, b.unsupported(n, "this expression")
+}
+
+// anyArray reports whether an IN list is the placeholder of x = ANY(arr).
+func anyArray(n *ast.PatternInExpr) (*ast.FuncCallExpr, bool) {
+	if len(n.List) != 1 {
+		return nil, false
+	}
+	f, ok := n.List[0].(*ast.FuncCallExpr)
+	return f, ok && f.FnName.L == parse.AnyArrayFunc && len(f.Args) == 1
 }
 
 func pick(c bool, a, b string) string {
@@ -126,6 +139,11 @@ func (b *Binder) call(at ast.Node, fn string, sc *scope, args ...ast.ExprNode) (
 		bound[i] = e
 	}
 	e, err := scalar.Resolve(fn, bound)
+	if e2, ok := sqlerr.As(err); ok && e2.Code == sqlerr.UndefinedFunction && b.Natives != nil {
+		if n, ok, nerr := b.Natives(fn, bound); ok || nerr != nil {
+			e, err = n, nerr
+		}
+	}
 	if err != nil {
 		return nil, b.position(err, at)
 	}
@@ -149,6 +167,11 @@ func (b *Binder) column(n *ast.ColumnName, sc *scope) (scalar.Expr, error) {
 	full := name
 	if table != "" {
 		full = table + "." + name
+	}
+	if i == -1 && len(b.outer) > 0 {
+		if e, ok, err := b.outerColumn(table, name); ok || err != nil {
+			return e, err
+		}
 	}
 	switch {
 	case i == -2:
@@ -277,12 +300,30 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if ext.Name != "" {
+			return b.pgCast(arg, ext)
+		}
+		if arg.Type().IsReg() && ext.Type.IsString() && b.Natives != nil {
+			// A reg* value reads as the name of what it identifies.
+			if e, ok, err := b.Natives("::text", []scalar.Expr{arg}); ok || err != nil {
+				if err != nil {
+					return nil, b.position(err, n)
+				}
+				return e, nil
+			}
+		}
 		if arg.Type().ID != types.Unknown && !scalar.CanCast(arg.Type(), ext.Type) {
 			return nil, b.Src.Errorf(ext.Pos, sqlerr.DatatypeMismatch, "cannot cast type %s to %s", arg.Type(), ext.Type)
 		}
 		return &scalar.Cast{Arg: arg, T: ext.Type, Try: ext.Try}, nil
 	case strings.HasPrefix(name, parse.ParamPrefix):
 		return b.param(name)
+	case name == parse.ArraySubqueryFunc:
+		sub, ok := n.Args[0].(*ast.SubqueryExpr)
+		if len(n.Args) != 1 || !ok {
+			return nil, sqlerr.New(sqlerr.Internal, "bad ARRAY(subquery) placeholder")
+		}
+		return b.arraySubquery(sub, sc)
 	case strings.HasPrefix(name, parse.FilterPrefix):
 		return nil, b.position(sqlerr.New(sqlerr.GroupingError, "aggregate functions are not allowed here"), n)
 	case strings.HasPrefix(name, parse.IntervalPrefix):
@@ -304,6 +345,7 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 		}
 		return &scalar.Call{Fn: "current_watermark", Args: []scalar.Expr{arg}, T: arg.Type()}, nil
 	}
+	name = strings.TrimPrefix(name, parse.ConstructorPrefix)
 	args := make([]ast.ExprNode, 0, len(n.Args))
 	for _, a := range n.Args {
 		switch a := a.(type) {
@@ -325,6 +367,28 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 	return b.call(n, name, sc, args...)
 }
 
+// pgCast binds a cast to a PostgreSQL catalog type (oid, regclass, name,
+// …). The environment converts names to OIDs (::regclass and friends look
+// the name up); otherwise the value converts as the family holding it.
+func (b *Binder) pgCast(arg scalar.Expr, ext parse.CastExt) (scalar.Expr, error) {
+	t, ok := types.PGType(ext.Name)
+	if !ok {
+		return nil, b.Src.Errorf(ext.Pos, sqlerr.UndefinedObject, "type %q does not exist", ext.Name)
+	}
+	if b.Natives != nil {
+		if e, ok, err := b.Natives("::"+ext.Name, []scalar.Expr{arg}); ok || err != nil {
+			if se, ok := sqlerr.As(err); ok && se.Line == 0 {
+				se.SetPos(b.Src.Input, b.Src.Offset+ext.Pos)
+			}
+			return e, err
+		}
+	}
+	if arg.Type().ID != types.Unknown && !scalar.CanCast(arg.Type(), types.Type{ID: t.ID, Elem: t.Elem, Length: t.Length}) {
+		return nil, b.Src.Errorf(ext.Pos, sqlerr.DatatypeMismatch, "cannot cast type %s to %s", arg.Type(), t)
+	}
+	return &scalar.Cast{Arg: arg, T: t, Try: ext.Try}, nil
+}
+
 // param binds $n to the value the client bound, as an untyped literal so
 // that its context types it (clients send parameters as text).
 func (b *Binder) param(name string) (scalar.Expr, error) {
@@ -333,9 +397,13 @@ func (b *Binder) param(name string) (scalar.Expr, error) {
 		return nil, sqlerr.New(sqlerr.Internal, "bad parameter placeholder %s", name)
 	}
 	if b.Params == nil {
-		// Describing a statement: the parameter's value is not known yet.
+		// Describing a statement: the parameter's value is not known yet,
+		// its type is whatever the first conversion of it says.
 		b.ParamCount = max(b.ParamCount, i)
-		return &scalar.Const{T: types.TUnknown}, nil
+		for len(b.paramTypes) < i {
+			b.paramTypes = append(b.paramTypes, &scalar.ParamType{})
+		}
+		return &scalar.Const{T: types.TUnknown, Param: b.paramTypes[i-1]}, nil
 	}
 	if i > len(b.Params) {
 		return nil, sqlerr.New(sqlerr.ProtocolViolation, "there is no parameter $%d", i)

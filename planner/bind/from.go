@@ -54,6 +54,11 @@ func (b *Binder) tableSource(ts *ast.TableSource) (logical.Node, *scope, error) 
 			}
 			return node, scopeOf(alias, node.Schema()), nil
 		}
+		if node, ok, err := b.system(src); err != nil {
+			return nil, nil, err
+		} else if ok {
+			return node, scopeOf(alias, node.Schema()), nil
+		}
 		node, err := b.named(src.Name.O)
 		if err != nil {
 			return nil, nil, err
@@ -61,6 +66,15 @@ func (b *Binder) tableSource(ts *ast.TableSource) (logical.Node, *scope, error) 
 		b.hintInput(src.Name.O, alias, node)
 		return node, scopeOf(alias, node.Schema()), nil
 	case *ast.SelectStmt, *ast.SetOprStmt:
+		if sel, ok := src.(*ast.SelectStmt); ok {
+			if f, ok := srfCall(sel); ok {
+				node, err := b.tableFunc(f, alias)
+				if err != nil {
+					return nil, nil, err
+				}
+				return node, scopeOf(alias, node.Schema()), nil
+			}
+		}
 		node, err := b.resultSet(src)
 		if err != nil {
 			return nil, nil, err
@@ -76,12 +90,60 @@ func (b *Binder) tableSource(ts *ast.TableSource) (logical.Node, *scope, error) 
 	return nil, nil, b.unsupported(ts, "this FROM item")
 }
 
-// named resolves a name in FROM: a WITH query in scope, else a table or view.
-func (b *Binder) named(name string) (logical.Node, error) {
+// system resolves a name in FROM to a system relation: any name in
+// pg_catalog or information_schema, and an unqualified name pg_catalog has
+// (it is first on PostgreSQL's search path) unless a WITH query takes it.
+// A schema other than those and public has no relations.
+func (b *Binder) system(t *ast.TableName) (logical.Node, bool, error) {
+	schema := t.Schema.L
+	switch {
+	case schema == "public":
+		return nil, false, nil
+	case schema == "" && b.cte(t.Name.L) >= 0:
+		return nil, false, nil
+	case b.System == nil && schema == "":
+		return nil, false, nil
+	}
+	var cols types.Schema
+	var rows []types.Row
+	ok := false
+	if b.System != nil {
+		cols, rows, ok = b.System(schema, t.Name.L)
+	}
+	if !ok {
+		if schema == "" {
+			return nil, false, nil
+		}
+		return nil, false, b.errAt(t.Name.O, sqlerr.UndefinedTable, "relation \"%s.%s\" does not exist", t.Schema.O, t.Name.O)
+	}
+	if !b.Snapshot {
+		return nil, false, b.errAt(t.Name.O, sqlerr.FeatureNotSupported,
+			"system relation %s is read by one-shot SELECTs only, not by continuous queries", t.Name.O)
+	}
+	v := &logical.Values{Name: t.Name.L, Out: cols, Rows: make([][]scalar.Expr, len(rows))}
+	for i, r := range rows {
+		v.Rows[i] = make([]scalar.Expr, len(r))
+		for j, x := range r {
+			v.Rows[i][j] = &scalar.Const{V: x, T: cols.Columns[j].Type}
+		}
+	}
+	return v, true, nil
+}
+
+// cte returns the index of the WITH query in scope named name, or -1.
+func (b *Binder) cte(name string) int {
 	for i := len(b.ctes) - 1; i >= 0; i-- {
 		if strings.EqualFold(b.ctes[i].name, name) {
-			return b.cteNode(i)
+			return i
 		}
+	}
+	return -1
+}
+
+// named resolves a name in FROM: a WITH query in scope, else a table or view.
+func (b *Binder) named(name string) (logical.Node, error) {
+	if i := b.cte(name); i >= 0 {
+		return b.cteNode(i)
 	}
 	return b.table(name)
 }

@@ -24,6 +24,8 @@ type Binder struct {
 	Params []*string
 	// ParamCount is set while describing: the highest $n seen.
 	ParamCount int
+	// paramTypes are the types inferred for $1… while describing.
+	paramTypes []*scalar.ParamType
 	// Snapshot is set for a one-shot SELECT: sources are read up to their
 	// current end and ORDER BY / LIMIT apply.
 	Snapshot bool
@@ -37,9 +39,25 @@ type Binder struct {
 	// aggregate event-time windows (the session's table.exec.emit.*).
 	Emit logical.Emit
 
+	// System resolves the relations of the system schemas (pg_catalog,
+	// information_schema): their columns and their rows as of this
+	// statement. nil: there are none. schema "" means the search path.
+	System func(schema, name string) (types.Schema, []types.Row, bool)
+
+	// Natives resolves functions the catalogue does not have, and casts to
+	// PostgreSQL catalog types (fn "::regclass", "::text" from a reg*
+	// type): PostgreSQL's catalog functions, implemented by the session.
+	// ok is false when it does not know fn either.
+	Natives func(fn string, args []scalar.Expr) (e scalar.Expr, ok bool, err error)
+
 	// HintTTL is the state TTL STATE_TTL hints give the scans they name.
 	HintTTL  map[*logical.Scan]time.Duration
 	hintUsed map[int]bool
+
+	// outer holds the subqueries being bound inside expressions, innermost
+	// last; runner runs them all (Runner).
+	outer  []*subCtx
+	runner *scalar.Runner
 
 	views []string    // views being expanded, to catch cycles
 	agg   *aggContext // set while binding an aggregating SELECT's outputs
@@ -49,6 +67,23 @@ type Binder struct {
 	ctes []cteDef // the WITH queries in scope, innermost last
 	// warned is set once the statement's warnings are in Notices.
 	warned bool
+}
+
+// Runner is what runs the plans of the statement's subqueries used as
+// values (nil when it has none): the executor sets its Run.
+func (b *Binder) Runner() *scalar.Runner { return b.runner }
+
+// ParamTypes returns, after describing, the type each $n parameter was
+// inferred to have from its use (Unknown when nothing says: PostgreSQL
+// would say text, and clients then send text).
+func (b *Binder) ParamTypes() []types.Type {
+	ts := make([]types.Type, b.ParamCount)
+	for i := range ts {
+		if i < len(b.paramTypes) {
+			ts[i] = b.paramTypes[i].T
+		}
+	}
+	return ts
 }
 
 // Query binds a query expression.
@@ -230,7 +265,7 @@ func (b *Binder) selectList(fl *ast.FieldList, in logical.Node, sc *scope) (*log
 		}
 		name := f.AsName.O
 		if name == "" {
-			name = columnName(f.Expr)
+			name = b.columnName(f.Expr)
 		}
 		p.Exprs = append(p.Exprs, e)
 		p.Out.Columns = append(p.Out.Columns, types.Column{Name: name, Type: e.Type(), Nullable: true})
@@ -255,24 +290,110 @@ func (b *Binder) wildcard(w *ast.WildCardField, sc *scope, p *logical.Project) e
 
 // columnName names an output column the way PostgreSQL does: a column
 // keeps its name, a function call takes the function's name, a cast the
-// name of what it casts, anything else is "?column?".
-func columnName(e ast.ExprNode) string {
+// name of what it casts (or of the type, when that has no name), a CASE the
+// name of its ELSE, a scalar subquery the name of its column, anything else
+// is "?column?".
+func (b *Binder) columnName(e ast.ExprNode) string {
+	name, _ := b.figureName(e)
+	return name
+}
+
+// figureName is columnName and whether the name is strong (a column's or a
+// function's) rather than a fallback, as PostgreSQL's FigureColname ranks
+// them.
+func (b *Binder) figureName(e ast.ExprNode) (string, bool) {
 	switch e := e.(type) {
 	case *ast.ColumnNameExpr:
-		return e.Name.Name.O
+		return e.Name.Name.O, true
 	case *ast.ParenthesesExpr:
-		return columnName(e.Expr)
+		return b.figureName(e.Expr)
 	case *ast.FuncCallExpr:
-		if strings.HasPrefix(e.FnName.L, parse.CastPrefix) && len(e.Args) == 1 {
-			return columnName(e.Args[0])
+		switch name := e.FnName.L; {
+		case strings.HasPrefix(name, parse.CastPrefix) && len(e.Args) == 1:
+			if n, strong := b.figureName(e.Args[0]); strong {
+				return n, true
+			}
+			if ext, ok := b.Src.Ext.Casts[name]; ok {
+				if ext.Name != "" {
+					return ext.Name, false
+				}
+				return pgTypeName(ext.Type), false
+			}
+		case name == parse.SubscriptFunc && len(e.Args) == 2:
+			return b.figureName(e.Args[0])
+		case name == parse.ArraySubqueryFunc:
+			return "array", true
+		case strings.HasPrefix(name, parse.ConstructorPrefix):
+			return strings.TrimPrefix(name, parse.ConstructorPrefix), true
+		case strings.HasPrefix(name, "__riffle_"):
+			return "?column?", false
+		case name == "trim":
+			// TRIM(… FROM x) is btrim, ltrim or rtrim in PostgreSQL.
+			for _, a := range e.Args {
+				if d, ok := a.(*ast.TrimDirectionExpr); ok {
+					return map[ast.TrimDirectionType]string{ast.TrimLeading: "ltrim", ast.TrimTrailing: "rtrim"}[d.Direction] + "", true
+				}
+			}
+			return "btrim", true
+		default:
+			return name, true
 		}
-		return e.FnName.L
 	case *ast.CaseExpr:
-		return "case"
+		if e.ElseClause != nil {
+			if n, strong := b.figureName(e.ElseClause); strong {
+				return n, true
+			}
+		}
+		return "case", false
+	case *ast.SubqueryExpr:
+		if s, ok := e.Query.(*ast.SelectStmt); ok && s.Fields != nil && len(s.Fields.Fields) == 1 {
+			f := s.Fields.Fields[0]
+			if f.AsName.O != "" {
+				return f.AsName.O, true
+			}
+			if f.Expr != nil {
+				return b.figureName(f.Expr)
+			}
+		}
+	case *ast.ExistsSubqueryExpr:
+		return "exists", true
 	case *ast.AggregateFuncExpr:
-		return strings.ToLower(e.F)
+		return strings.ToLower(e.F), true
+	case *ast.WindowFuncExpr:
+		return strings.ToLower(e.Name), true
 	}
-	return "?column?"
+	return "?column?", false
+}
+
+// pgTypeName is the name PostgreSQL gives a cast's column when the value
+// cast has none: the type's name as written in PostgreSQL.
+func pgTypeName(t types.Type) string {
+	switch t.ID {
+	case types.Varchar:
+		if t.Length > 0 {
+			return "varchar"
+		}
+		return "text"
+	case types.Char:
+		return "bpchar"
+	case types.Int:
+		return "int4"
+	case types.BigInt:
+		return "int8"
+	case types.SmallInt, types.TinyInt:
+		return "int2"
+	case types.Boolean:
+		return "bool"
+	case types.Double:
+		return "float8"
+	case types.Float:
+		return "float4"
+	case types.Decimal:
+		return "numeric"
+	case types.TimestampLTZ:
+		return "timestamptz"
+	}
+	return strings.ToLower(t.ID.String())
 }
 
 // orderLimit binds ORDER BY and LIMIT. In a one-shot SELECT they sort and

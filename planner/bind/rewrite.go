@@ -17,6 +17,14 @@ func walkCols(e scalar.Expr, fn func(*scalar.ColRef)) {
 		for _, a := range e.Args {
 			walkCols(a, fn)
 		}
+	case *scalar.Native:
+		for _, a := range e.Args {
+			walkCols(a, fn)
+		}
+	case *scalar.Subquery:
+		for _, a := range e.Args {
+			walkCols(a, fn)
+		}
 	case *scalar.Cast:
 		walkCols(e.Arg, fn)
 	case *scalar.Case:
@@ -50,6 +58,19 @@ func substCols(e scalar.Expr, fn func(*scalar.ColRef) scalar.Expr) scalar.Expr {
 			c.Args[i] = substCols(a, fn)
 		}
 		return c
+	case *scalar.Native:
+		c := &scalar.Native{Name: e.Name, T: e.T, Eval: e.Eval, Args: make([]scalar.Expr, len(e.Args))}
+		for i, a := range e.Args {
+			c.Args[i] = substCols(a, fn)
+		}
+		return c
+	case *scalar.Subquery:
+		c := *e
+		c.Args = make([]scalar.Expr, len(e.Args))
+		for i, a := range e.Args {
+			c.Args[i] = substCols(a, fn)
+		}
+		return &c
 	case *scalar.Cast:
 		return &scalar.Cast{Arg: substCols(e.Arg, fn), T: e.T, Try: e.Try}
 	case *scalar.Case:

@@ -17,10 +17,21 @@ func (b *Binder) setOpr(s *ast.SetOprStmt) (logical.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.OrderBy != nil || s.Limit != nil {
-		return nil, b.notYet(s, "ORDER BY and LIMIT after UNION are", "arrives with Top-N over set operations; wrap the UNION in a subquery")
+	if (s.OrderBy != nil || s.Limit != nil) && !b.Snapshot {
+		return nil, b.notYet(s, "ORDER BY and LIMIT after UNION in a continuous query are", "arrives with Top-N over set operations; wrap the UNION in a subquery")
 	}
-	return b.setOprList(s.SelectList)
+	node, err := b.setOprList(s.SelectList)
+	if err != nil || (s.OrderBy == nil && s.Limit == nil) {
+		return node, err
+	}
+	// A one-shot query sorts and cuts the combined rows, by output column
+	// (name or position), as PostgreSQL does.
+	out := node.Schema()
+	p := &logical.Project{Input: node, Out: out}
+	for i, c := range out.Columns {
+		p.Exprs = append(p.Exprs, &scalar.ColRef{Idx: i, Name: c.Name, T: c.Type})
+	}
+	return b.orderLimit(&ast.SelectStmt{OrderBy: s.OrderBy, Limit: s.Limit}, p, p, scopeOf("", out))
 }
 
 func (b *Binder) setOprList(l *ast.SetOprSelectList) (logical.Node, error) {

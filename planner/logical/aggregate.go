@@ -85,7 +85,7 @@ func (a *Aggregate) Props() Props {
 	p.State = "one accumulator row per group"
 	var valued []string
 	for _, c := range a.Aggs {
-		if c.Distinct || c.Func == "min" || c.Func == "max" {
+		if c.Distinct || c.KeepsValues() {
 			valued = append(valued, c.String())
 		}
 	}
@@ -138,4 +138,16 @@ func (a *Aggregate) Describe() string {
 		s += " aggs=(" + strings.Join(aggs, ", ") + ")"
 	}
 	return s
+}
+
+// KeepsValues reports whether the call's result depends on every value of
+// the group, not on a running sum: MIN and MAX (retracting the minimum
+// needs the next), string_agg and array_agg. Such calls keep each value's
+// count per group.
+func (c AggCall) KeepsValues() bool {
+	switch c.Func {
+	case "min", "max", "string_agg", "array_agg":
+		return true
+	}
+	return false
 }

@@ -45,6 +45,7 @@ func registerNested() {
 	register([]string{"subscript"}, funcDef{minArgs: 2, maxArgs: 2,
 		sigs: []string{"ARRAY<T>[INT]", "MAP<K, V>[K]", "JSON[STRING | INT]"}, resolve: resolveSubscript})
 	register([]string{"field"}, funcDef{minArgs: 2, maxArgs: 2, sigs: []string{"ROW.name"}, resolve: resolveField})
+	register([]string{"any_eq"}, funcDef{minArgs: 2, maxArgs: 2, sigs: []string{"T = ANY(ARRAY<T>)"}, resolve: resolveAnyEq})
 	register([]string{"cardinality"}, funcDef{minArgs: 1, maxArgs: 1, sigs: []string{"CARDINALITY(ARRAY | MAP)"}, resolve: resolveCardinality})
 }
 
@@ -201,4 +202,38 @@ func resolveCardinality(fn string, args []Expr) (Expr, error) {
 		return nil, errNoMatch
 	}
 	return call(fn, types.TInt, args[0]), nil
+}
+
+// resolveAnyEq types x = ANY(arr): x and the elements compare in their
+// common type.
+func resolveAnyEq(fn string, args []Expr) (Expr, error) {
+	arr := args[1]
+	if arr.Type().ID == types.Unknown {
+		// An untyped '{a,b}' literal: an array of what x is.
+		x := args[0].Type()
+		if x.ID == types.Unknown {
+			x = types.TString
+		}
+		var err error
+		if arr, err = coerce(arr, types.Type{ID: types.Array, Elem: &x}); err != nil {
+			return nil, err
+		}
+	}
+	if arr.Type().ID != types.Array {
+		return nil, errNoMatch
+	}
+	t, err := CommonType(args[0].Type(), *arr.Type().Elem)
+	if err != nil {
+		return nil, errNoMatch
+	}
+	x, err := coerce(args[0], t)
+	if err != nil {
+		return nil, err
+	}
+	if !arr.Type().Elem.Equal(t) {
+		if arr, err = coerce(arr, types.Type{ID: types.Array, Elem: &t}); err != nil {
+			return nil, err
+		}
+	}
+	return call(fn, types.TBoolean, x, arr), nil
 }

@@ -200,6 +200,9 @@ func resolveIsNull(fn string, args []Expr) (Expr, error) {
 }
 
 func resolveConcatOp(fn string, args []Expr) (Expr, error) {
+	if a, b := args[0].Type(), args[1].Type(); a.ID == types.Array || b.ID == types.Array {
+		return resolveArrayCat(args)
+	}
 	if !args[0].Type().IsString() && !args[1].Type().IsString() && !isUnknown(args[0]) && !isUnknown(args[1]) {
 		return nil, errNoMatch
 	}
@@ -283,4 +286,35 @@ func resolveIf(fn string, args []Expr) (Expr, error) {
 	}
 	c := rest.(*Call)
 	return call(fn, c.T, cond.(*Call).Args[0], c.Args[0], c.Args[1]), nil
+}
+
+// resolveArrayCat types arr || arr, arr || elem and elem || arr: one array
+// of the common element type (PostgreSQL's array_cat, array_append and
+// array_prepend).
+func resolveArrayCat(args []Expr) (Expr, error) {
+	elemOf := func(e Expr) types.Type {
+		if t := e.Type(); t.ID == types.Array {
+			return *t.Elem
+		}
+		return e.Type()
+	}
+	t, err := CommonType(elemOf(args[0]), elemOf(args[1]))
+	if err != nil {
+		return nil, errNoMatch
+	}
+	if t.ID == types.Unknown {
+		t = types.TString
+	}
+	arr := types.Type{ID: types.Array, Elem: &t}
+	out := make([]Expr, 2)
+	for i, a := range args {
+		want := t
+		if a.Type().ID == types.Array || isUnknown(a) && args[1-i].Type().ID != types.Array {
+			want = arr
+		}
+		if out[i], err = coerce(a, want); err != nil {
+			return nil, err
+		}
+	}
+	return call("array_cat", arr, out...), nil
 }

@@ -68,8 +68,80 @@ func ParseText(s string, t types.Type) (types.Value, error) {
 			return types.Null, badInput(t, s)
 		}
 		return types.NewJSON(s), nil
+	case types.Array:
+		return parseArray(s, t)
 	}
 	return types.Null, sqlerr.New(sqlerr.FeatureNotSupported, "cannot cast STRING to %s", t)
+}
+
+// parseArray reads PostgreSQL's text form of a one-dimensional array,
+// {a,"b c",NULL}, as clients write array parameters and psql compares
+// catalog arrays ('{0}'). int2vector and oidvector read as space-separated
+// numbers, their text form.
+func parseArray(s string, t types.Type) (types.Value, error) {
+	in := strings.TrimSpace(s)
+	var items []string
+	var quoted []bool
+	if t.PG == "int2vector" || t.PG == "oidvector" {
+		items = strings.Fields(in)
+		quoted = make([]bool, len(items))
+	} else {
+		if len(in) < 2 || in[0] != '{' || in[len(in)-1] != '}' {
+			return types.Null, sqlerr.New(sqlerr.InvalidText, "malformed array literal: %q", s).
+				WithHint(`array value must start with "{"`)
+		}
+		body := in[1 : len(in)-1]
+		for i := 0; i < len(body); {
+			for i < len(body) && body[i] == ' ' {
+				i++
+			}
+			var b strings.Builder
+			q := false
+			if i < len(body) && body[i] == '"' {
+				q = true
+				for i++; i < len(body) && body[i] != '"'; i++ {
+					if body[i] == '\\' && i+1 < len(body) {
+						i++
+					}
+					b.WriteByte(body[i])
+				}
+				if i >= len(body) {
+					return types.Null, sqlerr.New(sqlerr.InvalidText, "malformed array literal: %q", s)
+				}
+				i++
+				for i < len(body) && body[i] == ' ' {
+					i++
+				}
+			} else {
+				for i < len(body) && body[i] != ',' {
+					b.WriteByte(body[i])
+					i++
+				}
+			}
+			if i < len(body) && body[i] != ',' {
+				return types.Null, sqlerr.New(sqlerr.InvalidText, "malformed array literal: %q", s)
+			}
+			items, quoted = append(items, strings.TrimSpace(b.String())), append(quoted, q)
+			if i < len(body) {
+				i++ // the comma
+				if i == len(body) {
+					return types.Null, sqlerr.New(sqlerr.InvalidText, "malformed array literal: %q", s)
+				}
+			}
+		}
+	}
+	out := make([]types.Value, len(items))
+	for i, item := range items {
+		if !quoted[i] && strings.EqualFold(item, "NULL") {
+			continue
+		}
+		v, err := ParseText(item, *t.Elem)
+		if err != nil {
+			return types.Null, err
+		}
+		out[i] = v
+	}
+	return types.Value{K: types.KArray, X: out}, nil
 }
 
 // PGName is the name PostgreSQL gives a type in error messages.

@@ -36,6 +36,10 @@ func commonPair(a, b types.Type) (types.Type, bool) {
 		return a, true
 	case a.IsNumeric() && b.IsNumeric():
 		return numericCommon(a, b), true
+	case a.IsString() && b.IsString() && a.PG == "name" && b.ID == types.Varchar:
+		// PostgreSQL resolves a name with text to name (psql's completion
+		// queries UNION them).
+		return a, true
 	case a.IsString() && b.IsString():
 		if a.ID == types.Char && b.ID == types.Char {
 			return types.Type{ID: types.Char, Length: max(a.Length, b.Length)}, true
@@ -196,6 +200,9 @@ func NewCast(e Expr, t types.Type) Expr {
 	}
 	if c, ok := e.(*Const); ok && c.T.ID == types.Unknown {
 		if c.V.IsNull() {
+			if c.Param != nil && c.Param.T.ID == types.Unknown {
+				c.Param.T = t
+			}
 			return &Const{V: types.Null, T: t}
 		}
 		if v, err := ParseText(c.V.S, t); err == nil {

@@ -25,7 +25,16 @@ type ColRef struct {
 type Const struct {
 	V types.Value
 	T types.Type
+	// Param is set only while a statement is described for the extended
+	// protocol: the untyped NULL stands for a $n parameter, and the first
+	// conversion that gives it a type records the type there, for the
+	// ParameterDescription clients read.
+	Param *ParamType
 }
+
+// ParamType is the type inferred for a $n parameter (Unknown until a
+// conversion gives it one).
+type ParamType struct{ T types.Type }
 
 // Call applies the function or operator Fn to Args. Fn is the lower-case
 // canonical name ("+", "=", "and", "not", "is_null", "like", "concat",
@@ -55,6 +64,28 @@ type Case struct {
 // When is one WHEN … THEN … arm.
 type When struct {
 	Cond, Then Expr
+}
+
+// Native is a function implemented by the binder's environment rather than
+// the catalogue: PostgreSQL's catalog functions (format_type, pg_get_expr,
+// pg_table_is_visible, …), whose answers come from the catalog as the
+// statement was bound. Eval gets the argument values, which it must not
+// keep, and returns the result, of type T.
+type Native struct {
+	Name string
+	Args []Expr
+	T    types.Type
+	Eval func(args []types.Value) (types.Value, error)
+}
+
+func (e *Native) Type() types.Type { return e.T }
+
+func (e *Native) String() string {
+	args := make([]string, len(e.Args))
+	for i, a := range e.Args {
+		args[i] = a.String()
+	}
+	return e.Name + "(" + strings.Join(args, ", ") + ")"
 }
 
 func (e *ColRef) Type() types.Type { return e.T }

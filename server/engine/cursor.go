@@ -35,7 +35,7 @@ func (s *Session) declare(ctx context.Context, st *parse.Declare, params []*stri
 	if _, ok := s.cursors[name]; ok {
 		return nil, st.Src.Errorf(st.Cursor.Pos, sqlerr.DuplicateCursor, "cursor %q already exists", name)
 	}
-	c := &cursor{name: name, block: s.inBlock && !st.Hold}
+	c := &cursor{name: name, block: pgwire.InTransactionBlock(ctx) && !st.Hold}
 	if st.Subscribe != nil {
 		sub, err := s.openSubscription(ctx, st.Subscribe, params)
 		if err != nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"riffle/planner/logical"
 	"time"
 
 	"riffle/catalog"
@@ -102,6 +103,9 @@ func (s *Session) selectQuery(ctx context.Context, st *parse.Select, params []*s
 	node, err := b.Query(st.Query)
 	if err != nil {
 		return nil, err
+	}
+	if r := b.Runner(); r != nil {
+		r.Run = func(plan any) ([]types.Row, error) { return runtime.Snapshot(ctx, s.e.deps, plan.(logical.Node)) }
 	}
 	rows, err := runtime.Snapshot(ctx, s.e.deps, node)
 	if err != nil {

@@ -20,7 +20,6 @@ type Session struct {
 	params   map[string]string // the connection's startup parameters
 
 	cursors map[string]*cursor // DECLAREd, by name
-	inBlock bool               // between BEGIN and COMMIT or ROLLBACK
 }
 
 var _ pgwire.Conn = (*Session)(nil)
@@ -71,9 +70,12 @@ func (s *Session) Exec(ctx context.Context, sql string, emit func(*pgwire.Result
 }
 
 // Prepare describes one statement for the extended protocol (pgwire.Conn).
-func (s *Session) Prepare(_ context.Context, sql string) (*pgwire.Description, error) {
+func (s *Session) Prepare(ctx context.Context, sql string) (*pgwire.Description, error) {
 	st, err := parse.ParseOne(sql)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkTxn(ctx, st); err != nil {
 		return nil, err
 	}
 	d := &pgwire.Description{}
@@ -90,13 +92,13 @@ func (s *Session) Prepare(_ context.Context, sql string) (*pgwire.Description, e
 		if st.EmitChanges {
 			cols = subscribeColumns(cols)
 		}
-		d.ParamTypes = make([]types.Type, b.ParamCount)
+		d.ParamTypes = b.ParamTypes()
 	case *parse.Insert:
 		b := s.binder(st, nil)
 		if _, _, err := b.Insert(st); err != nil {
 			return nil, err
 		}
-		d.ParamTypes = make([]types.Type, b.ParamCount)
+		d.ParamTypes = b.ParamTypes()
 	case *parse.Subscribe:
 		if st.Query != nil {
 			b := s.binder(st, nil)
@@ -105,7 +107,7 @@ func (s *Session) Prepare(_ context.Context, sql string) (*pgwire.Description, e
 				return nil, err
 			}
 			cols = subscribeColumns(node.Schema().Columns)
-			d.ParamTypes = make([]types.Type, b.ParamCount)
+			d.ParamTypes = b.ParamTypes()
 		} else if v := s.e.cat.Get(st.Name.Name); v != nil {
 			cols = subscribeColumns(v.Schema.Columns)
 		}
@@ -142,11 +144,14 @@ func (s *Session) Close() error {
 }
 
 func (s *Session) binder(st parse.Statement, params []*string) *bind.Binder {
-	return &bind.Binder{Cat: s.e.cat, Src: st.Source(), Params: params, Emit: emitOf(s.settings)}
+	return &bind.Binder{Cat: s.e.cat, Src: st.Source(), Params: params, Emit: emitOf(s.settings), System: s.system, Natives: s.native}
 }
 
 // run executes one statement.
 func (s *Session) run(ctx context.Context, st parse.Statement, params []*string) (*pgwire.Result, error) {
+	if err := checkTxn(ctx, st); err != nil {
+		return nil, err
+	}
 	switch st := st.(type) {
 	case *parse.Empty:
 		return &pgwire.Result{Empty: true}, nil
@@ -192,12 +197,14 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 		return s.fetch(ctx, st)
 	case *parse.Close:
 		return s.closeCursor(st)
-	case *parse.Transaction:
-		return s.transaction(st)
 	case *parse.Delete:
 		return s.deleteRows(ctx, st, params)
 	case *parse.Update:
 		return s.updateRows(ctx, st, params)
+	case *parse.Transaction:
+		return s.transaction(st), nil
+	case *parse.Copy:
+		return s.copyStmt(ctx, st, params)
 	}
 	return nil, st.Source().Errorf(0, sqlerr.FeatureNotSupported, "this statement is not supported yet")
 }
@@ -212,7 +219,7 @@ func staticColumns(st parse.Statement) []types.Column {
 		case parse.ShowQueries:
 			return queryColumns
 		case parse.ShowVariable:
-			return text(strings.ToLower(st.Name.Name))
+			return text(showName(strings.ToLower(st.Name.Name)))
 		case parse.ShowCreateTable:
 			return text("create_statement")
 		case parse.ShowTables:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"riffle/server/pgcatalog"
 	"slices"
 	"sort"
 	"strings"
@@ -86,11 +87,11 @@ func (s *Session) show(ctx context.Context, st *parse.Show) (*pgwire.Result, err
 		return rowsResult(textCols("create_statement"), []types.Row{{str(o.SQL)}}, "SHOW"), nil
 	case parse.ShowVariable:
 		name := strings.ToLower(st.Name.Name)
-		v, ok := s.settings[name]
+		v, ok := pgcatalog.Setting(s.catalogEnv(), name)
 		if !ok {
 			return nil, st.Src.Errorf(st.Name.Pos, sqlerr.UndefinedObject, "unrecognized configuration parameter %q", st.Name.Name)
 		}
-		return &pgwire.Result{Columns: textCols(name), Rows: []types.Row{{str(v)}}, Tag: "SHOW"}, nil
+		return &pgwire.Result{Columns: textCols(showName(name)), Rows: []types.Row{{str(v)}}, Tag: "SHOW"}, nil
 	}
 	return nil, st.Src.Errorf(0, sqlerr.FeatureNotSupported, "SHOW %s is not supported yet", st.What)
 }
@@ -226,4 +227,18 @@ func (s *Session) explain(st *parse.Explain) (*pgwire.Result, error) {
 		rows = append(rows, types.Row{str(l)})
 	}
 	return rowsResult(textCols("QUERY PLAN"), rows, "EXPLAIN"), nil
+}
+
+// showName is the column name SHOW gives a setting: PostgreSQL's spelling
+// of its name, whatever case the user wrote.
+func showName(name string) string {
+	switch name {
+	case "timezone":
+		return "TimeZone"
+	case "datestyle":
+		return "DateStyle"
+	case "intervalstyle":
+		return "IntervalStyle"
+	}
+	return name
 }

@@ -302,3 +302,25 @@ func TestCompactedUpsertTopic(t *testing.T) {
 	equal(t, "view built from the compacted topic", rows(t, c, `SELECT * FROM after`), want...)
 	equal(t, "table read from the compacted topic", rows(t, c, `SELECT * FROM acct`), "1|ada|19", "2|bob|119")
 }
+
+// TestStringAndArrayAgg checks PostgreSQL's string_agg and array_agg, in a
+// materialized view and a one-shot SELECT: each value as often as it is
+// counted, in value order, and corrected when a row changes or goes.
+func TestStringAndArrayAgg(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE tags (id BIGINT PRIMARY KEY, item STRING, tag STRING)`)
+	exec(t, c, `CREATE MATERIALIZED VIEW item_tags AS
+		SELECT item, string_agg(tag, ', ') AS tags, array_agg(id) AS ids FROM tags GROUP BY item`)
+	exec(t, c, `INSERT INTO tags VALUES (1, 'cup', 'red'), (2, 'cup', 'blue'), (3, 'cup', 'red'), (4, 'pen', NULL)`)
+	exec(t, c, `FLUSH`)
+	equal(t, "view", rows(t, c, `SELECT item, tags, ids FROM item_tags`),
+		"cup|blue, red, red|[1 2 3]", "pen|<nil>|[4]")
+	exec(t, c, `DELETE FROM tags WHERE id = 3`)
+	exec(t, c, `INSERT INTO tags VALUES (2, 'cup', 'green')`)
+	exec(t, c, `FLUSH`)
+	equal(t, "after a change and a delete", rows(t, c, `SELECT item, tags, ids FROM item_tags`),
+		"cup|green, red|[1 2]", "pen|<nil>|[4]")
+	equal(t, "one-shot", rows(t, c, `SELECT string_agg(item, '/') FROM tags`), "cup/cup/pen")
+	equal(t, "distinct", rows(t, c, `SELECT max(DISTINCT item), count(DISTINCT item) FROM tags`), "pen|2")
+}

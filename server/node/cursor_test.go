@@ -78,7 +78,6 @@ func TestCursorSelect(t *testing.T) {
 			equal(t, "fetch tag", []string{tagOf(t, cc, `FETCH 1 FROM _psql_cursor`)}, "FETCH 1")
 			equal(t, "rest", fetched(t, cc, `FETCH ALL FROM _psql_cursor`), "5|ed")
 			equal(t, "past the end", fetched(t, cc, `FETCH NEXT FROM _psql_cursor`))
-			equal(t, "dup", []string{pgErr(t, cc, `DECLARE _psql_cursor CURSOR FOR SELECT 1`).Code}, "42P03")
 			exec(t, cc, `DECLARE held CURSOR WITH HOLD FOR SELECT customer FROM orders WHERE id > 3 ORDER BY id`)
 			equal(t, "commit", []string{tagOf(t, cc, `COMMIT`)}, "COMMIT")
 			e := pgErr(t, cc, `FETCH 1 FROM _psql_cursor`)
@@ -86,6 +85,8 @@ func TestCursorSelect(t *testing.T) {
 				t.Fatalf("fetch after commit: %+v", e)
 			}
 			equal(t, "held", fetched(t, cc, `FETCH 5 FROM held`), "di", "ed")
+			// (Outside a block: inside one, the error would fail it.)
+			equal(t, "dup", []string{pgErr(t, cc, `DECLARE held CURSOR FOR SELECT 1`).Code}, "42P03")
 			// Outside a block a cursor lives until CLOSE.
 			exec(t, cc, `DECLARE "Outside" CURSOR FOR SELECT id FROM orders WHERE id = 2`)
 			equal(t, "outside", fetched(t, cc, `FETCH ALL IN "Outside"`), "2")
@@ -108,8 +109,8 @@ func TestCursorSelect(t *testing.T) {
 // way: FETCH n returns the rows ready (at most n), waits for the first one
 // when none is, and with a timeout returns none when none comes in time. A
 // CancelRequest ends a waiting FETCH with 57014 and leaves the cursor
-// usable; CLOSE and the end of the block free the subscription and its
-// temporary query.
+// usable (outside a transaction block, which a cancel would fail); CLOSE
+// and the end of the block free the subscription and its temporary query.
 func TestCursorSubscribe(t *testing.T) {
 	n := startNode(t, t.TempDir())
 	defer n.Close()
@@ -120,7 +121,8 @@ func TestCursorSubscribe(t *testing.T) {
 	exec(t, c, `FLUSH`)
 
 	cc := connectCancel(t, n, pgx.QueryExecModeCacheStatement)
-	exec(t, cc, `BEGIN`)
+	// Outside a transaction block: a cancelled FETCH in a block would fail
+	// the block, as in PostgreSQL.
 	exec(t, cc, `DECLARE s CURSOR FOR SUBSCRIBE views`)
 	equal(t, "snapshot", sorted(fetched(t, cc, `FETCH 10 s`)), "+I|about|1", "+I|home|2")
 	start := time.Now()
@@ -148,6 +150,7 @@ func TestCursorSubscribe(t *testing.T) {
 	equal(t, "after cancel", fetched(t, cc, `FETCH 10 s`), "+I|blog|1")
 	equal(t, "move", []string{tagOf(t, cc, `MOVE 5 s WITH (TIMEOUT = '10ms')`)}, "MOVE 0")
 
+	exec(t, cc, `BEGIN`)
 	exec(t, cc, `DECLARE q CURSOR FOR SELECT page FROM clicks WHERE page = 'home' EMIT CHANGES`)
 	equal(t, "query snapshot", fetched(t, cc, `FETCH ALL q`), "+I|home", "+I|home", "+I|home")
 	if a := n.Engine.Activity(); a.Cursors != 2 || a.TempQueries != 1 || a.Subscriptions != 2 {
@@ -213,4 +216,46 @@ func TestCursorOverView(t *testing.T) {
 	}
 	exec(t, cc, `COMMIT`)
 	waitIdle(t, n)
+}
+
+// TestCursorsEndWithFailedBlock: a transaction block's cursors close at
+// its end however it ends. Here an error fails the block (ReadyForQuery
+// status E), FETCH is refused with 25P02, and COMMIT, which then reports
+// ROLLBACK, closes the cursor over a subscription and frees its temporary
+// query; a WITH HOLD cursor stays.
+func TestCursorsEndWithFailedBlock(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE clicks (page STRING)`)
+	exec(t, c, `INSERT INTO clicks VALUES ('home')`)
+
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheStatement} {
+		t.Run(mode.String(), func(t *testing.T) {
+			cc := connectCancel(t, n, mode)
+			exec(t, cc, `BEGIN`)
+			exec(t, cc, `DECLARE q CURSOR FOR SUBSCRIBE (SELECT page FROM clicks)`)
+			exec(t, cc, `DECLARE h CURSOR WITH HOLD FOR SELECT page FROM clicks`)
+			equal(t, "snapshot", fetched(t, cc, `FETCH 10 q`), "+I|home")
+			if a := n.Engine.Activity(); a.Cursors != 2 || a.TempQueries != 1 {
+				t.Fatalf("activity in the block: %+v", a)
+			}
+			equal(t, "error", []string{pgErr(t, cc, `SELECT nope FROM clicks`).Code}, "42703")
+			if s := cc.PgConn().TxStatus(); s != 'E' {
+				t.Fatalf("status after an error: %c", s)
+			}
+			equal(t, "failed block", []string{pgErr(t, cc, `FETCH 1 q`).Code}, "25P02")
+			equal(t, "commit", []string{tagOf(t, cc, `COMMIT`)}, "ROLLBACK")
+			if s := cc.PgConn().TxStatus(); s != 'I' {
+				t.Fatalf("status after COMMIT: %c", s)
+			}
+			equal(t, "closed", []string{pgErr(t, cc, `FETCH 1 q`).Code}, "34000")
+			if a := n.Engine.Activity(); a.Cursors != 1 || a.TempQueries != 0 {
+				t.Fatalf("activity after the block: %+v", a)
+			}
+			equal(t, "held", fetched(t, cc, `FETCH ALL h`), "home")
+			cc.Close(context.Background())
+			waitIdle(t, n)
+		})
+	}
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,6 +41,23 @@ type Options struct {
 	// Prometheus text format at http://<address>/metrics.
 	MetricsListen string
 	Log           *slog.Logger
+
+	// TLSCert and TLSKey are PEM files of the gateway's certificate and
+	// key; with both set, clients that ask for TLS (sslmode=require) get
+	// it. Empty: the gateway declines TLS.
+	TLSCert, TLSKey string
+	// Users maps user names to passwords or SCRAM-SHA-256 verifiers (see
+	// pgwire.ParseUsers). Empty trusts every client; set, clients must
+	// authenticate (SCRAM-SHA-256, or per Auth).
+	Users map[string]string
+	// Auth is pgwire.AuthSCRAM (default) or pgwire.AuthPassword (clear
+	// text, over TLS only).
+	Auth pgwire.AuthMethod
+	// MaxConnections bounds the gateway's sessions (0: no limit).
+	MaxConnections int
+	// IdleSessionTimeout and IdleInTransactionTimeout close sessions idle
+	// that long outside and inside a transaction block (0: never).
+	IdleSessionTimeout, IdleInTransactionTimeout time.Duration
 }
 
 // Node is a running riffle.
@@ -93,10 +111,14 @@ func (n *Node) start(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	gw, err := gatewayOptions(o)
+	if err != nil {
+		return err
+	}
 	if n.listener, err = net.Listen("tcp", o.Listen); err != nil {
 		return fmt.Errorf("listen for Postgres clients on %s: %w", o.Listen, err)
 	}
-	n.gateway = pgwire.New(n.Engine, pgwire.Options{Logger: o.Log})
+	n.gateway = pgwire.New(n.Engine, gw)
 	go func() { n.served <- n.gateway.Serve(n.listener) }()
 	if o.MetricsListen != "" {
 		if n.metricsL, err = net.Listen("tcp", o.MetricsListen); err != nil {
@@ -113,6 +135,29 @@ func (n *Node) start(ctx context.Context, o Options) (err error) {
 		go n.metrics.Serve(n.metricsL)
 	}
 	return nil
+}
+
+// gatewayOptions turns the node's options into the gateway's, loading the
+// TLS certificate.
+func gatewayOptions(o Options) (pgwire.Options, error) {
+	gw := pgwire.Options{Logger: o.Log, Users: o.Users, Auth: o.Auth, MaxConnections: o.MaxConnections,
+		IdleSessionTimeout: o.IdleSessionTimeout, IdleInTransactionTimeout: o.IdleInTransactionTimeout}
+	switch o.Auth {
+	case "", pgwire.AuthSCRAM, pgwire.AuthPassword:
+	default:
+		return gw, fmt.Errorf("unknown authentication method %q: want %s or %s", o.Auth, pgwire.AuthSCRAM, pgwire.AuthPassword)
+	}
+	if (o.TLSCert == "") != (o.TLSKey == "") {
+		return gw, errors.New("TLS needs both a certificate and a key")
+	}
+	if o.TLSCert != "" {
+		pair, err := tls.LoadX509KeyPair(o.TLSCert, o.TLSKey)
+		if err != nil {
+			return gw, fmt.Errorf("load TLS certificate: %w", err)
+		}
+		gw.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	}
+	return gw, nil
 }
 
 // MetricsAddr is the address metrics are served on ("" when they are not).

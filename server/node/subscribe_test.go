@@ -267,3 +267,38 @@ func TestSubscribeEnds(t *testing.T) {
 	}
 	waitIdle(t, n)
 }
+
+// TestSubscribeGenerated follows a query over a generated table, which has
+// no topic to read (the temporary query waits on its generator's pacing
+// alone): the rows that pass the filter come as they are generated, each
+// commit followed by a progress row, and a cancel frees the query.
+func TestSubscribeGenerated(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE g (a INT) WITH ('connector' = 'datagen', 'rows-per-second' = '20',
+		'fields.a.min' = '1', 'fields.a.max' = '4')`)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sc := connectCancel(t, n, pgx.QueryExecModeCacheStatement)
+	rs, err := sc.Query(ctx, `SUBSCRIBE (SELECT a FROM g WHERE a < 3) WITH (PROGRESS)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := &changeRows{t: t, rs: rs, keep: true}
+	inserts, progress := 0, 0
+	for inserts < 5 || progress < 3 {
+		switch row := cr.next(); row {
+		case "progress|<nil>":
+			progress++
+		case "+I|1", "+I|2":
+			inserts++
+		default:
+			t.Fatalf("row %q from SUBSCRIBE (SELECT a FROM g WHERE a < 3)", row)
+		}
+	}
+	cancel()
+	rs.Close()
+	waitIdle(t, n)
+}

@@ -3,6 +3,7 @@ package pgwire
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"math"
 	"math/big"
 	"strconv"
@@ -28,7 +29,7 @@ func decodeBinaryParam(p []byte, oid uint32, n int) (string, error) {
 	if ok {
 		return s, nil
 	}
-	if _, known := typeByOID[oid]; !known || oid == OIDInterval || oid == OIDChar {
+	if _, known := typeByOID[oid]; !known || oid == OIDChar {
 		return "", sqlerr.New(sqlerr.FeatureNotSupported,
 			"binary format for parameter $%d of type %s is not supported", n, TypeName(oid)).
 			WithHint("Send the parameter in text format.")
@@ -147,6 +148,11 @@ func arrayText(p []byte, elemOID uint32) (string, bool) {
 func temporalParamText(p []byte, oid uint32) (string, bool) {
 	be := binary.BigEndian
 	switch oid {
+	case OIDInterval:
+		if len(p) != 16 {
+			return "", false
+		}
+		return intervalText(int64(be.Uint64(p)), int32(be.Uint32(p[8:])), int32(be.Uint32(p[12:]))), true
 	case OIDDate:
 		if len(p) != 4 {
 			return "", false
@@ -183,6 +189,22 @@ func temporalParamText(p []byte, oid uint32) (string, bool) {
 		return s, true
 	}
 	return "", false
+}
+
+// intervalText renders interval_send's (microseconds, days, months) as
+// interval text: riffle's own forms ("1 year 2 mons", "3 days 04:05:06")
+// when the value is one of its two interval kinds, PostgreSQL's mixed
+// form otherwise (which only a PostgreSQL-style interval could hold, and
+// the engine then refuses with a clear error).
+func intervalText(micros int64, days, months int32) string {
+	switch {
+	case days == 0 && micros == 0:
+		return types.Text(types.NewInterval(int64(months)), types.Type{ID: types.IntervalYM})
+	case months == 0:
+		return types.Text(types.NewInterval(int64(days)*86400e6+micros), types.Type{ID: types.IntervalDT})
+	}
+	return fmt.Sprintf("%d mons %d days %s", months, days,
+		types.Text(types.NewInterval(micros), types.Type{ID: types.IntervalDT}))
 }
 
 func floatText(f float64, bits int) string {

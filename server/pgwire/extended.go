@@ -228,6 +228,7 @@ func (s *session) execute(m *pgproto3.Execute) error {
 		if err := s.run(pt); err != nil {
 			return err
 		}
+		s.applyTxn(pt.result)
 		if err := s.sendNotices(pt.result); err != nil {
 			return err
 		}
@@ -235,6 +236,28 @@ func (s *session) execute(m *pgproto3.Execute) error {
 	r := pt.result
 	if r.Empty {
 		s.be.Send(&pgproto3.EmptyQueryResponse{})
+		return nil
+	}
+	if r.CopyIn != nil || r.CopyOut != nil {
+		if !first {
+			return sqlerr.New(invalidCursorName, "portal %q has finished", m.Portal)
+		}
+		// A COPY of a subscription copies until the client cancels; its
+		// source is done with when the COPY is, however it ends.
+		defer s.closeSource(r)
+		ctx, done := s.beginStatement()
+		defer done()
+		var writeErr error
+		err := s.call(ctx, pt.stmt.sql, func() (err error) {
+			writeErr, err = s.copy(ctx, r)
+			return err
+		})
+		if writeErr != nil {
+			return writeErr
+		}
+		if err != nil {
+			return &queryError{err, pt.stmt.sql}
+		}
 		return nil
 	}
 	if r.Source != nil || pt.ended {

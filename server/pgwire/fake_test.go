@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,10 +25,15 @@ import (
 //	set k = v      tag SET, reports ParameterStatus k=v
 //	insert ...     tag INSERT 0 1
 //	notice         a NOTICE "hello from riffle", tag DO
-//	sleep          blocks until cancelled
+//	sleep [MS]     blocks until cancelled (or for MS milliseconds)
 //	stream N R     N rows of (n INT) from a RowSource (N = 0: endless), the
 //	               first R ready at once, each later one after a short wait
 //	sources        one row: how many RowSources are open
+//	begin, commit, rollback  transaction statements (Result.Txn)
+//	copyin [FORMAT] [header]  COPY (n INT, s STRING) FROM STDIN; rows kept in copied
+//	copyout [FORMAT] [header] COPY (select 3) TO STDOUT
+//	copystream [FORMAT] [N]   COPY TO STDOUT of "stream N 1" (N absent: endless,
+//	               until cancelled)
 //	…bad…          a syntax error positioned at "bad"
 //	…panic…        panics
 //
@@ -36,6 +42,9 @@ type fakeHandler struct {
 	cancelled atomic.Int64 // sleeps ended by cancellation
 	sessions  atomic.Int64 // open sessions
 	sources   atomic.Int64 // open RowSources
+
+	mu     sync.Mutex
+	copied [][]*string // rows written by copyin
 }
 
 var _ Handler = (*fakeHandler)(nil)
@@ -79,8 +88,11 @@ func (c *fakeConn) Exec(ctx context.Context, sql string, emit func(*Result) erro
 	return nil
 }
 
-func (c *fakeConn) Prepare(_ context.Context, sql string) (*Description, error) {
+func (c *fakeConn) Prepare(ctx context.Context, sql string) (*Description, error) {
 	stmt := strings.TrimSpace(strings.TrimRight(strings.TrimSpace(sql), ";"))
+	if err := fakeCheckTxn(ctx, strings.Fields(stmt + " x")[0]); err != nil {
+		return nil, err
+	}
 	if i := strings.Index(strings.ToLower(sql), "bad"); i >= 0 {
 		return nil, sqlerr.At(sql, i, sqlerr.SyntaxError, `syntax error at or near "bad"`)
 	}
@@ -172,9 +184,33 @@ func (c *fakeConn) run(ctx context.Context, sql string, pos int, stmt string, pa
 		panic("fake engine panics")
 	}
 	f := strings.Fields(stmt)
+	if err := fakeCheckTxn(ctx, f[0]); err != nil {
+		return nil, err
+	}
 	switch strings.ToLower(f[0]) {
+	case "begin":
+		return &Result{Tag: "BEGIN", Txn: TxnBegin}, nil
+	case "commit":
+		return &Result{Tag: "COMMIT", Txn: TxnCommit}, nil
+	case "rollback":
+		return &Result{Tag: "ROLLBACK", Txn: TxnRollback}, nil
 	case "select":
 		return selectN(f)
+	case "copyin":
+		return c.copyIn(f)
+	case "copyout":
+		r, _ := selectN([]string{"select", "3"})
+		format := copyFormatOf(f)
+		r.CopyOut = &format
+		return r, nil
+	case "copystream":
+		format := copyFormatOf(f)
+		n := 0
+		if len(f) > 1 {
+			n, _ = strconv.Atoi(f[len(f)-1])
+		}
+		c.h.sources.Add(1)
+		return &Result{Columns: streamCols, CopyOut: &format, Source: &fakeSource{h: c.h, n: n, ready: 1}}, nil
 	case "types":
 		return &Result{Columns: typesCols, Rows: []types.Row{typesRow(), make(types.Row, len(typesCols))}, Tag: "SELECT 2"}, nil
 	case "echo":
@@ -202,15 +238,74 @@ func (c *fakeConn) run(ctx context.Context, sql string, pos int, stmt string, pa
 	case "sources":
 		return &Result{Columns: streamCols, Rows: []types.Row{{types.NewInt(c.h.sources.Load())}}, Tag: "SELECT 1"}, nil
 	case "sleep":
+		d := 10 * time.Second
+		if len(f) > 1 {
+			ms, _ := strconv.Atoi(f[1])
+			d = time.Duration(ms) * time.Millisecond
+		}
 		select {
 		case <-ctx.Done():
 			c.h.cancelled.Add(1)
 			return nil, ctx.Err()
-		case <-time.After(10 * time.Second):
+		case <-time.After(d):
 			return &Result{Tag: "SLEEP"}, nil
 		}
 	}
 	return nil, sqlerr.At(sql, pos, sqlerr.SyntaxError, "unknown statement %q", f[0])
+}
+
+// copyFormatOf reads "copyin csv header" and the like.
+func copyFormatOf(f []string) Copy {
+	c := NewCopy(CopyText)
+	for _, w := range f[1:] {
+		switch w {
+		case "csv":
+			c = NewCopy(CopyCSV)
+		case "binary":
+			c = NewCopy(CopyBinary)
+		case "header":
+			c.Header = true
+		case "match":
+			c.HeaderMatch = true
+		}
+	}
+	return c
+}
+
+// copyIn takes rows of (n INT, s STRING); n must be an integer. Rows are
+// kept only when the COPY succeeds.
+func (c *fakeConn) copyIn(f []string) (*Result, error) {
+	var rows [][]*string
+	ci := &CopyIn{Copy: copyFormatOf(f), Table: "fake", Columns: selectCols[:2],
+		Row: func(fields []*string) error {
+			if fields[0] != nil {
+				if _, err := strconv.Atoi(*fields[0]); err != nil {
+					return &FieldError{Column: 0, Err: sqlerr.New(sqlerr.InvalidText, "invalid input syntax for type integer: %q", *fields[0])}
+				}
+			}
+			rows = append(rows, fields)
+			return nil
+		},
+		Done: func(context.Context) (int, error) {
+			c.h.mu.Lock()
+			defer c.h.mu.Unlock()
+			c.h.copied = append(c.h.copied, rows...)
+			return len(rows), nil
+		}}
+	return &Result{CopyIn: ci}, nil
+}
+
+// fakeCheckTxn refuses all but COMMIT and ROLLBACK in a failed block, as
+// the Conn contract asks.
+func fakeCheckTxn(ctx context.Context, verb string) error {
+	switch strings.ToLower(verb) {
+	case "commit", "rollback":
+		return nil
+	}
+	if InFailedTransaction(ctx) {
+		return sqlerr.New(inFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	return nil
 }
 
 func selectN(f []string) (*Result, error) {

@@ -19,6 +19,11 @@ type Handler interface {
 // Conn is one client session. The gateway calls it from one goroutine at a
 // time; ctx is cancelled when the client sends a CancelRequest for this
 // session or disconnects.
+//
+// Transaction blocks are the gateway's (txn.go): a Conn answers BEGIN,
+// COMMIT and ROLLBACK with a Result whose Txn says which, and while
+// InFailedTransaction(ctx) it must refuse every other statement, in
+// Prepare as in Exec and ExecPrepared, with SQLSTATE 25P02.
 type Conn interface {
 	// Exec runs every statement of sql in order (the simple query protocol),
 	// passing each statement's result to emit as soon as it is complete. It
@@ -66,6 +71,18 @@ type Result struct {
 	// ParamStatus, when set, is sent as ParameterStatus messages after the
 	// statement (e.g. after SET TimeZone).
 	ParamStatus map[string]string
+	// CopyOut, when set, sends the rows (Rows, or those of Source until it
+	// ends or the client cancels) as COPY … TO STDOUT data in this format,
+	// in place of a row description and data rows; the tag is "COPY n"
+	// (copy.go).
+	CopyOut *Copy
+	// CopyIn, when set, is a COPY … FROM STDIN: the gateway reads the
+	// client's data into it (copy.go) and answers "COPY n".
+	CopyIn *CopyIn
+	// Txn is set for a transaction statement (BEGIN, COMMIT, ROLLBACK):
+	// the gateway moves the session's transaction status (txn.go), and may
+	// change Tag as PostgreSQL does (COMMIT of a failed block is ROLLBACK).
+	Txn TxnKind
 	// Source, when set, produces the rows instead of Rows, one at a time:
 	// for a result that does not end on its own (SUBSCRIBE) or that is not
 	// held in memory (a cursor's FETCH). The gateway pulls rows from it

@@ -71,6 +71,23 @@ var typeTable = []TypeInfo{
 	{OIDInterval, "interval", 16, 0, 1187, 'T'},
 	{OIDNumeric, "numeric", -1, 0, 1231, 'N'},
 	{OIDJSONB, "jsonb", -1, 0, 3807, 'U'},
+	{22, "int2vector", -1, OIDInt2, 1006, 'A'},
+	{24, "regproc", 4, 0, 1008, 'N'},
+	{27, "tid", 6, 0, 1010, 'U'},
+	{28, "xid", 4, 0, 1011, 'U'},
+	{29, "cid", 4, 0, 1012, 'U'},
+	{30, "oidvector", -1, OIDOid, 1013, 'A'},
+	{194, "pg_node_tree", -1, 0, 0, 'Z'},
+	{1033, "aclitem", 12, 0, 1034, 'U'},
+	{2202, "regprocedure", 4, 0, 2207, 'N'},
+	{2203, "regoper", 4, 0, 2208, 'N'},
+	{2204, "regoperator", 4, 0, 2209, 'N'},
+	{2205, "regclass", 4, 0, 2210, 'N'},
+	{2206, "regtype", 4, 0, 2211, 'N'},
+	{3734, "regconfig", 4, 0, 3735, 'N'},
+	{4089, "regnamespace", 4, 0, 4090, 'N'},
+	{4096, "regrole", 4, 0, 4097, 'N'},
+	{2278, "void", 4, 0, 0, 'P'},
 
 	{1000, "_bool", -1, OIDBool, 0, 'A'},
 	{1001, "_bytea", -1, OIDBytea, 0, 'A'},
@@ -93,12 +110,36 @@ var typeTable = []TypeInfo{
 	{1187, "_interval", -1, OIDInterval, 0, 'A'},
 	{1231, "_numeric", -1, OIDNumeric, 0, 'A'},
 	{3807, "_jsonb", -1, OIDJSONB, 0, 'A'},
+	{1006, "_int2vector", -1, 22, 0, 'A'},
+	{1008, "_regproc", -1, 24, 0, 'A'},
+	{1010, "_tid", -1, 27, 0, 'A'},
+	{1011, "_xid", -1, 28, 0, 'A'},
+	{1012, "_cid", -1, 29, 0, 'A'},
+	{1013, "_oidvector", -1, 30, 0, 'A'},
+	{1034, "_aclitem", -1, 1033, 0, 'A'},
+	{2207, "_regprocedure", -1, 2202, 0, 'A'},
+	{2208, "_regoper", -1, 2203, 0, 'A'},
+	{2209, "_regoperator", -1, 2204, 0, 'A'},
+	{2210, "_regclass", -1, 2205, 0, 'A'},
+	{2211, "_regtype", -1, 2206, 0, 'A'},
+	{3735, "_regconfig", -1, 3734, 0, 'A'},
+	{4090, "_regnamespace", -1, 4089, 0, 'A'},
+	{4097, "_regrole", -1, 4096, 0, 'A'},
 }
 
 var typeByOID = func() map[uint32]TypeInfo {
 	m := make(map[uint32]TypeInfo, len(typeTable))
 	for _, t := range typeTable {
 		m[t.OID] = t
+	}
+	return m
+}()
+
+// typeByName finds the OID of a PostgreSQL catalog type (types.Type.PG).
+var typeByName = func() map[string]uint32 {
+	m := make(map[string]uint32, len(typeTable))
+	for _, t := range typeTable {
+		m[t.Name] = t.OID
 	}
 	return m
 }()
@@ -134,6 +175,11 @@ func TypeName(oid uint32) string {
 // them. Unknown (an untyped NULL) is 0, "unspecified"; RowDescription turns
 // that into text, as PostgreSQL does for `SELECT NULL`.
 func OID(t types.Type) uint32 {
+	if t.PG != "" {
+		if oid, ok := typeByName[t.PG]; ok {
+			return oid
+		}
+	}
 	switch t.ID {
 	case types.Unknown:
 		return OIDUnknown

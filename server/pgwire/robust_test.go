@@ -12,6 +12,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
 )
 
 // TestBadClientIsolated: a panic in one session and a malformed or
@@ -108,6 +111,11 @@ func FuzzSession(f *testing.F) {
 		&pgproto3.Execute{}, &pgproto3.Close{ObjectType: 'S', Name: "s"}, &pgproto3.Sync{}))
 	f.Add([]byte{'Z', 0, 0, 0, 4})
 	f.Add([]byte{'B', 0, 0, 0, 20, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 2, 0xff, 0xff})
+	f.Add(seed(&pgproto3.Query{String: "begin; select bad"}, &pgproto3.Query{String: "select 1"}, &pgproto3.Query{String: "rollback"}))
+	f.Add(seed(&pgproto3.Query{String: "copyin csv header"}, &pgproto3.CopyData{Data: []byte("n,s\n1,\"a\n")},
+		&pgproto3.CopyData{Data: []byte("b\"\n")}, &pgproto3.CopyDone{}))
+	f.Add(seed(&pgproto3.Query{String: "copyin binary"}, &pgproto3.CopyData{Data: append(append([]byte(nil), copySignature...), 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0xff, 0xff, 0xff, 0xff)}, &pgproto3.CopyFail{Message: "x"}))
+	f.Add(seed(&pgproto3.Parse{Query: "copyout csv"}, &pgproto3.Bind{}, &pgproto3.Execute{}, &pgproto3.Sync{}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rawSession(t, ts, data)
 		c, err := pgx.Connect(context.Background(), ts.url("riffle"))
@@ -117,6 +125,79 @@ func FuzzSession(f *testing.F) {
 		defer c.Close(context.Background())
 		if _, err := c.Exec(context.Background(), "insert"); err != nil {
 			t.Fatalf("second connection: %v", err)
+		}
+	})
+}
+
+// FuzzStartup feeds arbitrary bytes as the first bytes of a connection to
+// a server that authenticates (SCRAM) and offers TLS: startup packets,
+// SSL and cancel requests, SASL messages. Whatever they are, that
+// connection alone ends, and the server goes on serving.
+func FuzzStartup(f *testing.F) {
+	ts := startServer(f, Options{Users: map[string]string{"bob": "hunter2"}, TLS: testCert(f, f.TempDir()),
+		StartupTimeout: 2 * time.Second})
+	startup := func(params map[string]string) []byte {
+		b, _ := (&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: params}).Encode(nil)
+		return b
+	}
+	bob := startup(map[string]string{"user": "bob"})
+	sasl, _ := (&pgproto3.SASLInitialResponse{AuthMechanism: "SCRAM-SHA-256", Data: []byte("n,,n=,r=abcdef")}).Encode(nil)
+	final, _ := (&pgproto3.SASLResponse{Data: []byte("c=biws,r=abcdef,p=AAAA")}).Encode(nil)
+	ssl, _ := (&pgproto3.SSLRequest{}).Encode(nil)
+	gss, _ := (&pgproto3.GSSEncRequest{}).Encode(nil)
+	cancel, _ := (&pgproto3.CancelRequest{ProcessID: 1, SecretKey: []byte{1, 2, 3, 4}}).Encode(nil)
+	f.Add(bob)
+	f.Add(append(append([]byte(nil), bob...), sasl...))
+	f.Add(append(append(append([]byte(nil), bob...), sasl...), final...))
+	f.Add(append(append([]byte(nil), gss...), bob...))
+	f.Add(append(append([]byte(nil), ssl...), 0x16, 3, 1, 0, 5, 1, 0, 0, 1, 3))
+	f.Add(cancel)
+	f.Add(startup(map[string]string{"user": "bob", "_pq_.x": "1", "database": ""}))
+	f.Add([]byte{0, 0, 0, 8, 0, 4, 0, 0})
+	f.Add([]byte{0, 0, 0, 3})
+	f.Add(append(append([]byte(nil), bob...), 'p', 0, 0, 0x10, 0))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		nc, err := net.Dial("tcp", ts.addr.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+		_, _ = nc.Write(data)
+		_ = nc.(*net.TCPConn).CloseWrite()
+		_, err = io.ReadAll(nc)
+		nc.Close()
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatal("server kept the connection open after its client hung up")
+		}
+		c, err := pgxConnect(ts.dsn("bob", "hunter2", "disable"))
+		if err != nil {
+			t.Fatalf("server stopped serving: %v", err)
+		}
+		c.Close(context.Background())
+	})
+}
+
+// FuzzCopyDecode feeds arbitrary COPY data to the decoder in every format:
+// rows or an error with SQLSTATE, never a panic, and the same answer
+// whether the data comes whole or in pieces.
+func FuzzCopyDecode(f *testing.F) {
+	f.Add([]byte("1\tone\n2\t\\N\n\\.\n"), uint8(0))
+	f.Add([]byte("n,s\n\"a\"\"b\",\n"), uint8(1))
+	f.Add(append(append([]byte(nil), copySignature...), 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 'x', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), uint8(2))
+	cols := []types.Column{{Name: "n", Type: types.TInt}, {Name: "s", Type: types.TString}}
+	f.Fuzz(func(t *testing.T, data []byte, format uint8) {
+		c := NewCopy(CopyFormat(format % 3))
+		c.Header = format&4 != 0 && c.Format != CopyBinary
+		whole, errWhole := decodeAll(c, cols, data, len(data)+1)
+		bytewise, errBytes := decodeAll(c, cols, data, 1)
+		if (errWhole == nil) != (errBytes == nil) || render(whole) != render(bytewise) {
+			t.Fatalf("whole: %s %v\nbytewise: %s %v", render(whole), errWhole, render(bytewise), errBytes)
+		}
+		if errWhole != nil {
+			if _, ok := sqlerr.As(errWhole); !ok {
+				t.Fatalf("error without SQLSTATE: %v", errWhole)
+			}
 		}
 	})
 }

@@ -3,6 +3,7 @@ package pgwire
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -25,16 +26,48 @@ type Options struct {
 	// larger message is a protocol violation that ends the connection.
 	// Default 64 MiB.
 	MaxMessageSize int
-	// StartupTimeout bounds the handshake, so that connections that never
-	// send a StartupMessage do not pile up (PostgreSQL's
-	// authentication_timeout). Default one minute.
+	// StartupTimeout bounds the handshake, TLS and authentication
+	// included, so that connections that never get through it do not pile
+	// up (PostgreSQL's authentication_timeout). Default one minute.
 	StartupTimeout time.Duration
+
+	// TLS, when set, is offered to clients that send an SSLRequest (it must
+	// hold a certificate); nil declines TLS, and clients continue in the
+	// clear or give up (sslmode=require).
+	TLS *tls.Config
+	// Users maps user names to passwords (clear text or SCRAM-SHA-256
+	// verifiers, see ParseUsers). Empty trusts every client, whatever user
+	// it names; set, only these users get in, with their password.
+	Users map[string]string
+	// Auth is how passwords are asked for: AuthSCRAM (the default) or
+	// AuthPassword (clear text, over TLS only).
+	Auth AuthMethod
+
+	// MaxConnections bounds the sessions served at once; a client beyond
+	// it gets FATAL 53300, as from PostgreSQL's max_connections. 0: no
+	// limit.
+	MaxConnections int
+	// IdleSessionTimeout closes a session that waits this long for a
+	// statement outside a transaction block (FATAL 57P05, PostgreSQL's
+	// idle_session_timeout). 0: never.
+	IdleSessionTimeout time.Duration
+	// IdleInTransactionTimeout closes a session that waits this long for a
+	// statement inside a transaction block (FATAL 25P03, PostgreSQL's
+	// idle_in_transaction_session_timeout). 0: never.
+	IdleInTransactionTimeout time.Duration
+	// MaxCopySize bounds the data of one COPY FROM STDIN, which is held
+	// until the COPY ends so that a bad row writes nothing. Default 1 GiB.
+	MaxCopySize int64
 }
 
 const (
 	defaultMaxMessageSize = 64 << 20
 	defaultStartupTimeout = time.Minute
+	defaultMaxCopySize    = 1 << 30
 )
+
+// tooManyConnections is PostgreSQL's too_many_connections.
+const tooManyConnections = "53300"
 
 // Server accepts PostgreSQL clients and serves them from a Handler. Its
 // methods are safe for concurrent use.
@@ -42,8 +75,13 @@ type Server struct {
 	h    Handler
 	opts Options
 	log  *slog.Logger
+	// creds are the verifiers of Options.Users; nil means trust.
+	creds map[string]credential
+	// mockSecret makes up the salts of users that do not exist.
+	mockSecret []byte
 
 	mu        sync.Mutex
+	active    int // sessions past the handshake, for MaxConnections
 	closed    bool
 	listeners map[net.Listener]struct{}
 	sessions  map[uint32]*session // by process id, for CancelRequest
@@ -62,12 +100,20 @@ func New(h Handler, opts Options) *Server {
 	if opts.StartupTimeout <= 0 {
 		opts.StartupTimeout = defaultStartupTimeout
 	}
+	if opts.MaxCopySize <= 0 {
+		opts.MaxCopySize = defaultMaxCopySize
+	}
+	if opts.Auth == "" {
+		opts.Auth = AuthSCRAM
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
 	return &Server{
-		h: h, opts: opts, log: log,
+		h: h, opts: opts, log: log, creds: credentials(opts.Users), mockSecret: secret,
 		listeners: map[net.Listener]struct{}{},
 		sessions:  map[uint32]*session{},
 		conns:     map[net.Conn]struct{}{},
@@ -202,11 +248,30 @@ func (s *Server) cancel(pid uint32, secret []byte) {
 	}
 }
 
-// pipeConn feeds the session's protocol reader from a goroutine that reads
-// the socket, so that the gateway notices a client hanging up even while a
-// statement runs (and cancels it, as the Conn contract promises).
-func (s *Server) pipeConn(nc net.Conn, onEOF func()) *io.PipeReader {
-	pr, pw := io.Pipe()
+// admit counts a new session against MaxConnections; false means the
+// server is full.
+func (s *Server) admit() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opts.MaxConnections > 0 && s.active >= s.opts.MaxConnections {
+		return false
+	}
+	s.active++
+	return true
+}
+
+func (s *Server) release() {
+	s.mu.Lock()
+	s.active--
+	s.mu.Unlock()
+}
+
+// feed feeds the session's protocol reader (pw's other end) from a
+// goroutine that reads the connection, so that the gateway notices a
+// client hanging up even while a statement runs (and cancels it, as the
+// Conn contract promises). A read error, the idle timeouts' deadlines
+// included, closes pw with that error.
+func (s *Server) feed(nc net.Conn, pw *io.PipeWriter, onEOF func()) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -225,5 +290,4 @@ func (s *Server) pipeConn(nc net.Conn, onEOF func()) *io.PipeReader {
 			}
 		}
 	}()
-	return pr
 }

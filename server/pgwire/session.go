@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -22,7 +24,9 @@ import (
 // (under mu), which CancelRequests on other connections use.
 type session struct {
 	srv  *Server
-	nc   net.Conn
+	nc   net.Conn  // the client's connection; the TLS one after an SSLRequest
+	tls  *tls.Conn // set when the connection is encrypted
+	out  connWriter
 	be   *pgproto3.Backend
 	conn Conn
 	user string
@@ -43,7 +47,18 @@ type session struct {
 	// unflushed counts bytes sent since the last flush, so that long
 	// results reach the client in pieces instead of one huge buffer.
 	unflushed int
+	// tx is the transaction status ReadyForQuery reports (txn.go).
+	tx byte
+	// idle is set by ReadyForQuery: the client owes the next command, and
+	// the idle timeouts run.
+	idle bool
 }
+
+// connWriter is where the Backend writes: the connection, which TLS
+// replaces after the Backend is made.
+type connWriter struct{ w io.Writer }
+
+func (c *connWriter) Write(p []byte) (int, error) { return c.w.Write(p) }
 
 // flushThreshold is how much output the gateway buffers before writing it
 // to the socket in the middle of a result.
@@ -51,6 +66,10 @@ const flushThreshold = 64 << 10
 
 // errTerminate ends the message loop without an error.
 var errTerminate = errors.New("terminate")
+
+// errClientLeft is a client saying goodbye (Terminate) before its session
+// began.
+var errClientLeft = errors.New("client terminated the connection")
 
 func (s *session) cancelSession() {
 	s.mu.Lock()
@@ -109,10 +128,25 @@ func (s *session) call(ctx context.Context, sql string, f func() error) (err err
 // connection fails.
 func (s *session) loop() error {
 	for {
+		timeout, code, why := s.idleTimeout()
+		if timeout > 0 {
+			// The feeding goroutine's read fails at the deadline, which
+			// ends Receive with it.
+			_ = s.nc.SetReadDeadline(time.Now().Add(timeout))
+		}
 		msg, err := s.be.Receive()
+		if timeout > 0 {
+			_ = s.nc.SetReadDeadline(time.Time{})
+		}
 		if err != nil {
+			if timeout > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+				s.srv.log.Info("pgwire: closing idle session", "pid", s.pid, "reason", why)
+				s.sendFatal(code, "terminating connection due to "+why)
+				return nil
+			}
 			return s.receiveError(err)
 		}
+		s.idle = false
 		if err := s.dispatch(msg); err != nil {
 			if errors.Is(err, errTerminate) {
 				return nil
@@ -142,7 +176,7 @@ func (s *session) receiveError(err error) error {
 
 // isDisconnect reports whether err only means that the client is gone.
 func isDisconnect(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errClientLeft) ||
 		errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe) ||
 		errors.Is(err, os.ErrDeadlineExceeded) // the startup timeout
 }
@@ -187,7 +221,8 @@ func (s *session) dispatch(msg pgproto3.FrontendMessage) error {
 }
 
 func (s *session) readyForQuery() error {
-	s.be.Send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+	s.be.Send(&pgproto3.ReadyForQuery{TxStatus: s.tx})
+	s.idle = true
 	return s.flush()
 }
 
@@ -211,6 +246,7 @@ func (s *session) send(msg pgproto3.BackendMessage, size int) error {
 // error's position refers to ("" when there is none).
 func (s *session) sendError(err error, query string) {
 	s.be.Send(errorResponse(err, query))
+	s.failTransaction()
 }
 
 // sendFatal tells the client why the connection ends, best-effort.
@@ -230,7 +266,13 @@ func errorResponse(err error, query string) *pgproto3.ErrorResponse {
 	if !ok {
 		e = sqlerr.New(sqlerr.Internal, "%s", err.Error())
 	}
+	var where string
+	var we *whereError
+	if errors.As(err, &we) {
+		where = we.where
+	}
 	return &pgproto3.ErrorResponse{
+		Where:               where,
 		Severity:            "ERROR",
 		SeverityUnlocalized: "ERROR",
 		Code:                e.Code,

@@ -1,6 +1,8 @@
 package pgwire
 
 import (
+	"context"
+	"errors"
 	"sort"
 	"strings"
 
@@ -19,6 +21,18 @@ func (s *session) simpleQuery(sql string) error {
 		return s.conn.Exec(ctx, sql, func(r *Result) error {
 			emitted++
 			defer s.closeSource(r)
+			s.applyTxn(r)
+			if r.CopyIn != nil || r.CopyOut != nil {
+				if writeErr = s.sendNotices(r); writeErr != nil {
+					return writeErr
+				}
+				var err error
+				writeErr, err = s.copy(ctx, r)
+				if writeErr != nil {
+					return writeErr
+				}
+				return err
+			}
 			if writeErr = s.sendResult(r, nil, 0, true); writeErr != nil {
 				return writeErr
 			}
@@ -48,6 +62,26 @@ func (s *session) simpleQuery(sql string) error {
 		s.be.Send(&pgproto3.EmptyQueryResponse{})
 	}
 	return s.readyForQuery()
+}
+
+// copy runs a COPY result's sub-protocol, then CommandComplete. writeErr
+// means the client is gone; err is the statement's error.
+func (s *session) copy(ctx context.Context, r *Result) (writeErr, err error) {
+	var n int
+	if r.CopyIn != nil {
+		n, err = s.copyIn(ctx, r.CopyIn)
+		var gone *clientGone
+		if errors.As(err, &gone) {
+			return gone.err, nil
+		}
+	} else if n, writeErr, err = s.copyOut(ctx, r); writeErr != nil {
+		return writeErr, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(copyTag(n))})
+	return nil, s.sendParamStatus(r)
 }
 
 // sendResult sends one complete statement result: notices, the row

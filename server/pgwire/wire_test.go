@@ -36,6 +36,8 @@ import (
 //	describe S|P [NAME]
 //	execute [portal=P] [max=N]
 //	close S|P [NAME]
+//	copydata "GO STRING"           CopyData with the unquoted bytes
+//	copydone | copyfail MSG
 //	sync | flush | terminate
 //	raw HEX                        bytes sent as they are
 //	big N                          a Query message of N bytes
@@ -230,6 +232,16 @@ func parseLine(t *testing.T, line string) pgproto3.FrontendMessage {
 	case "execute":
 		n, _ := strconv.Atoi(opts["max"])
 		return &pgproto3.Execute{Portal: opts["portal"], MaxRows: uint32(n)}
+	case "copydata":
+		data, err := strconv.Unquote(rest)
+		if err != nil {
+			t.Fatalf("copydata %s: %v", rest, err)
+		}
+		return &pgproto3.CopyData{Data: []byte(data)}
+	case "copydone":
+		return &pgproto3.CopyDone{}
+	case "copyfail":
+		return &pgproto3.CopyFail{Message: rest}
 	case "sync":
 		return &pgproto3.Sync{}
 	case "flush":
@@ -303,8 +315,18 @@ func renderMessage(msg pgproto3.BackendMessage) string {
 		return "DataRow " + strings.Join(vals, " ")
 	case *pgproto3.CommandComplete:
 		return "CommandComplete " + string(m.CommandTag)
+	case *pgproto3.CopyData:
+		return "CopyData " + strconv.Quote(string(m.Data))
+	case *pgproto3.CopyInResponse:
+		return fmt.Sprintf("CopyInResponse format=%d columns=%v", m.OverallFormat, m.ColumnFormatCodes)
+	case *pgproto3.CopyOutResponse:
+		return fmt.Sprintf("CopyOutResponse format=%d columns=%v", m.OverallFormat, m.ColumnFormatCodes)
 	case *pgproto3.ErrorResponse:
-		return renderError(m.Severity, m.Code, m.Message, m.Hint, m.Position)
+		s := renderError(m.Severity, m.Code, m.Message, m.Hint, m.Position)
+		if m.Where != "" {
+			s += " CONTEXT: " + m.Where
+		}
+		return s
 	case *pgproto3.NoticeResponse:
 		return renderError(m.Severity, m.Code, m.Message, m.Hint, m.Position)
 	case *pgproto3.ReadyForQuery:

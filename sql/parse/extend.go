@@ -306,7 +306,7 @@ var reservedNames = map[string]bool{
 	"KEY": true, "KEYS": true, "RANK": true, "DENSE_RANK": true, "ROW_NUMBER": true,
 	"PERCENT_RANK": true, "CUME_DIST": true, "NTILE": true, "LEAD": true, "LAG": true,
 	"FIRST_VALUE": true, "LAST_VALUE": true, "NTH_VALUE": true, "OUT": true, "WINDOW": true,
-	"GROUPS": true, "INDEX": true, "MATCH": true,
+	"GROUPS": true, "INDEX": true, "MATCH": true, "SCHEMA": true,
 }
 
 // isReservedName reports whether the reserved word at toks[i] is used as

@@ -44,6 +44,8 @@ func formatStmt(st Statement) string {
 		return out
 	case *Insert:
 		return formatInsert(s)
+	case *Copy:
+		return formatCopy(s)
 	case *CreateTable:
 		return formatCreateTable(s)
 	case *CreateView:

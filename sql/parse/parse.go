@@ -157,6 +157,8 @@ func parseStatement(src *Source, all, toks []Token) (Statement, error) {
 		}
 	case "SUBSCRIBE":
 		return parseSubscribe(c, all)
+	case "COPY":
+		return parseCopy(c, all)
 	case "DECLARE":
 		return parseDeclare(c, all)
 	case "FETCH", "MOVE":

@@ -204,6 +204,9 @@ func (r *rewriter) scanDialect(i int) (int, error) {
 	if t.Kind == TokIdent {
 		up = strings.ToUpper(t.Val)
 	}
+	if n := r.pgArray(i); n > 0 {
+		return n, nil
+	}
 	switch {
 	case up == "TABLE" && r.isLongTVF(i):
 		return r.windowTVF(i, true)

@@ -84,6 +84,12 @@ type Type struct {
 	Elem   *Type   // ARRAY element, MAP value
 	Key    *Type   // MAP key
 	Fields []Field // ROW fields
+	// PG, when set, names the PostgreSQL catalog type a value presents as
+	// to clients where riffle has no family of its own: "oid", "name",
+	// "char", "regclass", "int2vector", … (the pg_catalog relations are
+	// made of them, and drivers read their columns by these OIDs). The
+	// value is held as ID says: an oid as BIGINT, a name as VARCHAR.
+	PG string
 }
 
 // Field is one named field of a ROW type.
@@ -121,7 +127,7 @@ func (t Type) IsTemporal() bool { return t.ID >= Date && t.ID <= TimestampLTZ }
 
 // Equal reports whether two types are identical, parameters included.
 func (t Type) Equal(u Type) bool {
-	if t.ID != u.ID || t.Precision != u.Precision || t.Scale != u.Scale || t.Length != u.Length {
+	if t.ID != u.ID || t.Precision != u.Precision || t.Scale != u.Scale || t.Length != u.Length || t.PG != u.PG {
 		return false
 	}
 	if (t.Elem == nil) != (u.Elem == nil) || (t.Elem != nil && !t.Elem.Equal(*u.Elem)) {
@@ -144,6 +150,9 @@ func (t Type) Equal(u Type) bool {
 // String renders the type as riffle's SQL spells it, e.g. DECIMAL(10, 2),
 // TIMESTAMP(3), ARRAY<INT>, ROW<a INT, b STRING>.
 func (t Type) String() string {
+	if t.PG != "" {
+		return strings.ToUpper(t.PG)
+	}
 	switch t.ID {
 	case Decimal:
 		return fmt.Sprintf("DECIMAL(%d, %d)", t.Precision, t.Scale)

@@ -1,0 +1,53 @@
+package gen
+
+import "riffle/sql/types"
+
+// Source generates the rows of one table; see the package comment for how
+// rows are numbered and split.
+//
+// A Source holds no reading state: Len, Splits and Rate are constants of
+// the table, and Fill depends only on its arguments. Fill is called by one
+// goroutine at a time (each reader builds its own Source).
+type Source interface {
+	// Len is how many rows the table has (-1: it never ends), and whether
+	// the table ends after them. A table that stays open after its last
+	// row (Nexmark's 'keep-alive') has rows >= 0 and ends false: a query
+	// over it never finishes.
+	Len() (rows int64, ends bool)
+	// Splits is how many splits the table is read in ('scan.parallelism',
+	// 1 unless set).
+	Splits() int
+	// Rate is how many rows per second of wall-clock time come due, over
+	// the whole table: row n is due n/Rate seconds after row 0. Zero means
+	// unpaced: every row is due at once.
+	Rate() float64
+	// Fill generates rows first, first+stride, first+2*stride, … into
+	// rows, one each. Every row has the table's width and arrives zeroed
+	// (all NULL); Fill sets the columns in Table.Fill and leaves the others
+	// (computed columns) alone. The rows must lie within Len. The values
+	// Fill stores are never reused or changed afterwards: the caller may
+	// keep them as long as it likes.
+	Fill(first, stride int64, rows []types.Row)
+}
+
+// Table is what a generator is built for: a table's name (for errors), its
+// schema, the columns the generator fills (every column but the computed
+// ones, in schema order) and its WITH options.
+type Table struct {
+	Name    string
+	Schema  types.Schema
+	Fill    []int
+	Options map[string]string
+}
+
+// SplitLen is how many of a table's rows split s of n holds: -1 when rows
+// is (the table never ends).
+func SplitLen(rows int64, s, n int) int64 {
+	if rows < 0 {
+		return -1
+	}
+	if rows <= int64(s) {
+		return 0
+	}
+	return (rows - int64(s) + int64(n) - 1) / int64(n)
+}

@@ -1,0 +1,120 @@
+package expr
+
+import (
+	"strings"
+	"time"
+
+	"riffle/planner/scalar"
+	"riffle/sql/types"
+)
+
+func init() {
+	define(buildArrayToString, "array_to_string")
+	define(buildStringToArray, "string_to_array")
+	define(buildArrayDim, "array_length", "array_lower", "array_upper")
+	define(buildBtrim, "btrim")
+	define(buildArrayCat, "array_cat")
+	define(func(*scalar.Call, []Func) (Func, error) {
+		return func(types.Row) (types.Value, error) { return types.NewTimestamp(time.Now().UnixMicro()), nil }, nil
+	}, "now", "current_timestamp", "transaction_timestamp", "statement_timestamp")
+	// date_trunc binds as FLOOR(… TO unit); it is here so the catalogue
+	// and this package name the same functions.
+	define(func(c *scalar.Call, args []Func) (Func, error) { return builtins["floor"](c, args) }, "date_trunc")
+}
+
+// buildArrayToString joins an array's elements' text with a separator;
+// NULL elements are skipped, or written as the third argument.
+func buildArrayToString(c *scalar.Call, args []Func) (Func, error) {
+	elem := *c.Args[0].Type().Elem
+	return func(row types.Row) (types.Value, error) {
+		vs := make([]types.Value, len(args))
+		for i, a := range args {
+			v, err := a(row)
+			if err != nil {
+				return types.Null, err
+			}
+			vs[i] = v
+		}
+		if vs[0].IsNull() || vs[1].IsNull() {
+			return types.Null, nil
+		}
+		var parts []string
+		for _, e := range vs[0].List() {
+			switch {
+			case !e.IsNull():
+				parts = append(parts, types.Text(e, elem))
+			case len(vs) > 2 && !vs[2].IsNull():
+				parts = append(parts, vs[2].S)
+			}
+		}
+		return types.NewString(strings.Join(parts, vs[1].S)), nil
+	}, nil
+}
+
+func buildStringToArray(_ *scalar.Call, args []Func) (Func, error) {
+	return strict2(args[0], args[1], func(s, sep types.Value) (types.Value, error) {
+		var parts []string
+		switch {
+		case s.S == "":
+		case sep.S == "":
+			parts = []string{s.S}
+		default:
+			parts = strings.Split(s.S, sep.S)
+		}
+		l := make([]types.Value, len(parts))
+		for i, p := range parts {
+			l[i] = types.NewString(p)
+		}
+		return types.Value{K: types.KArray, X: l}, nil
+	}), nil
+}
+
+// buildArrayDim answers array_length, array_lower and array_upper for
+// riffle's one-dimensional, 1-based arrays: NULL for another dimension or
+// an empty array, as PostgreSQL.
+func buildArrayDim(c *scalar.Call, args []Func) (Func, error) {
+	fn := c.Fn
+	return strict2(args[0], args[1], func(arr, dim types.Value) (types.Value, error) {
+		n := int64(len(arr.List()))
+		if dim.Int() != 1 || n == 0 {
+			return types.Null, nil
+		}
+		switch fn {
+		case "array_lower":
+			return types.NewInt(1), nil
+		}
+		return types.NewInt(n), nil
+	}), nil
+}
+
+func buildBtrim(_ *scalar.Call, args []Func) (Func, error) {
+	return strictN(args, func(vs []types.Value) (types.Value, error) {
+		chars := " "
+		if len(vs) > 1 {
+			chars = vs[1].S
+		}
+		return types.NewString(strings.Trim(vs[0].S, chars)), nil
+	}), nil
+}
+
+// buildArrayCat is arr || arr (and an element at either end): NULL arrays
+// count as empty, as in PostgreSQL.
+func buildArrayCat(c *scalar.Call, args []Func) (Func, error) {
+	isArr := [2]bool{c.Args[0].Type().ID == types.Array, c.Args[1].Type().ID == types.Array}
+	return func(row types.Row) (types.Value, error) {
+		var out []types.Value
+		for i, a := range args {
+			v, err := a(row)
+			if err != nil {
+				return types.Null, err
+			}
+			switch {
+			case !isArr[i]:
+				out = append(out, v)
+			case !v.IsNull():
+				out = append(out, v.List()...)
+			}
+		}
+		return types.Value{K: types.KArray, X: out}, nil
+	}, nil
+}

@@ -1,0 +1,248 @@
+package runtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"riffle/catalog"
+	"riffle/connectors/datagen"
+	"riffle/connectors/gen"
+	"riffle/connectors/nexmark"
+	"riffle/planner/bind"
+	"riffle/sql/types"
+)
+
+// A scan reads one of two kinds of source: a Kafka topic, through the
+// query's one multi-topic reader (route.topic), or a table whose rows
+// riffle generates (route.gen: 'connector' = 'datagen' or 'nexmark'; see
+// connectors/gen). A generated table is read like a topic: its splits are
+// partitions, each read in order with a watermark of its own, and the
+// count of rows each split has read is the position committed with every
+// epoch, from which a restart regenerates the rest. Only pacing is new: a
+// paced table's rows are generated once they are due.
+
+// generators build the source of each generated connector.
+var generators = map[string]func(gen.Table) (gen.Source, error){
+	"nexmark": func(t gen.Table) (gen.Source, error) { return nexmark.New(t) },
+	"datagen": func(t gen.Table) (gen.Source, error) { return datagen.New(t) },
+}
+
+// NewSource builds the source of a generated table (bind.IsGenerated). An
+// error about the table's declaration is a *gen.OptionError.
+func NewSource(t *catalog.Object) (gen.Source, error) {
+	mk, ok := generators[t.Options["connector"]]
+	if !ok {
+		return nil, fmt.Errorf("table %s: connector %q generates no rows", t.Name, t.Options["connector"])
+	}
+	tab := gen.Table{Name: t.Name, Schema: t.Schema, Options: t.Options}
+	for i := range t.Schema.Columns {
+		if t.Columns == nil || t.Columns[i].Computed == "" && t.Columns[i].Metadata == "" {
+			tab.Fill = append(tab.Fill, i)
+		}
+	}
+	return mk(tab)
+}
+
+// CheckGenerated checks a new generated table and fills in the options
+// fixed when it is created ('base-time': now), so that every query over
+// it, and every restart of one, generates the same rows.
+func CheckGenerated(t *catalog.Object, now time.Time) error {
+	gen.Defaults(t.Options, now)
+	_, err := NewSource(t)
+	return err
+}
+
+// genBatch is how many rows a poll generates per generated scan, at most:
+// about one Kafka fetch's worth.
+const genBatch = 4096
+
+// pacedTick is the shortest wait for a paced table's next rows.
+const pacedTick = 10 * time.Millisecond
+
+// seconds converts a time in seconds to a Duration, at most a century
+// (beyond which a rate is too slow to matter).
+func seconds(sec float64) time.Duration {
+	return time.Duration(min(sec, 100*365*24*3600) * float64(time.Second))
+}
+
+// generated is the reading state of a scan of a generated table.
+type generated struct {
+	src    gen.Source
+	splits int
+	pos    []int64 // rows each split has read
+	length []int64 // rows in each split (-1: unbounded)
+	ends   bool    // the table ends after its last row
+	rate   float64 // rows per second of wall clock; 0: unpaced
+	// origin is when the table's row 0 was (or would have been) due: set
+	// at start so that the first row still to read is due at once.
+	origin time.Time
+}
+
+func newGenerated(src gen.Source) *generated {
+	g := &generated{src: src, splits: src.Splits(), rate: src.Rate()}
+	rows, ends := src.Len()
+	g.ends = ends
+	g.pos = make([]int64, g.splits)
+	g.length = make([]int64, g.splits)
+	for s := range g.length {
+		g.length[s] = gen.SplitLen(rows, s, g.splits)
+	}
+	return g
+}
+
+// bounded reports whether the table ends.
+func (g *generated) bounded() bool { return g.ends && g.length[0] >= 0 }
+
+// ended reports whether every split has read its last row.
+func (g *generated) ended() bool {
+	for s, n := range g.length {
+		if n < 0 || g.pos[s] < n {
+			return false
+		}
+	}
+	return true
+}
+
+// next is the number, in the whole table, of split s's next row.
+func (g *generated) next(s int) int64 { return int64(s) + g.pos[s]*int64(g.splits) }
+
+// start sets the pacing origin so that the earliest unread row is due now.
+func (g *generated) start(now time.Time) {
+	first := int64(math.MaxInt64)
+	for s := range g.pos {
+		first = min(first, g.next(s))
+	}
+	if g.rate > 0 && first < math.MaxInt64 {
+		g.origin = now.Add(-seconds(float64(first) / g.rate))
+	}
+}
+
+// due is how many of the table's rows are due at now (all, unpaced).
+func (g *generated) due(now time.Time) int64 {
+	if g.rate <= 0 {
+		return math.MaxInt64
+	}
+	return int64(now.Sub(g.origin).Seconds()*g.rate) + 1
+}
+
+// wait is how long until the next row is due: 0 when one is due now, -1
+// when none ever will be (every split has read its last row).
+func (g *generated) wait(now time.Time) time.Duration {
+	next := int64(math.MaxInt64)
+	for s := range g.pos {
+		if g.length[s] < 0 || g.pos[s] < g.length[s] {
+			next = min(next, g.next(s))
+		}
+	}
+	switch {
+	case next == math.MaxInt64:
+		return -1
+	case g.rate <= 0:
+		return 0
+	}
+	at := g.origin.Add(seconds(float64(next) / g.rate))
+	return max(at.Sub(now), 0)
+}
+
+// generate makes the due rows of a generated scan, up to genBatch, split
+// by split, each stamped with its watermark as a decoded record is.
+func (r *route) generate(now time.Time) (types.Batch, int, int) {
+	g := r.gen
+	due := g.due(now)
+	per := int64(max(1, genBatch/g.splits))
+	counts := make([]int64, g.splits)
+	total := int64(0)
+	for s := range counts {
+		end := g.pos[s] + per
+		if g.length[s] >= 0 {
+			end = min(end, g.length[s])
+		}
+		if g.rate > 0 {
+			end = min(end, gen.SplitLen(due, s, g.splits))
+		}
+		counts[s] = max(end-g.pos[s], 0)
+		total += counts[s]
+	}
+	if total == 0 {
+		return nil, 0, 0
+	}
+	slab := make([]types.Value, total*int64(r.width))
+	rows := make([]types.Row, total)
+	for i := range rows {
+		rows[i] = slab[i*r.width : (i+1)*r.width : (i+1)*r.width]
+	}
+	b := make(types.Batch, 0, total)
+	bad := 0
+	at := int64(0)
+	for s, n := range counts {
+		if n == 0 {
+			continue
+		}
+		part := rows[at : at+n]
+		g.src.Fill(g.next(s), int64(g.splits), part)
+		for _, row := range part {
+			var ok bool
+			if b, ok = r.accept(b, int32(s), row, 1); !ok {
+				bad++
+			}
+		}
+		g.pos[s] += n
+		at += n
+	}
+	return b, int(total), bad
+}
+
+// generatedKey is where a query's positions in its generated tables live,
+// committed with every epoch.
+func generatedKey(id string) string { return "runtime/generated/" + id }
+
+// saveGenerated records the position of every generated scan in the
+// epoch's commit.
+func (q *Query) saveGenerated() {
+	if len(q.gens) == 0 {
+		return
+	}
+	m := map[string][]int64{}
+	for i := range q.gens {
+		m[strconv.Itoa(q.gens[i].id)] = q.gens[i].gen.pos
+	}
+	b, _ := json.Marshal(m)
+	q.txn.PutMeta(generatedKey(q.ID), b)
+}
+
+// restoreGenerated reads the positions of the last commit and sets each
+// generated scan's pacing to resume now.
+func (q *Query) restoreGenerated() error {
+	now := time.Now()
+	defer func() {
+		for i := range q.gens {
+			q.gens[i].gen.start(now)
+		}
+	}()
+	b, ok, err := q.deps.Store.GetMeta(generatedKey(q.ID))
+	if err != nil || !ok {
+		return err
+	}
+	m := map[string][]int64{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("query %s: corrupt positions of generated tables: %w", q.ID, err)
+	}
+	for i := range q.gens {
+		g := q.gens[i].gen
+		pos, ok := m[strconv.Itoa(q.gens[i].id)]
+		if !ok {
+			continue
+		}
+		if len(pos) != g.splits {
+			return fmt.Errorf("query %s: table %s was read in %d splits, not %d", q.ID, q.gens[i].table, len(pos), g.splits)
+		}
+		copy(g.pos, pos)
+	}
+	return nil
+}
+
+// isGenerated says whether a scanned table's rows are generated.
+func isGenerated(t *catalog.Object) bool { return bind.IsGenerated(t) }

@@ -1,0 +1,73 @@
+package pgcatalog_test
+
+import (
+	"context"
+	osexec "os/exec"
+	"strings"
+	"testing"
+
+	"riffle/server/node"
+)
+
+// TestPsqlDescribe drives the real psql's describe commands against riffle:
+// they run psql's own catalog queries (the ones in pgclients/psql.sql),
+// which riffle answers from its catalog.
+func TestPsqlDescribe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a riffle node")
+	}
+	psql, err := osexec.LookPath("psql")
+	if err != nil {
+		t.Skip("psql is not installed (Debian package postgresql-client)")
+	}
+	ctx := context.Background()
+	n, err := node.Start(ctx, node.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0",
+		KafkaListen: "127.0.0.1:0", RegistryListen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	url := "postgres://riffle@" + n.Addr() + "/riffle?sslmode=disable"
+	run(t, url, []string{
+		"CREATE TABLE orders (id BIGINT PRIMARY KEY, customer STRING NOT NULL, amount DECIMAL(12,2), " +
+			"created_at TIMESTAMP_LTZ(3), tags ARRAY<STRING>)",
+		"CREATE VIEW big AS SELECT id, amount FROM orders WHERE amount > 100",
+		"CREATE MATERIALIZED VIEW totals AS SELECT customer, SUM(amount) AS total FROM orders GROUP BY customer",
+	})
+	for _, tc := range []struct {
+		cmd  string
+		want []string
+	}{
+		{`\d`, []string{
+			" public | big    | view              | riffle",
+			" public | orders | table             | riffle",
+			" public | totals | materialized view | riffle"}},
+		{`\dt`, []string{" public | orders | table | riffle", "(1 row)"}},
+		{`\dv`, []string{" public | big  | view | riffle"}},
+		{`\dm`, []string{" public | totals | materialized view | riffle"}},
+		{`\dn`, []string{" public | riffle"}},
+		{`\l`, []string{" riffle | riffle | UTF8"}},
+		{`\d orders`, []string{
+			`Table "public.orders"`,
+			" id         | bigint                      |           | not null | ",
+			" customer   | text                        |           | not null | ",
+			" amount     | numeric(12,2)               |           |          | ",
+			" created_at | timestamp(3) with time zone |           |          | ",
+			" tags       | text[]                      |           |          | ",
+			`    "orders_pkey" PRIMARY KEY, btree (id)`}},
+		{`\d+ big`, []string{`View "public.big"`, "View definition:", "SELECT id, amount FROM orders WHERE amount > 100"}},
+		{`\d+ totals`, []string{`Materialized view "public.totals"`, " total    | numeric(38,2) |"}},
+		{`\d orders_pkey`, []string{`Index "public.orders_pkey"`, `primary key, btree, for table "public.orders"`}},
+	} {
+		out, err := osexec.Command(psql, "-X", "-d", url, "-c", tc.cmd).CombinedOutput()
+		if err != nil {
+			t.Errorf("psql -c '%s': %v\n%s", tc.cmd, err, out)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("psql -c '%s': no line %q in\n%s", tc.cmd, w, out)
+			}
+		}
+	}
+}

@@ -1,0 +1,149 @@
+package parse
+
+import (
+	"strings"
+)
+
+// Placeholders of PostgreSQL's array syntax, which TiDB has no grammar for.
+// They carry no Ext entry: each is an ordinary call whose name says what it
+// stands for.
+const (
+	// ArraySubqueryFunc stands for ARRAY(SELECT …): it reaches TiDB as
+	// __riffle_array_subquery((SELECT …)).
+	ArraySubqueryFunc = "__riffle_array_subquery"
+	// AnyArrayFunc stands for the array of x = ANY(array), which reaches
+	// TiDB as x IN (__riffle_any_array(array)); <> ALL(array) as NOT IN.
+	AnyArrayFunc = "__riffle_any_array"
+	// ConstructorPrefix starts the call ARRAY[a, b] and MAP[k, v] reach
+	// TiDB as (ARRAY and MAP are its keywords): __riffle_ctor_array(a, b).
+	ConstructorPrefix = "__riffle_ctor_"
+	// SubscriptFunc is x[i], which reaches TiDB as subscript(x, i).
+	SubscriptFunc = "subscript"
+)
+
+// pgArray rewrites the PostgreSQL array syntax at toks[i], if any, and
+// returns the index of the next token to look at (0: nothing to do here).
+func (r *rewriter) pgArray(i int) int {
+	t := r.toks[i]
+	next := func(n int) Token {
+		if i+n < r.hi {
+			return r.toks[i+n]
+		}
+		return Token{Kind: TokEOF, Start: len(r.src.Text), End: len(r.src.Text)}
+	}
+	if n := r.tableFunction(i); n > 0 {
+		return n
+	}
+	switch {
+	case (t.Is("ARRAY") || t.Is("MAP")) && next(1).IsOp("["):
+		// ARRAY[a, b] → array(a, b), and Flink's MAP[k, v] → map(k, v)
+		end := r.closeBracket(i + 1)
+		if end < 0 {
+			return 0
+		}
+		r.add(t.Start, next(1).End-t.Start, ConstructorPrefix+strings.ToLower(t.Val)+"(", false)
+		r.add(r.toks[end].Start, 1, ")", false)
+		return i + 2
+	case t.Is("ARRAY") && next(1).IsOp("(") && (next(2).Is("SELECT") || next(2).Is("WITH") || next(2).Is("VALUES")):
+		// ARRAY(SELECT …) → __riffle_array_subquery((SELECT …))
+		closeIdx, ok := r.close[i+1]
+		if !ok {
+			return 0
+		}
+		r.add(t.Start, t.End-t.Start, ArraySubqueryFunc+"(", false)
+		r.add(r.toks[closeIdx].Start, 1, "))", false)
+		return i + 2
+	case (t.IsOp("=") || t.IsOp("<>") || t.IsOp("!=")) && (next(1).Is("ANY") || next(1).Is("SOME") || next(1).Is("ALL")) &&
+		next(2).IsOp("(") && !(next(3).Is("SELECT") || next(3).Is("WITH") || next(3).Is("VALUES")):
+		// x = ANY(arr) → x IN (__riffle_any_array(arr)); x <> ALL(arr) →
+		// x NOT IN (…). The left operand stays where it is.
+		all := next(1).Is("ALL")
+		eq := t.IsOp("=")
+		if eq == all {
+			return 0 // x = ALL(arr), x <> ANY(arr): left for the error below
+		}
+		closeIdx, ok := r.close[i+2]
+		if !ok {
+			return 0
+		}
+		in := "IN"
+		if !eq {
+			in = "NOT IN"
+		}
+		r.add(t.Start, next(2).End-t.Start, in+" ("+AnyArrayFunc+"(", false)
+		r.add(r.toks[closeIdx].Start, 1, "))", false)
+		return i + 3
+	case t.IsOp("[") && i > r.lo && endsOperand(r.toks[i-1]) && !r.toks[i-1].Is("ARRAY") && !r.toks[i-1].Is("MAP"):
+		// x[i] → subscript(x, i)
+		start, ok := r.primaryStart(i - 1)
+		if !ok {
+			return 0
+		}
+		end := r.closeBracket(i)
+		if end < 0 {
+			return 0
+		}
+		r.add(r.toks[start].Start, 0, SubscriptFunc+"(", false)
+		r.add(t.Start, 1, ", ", false)
+		r.add(r.toks[end].Start, 1, ")", false)
+		return i + 1
+	}
+	return 0
+}
+
+// closeBracket finds the ] that closes the [ at toks[i], or -1.
+func (r *rewriter) closeBracket(i int) int {
+	depth := 0
+	for j := i; j < r.hi; j++ {
+		switch {
+		case r.toks[j].IsOp("["):
+			depth++
+		case r.toks[j].IsOp("]"):
+			if depth--; depth == 0 {
+				return j
+			}
+		}
+	}
+	return -1
+}
+
+// SRFPrefix starts the call a set-returning function in FROM becomes:
+// FROM unnest(a) x reaches TiDB as FROM (SELECT __riffle_srf_unnest(a)) x,
+// and with WITH ORDINALITY as __riffle_srf_unnest__ordinality(a).
+const SRFPrefix = "__riffle_srf_"
+
+// OrdinalitySuffix ends the SRF placeholder of … WITH ORDINALITY.
+const OrdinalitySuffix = "__ordinality"
+
+// srfNames are the set-returning functions riffle has for FROM.
+var srfNames = map[string]bool{
+	"UNNEST": true, "GENERATE_SERIES": true, "GENERATE_SUBSCRIPTS": true, "PG_PARTITION_ANCESTORS": true,
+}
+
+// tableFunction rewrites a set-returning function call that is a FROM item
+// at toks[i] (optionally qualified pg_catalog.), and returns the index
+// after it, or 0 when there is none here.
+func (r *rewriter) tableFunction(i int) int {
+	if !r.fromItemStart(i) || !r.toks[i].IsName() {
+		return 0
+	}
+	name := i
+	if i+2 < r.hi && strings.EqualFold(r.toks[i].Val, "pg_catalog") && r.toks[i+1].IsOp(".") {
+		name = i + 2
+	}
+	if name+1 >= r.hi || !r.toks[name+1].IsOp("(") || r.toks[name].Kind != TokIdent || !srfNames[strings.ToUpper(r.toks[name].Val)] {
+		return 0
+	}
+	closeIdx, ok := r.close[name+1]
+	if !ok {
+		return 0
+	}
+	fn := SRFPrefix + strings.ToLower(r.toks[name].Val)
+	if closeIdx+2 < r.hi && r.toks[closeIdx+1].Is("WITH") && r.toks[closeIdx+2].Is("ORDINALITY") {
+		fn += OrdinalitySuffix
+		r.add(r.toks[closeIdx+1].Start, r.toks[closeIdx+2].End-r.toks[closeIdx+1].Start, "", false)
+	}
+	r.add(r.toks[i].Start, r.toks[name].End-r.toks[i].Start, "(SELECT "+fn, false)
+	r.add(r.toks[closeIdx].Start, 1, "))", false)
+	return name + 2
+}
