@@ -48,6 +48,12 @@ func snapshot(ctx context.Context, deps Deps, n logical.Node) (types.Batch, erro
 		return values(n)
 	case *logical.TableFunc:
 		return tableFunc(n)
+	case *logical.Over:
+		in, err := snapshot(ctx, deps, n.Input)
+		if err != nil {
+			return nil, err
+		}
+		return overBatch(n, in)
 	case *logical.Sort:
 		in, err := snapshot(ctx, deps, n.Input)
 		if err != nil {

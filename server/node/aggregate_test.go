@@ -324,3 +324,29 @@ func TestStringAndArrayAgg(t *testing.T) {
 	equal(t, "one-shot", rows(t, c, `SELECT string_agg(item, '/') FROM tags`), "cup/cup/pen")
 	equal(t, "distinct", rows(t, c, `SELECT max(DISTINCT item), count(DISTINCT item) FROM tags`), "pen|2")
 }
+
+// TestWindowFunctionsOneShot checks window functions in a one-shot SELECT
+// (pgjdbc's getColumns numbers columns with row_number() OVER): ranking,
+// counts and running extremes over the default frame, LAG and LEAD.
+func TestWindowFunctionsOneShot(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE sales (id BIGINT PRIMARY KEY, who STRING, amount INT)`)
+	exec(t, c, `INSERT INTO sales VALUES (1, 'ann', 5), (2, 'ann', 7), (3, 'bob', 1), (4, 'ann', 7), (5, 'cy', NULL)`)
+	exec(t, c, `FLUSH`)
+	equal(t, "window functions", rows(t, c, `SELECT id,
+			row_number() OVER (PARTITION BY who ORDER BY amount DESC, id) AS rn,
+			rank() OVER (ORDER BY amount DESC) AS rk,
+			dense_rank() OVER (ORDER BY amount DESC) AS drk,
+			count(*) OVER (PARTITION BY who) AS n,
+			count(amount) OVER (ORDER BY id) AS seen,
+			max(amount) OVER (ORDER BY id) AS hi,
+			lag(id) OVER (ORDER BY id) AS prev,
+			lead(id, 2, -1) OVER (ORDER BY id) AS next2
+		FROM sales ORDER BY id`),
+		"1|3|4|3|3|1|5|<nil>|3",
+		"2|1|2|2|3|2|7|1|4",
+		"3|1|5|4|1|3|7|2|5",
+		"4|2|2|2|3|4|7|3|-1",
+		"5|1|1|1|1|4|7|4|-1")
+}
