@@ -48,6 +48,12 @@ func snapshot(ctx context.Context, deps Deps, n logical.Node) (types.Batch, erro
 		return values(n)
 	case *logical.TableFunc:
 		return tableFunc(n)
+	case *logical.Expand:
+		in, err := snapshot(ctx, deps, n.Input)
+		if err != nil {
+			return nil, err
+		}
+		return expand(n, in)
 	case *logical.Over:
 		in, err := snapshot(ctx, deps, n.Input)
 		if err != nil {

@@ -68,3 +68,47 @@ func tableFunc(f *logical.TableFunc) (types.Batch, error) {
 	}
 	return out, nil
 }
+
+// expand runs a select list's set-returning functions for each input row
+// (logical.Expand).
+func expand(x *logical.Expand, in types.Batch) (types.Batch, error) {
+	args := make([]expr.Func, len(x.Funcs))
+	for i, f := range x.Funcs {
+		c, err := expr.Compile(f.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		args[i] = c
+	}
+	var out types.Batch
+	lists := make([][]types.Value, len(x.Funcs))
+	for _, c := range in {
+		n := 0
+		for i, a := range args {
+			v, err := a(c.Row)
+			if err != nil {
+				return nil, err
+			}
+			lists[i] = nil
+			if !v.IsNull() {
+				lists[i] = v.List()
+			}
+			n = max(n, len(lists[i]))
+		}
+		for k := range n {
+			row := append(make(types.Row, 0, len(c.Row)+len(args)), c.Row...)
+			for i, f := range x.Funcs {
+				v := types.Null
+				if k < len(lists[i]) {
+					v = lists[i][k]
+					if f.Fn == "srf:_pg_expandarray" {
+						v = types.Value{K: types.KRow, X: []types.Value{v, types.NewInt(int64(k + 1))}}
+					}
+				}
+				row = append(row, v)
+			}
+			out = append(out, types.Change{Row: row, Diff: c.Diff})
+		}
+	}
+	return out, nil
+}

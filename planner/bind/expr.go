@@ -318,6 +318,10 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 		return &scalar.Cast{Arg: arg, T: ext.Type, Try: ext.Try}, nil
 	case strings.HasPrefix(name, parse.ParamPrefix):
 		return b.param(name)
+	case name == "unnest" || name == "_pg_expandarray":
+		if e, ok, err := b.selectSRF(n, sc); ok {
+			return e, err
+		}
 	case name == parse.ArraySubqueryFunc:
 		sub, ok := n.Args[0].(*ast.SubqueryExpr)
 		if len(n.Args) != 1 || !ok {

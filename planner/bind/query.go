@@ -137,6 +137,7 @@ func (b *Binder) selectStmt(s *ast.SelectStmt) (logical.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	expandSRFs(proj)
 	pruneRowNumber(proj)
 	return b.orderLimit(s, proj, withDistinct(s, proj), sc)
 }

@@ -3,7 +3,6 @@ package clients
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -46,17 +45,11 @@ func TestJDBC(t *testing.T) {
 }
 
 // TestJDBCMetadata runs DatabaseMetaData's getTables, getColumns and
-// getPrimaryKeys, which query pg_catalog. pgjdbc's getPrimaryKeys expands
-// pg_index.indkey with information_schema._pg_expandarray in a select list
-// and reads its fields with (keys).x: until riffle runs set-returning
-// functions in select lists (testdata/pgclients/pending lists the
-// statement, jdbc.sql:104), that failure, and only it, skips the test.
+// getPrimaryKeys, which query pg_catalog with pgjdbc's own SQL (window
+// functions, set-returning functions in a select list, composite fields).
 func TestJDBCMetadata(t *testing.T) {
 	client := javaClient(t)
 	out, code := client("metadata")
-	if code == 3 && strings.Contains(out, "SQLSTATE 42601") && strings.Contains(out, "column id int8 1") {
-		t.Skipf("getPrimaryKeys needs set-returning functions in a select list, not supported yet: %s", oneLine(out))
-	}
 	if code != 0 {
 		t.Fatalf("RiffleClient metadata exited with %d:\n%s", code, out)
 	}

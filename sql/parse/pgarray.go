@@ -73,6 +73,18 @@ func (r *rewriter) pgArray(i int) int {
 		r.add(t.Start, next(2).End-t.Start, in+" ("+AnyArrayFunc+"(", false)
 		r.add(r.toks[closeIdx].Start, 1, "))", false)
 		return i + 3
+	case t.IsOp(".") && i > r.lo && r.toks[i-1].IsOp(")") && next(1).IsName() && r.parenExpr(i-1):
+		// (expr).field → field((expr), 'field'): a field of a composite
+		// value, as pgjdbc reads (information_schema._pg_expandarray(k)).n.
+		o := r.open[i-1]
+		name := next(1)
+		val := name.Val
+		if name.Kind == TokIdent {
+			val = strings.ToLower(val)
+		}
+		r.add(r.toks[o].Start, 0, "field(", false)
+		r.add(t.Start, name.End-t.Start, ", "+quoteString(val)+")", false)
+		return i + 2
 	case t.IsOp("[") && i > r.lo && endsOperand(r.toks[i-1]) && !r.toks[i-1].Is("ARRAY") && !r.toks[i-1].Is("MAP"):
 		// x[i] → subscript(x, i)
 		start, ok := r.primaryStart(i - 1)
@@ -146,4 +158,18 @@ func (r *rewriter) tableFunction(i int) int {
 	r.add(r.toks[i].Start, r.toks[name].End-r.toks[i].Start, "(SELECT "+fn, false)
 	r.add(r.toks[closeIdx].Start, 1, "))", false)
 	return name + 2
+}
+
+// parenExpr reports whether the ) at toks[e] closes a parenthesised
+// expression rather than a call's arguments.
+func (r *rewriter) parenExpr(e int) bool {
+	o, ok := r.open[e]
+	if !ok {
+		return false
+	}
+	if o-1 < r.lo {
+		return true
+	}
+	p := r.toks[o-1]
+	return !(p.IsName() && !(p.Kind == TokIdent && notCallee[strings.ToUpper(p.Val)]))
 }
