@@ -107,7 +107,7 @@ var natives = map[string]native{
 	"pg_total_relation_size":          constant(types.TBigInt, func(*Env) types.Value { return types.NewInt(0) }),
 	"pg_encoding_to_char":             constant(tName, func(*Env) types.Value { return str("UTF8") }),
 	"version": constant(tText, func(*Env) types.Value {
-		return str("PostgreSQL 15.18 (riffle) on " + runtime.GOARCH + "-" + runtime.GOOS + ", a streaming SQL engine")
+		return str("PostgreSQL 15.0 (riffle) on " + runtime.GOARCH + "-" + runtime.GOOS + ", a streaming SQL engine")
 	}),
 	"current_database": constant(tName, func(env *Env) types.Value { return str(env.Database) }),
 	"current_schema":   constant(tName, func(*Env) types.Value { return str("public") }),
