@@ -33,8 +33,8 @@ func init() {
 // defaultSettings are the PostgreSQL settings clients read (SHOW,
 // current_setting, pg_settings) with the values riffle runs with.
 var defaultSettings = map[string]string{
-	"server_version":                "15.18",
-	"server_version_num":            "150018",
+	"server_version":                "15.0",
+	"server_version_num":            "150000",
 	"server_encoding":               "UTF8",
 	"client_encoding":               "UTF8",
 	"datestyle":                     "ISO, MDY",
