@@ -38,6 +38,26 @@ func (b *Binder) fromItem(n ast.ResultSetNode) (logical.Node, *scope, error) {
 }
 
 func (b *Binder) tableSource(ts *ast.TableSource) (logical.Node, *scope, error) {
+	node, sc, err := b.tableSourceNamed(ts)
+	if err != nil || ts.AsName.O == "" {
+		return node, sc, err
+	}
+	if names, ok := b.Src.Ext.ColumnAliases[ts.AsName.L]; ok {
+		// FROM … AS x(a, b): the first columns take the listed names.
+		if len(names) > len(sc.cols) {
+			return nil, nil, b.errAt(ts.AsName.O, sqlerr.InvalidColumnReference,
+				"table %q has %d columns available but %d columns specified", ts.AsName.O, len(sc.cols), len(names))
+		}
+		cols := append([]scopeCol{}, sc.cols...)
+		for i, n := range names {
+			cols[i].name = n
+		}
+		sc = &scope{cols: cols}
+	}
+	return node, sc, nil
+}
+
+func (b *Binder) tableSourceNamed(ts *ast.TableSource) (logical.Node, *scope, error) {
 	alias := ts.AsName.O
 	switch src := ts.Source.(type) {
 	case *ast.TableName:

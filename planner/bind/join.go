@@ -239,11 +239,39 @@ func (b *Binder) foldWhere(in logical.Node, pred scalar.Expr) (logical.Node, boo
 	if !ok || j.Kind != logical.InnerJoin {
 		return in, false
 	}
-	on := pred
-	if j.On != nil {
-		on = and([]scalar.Expr{j.On, pred})
+	out := in
+	for _, c := range conjuncts(pred) {
+		out = b.pushDown(out, c)
 	}
-	return b.makeJoin(j.Kind, j.Left, j.Right, on), true
+	return out, true
+}
+
+// pushDown puts condition c, over n's columns, into the lowest inner join
+// of n whose inputs it reads both of, or on top of the input it reads
+// alone: a comma join of many tables (pgjdbc's, psql's) then joins each
+// table on its own condition instead of forming their cross product.
+func (b *Binder) pushDown(n logical.Node, c scalar.Expr) logical.Node {
+	j, ok := n.(*logical.Join)
+	if !ok || j.Kind != logical.InnerJoin {
+		if f, ok := n.(*logical.Filter); ok {
+			return &logical.Filter{Input: f.Input, Pred: and([]scalar.Expr{f.Pred, c})}
+		}
+		return &logical.Filter{Input: n, Pred: c}
+	}
+	width := j.Left.Schema().Len()
+	lo, hi := colRange(c)
+	switch {
+	case lo >= 0 && hi < width:
+		return b.makeJoin(j.Kind, b.pushDown(j.Left, c), j.Right, j.On)
+	case lo >= width:
+		right := b.pushDown(j.Right, mapCols(c, func(i int) int { return i - width }))
+		return b.makeJoin(j.Kind, j.Left, right, j.On)
+	}
+	on := c
+	if j.On != nil {
+		on = and([]scalar.Expr{j.On, c})
+	}
+	return b.makeJoin(j.Kind, j.Left, j.Right, on)
 }
 
 // temporalOf finds the FOR SYSTEM_TIME AS OF clause of a table reference.

@@ -36,8 +36,14 @@ func TestMaxConnections(t *testing.T) {
 		t.Fatalf("after a session ended: %v", err)
 	}
 	mustQuery(t, c)
-	// A CancelRequest is not a session: it gets through a full server.
-	full := ts.connect(t, pgx.QueryExecModeSimpleProtocol)
+	// A CancelRequest is not a session: it gets through a full server. c's
+	// place frees once the server has finished with it, a moment after the
+	// client closed it.
+	var full *pgx.Conn
+	waitFor(t, func() bool {
+		full, err = pgxConnect(ts.url("riffle"))
+		return err == nil
+	}, "c's place to free")
 	cancelled := make(chan error, 1)
 	go func() { _, err := full.Exec(context.Background(), "sleep"); cancelled <- err }()
 	time.Sleep(50 * time.Millisecond)

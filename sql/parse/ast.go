@@ -119,6 +119,11 @@ type Extensions struct {
 	// (/*+ STATE_TTL('orders' = '1 d') */, as in Flink). Other hints are
 	// ignored with a warning.
 	StateTTL []StateTTLHint
+	// ColumnAliases holds the column alias lists of FROM items (FROM
+	// unnest(a) AS x(elem), FROM t AS u(p, q)), by the lower-case alias
+	// they follow; the layer takes the list out, as TiDB has no grammar
+	// for it, and the binder renames the item's columns.
+	ColumnAliases map[string][]string
 }
 
 // Placeholder prefixes of the constructs above.

@@ -34,6 +34,9 @@ func (r *rewriter) pgArray(i int) int {
 	if n := r.tableFunction(i); n > 0 {
 		return n
 	}
+	if n := r.columnAliases(i); n > 0 {
+		return n
+	}
 	switch {
 	case (t.Is("ARRAY") || t.Is("MAP")) && next(1).IsOp("["):
 		// ARRAY[a, b] → array(a, b), and Flink's MAP[k, v] → map(k, v)
@@ -172,4 +175,46 @@ func (r *rewriter) parenExpr(e int) bool {
 	}
 	p := r.toks[o-1]
 	return !(p.IsName() && !(p.Kind == TokIdent && notCallee[strings.ToUpper(p.Val)]))
+}
+
+// columnAliases takes out the column alias list after a FROM item's alias
+// at toks[i] (… AS x(a, b) or …) s(a)) into Ext.ColumnAliases, and returns
+// the index after it, or 0 when there is none here.
+func (r *rewriter) columnAliases(i int) int {
+	t := r.toks[i]
+	if !t.IsName() || i+1 >= r.hi || !r.toks[i+1].IsOp("(") || i == r.lo {
+		return 0
+	}
+	if p := r.toks[i-1]; !(p.Is("AS") || p.IsOp(")")) || r.clause(i) != "FROM" {
+		return 0
+	}
+	closeIdx, ok := r.close[i+1]
+	if !ok {
+		return 0
+	}
+	var names []string
+	for j := i + 2; j < closeIdx; j += 2 {
+		n := r.toks[j]
+		if !n.IsName() || (j+1 < closeIdx && !r.toks[j+1].IsOp(",")) {
+			return 0
+		}
+		val := n.Val
+		if n.Kind == TokIdent {
+			val = strings.ToLower(val)
+		}
+		names = append(names, val)
+	}
+	if len(names) == 0 {
+		return 0
+	}
+	if r.src.Ext.ColumnAliases == nil {
+		r.src.Ext.ColumnAliases = map[string][]string{}
+	}
+	alias := t.Val
+	if t.Kind == TokIdent {
+		alias = strings.ToLower(alias)
+	}
+	r.src.Ext.ColumnAliases[alias] = names
+	r.add(r.toks[i+1].Start, r.toks[closeIdx].End-r.toks[i+1].Start, "", false)
+	return closeIdx + 1
 }
