@@ -224,6 +224,10 @@ func limitBatch(b types.Batch, count, offset int64) types.Batch {
 	return out
 }
 
+// maxSnapshotValues bounds every intermediate result of a one-shot query
+// (rows × columns; a few GiB).
+const maxSnapshotValues = 100_000_000
+
 // scratchTables are table ids no query is ever given (the store hands out
 // ids from 1 up): a one-shot query's stateful operators use them inside a
 // transaction that is never committed.
@@ -244,9 +248,22 @@ func runOnce(ctx context.Context, deps Deps, n logical.Node, ins ...types.Batch)
 		return nil, err
 	}
 	var out types.Batch
+	values := 0
 	emit := operator.EmitFunc(func(_ context.Context, b types.Batch) error {
+		// A one-shot query answers one client: it stops when the client
+		// cancels, and when an intermediate result outgrows what a client
+		// could want (a cross product of large relations) rather than
+		// taking the server's memory.
+		if err := ctx.Err(); err != nil {
+			return sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request")
+		}
 		for _, c := range b {
+			values += len(c.Row)
 			out = append(out, types.Change{Row: c.Row, Diff: c.Diff})
+		}
+		if values > maxSnapshotValues {
+			return sqlerr.New("54000", "a one-shot query's intermediate result passed %d values", maxSnapshotValues).
+				WithHint("add join conditions or filters")
 		}
 		return nil
 	})

@@ -2,6 +2,10 @@ package pgcatalog_test
 
 import (
 	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 	osexec "os/exec"
 	"strings"
 	"testing"
@@ -69,5 +73,40 @@ func TestPsqlDescribe(t *testing.T) {
 				t.Errorf("psql -c '%s': no line %q in\n%s", tc.cmd, w, out)
 			}
 		}
+	}
+}
+
+// TestRunawayCancel: a one-shot query that would build a huge cross
+// product stops when its client cancels, and the server serves on.
+func TestRunawayCancel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a riffle node")
+	}
+	ctx := context.Background()
+	n, err := node.Start(ctx, node.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0",
+		KafkaListen: "127.0.0.1:0", RegistryListen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	c := connect(t, "postgres://riffle@"+n.Addr()+"/riffle?sslmode=disable")
+	// The cancel goes out of band, as psql's Ctrl-C does; the statement
+	// answers 57014 only once the server has stopped it.
+	start := time.Now()
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		_ = c.CancelRequest(ctx)
+	}()
+	_, err = c.Exec(ctx, "SELECT count(*) FROM pg_attribute a, pg_attribute b, pg_attribute c").ReadAll()
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "57014" {
+		t.Fatalf("cancelled cross product: %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the cancel took %v", d)
+	}
+	c2 := connect(t, "postgres://riffle@"+n.Addr()+"/riffle?sslmode=disable")
+	if _, err := c2.Exec(ctx, "SELECT 1").ReadAll(); err != nil {
+		t.Fatalf("after the cancel: %v", err)
 	}
 }
