@@ -350,6 +350,9 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 		return &scalar.Call{Fn: "current_watermark", Args: []scalar.Expr{arg}, T: arg.Type()}, nil
 	}
 	name = strings.TrimPrefix(name, parse.ConstructorPrefix)
+	if name == parse.ExtractFunc {
+		name = "extract"
+	}
 	args := make([]ast.ExprNode, 0, len(n.Args))
 	for _, a := range n.Args {
 		switch a := a.(type) {

@@ -324,6 +324,8 @@ func (b *Binder) figureName(e ast.ExprNode) (string, bool) {
 			return b.figureName(e.Args[0])
 		case name == parse.ArraySubqueryFunc:
 			return "array", true
+		case name == parse.ExtractFunc:
+			return "extract", true
 		case strings.HasPrefix(name, parse.ConstructorPrefix):
 			return strings.TrimPrefix(name, parse.ConstructorPrefix), true
 		case strings.HasPrefix(name, "__riffle_"):

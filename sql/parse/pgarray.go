@@ -38,6 +38,11 @@ func (r *rewriter) pgArray(i int) int {
 		return n
 	}
 	switch {
+	case t.Is("EXTRACT") && next(1).IsOp("(") && next(2).Kind == TokIdent && pgOnlyUnits[strings.ToUpper(next(2).Val)] && next(3).Is("FROM"):
+		// EXTRACT(EPOCH FROM x): units TiDB's grammar lacks reach it as
+		// __riffle_extract('EPOCH', x), which binds as EXTRACT.
+		r.add(t.Start, next(3).End-t.Start, ExtractFunc+"("+quoteString(strings.ToUpper(next(2).Val))+",", false)
+		return i + 4
 	case (t.Is("ARRAY") || t.Is("MAP")) && next(1).IsOp("["):
 		// ARRAY[a, b] → array(a, b), and Flink's MAP[k, v] → map(k, v)
 		end := r.closeBracket(i + 1)
@@ -105,6 +110,14 @@ func (r *rewriter) pgArray(i int) int {
 	}
 	return 0
 }
+
+// ExtractFunc stands for EXTRACT with a unit only PostgreSQL has.
+const ExtractFunc = "__riffle_extract"
+
+// pgOnlyUnits are EXTRACT's units that PostgreSQL has and TiDB's grammar
+// does not.
+var pgOnlyUnits = map[string]bool{"EPOCH": true, "DOW": true, "DOY": true, "ISODOW": true, "ISOYEAR": true,
+	"MILLISECONDS": true, "MICROSECONDS": true}
 
 // closeBracket finds the ] that closes the [ at toks[i], or -1.
 func (r *rewriter) closeBracket(i int) int {
