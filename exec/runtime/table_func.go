@@ -89,8 +89,12 @@ func expand(x *logical.Expand, in types.Batch) (types.Batch, error) {
 			if err != nil {
 				return nil, err
 			}
-			lists[i] = nil
-			if !v.IsNull() {
+			switch {
+			case v.IsNull():
+				lists[i] = nil
+			case x.Funcs[i].Fn == "srf:pg_partition_ancestors":
+				lists[i] = []types.Value{v}
+			default:
 				lists[i] = v.List()
 			}
 			n = max(n, len(lists[i]))

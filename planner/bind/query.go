@@ -113,8 +113,11 @@ func (b *Binder) selectStmt(s *ast.SelectStmt) (logical.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.Kind == ast.SelectStmtKindValues {
+		return b.valuesQuery(s)
+	}
 	if s.Kind != ast.SelectStmtKindSelect {
-		return nil, b.Src.Errorf(0, sqlerr.FeatureNotSupported, "VALUES and TABLE as queries are not supported yet")
+		return nil, b.Src.Errorf(0, sqlerr.FeatureNotSupported, "TABLE as a query is not supported yet")
 	}
 	if len(s.WindowSpecs) > 0 {
 		return nil, b.notYet(s, "WINDOW clauses are", "arrives later; write the window in OVER (…)")
@@ -184,6 +187,45 @@ func (b *Binder) where(w ast.ExprNode, in logical.Node, sc *scope) (logical.Node
 		}
 	}
 	return in, nil
+}
+
+// valuesQuery binds VALUES (…), (…) used as a query: constant rows with
+// columns column1, column2, … of each column's common type.
+func (b *Binder) valuesQuery(s *ast.SelectStmt) (logical.Node, error) {
+	v := &logical.Values{}
+	width := -1
+	for _, row := range s.Lists {
+		var exprs []scalar.Expr
+		for _, x := range row.Values {
+			e, err := b.expr(x, &scope{})
+			if err != nil {
+				return nil, err
+			}
+			exprs = append(exprs, e)
+		}
+		if width >= 0 && len(exprs) != width {
+			return nil, b.position(sqlerr.New(sqlerr.SyntaxError, "VALUES lists must all be the same length"), row)
+		}
+		width = len(exprs)
+		v.Rows = append(v.Rows, exprs)
+	}
+	for c := range width {
+		ts := make([]types.Type, len(v.Rows))
+		for r := range v.Rows {
+			ts[r] = v.Rows[r][c].Type()
+		}
+		t, err := scalar.CommonType(ts...)
+		if err != nil {
+			return nil, b.position(err, s)
+		}
+		for r := range v.Rows {
+			if v.Rows[r][c], err = scalar.Coerce(v.Rows[r][c], t); err != nil {
+				return nil, b.position(err, s)
+			}
+		}
+		v.Out.Columns = append(v.Out.Columns, types.Column{Name: "column" + itoa(c+1), Type: t, Nullable: true})
+	}
+	return v, nil
 }
 
 func withDistinct(s *ast.SelectStmt, p *logical.Project) logical.Node {

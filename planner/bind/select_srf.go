@@ -16,7 +16,7 @@ const srfMarker = "srf:"
 // selectSRF binds unnest(a) or _pg_expandarray(a) in a select list.
 func (b *Binder) selectSRF(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, bool, error) {
 	name := n.FnName.L
-	if name != "unnest" && name != "_pg_expandarray" {
+	if name != "unnest" && name != "_pg_expandarray" && name != "pg_partition_ancestors" {
 		return nil, false, nil
 	}
 	if !b.Snapshot {
@@ -29,6 +29,11 @@ func (b *Binder) selectSRF(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, bool, e
 	arg, err := b.expr(n.Args[0], sc)
 	if err != nil {
 		return nil, true, err
+	}
+	if name == "pg_partition_ancestors" {
+		// riffle has no partitioned tables: a relation is its only ancestor.
+		regclass, _ := types.PGType("regclass")
+		return &scalar.Call{Fn: srfMarker + name, Args: []scalar.Expr{scalar.NewCast(arg, regclass)}, T: regclass}, true, nil
 	}
 	if arg.Type().ID != types.Array {
 		return nil, true, b.position(sqlerr.New(sqlerr.UndefinedFunction, "function %s(%s) does not exist", name, arg.Type()), n)
