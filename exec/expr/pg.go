@@ -14,6 +14,7 @@ func init() {
 	define(buildArrayDim, "array_length", "array_lower", "array_upper")
 	define(buildBtrim, "btrim")
 	define(buildArrayCat, "array_cat")
+	define(buildBitwise, "&", "|", "<<", ">>")
 	define(func(*scalar.Call, []Func) (Func, error) {
 		return func(types.Row) (types.Value, error) { return types.NewTimestamp(time.Now().UnixMicro()), nil }, nil
 	}, "now", "current_timestamp", "transaction_timestamp", "statement_timestamp")
@@ -117,4 +118,21 @@ func buildArrayCat(c *scalar.Call, args []Func) (Func, error) {
 		}
 		return types.Value{K: types.KArray, X: out}, nil
 	}, nil
+}
+
+func buildBitwise(c *scalar.Call, args []Func) (Func, error) {
+	var f func(x, y int64) int64
+	switch c.Fn {
+	case "&":
+		f = func(x, y int64) int64 { return x & y }
+	case "|":
+		f = func(x, y int64) int64 { return x | y }
+	case "<<":
+		f = func(x, y int64) int64 { return x << uint64(y&63) }
+	default:
+		f = func(x, y int64) int64 { return x >> uint64(y&63) }
+	}
+	return strict2(args[0], args[1], func(x, y types.Value) (types.Value, error) {
+		return types.NewInt(f(x.I, y.I)), nil
+	}), nil
 }

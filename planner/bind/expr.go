@@ -23,6 +23,7 @@ var binaryOps = map[opcode.Op]string{
 	opcode.IntDiv: "div", opcode.EQ: "=", opcode.NE: "<>", opcode.LT: "<", opcode.LE: "<=",
 	opcode.GT: ">", opcode.GE: ">=", opcode.LogicAnd: "and", opcode.LogicOr: "or",
 	opcode.LogicXor: "xor", opcode.NullEQ: "is_not_distinct_from",
+	opcode.And: "&", opcode.Or: "|", opcode.LeftShift: "<<", opcode.RightShift: ">>",
 }
 
 // expr binds an expression in scope sc.

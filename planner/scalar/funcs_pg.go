@@ -18,6 +18,8 @@ func registerPG() {
 		sigs: []string{"(ARRAY, INT)"}, resolve: resolveArrayDim})
 	register([]string{"array_cat"}, funcDef{minArgs: 2, maxArgs: 2, sigs: []string{"ARRAY || ARRAY"},
 		resolve: func(_ string, args []Expr) (Expr, error) { return resolveArrayCat(args) }})
+	register([]string{"&", "|", "<<", ">>"}, funcDef{minArgs: 2, maxArgs: 2, sigs: []string{"INTEGER op INTEGER"},
+		resolve: resolveBitwise})
 	named([]string{"btrim"}, sig{text: "(STRING [, STRING])", params: p(cString, cString), min: 1, ret: str})
 	register([]string{"date_trunc"}, funcDef{minArgs: 2, maxArgs: 2,
 		sigs: []string{"DATE_TRUNC(STRING unit, TIMESTAMP)"}, resolve: resolveDateTrunc})
@@ -61,4 +63,30 @@ func resolveDateTrunc(fn string, args []Expr) (Expr, error) {
 	}
 	unit := &Const{V: types.NewString(strings.ToUpper(c.V.S)), T: types.TString}
 	return Resolve("floor", []Expr{args[1], unit})
+}
+
+// resolveBitwise types &, |, << and >> on integers: the wider operand's
+// type (the shift's left operand's).
+func resolveBitwise(fn string, args []Expr) (Expr, error) {
+	for i, a := range args {
+		if isUnknown(a) {
+			var err error
+			if args[i], err = coerce(a, types.TInt); err != nil {
+				return nil, err
+			}
+		}
+	}
+	a, b := args[0].Type(), args[1].Type()
+	if !a.IsInteger() || !b.IsInteger() {
+		return nil, errNoMatch
+	}
+	t := a
+	if (fn == "&" || fn == "|") && b.ID > a.ID {
+		t = b
+	}
+	x, err := coerce(args[0], t)
+	if err != nil {
+		return nil, err
+	}
+	return call(fn, t, x, args[1]), nil
 }
