@@ -1,10 +1,12 @@
 package expr
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 
 	"riffle/planner/scalar"
+	"riffle/sql/sqlerr"
 	"riffle/sql/types"
 )
 
@@ -14,6 +16,7 @@ func init() {
 	define(buildArrayDim, "array_length", "array_lower", "array_upper")
 	define(buildBtrim, "btrim")
 	define(buildArrayCat, "array_cat")
+	define(buildJSONObject, "json_build_object")
 	define(buildBitwise, "&", "|", "<<", ">>")
 	define(func(*scalar.Call, []Func) (Func, error) {
 		return func(types.Row) (types.Value, error) { return types.NewTimestamp(time.Now().UnixMicro()), nil }, nil
@@ -135,4 +138,57 @@ func buildBitwise(c *scalar.Call, args []Func) (Func, error) {
 	return strict2(args[0], args[1], func(x, y types.Value) (types.Value, error) {
 		return types.NewInt(f(x.I, y.I)), nil
 	}), nil
+}
+
+// buildJSONObject is json_build_object(k1, v1, …): an object of the pairs,
+// values as JSON (numbers and booleans bare, text quoted, JSON as is).
+func buildJSONObject(c *scalar.Call, args []Func) (Func, error) {
+	ts := make([]types.Type, len(c.Args))
+	for i, a := range c.Args {
+		ts[i] = a.Type()
+	}
+	return func(row types.Row) (types.Value, error) {
+		var b strings.Builder
+		b.WriteByte('{')
+		for i := 0; i < len(args); i += 2 {
+			k, err := args[i](row)
+			if err != nil {
+				return types.Null, err
+			}
+			if k.IsNull() {
+				return types.Null, sqlerr.New("22004", "null value not allowed for object key")
+			}
+			v, err := args[i+1](row)
+			if err != nil {
+				return types.Null, err
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			kb, _ := json.Marshal(k.S)
+			b.Write(kb)
+			b.WriteString(" : ")
+			b.WriteString(jsonOf(v, ts[i+1]))
+		}
+		b.WriteByte('}')
+		return types.NewJSON(b.String()), nil
+	}, nil
+}
+
+func jsonOf(v types.Value, t types.Type) string {
+	switch {
+	case v.IsNull():
+		return "null"
+	case v.K == types.KJSON:
+		return v.S
+	case t.ID == types.Boolean:
+		if v.Bool() {
+			return "true"
+		}
+		return "false"
+	case t.IsNumeric():
+		return types.Text(v, t)
+	}
+	s, _ := json.Marshal(types.Text(v, t))
+	return string(s)
 }

@@ -94,6 +94,15 @@ func expand(x *logical.Expand, in types.Batch) (types.Batch, error) {
 				lists[i] = nil
 			case x.Funcs[i].Fn == "srf:pg_partition_ancestors":
 				lists[i] = []types.Value{v}
+			case x.Funcs[i].Fn == "srf:generate_subscripts":
+				base := int64(1)
+				if pg := x.Funcs[i].Args[0].Type().PG; pg == "int2vector" || pg == "oidvector" {
+					base = 0
+				}
+				lists[i] = make([]types.Value, len(v.List()))
+				for k := range lists[i] {
+					lists[i][k] = types.NewInt(base + int64(k))
+				}
 			default:
 				lists[i] = v.List()
 			}

@@ -319,7 +319,7 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 		return &scalar.Cast{Arg: arg, T: ext.Type, Try: ext.Try}, nil
 	case strings.HasPrefix(name, parse.ParamPrefix):
 		return b.param(name)
-	case name == "unnest" || name == "_pg_expandarray" || name == "pg_partition_ancestors":
+	case name == "unnest" || name == "_pg_expandarray" || name == "pg_partition_ancestors" || name == "generate_subscripts":
 		if e, ok, err := b.selectSRF(n, sc); ok {
 			return e, err
 		}

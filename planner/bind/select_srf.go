@@ -16,12 +16,24 @@ const srfMarker = "srf:"
 // selectSRF binds unnest(a) or _pg_expandarray(a) in a select list.
 func (b *Binder) selectSRF(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, bool, error) {
 	name := n.FnName.L
-	if name != "unnest" && name != "_pg_expandarray" && name != "pg_partition_ancestors" {
+	if name != "unnest" && name != "_pg_expandarray" && name != "pg_partition_ancestors" && name != "generate_subscripts" {
 		return nil, false, nil
 	}
 	if !b.Snapshot {
 		return nil, true, b.notYet(n, "a set-returning function in the select list of a continuous query is",
 			"unnest in FROM, in a one-shot SELECT")
+	}
+	if name == "generate_subscripts" && len(n.Args) == 2 {
+		// The subscripts of dimension 1 (riffle's arrays have one): 1…n,
+		// and 0…n-1 for int2vector and oidvector, as PostgreSQL numbers them.
+		arg, err := b.expr(n.Args[0], sc)
+		if err != nil {
+			return nil, true, err
+		}
+		if arg.Type().ID != types.Array {
+			return nil, true, b.position(sqlerr.New(sqlerr.UndefinedFunction, "function generate_subscripts(%s) does not exist", arg.Type()), n)
+		}
+		return &scalar.Call{Fn: srfMarker + name, Args: []scalar.Expr{arg}, T: types.TInt}, true, nil
 	}
 	if len(n.Args) != 1 {
 		return nil, true, b.position(sqlerr.New(sqlerr.UndefinedFunction, "function %s takes one array", name), n)

@@ -151,6 +151,12 @@ func resolveSubscript(fn string, args []Expr) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if t.PG == "int2vector" || t.PG == "oidvector" {
+			// PostgreSQL numbers these vectors from 0.
+			if i, err = Resolve("+", []Expr{i, &Const{V: types.NewInt(1), T: types.TInt}}); err != nil {
+				return nil, err
+			}
+		}
 		return call(fn, *t.Elem, x, i), nil
 	case types.Map:
 		kt, err := CommonType(*t.Key, k.Type())

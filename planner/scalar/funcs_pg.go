@@ -20,6 +20,24 @@ func registerPG() {
 		resolve: func(_ string, args []Expr) (Expr, error) { return resolveArrayCat(args) }})
 	register([]string{"&", "|", "<<", ">>"}, funcDef{minArgs: 2, maxArgs: 2, sigs: []string{"INTEGER op INTEGER"},
 		resolve: resolveBitwise})
+	register([]string{"json_build_object"}, funcDef{minArgs: 0, maxArgs: -1, sigs: []string{"JSON_BUILD_OBJECT(key, value, ...)"},
+		resolve: func(fn string, args []Expr) (Expr, error) {
+			if len(args)%2 != 0 {
+				return nil, errNoMatch
+			}
+			out := make([]Expr, len(args))
+			for i, a := range args {
+				e := a
+				if isUnknown(a) || i%2 == 0 {
+					var err error
+					if e, err = fitArg(cText, a); err != nil {
+						return nil, err
+					}
+				}
+				out[i] = e
+			}
+			return call(fn, types.Type{ID: types.JSON}, out...), nil
+		}})
 	named([]string{"btrim"}, sig{text: "(STRING [, STRING])", params: p(cString, cString), min: 1, ret: str})
 	register([]string{"date_trunc"}, funcDef{minArgs: 2, maxArgs: 2,
 		sigs: []string{"DATE_TRUNC(STRING unit, TIMESTAMP)"}, resolve: resolveDateTrunc})

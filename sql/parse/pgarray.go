@@ -37,6 +37,14 @@ func (r *rewriter) pgArray(i int) int {
 	if n := r.columnAliases(i); n > 0 {
 		return n
 	}
+	if t.Is("AS") && next(1).Kind == TokIdent && reservedAliases[strings.ToUpper(next(1).Val)] &&
+		(next(2).IsOp(",") || next(2).IsOp(")") || next(2).Is("FROM") || next(2).Kind == TokEOF) {
+		// SELECT … AS default, … AS table: PostgreSQL takes any word after
+		// AS for an output name; TiDB reserves these.
+		n := next(1)
+		r.add(n.Start, n.End-n.Start, quoteIdent(strings.ToLower(n.Val)), false)
+		return i + 2
+	}
 	switch {
 	case t.Is("EXTRACT") && next(1).IsOp("(") && next(2).Kind == TokIdent && pgOnlyUnits[strings.ToUpper(next(2).Val)] && next(3).Is("FROM"):
 		// EXTRACT(EPOCH FROM x): units TiDB's grammar lacks reach it as
@@ -109,6 +117,17 @@ func (r *rewriter) pgArray(i int) int {
 		return i + 1
 	}
 	return 0
+}
+
+// reservedAliases are words TiDB reserves that clients use as output
+// names after AS.
+var reservedAliases = map[string]bool{
+	"DEFAULT": true, "TABLE": true, "UPDATE": true, "SELECT": true, "INSERT": true, "DELETE": true,
+	"ORDER": true, "GROUP": true, "USER": true, "CHECK": true, "COLUMN": true, "CONSTRAINT": true,
+	"PRIMARY": true, "REFERENCES": true, "RANGE": true, "ROWS": true, "TO": true, "FOR": true,
+	"OPTION": true, "CONDITION": true, "LEADING": true, "TRAILING": true, "BOTH": true,
+	"GENERATED": true, "STORED": true, "VIRTUAL": true, "REPLACE": true, "READ": true, "WRITE": true,
+	"USAGE": true, "LEFT": true, "RIGHT": true, "FULL": true, "CROSS": true, "INTERVAL": true,
 }
 
 // ExtractFunc stands for EXTRACT with a unit only PostgreSQL has.
