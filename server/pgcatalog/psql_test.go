@@ -110,3 +110,61 @@ func TestRunawayCancel(t *testing.T) {
 		t.Fatalf("after the cancel: %v", err)
 	}
 }
+
+// TestPsqlTabCompletion types into a real psql in a terminal (tmux) and
+// presses Tab: psql completes table names with its catalog queries, which
+// riffle answers.
+func TestPsqlTabCompletion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a riffle node")
+	}
+	psql, err := osexec.LookPath("psql")
+	if err != nil {
+		t.Skip("psql is not installed (Debian package postgresql-client)")
+	}
+	tmux, err := osexec.LookPath("tmux")
+	if err != nil {
+		t.Skip("tmux is not installed (Debian package tmux)")
+	}
+	ctx := context.Background()
+	n, err := node.Start(ctx, node.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0",
+		KafkaListen: "127.0.0.1:0", RegistryListen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	url := "postgres://riffle@" + n.Addr() + "/riffle?sslmode=disable"
+	run(t, url, []string{"CREATE TABLE orders_2026 (id BIGINT PRIMARY KEY, customer STRING)"})
+
+	sock := "riffle-tab-" + strings.ReplaceAll(t.Name(), "/", "-")
+	tm := func(args ...string) string {
+		out, err := osexec.Command(tmux, append([]string{"-L", sock}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	tm("new-session", "-d", "-s", "psql", "-x", "120", "-y", "30", psql+" -X -d '"+url+"'")
+	t.Cleanup(func() { _ = osexec.Command(tmux, "-L", sock, "kill-server").Run() })
+	screen := func(want string) bool {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if strings.Contains(tm("capture-pane", "-p", "-t", "psql"), want) {
+				return true
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return false
+	}
+	if !screen("riffle=") {
+		t.Fatalf("psql did not start:\n%s", tm("capture-pane", "-p", "-t", "psql"))
+	}
+	tm("send-keys", "-t", "psql", "SELECT * FROM ord", "Tab")
+	if !screen("SELECT * FROM orders_2026") {
+		t.Fatalf("Tab did not complete the table name:\n%s", tm("capture-pane", "-p", "-t", "psql"))
+	}
+	tm("send-keys", "-t", "psql", " WHERE cust", "Tab")
+	if !screen("WHERE customer") {
+		t.Fatalf("Tab did not complete the column name:\n%s", tm("capture-pane", "-p", "-t", "psql"))
+	}
+}
