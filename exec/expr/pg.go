@@ -17,6 +17,10 @@ func init() {
 	define(buildBtrim, "btrim")
 	define(buildArrayCat, "array_cat")
 	define(buildJSONObject, "json_build_object")
+	define(buildFormat, "format")
+	define(func(_ *scalar.Call, args []Func) (Func, error) {
+		return strict1(args[0], func(v types.Value) (types.Value, error) { return types.NewString(quoteIdentPG(v.S)), nil }), nil
+	}, "quote_ident")
 	define(buildBitwise, "&", "|", "<<", ">>")
 	define(func(*scalar.Call, []Func) (Func, error) {
 		return func(types.Row) (types.Value, error) { return types.NewTimestamp(time.Now().UnixMicro()), nil }, nil
@@ -191,4 +195,78 @@ func jsonOf(v types.Value, t types.Type) string {
 	}
 	s, _ := json.Marshal(types.Text(v, t))
 	return string(s)
+}
+
+// buildFormat is PostgreSQL's format(fmt, args…): %s inserts an argument's
+// text (NULL as nothing), %I quotes it as an identifier, %L as a literal
+// (NULL as NULL), %% is a percent sign.
+func buildFormat(_ *scalar.Call, args []Func) (Func, error) {
+	return func(row types.Row) (types.Value, error) {
+		vs := make([]types.Value, len(args))
+		for i, a := range args {
+			v, err := a(row)
+			if err != nil {
+				return types.Null, err
+			}
+			vs[i] = v
+		}
+		if vs[0].IsNull() {
+			return types.Null, nil
+		}
+		f, next := vs[0].S, 1
+		var b strings.Builder
+		for i := 0; i < len(f); i++ {
+			if f[i] != '%' {
+				b.WriteByte(f[i])
+				continue
+			}
+			if i+1 >= len(f) {
+				return types.Null, sqlerr.New("22023", "unterminated format() type specifier")
+			}
+			i++
+			if f[i] == '%' {
+				b.WriteByte('%')
+				continue
+			}
+			if next >= len(vs) {
+				return types.Null, sqlerr.New("22023", "too few arguments for format()")
+			}
+			v := vs[next]
+			next++
+			switch f[i] {
+			case 's':
+				if !v.IsNull() {
+					b.WriteString(v.S)
+				}
+			case 'I':
+				if v.IsNull() {
+					return types.Null, sqlerr.New("22004", "null values cannot be formatted as an SQL identifier")
+				}
+				b.WriteString(quoteIdentPG(v.S))
+			case 'L':
+				if v.IsNull() {
+					b.WriteString("NULL")
+				} else {
+					b.WriteString("'" + strings.ReplaceAll(v.S, "'", "''") + "'")
+				}
+			default:
+				return types.Null, sqlerr.New("22023", "unrecognized format() type specifier %q", string(f[i]))
+			}
+		}
+		return types.NewString(b.String()), nil
+	}, nil
+}
+
+// quoteIdentPG quotes an identifier when PostgreSQL's quote_ident would.
+func quoteIdentPG(s string) string {
+	plain := s != ""
+	for i, r := range s {
+		if !(r == '_' || (r >= 'a' && r <= 'z') || (i > 0 && r >= '0' && r <= '9')) {
+			plain = false
+		}
+	}
+	if plain {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }

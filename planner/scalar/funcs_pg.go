@@ -38,6 +38,8 @@ func registerPG() {
 			}
 			return call(fn, types.Type{ID: types.JSON}, out...), nil
 		}})
+	named([]string{"quote_ident"}, sig{text: "(STRING)", params: p(cString), min: 1, ret: str})
+	named([]string{"format"}, sig{text: "(STRING format, any ...)", params: p(cString, cText), min: 1, variadic: true, ret: str})
 	named([]string{"btrim"}, sig{text: "(STRING [, STRING])", params: p(cString, cString), min: 1, ret: str})
 	register([]string{"date_trunc"}, funcDef{minArgs: 2, maxArgs: 2,
 		sigs: []string{"DATE_TRUNC(STRING unit, TIMESTAMP)"}, resolve: resolveDateTrunc})

@@ -140,9 +140,6 @@ var natives = map[string]native{
 		time.Sleep(time.Duration(secs * float64(time.Second)))
 		return str(""), nil
 	}},
-	"quote_ident": {ret: tText, eval: func(_ *Env, a []types.Value) (types.Value, error) {
-		return str(quoteIdent(a[0].S)), nil
-	}},
 	"::text": {ret: tText, eval: func(env *Env, a []types.Value) (types.Value, error) {
 		return str(env.regName("regclass", uint32(a[0].Int()))), nil
 	}},
@@ -328,21 +325,6 @@ func unquote(s string) string {
 		return strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
 	}
 	return s
-}
-
-// quoteIdent quotes an identifier when PostgreSQL would: anything but a
-// lower-case name of letters, digits and underscores.
-func quoteIdent(s string) string {
-	plain := s != ""
-	for i, r := range s {
-		if !(r == '_' || (r >= 'a' && r <= 'z') || (i > 0 && r >= '0' && r <= '9')) {
-			plain = false
-		}
-	}
-	if plain {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
 func prettySize(n int64) string {
