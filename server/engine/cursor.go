@@ -197,6 +197,7 @@ func (s *Session) selectRows(ctx context.Context, st *parse.Select, params []*st
 	if err != nil {
 		return nil, nil, err
 	}
+	s.runSubqueries(ctx, b)
 	cols := node.Schema().Columns
 	rows, ok, err := runtime.OpenRows(ctx, s.e.deps, node)
 	if err != nil {

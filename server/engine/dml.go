@@ -70,6 +70,7 @@ func (s *Session) deleteRows(ctx context.Context, st *parse.Delete, params []*st
 	if err != nil {
 		return nil, err
 	}
+	s.runSubqueries(ctx, b)
 	rows, err := runtime.Snapshot(ctx, s.e.deps, node)
 	if err != nil {
 		return nil, err
@@ -118,6 +119,7 @@ func (s *Session) updateRows(ctx context.Context, st *parse.Update, params []*st
 	if err := castToColumns(node, t, st.Src); err != nil {
 		return nil, err
 	}
+	s.runSubqueries(ctx, b)
 	rows, err := runtime.Snapshot(ctx, s.e.deps, node)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"riffle/planner/bind"
 	"riffle/planner/logical"
 	"time"
 
@@ -29,6 +30,7 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 		return nil, err
 	}
 	if st.Query == nil {
+		s.runSubqueries(ctx, b)
 		rows, err := runtime.Snapshot(ctx, s.e.deps, node)
 		if err != nil {
 			return nil, err
@@ -104,9 +106,7 @@ func (s *Session) selectQuery(ctx context.Context, st *parse.Select, params []*s
 	if err != nil {
 		return nil, err
 	}
-	if r := b.Runner(); r != nil {
-		r.Run = func(plan any) ([]types.Row, error) { return runtime.Snapshot(ctx, s.e.deps, plan.(logical.Node)) }
-	}
+	s.runSubqueries(ctx, b)
 	rows, err := runtime.Snapshot(ctx, s.e.deps, node)
 	if err != nil {
 		return nil, err
@@ -199,4 +199,12 @@ func upstreamPlaced(q *runtime.Query, qs []*runtime.Query, writes map[*runtime.Q
 		}
 	}
 	return true
+}
+
+// runSubqueries lets the subqueries a one-shot statement uses as values run
+// their plans, as the statement itself runs: as of now, with ctx.
+func (s *Session) runSubqueries(ctx context.Context, b *bind.Binder) {
+	if r := b.Runner(); r != nil {
+		r.Run = func(plan any) ([]types.Row, error) { return runtime.Snapshot(ctx, s.e.deps, plan.(logical.Node)) }
+	}
 }

@@ -350,3 +350,28 @@ func TestWindowFunctionsOneShot(t *testing.T) {
 		"4|2|2|2|3|4|7|3|-1",
 		"5|1|1|1|1|4|7|4|-1")
 }
+
+// TestValueSubqueriesInEveryOneShot: a subquery used as a value runs in
+// each kind of one-shot statement: SELECT, a cursor's SELECT, and the
+// WHERE of DELETE.
+func TestValueSubqueriesInEveryOneShot(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE nums (id BIGINT PRIMARY KEY, v INT)`)
+	exec(t, c, `INSERT INTO nums VALUES (1, 10), (2, 20), (3, 30)`)
+	exec(t, c, `FLUSH`)
+	equal(t, "select", rows(t, c, `SELECT id, v - (SELECT min(v) FROM nums) AS d, EXISTS (SELECT 1 FROM nums m WHERE m.v > n.v) AS more
+		FROM nums n ORDER BY id`), "1|0|true", "2|10|true", "3|20|false")
+	tx, err := c.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, c, `DECLARE cur CURSOR FOR SELECT id FROM nums WHERE v > (SELECT avg(v) FROM nums)`)
+	equal(t, "cursor", rows(t, c, `FETCH ALL FROM cur`), "3")
+	if err := tx.Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, c, `DELETE FROM nums WHERE v < (SELECT max(v) FROM nums)`)
+	exec(t, c, `FLUSH`)
+	equal(t, "after delete", rows(t, c, `SELECT id FROM nums`), "3")
+}
