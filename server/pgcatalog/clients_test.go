@@ -14,7 +14,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"riffle/server/node"
 	"riffle/server/pgtest"
 )
 
@@ -57,13 +56,7 @@ func TestClientStatements(t *testing.T) {
 	}
 	pending := readPending(t)
 	ctx := context.Background()
-	n, err := node.Start(ctx, node.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0",
-		KafkaListen: "127.0.0.1:0", RegistryListen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	rfURL := "postgres://riffle@" + n.Addr() + "/demo?sslmode=disable"
+	rfURL := startRiffle(t, "demo")
 	run(t, rfURL, setup.riffle)
 	if _, err := exec(ctx, connect(t, rfURL), stmt{sql: "FLUSH"}); err != nil {
 		t.Fatal(err)

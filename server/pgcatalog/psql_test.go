@@ -24,14 +24,7 @@ func TestPsqlDescribe(t *testing.T) {
 	if err != nil {
 		t.Skip("psql is not installed (Debian package postgresql-client)")
 	}
-	ctx := context.Background()
-	n, err := node.Start(ctx, node.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0",
-		KafkaListen: "127.0.0.1:0", RegistryListen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	url := "postgres://riffle@" + n.Addr() + "/riffle?sslmode=disable"
+	url := startRiffle(t, "riffle")
 	run(t, url, []string{
 		"CREATE TABLE orders (id BIGINT PRIMARY KEY, customer STRING NOT NULL, amount DECIMAL(12,2), " +
 			"created_at TIMESTAMP_LTZ(3), tags ARRAY<STRING>)",
@@ -83,13 +76,8 @@ func TestRunawayCancel(t *testing.T) {
 		t.Skip("starts a riffle node")
 	}
 	ctx := context.Background()
-	n, err := node.Start(ctx, node.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0",
-		KafkaListen: "127.0.0.1:0", RegistryListen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	c := connect(t, "postgres://riffle@"+n.Addr()+"/riffle?sslmode=disable")
+	url := startRiffle(t, "riffle")
+	c := connect(t, url)
 	// The cancel goes out of band, as psql's Ctrl-C does; the statement
 	// answers 57014 only once the server has stopped it.
 	start := time.Now()
@@ -97,7 +85,7 @@ func TestRunawayCancel(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		_ = c.CancelRequest(ctx)
 	}()
-	_, err = c.Exec(ctx, "SELECT count(*) FROM pg_attribute a, pg_attribute b, pg_attribute c").ReadAll()
+	_, err := c.Exec(ctx, "SELECT count(*) FROM pg_attribute a, pg_attribute b, pg_attribute c").ReadAll()
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "57014" {
 		t.Fatalf("cancelled cross product: %v", err)
@@ -105,7 +93,7 @@ func TestRunawayCancel(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("the cancel took %v", d)
 	}
-	c2 := connect(t, "postgres://riffle@"+n.Addr()+"/riffle?sslmode=disable")
+	c2 := connect(t, url)
 	if _, err := c2.Exec(ctx, "SELECT 1").ReadAll(); err != nil {
 		t.Fatalf("after the cancel: %v", err)
 	}
@@ -126,14 +114,7 @@ func TestPsqlTabCompletion(t *testing.T) {
 	if err != nil {
 		t.Skip("tmux is not installed (Debian package tmux)")
 	}
-	ctx := context.Background()
-	n, err := node.Start(ctx, node.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0",
-		KafkaListen: "127.0.0.1:0", RegistryListen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	url := "postgres://riffle@" + n.Addr() + "/riffle?sslmode=disable"
+	url := startRiffle(t, "riffle")
 	run(t, url, []string{"CREATE TABLE orders_2026 (id BIGINT PRIMARY KEY, customer STRING)"})
 
 	sock := "riffle-tab-" + strings.ReplaceAll(t.Name(), "/", "-")
@@ -167,4 +148,17 @@ func TestPsqlTabCompletion(t *testing.T) {
 	if !screen("WHERE customer") {
 		t.Fatalf("Tab did not complete the column name:\n%s", tm("capture-pane", "-p", "-t", "psql"))
 	}
+}
+
+// startRiffle starts a riffle node for the test and returns the URL of
+// database db on its gateway.
+func startRiffle(t *testing.T, db string) string {
+	t.Helper()
+	n, err := node.Start(context.Background(), node.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0",
+		KafkaListen: "127.0.0.1:0", RegistryListen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return "postgres://riffle@" + n.Addr() + "/" + db + "?sslmode=disable"
 }

@@ -37,9 +37,6 @@ func (r *Relation) Rows(env *Env) []types.Row {
 	return t.rows
 }
 
-// Schemas are the namespaces whose relations this package provides.
-var Schemas = []string{"pg_catalog", "information_schema"}
-
 var relations = map[string]*Relation{}
 
 // builders says how each relation's rows are made; a relation without

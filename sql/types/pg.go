@@ -35,12 +35,6 @@ func PGType(name string) (Type, bool) {
 	return t, ok
 }
 
-// IsOIDLike reports whether t holds an object identifier: oid or one of
-// the reg* types, which compare and convert as the number.
-func (t Type) IsOIDLike() bool {
-	return t.ID == BigInt && t.PG != "" && t.PG != "xid" && t.PG != "cid"
-}
-
 // IsReg reports whether t is one of the reg* types, whose text form is the
 // name of the object its OID identifies.
 func (t Type) IsReg() bool { return strings.HasPrefix(t.PG, "reg") }
