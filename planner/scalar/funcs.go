@@ -55,10 +55,6 @@ func register(names []string, d funcDef) {
 // apply to its operand types, 22P02 when an untyped literal does not parse
 // as the type the context needs.
 func Resolve(fn string, args []Expr) (Expr, error) {
-	if fn == "concat" && len(args) == 2 && (args[0].Type().ID == types.Array || args[1].Type().ID == types.Array) {
-		// a || b reaches here as CONCAT; on arrays it is PostgreSQL's array_cat.
-		return resolveArrayCat(args)
-	}
 	d, ok := catalogue[fn]
 	if !ok {
 		return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s does not exist", describe(fn, args))

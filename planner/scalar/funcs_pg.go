@@ -16,6 +16,18 @@ func registerPG() {
 		ret: retT(types.Type{ID: types.Array, Elem: &types.TString})})
 	register([]string{"array_length", "array_lower", "array_upper"}, funcDef{minArgs: 2, maxArgs: 2,
 		sigs: []string{"(ARRAY, INT)"}, resolve: resolveArrayDim})
+	// a || b reaches the binder as CONCAT (TiDB's PIPES_AS_CONCAT); on
+	// arrays it is PostgreSQL's array_cat.
+	concat := catalogue["concat"]
+	ofText := concat.resolve
+	concat.resolve = func(fn string, args []Expr) (Expr, error) {
+		if len(args) == 2 && (args[0].Type().ID == types.Array || args[1].Type().ID == types.Array) {
+			return resolveArrayCat(args)
+		}
+		return ofText(fn, args)
+	}
+	concat.sigs = append(concat.sigs, "ARRAY || ARRAY")
+	catalogue["concat"] = concat
 	register([]string{"array_cat"}, funcDef{minArgs: 2, maxArgs: 2, sigs: []string{"ARRAY || ARRAY"},
 		resolve: func(_ string, args []Expr) (Expr, error) { return resolveArrayCat(args) }})
 	register([]string{"&", "|", "<<", ">>"}, funcDef{minArgs: 2, maxArgs: 2, sigs: []string{"INTEGER op INTEGER"},

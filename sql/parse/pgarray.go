@@ -42,7 +42,7 @@ func (r *rewriter) pgArray(i int) int {
 		// SELECT … AS default, … AS table: PostgreSQL takes any word after
 		// AS for an output name; TiDB reserves these.
 		n := next(1)
-		r.add(n.Start, n.End-n.Start, quoteIdent(strings.ToLower(n.Val)), false)
+		r.add(n.Start, n.End-n.Start, quoteIdent(n.Val), false)
 		return i + 2
 	}
 	switch {
