@@ -100,23 +100,7 @@ func overCall(call *logical.OverCall, rows, out []types.Row, col int) error {
 		parts[k] = append(parts[k], it)
 	}
 	cmp := func(a, b types.Row) int {
-		for n, k := range call.Order {
-			x, y := a[n], b[n]
-			if x.IsNull() != y.IsNull() {
-				if x.IsNull() == k.NullsFirst {
-					return -1
-				}
-				return 1
-			}
-			c := types.Compare(x, y)
-			if k.Desc {
-				c = -c
-			}
-			if c != 0 {
-				return c
-			}
-		}
-		return 0
+		return compareKeys(call.Order, func(n int) (types.Value, types.Value) { return a[n], b[n] })
 	}
 	for _, k := range partOrder {
 		items := parts[k]
@@ -181,10 +165,13 @@ func overValues(call *logical.OverCall, n int, keys, arg func(int) types.Row, cm
 			}
 		}
 	case "lag", "lead":
-		off := int64(1)
 		for j := range vals {
 			a := arg(j)
-			if len(a) > 1 && !a[1].IsNull() {
+			off := int64(1)
+			if len(a) > 1 {
+				if a[1].IsNull() {
+					continue // a NULL offset gives NULL, as in PostgreSQL
+				}
 				off = a[1].Int()
 			}
 			k := j - int(off)

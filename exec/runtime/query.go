@@ -35,8 +35,9 @@ type Stats struct {
 	RecordsOut int64 // changes emitted by the query (written to its sink)
 	BadRecords int64 // records that could not be decoded and were skipped
 	Lag        int64 // records in the sources not yet committed
-	// LateRows are rows a window dropped because the watermark had passed
-	// their window (beyond its allowed lateness).
+	// LateRows are rows dropped as late: by a window whose watermark had
+	// passed (beyond its allowed lateness), or at the source by a table's
+	// 'scan.watermark.drop-late'.
 	LateRows int64
 	// Watermark is the event time (µs since the epoch) up to which the
 	// query's output is complete; 0 when its inputs have no watermark.

@@ -108,7 +108,7 @@ func scanView(deps Deps, v *catalog.Object) (types.Batch, error) {
 
 func scanTable(ctx context.Context, deps Deps, t *catalog.Object) (types.Batch, error) {
 	if isGenerated(t) {
-		return scanGenerated(t)
+		return scanGenerated(ctx, t)
 	}
 	topic := t.Options["topic"]
 	from, err := deps.Kafka.StartOffsets(ctx, topic)
@@ -133,7 +133,7 @@ func scanTable(ctx context.Context, deps Deps, t *catalog.Object) (types.Batch, 
 }
 
 // scanGenerated generates every row of a bounded generated table, unpaced.
-func scanGenerated(t *catalog.Object) (types.Batch, error) {
+func scanGenerated(ctx context.Context, t *catalog.Object) (types.Batch, error) {
 	src, err := NewSource(t)
 	if err != nil {
 		return nil, err
@@ -145,10 +145,16 @@ func scanGenerated(t *catalog.Object) (types.Batch, error) {
 			WithHint("read it with a continuous query (CREATE MATERIALIZED VIEW, SUBSCRIBE), or give it an end: %s",
 				map[string]string{"nexmark": "'events.num'", "datagen": "'number-of-rows' or a sequence"}[t.Options["connector"]])
 	}
+	if w := int64(max(1, len(t.Schema.Columns))); n > maxSnapshotValues/w {
+		return nil, tooLarge().WithHint("read table %q with a continuous query, or give it fewer rows", t.Name)
+	}
 	r := &route{width: len(t.Schema.Columns), gen: newGenerated(src)}
 	r.gen.rate = 0 // every row at once
 	out := make(types.Batch, 0, n)
 	for r.gen.wait(time.Time{}) >= 0 {
+		if ctx.Err() != nil {
+			return nil, canceled()
+		}
 		b, _, _ := r.generate(time.Time{})
 		out = append(out, b...)
 	}
@@ -189,22 +195,31 @@ func sortBatch(b types.Batch, keys []logical.SortKey) (types.Batch, error) {
 		idx[i] = c.Idx
 	}
 	sort.SliceStable(b, func(i, j int) bool {
-		for n, k := range keys {
-			x, y := b[i].Row[idx[n]], b[j].Row[idx[n]]
-			if x.IsNull() != y.IsNull() {
-				return x.IsNull() == k.NullsFirst
-			}
-			c := types.Compare(x, y)
-			if k.Desc {
-				c = -c
-			}
-			if c != 0 {
-				return c < 0
-			}
-		}
-		return false
+		return compareKeys(keys, func(n int) (types.Value, types.Value) { return b[i].Row[idx[n]], b[j].Row[idx[n]] }) < 0
 	})
 	return b, nil
+}
+
+// compareKeys compares two rows by sort keys, pair(n) giving both rows'
+// values of key n: each key's direction, NULLs placed as its NullsFirst.
+func compareKeys(keys []logical.SortKey, pair func(n int) (types.Value, types.Value)) int {
+	for n, k := range keys {
+		x, y := pair(n)
+		if x.IsNull() != y.IsNull() {
+			if x.IsNull() == k.NullsFirst {
+				return -1
+			}
+			return 1
+		}
+		c := types.Compare(x, y)
+		if k.Desc {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
 }
 
 func limitBatch(b types.Batch, count, offset int64) types.Batch {
@@ -227,6 +242,17 @@ func limitBatch(b types.Batch, count, offset int64) types.Batch {
 // maxSnapshotValues bounds every intermediate result of a one-shot query
 // (rows × columns; a few GiB).
 const maxSnapshotValues = 100_000_000
+
+// tooLarge is the error of a one-shot query whose intermediate result
+// passes maxSnapshotValues.
+func tooLarge() *sqlerr.Error {
+	return sqlerr.New(sqlerr.ProgramLimitExceeded, "a one-shot query's intermediate result passed %d values", maxSnapshotValues)
+}
+
+// canceled is the error of a one-shot query its client cancelled.
+func canceled() *sqlerr.Error {
+	return sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request")
+}
 
 // scratchTables are table ids no query is ever given (the store hands out
 // ids from 1 up): a one-shot query's stateful operators use them inside a
@@ -254,16 +280,15 @@ func runOnce(ctx context.Context, deps Deps, n logical.Node, ins ...types.Batch)
 		// cancels, and when an intermediate result outgrows what a client
 		// could want (a cross product of large relations) rather than
 		// taking the server's memory.
-		if err := ctx.Err(); err != nil {
-			return sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request")
+		if ctx.Err() != nil {
+			return canceled()
 		}
 		for _, c := range b {
 			values += len(c.Row)
 			out = append(out, types.Change{Row: c.Row, Diff: c.Diff})
 		}
 		if values > maxSnapshotValues {
-			return sqlerr.New("54000", "a one-shot query's intermediate result passed %d values", maxSnapshotValues).
-				WithHint("add join conditions or filters")
+			return tooLarge().WithHint("add join conditions or filters")
 		}
 		return nil
 	})

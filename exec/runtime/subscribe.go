@@ -2,7 +2,7 @@ package runtime
 
 import (
 	"errors"
-	"fmt"
+	"riffle/sql/sqlerr"
 	"sync"
 	"time"
 
@@ -81,7 +81,7 @@ func (q *Query) Subscribe(view uint32, opts SubscribeOptions) (*Subscription, er
 	}
 	select {
 	case <-q.done:
-		return nil, fmt.Errorf("query %s has stopped", q.ID)
+		return nil, sqlerr.New(sqlerr.ObjectInUse, "query %s has stopped", q.ID)
 	default:
 	}
 	snap, err := scanViewTable(q.deps.Store.Table(view))
@@ -194,8 +194,8 @@ func (q *Query) publish(b types.Batch, now int64) {
 		if s.progress {
 			q.heartbeats.Add(-1)
 		}
-		s.end(fmt.Errorf("subscriber dropped: it fell more than %d epochs or %d changes behind query %s",
-			maxPendingEpochs, maxPendingChanges, q.ID))
+		s.end(sqlerr.New(sqlerr.ProgramLimitExceeded, "subscriber dropped: it fell more than %d epochs or %d changes behind query %s",
+			maxPendingEpochs, maxPendingChanges, q.ID).WithHint("read the subscription faster, or subscribe to fewer changes"))
 	}
 	clear(q.subs[len(kept):])
 	q.subs = kept
@@ -209,9 +209,11 @@ func (q *Query) endSubscriptions(err error) {
 			q.heartbeats.Add(-1)
 		}
 		if err == nil {
-			s.end(fmt.Errorf("query %s stopped", q.ID))
-		} else {
+			s.end(sqlerr.New(sqlerr.ObjectInUse, "query %s stopped", q.ID))
+		} else if _, ok := sqlerr.As(err); ok {
 			s.end(err)
+		} else {
+			s.end(sqlerr.New(sqlerr.ObjectInUse, "query %s failed: %v", q.ID, err))
 		}
 	}
 	q.subs = nil

@@ -37,13 +37,18 @@ func tableFunc(f *logical.TableFunc) (types.Batch, error) {
 			step = args[2].Int()
 		}
 		if step == 0 {
-			return nil, sqlerr.New("22023", "step size cannot equal zero")
+			return nil, sqlerr.New(sqlerr.InvalidParameter, "step size cannot equal zero")
 		}
-		for v := args[0].Int(); (step > 0 && v <= args[1].Int()) || (step < 0 && v >= args[1].Int()); v += step {
+		for v := args[0].Int(); (step > 0 && v <= args[1].Int()) || (step < 0 && v >= args[1].Int()); {
 			vals = append(vals, types.NewInt(v))
-			if len(vals) > 10_000_000 {
-				return nil, sqlerr.New(sqlerr.FeatureNotSupported, "generate_series of more than 10 million rows is not supported")
+			if len(vals) > maxSnapshotValues {
+				return nil, tooLarge()
 			}
+			next := v + step
+			if (step > 0) != (next > v) {
+				break // the next value would overflow
+			}
+			v = next
 		}
 	case "generate_subscripts":
 		if !args[0].IsNull() && !args[1].IsNull() && args[1].Int() == 1 {

@@ -33,6 +33,8 @@ const (
 	Internal               = "XX000"
 	ConnectionFailure      = "08006"
 	QueryCanceled          = "57014"
+	ProgramLimitExceeded   = "54000"
+	ObjectNotInState       = "55000"
 	ConfigFileError        = "F0000"
 	ExternalRoutineError   = "38000"
 )
