@@ -29,18 +29,15 @@ func (s *Session) copyStmt(ctx context.Context, st *parse.Copy, params []*string
 }
 
 func (s *Session) copyFrom(st *parse.Copy) (*pgwire.Result, error) {
-	t := s.e.cat.Get(st.Table.Name)
-	if t == nil {
-		return nil, st.Src.Errorf(st.Table.Pos, sqlerr.UndefinedTable, "relation %q does not exist", st.Table.Name)
-	}
-	if t.Kind != catalog.Table {
-		return nil, st.Src.Errorf(st.Table.Pos, sqlerr.WrongObjectType, "cannot copy to %s %q", strings.ToLower(string(t.Kind)), t.Name).
-			WithHint("COPY FROM writes tables; a view is computed from its query")
-	}
-	writable := writableColumns(t)
-	slots, err := copyColumns(st, t, writable)
+	// The same checks as INSERT's: the target, its columns.
+	t, targets, err := s.binder(st, nil).WriteTarget(st.Table, st.Columns, "copy to")
 	if err != nil {
 		return nil, err
+	}
+	writable := writableColumns(t)
+	slots := make([]int, len(targets)) // positions in writable, the layout writeRows takes
+	for i, c := range targets {
+		slots[i] = slices.Index(writable, c)
 	}
 	cols := make([]types.Column, len(slots))
 	convs := make([]func(types.Value) (types.Value, error), len(slots))
@@ -76,7 +73,7 @@ func (s *Session) copyFrom(st *parse.Copy) (*pgwire.Result, error) {
 		}
 		for j, w := range writable {
 			if c := t.Schema.Columns[w]; !c.Nullable && r[j].IsNull() {
-				return sqlerr.New("23502", "null value in column %q of relation %q violates not-null constraint", c.Name, t.Name)
+				return sqlerr.New(sqlerr.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, t.Name)
 			}
 		}
 		rows = append(rows, r)
@@ -102,34 +99,6 @@ func writableColumns(t *catalog.Object) []int {
 		}
 	}
 	return w
-}
-
-// copyColumns maps the COPY's column list (all writable columns without
-// one) to positions in writable.
-func copyColumns(st *parse.Copy, t *catalog.Object, writable []int) ([]int, error) {
-	if len(st.Columns) == 0 {
-		slots := make([]int, len(writable))
-		for i := range slots {
-			slots[i] = i
-		}
-		return slots, nil
-	}
-	var slots []int
-	for _, n := range st.Columns {
-		i := t.Schema.Find(n.Name)
-		if i < 0 {
-			return nil, st.Src.Errorf(n.Pos, sqlerr.UndefinedColumn, "column %q of relation %q does not exist", n.Name, t.Name)
-		}
-		slot := slices.Index(writable, i)
-		if slot < 0 {
-			return nil, st.Src.Errorf(n.Pos, sqlerr.InvalidParameter, "column %q is read from Kafka metadata or computed, and cannot be written", n.Name)
-		}
-		if slices.Contains(slots, slot) {
-			return nil, st.Src.Errorf(n.Pos, sqlerr.DuplicateObject, "column %q specified more than once", n.Name)
-		}
-		slots = append(slots, slot)
-	}
-	return slots, nil
 }
 
 func columnPos(st *parse.Copy, i int) int {

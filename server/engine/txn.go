@@ -6,6 +6,7 @@ import (
 
 	"riffle/server/pgwire"
 	"riffle/sql/parse"
+	"riffle/sql/sqlerr"
 )
 
 // transaction answers BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK and
@@ -45,6 +46,6 @@ func checkTxn(ctx context.Context, st parse.Statement) error {
 	if tx, ok := st.(*parse.Transaction); ok && tx.Kind != parse.TxnBegin {
 		return nil
 	}
-	return st.Source().Errorf(-1, "25P02",
+	return st.Source().Errorf(-1, sqlerr.InFailedTransaction,
 		"current transaction is aborted, commands ignored until end of transaction block")
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"riffle/sql/sqlerr"
 )
 
 // Transaction blocks. riffle has no multi-statement transactions: every
@@ -48,7 +50,7 @@ const (
 const (
 	activeSQLTransaction    = "25001"
 	noActiveSQLTransaction  = "25P01"
-	inFailedSQLTransaction  = "25P02"
+	inFailedSQLTransaction  = sqlerr.InFailedTransaction
 	idleInTransactionExpiry = "25P03"
 	idleSessionExpiry       = "57P05"
 )

@@ -34,6 +34,8 @@ const (
 	ConnectionFailure      = "08006"
 	QueryCanceled          = "57014"
 	ProgramLimitExceeded   = "54000"
+	NotNullViolation       = "23502"
+	InFailedTransaction    = "25P02"
 	ObjectNotInState       = "55000"
 	ConfigFileError        = "F0000"
 	ExternalRoutineError   = "38000"
