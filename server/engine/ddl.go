@@ -279,19 +279,38 @@ func (s *Session) alterTable(st *parse.AlterOptions) (*pgwire.Result, error) {
 		return nil, err
 	}
 	var notices []string
+	var restarted []*catalog.Query
 	for _, q := range s.e.cat.Queries() {
 		if q.State != catalog.Running || !s.reads(q.Uses, obj.Name) {
 			continue
 		}
 		s.e.stop(q.ID)
+		restarted = append(restarted, q)
 		if err := s.e.startQuery(q); err != nil {
-			q.State, q.Error = catalog.Failed, err.Error()
-			s.e.cat.UpdateQuery(q)
+			// The statement fails as a whole: the table keeps its old
+			// options and its queries run again under them.
+			s.undoAlter(obj, restarted)
 			return nil, positioned(err, st.Src, st.Name.Pos)
 		}
 		notices = append(notices, fmt.Sprintf("restarted query %s under the new options", q.ID))
 	}
 	return &pgwire.Result{Tag: "ALTER TABLE", Notices: notices}, nil
+}
+
+// undoAlter puts a table's old options back after an ALTER TABLE that
+// failed, and restarts under them the queries it had restarted; a query
+// that cannot start again is marked failed, with why.
+func (s *Session) undoAlter(old *catalog.Object, queries []*catalog.Query) {
+	if err := s.e.cat.Update(old); err != nil {
+		s.e.cfg.Log.Error("alter table: restoring options", "table", old.Name, "err", err)
+	}
+	for _, q := range queries {
+		s.e.stop(q.ID)
+		if err := s.e.startQuery(q); err != nil {
+			q.State, q.Error = catalog.Failed, err.Error()
+			s.e.cat.UpdateQuery(q)
+		}
+	}
 }
 
 // reads reports whether a statement that names list reads table name,
