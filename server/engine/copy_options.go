@@ -149,11 +149,8 @@ func (o *optionChecker) boolean(opt parse.CopyOption) (bool, error) {
 	if !opt.HasValue {
 		return true, nil
 	}
-	switch opt.Value {
-	case "true", "on", "1":
-		return true, nil
-	case "false", "off", "0":
-		return false, nil
+	if b, ok := boolOption(opt.Value); ok {
+		return b, nil
 	}
 	return false, o.errorf(opt, sqlerr.SyntaxError, "%s requires a Boolean value", opt.Name)
 }

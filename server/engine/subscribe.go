@@ -72,7 +72,10 @@ func parseSubscribeOptions(src *parse.Source, opts []parse.Option) (subscribeOpt
 	return o, nil
 }
 
-func boolOption(v string) (bool, bool) {
+// boolOption reads a Boolean option's or setting's value with the words
+// PostgreSQL takes (true/false, on/off, yes/no, 1/0, in any case); ok is
+// false for anything else.
+func boolOption(v string) (b, ok bool) {
 	switch strings.ToLower(v) {
 	case "true", "on", "1", "yes":
 		return true, true

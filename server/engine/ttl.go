@@ -41,7 +41,7 @@ func checkSetting(st *parse.Set) error {
 				WithHint("give a duration such as '1 h', '30 min' or '0' for none")
 		}
 	case earlyFireSetting:
-		if v := strings.ToLower(st.Value); v != "true" && v != "false" {
+		if _, ok := boolOption(st.Value); !ok {
 			return st.Src.Errorf(0, sqlerr.InvalidParameter, "invalid value for %s: %q", key, st.Value).
 				WithHint("give 'true' or 'false'")
 		}
@@ -69,7 +69,7 @@ func emitOf(settings map[string]string) logical.Emit {
 	if d, ok := physical.ParseDuration(settings[latenessSetting]); ok {
 		e.Lateness = d.Microseconds()
 	}
-	e.Early = strings.EqualFold(settings[earlyFireSetting], "true")
+	e.Early, _ = boolOption(settings[earlyFireSetting])
 	if d, ok := physical.ParseDuration(settings[earlyDelaySetting]); ok && e.Early {
 		e.EarlyEvery = d.Microseconds()
 	}
