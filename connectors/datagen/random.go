@@ -3,6 +3,7 @@ package datagen
 import (
 	"math"
 	"math/big"
+	"riffle/planner/physical"
 	"strconv"
 	"strings"
 
@@ -212,9 +213,9 @@ func timestampRandom(s *spec) (valueFunc, int64, error) {
 	var us int64
 	if v, ok := s.opts["max-past"]; ok {
 		k := s.keys["max-past"]
-		past, err := gen.NewOptions("datagen", map[string]string{k: v}).Duration(k, 0)
-		if err != nil {
-			return nil, 0, err
+		past, ok := physical.ParseDuration(v)
+		if !ok || strings.TrimSpace(v) == "" {
+			return nil, 0, gen.Bad(k, "'%s' must be a duration such as '600 s', '10 min' or '500 ms', not %q", k, v)
 		}
 		us = past.Microseconds()
 	}

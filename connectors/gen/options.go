@@ -3,6 +3,7 @@ package gen
 import (
 	"fmt"
 	"math"
+	"riffle/planner/physical"
 	"slices"
 	"strconv"
 	"strings"
@@ -127,22 +128,11 @@ func (o *Options) Duration(key string, def time.Duration) (time.Duration, error)
 	if !ok {
 		return def, nil
 	}
-	num, unit := splitUnit(v)
-	n, err := strconv.ParseInt(num, 10, 64)
-	scale, known := durationUnits[strings.ToLower(unit)]
-	if err != nil || n < 0 || !known || n > math.MaxInt64/int64(scale) {
+	d, ok := physical.ParseDuration(v)
+	if !ok || strings.TrimSpace(v) == "" {
 		return 0, Bad(key, "'%s' must be a duration such as '600 s', '10 min' or '500 ms', not %q", key, v)
 	}
-	return time.Duration(n) * scale, nil
-}
-
-var durationUnits = map[string]time.Duration{
-	"": time.Millisecond, "ms": time.Millisecond, "milli": time.Millisecond, "millis": time.Millisecond,
-	"millisecond": time.Millisecond, "milliseconds": time.Millisecond,
-	"s": time.Second, "sec": time.Second, "secs": time.Second, "second": time.Second, "seconds": time.Second,
-	"min": time.Minute, "m": time.Minute, "minute": time.Minute, "minutes": time.Minute,
-	"h": time.Hour, "hour": time.Hour, "hours": time.Hour,
-	"d": 24 * time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour,
+	return d, nil
 }
 
 // Size returns key's value as a number of bytes in Flink's MemorySize

@@ -1,6 +1,7 @@
 package physical
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +22,7 @@ func ParseDuration(s string) (time.Duration, bool) {
 		num, unit = strings.TrimSpace(s[:i]), strings.TrimSpace(s[i:])
 	}
 	n, err := strconv.ParseFloat(num, 64)
-	if err != nil || n < 0 {
+	if err != nil || n < 0 || n*float64(durationUnits[unit]) > math.MaxInt64 {
 		return 0, false
 	}
 	u, ok := durationUnits[unit]
@@ -33,8 +34,9 @@ func ParseDuration(s string) (time.Duration, bool) {
 
 var durationUnits = map[string]time.Duration{
 	"ms": time.Millisecond, "milli": time.Millisecond, "millis": time.Millisecond,
+	"millisecond": time.Millisecond, "milliseconds": time.Millisecond,
 	"s": time.Second, "sec": time.Second, "secs": time.Second, "second": time.Second, "seconds": time.Second,
-	"min": time.Minute, "mins": time.Minute, "minute": time.Minute, "minutes": time.Minute,
+	"min": time.Minute, "mins": time.Minute, "m": time.Minute, "minute": time.Minute, "minutes": time.Minute,
 	"h": time.Hour, "hour": time.Hour, "hours": time.Hour,
 	"d": 24 * time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour,
 }
