@@ -3,7 +3,6 @@ package datagen
 import (
 	"math"
 	"math/big"
-	"riffle/planner/physical"
 	"strconv"
 	"strings"
 
@@ -213,7 +212,7 @@ func timestampRandom(s *spec) (valueFunc, int64, error) {
 	var us int64
 	if v, ok := s.opts["max-past"]; ok {
 		k := s.keys["max-past"]
-		past, ok := physical.ParseDuration(v)
+		past, ok := types.ParseDuration(v)
 		if !ok || strings.TrimSpace(v) == "" {
 			return nil, 0, gen.Bad(k, "'%s' must be a duration such as '600 s', '10 min' or '500 ms', not %q", k, v)
 		}

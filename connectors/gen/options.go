@@ -3,7 +3,6 @@ package gen
 import (
 	"fmt"
 	"math"
-	"riffle/planner/physical"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"unicode"
 
 	"riffle/sql/sqlerr"
+	"riffle/sql/types"
 )
 
 // OptionError is an error about one option of a generated table, or about
@@ -128,7 +128,7 @@ func (o *Options) Duration(key string, def time.Duration) (time.Duration, error)
 	if !ok {
 		return def, nil
 	}
-	d, ok := physical.ParseDuration(v)
+	d, ok := types.ParseDuration(v)
 	if !ok || strings.TrimSpace(v) == "" {
 		return 0, Bad(key, "'%s' must be a duration such as '600 s', '10 min' or '500 ms', not %q", key, v)
 	}

@@ -2,12 +2,12 @@ package runtime
 
 import (
 	"errors"
-	"riffle/sql/sqlerr"
 	"sync"
 	"time"
 
 	"riffle/exec/operator"
 	"riffle/exec/state"
+	"riffle/sql/sqlerr"
 	"riffle/sql/types"
 )
 

@@ -10,7 +10,6 @@ import (
 	"riffle/exec/expr"
 	"riffle/exec/operator"
 	"riffle/planner/logical"
-	"riffle/planner/physical"
 	"riffle/sql/types"
 )
 
@@ -46,7 +45,7 @@ func newSourceWatermark(s *logical.Scan) (*sourceWatermark, error) {
 	w := &sourceWatermark{expr: f, parts: map[int32]*partitionWatermark{}, now: time.Now}
 	if v, ok := s.Object.Options["scan.watermark.idle-timeout"]; ok {
 		var valid bool
-		if w.idle, valid = physical.ParseDuration(v); !valid {
+		if w.idle, valid = types.ParseDuration(v); !valid {
 			return nil, fmt.Errorf("table %q: bad 'scan.watermark.idle-timeout' %q", s.Object.Name, v)
 		}
 	}

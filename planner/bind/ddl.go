@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"riffle/catalog"
-	"riffle/planner/physical"
 	"riffle/sql/parse"
 	"riffle/sql/sqlerr"
 	"riffle/sql/types"
@@ -341,7 +340,7 @@ func (b *Binder) scanOptions(o map[string]string, pos map[string]int) error {
 			"'scan.watermark.drop-late' must be 'true' or 'false', not %q", v)
 	}
 	if v, ok := o["scan.watermark.idle-timeout"]; ok {
-		if _, ok := physical.ParseDuration(v); !ok {
+		if _, ok := types.ParseDuration(v); !ok {
 			return b.Src.Errorf(pos["scan.watermark.idle-timeout"], sqlerr.InvalidParameter,
 				"'scan.watermark.idle-timeout' must be a duration such as '30s' or '5min', not %q", v)
 		}

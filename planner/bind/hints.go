@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"riffle/planner/logical"
-	"riffle/planner/physical"
 	"riffle/sql/sqlerr"
+	"riffle/sql/types"
 )
 
 // hintInput records that the FROM item named name (or aliased alias)
@@ -22,7 +22,7 @@ func (b *Binder) hintInput(name, alias string, node logical.Node) {
 			b.HintTTL = map[*logical.Scan]time.Duration{}
 		}
 		b.hintUsed[i] = true
-		d, _ := physical.ParseDuration(h.Value) // checked in checkHints
+		d, _ := types.ParseDuration(h.Value) // checked in checkHints
 		var walk func(logical.Node)
 		walk = func(n logical.Node) {
 			if s, ok := n.(*logical.Scan); ok {
@@ -40,7 +40,7 @@ func (b *Binder) hintInput(name, alias string, node logical.Node) {
 // no input of the query: a hint that silently does nothing misleads.
 func (b *Binder) checkHints() error {
 	for i, h := range b.Src.Ext.StateTTL {
-		if _, ok := physical.ParseDuration(h.Value); !ok {
+		if _, ok := types.ParseDuration(h.Value); !ok {
 			return b.Src.Errorf(h.Pos, sqlerr.InvalidParameter, "invalid duration %q in STATE_TTL hint", h.Value).
 				WithHint("give a duration such as '1 h', '30 min' or '2 d'")
 		}

@@ -1,14 +1,15 @@
 package bind
 
 import (
+	"slices"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
 	"riffle/planner/logical"
 	"riffle/planner/scalar"
 	"riffle/sql/parse"
 	"riffle/sql/sqlerr"
 	"riffle/sql/types"
-	"slices"
-
-	"github.com/pingcap/tidb/pkg/parser/ast"
 )
 
 // join binds a JOIN (or a comma join, which is an inner join whose

@@ -1,8 +1,9 @@
 package logical
 
 import (
-	"riffle/planner/scalar"
 	"slices"
+
+	"riffle/planner/scalar"
 )
 
 // TimeAttrs returns the output columns of n that are event-time

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"riffle/exec/runtime"
-	"riffle/planner/physical"
 	"riffle/server/pgwire"
 	"riffle/sql/parse"
 	"riffle/sql/sqlerr"
@@ -78,7 +77,7 @@ func (s *Session) fetch(ctx context.Context, st *parse.Fetch) (*pgwire.Result, e
 			return nil, st.Src.Errorf(o.KeyPos, sqlerr.InvalidParameter, "unrecognized FETCH option %q", o.Key).
 				WithHint("FETCH takes TIMEOUT, e.g. WITH (TIMEOUT = '1s')")
 		}
-		d, ok := physical.ParseDuration(o.Value)
+		d, ok := types.ParseDuration(o.Value)
 		if !ok {
 			return nil, st.Src.Errorf(o.KeyPos, sqlerr.InvalidParameter, "invalid timeout %q", o.Value).
 				WithHint("give a duration such as '1s' or '250 ms'")

@@ -3,14 +3,14 @@ package engine
 import (
 	"context"
 	"fmt"
-	"riffle/planner/bind"
-	"riffle/planner/logical"
 	"time"
 
 	"riffle/catalog"
 	"riffle/connectors/kafka"
 	"riffle/exec/operator"
 	"riffle/exec/runtime"
+	"riffle/planner/bind"
+	"riffle/planner/logical"
 	"riffle/planner/physical"
 	"riffle/server/pgwire"
 	"riffle/sql/parse"

@@ -7,9 +7,9 @@ import (
 	"riffle/catalog"
 	"riffle/planner/bind"
 	"riffle/planner/logical"
-	"riffle/planner/physical"
 	"riffle/sql/parse"
 	"riffle/sql/sqlerr"
+	"riffle/sql/types"
 )
 
 // ttlSetting is the session setting that bounds the state of the continuous
@@ -36,7 +36,7 @@ func checkSetting(st *parse.Set) error {
 	key := strings.ToLower(st.Key)
 	switch key {
 	case ttlSetting, latenessSetting, earlyDelaySetting:
-		if _, ok := physical.ParseDuration(st.Value); !ok {
+		if _, ok := types.ParseDuration(st.Value); !ok {
 			return st.Src.Errorf(0, sqlerr.InvalidParameter, "invalid value for %s: %q", key, st.Value).
 				WithHint("give a duration such as '1 h', '30 min' or '0' for none")
 		}
@@ -66,11 +66,11 @@ func (s *Session) querySettings() map[string]string {
 // emitOf reads how window aggregates emit from settings.
 func emitOf(settings map[string]string) logical.Emit {
 	var e logical.Emit
-	if d, ok := physical.ParseDuration(settings[latenessSetting]); ok {
+	if d, ok := types.ParseDuration(settings[latenessSetting]); ok {
 		e.Lateness = d.Microseconds()
 	}
 	e.Early, _ = boolOption(settings[earlyFireSetting])
-	if d, ok := physical.ParseDuration(settings[earlyDelaySetting]); ok && e.Early {
+	if d, ok := types.ParseDuration(settings[earlyDelaySetting]); ok && e.Early {
 		e.EarlyEvery = d.Microseconds()
 	}
 	return e
@@ -78,7 +78,7 @@ func emitOf(settings map[string]string) logical.Emit {
 
 // stateTTL is the TTL the session gives new continuous queries.
 func (s *Session) stateTTL() time.Duration {
-	d, _ := physical.ParseDuration(s.settings[ttlSetting])
+	d, _ := types.ParseDuration(s.settings[ttlSetting])
 	return d
 }
 
