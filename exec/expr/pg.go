@@ -21,6 +21,7 @@ func init() {
 	define(func(_ *scalar.Call, args []Func) (Func, error) {
 		return strict1(args[0], func(v types.Value) (types.Value, error) { return types.NewString(quoteIdentPG(v.S)), nil }), nil
 	}, "quote_ident")
+	define(buildParseIdent, "parse_ident")
 	define(buildBitwise, "&", "|", "<<", ">>")
 	define(func(*scalar.Call, []Func) (Func, error) {
 		return func(types.Row) (types.Value, error) { return types.NewTimestamp(time.Now().UnixMicro()), nil }, nil
@@ -255,6 +256,101 @@ func buildFormat(_ *scalar.Call, args []Func) (Func, error) {
 		}
 		return types.NewString(b.String()), nil
 	}, nil
+}
+
+// buildParseIdent splits a qualified identifier into its names, as
+// PostgreSQL's parse_ident: quoted names keep their case and doubled
+// quotes, unquoted ones are folded to lower case; with strict (the
+// default) nothing may follow the last name.
+func buildParseIdent(_ *scalar.Call, args []Func) (Func, error) {
+	return func(row types.Row) (types.Value, error) {
+		v, err := args[0](row)
+		if err != nil || v.IsNull() {
+			return types.Null, err
+		}
+		strict := true
+		if len(args) > 1 {
+			s, err := args[1](row)
+			if err != nil || s.IsNull() {
+				return types.Null, err
+			}
+			strict = s.Bool()
+		}
+		names, err := parseIdent(v.S, strict)
+		if err != nil {
+			return types.Null, err
+		}
+		out := make([]types.Value, len(names))
+		for i, n := range names {
+			out[i] = types.NewString(n)
+		}
+		return types.Value{K: types.KArray, X: out}, nil
+	}, nil
+}
+
+func parseIdent(s string, strict bool) ([]string, error) {
+	bad := func(why string) error {
+		e := sqlerr.New(sqlerr.InvalidParameter, "string is not a valid identifier: %q", s)
+		if why != "" {
+			e = e.WithHint("%s", why)
+		}
+		return e
+	}
+	var names []string
+	i := 0
+	for {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		var b strings.Builder
+		switch {
+		case i < len(s) && s[i] == '"':
+			i++
+			for {
+				j := strings.IndexByte(s[i:], '"')
+				if j < 0 {
+					return nil, bad("String has unclosed double quotes.")
+				}
+				b.WriteString(s[i : i+j])
+				i += j + 1
+				if i < len(s) && s[i] == '"' {
+					b.WriteByte('"')
+					i++
+					continue
+				}
+				break
+			}
+			if b.Len() == 0 {
+				return nil, bad("Quoted identifier must not be empty.")
+			}
+		default:
+			j := i
+			for j < len(s) && (s[j] == '_' || s[j] == '$' || s[j] >= 0x80 ||
+				(s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z') || (j > i && s[j] >= '0' && s[j] <= '9')) {
+				j++
+			}
+			if j == i {
+				if len(names) == 0 {
+					return nil, bad("")
+				}
+				return nil, bad("No valid identifier after \".\".")
+			}
+			b.WriteString(strings.ToLower(s[i:j]))
+			i = j
+		}
+		names = append(names, b.String())
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		if i < len(s) && s[i] == '.' {
+			i++
+			continue
+		}
+		if i < len(s) && strict {
+			return nil, bad("")
+		}
+		return names, nil
+	}
 }
 
 // quoteIdentPG quotes an identifier when PostgreSQL's quote_ident would.

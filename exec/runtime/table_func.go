@@ -3,6 +3,7 @@ package runtime
 import (
 	"riffle/exec/expr"
 	"riffle/planner/logical"
+	"riffle/sql/parse"
 	"riffle/sql/sqlerr"
 	"riffle/sql/types"
 )
@@ -56,10 +57,12 @@ func tableFunc(f *logical.TableFunc) (types.Batch, error) {
 				vals = append(vals, types.NewInt(int64(i+1)))
 			}
 		}
-	case "relid":
+	case "pg_partition_ancestors":
 		if !args[0].IsNull() {
 			vals = []types.Value{args[0]}
 		}
+	case parse.ValueSRF:
+		vals = []types.Value{args[0]} // one row, NULL or not, as PostgreSQL
 	default:
 		return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s does not exist", f.Name)
 	}

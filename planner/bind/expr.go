@@ -159,6 +159,10 @@ func (b *Binder) negate(not bool, at ast.Node, fn string, sc *scope, args ...ast
 	return scalar.Resolve("not", []scalar.Expr{e})
 }
 
+// sqlUserFunctions are the SQL functions written without parentheses that
+// reach the binder as column names.
+var sqlUserFunctions = map[string]bool{"user": true, "session_user": true, "current_role": true}
+
 func (b *Binder) column(n *ast.ColumnName, sc *scope) (scalar.Expr, error) {
 	name, table := n.Name.O, n.Table.O
 	if e, ok, err := b.rowField(n, sc); ok || err != nil {
@@ -179,6 +183,14 @@ func (b *Binder) column(n *ast.ColumnName, sc *scope) (scalar.Expr, error) {
 		return nil, b.errAt(name, sqlerr.AmbiguousColumn, "column reference %q is ambiguous", full)
 	case i < 0 && table != "" && !sc.hasTable(table):
 		return nil, b.errAt(table, sqlerr.UndefinedTable, "missing FROM-clause entry for table %q", table)
+	case i < 0 && table == "" && sqlUserFunctions[strings.ToLower(name)] && b.Natives != nil:
+		// USER and SESSION_USER are PostgreSQL's niladic functions, written
+		// without parentheses; TiDB reads them as column names. A column
+		// of that name wins (it was looked up first).
+		if e, ok, err := b.Natives(strings.ToLower(name), nil); ok || err != nil {
+			return e, err
+		}
+		fallthrough
 	case i < 0:
 		return nil, b.errAt(name, sqlerr.UndefinedColumn, "column %q does not exist", full)
 	}

@@ -72,6 +72,15 @@ func (b *Binder) tableFunc(f *ast.FuncCallExpr, alias string) (logical.Node, err
 			return nil, b.position(sqlerr.New(sqlerr.UndefinedFunction, "function generate_subscripts takes an array and a dimension"), f)
 		}
 		col = types.TInt
+	case parse.ValueSRF:
+		if len(tf.Args) != 1 {
+			return nil, b.position(sqlerr.New(sqlerr.SyntaxError, "a function in FROM takes its arguments in one call"), f)
+		}
+		col = tf.Args[0].Type()
+		// Unaliased, the column takes the function's name, as in PostgreSQL.
+		if call, ok := f.Args[0].(*ast.FuncCallExpr); ok {
+			name = call.FnName.L
+		}
 	case "pg_partition_ancestors":
 		// riffle has no partitioned tables: a relation is its only ancestor.
 		col = types.Type{ID: types.BigInt, PG: "regclass"}

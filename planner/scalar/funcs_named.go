@@ -25,6 +25,7 @@ const (
 	cJSON                  // JSON, or a STRING holding JSON text
 	cKey                   // a STRING member name or an integer index (json_arrow)
 	cTrimDir               // a constant BOTH, LEADING or TRAILING ('' is BOTH): TRIM's direction
+	cBool                  // BOOLEAN; an untyped literal is read as one
 )
 
 // TLiteralTimestamp is the type an untyped literal takes where a timestamp
@@ -100,6 +101,10 @@ func fitArg(c class, e Expr) (Expr, error) {
 	case cString:
 		if unknown || t.IsString() {
 			return coerce(e, types.TString)
+		}
+	case cBool:
+		if unknown || t.ID == types.Boolean {
+			return coerce(e, types.TBoolean)
 		}
 	case cInt:
 		if unknown || t.IsInteger() {

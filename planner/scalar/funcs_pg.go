@@ -14,6 +14,8 @@ func registerPG() {
 		sigs: []string{"ARRAY_TO_STRING(ARRAY, STRING [, STRING])"}, resolve: resolveArrayToString})
 	named([]string{"string_to_array"}, sig{text: "(STRING, STRING)", params: p(cString, cString), min: 2,
 		ret: retT(types.Type{ID: types.Array, Elem: &types.TString})})
+	named([]string{"parse_ident"}, sig{text: "(STRING [, BOOLEAN strict])", params: p(cString, cBool), min: 1,
+		ret: retT(types.Type{ID: types.Array, Elem: &types.TString})})
 	register([]string{"array_length", "array_lower", "array_upper"}, funcDef{minArgs: 2, maxArgs: 2,
 		sigs: []string{"(ARRAY, INT)"}, resolve: resolveArrayDim})
 	// a || b reaches the binder as CONCAT (TiDB's PIPES_AS_CONCAT); on

@@ -113,6 +113,8 @@ var natives = map[string]native{
 	"current_schema":   constant(tName, func(*Env) types.Value { return str("public") }),
 	"current_user":     constant(tName, func(env *Env) types.Value { return str(env.User) }),
 	"session_user":     constant(tName, func(env *Env) types.Value { return str(env.User) }),
+	"user":             constant(tName, func(env *Env) types.Value { return str(env.User) }),
+	"current_role":     constant(tName, func(env *Env) types.Value { return str(env.User) }),
 	"pg_backend_pid":   constant(types.TInt, func(*Env) types.Value { return types.NewInt(int64(os.Getpid())) }),
 	"current_schemas": {ret: types.Type{ID: types.Array, Elem: &tName}, eval: func(_ *Env, a []types.Value) (types.Value, error) {
 		if a[0].Bool() {

@@ -167,6 +167,16 @@ var srfNames = map[string]bool{
 	"UNNEST": true, "GENERATE_SERIES": true, "GENERATE_SUBSCRIPTS": true, "PG_PARTITION_ANCESTORS": true,
 }
 
+// ValueSRF is the FROM item a scalar function becomes: in PostgreSQL,
+// FROM string_to_array(x, ',') s is a table of one row whose one column s
+// holds the function's value (BI tools' catalog queries rely on it). It
+// reaches TiDB as FROM (SELECT __riffle_srf_value(string_to_array(x, ','))) s.
+const ValueSRF = "value"
+
+// notFromFunctions are the words that may stand before a parenthesis at the
+// start of a FROM item without being a function call.
+var notFromFunctions = map[string]bool{"TABLE": true, "LATERAL": true, "VALUES": true, "SELECT": true}
+
 // tableFunction rewrites a set-returning function call that is a FROM item
 // at toks[i] (optionally qualified pg_catalog.), and returns the index
 // after it, or 0 when there is none here.
@@ -174,16 +184,30 @@ func (r *rewriter) tableFunction(i int) int {
 	if !r.fromItemStart(i) || !r.toks[i].IsName() {
 		return 0
 	}
+	if r.toks[i-1].Is("FROM") && r.clause(i-1) != "SELECT" {
+		return 0 // TRIM(… FROM f(x)), EXTRACT(… FROM f(x)): no FROM clause
+	}
 	name := i
 	if i+2 < r.hi && strings.EqualFold(r.toks[i].Val, "pg_catalog") && r.toks[i+1].IsOp(".") {
 		name = i + 2
 	}
-	if name+1 >= r.hi || !r.toks[name+1].IsOp("(") || r.toks[name].Kind != TokIdent || !srfNames[strings.ToUpper(r.toks[name].Val)] {
+	if name+1 >= r.hi || !r.toks[name+1].IsOp("(") || r.toks[name].Kind != TokIdent {
+		return 0
+	}
+	up := strings.ToUpper(r.toks[name].Val)
+	if notFromFunctions[up] || windowKinds[up] != "" {
 		return 0
 	}
 	closeIdx, ok := r.close[name+1]
 	if !ok {
 		return 0
+	}
+	if !srfNames[up] {
+		// A scalar function: its call stays as written, inside the
+		// placeholder, for the rewriter to go on with.
+		r.add(r.toks[i].Start, 0, "(SELECT "+SRFPrefix+ValueSRF+"(", false)
+		r.add(r.toks[closeIdx].End, 0, "))", false)
+		return i + 1
 	}
 	fn := SRFPrefix + strings.ToLower(r.toks[name].Val)
 	if closeIdx+2 < r.hi && r.toks[closeIdx+1].Is("WITH") && r.toks[closeIdx+2].Is("ORDINALITY") {
