@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"riffle/exec/expr"
+	"riffle/exec/operator"
 	"riffle/exec/state"
 	"riffle/planner/logical"
 	"riffle/planner/scalar"
@@ -13,9 +14,10 @@ import (
 
 // overBatch computes window functions for a one-shot query: each call's
 // partitions, ordered by its keys, and each row's value, appended to the
-// row. Ranking functions, COUNT, MIN, MAX, LAG and LEAD over the default
-// frame (the partition up to the row and its peers when ordered, the whole
-// partition when not).
+// row. Ranking functions, LAG and LEAD, and aggregates and FIRST_VALUE,
+// LAST_VALUE and NTH_VALUE over the frame: the default (the partition up to
+// the row and its peers when ordered, the whole partition when not), ROWS
+// with offsets, or RANGE between UNBOUNDED and CURRENT ROW.
 func overBatch(n *logical.Over, in types.Batch) (types.Batch, error) {
 	var rows []types.Row
 	for _, c := range in {
@@ -31,9 +33,6 @@ func overBatch(n *logical.Over, in types.Batch) (types.Batch, error) {
 	for ci, call := range n.Calls {
 		if call.Distinct {
 			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "DISTINCT in a window function is not supported")
-		}
-		if call.Frame != "" {
-			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "window frames (%s) in one-shot queries are not supported yet", call.Frame)
 		}
 		if err := overCall(&call, rows, out, width+ci); err != nil {
 			return nil, err
@@ -147,6 +146,14 @@ func overValues(call *logical.OverCall, n int, keys, arg func(int) types.Row, cm
 			peerEnd[j] = j + 1
 		}
 	}
+	peers := peerRanges{start: make([]int, n), end: peerEnd}
+	for j := 1; j < n; j++ {
+		if peerEnd[j] == peerEnd[j-1] {
+			peers.start[j] = peers.start[j-1]
+		} else {
+			peers.start[j] = j
+		}
+	}
 	switch call.Func {
 	case "row_number":
 		for j := range vals {
@@ -185,37 +192,179 @@ func overValues(call *logical.OverCall, n int, keys, arg func(int) types.Row, cm
 				vals[j] = a[2]
 			}
 		}
-	case "count", "count_star", "min", "max":
-		var acc types.Value
-		count := int64(0)
-		done := 0
+	case "ntile":
 		for j := range vals {
-			for ; done < peerEnd[j]; done++ {
-				if call.Func == "count_star" {
-					count++
-					continue
-				}
-				v := arg(done)[0]
-				if v.IsNull() {
-					continue
-				}
-				count++
-				c := 0
-				if !acc.IsNull() {
-					c = types.Compare(v, acc)
-				}
-				if acc.IsNull() || (call.Func == "min" && c < 0) || (call.Func == "max" && c > 0) {
-					acc = v
-				}
+			a := arg(j)
+			if a[0].IsNull() {
+				continue
 			}
-			if call.Func == "count" || call.Func == "count_star" {
-				vals[j] = types.NewInt(count)
-			} else {
-				vals[j] = acc
+			k := a[0].Int()
+			if k <= 0 {
+				return nil, sqlerr.New(sqlerr.InvalidArgumentForNtile, "argument of ntile must be greater than zero")
+			}
+			vals[j] = types.NewInt(ntile(int64(j), int64(n), k))
+		}
+	case "percent_rank", "cume_dist":
+		rank := 0
+		for j := range vals {
+			if j == 0 || cmp(keys(j-1), keys(j)) != 0 {
+				rank = j
+			}
+			switch {
+			case call.Func == "cume_dist":
+				vals[j] = types.NewFloat(float64(peerEnd[j]) / float64(n))
+			case n == 1:
+				vals[j] = types.NewFloat(0)
+			default:
+				vals[j] = types.NewFloat(float64(rank) / float64(n-1))
+			}
+		}
+	case "count", "count_star", "sum", "avg":
+		run := operator.NewRunning(&logical.AggCall{Func: call.Func, Args: call.Args, T: call.T})
+		err := slideFrames(call, n, peers, func(j int, d int64) error {
+			if call.Func == "count_star" {
+				return run.Add(types.Null, d)
+			}
+			return run.Add(arg(j)[0], d)
+		}, func(j int) (err error) {
+			vals[j], err = run.Value()
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	case "min", "max":
+		// A monotone queue of the frame's candidates: each value is better
+		// than every one behind it, so the front is the frame's min (max),
+		// and a row leaves the queue at most once.
+		var queue []int
+		better := func(a, b types.Value) bool {
+			if call.Func == "min" {
+				return types.Compare(a, b) < 0
+			}
+			return types.Compare(a, b) > 0
+		}
+		err := slideFrames(call, n, peers, func(j int, d int64) error {
+			v := arg(j)[0]
+			switch {
+			case v.IsNull():
+			case d > 0:
+				for len(queue) > 0 && !better(arg(queue[len(queue)-1])[0], v) {
+					queue = queue[:len(queue)-1]
+				}
+				queue = append(queue, j)
+			case len(queue) > 0 && queue[0] == j:
+				queue = queue[1:]
+			}
+			return nil
+		}, func(j int) error {
+			if len(queue) > 0 {
+				vals[j] = arg(queue[0])[0]
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	case "first_value", "last_value", "nth_value":
+		for j := range vals {
+			lo, hi := frameOf(call, n, j, peers)
+			k := lo
+			switch call.Func {
+			case "last_value":
+				k = hi - 1
+			case "nth_value":
+				a := arg(j)
+				if a[1].IsNull() {
+					continue
+				}
+				if a[1].Int() <= 0 {
+					return nil, sqlerr.New(sqlerr.InvalidArgumentForNthValue, "argument of nth_value must be greater than zero")
+				}
+				k = lo + int(min(a[1].Int()-1, int64(n)))
+			}
+			if k >= lo && k < hi {
+				vals[j] = arg(k)[0]
 			}
 		}
 	default:
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "window function %s in one-shot queries is not supported yet", call.Func)
 	}
 	return vals, nil
+}
+
+// peerRanges are, for each row of a partition, the index of its first
+// peer and one past its last (rows with equal order keys are peers).
+type peerRanges struct{ start, end []int }
+
+// ntile is the bucket (1..k) of row j of n: the first n mod k buckets hold
+// one row more than the others, as in PostgreSQL.
+func ntile(j, n, k int64) int64 {
+	if k > n {
+		return j + 1
+	}
+	size, big := n/k, n%k
+	if j < big*(size+1) {
+		return j/(size+1) + 1
+	}
+	return big + (j-big*(size+1))/size + 1
+}
+
+// frameOf is the frame [lo, hi) of row j of a partition of n rows, in the
+// partition's order.
+func frameOf(call *logical.OverCall, n, j int, peers peerRanges) (int, int) {
+	b := call.Bounds
+	if b == nil {
+		// The default frame: up to the row's last peer when ordered (every
+		// row is a peer of every other when not).
+		return 0, peers.end[j]
+	}
+	clamp := func(x int64) int { return int(max(0, min(x, int64(n)))) }
+	var lo, hi int
+	switch {
+	case b.Start.Unbounded:
+		lo = 0
+	case b.Rows:
+		lo = clamp(int64(j) + b.Start.Offset)
+	default: // RANGE CURRENT ROW: from the row's first peer
+		lo = peers.start[j]
+	}
+	switch {
+	case b.End.Unbounded:
+		hi = n
+	case b.Rows:
+		hi = clamp(int64(j) + b.End.Offset + 1)
+	default:
+		hi = peers.end[j]
+	}
+	return lo, max(lo, hi)
+}
+
+// slideFrames moves a frame along a partition's n rows in order: add(i, 1)
+// when row i enters it, add(i, -1) when it leaves, then value(j) for row j.
+// Every supported frame's ends only move forward, so each row enters and
+// leaves once.
+func slideFrames(call *logical.OverCall, n int, peers peerRanges, add func(i int, d int64) error, value func(j int) error) error {
+	curLo, curHi := 0, 0
+	for j := range n {
+		lo, hi := frameOf(call, n, j, peers)
+		for ; curHi < hi; curHi++ {
+			if curHi >= curLo {
+				if err := add(curHi, 1); err != nil {
+					return err
+				}
+			}
+		}
+		for ; curLo < lo; curLo++ {
+			if curLo < curHi {
+				if err := add(curLo, -1); err != nil {
+					return err
+				}
+			}
+		}
+		if err := value(j); err != nil {
+			return err
+		}
+	}
+	return nil
 }

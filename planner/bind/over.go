@@ -103,8 +103,71 @@ func (b *Binder) overCall(wf *ast.WindowFuncExpr, sc *scope) (logical.OverCall, 
 		if err := spec.Frame.Restore(format.NewRestoreCtx(format.DefaultRestoreFlags, &sb)); err == nil {
 			c.Frame = sb.String()
 		}
+		if b.Snapshot {
+			var err error
+			if c.Bounds, err = b.frameBounds(spec.Frame, wf); err != nil {
+				return c, err
+			}
+		}
 	}
 	return c, b.overType(&c, wf)
+}
+
+// frameBounds reads a frame a one-shot query can run: ROWS with constant
+// offsets, RANGE between UNBOUNDED and CURRENT ROW.
+func (b *Binder) frameBounds(f *ast.FrameClause, wf *ast.WindowFuncExpr) (*logical.FrameBounds, error) {
+	fb := &logical.FrameBounds{Rows: f.Type == ast.Rows}
+	if f.Type == ast.Groups {
+		return nil, b.notYet(wf, "GROUPS frames are", "use ROWS or RANGE")
+	}
+	bound := func(x ast.FrameBound, end bool) (logical.FrameBound, error) {
+		switch {
+		case x.Type == ast.CurrentRow:
+			return logical.FrameBound{}, nil
+		case x.UnBounded:
+			if (x.Type == ast.Preceding) == end {
+				return logical.FrameBound{}, b.position(sqlerr.New(sqlerr.WindowingError,
+					"frame %s cannot be UNBOUNDED %s", map[bool]string{false: "start", true: "end"}[end],
+					map[bool]string{false: "FOLLOWING", true: "PRECEDING"}[end]), wf)
+			}
+			return logical.FrameBound{Unbounded: true, Offset: map[bool]int64{false: -1, true: 1}[end]}, nil
+		case !fb.Rows:
+			return logical.FrameBound{}, b.notYet(wf, "RANGE frames with an offset are", "use ROWS, or RANGE with UNBOUNDED and CURRENT ROW")
+		}
+		e, err := b.expr(x.Expr, &scope{})
+		if err != nil {
+			return logical.FrameBound{}, err
+		}
+		v, ok := intConst(e)
+		if !ok {
+			return logical.FrameBound{}, b.position(sqlerr.New(sqlerr.WindowingError,
+				"a ROWS frame offset must be a constant integer"), x.Expr)
+		}
+		if v < 0 {
+			return logical.FrameBound{}, b.position(sqlerr.New(sqlerr.InvalidPrecedingFollowing,
+				"frame offset must not be negative"), x.Expr)
+		}
+		if x.Type == ast.Preceding {
+			v = -v
+		}
+		return logical.FrameBound{Offset: v}, nil
+	}
+	var err error
+	if fb.Start, err = bound(f.Extent.Start, false); err != nil {
+		return nil, err
+	}
+	if fb.End, err = bound(f.Extent.End, true); err != nil {
+		return nil, err
+	}
+	// PostgreSQL refuses a frame whose start is after its end by kind.
+	startKind, endKind := f.Extent.Start.Type, f.Extent.End.Type
+	switch {
+	case startKind == ast.CurrentRow && endKind == ast.Preceding:
+		return nil, b.position(sqlerr.New(sqlerr.WindowingError, "frame starting from current row cannot have preceding rows"), wf)
+	case startKind == ast.Following && (endKind == ast.Preceding || endKind == ast.CurrentRow):
+		return nil, b.position(sqlerr.New(sqlerr.WindowingError, "frame starting from following row cannot have preceding rows"), wf)
+	}
+	return fb, nil
 }
 
 // overType types a window function call: ranking functions by the table

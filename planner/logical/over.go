@@ -29,7 +29,25 @@ type OverCall struct {
 	Partition []scalar.Expr
 	Order     []SortKey
 	Frame     string
-	T         types.Type
+	// Bounds is Frame as the one-shot executor reads it; nil for the
+	// default frame or one it cannot run (the binder says which).
+	Bounds *FrameBounds
+	T      types.Type
+}
+
+// FrameBounds is a window frame: ROWS counts rows from the current one;
+// RANGE (Rows false) runs from the partition's start or the current row's
+// first peer to its last peer or the partition's end.
+type FrameBounds struct {
+	Rows       bool
+	Start, End FrameBound
+}
+
+// FrameBound is one end of a frame: UNBOUNDED PRECEDING or FOLLOWING, or
+// Offset rows from the current one (negative: preceding; 0: CURRENT ROW).
+type FrameBound struct {
+	Unbounded bool
+	Offset    int64
 }
 
 func (c OverCall) String() string {

@@ -121,7 +121,9 @@ func connect(t *testing.T, dsn string) *pgconn.PgConn {
 }
 
 // eval runs SELECT expr with the simple protocol and renders its one value
-// as text, NULL, or ERROR <SQLSTATE>.
+// as text, NULL, or ERROR <SQLSTATE>. An expr that goes on with FROM … (a
+// whole query) may return several rows and columns: they render as
+// a|b; c|d.
 func eval(t *testing.T, c *pgconn.PgConn, expr string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -134,14 +136,21 @@ func eval(t *testing.T, c *pgconn.PgConn, expr string) string {
 		}
 		t.Fatalf("SELECT %s: %v", expr, err)
 	}
-	if len(res) != 1 || len(res[0].Rows) != 1 || len(res[0].Rows[0]) != 1 {
+	if len(res) != 1 {
 		return fmt.Sprintf("unexpected shape: %d results", len(res))
 	}
-	v := res[0].Rows[0][0]
-	if v == nil {
-		return "NULL"
+	rows := make([]string, len(res[0].Rows))
+	for i, r := range res[0].Rows {
+		vals := make([]string, len(r))
+		for j, v := range r {
+			vals[j] = "NULL"
+			if v != nil {
+				vals[j] = string(v)
+			}
+		}
+		rows[i] = strings.Join(vals, "|")
 	}
-	return string(v)
+	return strings.Join(rows, "; ")
 }
 
 // roundLike renders PostgreSQL's numeric result pg with as many fractional

@@ -5,7 +5,9 @@
 //
 // The corpus is datadriven. Each input line of a block is one expression,
 // run as SELECT <expr> with the simple protocol so that both servers render
-// text; the output line is riffle's result:
+// text; the output line is riffle's result. A line may also be a whole
+// query (SELECT is prepended to "x, sum(x) OVER (…) FROM (VALUES …) v(x)"):
+// its rows render as a|b; c|d.
 //
 //	compare
 //	1 + 2
