@@ -70,6 +70,10 @@ const (
 // ErrSubscriptionClosed is Take's error after Close.
 var ErrSubscriptionClosed = errors.New("subscription closed")
 
+// ErrQueryFinished is Take's error once the query has read its bounded
+// tables to their end: the subscriber has seen the whole result.
+var ErrQueryFinished = errors.New("query finished")
+
 // Subscribe registers a subscriber to the query's output, which must be a
 // materialized view kept in state table view.
 func (q *Query) Subscribe(view uint32, opts SubscribeOptions) (*Subscription, error) {
@@ -79,9 +83,13 @@ func (q *Query) Subscribe(view uint32, opts SubscribeOptions) (*Subscription, er
 	if q.err != nil {
 		return nil, q.err
 	}
+	stopped := false
 	select {
 	case <-q.done:
-		return nil, sqlerr.New(sqlerr.ObjectInUse, "query %s has stopped", q.ID)
+		if !q.finished.Load() {
+			return nil, sqlerr.New(sqlerr.ObjectInUse, "query %s has stopped", q.ID)
+		}
+		stopped = true
 	default:
 	}
 	snap, err := scanViewTable(q.deps.Store.Table(view))
@@ -89,6 +97,11 @@ func (q *Query) Subscribe(view uint32, opts SubscribeOptions) (*Subscription, er
 		return nil, err
 	}
 	s.Snapshot, s.SnapshotTime = snap, q.commitTime
+	if stopped {
+		// A finished query's result is final: the snapshot is all of it.
+		s.err = ErrQueryFinished
+		return s, nil
+	}
 	q.subs = append(q.subs, s)
 	if s.progress {
 		q.heartbeats.Add(1)
@@ -113,9 +126,23 @@ func (s *Subscription) Take() ([]Epoch, error) {
 	return out, nil
 }
 
+// FinishedView is the subscription to a materialized view whose query
+// finished reading its bounded tables: the view's final contents, then
+// the end (ErrQueryFinished).
+func FinishedView(store *state.Store, view uint32) (*Subscription, error) {
+	snap, err := scanViewTable(store.Table(view))
+	if err != nil {
+		return nil, err
+	}
+	return &Subscription{Snapshot: snap, err: ErrQueryFinished, notify: make(chan struct{}, 1)}, nil
+}
+
 // Close ends the subscription and drops what it has not taken.
 func (s *Subscription) Close() {
 	q := s.q
+	if q == nil {
+		return // FinishedView's: no query to leave
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for i, x := range q.subs {
@@ -208,7 +235,9 @@ func (q *Query) endSubscriptions(err error) {
 		if s.progress {
 			q.heartbeats.Add(-1)
 		}
-		if err == nil {
+		if err == nil && q.finished.Load() {
+			s.end(ErrQueryFinished)
+		} else if err == nil {
 			s.end(sqlerr.New(sqlerr.ObjectInUse, "query %s stopped", q.ID))
 		} else if _, ok := sqlerr.As(err); ok {
 			s.end(err)

@@ -156,6 +156,13 @@ func (s *Session) subscribeView(st *parse.Subscribe, opts subscribeOptions) (*su
 			WithHint("SUBSCRIBE follows a materialized view's changes, or a query's: SUBSCRIBE (SELECT … FROM %s)", v.Name)
 	}
 	rq := s.e.query(v.Query)
+	if q := s.e.cat.Query(v.Query); rq == nil && q != nil && q.State == catalog.Finished {
+		sub, err := runtime.FinishedView(s.e.deps.Store, v.StateTable)
+		if err != nil {
+			return nil, err
+		}
+		return &subscription{e: s.e, sub: sub, cols: subscribeColumns(v.Schema.Columns), progress: opts.progress}, nil
+	}
 	if rq == nil {
 		return nil, st.Src.Errorf(st.Name.Pos, sqlerr.ObjectInUse, "the query maintaining %q is not running", v.Name).
 			WithHint("SHOW QUERIES says why")
@@ -262,9 +269,10 @@ func (s *subscription) Next(ctx context.Context) (types.Row, error) {
 
 // ended is the error a reader sees when the subscription stops on its own:
 // its query stopped (the view was dropped, the query failed) or the reader
-// fell too far behind.
+// fell too far behind. A query over bounded tables that read them to their
+// end completes the statement normally.
 func ended(err error) error {
-	if errors.Is(err, runtime.ErrSubscriptionClosed) {
+	if errors.Is(err, runtime.ErrSubscriptionClosed) || errors.Is(err, runtime.ErrQueryFinished) {
 		return io.EOF
 	}
 	return sqlerr.New(sqlerr.ObjectInUse, "subscription ended: %v", err)

@@ -302,3 +302,51 @@ func TestSubscribeGenerated(t *testing.T) {
 	rs.Close()
 	waitIdle(t, n)
 }
+
+// TestSubscribeBounded subscribes to results over a bounded generated
+// table: the query reads the table to its end, so the subscription gives
+// the whole result and then completes, as a one-shot SELECT would, both
+// for a query and for a materialized view whose query has finished.
+func TestSubscribeBounded(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE g (id BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '4',
+		'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '4')`)
+	exec(t, c, `CREATE MATERIALIZED VIEW total AS SELECT COUNT(*) AS n, SUM(id) AS s FROM g`)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	all := func(q string) []string {
+		var got []string
+		rs, err := c.Query(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rs.Next() {
+			vals, _ := rs.Values()
+			row := fmt.Sprint(vals[0]) // op, then the result's columns
+			for _, v := range vals[2:] {
+				row += fmt.Sprint("|", v)
+			}
+			got = append(got, row)
+		}
+		if err := rs.Err(); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		sort.Strings(got)
+		return got
+	}
+	for _, q := range []string{`SUBSCRIBE (SELECT id * 10 FROM g)`, `SELECT id * 10 FROM g EMIT CHANGES`} {
+		equal(t, q, all(q), "+I|10", "+I|20", "+I|30", "+I|40")
+	}
+	// The view's query finishes once it has read the table's four rows.
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(strings.Join(rows(t, c, `SHOW QUERIES`), ","), "FINISHED") {
+		if time.Now().After(deadline) {
+			t.Fatal("the view's query did not finish")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	equal(t, "finished view", all(`SUBSCRIBE total`), "+I|4|10")
+	waitIdle(t, n)
+}
