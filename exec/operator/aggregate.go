@@ -43,6 +43,7 @@ type Aggregate struct {
 	groups      []expr.Func
 	args        [][]expr.Func
 	filters     []expr.Predicate // per call; nil when it has no FILTER
+	orders      [][]expr.Func    // per call: its ORDER BY keys (string_agg, array_agg)
 	groupT      *state.Table
 	values      *state.Table
 	valueCounts counts // values, as a multiset per group and call
@@ -111,6 +112,15 @@ func NewAggregate(n *logical.Aggregate) (*Aggregate, error) {
 			}
 		}
 		a.filters = append(a.filters, p)
+		var os []expr.Func
+		for _, k := range c.OrderBy {
+			f, err := expr.Compile(k.Expr)
+			if err != nil {
+				return nil, err
+			}
+			os = append(os, f)
+		}
+		a.orders = append(a.orders, os)
 	}
 	return a, nil
 }
@@ -308,13 +318,13 @@ func (a *Aggregate) applyCall(g *group, i int, row types.Row, d int64) error {
 		return addAcc(call, acc, types.Null, d)
 	}
 	v, err := a.args[i][0](row)
-	if err != nil || v.IsNull() {
-		return err // aggregates skip NULL inputs
+	if err != nil || (v.IsNull() && call.Func != "array_agg") {
+		return err // aggregates skip NULL inputs; array_agg keeps them, as in PostgreSQL
 	}
 	if !valued(call) {
 		return addAcc(call, acc, v, d)
 	}
-	before, after, err := a.countValue(g, i, v, d)
+	before, after, err := a.countValue(g, i, row, v, d)
 	if err != nil {
 		return err
 	}
@@ -329,11 +339,43 @@ func (a *Aggregate) applyCall(g *group, i int, row types.Row, d int64) error {
 	return nil
 }
 
+// appendSortKey encodes v as ORDER BY key k orders it: a byte that puts
+// NULL first or last, then the value ascending or descending.
+func appendSortKey(dst []byte, v types.Value, k logical.SortKey) []byte {
+	switch {
+	case !v.IsNull():
+		dst = append(dst, 1)
+	case k.NullsFirst:
+		return append(dst, 0)
+	default:
+		return append(dst, 2)
+	}
+	if k.Desc {
+		return state.AppendKeyDesc(dst, v)
+	}
+	return state.AppendKey(dst, v)
+}
+
 // countValue adds d to the count of value v for call i of group g, and
 // returns the count before and after.
-func (a *Aggregate) countValue(g *group, i int, v types.Value, d int64) (before, after int64, err error) {
+func (a *Aggregate) countValue(g *group, i int, row types.Row, v types.Value, d int64) (before, after int64, err error) {
 	a.key = valueKey(a.key[:0], g.key, i)
-	a.key = state.AppendKey(a.key, v)
+	// A call's ORDER BY keys come before the value, so a scan of the
+	// group's values meets them in that order (ties in value order).
+	for k, f := range a.orders[i] {
+		ov, err := f(row)
+		if err != nil {
+			return 0, 0, err
+		}
+		a.key = appendSortKey(a.key, ov, a.node.Aggs[i].OrderBy[k])
+	}
+	if v.IsNull() {
+		// Only array_agg counts NULLs: after every value, as PostgreSQL
+		// sorts them (0xFF is above every value's first byte).
+		a.key = append(a.key, 0xFF)
+	} else {
+		a.key = state.AppendKey(a.key, v)
+	}
 	if before, after, err = a.valueCounts.add(a.key, types.Row{v}, d); err != nil {
 		return 0, 0, fmt.Errorf("aggregate: %w", err)
 	}

@@ -174,9 +174,32 @@ func (b *Binder) aggExpr(n ast.ExprNode) (scalar.Expr, bool, error) {
 // pgAggregate reads string_agg(x, sep) and array_agg(x), PostgreSQL's
 // aggregates TiDB takes for plain functions, as aggregate calls.
 func pgAggregate(f *ast.FuncCallExpr) (*ast.AggregateFuncExpr, bool) {
-	switch f.FnName.L {
+	name, distinct := strings.CutPrefix(f.FnName.L, parse.AggDistinctPrefix)
+	switch name {
 	case "string_agg", "array_agg":
-		return &ast.AggregateFuncExpr{F: f.FnName.L, Args: f.Args}, true
+		agg := &ast.AggregateFuncExpr{F: name, Args: f.Args, Distinct: distinct}
+		agg.SetOriginTextPosition(f.OriginTextPosition())
+		if n := len(f.Args); n > 0 {
+			// The dialect layer wrote ORDER BY y DESC as a last argument
+			// __riffle_agg_order(y, 'DESC').
+			if o, ok := f.Args[n-1].(*ast.FuncCallExpr); ok && o.FnName.L == parse.AggOrderFunc {
+				agg.Args = f.Args[:n-1]
+				agg.Order = &ast.OrderByClause{}
+				for i := 0; i+1 < len(o.Args); i += 2 {
+					dir := ""
+					if v, ok := o.Args[i+1].(*driver.ValueExpr); ok {
+						dir = v.GetString()
+					}
+					desc := strings.HasPrefix(dir, "DESC")
+					nullsFirst := desc
+					if strings.HasSuffix(dir, "NULLS FIRST") || strings.HasSuffix(dir, "NULLS LAST") {
+						nullsFirst = strings.HasSuffix(dir, "FIRST")
+					}
+					agg.Order.Items = append(agg.Order.Items, &ast.ByItem{Expr: o.Args[i], Desc: desc, NullOrder: nullsFirst})
+				}
+			}
+		}
+		return agg, true
 	}
 	return nil, false
 }
@@ -218,7 +241,29 @@ func (b *Binder) aggCall(n *ast.AggregateFuncExpr, filter ast.ExprNode) (scalar.
 		}
 		call.Args = append(call.Args, e)
 	}
+	if n.Order != nil {
+		for _, it := range n.Order.Items {
+			e, err := b.expr(it.Expr, ctx.input)
+			if err != nil {
+				ctx.inAgg = false
+				return nil, err
+			}
+			call.OrderBy = append(call.OrderBy, logical.SortKey{Expr: e, Desc: it.Desc, NullsFirst: it.NullOrder})
+		}
+	}
 	ctx.inAgg = false
+	if len(call.OrderBy) > 0 && fn != "string_agg" && fn != "array_agg" {
+		return nil, b.position(sqlerr.New(sqlerr.FeatureNotSupported, "ORDER BY in %s is not supported", fn), n)
+	}
+	if call.Distinct && len(call.OrderBy) > 0 {
+		// As in PostgreSQL: each distinct value must have one place.
+		for _, k := range call.OrderBy {
+			if len(call.Args) == 0 || k.Expr.String() != call.Args[0].String() {
+				return nil, b.position(sqlerr.New(sqlerr.InvalidColumnReference,
+					"in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list"), n)
+			}
+		}
+	}
 	if fn == "count" && !n.Distinct && len(call.Args) == 1 && isNonNullConst(n.Args[0]) {
 		call.Func, call.Args = "count_star", nil // COUNT(*) arrives as COUNT(1)
 	}

@@ -370,6 +370,8 @@ func (b *Binder) figureName(e ast.ExprNode) (string, bool) {
 			return "extract", true
 		case strings.HasPrefix(name, parse.ConstructorPrefix):
 			return strings.TrimPrefix(name, parse.ConstructorPrefix), true
+		case strings.HasPrefix(name, parse.AggDistinctPrefix):
+			return strings.TrimPrefix(name, parse.AggDistinctPrefix), true
 		case strings.HasPrefix(name, "__riffle_"):
 			return "?column?", false
 		case name == "trim":

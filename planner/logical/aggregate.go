@@ -43,7 +43,10 @@ type AggCall struct {
 	Distinct bool
 	// Filter, when set, restricts the rows the call sees (FILTER (WHERE …)).
 	Filter scalar.Expr
-	T      types.Type
+	// OrderBy orders the values of string_agg and array_agg (their values
+	// are otherwise in value order).
+	OrderBy []SortKey
+	T       types.Type
 }
 
 func (c AggCall) String() string {
@@ -60,6 +63,14 @@ func (c AggCall) String() string {
 				b.WriteString(", ")
 			}
 			b.WriteString(a.String())
+		}
+		for i, k := range c.OrderBy {
+			if i == 0 {
+				b.WriteString(" ORDER BY ")
+			} else {
+				b.WriteString(", ")
+			}
+			b.WriteString(k.String())
 		}
 		b.WriteString(")")
 	}

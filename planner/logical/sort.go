@@ -27,17 +27,22 @@ func (s *Sort) Props() Props         { return passThrough(s.Input.Props()) }
 func (s *Sort) Describe() string {
 	parts := make([]string, len(s.Keys))
 	for i, k := range s.Keys {
-		parts[i] = k.Expr.String()
-		if k.Desc {
-			parts[i] += " DESC"
-		}
-		if k.NullsFirst != k.Desc { // only print when not the default
-			if k.NullsFirst {
-				parts[i] += " NULLS FIRST"
-			} else {
-				parts[i] += " NULLS LAST"
-			}
-		}
+		parts[i] = k.String()
 	}
 	return "Sort " + strings.Join(parts, ", ")
+}
+
+func (k SortKey) String() string {
+	s := k.Expr.String()
+	if k.Desc {
+		s += " DESC"
+	}
+	if k.NullsFirst != k.Desc { // only print when not the default
+		if k.NullsFirst {
+			s += " NULLS FIRST"
+		} else {
+			s += " NULLS LAST"
+		}
+	}
+	return s
 }

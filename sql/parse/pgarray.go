@@ -274,3 +274,93 @@ func (r *rewriter) columnAliases(i int) int {
 	r.add(r.toks[i+1].Start, r.toks[closeIdx].End-r.toks[i+1].Start, "", false)
 	return closeIdx + 1
 }
+
+// AggOrderFunc carries the ORDER BY of an ordered-set call such as
+// string_agg(x, ',' ORDER BY y DESC): TiDB's grammar takes ORDER BY only in
+// GROUP_CONCAT, so the call reaches it as string_agg(x, ',',
+// __riffle_agg_order(y, 'DESC')), each key followed by its direction
+// ('', 'DESC', with ' NULLS FIRST' or ' NULLS LAST').
+const AggOrderFunc = "__riffle_agg_order"
+
+// AggDistinctPrefix renames an ordered aggregate called with DISTINCT,
+// which TiDB's grammar takes only for its own aggregates:
+// string_agg(DISTINCT x, ',') reaches it as __riffle_distinct_string_agg(x, ',').
+const AggDistinctPrefix = "__riffle_distinct_"
+
+// orderedAggregates are the aggregates that take ORDER BY in their call.
+var orderedAggregates = map[string]bool{"STRING_AGG": true, "ARRAY_AGG": true}
+
+// aggOrderBy rewrites the ORDER BY inside the call at toks[i] (an ordered
+// aggregate's name), if it has one at its top level.
+func (r *rewriter) aggOrderBy(i int) error {
+	closeIdx, ok := r.close[i+1]
+	if !ok {
+		return nil
+	}
+	if r.toks[i+2].Is("DISTINCT") && i+3 < closeIdx {
+		r.add(r.toks[i].Start, r.toks[i+2].End-r.toks[i].Start, AggDistinctPrefix+strings.ToLower(r.toks[i].Val)+"(", false)
+	}
+	order := -1
+	for j := i + 2; j < closeIdx; j++ {
+		if r.toks[j].IsOp("(") {
+			if c, ok := r.close[j]; ok {
+				j = c
+			}
+			continue
+		}
+		if r.toks[j].Is("ORDER") && j+1 < closeIdx && r.toks[j+1].Is("BY") {
+			order = j
+			break
+		}
+	}
+	if order < 0 {
+		return nil
+	}
+	if order == i+2 || order+2 >= closeIdx {
+		return syntaxErrAt(r.src, r.toks[order])
+	}
+	r.add(r.toks[order].Start, r.toks[order+1].End-r.toks[order].Start, ", "+AggOrderFunc+"(", false)
+	// Each key: its expression, then ASC/DESC and NULLS FIRST/LAST, which
+	// become a string argument after it.
+	keyEnd := func(from int) int {
+		for j := from; j < closeIdx; j++ {
+			switch {
+			case r.toks[j].IsOp("("):
+				if c, ok := r.close[j]; ok {
+					j = c
+				}
+			case r.toks[j].IsOp(","):
+				return j
+			}
+		}
+		return closeIdx
+	}
+	for k := order + 2; k < closeIdx; {
+		end := keyEnd(k)
+		dirStart, dir := end, ""
+		switch {
+		case end-2 > k && r.toks[end-2].Is("NULLS") && (r.toks[end-1].Is("FIRST") || r.toks[end-1].Is("LAST")):
+			dirStart, dir = end-2, " NULLS "+strings.ToUpper(r.toks[end-1].Val)
+		}
+		if dirStart-1 > k && (r.toks[dirStart-1].Is("ASC") || r.toks[dirStart-1].Is("DESC")) {
+			dirStart--
+			if r.toks[dirStart].Is("DESC") {
+				dir = "DESC" + dir
+			}
+		}
+		if dirStart == k {
+			return syntaxErrAt(r.src, r.toks[k])
+		}
+		text := ", " + quoteString(strings.TrimSpace(dir))
+		if end == closeIdx {
+			text += ")" // the last key closes the placeholder call
+		}
+		if dirStart < end {
+			r.add(r.toks[dirStart].Start, r.toks[end-1].End-r.toks[dirStart].Start, text, false)
+		} else {
+			r.add(r.toks[end-1].End, 0, text, false)
+		}
+		k = end + 1
+	}
+	return nil
+}
