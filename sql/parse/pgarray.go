@@ -279,7 +279,8 @@ func (r *rewriter) columnAliases(i int) int {
 // string_agg(x, ',' ORDER BY y DESC): TiDB's grammar takes ORDER BY only in
 // GROUP_CONCAT, so the call reaches it as string_agg(x, ',',
 // __riffle_agg_order(y, 'DESC')), each key followed by its direction
-// (”, 'DESC', with ' NULLS FIRST' or ' NULLS LAST').
+// as a string: empty for the default, else DESC, NULLS FIRST, NULLS LAST or
+// DESC NULLS LAST.
 const AggOrderFunc = "__riffle_agg_order"
 
 // AggDistinctPrefix renames an ordered aggregate called with DISTINCT,
