@@ -3,6 +3,7 @@ package operator
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"riffle/catalog"
 	"riffle/connectors/format"
@@ -206,6 +207,13 @@ type RecordDecoder struct {
 	nullValue bool
 	scratch   types.Row
 	kbuf      types.Row
+	// notNull are the NOT NULL columns a record fills, with their names: a
+	// record that leaves one NULL is bad (the book's bad data of type 5).
+	notNull     []int
+	notNullName []string
+	// text marks the 'key' and 'headers' metadata columns declared as
+	// strings rather than BYTES.
+	text map[int]bool
 }
 
 // NewRecordDecoder returns the decoder for table t. An avro-confluent table
@@ -225,6 +233,16 @@ func NewRecordDecoderWith(t *catalog.Object, regs *Registries) (*RecordDecoder, 
 	d := &RecordDecoder{l: layoutOf(t), nullValue: formatOf(t.Options, "") == "raw"}
 	d.value, d.err = newFormatDecoder(t.Options, "", subSchema(t.Schema, d.l.value), regs)
 	d.scratch = make(types.Row, len(d.l.value))
+	d.text = map[int]bool{}
+	for c := range d.l.meta {
+		ct := t.Schema.Columns[c].Type
+		d.text[c] = ct.IsString() || ct.Elem != nil && ct.Elem.IsString()
+	}
+	for _, c := range append(append([]int(nil), d.l.value...), d.l.key...) {
+		if col := t.Schema.Columns[c]; !col.Nullable && !slices.Contains(d.notNull, c) {
+			d.notNull, d.notNullName = append(d.notNull, c), append(d.notNullName, col.Name)
+		}
+	}
 	if d.err == nil && len(d.l.key) > 0 {
 		d.key, d.err = newFormatDecoder(t.Options, "key.", subSchema(t.Schema, d.l.key), regs)
 		d.kbuf = make(types.Row, len(d.l.key))
@@ -269,12 +287,38 @@ func (d *RecordDecoder) Decode(r *kafka.Record, row types.Row) (types.Diff, erro
 			row[c] = types.NewInt(int64(r.Partition))
 		case "offset":
 			row[c] = types.NewInt(r.Offset)
+		case "topic":
+			row[c] = types.NewString(r.Topic)
+		case "key":
+			if r.Key != nil {
+				row[c] = d.bytesAs(c, r.Key)
+			}
+		case "headers":
+			kv := make([]types.Value, 0, 2*len(r.Headers))
+			for _, h := range r.Headers {
+				kv = append(kv, types.NewString(h.Key), d.bytesAs(c, h.Value))
+			}
+			row[c] = types.Value{K: types.KMap, X: kv}
 		}
 	}
 	if upsert && r.Value == nil {
 		return -1, nil
 	}
+	for i, c := range d.notNull {
+		if row[c].IsNull() {
+			return 0, &badRecord{fmt.Sprintf("record at offset %d has no value for NOT NULL column %q", r.Offset, d.notNullName[i])}
+		}
+	}
 	return 1, nil
+}
+
+// bytesAs is b as column c holds it: BYTES, or text when the column (or
+// its map's values) is a string type.
+func (d *RecordDecoder) bytesAs(c int, b []byte) types.Value {
+	if d.text[c] {
+		return types.NewString(string(b))
+	}
+	return types.NewBytes(b)
 }
 
 // decodeKey sets the key columns from the record key, which is what

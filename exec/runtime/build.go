@@ -47,6 +47,9 @@ type route struct {
 	dropLate bool
 	time     expr.Func
 	late     func(operator.LateRow)
+	// policy is the table's error policy (catalog.Object.ErrorPolicy; ""
+	// skips: a one-shot read), deadLetter its dead-letter topic.
+	policy, deadLetter string
 }
 
 // build turns the plan's tree into operators, in pre-order from the root,
@@ -107,6 +110,7 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 			return err
 		}
 		r.topic = topic
+		r.policy, r.deadLetter = s.Object.ErrorPolicy(), s.Object.DeadLetterTopic()
 		q.routes[topic] = append(q.routes[topic], r)
 		if q.latest == nil {
 			q.latest = map[string]bool{}

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"riffle/catalog"
 	"riffle/connectors/kafka"
 	"riffle/exec/operator"
 	"riffle/exec/state"
@@ -59,14 +60,16 @@ type Query struct {
 	routes     map[string][]route // scans of topics, by topic
 	gens       []route            // scans of generated tables
 	nroutes    int
-	wroteKafka bool            // this epoch wrote records to Kafka: commit it durably
-	lateRows   *lateRows       // nil: late rows are counted only
-	latest     map[string]bool // topics read from their end (scan.startup.mode)
-	sink       operator.Operator
-	sinkTables int
-	tables     []uint32
-	reader     *kafka.Reader // nil when the query reads no topic
-	txn        *state.Txn
+	wroteKafka bool      // this epoch wrote records to Kafka: commit it durably
+	lateRows   *lateRows // nil: late rows are counted only
+	// deadLetters are the epoch's bad records for dead-letter topics.
+	deadLetters []kafka.Record
+	latest      map[string]bool // topics read from their end (scan.startup.mode)
+	sink        operator.Operator
+	sinkTables  int
+	tables      []uint32
+	reader      *kafka.Reader // nil when the query reads no topic
+	txn         *state.Txn
 
 	in, out, bad, late atomic.Int64
 	finished           atomic.Bool  // every source was bounded and has ended
@@ -178,6 +181,13 @@ func (q *Query) open(ctx context.Context) error {
 		return &operator.Env{Table: func(j int) *state.Table { return q.txn.Table(q.tables[base+j]) }, TTL: ttl}, nil
 	}
 	q.emit = make([]operator.Emitter, len(q.nodes))
+	for _, r := range q.allRoutes() {
+		if r.policy == catalog.PolicyDeadLetter {
+			if err := q.deps.Kafka.EnsureTopic(ctx, r.deadLetter, 1); err != nil {
+				return fmt.Errorf("dead-letter topic of table %s: %w", r.table, err)
+			}
+		}
+	}
 	if q.plan.LateTable != nil {
 		q.lateRows = newLateRows(q, q.plan.LateTable)
 	}
@@ -359,6 +369,9 @@ func (q *Query) commit(ctx context.Context) error {
 		}
 	}
 	if err := q.sink.OnBarrier(ctx); err != nil {
+		return err
+	}
+	if err := q.flushDeadLetters(ctx); err != nil {
 		return err
 	}
 	if q.lateRows != nil {

@@ -128,7 +128,7 @@ func scanTable(ctx context.Context, deps Deps, t *catalog.Object) (types.Batch, 
 		return nil, err
 	}
 	r := &route{dec: dec, width: len(t.Schema.Columns)}
-	out, _, err := decode(r, recs, topic, nil)
+	out, _, err := decode(r, recs, topic, nil, nil) // a one-shot read skips bad records
 	return out, err
 }
 

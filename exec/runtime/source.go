@@ -16,10 +16,10 @@ import (
 // poll waits for records from the query's topics and decodes each into a
 // batch per route (a topic read by two scans feeds both), and generates the
 // due rows of its generated tables. Records of one partition keep their
-// offset order. A record that does not decode is counted and skipped: one
-// bad record must not stop a query (the table's error policy will choose
-// what else to do). An error that is not the record's (a schema registry
-// out of reach) stops the query instead: the record must not be lost.
+// offset order. A record that does not decode meets its table's error
+// policy (dead_letter.go). An error that is not the record's (a schema
+// registry out of reach) stops the query whatever the policy: the record
+// must not be lost.
 func (q *Query) poll(ctx context.Context) (in, bad int, batches map[*route]types.Batch, err error) {
 	batches = map[*route]types.Batch{}
 	// How long the wait for records may be: not past the next generated
@@ -46,12 +46,16 @@ func (q *Query) poll(ctx context.Context) (in, bad int, batches map[*route]types
 		for topic, rs := range q.routes {
 			for i := range rs {
 				r := &rs[i]
-				b, nbad, err := decode(r, recs, topic, nil)
+				// A record read by two scans of one table is one bad record.
+				first := !slices.ContainsFunc(rs[:i], func(o route) bool { return o.table == r.table })
+				b, nbad, err := decode(r, recs, topic, nil, func(rec *kafka.Record, err error) error {
+					return q.reject(r, rec, err, first)
+				})
 				if err != nil {
 					return 0, 0, nil, err
 				}
-				if i == 0 {
-					bad += nbad // a record read by two scans is one bad record
+				if first {
+					bad += nbad
 				}
 				if len(b) > 0 {
 					batches[r] = b
@@ -89,8 +93,9 @@ func (q *Query) pollOrder() []*route {
 // decode appends the changes of topic's records among recs to b, carving
 // rows from one slab: +1 rows, or -1 key-only rows for an upsert table's
 // tombstones (see operator.RecordDecoder), which a Normalize operator
-// downstream turns into retractions.
-func decode(r *route, recs []kafka.Record, topic string, b types.Batch) (types.Batch, int, error) {
+// downstream turns into retractions. Each bad record goes to reject (nil:
+// skipped), whose error stops the decoding.
+func decode(r *route, recs []kafka.Record, topic string, b types.Batch, reject func(*kafka.Record, error) error) (types.Batch, int, error) {
 	slab := make([]types.Value, len(recs)*r.width)
 	bad := 0
 	for i := range recs {
@@ -103,12 +108,18 @@ func decode(r *route, recs []kafka.Record, topic string, b types.Batch) (types.B
 			if !operator.IsBadRecord(err) {
 				return nil, 0, fmt.Errorf("decode record of topic %s at partition %d offset %d: %w", topic, recs[i].Partition, recs[i].Offset, err)
 			}
-			bad++
-			continue
+		} else {
+			var ok bool
+			if b, ok = r.accept(b, recs[i].Partition, row, d); ok {
+				continue
+			}
+			err = errors.New("its event time cannot be computed")
 		}
-		var ok bool
-		if b, ok = r.accept(b, recs[i].Partition, row, d); !ok {
-			bad++
+		bad++
+		if reject != nil {
+			if err := reject(&recs[i], err); err != nil {
+				return nil, 0, err
+			}
 		}
 	}
 	return b, bad, nil

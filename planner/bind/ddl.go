@@ -57,10 +57,10 @@ var planOnlyConnectors = map[string]bool{
 // by Flink's names. Options beyond them are an error naming the option:
 // a misspelt option silently ignored is a bug the user finds in production.
 var tableOptions = map[string][]string{
-	"kafka": withFormatOptions(false, "connector", "topic", "format", "value.format", "scan.startup.mode",
+	"kafka": withFormatOptions(false, "connector", "topic", "format", "value.format", "scan.startup.mode", "error.policy", "error.dead-letter.topic", "json.ignore-parse-errors",
 		"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout", "scan.watermark.drop-late",
 		"topic.partitions", "topic.auto-create"),
-	"upsert-kafka": withFormatOptions(true, "connector", "topic", "format", "value.format", "key.format", "key.fields",
+	"upsert-kafka": withFormatOptions(true, "connector", "topic", "format", "value.format", "key.format", "key.fields", "error.policy", "error.dead-letter.topic", "json.ignore-parse-errors",
 		"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout", "scan.watermark.drop-late",
 		"value.fields-include", "topic.partitions", "topic.auto-create"),
 }
@@ -70,8 +70,7 @@ var tableOptions = map[string][]string{
 // declaration says, so they are refused with a "not yet".
 var laterOptions = map[string]string{
 	"key.fields":                 "record keys on append-only tables are not supported yet",
-	"json.ignore-parse-errors":   "error policies come later; bad records are skipped and counted today",
-	"json.fail-on-missing-field": "error policies come later; a missing field is NULL today",
+	"json.fail-on-missing-field": "a missing field is NULL; declare the column NOT NULL to make a record without it a bad record",
 }
 
 // ignoredOptions are Flink options whose effect riffle has already: they
@@ -141,7 +140,8 @@ func (b *Binder) columns(st *parse.CreateTable, obj *catalog.Object) error {
 				return b.Src.Errorf(c.Name.Pos, sqlerr.InvalidParameter, "unknown metadata key %q", key).
 					WithHint("the Kafka connector offers %s", strings.Join(sortedKeys(metadataTypes), ", "))
 			}
-			if c.Type.ID != want.ID {
+			if c.Type.ID != want.ID && !(want.ID == types.Varbinary && c.Type.IsString()) ||
+				want.ID == types.Map && (!c.Type.Key.IsString() || c.Type.Elem.ID != types.Varbinary && !c.Type.Elem.IsString()) {
 				return b.Src.Errorf(c.Name.Pos, sqlerr.DatatypeMismatch,
 					"metadata %q has type %s, not %s", key, want, c.Type)
 			}
@@ -163,7 +163,13 @@ var metadataTypes = map[string]types.Type{
 	"timestamp": {ID: types.TimestampLTZ, Precision: 3},
 	"partition": types.TInt,
 	"offset":    types.TBigInt,
+	"topic":     types.TString,
+	"key":       tBytes,
+	"headers":   {ID: types.Map, Key: &types.TString, Elem: &tBytes},
 }
+
+// tBytes is BYTES, the type of a record's key and header values.
+var tBytes = types.Type{ID: types.Varbinary}
 
 func sortedKeys[V any](m map[string]V) []string {
 	ks := make([]string, 0, len(m))
@@ -295,7 +301,8 @@ func (b *Binder) kafkaDefaults(obj *catalog.Object, pos map[string]int, d TableD
 // alterable are the table options ALTER TABLE … SET may change: how reads
 // of the table end and how its watermark treats idle partitions. The others
 // say what the records are, which existing data fixes.
-var alterable = []string{"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout"}
+var alterable = []string{"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout",
+	"error.policy", "error.dead-letter.topic"}
 
 // AlterOptions checks ALTER TABLE … SET on obj and returns the table's
 // options with the new values.
@@ -334,6 +341,21 @@ func (b *Binder) scanOptions(o map[string]string, pos map[string]int) error {
 	default:
 		return b.Src.Errorf(pos["scan.bounded.mode"], sqlerr.InvalidParameter,
 			"'scan.bounded.mode' must be 'unbounded', 'latest-offset' or 'timestamp', not %q", m)
+	}
+	switch p := o["error.policy"]; p {
+	case "", catalog.PolicyFail, catalog.PolicySkip, catalog.PolicyDeadLetter:
+	default:
+		return b.Src.Errorf(pos["error.policy"], sqlerr.InvalidParameter,
+			"'error.policy' must be 'fail', 'skip' or 'dead-letter', not %q", p).
+			WithHint("it says what a query does with a record of the table it cannot read")
+	}
+	if v, ok := o["json.ignore-parse-errors"]; ok && v != "true" && v != "false" {
+		return b.Src.Errorf(pos["json.ignore-parse-errors"], sqlerr.InvalidParameter,
+			"'json.ignore-parse-errors' must be 'true' or 'false', not %q", v).WithHint("'error.policy' says the same and more")
+	}
+	if t, ok := o["error.dead-letter.topic"]; ok && (t == "" || t == o["topic"]) {
+		return b.Src.Errorf(pos["error.dead-letter.topic"], sqlerr.InvalidParameter,
+			"'error.dead-letter.topic' must name a topic other than the table's own")
 	}
 	if v, ok := o["scan.watermark.drop-late"]; ok && v != "true" && v != "false" {
 		return b.Src.Errorf(pos["scan.watermark.drop-late"], sqlerr.InvalidParameter,

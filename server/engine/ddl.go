@@ -281,11 +281,20 @@ func (s *Session) alterTable(st *parse.AlterOptions) (*pgwire.Result, error) {
 	var notices []string
 	var restarted []*catalog.Query
 	for _, q := range s.e.cat.Queries() {
-		if q.State != catalog.Running || !s.reads(q.Uses, obj.Name) {
+		// A failed query starts again too: it may have failed on the very
+		// records the new options deal with (a bad record under
+		// 'error.policy' = 'fail').
+		if (q.State != catalog.Running && q.State != catalog.Failed) || !s.reads(q.Uses, obj.Name) {
 			continue
 		}
 		s.e.stop(q.ID)
 		restarted = append(restarted, q)
+		if q.State == catalog.Failed {
+			q.State, q.Error = catalog.Running, ""
+			if err := s.e.cat.UpdateQuery(q); err != nil {
+				return nil, err
+			}
+		}
 		if err := s.e.startQuery(q); err != nil {
 			// The statement fails as a whole: the table keeps its old
 			// options and its queries run again under them.
