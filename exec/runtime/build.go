@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"sync/atomic"
 	"time"
 
 	"riffle/catalog"
@@ -50,6 +51,9 @@ type route struct {
 	// policy is the table's error policy (catalog.Object.ErrorPolicy; ""
 	// skips: a one-shot read), deadLetter its dead-letter topic.
 	policy, deadLetter string
+	// bad counts the table's bad records this scan met (nil: a one-shot
+	// read, which counts nothing).
+	bad *atomic.Int64
 }
 
 // build turns the plan's tree into operators, in pre-order from the root,
@@ -110,7 +114,7 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 			return err
 		}
 		r.topic = topic
-		r.policy, r.deadLetter = s.Object.ErrorPolicy(), s.Object.DeadLetterTopic()
+		r.policy, r.deadLetter, r.bad = s.Object.ErrorPolicy(), s.Object.DeadLetterTopic(), new(atomic.Int64)
 		q.routes[topic] = append(q.routes[topic], r)
 		if q.latest == nil {
 			q.latest = map[string]bool{}

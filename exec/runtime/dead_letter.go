@@ -55,6 +55,9 @@ func (e *BadRecordError) Unwrap() error { return e.Err }
 // reject applies route r's error policy to rec, which it could not read
 // for err: a non-nil result stops the query.
 func (q *Query) reject(r *route, rec *kafka.Record, err error, first bool) error {
+	if first {
+		r.bad.Add(1)
+	}
 	switch r.policy {
 	case catalog.PolicyFail:
 		return &BadRecordError{Table: r.table, Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Err: err}
@@ -86,6 +89,7 @@ func (q *Query) flushDeadLetters(ctx context.Context) error {
 	if err := q.deps.Writer.Write(ctx, q.deadLetters); err != nil {
 		return fmt.Errorf("write dead letters: %w", err)
 	}
+	q.dead.Add(int64(len(q.deadLetters)))
 	q.deadLetters = q.deadLetters[:0]
 	q.wroteKafka = true
 	return nil

@@ -34,7 +34,11 @@ type Deps struct {
 type Stats struct {
 	RecordsIn  int64 // records read from the sources
 	RecordsOut int64 // changes emitted by the query (written to its sink)
-	BadRecords int64 // records that could not be decoded and were skipped
+	BadRecords int64 // records that could not be read (skipped or dead-lettered)
+	// BadByTable splits BadRecords by the table the records were read as.
+	BadByTable map[string]int64
+	// DeadLetters are the bad records written to dead-letter topics.
+	DeadLetters int64
 	Lag        int64 // records in the sources not yet committed
 	// LateRows are rows dropped as late: by a window whose watermark had
 	// passed (beyond its allowed lateness), or at the source by a table's
@@ -72,6 +76,7 @@ type Query struct {
 	txn         *state.Txn
 
 	in, out, bad, late atomic.Int64
+	dead               atomic.Int64 // dead letters written
 	finished           atomic.Bool  // every source was bounded and has ended
 	outWm              atomic.Int64 // the watermark of the query's output (µs; 0 none)
 
@@ -442,7 +447,12 @@ func (q *Query) Topics() []string { return slices.Sorted(maps.Keys(q.routes)) }
 // for the lag (nil to skip it).
 func (q *Query) Stats(end kafka.Positions) Stats {
 	s := Stats{RecordsIn: q.in.Load(), RecordsOut: q.out.Load(), BadRecords: q.bad.Load(),
-		LateRows: q.late.Load(), Watermark: q.outWm.Load()}
+		LateRows: q.late.Load(), Watermark: q.outWm.Load(), DeadLetters: q.dead.Load(), BadByTable: map[string]int64{}}
+	for _, r := range q.allRoutes() {
+		if r.bad != nil {
+			s.BadByTable[r.table] += r.bad.Load()
+		}
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for t, ps := range end {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"riffle/catalog"
@@ -27,8 +29,10 @@ func (e *Engine) WriteMetrics(ctx context.Context, w io.Writer) error {
 			func(s stats) (float64, bool) { return float64(s.RecordsIn), s.live }},
 		{"riffle_query_records_out_total", "counter", "Changes the query emitted since it started.",
 			func(s stats) (float64, bool) { return float64(s.RecordsOut), s.live }},
-		{"riffle_query_bad_records_total", "counter", "Records that did not decode and were skipped.",
+		{"riffle_query_bad_records_total", "counter", "Records the query could not read (skipped or dead-lettered).",
 			func(s stats) (float64, bool) { return float64(s.BadRecords), s.live }},
+		{"riffle_query_dead_letters_total", "counter", "Bad records written to dead-letter topics.",
+			func(s stats) (float64, bool) { return float64(s.DeadLetters), s.live }},
 		{"riffle_query_late_rows_total", "counter", "Rows dropped as late (kept across restarts).",
 			func(s stats) (float64, bool) { return float64(s.LateRows), s.live }},
 		{"riffle_query_lag_records", "gauge", "Records in the sources not yet committed.",
@@ -57,6 +61,14 @@ func (e *Engine) WriteMetrics(ctx context.Context, w io.Writer) error {
 			if v, ok := m.value(s); ok {
 				fmt.Fprintf(&b, "%s{query=%q,target=%q} %g\n", m.name, s.id, s.target, v)
 			}
+		}
+	}
+	// Bad records per table, for a query that reads several.
+	const perTable = "riffle_table_bad_records_total"
+	fmt.Fprintf(&b, "# HELP %s Records of the table the query could not read.\n# TYPE %s counter\n", perTable, perTable)
+	for _, s := range all {
+		for _, t := range slices.Sorted(maps.Keys(s.BadByTable)) {
+			fmt.Fprintf(&b, "%s{query=%q,target=%q,table=%q} %d\n", perTable, s.id, s.target, t, s.BadByTable[t])
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -76,6 +76,12 @@ func TestMetrics(t *testing.T) {
 		GROUP BY window_start, window_end`)
 	produce(t, n, "events", `{"k": "a", "ts": "2024-01-01 00:00:01"}`, `{"k": "b", "ts": "2024-01-01 00:00:15"}`,
 		`{"k": "late", "ts": "2024-01-01 00:00:02"}`)
+	// A query over two tables: bad records per table, and dead letters.
+	exec(t, c, `CREATE TABLE a (id BIGINT) WITH ('connector' = 'kafka', 'topic' = 'a', 'format' = 'json', 'error.policy' = 'dead-letter')`)
+	exec(t, c, `CREATE TABLE b (id BIGINT) WITH ('connector' = 'kafka', 'topic' = 'b', 'format' = 'json')`)
+	exec(t, c, `CREATE MATERIALIZED VIEW ab AS SELECT id FROM a UNION ALL SELECT id FROM b`)
+	produce(t, n, "a", `{"id": 1}`, `nope`, `{"id": "x"}`)
+	produce(t, n, "b", `[]`)
 	exec(t, c, `FLUSH`)
 	resp, err := http.Get("http://" + n.MetricsAddr() + "/metrics")
 	if err != nil {
@@ -92,6 +98,10 @@ func TestMetrics(t *testing.T) {
 		`riffle_query_records_in_total{query="q1",target="per_window"} 3`,
 		`riffle_query_running{query="q1",target="per_window"} 1`,
 		`riffle_query_watermark_seconds{query="q1",target="per_window"} 1.704067215e+09`,
+		`riffle_query_bad_records_total{query="q2",target="ab"} 3`,
+		`riffle_query_dead_letters_total{query="q2",target="ab"} 2`,
+		`riffle_table_bad_records_total{query="q2",target="ab",table="a"} 2`,
+		`riffle_table_bad_records_total{query="q2",target="ab",table="b"} 1`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %q:\n%s", want, body)
