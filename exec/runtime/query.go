@@ -39,7 +39,7 @@ type Stats struct {
 	BadByTable map[string]int64
 	// DeadLetters are the bad records written to dead-letter topics.
 	DeadLetters int64
-	Lag        int64 // records in the sources not yet committed
+	Lag         int64 // records in the sources not yet committed
 	// LateRows are rows dropped as late: by a window whose watermark had
 	// passed (beyond its allowed lateness), or at the source by a table's
 	// 'scan.watermark.drop-late'.
