@@ -29,7 +29,10 @@ type KafkaSink struct {
 	topic  string
 	enc    *RecordEncoder
 	upsert bool
-	recs   []kafka.Record
+	// changelog: the table's records carry changes (a CDC format), so
+	// every change is a record, retractions as deletes.
+	changelog bool
+	recs      []kafka.Record
 	// keyed holds an upsert table's changes of the epoch, by encoded key.
 	keyed map[string][]types.Change
 	kbuf  []byte
@@ -53,8 +56,8 @@ func NewKafkaSink(w *kafka.Writer, table *catalog.Object) *KafkaSink {
 // use regs (nil: only a table naming its registry can be written).
 func NewKafkaSinkWith(w *kafka.Writer, table *catalog.Object, regs *Registries) (*KafkaSink, error) {
 	enc, err := NewRecordEncoderWith(table, regs)
-	return &KafkaSink{writer: w, topic: table.Options["topic"], enc: enc,
-		upsert: len(table.PrimaryKey) > 0, keyed: map[string][]types.Change{}, timeCol: -1}, err
+	return &KafkaSink{writer: w, topic: table.Options["topic"], enc: enc, changelog: table.Changelog(),
+		upsert: len(table.PrimaryKey) > 0 && !table.Changelog(), keyed: map[string][]types.Change{}, timeCol: -1}, err
 }
 
 // SetEventTime makes written column col (a timestamp) each record's
@@ -80,11 +83,12 @@ func (s *KafkaSink) OnBatch(_ context.Context, _ int, b types.Batch, _ Emitter) 
 			s.keyed[string(s.kbuf)] = append(s.keyed[string(s.kbuf)], types.Change{Row: c.Row.Clone(), Diff: c.Diff})
 			continue
 		}
-		if c.Diff < 0 {
+		if c.Diff < 0 && !s.changelog {
 			return fmt.Errorf("kafka sink %s: a retraction reached an append-only topic", s.topic)
 		}
-		for range c.Diff {
-			r, err := s.enc.Encode(c.Row, s.stamp(c.Row, now), false)
+		for range max(c.Diff, -c.Diff) {
+			// On a CDC table a retraction is a delete record.
+			r, err := s.enc.Encode(c.Row, s.stamp(c.Row, now), c.Diff < 0)
 			if err != nil {
 				return fmt.Errorf("encode record for topic %s: %w", s.topic, err)
 			}

@@ -39,6 +39,9 @@ type recordLayout struct {
 
 func layoutOf(t *catalog.Object) recordLayout {
 	l := recordLayout{topic: t.Options["topic"], key: t.PrimaryKey, meta: map[int]string{}}
+	if t.Changelog() {
+		l.key = nil // a CDC table's key is the rows', not the records'
+	}
 	exceptKey := t.Options["value.fields-include"] == "EXCEPT_KEY"
 	for i := range t.Schema.Columns {
 		if t.Columns != nil && t.Columns[i].Computed != "" {
@@ -164,6 +167,19 @@ func (e *RecordEncoder) Encode(row types.Row, now int64, tombstone bool) (kafka.
 		}
 		r.Key = k
 	}
+	if cdc, ok := e.value.(*format.DebeziumJSONEncoder); ok {
+		// A CDC table's records carry changes: a delete is an envelope.
+		for i, c := range e.l.value {
+			e.scratch[i] = row[e.writable[c]]
+		}
+		var err error
+		if tombstone {
+			r.Value, err = cdc.EncodeDelete(nil, e.scratch)
+		} else {
+			r.Value, err = cdc.Encode(nil, e.scratch)
+		}
+		return r, err
+	}
 	if !tombstone {
 		for i, c := range e.l.value {
 			e.scratch[i] = row[e.writable[c]]
@@ -214,6 +230,42 @@ type RecordDecoder struct {
 	// text marks the 'key' and 'headers' metadata columns declared as
 	// strings rather than BYTES.
 	text map[int]bool
+	// changes reads a changelog format's records (Debezium's envelopes),
+	// which carry changes rather than one row: see DecodeChanges.
+	changes format.ChangelogDecoder
+}
+
+// Changelog reports whether the table's records carry changes (a CDC
+// format): read them with DecodeChanges, not Decode.
+func (d *RecordDecoder) Changelog() bool { return d.changes != nil }
+
+// DecodeChanges reads a changelog format's record and calls emit with each
+// change it carries: a new row of width values (the table's columns, the
+// record's metadata included) and its diff. A tombstone carries none.
+func (d *RecordDecoder) DecodeChanges(r *kafka.Record, width int, emit func(types.Row, types.Diff)) error {
+	if d.err != nil {
+		return d.err
+	}
+	var bad error
+	err := d.changes.DecodeChanges(r.Value, func(vals types.Row, diff int64) {
+		row := make(types.Row, width)
+		for i, c := range d.l.value {
+			row[c] = vals[i]
+		}
+		d.setMeta(r, row)
+		for i, c := range d.notNull {
+			if row[c].IsNull() && bad == nil {
+				bad = &badRecord{fmt.Sprintf("record at offset %d has no value for NOT NULL column %q", r.Offset, d.notNullName[i])}
+			}
+		}
+		if bad == nil {
+			emit(row, types.Diff(diff))
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return bad
 }
 
 // NewRecordDecoder returns the decoder for table t. An avro-confluent table
@@ -231,7 +283,11 @@ func NewRecordDecoder(t *catalog.Object) *RecordDecoder {
 // with it fails every Decode with it.
 func NewRecordDecoderWith(t *catalog.Object, regs *Registries) (*RecordDecoder, error) {
 	d := &RecordDecoder{l: layoutOf(t), nullValue: formatOf(t.Options, "") == "raw"}
-	d.value, d.err = newFormatDecoder(t.Options, "", subSchema(t.Schema, d.l.value), regs)
+	if formatOf(t.Options, "") == "debezium-json" {
+		d.changes = format.NewDebeziumJSONDecoder(subSchema(t.Schema, d.l.value), t.Options["debezium-json.schema-include"] == "true")
+	} else {
+		d.value, d.err = newFormatDecoder(t.Options, "", subSchema(t.Schema, d.l.value), regs)
+	}
 	d.scratch = make(types.Row, len(d.l.value))
 	d.text = map[int]bool{}
 	for c := range d.l.meta {
@@ -262,6 +318,9 @@ func (d *RecordDecoder) Decode(r *kafka.Record, row types.Row) (types.Diff, erro
 	if d.err != nil {
 		return 0, d.err
 	}
+	if d.changes != nil {
+		return 0, fmt.Errorf("a changelog format's records are read with DecodeChanges")
+	}
 	upsert := len(d.l.key) > 0
 	if r.Value == nil && !upsert && !d.nullValue {
 		return 0, &badRecord{fmt.Sprintf("record at offset %d has a null value on an append-only table", r.Offset)}
@@ -279,6 +338,20 @@ func (d *RecordDecoder) Decode(r *kafka.Record, row types.Row) (types.Diff, erro
 			return 0, err
 		}
 	}
+	d.setMeta(r, row)
+	if upsert && r.Value == nil {
+		return -1, nil
+	}
+	for i, c := range d.notNull {
+		if row[c].IsNull() {
+			return 0, &badRecord{fmt.Sprintf("record at offset %d has no value for NOT NULL column %q", r.Offset, d.notNullName[i])}
+		}
+	}
+	return 1, nil
+}
+
+// setMeta fills the metadata columns of row from r.
+func (d *RecordDecoder) setMeta(r *kafka.Record, row types.Row) {
 	for c, m := range d.l.meta {
 		switch m {
 		case "timestamp":
@@ -301,15 +374,6 @@ func (d *RecordDecoder) Decode(r *kafka.Record, row types.Row) (types.Diff, erro
 			row[c] = types.Value{K: types.KMap, X: kv}
 		}
 	}
-	if upsert && r.Value == nil {
-		return -1, nil
-	}
-	for i, c := range d.notNull {
-		if row[c].IsNull() {
-			return 0, &badRecord{fmt.Sprintf("record at offset %d has no value for NOT NULL column %q", r.Offset, d.notNullName[i])}
-		}
-	}
-	return 1, nil
 }
 
 // bytesAs is b as column c holds it: BYTES, or text when the column (or

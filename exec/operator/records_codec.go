@@ -72,6 +72,8 @@ func newFormatEncoder(o map[string]string, prefix string, schema types.Schema, r
 		return format.NewCSVEncoder(schema, opts)
 	case "raw":
 		return format.NewRawEncoder(schema)
+	case "debezium-json":
+		return format.NewDebeziumJSONEncoder(schema), nil
 	case "avro":
 		return format.NewAvroEncoder(schema)
 	case "avro-confluent":

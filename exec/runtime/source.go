@@ -96,33 +96,72 @@ func (q *Query) pollOrder() []*route {
 // downstream turns into retractions. Each bad record goes to reject (nil:
 // skipped), whose error stops the decoding.
 func decode(r *route, recs []kafka.Record, topic string, b types.Batch, reject func(*kafka.Record, error) error) (types.Batch, int, error) {
-	slab := make([]types.Value, len(recs)*r.width)
+	var slab []types.Value
+	if !r.dec.Changelog() {
+		slab = make([]types.Value, len(recs)*r.width)
+	}
 	bad := 0
 	for i := range recs {
-		if recs[i].Topic != topic || r.beyond(&recs[i]) {
+		rec := &recs[i]
+		if rec.Topic != topic || r.beyond(rec) {
 			continue
 		}
-		row := types.Row(slab[i*r.width : (i+1)*r.width : (i+1)*r.width])
-		d, err := r.dec.Decode(&recs[i], row)
-		if err != nil {
-			if !operator.IsBadRecord(err) {
-				return nil, 0, fmt.Errorf("decode record of topic %s at partition %d offset %d: %w", topic, recs[i].Partition, recs[i].Offset, err)
-			}
+		var err error
+		if slab != nil {
+			b, err = r.decodeRow(b, rec, types.Row(slab[i*r.width:(i+1)*r.width:(i+1)*r.width]))
 		} else {
-			var ok bool
-			if b, ok = r.accept(b, recs[i].Partition, row, d); ok {
-				continue
-			}
-			err = errors.New("its event time cannot be computed")
+			b, err = r.decodeChanges(b, rec)
+		}
+		switch {
+		case err == nil:
+			continue
+		case !operator.IsBadRecord(err) && !errors.Is(err, errNoEventTime):
+			return nil, 0, fmt.Errorf("decode record of topic %s at partition %d offset %d: %w", topic, rec.Partition, rec.Offset, err)
 		}
 		bad++
 		if reject != nil {
-			if err := reject(&recs[i], err); err != nil {
+			if err := reject(rec, err); err != nil {
 				return nil, 0, err
 			}
 		}
 	}
 	return b, bad, nil
+}
+
+// errNoEventTime makes a record whose event time cannot be computed a bad
+// record.
+var errNoEventTime = errors.New("its event time cannot be computed")
+
+// decodeRow appends the change of a record that holds one row, decoded
+// into row.
+func (r *route) decodeRow(b types.Batch, rec *kafka.Record, row types.Row) (types.Batch, error) {
+	d, err := r.dec.Decode(rec, row)
+	if err != nil {
+		return b, err
+	}
+	b, ok := r.accept(b, rec.Partition, row, d)
+	if !ok {
+		return b, errNoEventTime
+	}
+	return b, nil
+}
+
+// decodeChanges appends the changes of a CDC record: all of them, or none
+// when the record is bad.
+func (r *route) decodeChanges(b types.Batch, rec *kafka.Record) (types.Batch, error) {
+	n, ok := len(b), true
+	err := r.dec.DecodeChanges(rec, r.width, func(row types.Row, d types.Diff) {
+		if ok {
+			b, ok = r.accept(b, rec.Partition, row, d)
+		}
+	})
+	switch {
+	case err != nil:
+		return b[:n], err
+	case !ok:
+		return b[:n], errNoEventTime
+	}
+	return b, nil
 }
 
 // accept appends a row of partition p to b, stamped with the watermark it

@@ -451,7 +451,9 @@ func (b *Binder) primaryKey(st *parse.CreateTable, obj *catalog.Object) error {
 func (b *Binder) connectorKey(obj *catalog.Object, pos map[string]int, st *parse.CreateTable) error {
 	conn := obj.Options["connector"]
 	switch {
-	case conn == "kafka" && len(obj.PrimaryKey) > 0:
+	case conn == "kafka" && len(obj.PrimaryKey) > 0 && !strings.HasPrefix(obj.Options["format"]+obj.Options["value.format"], "debezium-"):
+		// (A CDC table may declare its rows' key: its records say what
+		// changes, the key only names the rows.)
 		return b.Src.Errorf(st.PrimaryKey[0].Pos, sqlerr.InvalidTableDefinition,
 			"a table with 'connector' = 'kafka' cannot have a PRIMARY KEY").
 			WithHint("use 'connector' = 'upsert-kafka' for a table whose records replace each other by key")
@@ -502,13 +504,14 @@ func (b *Binder) connectorKey(obj *catalog.Object, pos map[string]int, st *parse
 // defaults filled in.
 
 // knownFormats are the formats riffle reads and writes.
-var knownFormats = []string{"avro", "avro-confluent", "csv", "json", "raw"}
+var knownFormats = []string{"avro", "avro-confluent", "csv", "debezium-json", "json", "raw"}
 
 // formatOptions are each format's options, bare.
 var formatOptions = map[string][]string{
 	"csv": {"csv.field-delimiter", "csv.quote-character", "csv.disable-quote-character",
 		"csv.escape-character", "csv.null-literal"},
 	"avro-confluent": {"avro-confluent.url", "avro-confluent.subject"},
+	"debezium-json":  {"debezium-json.schema-include"},
 }
 
 // withFormatOptions appends the format options a connector accepts: bare
@@ -621,6 +624,15 @@ func (b *Binder) formatSide(obj *catalog.Object, pos map[string]int, st *parse.C
 	}
 	var err error
 	switch f {
+	case "debezium-json":
+		if s.what == "key" || o["connector"] == "upsert-kafka" {
+			return b.Src.Errorf(pos[fkey], sqlerr.InvalidParameter, "'%s' = 'debezium-json' is for the value of a 'kafka' table", name(fkey)).
+				WithHint("a Debezium topic is read with 'connector' = 'kafka': its records carry inserts, updates and deletes")
+		}
+		if v, ok := o["debezium-json.schema-include"]; ok && v != "true" && v != "false" {
+			err = b.Src.Errorf(pos["debezium-json.schema-include"], sqlerr.InvalidParameter,
+				"'debezium-json.schema-include' must be 'true' or 'false', not %q", v)
+		}
 	case "csv":
 		err = b.csvOptions(o, pos, s.prefix, name)
 	case "avro-confluent":

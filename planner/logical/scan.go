@@ -36,6 +36,13 @@ func (s *Scan) Props() Props {
 	switch {
 	case s.Object.Kind == catalog.MaterializedView && !s.Snapshot:
 		p.Changelog = Retract
+	case s.Object.Changelog():
+		// A CDC table's records insert and retract whole rows; a primary
+		// key it declares keys them.
+		p.Changelog = Retract
+		if len(s.Object.PrimaryKey) > 0 {
+			p.Key = s.Object.PrimaryKey
+		}
 	case len(s.Object.PrimaryKey) > 0:
 		p.Changelog, p.Key = Upsert, s.Object.PrimaryKey
 	}

@@ -51,7 +51,8 @@ func Build(root logical.Node, sink Sink) (*Plan, error) {
 	if ts, ok := sink.(*TableSink); ok {
 		p := root.Props()
 		switch {
-		case p.Changelog == logical.AppendOnly:
+		case p.Changelog == logical.AppendOnly, ts.Table.Changelog():
+			// A CDC table's records carry any change.
 		case len(ts.Table.PrimaryKey) == 0:
 			return nil, sqlerr.New(sqlerr.FeatureNotSupported,
 				"table %q is append-only, but the query produces updates (%s)", ts.Table.Name, p.Changelog).

@@ -1,5 +1,7 @@
 package catalog
 
+import "strings"
+
 // Error policies of a table ('error.policy'): what a query does with a
 // record of the table it cannot read.
 const (
@@ -39,4 +41,12 @@ func (o *Object) DeadLetterTopic() string {
 		return t
 	}
 	return o.Options["topic"] + ".dead-letter"
+}
+
+// Changelog reports whether the table's records carry changes rather than
+// rows (a CDC format such as 'debezium-json'): its rows are inserted and
+// retracted as the records say, and a primary key it declares keys the
+// rows, not the records.
+func (o *Object) Changelog() bool {
+	return o.Kind == Table && strings.HasPrefix(o.Options["format"], "debezium-")
 }
