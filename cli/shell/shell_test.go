@@ -337,7 +337,7 @@ func TestConnectError(t *testing.T) {
 
 // TestLineEditing types at the line editor (without a real terminal): up
 // recalls the previous line, Ctrl-C abandons the line being typed, Ctrl-D
-// quits, and the history file keeps what ran.
+// quits, and the history file keeps the statements that ran.
 func TestLineEditing(t *testing.T) {
 	conn := postgres(t)
 	keys := "SELECT 1 AS a;\r" + // runs
@@ -354,7 +354,7 @@ func TestLineEditing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.conn.Close(ctx)
-	r := newEditReader(iotest.OneByteReader(strings.NewReader(keys)), &out, -1, loadHistory(histFile))
+	r := newEditReader(iotest.OneByteReader(strings.NewReader(keys)), &out, -1, loadHistory(histFile), nil)
 	if err := s.loopWith(ctx, r); err != nil {
 		t.Fatalf("loop: %v\n%s", err, out.String())
 	}
@@ -369,7 +369,8 @@ func TestLineEditing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "SELECT 'from last time';\nSELECT 1 AS a;\nSELECT\n  2 AS b;\n"
+	// A statement typed over two lines is one entry, recalled as one line.
+	want := "SELECT 'from last time';\nSELECT 1 AS a;\nSELECT 2 AS b;\n"
 	if string(data) != want {
 		t.Errorf("history file:\n%s\nwant:\n%s", data, want)
 	}
