@@ -8,9 +8,10 @@ import (
 )
 
 // completer answers Tab. before is the statement typed so far up to the
-// cursor, earlier lines included; it returns where the word being
-// completed starts in before and the words that could replace it.
-type completer func(before string) (start int, candidates []string)
+// cursor, earlier lines included, and after the rest of the line; it
+// returns where the word being completed starts in before and the words
+// that could replace it.
+type completer func(before, after string) (start int, candidates []string)
 
 // keywords are the words Tab offers where no name is expected: the
 // statements riffle knows and the common words of queries.
@@ -34,8 +35,9 @@ var relationContext = map[string]bool{
 var backslashCommands = []string{`\?`, `\d`, `\dm`, `\dt`, `\dv`, `\g`, `\i`, `\pset`, `\q`, `\r`, `\timing`, `\x`}
 
 // complete finds the candidates for the word before the cursor, with the
-// catalog names n (fetched on demand by the caller).
-func complete(before string, n func() *names) (int, []string) {
+// catalog names n (fetched on demand by the caller). The text after the
+// cursor counts for aliases: SELECT o.| FROM orders o.
+func complete(before, after string, n func() *names) (int, []string) {
 	start := len(before)
 	for start > 0 && (isIdentByte(before[start-1]) || before[start-1] == '.') {
 		start--
@@ -49,7 +51,7 @@ func complete(before string, n func() *names) (int, []string) {
 	toks := lex(before[:start])
 	if qual, col, ok := strings.Cut(word, "."); ok && !strings.Contains(col, ".") {
 		rel := strings.ToLower(qual)
-		if r, ok := aliases(lex(before))[rel]; ok {
+		if r, ok := aliases(lex(before + after))[rel]; ok {
 			rel = r
 		}
 		var cands []string
@@ -71,7 +73,7 @@ func complete(before string, n func() *names) (int, []string) {
 	}
 	cands := relationNames(n(), 0)
 	seen := map[string]bool{}
-	for _, rel := range referenced(toks, n()) {
+	for _, rel := range referenced(lex(before[:start]+" "+after), n()) {
 		for _, c := range n().columns[rel] {
 			if !seen[c] {
 				seen[c] = true

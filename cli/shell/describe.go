@@ -93,7 +93,7 @@ WHERE conrelid = `+oid+` AND contype = 'p'`)
 			return nil, err
 		}
 		for _, k := range keys.Rows {
-			footer = append(footer, "Primary key: "+string(k[0]))
+			footer = append(footer, "Primary key: "+strings.TrimPrefix(string(k[0]), "PRIMARY KEY "))
 		}
 		if s.isRiffle(ctx) {
 			def, err := s.query(ctx, "SHOW CREATE TABLE "+name)

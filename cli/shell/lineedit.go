@@ -121,7 +121,7 @@ func (e *editReader) tab(complete completer) func(line string, pos int, key rune
 		if key != '\t' {
 			return "", 0, false
 		}
-		start, cands := complete(line[:pos])
+		start, cands := complete(line[:pos], line[pos:])
 		start = min(max(start, 0), pos)
 		word := line[start:pos]
 		switch {

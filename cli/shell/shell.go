@@ -381,12 +381,12 @@ func (s *shell) prompt() string {
 
 // completer answers Tab with the statement typed so far as context.
 func (s *shell) completer() completer {
-	return func(before string) (int, []string) {
+	return func(before, after string) (int, []string) {
 		ctx := s.split.Pending()
 		if ctx != "" {
 			ctx += "\n"
 		}
-		start, cands := complete(ctx+before, s.catalogNames)
+		start, cands := complete(ctx+before, after, s.catalogNames)
 		return start - len(ctx), cands
 	}
 }
