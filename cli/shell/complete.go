@@ -64,6 +64,9 @@ func complete(before, after string, n func() *names) (int, []string) {
 	if len(toks) > 0 {
 		prev = toks[len(toks)-1].upper()
 	}
+	if prev == "TO" && len(toks) > 1 && toks[len(toks)-2].upper() == "SUBSCRIBE" {
+		prev = "FROM" // SUBSCRIBE TO v
+	}
 	if relationContext[prev] {
 		cands := relationNames(n(), 0)
 		if prev == "SUBSCRIBE" {

@@ -73,11 +73,14 @@ func settingValue(toks []token) string {
 	if len(toks) == 1 {
 		return toks[0].stringValue()
 	}
-	parts := make([]string, len(toks))
+	var b strings.Builder
 	for i, t := range toks {
-		parts[i] = t.stringValue()
+		if i > 0 && t.text != "," {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t.stringValue())
 	}
-	return strings.Join(parts, " ")
+	return b.String()
 }
 
 func (st *settings) set(key, val string) {

@@ -67,9 +67,11 @@ var typeOIDs = map[string]uint32{
 	"numeric": 1700,
 }
 
-// TestRender checks the aligned and expanded formats. The input gives
+// TestRender checks the aligned, expanded, CSV and JSON formats
+// (`render format=csv`). The input gives
 // `cols: name type | …`, then `row: v | …` lines (NULL is a null value, \n a
-// newline inside a value), and an optional `tag: …` line.
+// newline inside a value), and optional `tag: …`, `title: …` and
+// `footer: …` lines.
 func TestRender(t *testing.T) {
 	datadriven.RunTest(t, testdata+"render.test", func(t *testing.T, td *datadriven.TestData) string {
 		if td.Cmd != "render" {
@@ -77,6 +79,14 @@ func TestRender(t *testing.T) {
 		}
 		var f Format
 		f.Expanded = td.HasArg("expanded")
+		if td.HasArg("format") {
+			var name string
+			td.ScanArgs(t, "format", &name)
+			var err error
+			if f.Output, err = ParseOutput(name); err != nil {
+				td.Fatalf(t, "%v", err)
+			}
+		}
 		if td.HasArg("null") {
 			td.ScanArgs(t, "null", &f.Null)
 		}
@@ -117,6 +127,10 @@ func parseResult(t *testing.T, td *datadriven.TestData) *Result {
 			r.Rows = append(r.Rows, row)
 		case "tag":
 			r.Tag = val
+		case "title":
+			r.Title = val
+		case "footer":
+			r.Footer = append(r.Footer, val)
 		case "":
 		default:
 			td.Fatalf(t, "unknown input line %q", l)
