@@ -79,10 +79,10 @@ func newChangelogView(w io.Writer, cols []Column, f Format, verbose bool) *chang
 // is seen: timestamps have a known width, the rest grow as needed.
 func typicalWidth(oid uint32) int {
 	switch oid {
-	case 1184: // timestamptz: 2026-01-02 03:04:05.678+00
+	case 1184: // timestamptz: 2026-01-02 03:04:05.678901+00
+		return 29
+	case 1114: // timestamp: 2026-01-02 03:04:05.678901
 		return 26
-	case 1114: // timestamp
-		return 23
 	}
 	return 0
 }
