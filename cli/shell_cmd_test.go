@@ -216,3 +216,33 @@ func TestShellTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestShellPassword connects `riffle shell` to a server with users: at a
+// terminal, the shell asks for the password the server wants, as psql
+// does, and a wrong one ends with the server's refusal.
+func TestShellPassword(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a riffle server")
+	}
+	users := filepath.Join(t.TempDir(), "users")
+	if err := os.WriteFile(users, []byte("ann:s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freePort(t)
+	s := startServer(t, t.TempDir(), addr, freePort(t), "--users", users)
+	defer s.stop(t)
+	host, port, _ := net.SplitHostPort(addr)
+	env := []string{"RIFFLE_HISTORY=", "PGPASSWORD="}
+	sc := newScreen(t, "1", env, binary, "shell", "-h", host, "-p", port, "-U", "ann")
+	sc.wait(`Password for user ann:$`)
+	sc.keys("s3cret", "Enter")
+	sc.wait(`(?s)connected to .* as ann .*riffle>$`)
+	sc.keys("SELECT current_user;", "Enter")
+	sc.wait(`ann\s+\(1 row\)\s+riffle>$`)
+
+	// tmux runs the command with sh: keep the terminal open after the shell exits.
+	sc2 := newScreen(t, "2", env, binary, "shell", "-W", "postgres://ann@"+addr+"/riffle", "; echo exit $?; sleep 60")
+	sc2.wait(`Password for user ann:$`)
+	sc2.keys("wrong", "Enter")
+	sc2.wait(`connection to .* refused: password authentication failed for user "ann" \(SQLSTATE 28P01\)\s+exit 2$`)
+}

@@ -149,15 +149,18 @@ func (s *shell) connect(ctx context.Context) error {
 		}
 		s.pgcfg = c
 	}
+	asked := false
 	if s.cfg.AskPassword && s.cfg.Password != nil && s.pgcfg.Password == "" {
 		if err := s.askPassword(); err != nil {
 			return err
 		}
+		asked = true
 	}
 	conn, err := pgconn.ConnectConfig(ctx, s.pgcfg)
 	var pe *pgconn.PgError
-	if err != nil && s.cfg.Password != nil && errors.As(err, &pe) && pe.Code == "28P01" {
-		// The server wants a password we do not have (or a different one): ask, as psql does.
+	if err != nil && s.cfg.Password != nil && !asked && errors.As(err, &pe) && pe.Code == "28P01" {
+		// The server wants a password we do not have (or a different one):
+		// ask, as psql does, once; a password typed in is not asked again.
 		if perr := s.askPassword(); perr != nil {
 			return perr
 		}
