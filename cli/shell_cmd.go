@@ -50,22 +50,18 @@ func shellCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		listen = v
 	}
 	fs.StringVar(&f.listen, "listen", listen, "address of the riffle to connect to when nothing else names a server [RIFFLE_LISTEN]")
-	for _, name := range []string{"h", "host"} {
-		fs.StringVar(&f.conn.Host, name, "", "server host, or a Unix socket directory [PGHOST]")
+	// psql's one-letter flags, each with its long name.
+	str := func(p *string, short, long, help string) {
+		fs.StringVar(p, long, "", help)
+		fs.StringVar(p, short, "", "short for --"+long)
 	}
-	for _, name := range []string{"p", "port"} {
-		fs.StringVar(&f.conn.Port, name, "", "server port [PGPORT]")
-	}
-	for _, name := range []string{"U", "username"} {
-		fs.StringVar(&f.conn.User, name, "", "user name (default riffle) [PGUSER]")
-	}
-	for _, name := range []string{"d", "dbname"} {
-		fs.StringVar(&f.conn.DBName, name, "", "database name (default riffle) [PGDATABASE]")
-	}
+	str(&f.conn.Host, "h", "host", "server host, or a Unix socket directory [PGHOST]")
+	str(&f.conn.Port, "p", "port", "server port [PGPORT]")
+	str(&f.conn.User, "U", "username", "user name (default riffle) [PGUSER]")
+	str(&f.conn.DBName, "d", "dbname", "database name (default riffle) [PGDATABASE]")
 	fs.StringVar(&f.conn.SSLMode, "sslmode", "", "disable, prefer (default), require, verify-ca or verify-full [PGSSLMODE]")
-	for _, name := range []string{"W", "password"} {
-		fs.BoolVar(&f.askPassword, name, false, "ask for the password before connecting (else asked only if the server wants one) [PGPASSWORD]")
-	}
+	fs.BoolVar(&f.askPassword, "password", false, "ask for the password before connecting (else asked only if the server wants one) [PGPASSWORD]")
+	fs.BoolVar(&f.askPassword, "W", false, "short for --password")
 	fs.Func("c", "run this statement or \\command and exit; may be repeated", func(v string) error {
 		f.commands = append(f.commands, v)
 		return nil

@@ -116,7 +116,9 @@ func (s *shell) runCommands(ctx context.Context) error {
 	s.cfg.Interactive = false
 	for _, c := range s.cfg.Commands {
 		if cmd := strings.TrimSpace(c); strings.HasPrefix(cmd, `\`) {
-			if err := s.command(ctx, cmd); err != nil && !errors.Is(err, errQuit) {
+			if err := s.command(ctx, cmd); errors.Is(err, errQuit) {
+				return nil
+			} else if err != nil {
 				return err
 			}
 			continue
