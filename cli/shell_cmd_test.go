@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"net"
 	"os"
@@ -188,9 +189,9 @@ func TestShellTerminal(t *testing.T) {
 	sc.keys(`\q`, "Enter")
 
 	// The history survives: a new shell recalls the last statements.
-	data, err := os.ReadFile(history)
-	if err != nil {
-		t.Fatal(err)
+	var data []byte
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.HasSuffix(string(data), "\\q\n"); time.Sleep(50 * time.Millisecond) {
+		data, _ = os.ReadFile(history)
 	}
 	if !strings.Contains(string(data), "SUBSCRIBE per_city;\n") || !strings.HasSuffix(string(data), "SELECT 'still alive' AS status;\n\\q\n") {
 		t.Errorf("history file:\n%s", data)
@@ -201,6 +202,40 @@ func TestShellTerminal(t *testing.T) {
 	sc2.wait(`riffle> SELECT 'still alive' AS status;$`)
 	sc2.keys("Enter")
 	sc2.wait(`still alive\s+\(1 row\)\s+riffle>$`)
+
+	// Scripts: -c with --format, and a SUBSCRIBE streaming JSON lines until
+	// SIGINT.
+	out, err := exec.Command(binary, "shell", "-p", port, "--format", "csv", "-c", "SELECT * FROM per_city", "-c", `\dm`).CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "city,n\nLyon,1\nParis,2\nRome,2\n") || !strings.Contains(string(out), "public,per_city,materialized view") {
+		t.Errorf("riffle shell -c: %v\n%s", err, out)
+	}
+	sub := exec.Command(binary, "shell", "-p", port, "--format", "json", "-c", "SUBSCRIBE per_city")
+	stdout, err := sub.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	sub.Stderr = &stderr
+	if err := sub.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	for _, want := range []string{`{"op":"+I","op_ts":"`, `{"op":"+I","op_ts":"`, `{"op":"+I","op_ts":"`} {
+		if !lines.Scan() || !strings.HasPrefix(lines.Text(), want) {
+			t.Fatalf("SUBSCRIBE in a script printed %q, want %s…", lines.Text(), want)
+		}
+	}
+	mustExec(t, c, "INSERT INTO users VALUES (6, 'fay', 'Lyon')")
+	for _, want := range []string{`{"op":"-U",`, `{"op":"+U",`} {
+		if !lines.Scan() || !strings.HasPrefix(lines.Text(), want) || !strings.Contains(lines.Text(), `"city":"Lyon"`) {
+			t.Fatalf("SUBSCRIBE in a script printed %q, want %s…", lines.Text(), want)
+		}
+	}
+	sub.Process.Signal(os.Interrupt)
+	sub.Wait()
+	if code := sub.ProcessState.ExitCode(); code != 3 || !strings.Contains(stderr.String(), "57014") {
+		t.Errorf("SUBSCRIBE in a script after SIGINT: exit %d\n%s", code, stderr.String())
+	}
 
 	// The SUBSCRIBE ended on the server too: no temporary query is left.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
