@@ -340,14 +340,17 @@ func (s *shell) handle(ctx context.Context, l line, r lineReader) error {
 		}
 		return errQuit
 	}
-	s.typed = append(s.typed, l.text)
 	if cmd := strings.TrimSpace(l.text); strings.HasPrefix(cmd, `\`) && !s.split.InLiteral() {
+		// The statement typed so far and the command are two entries, so
+		// that recalling them one after the other does the same again.
 		if cmd != `\r` {
 			r.Remember(s.typed)
+			r.Remember([]string{l.text})
 		}
 		s.typed = nil
 		return s.command(ctx, cmd)
 	}
+	s.typed = append(s.typed, l.text)
 	stmts := s.split.Feed(l.text)
 	if s.split.Pending() == "" && !s.split.InLiteral() {
 		r.Remember(s.typed)
