@@ -281,3 +281,24 @@ func TestShellPassword(t *testing.T) {
 	sc2.keys("wrong", "Enter")
 	sc2.wait(`connection to .* refused: password authentication failed for user "ann" \(SQLSTATE 28P01\)\s+exit 2$`)
 }
+
+// TestEmbeddedShell runs `riffle` with no command in a terminal: it starts
+// the server and opens the shell on it, with completion, and stops both
+// when the shell quits.
+func TestEmbeddedShell(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a riffle server")
+	}
+	dir := t.TempDir()
+	sc := newScreen(t, "1", []string{"RIFFLE_HISTORY="}, binary, "--data-dir", dir, "--listen", "127.0.0.1:0",
+		"--kafka-listen", "127.0.0.1:0", "--registry-listen", "127.0.0.1:0", "; echo exit $?; sleep 60")
+	sc.wait(`(?s)riffle is running\..*riffle shell: connected to 127\.0\.0\.1:\d+ as riffle.*riffle>$`)
+	sc.keys("CREATE TABLE clicks (id BIGINT, url STRING);", "Enter")
+	sc.wait(`CREATE TABLE\s+riffle>$`)
+	sc.keys("SELECT ur", "Tab")
+	sc.wait(`riffle> SELECT url$`) // the column, though no FROM names its table yet
+	sc.keys("FROM cl", "Tab")
+	sc.wait(`riffle> SELECT url FROM clicks$`)
+	sc.keys("C-u", `\q`, "Enter")
+	sc.wait(`exit 0$`)
+}

@@ -47,8 +47,20 @@ func complete(before, after string, n func() *names) (int, []string) {
 	if trimmed := strings.TrimLeft(line, " \t"); strings.HasPrefix(trimmed, `\`) {
 		return completeCommand(before, trimmed, n)
 	}
+	var inside Splitter
+	inside.Feed(before[:start])
+	if inside.InLiteral() || inLineComment(before[:start]) {
+		return start, nil // inside a string, a quoted name or a comment
+	}
 	word := before[start:]
 	toks := lex(before[:start])
+	if len(toks) > 0 && toks[len(toks)-1].upper() == "SHOW" {
+		var cands []string
+		for _, k := range []string{"TABLES", "VIEWS", "MATERIALIZED", "QUERIES", "TOPICS", "CREATE"} {
+			cands = append(cands, keywordCase(k, word))
+		}
+		return start, matching(cands, word)
+	}
 	if qual, col, ok := strings.Cut(word, "."); ok && !strings.Contains(col, ".") {
 		rel := strings.ToLower(qual)
 		if r, ok := aliases(lex(before + after))[rel]; ok {
@@ -76,7 +88,12 @@ func complete(before, after string, n func() *names) (int, []string) {
 	}
 	cands := relationNames(n(), 0)
 	seen := map[string]bool{}
-	for _, rel := range referenced(lex(before[:start]+" "+after), n()) {
+	rels := referenced(lex(before[:start]+" "+after), n())
+	if len(rels) == 0 {
+		// SELECT u| before any FROM: the columns of every relation.
+		rels = relationNames(n(), 0)
+	}
+	for _, rel := range rels {
 		for _, c := range n().columns[rel] {
 			if !seen[c] {
 				seen[c] = true
@@ -113,6 +130,19 @@ func completeCommand(before, line string, n func() *names) (int, []string) {
 		return start, matching([]string{"format", "null", "expanded", "subscribe"}, arg)
 	}
 	return start, nil
+}
+
+// inLineComment reports whether the end of text is inside a -- comment.
+func inLineComment(text string) bool {
+	line := text[strings.LastIndexByte(text, '\n')+1:]
+	i := strings.Index(line, "--")
+	if i < 0 {
+		return false
+	}
+	// The -- counts only outside strings: lex the line up to it.
+	var s Splitter
+	s.Feed(line[:i])
+	return !s.InLiteral()
 }
 
 // relationNames lists the relations of one kind (0: all).

@@ -32,6 +32,7 @@ func TestComplete(t *testing.T) {
 		{"SELECT u.ci| FROM users u JOIN orders o ON o.customer = u.name", []string{"u.city"}},
 		{"sel|", []string{"select"}},
 		{"SEL|", []string{"SELECT"}},
+		{"SELECT sk|", []string{"sku"}},
 		{"SUBSCRIBE |", []string{"TO", "big_orders", "order_lines", "orders", "per_city", "users"}},
 		{"SUBSCRIBE TO p|", []string{"per_city"}},
 		{"INSERT INTO u|", []string{"users"}},
@@ -41,6 +42,12 @@ func TestComplete(t *testing.T) {
 		{`\pset f|`, []string{"format"}},
 		{"SELECT 'it''s' FROM orders WHERE i|", []string{"id", "if", "in", "inner", "insert", "int", "interval", "into", "is"}},
 		{"SELECT * FROM nosuch WHERE zz|", nil},
+		{"SELECT 'ord|", nil},
+		{"SELECT \"ord|", nil},
+		{"SELECT 1 -- ord|", nil},
+		{"SELECT '--' AS x FROM ord|", []string{"order_lines", "orders"}},
+		{"show ta|", []string{"tables"}},
+		{"SHOW M|", []string{"MATERIALIZED"}},
 	} {
 		before, after, _ := strings.Cut(c.line, "|")
 		start, got := complete(before, after, func() *names { return testNames })
