@@ -29,50 +29,84 @@ type liveView interface {
 }
 
 // changelogView prints each change when it arrives. In the aligned format
-// column widths start from the header (and room for a timestamp) and grow
-// when a wider value comes, since the rows to come are unknown; a value
-// with line breaks is shown on one line, with \n.
+// the header waits holdFor after the result starts, so that the column
+// widths fit the rows of the snapshot that come at once; later a column
+// grows when a wider value comes (rows already printed keep theirs). A
+// value with line breaks is shown on one line, with \n.
 type changelogView struct {
 	w       io.Writer
 	cols    []Column
 	f       Format
-	widths  []int
-	n       int
 	verbose bool // print a footer at the end (at a terminal)
+
+	mu     sync.Mutex
+	widths []int
+	n      int
+	headed bool        // the header is out: rows print as they come
+	held   [][][]byte  // rows waiting for the header
+	timer  *time.Timer // prints the header
 }
+
+// holdFor is how long the aligned changelog gathers rows to size its
+// columns before printing anything.
+const holdFor = 200 * time.Millisecond
 
 func newChangelogView(w io.Writer, cols []Column, f Format, verbose bool) *changelogView {
 	v := &changelogView{w: w, cols: cols, f: f, verbose: verbose}
-	var b bytes.Buffer
-	bw := bufio.NewWriter(&b)
 	switch f.Output {
 	case CSV:
+		var b bytes.Buffer
+		bw := bufio.NewWriter(&b)
 		writeCSVHeader(bw, cols)
+		bw.Flush()
+		w.Write(b.Bytes())
+		v.headed = true
 	case JSON:
+		v.headed = true
 	default:
 		v.widths = make([]int, len(cols))
 		for j, c := range cols {
 			v.widths[j] = max(displayWidth(c.Name), typicalWidth(c.TypeOID))
 		}
-		for j, c := range cols {
-			if j > 0 {
-				bw.WriteByte('|')
-			}
-			gap := v.widths[j] - displayWidth(c.Name)
-			fmt.Fprintf(bw, " %s%s%s ", strings.Repeat(" ", gap/2), c.Name, strings.Repeat(" ", gap-gap/2))
-		}
-		bw.WriteByte('\n')
-		for j, wd := range v.widths {
-			if j > 0 {
-				bw.WriteByte('+')
-			}
-			bw.WriteString(strings.Repeat("-", wd+2))
-		}
-		bw.WriteByte('\n')
+		v.timer = time.AfterFunc(holdFor, v.release)
 	}
-	bw.Flush()
-	w.Write(b.Bytes())
 	return v
+}
+
+// release prints the header, sized to the rows held, then those rows.
+func (v *changelogView) release() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.headed {
+		return
+	}
+	v.headed = true
+	for _, row := range v.held {
+		for j := range v.cols {
+			v.widths[j] = max(v.widths[j], displayWidth(v.text(row, j)))
+		}
+	}
+	var b bytes.Buffer
+	for j, c := range v.cols {
+		if j > 0 {
+			b.WriteByte('|')
+		}
+		gap := v.widths[j] - displayWidth(c.Name)
+		fmt.Fprintf(&b, " %s%s%s ", strings.Repeat(" ", gap/2), c.Name, strings.Repeat(" ", gap-gap/2))
+	}
+	b.WriteByte('\n')
+	for j, wd := range v.widths {
+		if j > 0 {
+			b.WriteByte('+')
+		}
+		b.WriteString(strings.Repeat("-", wd+2))
+	}
+	b.WriteByte('\n')
+	v.w.Write(b.Bytes())
+	for _, row := range v.held {
+		v.print(row)
+	}
+	v.held = nil
 }
 
 // typicalWidth is the width a column of a type is given before any value
@@ -88,7 +122,25 @@ func typicalWidth(oid uint32) int {
 }
 
 func (v *changelogView) row(row [][]byte) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	v.n++
+	if !v.headed {
+		v.held = append(v.held, row)
+		return
+	}
+	v.print(row)
+}
+
+// text is how column j of row shows in the aligned format.
+func (v *changelogView) text(row [][]byte, j int) string {
+	if j >= len(row) || row[j] == nil {
+		return v.f.Null
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(string(row[j]), "\r", `\r`), "\n", `\n`)
+}
+
+func (v *changelogView) print(row [][]byte) {
 	var b bytes.Buffer
 	bw := bufio.NewWriter(&b)
 	switch v.f.Output {
@@ -101,10 +153,7 @@ func (v *changelogView) row(row [][]byte) {
 			if j > 0 {
 				bw.WriteByte('|')
 			}
-			text := v.f.Null
-			if j < len(row) && row[j] != nil {
-				text = strings.ReplaceAll(strings.ReplaceAll(string(row[j]), "\r", `\r`), "\n", `\n`)
-			}
+			text := v.text(row, j)
 			v.widths[j] = max(v.widths[j], displayWidth(text))
 			gap := strings.Repeat(" ", v.widths[j]-displayWidth(text))
 			if isNumericOID(v.cols[j].TypeOID) {
@@ -121,6 +170,10 @@ func (v *changelogView) row(row [][]byte) {
 }
 
 func (v *changelogView) end(cancelled bool) {
+	if v.timer != nil {
+		v.timer.Stop()
+		v.release()
+	}
 	if !v.verbose || v.f.Output != Aligned {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTableView applies a changelog to the table view and checks the table
@@ -46,5 +47,28 @@ func TestTableView(t *testing.T) {
 `
 	if last != want {
 		t.Errorf("last drawing:\n%q\nwant:\n%q", last, want)
+	}
+}
+
+// TestChangelogView checks that the aligned changelog sizes its columns to
+// the rows that come first, and widens a column for a later, wider value.
+func TestChangelogView(t *testing.T) {
+	var out syncBuffer
+	cols := []Column{{"op", 25}, {"op_ts", 1184}, {"city", 25}, {"n", 20}}
+	v := newChangelogView(&out, cols, Format{}, true)
+	v.row([][]byte{[]byte("+I"), []byte("2026-11-22 12:00:00.5+00"), []byte("Paris"), []byte("1")})
+	v.row([][]byte{[]byte("+I"), []byte("2026-11-22 12:00:00.5+00"), []byte("Lyon"), []byte("10")})
+	time.Sleep(2 * holdFor)
+	v.row([][]byte{[]byte("-D"), []byte("2026-11-22 12:00:01.5+00"), []byte("Saint-Étienne"), nil})
+	v.end(true)
+	want := " op |             op_ts             | city  | n  \n" + `----+-------------------------------+-------+----
+ +I | 2026-11-22 12:00:00.5+00      | Paris |  1
+ +I | 2026-11-22 12:00:00.5+00      | Lyon  | 10
+ -D | 2026-11-22 12:00:01.5+00      | Saint-Étienne |
+(3 changes, stopped)
+
+`
+	if out.String() != want {
+		t.Errorf("changelog:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
