@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // screen is a tmux session running a program in a real terminal, which the
@@ -182,6 +184,10 @@ func TestShellTerminal(t *testing.T) {
 	sc.wait(`(?s)op +\| +op_ts +\| city +\| n.*\+I \| .* \| Rome +\| 1`)
 	mustExec(t, c, "INSERT INTO users VALUES (5, 'eve', 'Rome')")
 	sc.wait(`(?s)-U \| .* \| Rome +\| 1\s+\+U \| .* \| Rome +\| 2`)
+	// A query (not a view) followed runs as a temporary query while it lasts.
+	if subs := subscriptions(t, c); len(subs) != 1 {
+		t.Errorf("while EMIT CHANGES runs, SHOW QUERIES lists subscriptions %v, want one", subs)
+	}
 	sc.keys("C-c")
 	sc.wait(`\(5 changes, stopped\)\s+riffle>$`)
 	sc.keys("SELECT 'still alive' AS status;", "Enter")
@@ -237,7 +243,16 @@ func TestShellTerminal(t *testing.T) {
 		t.Errorf("SUBSCRIBE in a script after SIGINT: exit %d\n%s", code, stderr.String())
 	}
 
-	// The SUBSCRIBE ended on the server too: no temporary query is left.
+	// The SUBSCRIBEs ended on the server too: no temporary query is left.
+	if subs := subscriptions(t, c); len(subs) != 0 {
+		t.Errorf("subscription queries %v still run after Ctrl-C", subs)
+	}
+}
+
+// subscriptions lists the temporary queries of the subscriptions running
+// on the server (SHOW QUERIES ids sub1, sub2, …).
+func subscriptions(t *testing.T, c *pgx.Conn) []string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	rows, err := c.Query(ctx, "SHOW QUERIES")
@@ -245,11 +260,16 @@ func TestShellTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rows.Close()
+	var subs []string
 	for rows.Next() {
-		if id := rows.RawValues()[0]; strings.HasPrefix(string(id), "sub") {
-			t.Errorf("subscription query %s still runs after Ctrl-C", id)
+		if id := string(rows.RawValues()[0]); strings.HasPrefix(id, "sub") {
+			subs = append(subs, id)
 		}
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return subs
 }
 
 // TestShellPassword connects `riffle shell` to a server with users: at a
