@@ -66,6 +66,12 @@ type editReader struct {
 	prompt string // the prompt of the line being read, to redraw it under a list of candidates
 	width  int    // the terminal's width, for that list
 
+	// Ctrl-R's search: the text searched for, the history index of the
+	// entry found last, and whether the last key was Ctrl-R.
+	searchFor string
+	searchAt  int
+	searching bool
+
 	mu  sync.Mutex
 	raw *term.State // the cooked state to return to while the terminal is raw
 }
@@ -82,9 +88,7 @@ func newEditReader(in io.Reader, out io.Writer, fd int, h *history, complete com
 	}{c, out}, "")
 	t.History = h
 	e := &editReader{fd: fd, t: t, in: c, history: h}
-	if complete != nil {
-		t.AutoCompleteCallback = e.tab(complete)
-	}
+	t.AutoCompleteCallback = e.keys(complete)
 	return e
 }
 
@@ -112,15 +116,48 @@ func (e *editReader) ReadLine(prompt string) (string, error) {
 	return text + "\n", nil
 }
 
-// tab returns x/term's key hook, which answers Tab as readline does: a
-// single candidate replaces the word (with a space after it), several
-// extend it to their common prefix, and when they share no more than what
-// is typed they are listed above a fresh prompt.
-func (e *editReader) tab(complete completer) func(line string, pos int, key rune) (string, int, bool) {
+// keyCtrlR searches the history.
+const keyCtrlR = 0x12
+
+// keys returns x/term's key hook, for the keys it does not handle itself:
+// Tab and Ctrl-R.
+func (e *editReader) keys(complete completer) func(line string, pos int, key rune) (string, int, bool) {
+	tab := e.tab(complete)
 	return func(line string, pos int, key rune) (string, int, bool) {
-		if key != '\t' {
-			return "", 0, false
+		searching := e.searching
+		e.searching = false
+		switch {
+		case key == '\t' && complete != nil:
+			return tab(line, pos)
+		case key == keyCtrlR:
+			return e.search(line, pos, searching)
 		}
+		return "", 0, false
+	}
+}
+
+// search answers Ctrl-R: the line becomes the latest history entry holding
+// the text typed (ignoring case); Ctrl-R again finds the one before.
+func (e *editReader) search(line string, pos int, again bool) (string, int, bool) {
+	if !again {
+		e.searchFor, e.searchAt = strings.ToLower(line), -1
+	}
+	for i := e.searchAt + 1; i < e.history.Len(); i++ {
+		if entry := e.history.At(i); strings.Contains(strings.ToLower(entry), e.searchFor) {
+			e.searchAt, e.searching = i, true
+			return entry, len(entry), true
+		}
+	}
+	// Nothing (more) matches: the line stays, and Ctrl-R again searches anew.
+	return line, pos, true
+}
+
+// tab answers Tab as readline does: a single candidate replaces the word
+// (with a space after it), several extend it to their common prefix, and
+// when they share no more than what is typed they are listed above a fresh
+// prompt.
+func (e *editReader) tab(complete completer) func(line string, pos int) (string, int, bool) {
+	return func(line string, pos int) (string, int, bool) {
 		start, cands := complete(line[:pos], line[pos:])
 		start = min(max(start, 0), pos)
 		word := line[start:pos]

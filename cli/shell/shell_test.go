@@ -447,3 +447,32 @@ func TestInterruptAtPrompt(t *testing.T) {
 		})
 	}
 }
+
+// TestHistorySearch presses Ctrl-R: the line becomes the latest earlier
+// statement holding the text typed, and Ctrl-R again the one before it.
+func TestHistorySearch(t *testing.T) {
+	conn := postgres(t)
+	keys := "SELECT 1 AS a;\r" +
+		"SELECT 2 AS b;\r" +
+		"select\x12\x12\r" + // the second latest statement holding "select"
+		"zzz\x12\x15SELECT 3 AS c;\r" + // no match: the line stays; Ctrl-U clears it
+		"\x04"
+	var out syncBuffer
+	s := &shell{cfg: Config{ConnString: conn, Out: &out, Err: &out, Interactive: true}, interrupt: make(chan os.Signal)}
+	ctx := context.Background()
+	if err := s.connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.conn.Close(ctx)
+	r := newEditReader(iotest.OneByteReader(strings.NewReader(keys)), &out, -1, loadHistory(""), nil)
+	if err := s.loopWith(ctx, r); err != nil {
+		t.Fatalf("loop: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	if n := strings.Count(text, " a \n---\n 1\n(1 row)"); n != 2 {
+		t.Errorf("SELECT 1 ran %d times, want 2:\n%q", n, text)
+	}
+	if n := strings.Count(text, " b \n---\n 2\n(1 row)"); n != 1 || !strings.Contains(text, " c \n---\n 3\n(1 row)") {
+		t.Errorf("output:\n%q", text)
+	}
+}
