@@ -47,6 +47,10 @@ func complete(before, after string, n func() *names) (int, []string) {
 	if trimmed := strings.TrimLeft(line, " \t"); strings.HasPrefix(trimmed, `\`) {
 		return completeCommand(before, trimmed, n)
 	}
+	// A name being typed in double quotes ("Ord) is completed with them.
+	if start > 0 && before[start-1] == '"' {
+		start--
+	}
 	var inside Splitter
 	inside.Feed(before[:start])
 	if inside.InLiteral() || inLineComment(before[:start]) {
@@ -68,7 +72,7 @@ func complete(before, after string, n func() *names) (int, []string) {
 		}
 		var cands []string
 		for _, c := range n().columns[rel] {
-			cands = append(cands, qual+"."+c)
+			cands = append(cands, qual+"."+quoteIdent(c))
 		}
 		return start, matching(cands, word)
 	}
@@ -97,12 +101,14 @@ func complete(before, after string, n func() *names) (int, []string) {
 		for _, c := range n().columns[rel] {
 			if !seen[c] {
 				seen[c] = true
-				cands = append(cands, c)
+				cands = append(cands, quoteIdent(c))
 			}
 		}
 	}
-	for _, k := range keywords {
-		cands = append(cands, keywordCase(k, word))
+	if !strings.HasPrefix(word, `"`) { // a keyword is never quoted
+		for _, k := range keywords {
+			cands = append(cands, keywordCase(k, word))
+		}
 	}
 	return start, matching(cands, word)
 }
@@ -150,7 +156,7 @@ func relationNames(n *names, kind byte) []string {
 	var out []string
 	for _, r := range n.relations {
 		if kind == 0 || r.kind == kind {
-			out = append(out, r.name)
+			out = append(out, quoteIdent(r.name))
 		}
 	}
 	return out
@@ -213,14 +219,15 @@ func keywordCase(k, word string) string {
 	return k
 }
 
-// matching keeps the candidates that start with prefix, ignoring case,
+// matching keeps the candidates that start with prefix, ignoring case and
+// an opening double quote (so that ord and "Ord both find "Orders"),
 // sorted and without repeats.
 func matching(cands []string, prefix string) []string {
-	lp := strings.ToLower(prefix)
+	lp := strings.ToLower(strings.TrimPrefix(prefix, `"`))
 	seen := map[string]bool{}
 	var out []string
 	for _, c := range cands {
-		if strings.HasPrefix(strings.ToLower(c), lp) && !seen[c] {
+		if strings.HasPrefix(strings.ToLower(strings.TrimPrefix(c, `"`)), lp) && !seen[c] {
 			seen[c] = true
 			out = append(out, c)
 		}

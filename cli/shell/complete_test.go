@@ -8,10 +8,11 @@ import (
 
 // testNames is a catalog as loadNames would return it.
 var testNames = &names{
-	relations: []relation{{"orders", 'r'}, {"order_lines", 'r'}, {"per_city", 'm'}, {"users", 'r'}, {"big_orders", 'v'}},
+	relations: []relation{{"orders", 'r'}, {"order_lines", 'r'}, {"per_city", 'm'}, {"users", 'r'}, {"big_orders", 'v'}, {"Weird Name", 'r'}},
 	columns: map[string][]string{
 		"orders": {"id", "customer", "amount"}, "order_lines": {"order_id", "sku"},
 		"per_city": {"city", "n"}, "users": {"id", "name", "city"}, "big_orders": {"id", "customer", "amount"},
+		"Weird Name": {"Total"},
 	},
 }
 
@@ -33,7 +34,7 @@ func TestComplete(t *testing.T) {
 		{"sel|", []string{"select"}},
 		{"SEL|", []string{"SELECT"}},
 		{"SELECT sk|", []string{"sku"}},
-		{"SUBSCRIBE |", []string{"TO", "big_orders", "order_lines", "orders", "per_city", "users"}},
+		{"SUBSCRIBE |", []string{`"Weird Name"`, "TO", "big_orders", "order_lines", "orders", "per_city", "users"}},
 		{"SUBSCRIBE TO p|", []string{"per_city"}},
 		{"INSERT INTO u|", []string{"users"}},
 		{`\d|`, []string{`\d`, `\dm`, `\dt`, `\dv`}},
@@ -43,7 +44,10 @@ func TestComplete(t *testing.T) {
 		{"SELECT 'it''s' FROM orders WHERE i|", []string{"id", "if", "in", "inner", "insert", "int", "interval", "into", "is"}},
 		{"SELECT * FROM nosuch WHERE zz|", nil},
 		{"SELECT 'ord|", nil},
-		{"SELECT \"ord|", nil},
+		{"SELECT 'it', \"ord|", []string{"order_id", "order_lines", "orders"}},
+		{"SELECT * FROM we|", []string{`"Weird Name"`}},
+		{"SELECT * FROM \"We|", []string{`"Weird Name"`}},
+		{"SELECT w.| FROM \"Weird Name\" w", []string{`w."Total"`}},
 		{"SELECT 1 -- ord|", nil},
 		{"SELECT '--' AS x FROM ord|", []string{"order_lines", "orders"}},
 		{"show ta|", []string{"tables"}},
@@ -56,7 +60,7 @@ func TestComplete(t *testing.T) {
 		}
 		word := before[start:]
 		for _, g := range got {
-			if !strings.HasPrefix(strings.ToLower(g), strings.ToLower(word)) {
+			if !strings.HasPrefix(strings.ToLower(strings.TrimPrefix(g, `"`)), strings.ToLower(strings.TrimPrefix(word, `"`))) {
 				t.Errorf("%q: candidate %q does not extend the word %q", c.line, g, word)
 			}
 		}
