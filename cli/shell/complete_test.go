@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/cockroachdb/datadriven"
 )
 
 // testNames is a catalog as loadNames would return it.
@@ -16,55 +18,31 @@ var testNames = &names{
 	},
 }
 
-// TestComplete checks what Tab offers where: relations after FROM and the
-// like, columns after a relation's name or alias and a dot, keywords in the
-// case being typed, and names in backslash commands. | marks the cursor.
+// TestComplete checks what Tab offers where (testdata/shell/complete.test):
+// relations after FROM and the like, columns after a relation's name or
+// alias and a dot, keywords in the case being typed, and names in
+// backslash commands.
 func TestComplete(t *testing.T) {
-	for _, c := range []struct {
-		line string
-		want []string
-	}{
-		{"SELECT * FROM ord|", []string{"order_lines", "orders"}},
-		{"SELECT * FROM orders JOIN u|", []string{"users"}},
-		{"select * from orders where cu|", []string{"cumulate", "cursor", "customer"}},
-		{"SELECT CU| FROM orders", []string{"CUMULATE", "CURSOR", "customer"}},
-		{"SELECT orders.a|", []string{"orders.amount"}},
-		{"SELECT o.| FROM orders AS o", []string{"o.amount", "o.customer", "o.id"}},
-		{"SELECT u.ci| FROM users u JOIN orders o ON o.customer = u.name", []string{"u.city"}},
-		{"sel|", []string{"select"}},
-		{"SEL|", []string{"SELECT"}},
-		{"SELECT sk|", []string{"sku"}},
-		{"SUBSCRIBE |", []string{`"Weird Name"`, "TO", "big_orders", "order_lines", "orders", "per_city", "users"}},
-		{"SUBSCRIBE TO p|", []string{"per_city"}},
-		{"INSERT INTO u|", []string{"users"}},
-		{`\d|`, []string{`\d`, `\dm`, `\dt`, `\dv`}},
-		{`\dm |`, []string{"per_city"}},
-		{`\dt o|`, []string{"order_lines", "orders"}},
-		{`\pset f|`, []string{"format"}},
-		{"SELECT 'it''s' FROM orders WHERE i|", []string{"id", "if", "in", "inner", "insert", "int", "interval", "into", "is"}},
-		{"SELECT * FROM nosuch WHERE zz|", nil},
-		{"SELECT 'ord|", nil},
-		{"SELECT 'it', \"ord|", []string{"order_id", "order_lines", "orders"}},
-		{"SELECT * FROM we|", []string{`"Weird Name"`}},
-		{"SELECT * FROM \"We|", []string{`"Weird Name"`}},
-		{"SELECT w.| FROM \"Weird Name\" w", []string{`w."Total"`}},
-		{"SELECT 1 -- ord|", nil},
-		{"SELECT '--' AS x FROM ord|", []string{"order_lines", "orders"}},
-		{"show ta|", []string{"tables"}},
-		{"SHOW M|", []string{"MATERIALIZED"}},
-	} {
-		before, after, _ := strings.Cut(c.line, "|")
-		start, got := complete(before, after, func() *names { return testNames })
-		if !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%q: got %q, want %q", c.line, got, c.want)
+	datadriven.RunTest(t, testdata+"complete.test", func(t *testing.T, td *datadriven.TestData) string {
+		if td.Cmd != "complete" {
+			td.Fatalf(t, "unknown command %s", td.Cmd)
 		}
+		before, after, ok := strings.Cut(td.Input, "|")
+		if !ok {
+			td.Fatalf(t, "no | marks the cursor")
+		}
+		start, got := complete(before, after, func() *names { return testNames })
 		word := before[start:]
 		for _, g := range got {
 			if !strings.HasPrefix(strings.ToLower(strings.TrimPrefix(g, `"`)), strings.ToLower(strings.TrimPrefix(word, `"`))) {
-				t.Errorf("%q: candidate %q does not extend the word %q", c.line, g, word)
+				t.Errorf("%q: candidate %q does not extend the word %q", td.Input, g, word)
 			}
 		}
-	}
+		if len(got) == 0 {
+			return "(none)\n"
+		}
+		return strings.Join(got, "\n") + "\n"
+	})
 }
 
 func TestCommonPrefix(t *testing.T) {

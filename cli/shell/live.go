@@ -20,13 +20,21 @@ const (
 	SubscribeChangelog = "changelog"
 )
 
-// liveView shows a streaming result while it arrives. row is called for
-// each row, end once the statement is over (cancelled, failed, or the
-// server ended it); the view prints its footer then.
+// liveView shows a streaming result while it arrives. One goroutine calls
+// row for each row, in order, then end once, when the statement is over
+// (cancelled, failed, or ended by the server). row owns the row it is
+// handed. A view may draw from a goroutine of its own between calls (a
+// timer); end stops it, prints what is left and a footer, and returns when
+// nothing more will be written.
 type liveView interface {
 	row(row [][]byte)
 	end(cancelled bool)
 }
+
+var (
+	_ liveView = (*changelogView)(nil)
+	_ liveView = (*tableView)(nil)
+)
 
 // changelogView prints each change when it arrives. In the aligned format
 // the header waits holdFor after the result starts, so that the column
