@@ -56,7 +56,7 @@ func (sc *screen) keys(keys ...string) {
 	sc.t.Helper()
 	for _, k := range keys {
 		switch k {
-		case "Tab", "Enter", "C-a", "C-c", "C-e", "C-u", "Up":
+		case "Tab", "Enter", "C-a", "C-c", "C-e", "C-u", "Up", "G", "q":
 			sc.tmux0("send-keys", "-t", "sh", k)
 		default:
 			// tmux takes an argument ending in ';' for the end of its command.
@@ -127,7 +127,8 @@ func TestShellTerminal(t *testing.T) {
 
 	_, port, _ := net.SplitHostPort(addr)
 	history := filepath.Join(t.TempDir(), "state", "history")
-	env := []string{"RIFFLE_HISTORY=" + history, "PGHOST=127.0.0.1", "PGPORT=1"} // the -p flag overrides PGPORT
+	env := []string{"RIFFLE_HISTORY=" + history, "PGHOST=127.0.0.1", "PGPORT=1", // the -p flag overrides PGPORT
+		"PAGER=", "RIFFLE_PAGER="}
 	sc := newScreen(t, "1", env, binary, "shell", "-p", port)
 	sc.wait(`riffle>$`)
 
@@ -163,6 +164,21 @@ func TestShellTerminal(t *testing.T) {
 	sc.keys(`\pset format json`, "Enter", "SELECT * FROM users WHERE id = 2;", "Enter")
 	sc.wait(`(?m)^\{"id":2,"name":"bob","city":"Lyon"\}$`)
 	sc.keys(`\pset format aligned`, "Enter")
+
+	// A result taller than the terminal goes through the pager.
+	if _, err := exec.LookPath("less"); err != nil {
+		t.Log("less is not installed (Debian package less): the pager is not tested")
+	} else {
+		sc.clear()
+		sc.keys("SELECT typname FROM pg_catalog.pg_type ORDER BY typname;", "Enter")
+		sc.wait(`(?s)typname\s+-+\s+.*\n:$`) // less's prompt
+		sc.keys("G")                          // to the end, where the footer is
+		sc.wait(`\(\d+ rows\)\s+\(END\)$`)
+		sc.keys("q")
+		sc.wait(`riffle>$`)
+		sc.keys(`\pset pager off`, "Enter")
+		sc.wait(`Pager usage is off\.\s+riffle>$`)
+	}
 
 	// A live SUBSCRIBE in table mode: redrawn in place as rows come.
 	sc.clear()

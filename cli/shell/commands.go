@@ -31,6 +31,7 @@ Formatting
   \pset format aligned|csv|json     how results print (json: one object per line)
   \pset subscribe table|changelog   how SUBSCRIBE and EMIT CHANGES results show at a terminal
   \pset null TEXT                   print NULL as TEXT (default: nothing)
+  \pset pager [on|off]              page results taller than the terminal (default: on)
   \x [on|off]                       toggle expanded display (one "column | value" line per column)
   \timing [on|off]                  toggle printing how long each statement took
 
@@ -152,10 +153,17 @@ func (s *shell) pset(arg string) error {
 			return nil
 		}
 		return fmt.Errorf("unknown subscribe mode %q (supported: table, changelog)", strings.TrimSpace(val))
+	case "pager":
+		var err error
+		s.pager, err = toggle(s.pager, strings.TrimSpace(val))
+		if err == nil {
+			s.say("Pager usage is %s.", onOff(s.pager))
+		}
+		return err
 	case "":
-		return errors.New("missing option (supported: format, subscribe, null, expanded)")
+		return errors.New("missing option (supported: format, subscribe, null, expanded, pager)")
 	}
-	return fmt.Errorf("unknown option %q (supported: format, subscribe, null, expanded)", opt)
+	return fmt.Errorf("unknown option %q (supported: format, subscribe, null, expanded, pager)", opt)
 }
 
 // toggle flips cur when arg is empty, or sets it from on/off.

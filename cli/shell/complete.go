@@ -133,7 +133,7 @@ func completeCommand(before, line string, n func() *names) (int, []string) {
 	case `\i`, `\include`:
 		return start, files(arg)
 	case `\pset`:
-		return start, matching([]string{"format", "null", "expanded", "subscribe"}, arg)
+		return start, matching([]string{"format", "null", "expanded", "subscribe", "pager"}, arg)
 	}
 	return start, nil
 }

@@ -156,14 +156,6 @@ func fromPgconn(r *pgconn.Result) *Result {
 	return out
 }
 
-// render prints a result of a \d command in the current format.
-func (s *shell) render(r *Result) error {
-	if err := Render(s.cfg.Out, r, s.format); err != nil {
-		return fmt.Errorf("writing output: %w", err)
-	}
-	return nil
-}
-
 // kindList is an SQL list of relkinds: 'r', 'v'.
 func kindList(kinds string) string {
 	parts := make([]string, len(kinds))

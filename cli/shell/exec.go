@@ -64,9 +64,8 @@ func (s *shell) exec(ctx context.Context, stmt string) error {
 			// CSV and JSON print rows only; at the terminal the tag still says what happened.
 			fmt.Fprintln(s.cfg.Out, r.Tag)
 		}
-		if err := Render(s.cfg.Out, r, s.format); err != nil {
+		if err := s.render(r); err != nil {
 			mrr.Close()
-			err = fmt.Errorf("writing output: %w", err)
 			fmt.Fprintf(s.cfg.Err, "riffle: %v\n", err)
 			return &ExitError{Code: 1, Err: err}
 		}

@@ -82,6 +82,8 @@ type shell struct {
 	names *names
 	// riffle says whether the server is riffle: 0 not known yet, 1 yes, -1 no.
 	riffle int
+	// pager sends long results through a pager (pager.go).
+	pager bool
 }
 
 // Run connects to the server named by cfg.ConnString and runs the
@@ -89,7 +91,7 @@ type shell struct {
 // or ctx ends. In non-interactive mode it stops at the first failing
 // statement. Errors it has reported on cfg.Err come back as *ExitError.
 func Run(ctx context.Context, cfg Config) error {
-	s := &shell{cfg: cfg, interrupt: cfg.Interrupt, format: cfg.Format, subscribe: SubscribeTable}
+	s := &shell{cfg: cfg, interrupt: cfg.Interrupt, format: cfg.Format, subscribe: SubscribeTable, pager: true}
 	if s.interrupt == nil {
 		ch := make(chan os.Signal, 1)
 		signal.Notify(ch, os.Interrupt)
