@@ -44,6 +44,15 @@ func (s *shell) exec(ctx context.Context, stmt string) error {
 	}()
 	defer close(stop)
 
+	if mode, ok, err := resultMode(stmt); ok {
+		// Flink's client setting is the shell's, not the server's.
+		if err != nil {
+			return err
+		}
+		s.subscribe = mode
+		fmt.Fprintln(s.cfg.Out, "SET")
+		return nil
+	}
 	start := time.Now()
 	// The statement may change the catalog that Tab completes from.
 	s.names = nil

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -135,4 +136,38 @@ func (st *settings) String() string {
 		width += len(p) + 2
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// resultModeKey is Flink's SQL client setting for how a query's result
+// shows; the shell takes it as \pset subscribe, so that Flink users' habit
+// works. It never reaches the server.
+const resultModeKey = "sql-client.execution.result-mode"
+
+// resultMode recognizes SET 'sql-client.execution.result-mode' = 'mode'
+// and returns the subscribe mode it asks for: table, or changelog for
+// Flink's changelog and tableau (rows printed as they come).
+func resultMode(stmt string) (mode string, ok bool, err error) {
+	toks := lex(stmt)
+	for len(toks) > 0 && toks[len(toks)-1].text == ";" {
+		toks = toks[:len(toks)-1]
+	}
+	if len(toks) < 4 || toks[0].upper() != "SET" {
+		return "", false, nil
+	}
+	for i, t := range toks[1:] {
+		if t.text == "=" || t.upper() == "TO" {
+			if settingName(toks[1:i+1]) != resultModeKey {
+				return "", false, nil
+			}
+			switch v := strings.ToLower(settingValue(toks[i+2:])); v {
+			case "table":
+				return SubscribeTable, true, nil
+			case "changelog", "tableau":
+				return SubscribeChangelog, true, nil
+			default:
+				return "", true, fmt.Errorf("invalid value %q for %s: expected table, changelog or tableau", v, resultModeKey)
+			}
+		}
+	}
+	return "", false, nil
 }
