@@ -327,14 +327,16 @@ func (v *tableView) end(cancelled bool) {
 // cursor back up over them lands where the drawing began.
 func (v *tableView) draw(status string) {
 	width, height := v.size()
+	// Only the rows that can fit are rendered: a large result is redrawn
+	// ten times a second.
+	shown := v.rows[:min(len(v.rows), height)]
 	var b bytes.Buffer
-	Render(&b, &Result{Columns: v.cols, Rows: v.rows}, Format{Null: v.f.Null})
+	Render(&b, &Result{Columns: v.cols, Rows: shown}, Format{Null: v.f.Null})
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	// Render's last line is its "(N rows)" footer: the status line replaces it.
 	lines = lines[:len(lines)-1]
 	if room := max(height-3, 3); len(lines) > room {
-		more := len(lines) - room + 1
-		lines = append(lines[:room-1], fmt.Sprintf("… %d more lines", more))
+		lines = append(lines[:room-1], "… (more rows than the terminal has lines)")
 	}
 	asOf := ""
 	if v.asOf != "" {

@@ -3,6 +3,7 @@ package shell
 import (
 	"bytes"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +71,24 @@ func TestChangelogView(t *testing.T) {
 `
 	if out.String() != want {
 		t.Errorf("changelog:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
+// TestTableViewTall checks that a result taller than the terminal is cut
+// to its height, so that the redraw can move back over it.
+func TestTableViewTall(t *testing.T) {
+	var out bytes.Buffer
+	v := newTableView(&out, []Column{{"id", 23}}, Format{}, func() (int, int) { return 80, 10 })
+	for i := range 100 {
+		v.row([][]byte{[]byte(strconv.Itoa(i))})
+	}
+	v.end(false)
+	text := out.String()
+	last := text[strings.LastIndex(text, "\x1b[J"):]
+	if n := strings.Count(last, "\n"); n != 9 { // 7 lines of table and marker, the status line, the last newline
+		t.Errorf("drew %d lines on a 10-line terminal:\n%s", n, last)
+	}
+	if !strings.Contains(last, "… (more rows than the terminal has lines)") || !strings.Contains(last, "(100 rows, 100 changes; ended)") {
+		t.Errorf("last drawing:\n%s", last)
 	}
 }
