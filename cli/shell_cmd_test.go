@@ -172,7 +172,7 @@ func TestShellTerminal(t *testing.T) {
 		sc.clear()
 		sc.keys("SELECT typname FROM pg_catalog.pg_type ORDER BY typname;", "Enter")
 		sc.wait(`(?s)typname\s+-+\s+.*\n:$`) // less's prompt
-		sc.keys("G")                          // to the end, where the footer is
+		sc.keys("G")                         // to the end, where the footer is
 		sc.wait(`\(\d+ rows\)\s+\(END\)$`)
 		sc.keys("q")
 		sc.wait(`riffle>$`)
