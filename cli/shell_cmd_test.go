@@ -231,6 +231,14 @@ func TestShellTerminal(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(out), "city,n\nLyon,1\nParis,2\nRome,2\n") || !strings.Contains(string(out), "public,per_city,materialized view") {
 		t.Errorf("riffle shell -c: %v\n%s", err, out)
 	}
+	script := filepath.Join(t.TempDir(), "report.sql")
+	os.WriteFile(script, []byte("SELECT name FROM users WHERE id = 1;\nSELECT nope;\nSELECT 'not reached';\n"), 0o600)
+	cmd := exec.Command(binary, "shell", "-p", port, "-f", script)
+	out, _ = cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 3 || !strings.HasPrefix(string(out), " name \n------\n ann\n(1 row)\n\nERROR:  column \"nope\" does not exist") ||
+		strings.Contains(string(out), "not reached") {
+		t.Errorf("riffle shell -f: exit %d\n%s", code, out)
+	}
 	sub := exec.Command(binary, "shell", "-p", port, "--format", "json", "-c", "SUBSCRIBE per_city")
 	stdout, err := sub.StdoutPipe()
 	if err != nil {
