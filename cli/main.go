@@ -15,7 +15,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -24,7 +23,6 @@ import (
 	"syscall"
 	"time"
 
-	"riffle/cli/shell"
 	"riffle/server/node"
 	"riffle/server/pgwire"
 
@@ -36,7 +34,7 @@ const usage = `riffle: streaming SQL over Kafka topics, served over the Postgres
 Usage:
   riffle [flags]          start riffle with a shell (when stdin is a terminal)
   riffle server [flags]   start riffle without a shell
-  riffle shell [flags]    connect a shell to a running riffle
+  riffle shell [flags]    connect a shell to a running riffle (riffle shell --help)
 
 With no flags riffle runs everything in one process: an embedded Kafka broker
 (any Kafka client can produce to it), an embedded schema registry, its state
@@ -69,6 +67,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
+	if cmd == "shell" {
+		// The shell has psql's flags (-h, -p, -U, -d …), not the server's.
+		return shellCommand(ctx, args, stdin, stdout, stderr)
+	}
 	var c config
 	fs := flags(&c, stderr)
 	if err := fs.Parse(args); err != nil {
@@ -82,8 +84,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return serve(ctx, c, isTerminal(stdin), stdin, stdout, stderr)
 	case "server":
 		return serve(ctx, c, false, stdin, stdout, stderr)
-	case "shell":
-		return runShell(ctx, shellURL(c.listen), stdin, stdout, stderr, isTerminal(stdin))
 	}
 	fs.Usage()
 	return 2, fmt.Errorf("unknown command %q", cmd)
@@ -180,7 +180,7 @@ func serve(ctx context.Context, c config, withShell bool, stdin io.Reader, stdou
 	printBanner(stderr, c, n)
 	if withShell {
 		stop() // the shell handles Ctrl-C itself: it cancels the running statement
-		return runShell(context.Background(), shellURL(n.Addr()), stdin, stdout, stderr, true)
+		return embeddedShell(n.Addr(), stdin, stdout, stderr)
 	}
 	select {
 	case <-ctx.Done():
@@ -202,29 +202,6 @@ func printBanner(w io.Writer, c config, n *node.Node) {
 		fmt.Fprintf(w, "  metrics:   http://%s/metrics\n", m)
 	}
 	fmt.Fprintf(w, "  data:      %s\n", abs)
-}
-
-// shellURL is where the shell connects: as $PGUSER (default riffle), with
-// $PGPASSWORD when the server has users, over TLS when the server offers it.
-func shellURL(addr string) string {
-	user := os.Getenv("PGUSER")
-	if user == "" {
-		user = "riffle"
-	}
-	u := url.URL{Scheme: "postgres", User: url.User(user), Host: addr, Path: "/riffle", RawQuery: "sslmode=prefer"}
-	return u.String()
-}
-
-func runShell(ctx context.Context, url string, stdin io.Reader, stdout, stderr io.Writer, interactive bool) (int, error) {
-	err := shell.Run(ctx, shell.Config{ConnString: url, In: stdin, Out: stdout, Err: stderr, Interactive: interactive})
-	var exit *shell.ExitError
-	if errors.As(err, &exit) {
-		return exit.Code, nil // the shell has printed it
-	}
-	if err != nil {
-		return 1, err
-	}
-	return 0, nil
 }
 
 func isTerminal(r io.Reader) bool {

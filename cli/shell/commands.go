@@ -7,23 +7,38 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // helpText is what \? prints.
 const helpText = `General
-  \q                quit
-  \?                show this help
-  \g                send the statement typed so far (as a final ';' would)
-  \r                forget the statement typed so far
-  \i FILE           run the SQL statements in FILE, stopping at the first error
+  \q                                quit
+  \?                                show this help
+  \g                                send the statement typed so far (as a final ';' would)
+  \r                                forget the statement typed so far
+  \i FILE                           run the SQL statements in FILE, stopping at the first error
+  \conninfo                         say which server the shell is connected to
+
+Catalog (PATTERN: a name, * and ? as wildcards, optionally schema.name)
+  \d [PATTERN]                      list tables, views and materialized views
+  \d NAME                           describe a relation: its columns, key and definition
+  \dt [PATTERN]                     list tables
+  \dv [PATTERN]                     list views
+  \dm [PATTERN]                     list materialized views
 
 Formatting
-  \x [on|off]       toggle expanded display (one "column | value" line per column)
-  \pset null TEXT   print NULL as TEXT (default: nothing)
-  \timing [on|off]  toggle printing how long each statement took
+  \pset format aligned|csv|json     how results print (json: one object per line)
+  \pset subscribe table|changelog   how SUBSCRIBE and EMIT CHANGES results show at a terminal
+  \pset null TEXT                   print NULL as TEXT (default: nothing)
+  \pset pager [on|off]              page results taller than the terminal (default: on)
+  \x [on|off]                       toggle expanded display (one "column | value" line per column)
+  \timing [on|off]                  toggle printing how long each statement took
 
 Statements end with ';'. A statement set, BEGIN STATEMENT SET; INSERT …; INSERT …; END;,
-is sent as one unit. Ctrl-C cancels a running statement; Ctrl-D or \q quits.
+is sent as one unit. Tab completes keywords, relation and column names. A SUBSCRIBE or
+SELECT … EMIT CHANGES shows its result live until Ctrl-C. Ctrl-C cancels a running
+statement; Ctrl-D or \q quits.
 `
 
 // command runs one backslash command line. In a script an unknown or
@@ -58,11 +73,36 @@ func (s *shell) command(ctx context.Context, text string) error {
 		err = s.pset(arg)
 	case `\i`, `\include`:
 		return s.include(ctx, arg)
+	case `\d`, `\d+`:
+		if arg == "" {
+			err = s.listRelations(ctx, "", "", "relations")
+		} else if strings.ContainsAny(arg, "*?") {
+			err = s.listRelations(ctx, "", arg, "relations")
+		} else {
+			err = s.describe(ctx, arg)
+		}
+	case `\dt`, `\dt+`:
+		err = s.listRelations(ctx, "r", arg, "tables")
+	case `\dv`, `\dv+`:
+		err = s.listRelations(ctx, "v", arg, "views")
+	case `\dm`, `\dm+`:
+		err = s.listRelations(ctx, "m", arg, "materialized views")
+	case `\conninfo`:
+		fmt.Fprintf(s.cfg.Out, "You are connected to database %q as user %q on host %q at port \"%d\".\n",
+			s.pgcfg.Database, s.pgcfg.User, s.pgcfg.Host, s.pgcfg.Port)
 	default:
 		fmt.Fprintf(s.cfg.Err, "invalid command %s\nTry \\? for help.\n", name)
 		return s.commandFailed(fmt.Errorf("invalid command %s", name))
 	}
-	if err != nil {
+	var pe *pgconn.PgError
+	var ee *ExitError
+	switch {
+	case errors.As(err, &ee):
+		return err
+	case errors.As(err, &pe) || (err != nil && s.conn.IsClosed()):
+		// A catalog query failed on the server.
+		return s.fail(err, "")
+	case err != nil:
 		fmt.Fprintf(s.cfg.Err, "%s: %v\n", name, err)
 		return s.commandFailed(err)
 	}
@@ -98,10 +138,32 @@ func (s *shell) pset(arg string) error {
 			s.say("Expanded display is %s.", onOff(s.format.Expanded))
 		}
 		return err
+	case "format":
+		f, err := ParseOutput(strings.TrimSpace(val))
+		if err == nil {
+			s.format.Output = f
+			s.say("Output format is %s.", f)
+		}
+		return err
+	case "subscribe":
+		switch v := strings.ToLower(strings.TrimSpace(val)); v {
+		case SubscribeTable, SubscribeChangelog:
+			s.subscribe = v
+			s.say("Subscriptions show as a %s.", v)
+			return nil
+		}
+		return fmt.Errorf("unknown subscribe mode %q (supported: table, changelog)", strings.TrimSpace(val))
+	case "pager":
+		var err error
+		s.pager, err = toggle(s.pager, strings.TrimSpace(val))
+		if err == nil {
+			s.say("Pager usage is %s.", onOff(s.pager))
+		}
+		return err
 	case "":
-		return errors.New("missing option (supported: null, expanded)")
+		return errors.New("missing option (supported: format, subscribe, null, expanded, pager)")
 	}
-	return fmt.Errorf("unknown option %q (supported: null, expanded)", opt)
+	return fmt.Errorf("unknown option %q (supported: format, subscribe, null, expanded, pager)", opt)
 }
 
 // toggle flips cur when arg is empty, or sets it from on/off.

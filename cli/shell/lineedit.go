@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"strings"
 	"sync"
 
@@ -18,7 +17,10 @@ import (
 // that ended the input (io.EOF at its end). It is called from one goroutine.
 type lineReader interface {
 	ReadLine(prompt string) (string, error)
-	// Close saves what needs saving (the history) and restores the terminal.
+	// Remember adds a statement or command, as the lines it was typed in,
+	// to the history, if the reader keeps one.
+	Remember(typed []string)
+	// Close restores the terminal.
 	Close() error
 }
 
@@ -47,10 +49,12 @@ func (p *plainReader) ReadLine(prompt string) (string, error) {
 	return "", err
 }
 
+func (p *plainReader) Remember([]string) {}
+
 func (p *plainReader) Close() error { return nil }
 
 // editReader edits lines in the terminal's raw mode with x/term: cursor
-// keys, Ctrl-A/E/K/U/W, and history on up/down. The terminal is raw only
+// keys, Ctrl-A/E/K/U/W, history on up/down, and Tab completion. The terminal is raw only
 // while a line is read, so that Ctrl-C during a statement still reaches the
 // shell as SIGINT and cancels the statement.
 type editReader struct {
@@ -59,6 +63,15 @@ type editReader struct {
 	in      *ctrlC
 	history *history
 
+	prompt string // the prompt of the line being read, to redraw it under a list of candidates
+	width  int    // the terminal's width, for that list
+
+	// Ctrl-R's search: the text searched for, the history index of the
+	// entry found last, and whether the last key was Ctrl-R.
+	searchFor string
+	searchAt  int
+	searching bool
+
 	mu  sync.Mutex
 	raw *term.State // the cooked state to return to while the terminal is raw
 }
@@ -66,16 +79,17 @@ type editReader struct {
 var _ lineReader = (*editReader)(nil)
 
 // newEditReader edits lines read from in and echoed to out. fd is in's
-// terminal, or -1.
-func newEditReader(in io.Reader, out io.Writer, fd int, h *history) *editReader {
+// terminal, or -1. complete, if not nil, answers the Tab key.
+func newEditReader(in io.Reader, out io.Writer, fd int, h *history, complete completer) *editReader {
 	c := &ctrlC{r: in}
-	h.skip = c.pending
 	t := term.NewTerminal(struct {
 		io.Reader
 		io.Writer
 	}{c, out}, "")
 	t.History = h
-	return &editReader{fd: fd, t: t, in: c, history: h}
+	e := &editReader{fd: fd, t: t, in: c, history: h}
+	t.AutoCompleteCallback = e.keys(complete)
+	return e
 }
 
 func (e *editReader) ReadLine(prompt string) (string, error) {
@@ -87,8 +101,10 @@ func (e *editReader) ReadLine(prompt string) (string, error) {
 		// A size of 0 (a pty nobody sized) would wrap after every character.
 		if w, h, err := term.GetSize(e.fd); err == nil && w > 0 && h > 0 {
 			e.t.SetSize(w, h)
+			e.width = w
 		}
 	}
+	e.prompt = prompt
 	e.t.SetPrompt(prompt)
 	text, err := e.t.ReadLine()
 	if e.in.take() {
@@ -100,11 +116,106 @@ func (e *editReader) ReadLine(prompt string) (string, error) {
 	return text + "\n", nil
 }
 
+// keyCtrlR searches the history.
+const keyCtrlR = 0x12
+
+// keys returns x/term's key hook, for the keys it does not handle itself:
+// Tab and Ctrl-R.
+func (e *editReader) keys(complete completer) func(line string, pos int, key rune) (string, int, bool) {
+	tab := e.tab(complete)
+	return func(line string, pos int, key rune) (string, int, bool) {
+		searching := e.searching
+		e.searching = false
+		switch {
+		case key == '\t' && complete != nil:
+			return tab(line, pos)
+		case key == keyCtrlR:
+			return e.search(line, pos, searching)
+		}
+		return "", 0, false
+	}
+}
+
+// search answers Ctrl-R: the line becomes the latest history entry holding
+// the text typed (ignoring case); Ctrl-R again finds the one before.
+func (e *editReader) search(line string, pos int, again bool) (string, int, bool) {
+	if !again {
+		e.searchFor, e.searchAt = strings.ToLower(line), -1
+	}
+	for i := e.searchAt + 1; i < e.history.Len(); i++ {
+		if entry := e.history.At(i); strings.Contains(strings.ToLower(entry), e.searchFor) {
+			e.searchAt, e.searching = i, true
+			return entry, len(entry), true
+		}
+	}
+	// Nothing (more) matches: the line stays, and Ctrl-R again searches anew.
+	return line, pos, true
+}
+
+// tab answers Tab as readline does: a single candidate replaces the word
+// (with a space after it), several extend it to their common prefix, and
+// when they share no more than what is typed they are listed above a fresh
+// prompt.
+func (e *editReader) tab(complete completer) func(line string, pos int) (string, int, bool) {
+	return func(line string, pos int) (string, int, bool) {
+		start, cands := complete(line[:pos], line[pos:])
+		start = min(max(start, 0), pos)
+		word := line[start:pos]
+		switch {
+		case len(cands) == 0:
+			return line, pos, true
+		case len(cands) == 1:
+			c := cands[0]
+			if !strings.HasSuffix(c, "/") {
+				c += " "
+			}
+			return line[:start] + c + line[pos:], start + len(c), true
+		}
+		if p := commonPrefix(cands); len(p) > len(word) {
+			return line[:start] + p + line[pos:], start + len(p), true
+		}
+		e.t.Write([]byte(e.prompt + line + "\n" + columnize(cands, e.width)))
+		return line, pos, true
+	}
+}
+
+// columnize lays candidates out in columns across a terminal width wide, as
+// readline lists them.
+func columnize(cands []string, width int) string {
+	if width <= 0 {
+		width = 80
+	}
+	w := 0
+	for _, c := range cands {
+		w = max(w, displayWidth(c))
+	}
+	w += 2
+	perLine := max(1, width/w)
+	rows := (len(cands) + perLine - 1) / perLine
+	var b strings.Builder
+	for r := range rows {
+		for c := 0; c < perLine; c++ {
+			i := c*rows + r
+			if i >= len(cands) {
+				break
+			}
+			b.WriteString(cands[i])
+			if c < perLine-1 && (c+1)*rows+r < len(cands) {
+				b.WriteString(strings.Repeat(" ", w-displayWidth(cands[i])))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func (e *editReader) Remember(typed []string) { e.history.remember(typed) }
+
 // Close restores the terminal even while a ReadLine is still blocked in it
-// (Run returning because its context ended), and saves the history.
+// (Run returning because its context ended).
 func (e *editReader) Close() error {
 	e.restore()
-	return e.history.save()
+	return nil
 }
 
 func (e *editReader) makeRaw() error {
@@ -150,13 +261,6 @@ func (c *ctrlC) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// pending reports whether Ctrl-C was pressed since the last take.
-func (c *ctrlC) pending() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.interrupted
-}
-
 // take reports whether Ctrl-C was pressed since the last call.
 func (c *ctrlC) take() bool {
 	c.mu.Lock()
@@ -164,77 +268,4 @@ func (c *ctrlC) take() bool {
 	was := c.interrupted
 	c.interrupted = false
 	return was
-}
-
-// history keeps the last maxHistory lines for up/down, optionally in a
-// file. It implements term.History.
-type history struct {
-	lines []string // oldest first
-	file  string
-	// skip reports whether the line being added was cut short by Ctrl-C.
-	// It is set before the history is in use.
-	skip func() bool
-	mu   sync.Mutex
-}
-
-const maxHistory = 500
-
-var _ term.History = (*history)(nil)
-
-// loadHistory reads the history file, if there is one.
-func loadHistory(file string) *history {
-	h := &history{file: file}
-	if file == "" {
-		return h
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return h
-	}
-	for _, l := range strings.Split(string(data), "\n") {
-		h.add(l)
-	}
-	return h
-}
-
-func (h *history) Add(entry string) {
-	if h.skip != nil && h.skip() {
-		return
-	}
-	h.add(entry)
-}
-
-func (h *history) add(entry string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if strings.TrimSpace(entry) == "" || (len(h.lines) > 0 && h.lines[len(h.lines)-1] == entry) {
-		return
-	}
-	h.lines = append(h.lines, entry)
-	if len(h.lines) > maxHistory {
-		h.lines = append(h.lines[:0], h.lines[len(h.lines)-maxHistory:]...)
-	}
-}
-
-func (h *history) Len() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.lines)
-}
-
-func (h *history) At(idx int) string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.lines[len(h.lines)-1-idx]
-}
-
-// save writes the history file, if there is one.
-func (h *history) save() error {
-	if h.file == "" {
-		return nil
-	}
-	h.mu.Lock()
-	data := strings.Join(h.lines, "\n") + "\n"
-	h.mu.Unlock()
-	return os.WriteFile(h.file, []byte(data), 0o600)
 }

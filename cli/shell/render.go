@@ -24,11 +24,48 @@ type Result struct {
 	Rows [][][]byte
 	// Tag is the command tag: "CREATE TABLE", "INSERT 0 2", "SELECT 3".
 	Tag string
+	// Title, if set, is printed centred above an aligned table, as psql's
+	// \d commands do ("List of relations").
+	Title string
+	// Footer lines, if any, follow the table instead of the row count.
+	Footer []string
+}
+
+// Output is a result format (\pset format, --format).
+type Output int
+
+const (
+	// Aligned is psql's table (or, with Expanded, its records).
+	Aligned Output = iota
+	// CSV is a header line and one line per row (RFC 4180); NULL is Null.
+	CSV
+	// JSON is one JSON object per row and line (JSON Lines).
+	JSON
+)
+
+// ParseOutput reads a format name: aligned, csv or json.
+func ParseOutput(name string) (Output, error) {
+	switch strings.ToLower(name) {
+	case "aligned":
+		return Aligned, nil
+	case "csv":
+		return CSV, nil
+	case "json":
+		return JSON, nil
+	}
+	return Aligned, fmt.Errorf("unknown format %q (supported: aligned, csv, json)", name)
+}
+
+func (o Output) String() string {
+	return [...]string{"aligned", "csv", "json"}[o]
 }
 
 // Format says how results are printed.
 type Format struct {
-	// Expanded prints each row as a record of "column | value" lines (\x).
+	// Output is aligned, CSV or JSON.
+	Output Output
+	// Expanded prints each row as a record of "column | value" lines (\x);
+	// it applies to the aligned format.
 	Expanded bool
 	// Null is what a NULL prints as (\pset null); psql's default is "".
 	Null string
@@ -38,9 +75,22 @@ type Format struct {
 // a separator line, the rows, and a "(N rows)" footer; numeric columns are
 // right-aligned and a value spanning several lines carries psql's '+'
 // continuation mark. A result without columns prints its command tag.
+// In CSV and JSON only rows are printed, so that the output can be read by
+// a program: a result without columns prints nothing.
 func Render(w io.Writer, r *Result, f Format) error {
 	bw := bufio.NewWriter(w)
 	switch {
+	case f.Output == CSV:
+		if r.Columns != nil {
+			writeCSVHeader(bw, r.Columns)
+			for _, row := range r.Rows {
+				writeCSVRow(bw, row, f)
+			}
+		}
+	case f.Output == JSON:
+		for _, row := range r.Rows {
+			writeJSONRow(bw, r.Columns, row)
+		}
 	case r.Columns == nil:
 		if r.Tag != "" {
 			bw.WriteString(r.Tag)
@@ -95,6 +145,15 @@ func renderAligned(w *bufio.Writer, r *Result, f Format) {
 		return
 	}
 	t := newTable(r, f)
+	if r.Title != "" {
+		total := len(t.width) - 1
+		for _, wd := range t.width {
+			total += wd + 2
+		}
+		pad(w, max(0, (total-displayWidth(r.Title))/2))
+		w.WriteString(r.Title)
+		w.WriteByte('\n')
+	}
 	t.writeHeader(w)
 	for j, wd := range t.width {
 		if j > 0 {
@@ -105,6 +164,14 @@ func renderAligned(w *bufio.Writer, r *Result, f Format) {
 	w.WriteByte('\n')
 	for _, row := range t.cells {
 		t.writeRow(w, row)
+	}
+	if r.Footer != nil {
+		for _, l := range r.Footer {
+			w.WriteString(l)
+			w.WriteByte('\n')
+		}
+		w.WriteByte('\n')
+		return
 	}
 	fmt.Fprintf(w, "%s\n\n", rowCount(len(r.Rows)))
 }

@@ -21,10 +21,12 @@ import (
 
 // Prompts shown in interactive mode: one for a new statement, one while a
 // statement continues over several lines. They have the same width so that
-// continued lines stay aligned.
+// continued lines stay aligned. The prompt grows a mark for a transaction
+// block (riffle*>, and riffle!> once it failed) and the settings changed
+// with SET (see settings).
 const (
 	Prompt             = "riffle> "
-	ContinuationPrompt = "     > "
+	ContinuationPrompt = "      > "
 )
 
 // Config is what Run needs.
@@ -42,10 +44,22 @@ type Config struct {
 	// Interrupt delivers Ctrl-C. Nil means Run listens for os.Interrupt
 	// itself; tests pass their own channel.
 	Interrupt <-chan os.Signal
-	// HistoryFile keeps the lines typed at the terminal across sessions
-	// (e.g. ~/.riffle_history); "" keeps them for this session only. It is
-	// used only when In and Out are a terminal and lines are edited in it.
+	// HistoryFile keeps the statements typed at the terminal across
+	// sessions (DefaultHistoryFile); "" keeps them for this session only.
+	// It is used only when In and Out are a terminal and lines are edited
+	// in it.
 	HistoryFile string
+	// Format is how results are printed at the start (--format); \pset
+	// changes it.
+	Format Format
+	// Password, if set, asks the user for a password: before connecting
+	// when AskPassword is set (psql's -W), else when the server refuses the
+	// password it was given (or none).
+	Password    func(prompt string) (string, error)
+	AskPassword bool
+	// Commands, if not empty, are run instead of reading In: each a
+	// statement, several statements, or a backslash command (psql's -c).
+	Commands []string
 }
 
 // shell is one session.
@@ -57,6 +71,19 @@ type shell struct {
 	format    Format
 	timing    bool
 	interrupt <-chan os.Signal
+	// subscribe is how a streaming result shows at a terminal:
+	// SubscribeTable or SubscribeChangelog.
+	subscribe string
+	settings  settings
+	// typed holds the lines of the statement being typed, for the history.
+	typed []string
+	// names caches the catalog for Tab; nil until asked for, and again after
+	// every statement, which may have changed it.
+	names *names
+	// riffle says whether the server is riffle: 0 not known yet, 1 yes, -1 no.
+	riffle int
+	// pager sends long results through a pager (pager.go).
+	pager bool
 }
 
 // Run connects to the server named by cfg.ConnString and runs the
@@ -64,7 +91,7 @@ type shell struct {
 // or ctx ends. In non-interactive mode it stops at the first failing
 // statement. Errors it has reported on cfg.Err come back as *ExitError.
 func Run(ctx context.Context, cfg Config) error {
-	s := &shell{cfg: cfg, interrupt: cfg.Interrupt}
+	s := &shell{cfg: cfg, interrupt: cfg.Interrupt, format: cfg.Format, subscribe: SubscribeTable, pager: true}
 	if s.interrupt == nil {
 		ch := make(chan os.Signal, 1)
 		signal.Notify(ch, os.Interrupt)
@@ -76,10 +103,35 @@ func Run(ctx context.Context, cfg Config) error {
 		return &ExitError{Code: ExitConnection, Err: err}
 	}
 	defer func() { s.conn.Close(context.Background()) }()
+	if len(cfg.Commands) > 0 {
+		return s.runCommands(ctx)
+	}
 	if cfg.Interactive {
 		s.banner()
 	}
 	return s.loop(ctx)
+}
+
+// runCommands runs Config.Commands as a script would, stopping at the
+// first error.
+func (s *shell) runCommands(ctx context.Context) error {
+	s.cfg.Interactive = false
+	for _, c := range s.cfg.Commands {
+		if cmd := strings.TrimSpace(c); strings.HasPrefix(cmd, `\`) {
+			if err := s.command(ctx, cmd); errors.Is(err, errQuit) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			continue
+		}
+		for _, stmt := range Split(c) {
+			if err := s.run(ctx, stmt); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // connect opens the connection. A context cancelled during a statement
@@ -101,11 +153,36 @@ func (s *shell) connect(ctx context.Context) error {
 		}
 		s.pgcfg = c
 	}
+	asked := false
+	if s.cfg.AskPassword && s.cfg.Password != nil && s.pgcfg.Password == "" {
+		if err := s.askPassword(); err != nil {
+			return err
+		}
+		asked = true
+	}
 	conn, err := pgconn.ConnectConfig(ctx, s.pgcfg)
+	var pe *pgconn.PgError
+	if err != nil && s.cfg.Password != nil && !asked && errors.As(err, &pe) && pe.Code == "28P01" {
+		// The server wants a password we do not have (or a different one):
+		// ask, as psql does, once; a password typed in is not asked again.
+		if perr := s.askPassword(); perr != nil {
+			return perr
+		}
+		conn, err = pgconn.ConnectConfig(ctx, s.pgcfg)
+	}
 	if err != nil {
 		return connectError(s.pgcfg, err)
 	}
 	s.conn = conn
+	return nil
+}
+
+func (s *shell) askPassword() error {
+	pw, err := s.cfg.Password(fmt.Sprintf("Password for user %s: ", s.pgcfg.User))
+	if err != nil {
+		return fmt.Errorf("riffle: reading the password: %w", err)
+	}
+	s.pgcfg.Password = pw
 	return nil
 }
 
@@ -162,7 +239,7 @@ func (s *shell) newReader() lineReader {
 	in, inOK := s.cfg.In.(*os.File)
 	out, outOK := s.cfg.Out.(*os.File)
 	if s.cfg.Interactive && inOK && outOK && term.IsTerminal(int(in.Fd())) && term.IsTerminal(int(out.Fd())) {
-		return newEditReader(in, out, int(in.Fd()), loadHistory(s.cfg.HistoryFile))
+		return newEditReader(in, out, int(in.Fd()), loadHistory(s.cfg.HistoryFile), s.completer())
 	}
 	return &plainReader{r: bufio.NewReader(s.cfg.In), out: s.cfg.Out}
 }
@@ -219,7 +296,7 @@ func (s *shell) loopWith(ctx context.Context, r lineReader) error {
 			fmt.Fprintf(s.cfg.Out, "\n%s", s.prompt())
 		case l := <-lines:
 			waiting = false
-			err := s.handle(ctx, l)
+			err := s.handle(ctx, l, r)
 			if errors.Is(err, errQuit) {
 				return nil
 			}
@@ -238,11 +315,13 @@ func (s *shell) interrupted() error {
 		return &ExitError{Code: ExitScript, Err: errors.New("interrupted")}
 	}
 	s.split.Reset()
+	s.typed = nil
 	return nil
 }
 
-// handle deals with one line of input (or its end).
-func (s *shell) handle(ctx context.Context, l line) error {
+// handle deals with one line of input (or its end), and adds what it
+// completes to r's history.
+func (s *shell) handle(ctx context.Context, l line, r lineReader) error {
 	if errors.Is(l.err, errInterrupted) {
 		return s.interrupted()
 	}
@@ -264,9 +343,22 @@ func (s *shell) handle(ctx context.Context, l line) error {
 		return errQuit
 	}
 	if cmd := strings.TrimSpace(l.text); strings.HasPrefix(cmd, `\`) && !s.split.InLiteral() {
+		// The statement typed so far and the command are two entries, so
+		// that recalling them one after the other does the same again.
+		if cmd != `\r` {
+			r.Remember(s.typed)
+			r.Remember([]string{l.text})
+		}
+		s.typed = nil
 		return s.command(ctx, cmd)
 	}
-	for _, stmt := range s.split.Feed(l.text) {
+	s.typed = append(s.typed, l.text)
+	stmts := s.split.Feed(l.text)
+	if s.split.Pending() == "" && !s.split.InLiteral() {
+		r.Remember(s.typed)
+		s.typed = nil
+	}
+	for _, stmt := range stmts {
 		if err := s.run(ctx, stmt); err != nil {
 			return err
 		}
@@ -276,13 +368,46 @@ func (s *shell) handle(ctx context.Context, l line) error {
 
 // prompt is the prompt for the next line: none in a script.
 func (s *shell) prompt() string {
-	switch {
-	case !s.cfg.Interactive:
+	if !s.cfg.Interactive {
 		return ""
-	case s.split.Pending() != "" || s.split.InLiteral():
-		return ContinuationPrompt
 	}
-	return Prompt
+	p := "riffle"
+	if s.conn != nil {
+		switch s.conn.TxStatus() {
+		case 'T':
+			p += "*"
+		case 'E':
+			p += "!"
+		}
+	}
+	if st := s.settings.String(); st != "" {
+		p += " " + st
+	}
+	if s.split.Pending() != "" || s.split.InLiteral() {
+		return strings.Repeat(" ", displayWidth(p)) + "> "
+	}
+	return p + "> "
+}
+
+// completer answers Tab with the statement typed so far as context.
+func (s *shell) completer() completer {
+	return func(before, after string) (int, []string) {
+		ctx := s.split.Pending()
+		if ctx != "" {
+			ctx += "\n"
+		}
+		start, cands := complete(ctx+before, after, s.catalogNames)
+		return start - len(ctx), cands
+	}
+}
+
+// catalogNames returns the catalog's names, asking the server when the
+// cache is empty.
+func (s *shell) catalogNames() *names {
+	if s.names == nil {
+		s.names = loadNames(s.conn)
+	}
+	return s.names
 }
 
 // fail reports a statement's error. In a script it ends the run.

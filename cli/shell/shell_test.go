@@ -67,9 +67,11 @@ var typeOIDs = map[string]uint32{
 	"numeric": 1700,
 }
 
-// TestRender checks the aligned and expanded formats. The input gives
+// TestRender checks the aligned, expanded, CSV and JSON formats
+// (`render format=csv`). The input gives
 // `cols: name type | …`, then `row: v | …` lines (NULL is a null value, \n a
-// newline inside a value), and an optional `tag: …` line.
+// newline inside a value), and optional `tag: …`, `title: …` and
+// `footer: …` lines.
 func TestRender(t *testing.T) {
 	datadriven.RunTest(t, testdata+"render.test", func(t *testing.T, td *datadriven.TestData) string {
 		if td.Cmd != "render" {
@@ -77,6 +79,14 @@ func TestRender(t *testing.T) {
 		}
 		var f Format
 		f.Expanded = td.HasArg("expanded")
+		if td.HasArg("format") {
+			var name string
+			td.ScanArgs(t, "format", &name)
+			var err error
+			if f.Output, err = ParseOutput(name); err != nil {
+				td.Fatalf(t, "%v", err)
+			}
+		}
 		if td.HasArg("null") {
 			td.ScanArgs(t, "null", &f.Null)
 		}
@@ -117,6 +127,10 @@ func parseResult(t *testing.T, td *datadriven.TestData) *Result {
 			r.Rows = append(r.Rows, row)
 		case "tag":
 			r.Tag = val
+		case "title":
+			r.Title = val
+		case "footer":
+			r.Footer = append(r.Footer, val)
 		case "":
 		default:
 			td.Fatalf(t, "unknown input line %q", l)
@@ -337,7 +351,7 @@ func TestConnectError(t *testing.T) {
 
 // TestLineEditing types at the line editor (without a real terminal): up
 // recalls the previous line, Ctrl-C abandons the line being typed, Ctrl-D
-// quits, and the history file keeps what ran.
+// quits, and the history file keeps the statements that ran.
 func TestLineEditing(t *testing.T) {
 	conn := postgres(t)
 	keys := "SELECT 1 AS a;\r" + // runs
@@ -354,7 +368,7 @@ func TestLineEditing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.conn.Close(ctx)
-	r := newEditReader(iotest.OneByteReader(strings.NewReader(keys)), &out, -1, loadHistory(histFile))
+	r := newEditReader(iotest.OneByteReader(strings.NewReader(keys)), &out, -1, loadHistory(histFile), nil)
 	if err := s.loopWith(ctx, r); err != nil {
 		t.Fatalf("loop: %v\n%s", err, out.String())
 	}
@@ -369,7 +383,8 @@ func TestLineEditing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "SELECT 'from last time';\nSELECT 1 AS a;\nSELECT\n  2 AS b;\n"
+	// A statement typed over two lines is one entry, recalled as one line.
+	want := "SELECT 'from last time';\nSELECT 1 AS a;\nSELECT 2 AS b;\n"
 	if string(data) != want {
 		t.Errorf("history file:\n%s\nwant:\n%s", data, want)
 	}
@@ -430,5 +445,34 @@ func TestInterruptAtPrompt(t *testing.T) {
 				t.Errorf("err=%v output:\n%q", err, text)
 			}
 		})
+	}
+}
+
+// TestHistorySearch presses Ctrl-R: the line becomes the latest earlier
+// statement holding the text typed, and Ctrl-R again the one before it.
+func TestHistorySearch(t *testing.T) {
+	conn := postgres(t)
+	keys := "SELECT 1 AS a;\r" +
+		"SELECT 2 AS b;\r" +
+		"select\x12\x12\r" + // the second latest statement holding "select"
+		"zzz\x12\x15SELECT 3 AS c;\r" + // no match: the line stays; Ctrl-U clears it
+		"\x04"
+	var out syncBuffer
+	s := &shell{cfg: Config{ConnString: conn, Out: &out, Err: &out, Interactive: true}, interrupt: make(chan os.Signal)}
+	ctx := context.Background()
+	if err := s.connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.conn.Close(ctx)
+	r := newEditReader(iotest.OneByteReader(strings.NewReader(keys)), &out, -1, loadHistory(""), nil)
+	if err := s.loopWith(ctx, r); err != nil {
+		t.Fatalf("loop: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	if n := strings.Count(text, " a \n---\n 1\n(1 row)"); n != 2 {
+		t.Errorf("SELECT 1 ran %d times, want 2:\n%q", n, text)
+	}
+	if n := strings.Count(text, " b \n---\n 2\n(1 row)"); n != 1 || !strings.Contains(text, " c \n---\n 3\n(1 row)") {
+		t.Errorf("output:\n%q", text)
 	}
 }
