@@ -58,7 +58,9 @@ func TestMaxConnections(t *testing.T) {
 // TestIdleTimeouts: an idle session is closed with 57P05, one idle in a
 // transaction block with 25P03; a busy or chatty session is not.
 func TestIdleTimeouts(t *testing.T) {
-	ts := startServer(t, Options{IdleSessionTimeout: 300 * time.Millisecond, IdleInTransactionTimeout: 150 * time.Millisecond})
+	// The gaps between the talking client's statements (50ms) stay far
+	// below the timeouts, so that a loaded machine does not make it idle.
+	ts := startServer(t, Options{IdleSessionTimeout: 600 * time.Millisecond, IdleInTransactionTimeout: 400 * time.Millisecond})
 
 	c := dialRaw(t, ts)
 	if got := c.await(t); got != "FATAL 57P05 terminating connection due to idle-session timeout" {
@@ -74,11 +76,11 @@ func TestIdleTimeouts(t *testing.T) {
 	// A statement running longer than the timeouts is not idleness, nor
 	// is a client that keeps talking.
 	conn := ts.connect(t, pgx.QueryExecModeSimpleProtocol)
-	for _, sql := range []string{"sleep 500", "begin", "insert", "sleep 400", "insert", "commit"} {
+	for _, sql := range []string{"sleep 900", "begin", "insert", "sleep 700", "insert", "commit"} {
 		if _, err := conn.Exec(context.Background(), sql); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
