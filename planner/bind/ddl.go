@@ -25,6 +25,10 @@ type TableDefaults struct {
 	// unset until their runtime exists: a table that cannot be read or
 	// written must not be created.
 	PlanOnly bool
+	// RegistryColumns returns the columns of the latest schema of subject
+	// in the registry at url ("" the engine's own), for a table declared
+	// without columns; nil where no registry can be read (riffle check).
+	RegistryColumns func(url, subject string) ([]types.Column, error)
 	// Registry says that the engine gives an avro-confluent table that
 	// names no registry ('avro-confluent.url') its own. Without it such a
 	// table is refused: its readers would have no registry to ask.
@@ -92,7 +96,11 @@ func (b *Binder) CreateTable(st *parse.CreateTable, d TableDefaults) (*catalog.O
 	}
 	b.surfaceWarnings()
 	obj := &catalog.Object{Name: st.Name.Name, Kind: catalog.Table, SQL: st.Src.Text, Options: map[string]string{}}
-	if err := b.columns(st, obj); err != nil {
+	if len(st.Columns) == 0 {
+		if err := b.registryColumns(st, obj, d); err != nil {
+			return nil, err
+		}
+	} else if err := b.columns(st, obj); err != nil {
 		return nil, err
 	}
 	if err := b.primaryKey(st, obj); err != nil {
@@ -154,6 +162,55 @@ func (b *Binder) columns(st *parse.CreateTable, obj *catalog.Object) error {
 	if !anySource {
 		obj.Columns = nil
 	}
+	return nil
+}
+
+// columnPos is where column i of the table was declared: its name, or the
+// table's for a column taken from the registry.
+func columnPos(st *parse.CreateTable, i int) int {
+	if i < len(st.Columns) {
+		return st.Columns[i].Name.Pos
+	}
+	return st.Name.Pos
+}
+
+// registryColumns gives a table declared without columns those of the
+// latest schema of its value subject in its registry: the table then reads
+// (and writes) the topic's records as their producers define them.
+func (b *Binder) registryColumns(st *parse.CreateTable, obj *catalog.Object, d TableDefaults) error {
+	opt := func(k string) string {
+		for _, o := range st.Options {
+			if strings.EqualFold(o.Key, k) || strings.EqualFold(o.Key, "value."+k) {
+				return o.Value
+			}
+		}
+		return ""
+	}
+	if opt("format") != "avro-confluent" || opt("connector") == "upsert-kafka" {
+		return b.Src.Errorf(st.Name.Pos, sqlerr.InvalidTableDefinition, "table %q declares no columns", st.Name.Name).
+			WithHint("only a 'kafka' table whose values are 'avro-confluent' takes its columns from the registry's latest schema")
+	}
+	if d.RegistryColumns == nil {
+		return b.Src.Errorf(st.Name.Pos, sqlerr.FeatureNotSupported,
+			"table %q takes its columns from a schema registry, which is read only by a running riffle", st.Name.Name)
+	}
+	subject := opt("avro-confluent.subject")
+	if subject == "" {
+		topic := opt("topic")
+		if topic == "" {
+			topic = st.Name.Name
+		}
+		subject = topic + "-value"
+	}
+	cols, err := d.RegistryColumns(opt("avro-confluent.url"), subject)
+	if err != nil {
+		if e, ok := sqlerr.As(err); ok {
+			return e.SetPos(b.Src.Input, b.Src.Offset+st.Name.Pos)
+		}
+		return b.Src.Errorf(st.Name.Pos, sqlerr.InvalidTableDefinition,
+			"table %q takes its columns from the latest schema of subject %q: %v", st.Name.Name, subject, err)
+	}
+	obj.Schema.Columns = cols
 	return nil
 }
 
@@ -249,7 +306,7 @@ func (b *Binder) generated(st *parse.CreateTable, obj *catalog.Object, pos map[s
 	conn := obj.Options["connector"]
 	for i, c := range obj.Columns {
 		if c.Metadata != "" {
-			return b.Src.Errorf(st.Columns[i].Name.Pos, sqlerr.InvalidTableDefinition,
+			return b.Src.Errorf(columnPos(st, i), sqlerr.InvalidTableDefinition,
 				"a '%s' table has no Kafka records: column %q cannot read metadata %q", conn, obj.Schema.Columns[i].Name, c.Metadata).
 				WithHint("use a computed column instead, such as PROCTIME()")
 		}
@@ -263,7 +320,7 @@ func (b *Binder) generated(st *parse.CreateTable, obj *catalog.Object, pos map[s
 		at = p
 	}
 	if i := obj.Schema.Find(column); column != "" && i >= 0 {
-		at = st.Columns[i].Name.Pos
+		at = columnPos(st, i)
 	}
 	return err.SetPos(b.Src.Input, b.Src.Offset+at)
 }
@@ -733,7 +790,7 @@ func (b *Binder) registryOptions(obj *catalog.Object, pos map[string]int, s form
 func (b *Binder) formatColumns(obj *catalog.Object, st *parse.CreateTable, f string, s formatSide, fpos int, fname string) error {
 	colErr := func(i int, msg, hint string) error {
 		c := obj.Schema.Columns[i]
-		return b.Src.Errorf(st.Columns[i].Name.Pos, sqlerr.InvalidTableDefinition, "column %q of type %s %s", c.Name, c.Type, msg).
+		return b.Src.Errorf(columnPos(st, i), sqlerr.InvalidTableDefinition, "column %q of type %s %s", c.Name, c.Type, msg).
 			WithHint("%s", hint)
 	}
 	switch f {

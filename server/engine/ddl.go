@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"riffle/catalog"
+	"riffle/connectors/format"
 	"riffle/connectors/gen"
 	"riffle/connectors/kafka"
 	"riffle/exec/runtime"
@@ -28,7 +29,18 @@ func (s *Session) createTable(ctx context.Context, st *parse.CreateTable) (*pgwi
 	}
 	b := s.binder(st, nil)
 	obj, err := b.CreateTable(st, bind.TableDefaults{Partitions: s.e.cfg.Partitions, AutoCreate: s.e.cfg.AutoCreateTopics,
-		Registry: s.e.cfg.RegistryURL != "", Generated: checkGenerated})
+		Registry: s.e.cfg.RegistryURL != "", Generated: checkGenerated,
+		RegistryColumns: func(url, subject string) ([]types.Column, error) {
+			reg, err := s.e.deps.Registries.For(url)
+			if err != nil {
+				return nil, err
+			}
+			rs, err := format.LatestSchema(ctx, reg, subject)
+			if err != nil {
+				return nil, err
+			}
+			return format.AvroColumns(rs)
+		}})
 	if err != nil {
 		return nil, err
 	}

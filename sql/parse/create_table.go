@@ -45,7 +45,9 @@ func parseCreateTable(c *cursor, all []Token) (Statement, error) {
 		ct.As, err = parseQuery(c.src, all, c.toks, c.i)
 		return ct, err
 	}
-	if !hasBody {
+	if !hasBody && ct.Options == nil {
+		// (A table with options but no columns takes them from its
+		// schema registry; the binder checks it can.)
 		return nil, c.syntaxErr(c.peek())
 	}
 	return ct, c.expectEOF()
