@@ -49,7 +49,7 @@ func TestRegistryColumns(t *testing.T) {
 		`SELECT column_name FROM information_schema.columns WHERE table_name = 'items_now' ORDER BY ordinal_position`), "color", "id", "name")
 
 	for sql, code := range map[string]string{
-		`CREATE TABLE nothing WITH ('connector' = 'kafka', 'format' = 'json')`:                                  "42P16",
+		`CREATE TABLE nothing WITH ('connector' = 'kafka', 'format' = 'json')`:                                "42P16",
 		`CREATE TABLE unknown WITH ('connector' = 'kafka', 'topic' = 'nowhere', 'format' = 'avro-confluent')`: "42P16",
 	} {
 		_, err := c.Exec(context.Background(), sql)
