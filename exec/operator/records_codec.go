@@ -46,7 +46,7 @@ func newFormatDecoder(o map[string]string, prefix string, schema types.Schema, r
 		if _, err := format.AvroSchema(schema); err != nil {
 			return nil, err // the columns have no Avro form
 		}
-		reg, err := regs.For(o[prefix+"avro-confluent.url"])
+		reg, err := regs.For(registryURL(o, prefix))
 		if err != nil {
 			return nil, err
 		}
@@ -56,6 +56,17 @@ func newFormatDecoder(o map[string]string, prefix string, schema types.Schema, r
 	default:
 		return nil, fmt.Errorf("format %q is not supported", f)
 	}
+}
+
+// registryURL is the schema registry of one side of a table: its
+// 'avro-confluent.url' ("" the engine's), with the credentials of
+// 'avro-confluent.basic-auth.user-info' when the table gives them.
+func registryURL(o map[string]string, prefix string) string {
+	url := o[prefix+"avro-confluent.url"]
+	if ui := o[prefix+"avro-confluent.basic-auth.user-info"]; ui != "" && url != "" {
+		return WithUserInfo(url, ui)
+	}
+	return url
 }
 
 // newFormatEncoder returns the encoder of one side of a table's records;
@@ -80,7 +91,7 @@ func newFormatEncoder(o map[string]string, prefix string, schema types.Schema, r
 		if _, err := format.AvroSchema(schema); err != nil {
 			return nil, err // the columns have no Avro form: fail now, not at the first row
 		}
-		reg, err := regs.For(o[prefix+"avro-confluent.url"])
+		reg, err := regs.For(registryURL(o, prefix))
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,8 @@ package operator
 import (
 	"errors"
 	"fmt"
+	neturl "net/url"
+	"strings"
 	"sync"
 
 	"github.com/twmb/franz-go/pkg/sr"
@@ -38,7 +40,29 @@ var anyRegistries = NewRegistries("")
 // codec was given none.
 var errNoRegistry = errors.New("the table names no schema registry ('avro-confluent.url') and this reader has no default one")
 
-// For returns the registry at url, or the default one for "". A nil
+// redact is url without its password, for messages.
+func redact(url string) string {
+	if u, err := neturl.Parse(url); err == nil {
+		return u.Redacted()
+	}
+	return "the registry"
+}
+
+// WithUserInfo is url with the credentials user:password, as a table's
+// 'avro-confluent.basic-auth.user-info' gives them (Flink's option).
+func WithUserInfo(url, userInfo string) string {
+	u, err := neturl.Parse(url)
+	if err != nil || userInfo == "" {
+		return url
+	}
+	user, pass, _ := strings.Cut(userInfo, ":")
+	u.User = neturl.UserPassword(user, pass)
+	return u.String()
+}
+
+// For returns the registry at url, or the default one for "". Credentials
+// in the URL (http://user:password@host) authenticate with HTTP basic
+// authentication. A nil
 // *Registries has no default and shares the clients of every other nil.
 func (r *Registries) For(url string) (format.Registry, error) {
 	if r == nil {
@@ -55,9 +79,19 @@ func (r *Registries) For(url string) (format.Registry, error) {
 	if reg, ok := r.byURL[url]; ok {
 		return reg, nil
 	}
-	cl, err := sr.NewClient(sr.URLs(url))
+	opts := []sr.ClientOpt{sr.URLs(url)}
+	if u, err := neturl.Parse(url); err == nil && u.User != nil {
+		// http://user:password@registry:8081: HTTP basic authentication,
+		// as Confluent Cloud's registry needs; the URL the client calls
+		// carries no credentials.
+		pass, _ := u.User.Password()
+		opts = append(opts, sr.BasicAuth(u.User.Username(), pass))
+		u.User = nil
+		opts[0] = sr.URLs(u.String())
+	}
+	cl, err := sr.NewClient(opts...)
 	if err != nil {
-		return nil, fmt.Errorf("schema registry client for %s: %w", url, err)
+		return nil, fmt.Errorf("schema registry client for %s: %w", redact(url), err)
 	}
 	reg := format.NewSRRegistry(cl)
 	r.byURL[url] = reg

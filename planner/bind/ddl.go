@@ -567,7 +567,8 @@ var knownFormats = []string{"avro", "avro-confluent", "csv", "debezium-json", "j
 var formatOptions = map[string][]string{
 	"csv": {"csv.field-delimiter", "csv.quote-character", "csv.disable-quote-character",
 		"csv.escape-character", "csv.null-literal"},
-	"avro-confluent": {"avro-confluent.url", "avro-confluent.subject"},
+	"avro-confluent": {"avro-confluent.url", "avro-confluent.subject", "avro-confluent.basic-auth.credentials-source",
+		"avro-confluent.basic-auth.user-info"},
 	"debezium-json":  {"debezium-json.schema-include"},
 }
 
@@ -632,6 +633,9 @@ func (b *Binder) formats(obj *catalog.Object, pos map[string]int, st *parse.Crea
 	if _, ok := o["key.avro-confluent.url"]; !ok && o["key.format"] == "avro-confluent" && o["avro-confluent.url"] != "" {
 		// One registry for both, unless the key names its own.
 		o["key.avro-confluent.url"] = o["avro-confluent.url"]
+		if ui, ok := o["avro-confluent.basic-auth.user-info"]; ok {
+			o["key.avro-confluent.basic-auth.user-info"] = ui
+		}
 	}
 	return b.formatSide(obj, pos, st, formatSide{what: "key", prefix: "key.", cols: obj.PrimaryKey}, spelled, d)
 }
@@ -774,6 +778,14 @@ func (b *Binder) registryOptions(obj *catalog.Object, pos map[string]int, s form
 		return b.Src.Errorf(pos[fkey], sqlerr.FeatureNotSupported,
 			"an avro-confluent %s needs its schema registry named with '%savro-confluent.url'", s.what, s.prefix).
 			WithHint("the registry riffle was started with is not yet handed to the tables that name none")
+	}
+	if k := s.prefix + "avro-confluent.basic-auth.credentials-source"; has(o, k) && !strings.EqualFold(o[k], "USER_INFO") {
+		return b.Src.Errorf(pos[k], sqlerr.InvalidParameter, "'%s' must be 'USER_INFO', not %q", name(k), o[k]).
+			WithHint("give the credentials as '%savro-confluent.basic-auth.user-info' = 'user:password'", s.prefix)
+	}
+	if k := s.prefix + "avro-confluent.basic-auth.user-info"; has(o, k) && !has(o, s.prefix+"avro-confluent.url") {
+		return b.Src.Errorf(pos[k], sqlerr.InvalidParameter, "'%s' needs '%savro-confluent.url'", name(k), s.prefix).
+			WithHint("riffle's own registry takes its credentials in --registry (http://user:password@host)")
 	}
 	k := s.prefix + "avro-confluent.subject"
 	v, ok := o[k]

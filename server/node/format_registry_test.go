@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,30 @@ func TestNodeFormatRegistryDown(t *testing.T) {
 			t.Fatalf("the query did not stop: %q", q)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestNodeFormatRegistryAuth reads and writes through a registry that
+// wants HTTP basic authentication, with Flink's user-info option or the
+// credentials in the URL; wrong ones fail the INSERT and name the cause.
+func TestNodeFormatRegistryAuth(t *testing.T) {
+	fake := srfake.New(srfake.WithAuth("Basic " + base64.StdEncoding.EncodeToString([]byte("ann:s3cret"))))
+	defer fake.Close()
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	withCreds := strings.Replace(fake.URL(), "://", "://ann:s3cret@", 1)
+	exec(t, c, `CREATE TABLE a (id BIGINT) WITH ('format' = 'avro-confluent', 'avro-confluent.url' = '`+fake.URL()+`',
+		'avro-confluent.basic-auth.credentials-source' = 'USER_INFO', 'avro-confluent.basic-auth.user-info' = 'ann:s3cret')`)
+	exec(t, c, `CREATE TABLE b (id BIGINT) WITH ('format' = 'avro-confluent', 'avro-confluent.url' = '`+withCreds+`')`)
+	exec(t, c, `CREATE TABLE wrong (id BIGINT) WITH ('format' = 'avro-confluent', 'avro-confluent.url' = '`+fake.URL()+`',
+		'avro-confluent.basic-auth.user-info' = 'ann:guess')`)
+	exec(t, c, `CREATE MATERIALIZED VIEW ab AS SELECT id FROM a UNION ALL SELECT id FROM b`)
+	exec(t, c, `INSERT INTO a VALUES (1)`)
+	exec(t, c, `INSERT INTO b VALUES (2)`)
+	exec(t, c, `FLUSH`)
+	equal(t, "read through the authenticated registry", rows(t, c, `SELECT id FROM ab ORDER BY id`), "1", "2")
+	if _, err := c.Exec(context.Background(), `INSERT INTO wrong VALUES (3)`); err == nil || !strings.Contains(err.Error(), "not authorized") {
+		t.Fatalf("INSERT with a wrong password: %v", err)
 	}
 }
