@@ -196,8 +196,24 @@ func (e *RecordEncoder) Encode(row types.Row, now int64, tombstone bool) (kafka.
 		r.Value = v
 	}
 	for c, m := range e.l.meta {
-		if w := e.writable[c]; m == "timestamp" && w >= 0 && !row[w].IsNull() {
+		w := e.writable[c]
+		if w < 0 || row[w].IsNull() {
+			continue
+		}
+		switch m {
+		case "timestamp":
 			r.Timestamp = row[w].I / 1000 // microseconds to Kafka's milliseconds
+		case "key":
+			r.Key = []byte(row[w].S) // BYTES and STRING both hold their bytes in S
+		case "headers":
+			kv := row[w].List()
+			for i := 0; i+1 < len(kv); i += 2 {
+				h := kafka.Header{Key: kv[i].S}
+				if !kv[i+1].IsNull() {
+					h.Value = []byte(kv[i+1].S)
+				}
+				r.Headers = append(r.Headers, h)
+			}
 		}
 	}
 	return r, nil

@@ -153,7 +153,11 @@ func (b *Binder) columns(st *parse.CreateTable, obj *catalog.Object) error {
 				return b.Src.Errorf(c.Name.Pos, sqlerr.DatatypeMismatch,
 					"metadata %q has type %s, not %s", key, want, c.Type)
 			}
-			src = catalog.ColumnSource{Metadata: key, Virtual: c.Metadata.Virtual || key != "timestamp"}
+			// A record's timestamp, headers and (on a table without a
+			// primary key, whose key the key format writes) key are
+			// written too; the rest is the broker's to say.
+			writable := key == "timestamp" || key == "headers" || key == "key" && len(st.PrimaryKey) == 0
+			src = catalog.ColumnSource{Metadata: key, Virtual: c.Metadata.Virtual || !writable}
 			anySource = true
 		}
 		obj.Columns = append(obj.Columns, src)
