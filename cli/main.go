@@ -3,6 +3,7 @@
 //	riffle           start everything in one process, and a shell when run in a terminal
 //	riffle server    the same, without the shell
 //	riffle shell     connect a shell to a running riffle
+//	riffle check DIR / test DIR / apply DIR   a pipeline kept as .sql files
 //
 // Run `riffle --help` for the flags.
 package main
@@ -37,6 +38,9 @@ Usage:
   riffle [flags]          start riffle with a shell (when stdin is a terminal)
   riffle server [flags]   start riffle without a shell
   riffle shell [flags]    connect a shell to a running riffle
+  riffle check DIR        bind and plan a pipeline directory's .sql files, no server needed
+  riffle test DIR         run a pipeline's tests (DIR/tests/*.test) on an in-process riffle
+  riffle apply DIR        deploy a pipeline directory to a running riffle (--dry-run, --prune)
 
 With no flags riffle runs everything in one process: an embedded Kafka broker
 (any Kafka client can produce to it), an embedded schema registry, its state
@@ -68,6 +72,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cmd := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	}
+	if isPipelineCommand(cmd) {
+		return runPipeline(ctx, cmd, args, stdout, stderr)
 	}
 	var c config
 	fs := flags(&c, stderr)
