@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,8 +64,9 @@ func Apply(ctx context.Context, dir string, o ApplyOptions) (int, error) {
 		return 1, err
 	}
 	plan := MakePlan(want, run, o.Prune)
-	commit := gitCommit(dir)
-	fmt.Fprintf(o.Out, "Plan for %s (%s) against %s:\n", dir, commitText(commit), conn.Config().Host)
+	commit, prefix := gitCommit(dir)
+	cfg := conn.Config()
+	fmt.Fprintf(o.Out, "Plan for %s (%s) against %s:\n", dir, commitText(commit), net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))))
 	blocked := plan.Print(o.Out, dir, o.AllowBreaking)
 	if o.DryRun {
 		fmt.Fprintln(o.Out, "Dry run: nothing changed.")
@@ -77,7 +80,7 @@ func Apply(ctx context.Context, dir string, o ApplyOptions) (int, error) {
 		fmt.Fprintln(o.Out, "Nothing to do.")
 		return 0, nil
 	}
-	if err := plan.execute(ctx, conn, commit, o.Out); err != nil {
+	if err := plan.execute(ctx, conn, prefix, commit, o.Out); err != nil {
 		fmt.Fprintln(o.Out, err)
 		fmt.Fprintln(o.Out, "Apply stopped; the steps before this one were applied. Fix it and apply again.")
 		return 1, nil
@@ -104,9 +107,13 @@ var marks = map[Action]string{Create: "+", Unchanged: "=", Replace: "~", Rebuild
 func (p *Plan) Print(w io.Writer, dir string, allow []string) []string {
 	var blocked []string
 	counts := map[Action]int{}
+	width := 0
+	for _, s := range p.Steps {
+		width = max(width, len(s.Kind)+1+len(s.Name))
+	}
 	for _, s := range p.Steps {
 		counts[s.Action]++
-		line := fmt.Sprintf("  %s %-28s %s", marks[s.Action], string(s.Kind)+" "+s.Name, s.Action)
+		line := fmt.Sprintf("  %s %-*s %s", marks[s.Action], width, string(s.Kind)+" "+s.Name, s.Action)
 		if s.State != "" {
 			line += ": state " + s.State
 		}
@@ -147,7 +154,7 @@ func allowed(allow []string, name string) bool {
 
 // execute carries the plan out: the drops, then the steps in dependency
 // order, each statement after SET 'riffle.origin'.
-func (p *Plan) execute(ctx context.Context, conn *pgx.Conn, commit string, out io.Writer) error {
+func (p *Plan) execute(ctx context.Context, conn *pgx.Conn, prefix, commit string, out io.Writer) error {
 	for _, s := range p.Drops {
 		sql := "DROP " + strings.ToUpper(string(s.Kind)) + " " + quoteIdent(s.Name)
 		if s.Kind == Query {
@@ -162,7 +169,7 @@ func (p *Plan) execute(ctx context.Context, conn *pgx.Conn, commit string, out i
 			continue
 		}
 		d := s.Decl
-		stmts := []string{"SET 'riffle.origin' = " + quote(origin(d.File, commit))}
+		stmts := []string{"SET 'riffle.origin' = " + quote(origin(prefix+d.File, commit))}
 		for _, set := range d.Settings {
 			stmts = append(stmts, set.Src.Text)
 		}
@@ -232,18 +239,19 @@ func orReplace(d *Decl) string {
 }
 
 // gitCommit is the commit the directory is at, with "-dirty" when it has
-// changes not committed; "" outside a Git repository. prefix is the
-// directory's path inside the repository.
-func gitCommit(dir string) string {
+// changes not committed, and the directory's path inside its repository
+// ("" and "" outside a Git repository, or in one with no commit yet).
+func gitCommit(dir string) (commit, prefix string) {
 	head, err := exec.Command("git", "-C", dir, "rev-parse", "--short=12", "HEAD").Output()
 	if err != nil {
-		return ""
+		return "", ""
 	}
-	c := strings.TrimSpace(string(head))
+	where, _ := exec.Command("git", "-C", dir, "rev-parse", "--show-prefix").Output()
+	commit, prefix = strings.TrimSpace(string(head)), strings.TrimSpace(string(where))
 	if st, err := exec.Command("git", "-C", dir, "status", "--porcelain", "--", ".").Output(); err == nil && len(st) > 0 {
-		c += "-dirty"
+		commit += "-dirty"
 	}
-	return c
+	return commit, prefix
 }
 
 func commitText(c string) string {

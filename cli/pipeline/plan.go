@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"riffle/catalog"
+	"riffle/exec/runtime"
 )
 
 // Action is what apply does with one object or query.
@@ -162,7 +163,7 @@ func planObject(d *Decl, run *running, rebuilt map[string]bool, want *Checked) *
 	if r := changedReader(d, run, want); r != "" {
 		return rebuild(s, r, want)
 	}
-	s.Action, s.State, s.Why = Replace, "carries over", "the same state layout (its operators keep the same keys and aggregates)"
+	s.Action, s.State, s.Why = Replace, "carries over", "same state layout"
 	return s
 }
 
@@ -246,7 +247,7 @@ func planQuery(d *Decl, run *running, matched map[*runningQuery]bool, rebuilt ma
 	if !slices.Equal(old.Decl.layout, d.layout) || old.Decl.layout == nil {
 		return rebuildQuery(s, "its state is kept differently: "+layoutDiff(old.Decl.layout, d.layout), want)
 	}
-	s.Action, s.State, s.Why = Replace, "carries over", "the same state layout (its operators keep the same keys and aggregates)"
+	s.Action, s.State, s.Why = Replace, "carries over", "same state layout"
 	return s
 }
 
@@ -339,20 +340,10 @@ func latestOffsetSource(d *Decl, want *Checked) string {
 	return walk(d.Uses)
 }
 
-// layoutDiff names the first item of two state layouts that differs.
+// layoutDiff says how the running layout and the new one differ.
 func layoutDiff(was, will []string) string {
 	if was == nil {
 		return "its running plan could not be planned again"
 	}
-	for i := range max(len(was), len(will)) {
-		switch {
-		case i >= len(was):
-			return "it adds " + will[i]
-		case i >= len(will):
-			return "it no longer keeps " + was[i]
-		case was[i] != will[i]:
-			return "was " + was[i] + "; now " + will[i]
-		}
-	}
-	return ""
+	return runtime.LayoutChange(was, will)
 }

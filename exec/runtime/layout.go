@@ -36,7 +36,7 @@ func StateLayout(p *physical.Plan) []string {
 			for _, c := range n.Inputs() {
 				in = append(in, columnTypes(c.Schema()))
 			}
-			out = append(out, n.Describe()+" "+columnTypes(n.Schema())+" <- "+strings.Join(in, " "))
+			out = append(out, n.Describe()+LayoutTypes+columnTypes(n.Schema())+" <- "+strings.Join(in, " "))
 		default:
 			if s, ok := n.(*logical.Scan); ok {
 				out = append(out, "scan "+strings.ToLower(s.Object.Name))
@@ -48,16 +48,20 @@ func StateLayout(p *physical.Plan) []string {
 	}
 	walk(p.Root)
 	if _, ok := p.Sink.(*physical.ViewSink); ok {
-		line := "view rows " + columnTypes(p.Root.Schema())
+		line := "view rows"
 		if p.Root.Props().Changelog != logical.AppendOnly {
 			for n := p.Root; n != nil && tablesOf(n) == 0; n = onlyInput(n) {
 				line += " <- " + stateless(n)
 			}
 		}
-		out = append(out, line)
+		out = append(out, line+LayoutTypes+columnTypes(p.Root.Schema()))
 	}
 	return out
 }
+
+// LayoutTypes separates a layout line's description from the column types
+// that follow it, so that a message can say which of the two changed.
+const LayoutTypes = " :: "
 
 // stateless describes a stateless operator by what it computes, leaving
 // out the names it gives its outputs.
@@ -85,4 +89,30 @@ func columnTypes(s types.Schema) string {
 		ts[i] = c.Type.String()
 	}
 	return "(" + strings.Join(ts, ", ") + ")"
+}
+
+// LayoutChange says briefly how two state layouts differ, at the first
+// item that does ("" when they are equal).
+func LayoutChange(was, will []string) string {
+	for i := range max(len(was), len(will)) {
+		switch {
+		case i >= len(was):
+			return "it adds " + describe(will[i])
+		case i >= len(will):
+			return "it no longer keeps " + describe(was[i])
+		case was[i] != will[i]:
+			a, at, _ := strings.Cut(was[i], LayoutTypes)
+			b, bt, _ := strings.Cut(will[i], LayoutTypes)
+			if a == b {
+				return a + " keeps columns of other types: " + at + " became " + bt
+			}
+			return a + " became " + b
+		}
+	}
+	return ""
+}
+
+func describe(item string) string {
+	d, _, _ := strings.Cut(item, LayoutTypes)
+	return d
 }

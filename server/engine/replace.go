@@ -131,23 +131,8 @@ func (e *Engine) sameLayout(q *catalog.Query, plan *physical.Plan) error {
 		return nil
 	}
 	return sqlerr.New(sqlerr.ObjectNotInState, "the new plan of query %s keeps its state differently (%s), so its state cannot carry over",
-		q.ID, layoutChange(was, will)).
+		q.ID, runtime.LayoutChange(was, will)).
 		WithHint("drop it and create it again to rebuild its state from its source topics")
-}
-
-// layoutChange names the first item of two state layouts that differs.
-func layoutChange(was, will []string) string {
-	for i := range max(len(was), len(will)) {
-		switch {
-		case i >= len(was):
-			return "it adds " + will[i]
-		case i >= len(will):
-			return "it drops " + was[i]
-		case was[i] != will[i]:
-			return "was " + was[i] + "; now " + will[i]
-		}
-	}
-	return ""
 }
 
 // replace stores obj in place of old (either may be nil for a query alone)
@@ -186,7 +171,7 @@ func (s *Session) replace(old, obj *catalog.Object, own *catalog.Query) ([]strin
 		plan, err := e.planStored(q)
 		if err == nil && !slices.Equal(layouts[q.ID], runtime.StateLayout(plan)) {
 			err = sqlerr.New(sqlerr.ObjectNotInState, "query %s reads %s, and its state would not carry over (%s)",
-				q.ID, old.Name, layoutChange(layouts[q.ID], runtime.StateLayout(plan))).
+				q.ID, old.Name, runtime.LayoutChange(layouts[q.ID], runtime.StateLayout(plan))).
 				WithHint("drop and create again the queries that read it, or leave %s as it is", old.Name)
 		}
 		if err != nil {
