@@ -115,10 +115,10 @@ func (p *Plan) Print(w io.Writer, dir string, allow []string) []string {
 		counts[s.Action]++
 		line := fmt.Sprintf("  %s %-*s %s", marks[s.Action], width, string(s.Kind)+" "+s.Name, s.Action)
 		if s.State != "" {
-			line += ": state " + s.State
+			line += ", state " + s.State
 		}
 		if s.Why != "" {
-			line += " (" + s.Why + ")"
+			line += ": " + s.Why
 		}
 		if s.Decl != nil && s.Action != Unchanged {
 			line += "  [" + dir + "/" + s.Decl.Pos() + "]"

@@ -79,7 +79,7 @@ func MakePlan(want *Checked, run *running, prune bool) *Plan {
 		case rebuilt[k]:
 			drops = append(drops, &Step{Action: Drop, Kind: o.Kind, Name: o.Name, Old: o})
 		case !declared[k]:
-			s := &Step{Action: Keep, Kind: o.Kind, Name: o.Name, Old: o, Why: "not in the directory (--prune drops it)"}
+			s := &Step{Action: Keep, Kind: o.Kind, Name: o.Name, Old: o, Why: "not in the directory; --prune drops it"}
 			if prune {
 				s.Action, s.Why = Drop, "not in the directory"
 			}
@@ -94,7 +94,7 @@ func MakePlan(want *Checked, run *running, prune bool) *Plan {
 			continue
 		}
 		s := &Step{Action: Keep, Kind: Query, Name: q.ID + " (" + q.Decl.Name + ")", Old: q.Decl, QueryID: q.ID,
-			Why: "not in the directory (--prune stops it)"}
+			Why: "not in the directory; --prune stops it"}
 		if prune {
 			s.Action, s.Why = Drop, "not in the directory"
 			drops = append(drops, s)
@@ -289,10 +289,11 @@ func rebuild(s *Step, why string, want *Checked) *Step {
 	// A table or view keeps no state of its own: dropping and creating
 	// it again breaks nothing but what reads it, whose steps say so.
 	s.Action, s.Why, s.Breaking = Rebuild, why, s.Kind == MaterializedView || s.Kind == Query
-	s.State = "rebuilt from the topics"
 	if !s.Breaking {
-		s.State = "no state; what reads it is rebuilt"
+		s.Why += "; what reads it is rebuilt"
+		return s
 	}
+	s.State = "rebuilt from the topics"
 	if t := latestOffsetSource(s.Decl, want); t != "" {
 		s.State = "cannot be migrated"
 		s.Why += "; table " + t + " is read from its latest offset, so the rows before now are not read again"
