@@ -22,8 +22,12 @@ import (
 // INSERT INTO t SELECT (starts a continuous query).
 func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string) (*pgwire.Result, error) {
 	b := s.binder(st, params)
+	replaces := s.settings[replacesSetting]
 	if st.Query != nil {
 		b.Params = []*string{}
+		// It names the query this statement replaces, and no other, even
+		// when this one fails.
+		delete(s.settings, replacesSetting)
 	}
 	target, node, err := b.Insert(st)
 	if err != nil {
@@ -46,8 +50,8 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 	if err != nil {
 		return nil, positioned(err, st.Src, st.Table.Pos)
 	}
-	if id := s.settings[replacesSetting]; id != "" {
-		return s.replaceQuery(st, id, b, plan)
+	if replaces != "" {
+		return s.replaceQuery(st, replaces, b, plan)
 	}
 	q, err := s.newQuery(st.Src.Text, target.Name, b.Uses, plan)
 	if err != nil {

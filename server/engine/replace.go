@@ -86,7 +86,6 @@ func (s *Session) replaceView(st *parse.CreateView, old *catalog.Object, tagText
 // replaceQuery replaces the running INSERT INTO … SELECT with the given id
 // by st (SET 'riffle.replaces' = id before it).
 func (s *Session) replaceQuery(st *parse.Insert, id string, b *bind.Binder, plan *physical.Plan) (*pgwire.Result, error) {
-	delete(s.settings, replacesSetting) // it names the query this statement replaces, and no other
 	q := s.e.cat.Query(id)
 	if q == nil {
 		return nil, sqlerr.New(sqlerr.UndefinedObject, "query %q does not exist (%s)", id, replacesSetting).
