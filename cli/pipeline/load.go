@@ -118,8 +118,8 @@ func Load(dir string) ([]*Decl, []*Diag, error) {
 		ds, dg := LoadFile(filepath.ToSlash(rel), string(text))
 		decls, diags = append(decls, ds...), append(diags, dg...)
 	}
-	diags = append(diags, name(decls)...)
-	return decls, diags, nil
+	decls, dup := name(decls)
+	return decls, append(diags, dup...), nil
 }
 
 // LoadFile reads one file's text. name is how messages call the file.
@@ -167,9 +167,11 @@ func LoadFile(name, text string) ([]*Decl, []*Diag) {
 	return decls, diags
 }
 
-// name gives queries their names and refuses an object declared twice.
-func name(decls []*Decl) []*Diag {
+// name gives queries their names and refuses an object declared twice,
+// keeping the first declaration only.
+func name(decls []*Decl) ([]*Decl, []*Diag) {
 	var diags []*Diag
+	var kept []*Decl
 	first := map[string]*Decl{}
 	perTarget := map[string]int{}
 	for _, d := range decls {
@@ -180,6 +182,7 @@ func name(decls []*Decl) []*Diag {
 			if n := perTarget[t]; n > 1 {
 				d.Name += fmt.Sprintf("#%d", n)
 			}
+			kept = append(kept, d)
 			continue
 		}
 		k := strings.ToLower(d.Name)
@@ -190,8 +193,9 @@ func name(decls []*Decl) []*Diag {
 			continue
 		}
 		first[k] = d
+		kept = append(kept, d)
 	}
-	return diags
+	return kept, diags
 }
 
 // Normalize renders a statement's text for comparison: its tokens without

@@ -80,7 +80,7 @@ func readRunning(ctx context.Context, conn *pgx.Conn) (*running, error) {
 		r.queries = append(r.queries, &runningQuery{ID: row[0], State: row[2], Origin: row[11], Decl: ds[0],
 			Settings: parseSettings(row[9])})
 	}
-	name(decls)
+	decls, _ = name(decls) // the running catalog has one object per name
 	c := Check(decls)
 	r.objects = nil
 	for _, d := range c.Order {
