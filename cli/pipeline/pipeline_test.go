@@ -214,7 +214,9 @@ func startNode(t *testing.T) (*node.Node, *pgx.Conn) {
 	return n, c
 }
 
-func connString(n *node.Node) string { return "postgres://riffle@" + n.Addr() + "/riffle?sslmode=disable" }
+func connString(n *node.Node) string {
+	return "postgres://riffle@" + n.Addr() + "/riffle?sslmode=disable"
+}
 
 func sqlRows(t *testing.T, c *pgx.Conn, sql string) []string {
 	t.Helper()
