@@ -27,8 +27,12 @@ func isPipelineCommand(cmd string) bool {
 // DIR) and runs the command. apply takes the connection flags of riffle
 // shell (--listen, $PGUSER) and also a postgres:// URL after DIR.
 func runPipeline(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) (int, error) {
+	// apply connects as riffle shell does: the main flags' --listen, with
+	// its default and environment variable.
 	var c config
-	fs := flags(&c, stderr)
+	listen := flags(&c, io.Discard).Lookup("listen")
+	fs := flag.NewFlagSet("riffle "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	var t pipeline.TestOptions
 	var a pipeline.ApplyOptions
 	var allow string
@@ -38,6 +42,7 @@ func runPipeline(ctx context.Context, cmd string, args []string, stdout, stderr 
 		fs.BoolVar(&t.Thorough, "thorough", false, "run every file in each configuration riffle's own tests use (INSERT, Kafka, a record per step, a restart after every step)")
 		fs.StringVar(&t.Match, "run", "", "run only the test files whose path contains this")
 	case "apply":
+		fs.Var(listen.Value, listen.Name, listen.Usage)
 		fs.BoolVar(&a.DryRun, "dry-run", false, "print the plan and change nothing")
 		fs.BoolVar(&a.Prune, "prune", false, "drop the objects and stop the queries that DIR does not declare")
 		fs.StringVar(&allow, "allow-breaking", "", "comma-separated names (or 'all') whose state may be rebuilt from the topics or lost")
