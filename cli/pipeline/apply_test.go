@@ -94,6 +94,28 @@ func TestApply(t *testing.T) {
 		t.Fatalf("big_bids after its query changed: %v (each result once)", got)
 	}
 
+	// A plain view keeps no state: it is replaced, and the queries
+	// reading it restart on theirs.
+	edit(t, dir, map[string]string{"views/valid_bids.sql": "CREATE VIEW valid_bids AS\nSELECT auction, bidder, price, channel, ts FROM bids WHERE price > 1;\n"})
+	code, out = apply(t, n, dir, ApplyOptions{})
+	mustContain(t, "view", out, "~ view valid_bids replace: a view keeps no state", "> CREATE OR REPLACE VIEW valid_bids", "Applied 1 change(s).")
+	if code != 0 {
+		t.Fatalf("view change: code %d\n%s", code, out)
+	}
+	mustExec(t, c, "INSERT INTO bids VALUES (1, 13, 1, 'web', TIMESTAMP '2024-01-01 00:00:13'), (1, 14, 40, 'web', TIMESTAMP '2024-01-01 00:00:14')")
+	mustExec(t, c, "FLUSH")
+	if got := sqlRows(t, c, "SELECT auction, bids, highest FROM per_auction"); !slices.Equal(got, []string{"1|4|150"}) {
+		t.Fatalf("per_auction after its view changed: %v, want 1|4|150", got)
+	}
+
+	// A view whose columns a materialized view reads cannot change them
+	// in place: it is dropped and created again with its readers.
+	edit(t, dir, map[string]string{"views/valid_bids.sql": "CREATE VIEW valid_bids AS\nSELECT auction, bidder, price, channel, ts, 1 AS one FROM bids WHERE price > 1;\n"})
+	code, out = apply(t, n, dir, ApplyOptions{DryRun: true})
+	mustContain(t, "columns", out, "! view valid_bids rebuild: its columns change, and materialized view per_auction reads them",
+		"! materialized view per_auction rebuild, state cannot be migrated: it reads valid_bids, which is dropped and created again")
+	edit(t, dir, map[string]string{"views/valid_bids.sql": "CREATE VIEW valid_bids AS\nSELECT auction, bidder, price, channel, ts FROM bids WHERE price > 1;\n"})
+
 	// A changed aggregate cannot keep its state: apply refuses without
 	// the flag (changing nothing), and says why.
 	perWindow, _ := os.ReadFile(filepath.Join(dir, "views", "per_window.sql"))

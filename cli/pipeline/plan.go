@@ -147,6 +147,11 @@ func planObject(d *Decl, run *running, rebuilt map[string]bool, want *Checked) *
 		s.Action = Unchanged
 		return s
 	}
+	if d.Kind != Table {
+		if r := columnReader(d, run, want); r != "" {
+			return rebuild(s, r, want)
+		}
+	}
 	switch d.Kind {
 	case Table:
 		return rebuild(s, "a table's definition changes only by dropping and creating it again", want)
@@ -165,6 +170,33 @@ func planObject(d *Decl, run *running, rebuilt map[string]bool, want *Checked) *
 	}
 	s.Action, s.State, s.Why = Replace, "carries over", "same state layout"
 	return s
+}
+
+// columnReader names a view that reads d's columns when they change: the
+// engine replaces a view in place only when no view reads its columns.
+func columnReader(d *Decl, run *running, want *Checked) string {
+	was, now := run.checked.Cat.Get(d.Name), want.Cat.Get(d.Name)
+	if was == nil || now == nil || sameColumns(was, now) {
+		return ""
+	}
+	for _, v := range want.Order {
+		if (v.Kind == View || v.Kind == MaterializedView) && slices.ContainsFunc(v.Uses, func(u string) bool { return strings.EqualFold(u, d.Name) }) {
+			return fmt.Sprintf("its columns change, and %s %s reads them", v.Kind, v.Name)
+		}
+	}
+	return ""
+}
+
+func sameColumns(a, b *catalog.Object) bool {
+	if len(a.Schema.Columns) != len(b.Schema.Columns) {
+		return false
+	}
+	for i, c := range a.Schema.Columns {
+		if !strings.EqualFold(c.Name, b.Schema.Columns[i].Name) || c.Type.String() != b.Schema.Columns[i].Type.String() {
+			return false
+		}
+	}
+	return true
 }
 
 // changedReader says which query reading d (directly or through views)

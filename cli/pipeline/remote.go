@@ -19,6 +19,8 @@ type running struct {
 	byName map[string]*Decl
 	// origins of the objects, by lower-case name.
 	origins map[string]string
+	// checked is the running catalog as Check bound it.
+	checked *Checked
 }
 
 // runningQuery is a continuous INSERT INTO … SELECT of SHOW QUERIES (the
@@ -82,7 +84,7 @@ func readRunning(ctx context.Context, conn *pgx.Conn) (*running, error) {
 	}
 	decls, _ = name(decls) // the running catalog has one object per name
 	c := Check(decls)
-	r.objects = nil
+	r.checked = c
 	for _, d := range c.Order {
 		if d.Kind != Query {
 			r.objects = append(r.objects, d)

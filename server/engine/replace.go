@@ -12,6 +12,7 @@ import (
 	"riffle/server/pgwire"
 	"riffle/sql/parse"
 	"riffle/sql/sqlerr"
+	"riffle/sql/types"
 )
 
 const (
@@ -58,6 +59,18 @@ func (s *Session) replaceView(st *parse.CreateView, old *catalog.Object, tagText
 	}
 	obj := *old
 	obj.SQL, obj.Schema, obj.Uses, obj.Origin = st.Src.Text, schema, b.Uses, s.settings[originSetting]
+	if !sameColumns(old.Schema, schema) {
+		// A view reading this one was bound to its columns: it keeps
+		// them in its own schema (a materialized view in its stored rows).
+		for _, o := range s.e.cat.Objects(catalog.View, catalog.MaterializedView) {
+			if uses(o.Uses, old.Name) {
+				return nil, st.Src.Errorf(st.Name.Pos, sqlerr.DependentObjects,
+					"cannot change the columns of %s %q because %s %s reads them", strings.ToLower(string(old.Kind)), old.Name,
+					strings.ToLower(string(o.Kind)), o.Name).
+					WithHint("keep the column names and types, or drop %s and create both again", o.Name)
+			}
+		}
+	}
 	var own *catalog.Query
 	if kind == catalog.MaterializedView {
 		if len(st.Columns) > 0 {
@@ -218,4 +231,18 @@ func (e *Engine) undoReplace(old *catalog.Object, oldOwn *catalog.Query, restart
 			e.cat.UpdateQuery(q)
 		}
 	}
+}
+
+// sameColumns reports whether two schemas have the same column names (in
+// any case) and types, in order.
+func sameColumns(a, b types.Schema) bool {
+	if len(a.Columns) != len(b.Columns) {
+		return false
+	}
+	for i, c := range a.Columns {
+		if !strings.EqualFold(c.Name, b.Columns[i].Name) || c.Type.String() != b.Columns[i].Type.String() {
+			return false
+		}
+	}
+	return true
 }
