@@ -111,7 +111,9 @@ func TestApply(t *testing.T) {
 	// A view whose columns a materialized view reads cannot change them
 	// in place: it is dropped and created again with its readers.
 	edit(t, dir, map[string]string{"views/valid_bids.sql": "CREATE VIEW valid_bids AS\nSELECT auction, bidder, price, channel, ts, 1 AS one FROM bids WHERE price > 1;\n"})
-	code, out = apply(t, n, dir, ApplyOptions{DryRun: true})
+	if code, out = apply(t, n, dir, ApplyOptions{DryRun: true}); code != 0 {
+		t.Fatalf("dry run: code %d\n%s", code, out)
+	}
 	mustContain(t, "columns", out, "! view valid_bids rebuild: its columns change, and materialized view per_auction reads them",
 		"! materialized view per_auction rebuild, state cannot be migrated: it reads valid_bids, which is dropped and created again")
 	edit(t, dir, map[string]string{"views/valid_bids.sql": "CREATE VIEW valid_bids AS\nSELECT auction, bidder, price, channel, ts FROM bids WHERE price > 1;\n"})
