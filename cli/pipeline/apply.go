@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,7 +81,7 @@ func Apply(ctx context.Context, dir string, o ApplyOptions) (int, error) {
 		fmt.Fprintln(o.Out, "Nothing to do.")
 		return 0, nil
 	}
-	if err := plan.execute(ctx, conn, prefix, commit, o.Out); err != nil {
+	if err := plan.execute(ctx, conn, dir, prefix, commit, o.Out); err != nil {
 		fmt.Fprintln(o.Out, err)
 		fmt.Fprintln(o.Out, "Apply stopped; the steps before this one were applied. Fix it and apply again.")
 		return 1, nil
@@ -154,7 +155,7 @@ func allowed(allow []string, name string) bool {
 
 // execute carries the plan out: the drops, then the steps in dependency
 // order, each statement after SET 'riffle.origin'.
-func (p *Plan) execute(ctx context.Context, conn *pgx.Conn, prefix, commit string, out io.Writer) error {
+func (p *Plan) execute(ctx context.Context, conn *pgx.Conn, dir, prefix, commit string, out io.Writer) error {
 	for _, s := range p.Drops {
 		sql := "DROP " + strings.ToUpper(string(s.Kind)) + " " + quoteIdent(s.Name)
 		if s.Kind == Query {
@@ -188,7 +189,7 @@ func (p *Plan) execute(ctx context.Context, conn *pgx.Conn, prefix, commit strin
 		stmts = append(stmts, "RESET 'riffle.origin'")
 		for _, st := range stmts {
 			if err := send(ctx, conn, out, st); err != nil {
-				return fmt.Errorf("%s: %s", d.Pos(), errText(err))
+				return fmt.Errorf("%s: %s", filepath.Join(dir, d.Pos()), errText(err))
 			}
 		}
 	}

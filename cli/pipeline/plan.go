@@ -143,6 +143,9 @@ func planObject(d *Decl, run *running, rebuilt map[string]bool, want *Checked) *
 	if dep := firstRebuilt(d.Uses, rebuilt); dep != "" {
 		return rebuild(s, "it reads "+dep+", which is dropped and created again", want)
 	}
+	if why, ok := run.failed[strings.ToLower(d.Name)]; ok {
+		return rebuild(s, "its query failed ("+why+"), so it is created again", want)
+	}
 	if old.Norm == d.Norm {
 		s.Action = Unchanged
 		return s

@@ -21,6 +21,9 @@ type running struct {
 	origins map[string]string
 	// checked is the running catalog as Check bound it.
 	checked *Checked
+	// failed holds, by lower-case name, why the query of a materialized
+	// view failed.
+	failed map[string]string
 }
 
 // runningQuery is a continuous INSERT INTO … SELECT of SHOW QUERIES (the
@@ -36,7 +39,7 @@ type runningQuery struct {
 // (SHOW QUERIES) of the riffle at conn, and binds them in process, as
 // Check does, to know what each reads and how its state is laid out.
 func readRunning(ctx context.Context, conn *pgx.Conn) (*running, error) {
-	r := &running{byName: map[string]*Decl{}, origins: map[string]string{}}
+	r := &running{byName: map[string]*Decl{}, origins: map[string]string{}, failed: map[string]string{}}
 	var decls []*Decl
 	for _, show := range []string{"SHOW TABLES", "SHOW VIEWS", "SHOW MATERIALIZED VIEWS"} {
 		names, err := column(ctx, conn, show, 0)
@@ -70,6 +73,9 @@ func readRunning(ctx context.Context, conn *pgx.Conn) (*running, error) {
 		st, err := parse.ParseOne(row[1])
 		if err != nil {
 			continue // a subscription's query, say
+		}
+		if v, ok := st.(*parse.CreateView); ok && row[2] == "FAILED" {
+			r.failed[strings.ToLower(v.Name.Name)] = row[10]
 		}
 		if _, ok := st.(*parse.Insert); !ok || row[2] == "STOPPED" {
 			continue
