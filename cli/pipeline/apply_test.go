@@ -148,6 +148,16 @@ func TestApply(t *testing.T) {
 		t.Fatalf("--prune: code %d, views %v\n%s", code, got, out)
 	}
 
+	// A statement the server refuses stops apply there, at its file.
+	edit(t, dir, map[string]string{"tables/missing.sql": "CREATE TABLE missing (a INT)\nWITH ('connector' = 'kafka', 'topic' = 'nowhere', 'format' = 'json', 'topic.auto-create' = 'false');\n"})
+	code, out = apply(t, n, dir, ApplyOptions{})
+	mustContain(t, "refused", out, "> CREATE TABLE missing", filepath.Join(dir, "tables/missing.sql")+`:1:1: topic "nowhere" does not exist (SQLSTATE 42704)`,
+		"Apply stopped; the steps before this one were applied.")
+	if code != 1 {
+		t.Fatalf("refused statement: code %d\n%s", code, out)
+	}
+	edit(t, dir, map[string]string{"tables/missing.sql": ""})
+
 	// A file that does not check stops apply before it connects.
 	edit(t, dir, map[string]string{"views/broken.sql": "CREATE VIEW broken AS SELECT nope FROM bids;\n"})
 	code, out = apply(t, n, dir, ApplyOptions{})
