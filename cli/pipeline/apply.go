@@ -55,7 +55,14 @@ func Apply(ctx context.Context, dir string, o ApplyOptions) (int, error) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, stmtTimeout)
 	defer cancel()
-	conn, err := pgx.Connect(cctx, o.ConnString)
+	cfg, err := pgx.ParseConfig(o.ConnString)
+	if err != nil {
+		return 2, fmt.Errorf("connection string: %w", err)
+	}
+	// The engine's notices say what it did (which query restarted on its
+	// state); they print under the statement that caused them.
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { fmt.Fprintf(o.Out, "      %s\n", n.Message) }
+	conn, err := pgx.ConnectConfig(cctx, cfg)
 	if err != nil {
 		return 1, fmt.Errorf("connect to riffle: %w", err)
 	}
@@ -66,7 +73,6 @@ func Apply(ctx context.Context, dir string, o ApplyOptions) (int, error) {
 	}
 	plan := MakePlan(want, run, o.Prune)
 	commit, prefix := gitCommit(dir)
-	cfg := conn.Config()
 	fmt.Fprintf(o.Out, "Plan for %s (%s) against %s:\n", dir, commitText(commit), net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))))
 	blocked := plan.Print(o.Out, dir, o.AllowBreaking)
 	if o.DryRun {

@@ -81,7 +81,8 @@ func TestApply(t *testing.T) {
 	code, out = apply(t, n, dir, ApplyOptions{})
 	mustContain(t, "replace", out,
 		"~ materialized view per_auction  replace, state carries over: same state layout",
-		"~ query insert into big_bids     replace, state carries over", "> CREATE OR REPLACE MATERIALIZED VIEW per_auction", "Applied 2 change(s).")
+		"~ query insert into big_bids     replace, state carries over", "> CREATE OR REPLACE MATERIALIZED VIEW per_auction",
+		"restarted query q2; its state carried over", "Applied 2 change(s).")
 	if code != 0 {
 		t.Fatalf("replace: code %d\n%s", code, out)
 	}
