@@ -243,8 +243,7 @@ func readsDecl(r *Decl, name string, want *Checked) bool {
 }
 
 // planQuery matches a declared INSERT INTO … SELECT with a running query
-// writing the same table: the same statement first, else the first one
-// left.
+// writing the same table: the same statement first.
 func planQuery(d *Decl, run *running, matched map[*runningQuery]bool, rebuilt map[string]bool, cat *catalog.Catalog) *Step {
 	s := &Step{Kind: Query, Name: d.Name, Decl: d}
 	var old *runningQuery
@@ -252,6 +251,14 @@ func planQuery(d *Decl, run *running, matched map[*runningQuery]bool, rebuilt ma
 		if !matched[q] && q.Decl.Norm == d.Norm && strings.EqualFold(q.Decl.Target, d.Target) {
 			old = q
 			break
+		}
+	}
+	// Else the query apply deployed from the same file, else the oldest
+	// one writing the table that no declaration has claimed.
+	for _, q := range run.queries {
+		file, _, _ := strings.Cut(q.Origin, "@")
+		if old == nil && !matched[q] && strings.EqualFold(q.Decl.Target, d.Target) && file != "" && strings.HasSuffix(file, d.File) {
+			old = q
 		}
 	}
 	for _, q := range run.queries {
