@@ -167,3 +167,40 @@ func TestApply(t *testing.T) {
 		t.Fatalf("broken file: code %d", code)
 	}
 }
+
+// TestApplySettings: a SET in a file applies to the declarations after it,
+// is recorded with their queries, and a changed value is a change.
+func TestApplySettings(t *testing.T) {
+	n, c := startNode(t)
+	dir := t.TempDir()
+	table := "CREATE TABLE clicks (page STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)\n" +
+		"WITH ('connector' = 'kafka', 'topic' = 'clicks', 'format' = 'json');\n"
+	view := func(lateness string) string {
+		return "SET 'table.exec.emit.allow-lateness' = '" + lateness + "';\n" +
+			"CREATE MATERIALIZED VIEW per_minute AS SELECT page, window_start, COUNT(*) AS n\n" +
+			"FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY page, window_start, window_end;\n"
+	}
+	edit(t, dir, map[string]string{"clicks.sql": table, "per_minute.sql": view("1 min")})
+	if code, out := apply(t, n, dir, ApplyOptions{}); code != 0 || !strings.Contains(out, "Applied 2 change(s).") {
+		t.Fatalf("apply: code %d\n%s", code, out)
+	}
+	queries := strings.Join(sqlRows(t, c, "SHOW QUERIES"), "\n")
+	if !strings.Contains(queries, "'table.exec.emit.allow-lateness' = '1 min'") {
+		t.Fatalf("the query does not keep its file's SET:\n%s", queries)
+	}
+	if code, out := apply(t, n, dir, ApplyOptions{}); code != 0 || !strings.Contains(out, "Nothing to do.") {
+		t.Fatalf("re-apply: code %d\n%s", code, out)
+	}
+	edit(t, dir, map[string]string{"per_minute.sql": view("5 min")})
+	code, out := apply(t, n, dir, ApplyOptions{})
+	if code != 0 || !strings.Contains(out, "~ materialized view per_minute replace, state carries over") {
+		t.Fatalf("a changed SET: code %d\n%s", code, out)
+	}
+	queries = strings.Join(sqlRows(t, c, "SHOW QUERIES"), "\n")
+	if !strings.Contains(queries, "'table.exec.emit.allow-lateness' = '5 min'") {
+		t.Fatalf("the query does not run under the new SET:\n%s", queries)
+	}
+	if code, out := apply(t, n, dir, ApplyOptions{}); code != 0 || !strings.Contains(out, "Nothing to do.") {
+		t.Fatalf("re-apply after the change: code %d\n%s", code, out)
+	}
+}

@@ -146,7 +146,7 @@ func planObject(d *Decl, run *running, rebuilt map[string]bool, want *Checked) *
 	if why, ok := run.failed[strings.ToLower(d.Name)]; ok {
 		return rebuild(s, "its query failed ("+why+"), so it is created again", want)
 	}
-	if old.Norm == d.Norm {
+	if old.Norm == d.Norm && (d.Kind != MaterializedView || sameSettings(run.settings[strings.ToLower(d.Name)], d)) {
 		s.Action = Unchanged
 		return s
 	}

@@ -3,7 +3,9 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -24,6 +26,9 @@ type running struct {
 	// failed holds, by lower-case name, why the query of a materialized
 	// view failed.
 	failed map[string]string
+	// settings are the recorded settings of each materialized view's
+	// query, by lower-case name.
+	settings map[string]map[string]string
 }
 
 // runningQuery is a continuous INSERT INTO … SELECT of SHOW QUERIES (the
@@ -39,7 +44,8 @@ type runningQuery struct {
 // (SHOW QUERIES) of the riffle at conn, and binds them in process, as
 // Check does, to know what each reads and how its state is laid out.
 func readRunning(ctx context.Context, conn *pgx.Conn) (*running, error) {
-	r := &running{byName: map[string]*Decl{}, origins: map[string]string{}, failed: map[string]string{}}
+	r := &running{byName: map[string]*Decl{}, origins: map[string]string{}, failed: map[string]string{},
+		settings: map[string]map[string]string{}}
 	var decls []*Decl
 	for _, show := range []string{"SHOW TABLES", "SHOW VIEWS", "SHOW MATERIALIZED VIEWS"} {
 		names, err := column(ctx, conn, show, 0)
@@ -74,8 +80,11 @@ func readRunning(ctx context.Context, conn *pgx.Conn) (*running, error) {
 		if err != nil {
 			continue // a subscription's query, say
 		}
-		if v, ok := st.(*parse.CreateView); ok && row[2] == "FAILED" {
-			r.failed[strings.ToLower(v.Name.Name)] = row[10]
+		if v, ok := st.(*parse.CreateView); ok {
+			r.settings[strings.ToLower(v.Name.Name)] = parseSettings(row[9])
+			if row[2] == "FAILED" {
+				r.failed[strings.ToLower(v.Name.Name)] = row[10]
+			}
 		}
 		if _, ok := st.(*parse.Insert); !ok || row[2] == "STOPPED" {
 			continue
@@ -87,6 +96,16 @@ func readRunning(ctx context.Context, conn *pgx.Conn) (*running, error) {
 		decls = append(decls, ds[0])
 		r.queries = append(r.queries, &runningQuery{ID: row[0], State: row[2], Origin: row[11], Decl: ds[0],
 			Settings: parseSettings(row[9])})
+	}
+	// A query runs under the settings it was created with: its plan, and
+	// so its state layout, depends on them.
+	for _, d := range decls {
+		if d.Kind == MaterializedView {
+			d.Settings = setStatements(r.settings[strings.ToLower(d.Name)])
+		}
+	}
+	for _, q := range r.queries {
+		q.Decl.Settings = setStatements(q.Settings)
 	}
 	decls, _ = name(decls) // the running catalog has one object per name
 	c := Check(decls)
@@ -120,6 +139,19 @@ func parseSettings(s string) map[string]string {
 		m[kv[1]] = kv[2]
 	}
 	return m
+}
+
+// setStatements turns recorded settings back into the SET statements that
+// made them, in key order.
+func setStatements(m map[string]string) []*parse.Set {
+	var out []*parse.Set
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		st, err := parse.ParseOne("SET " + quote(k) + " = " + quote(m[k]))
+		if set, ok := st.(*parse.Set); ok && err == nil {
+			out = append(out, set)
+		}
+	}
+	return out
 }
 
 func column(ctx context.Context, conn *pgx.Conn, sql string, i int) ([]string, error) {
