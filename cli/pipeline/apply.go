@@ -83,6 +83,12 @@ func Apply(ctx context.Context, dir string, o ApplyOptions) (int, error) {
 		fmt.Fprintf(o.Out, "Nothing changed: %d breaking change(s) need --allow-breaking %s\n", len(blocked), strings.Join(blocked, ","))
 		return 1, nil
 	}
+	for _, s := range plan.Steps {
+		if s.Blocks {
+			fmt.Fprintf(o.Out, "Nothing changed: %s %s is in the way (%s)\n", s.Kind, s.Name, s.Why)
+			return 1, nil
+		}
+	}
 	if plan.Changes() == 0 {
 		fmt.Fprintln(o.Out, "Nothing to do.")
 		return 0, nil
@@ -129,6 +135,9 @@ func (p *Plan) Print(w io.Writer, dir string, allow []string) []string {
 		}
 		if s.Decl != nil && s.Action != Unchanged {
 			line += "  [" + dir + "/" + s.Decl.Pos() + "]"
+		}
+		if s.Blocks {
+			line += "  BLOCKS THE PLAN"
 		}
 		if s.Breaking {
 			if allowed(allow, s.Name) {

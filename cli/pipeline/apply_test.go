@@ -130,6 +130,16 @@ func TestApply(t *testing.T) {
 	if code != 1 || strings.Contains(sqlRows(t, c, "SHOW CREATE MATERIALIZED VIEW per_window")[0], "MAX") {
 		t.Fatalf("breaking change without the flag: code %d\n%s", code, out)
 	}
+	// Something made by hand that reads it is in the way of the drop.
+	mustExec(t, c, "CREATE VIEW handmade AS SELECT channel, n FROM per_window")
+	code, out = apply(t, n, dir, ApplyOptions{AllowBreaking: []string{"per_window"}})
+	mustContain(t, "in the way", out, "? view handmade keep: not in the directory, and it reads per_window, which is dropped and created again",
+		"BLOCKS THE PLAN", "Nothing changed: view handmade is in the way")
+	if code != 1 {
+		t.Fatalf("blocked: code %d\n%s", code, out)
+	}
+	mustExec(t, c, "DROP VIEW handmade")
+
 	code, out = apply(t, n, dir, ApplyOptions{AllowBreaking: []string{"per_window"}})
 	mustContain(t, "allowed", out, "BREAKING, allowed", `> DROP MATERIALIZED VIEW "per_window"`, "> CREATE MATERIALIZED VIEW per_window")
 	if code != 0 || !strings.Contains(sqlRows(t, c, "SHOW CREATE MATERIALIZED VIEW per_window")[0], "MAX") {

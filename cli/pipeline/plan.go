@@ -42,6 +42,9 @@ type Step struct {
 	Why   string
 	// Breaking is set for a rebuild: applying it needs --allow-breaking.
 	Breaking bool
+	// Blocks is set for an object left alone that reads one the plan
+	// drops: DROP would refuse, so apply does not start.
+	Blocks bool
 }
 
 // Plan is what apply will do, in order: Drops (reverse dependency order),
@@ -102,6 +105,12 @@ func MakePlan(want *Checked, run *running, prune bool) *Plan {
 		p.Steps = append(p.Steps, s)
 	}
 	for _, s := range p.Steps {
+		if s.Action == Keep {
+			if dep := firstRebuilt(s.Old.Uses, rebuilt); dep != "" {
+				s.Blocks = true
+				s.Why = "not in the directory, and it reads " + dep + ", which is dropped and created again: declare it, or --prune drops it"
+			}
+		}
 		if s.Action == Rebuild && s.Kind == Query && s.QueryID != "" {
 			drops = append(drops, &Step{Action: Drop, Kind: Query, Name: s.Name, Old: s.Old, QueryID: s.QueryID})
 		}
