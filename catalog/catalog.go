@@ -46,6 +46,9 @@ type Object struct {
 	// Watermark is the table's WATERMARK FOR clause (nil without one): the
 	// planner reads the event-time column (time attribute) from it.
 	Watermark *Watermark `json:",omitempty"`
+	// Origin says where the statement came from when a tool deployed it
+	// (the session's 'riffle.origin': riffle apply sets file@commit).
+	Origin string `json:",omitempty"`
 }
 
 // Watermark is a table's WATERMARK FOR col AS expr.
@@ -94,6 +97,9 @@ type Query struct {
 	// (how its windows emit), as they were when it was created.
 	Settings map[string]string `json:",omitempty"`
 	Seq      int64
+	// Origin is the session's 'riffle.origin' when the query was created
+	// or last replaced (see Object.Origin).
+	Origin string `json:",omitempty"`
 }
 
 // Store is where the catalog persists. Keys are strings under a namespace the

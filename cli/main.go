@@ -3,6 +3,7 @@
 //	riffle           start everything in one process, and a shell when run in a terminal
 //	riffle server    the same, without the shell
 //	riffle shell     connect a shell to a running riffle
+//	riffle check DIR / test DIR / apply DIR   a pipeline kept as .sql files
 //
 // Run `riffle --help` for the flags.
 package main
@@ -35,6 +36,9 @@ Usage:
   riffle [flags]          start riffle with a shell (when stdin is a terminal)
   riffle server [flags]   start riffle without a shell
   riffle shell [flags]    connect a shell to a running riffle (riffle shell --help)
+  riffle check DIR        bind and plan a pipeline directory's .sql files, no server needed
+  riffle test DIR         run a pipeline's tests (DIR/tests/*.test) on an in-process riffle
+  riffle apply DIR        deploy a pipeline directory to a running riffle (--dry-run, --prune)
 
 With no flags riffle runs everything in one process: an embedded Kafka broker
 (any Kafka client can produce to it), an embedded schema registry, its state
@@ -70,6 +74,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if cmd == "shell" {
 		// The shell has psql's flags (-h, -p, -U, -d …), not the server's.
 		return shellCommand(ctx, args, stdin, stdout, stderr)
+	}
+	if isPipelineCommand(cmd) {
+		return runPipeline(ctx, cmd, args, stdout, stderr)
 	}
 	var c config
 	fs := flags(&c, stderr)

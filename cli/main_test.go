@@ -190,7 +190,7 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatalf("after crashes: %d rows, id sum %d; want %d rows, sum %d", n, sum, wantN, wantSum)
 	}
 	var id, stmt, state string
-	if err := c.QueryRow(context.Background(), "SHOW QUERIES").Scan(&id, &stmt, &state, nil, nil, nil, nil, nil, nil, nil, nil); err != nil || state != "RUNNING" {
+	if err := c.QueryRow(context.Background(), "SHOW QUERIES").Scan(&id, &stmt, &state, nil, nil, nil, nil, nil, nil, nil, nil, nil); err != nil || state != "RUNNING" {
 		t.Fatalf("SHOW QUERIES after crashes: %s %s %v", id, state, err)
 	}
 
@@ -280,7 +280,7 @@ SELECT id, state FROM (SELECT 1 AS id, 'x' AS state) AS s;
 	}
 	c := s.conn(t)
 	var id, stmt, state string
-	if err := c.QueryRow(context.Background(), "SHOW QUERIES").Scan(&id, &stmt, &state, nil, nil, nil, nil, nil, nil, nil, nil); err != nil || state != "STOPPED" {
+	if err := c.QueryRow(context.Background(), "SHOW QUERIES").Scan(&id, &stmt, &state, nil, nil, nil, nil, nil, nil, nil, nil, nil); err != nil || state != "STOPPED" {
 		t.Fatalf("after STOP QUERY: %s %s %v", id, state, err)
 	}
 

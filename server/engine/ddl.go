@@ -49,6 +49,7 @@ func (s *Session) createTable(ctx context.Context, st *parse.CreateTable) (*pgwi
 			return nil, err
 		}
 	}
+	obj.Origin = s.settings[originSetting]
 	if err := s.e.cat.Create(obj, nil); err != nil {
 		return nil, err
 	}
@@ -124,6 +125,9 @@ func (s *Session) createView(st *parse.CreateView) (*pgwire.Result, error) {
 	if st.Materialized {
 		tagText = "CREATE MATERIALIZED VIEW"
 	}
+	if old := s.e.cat.Get(st.Name.Name); old != nil && st.OrReplace {
+		return s.replaceView(st, old, tagText)
+	}
 	if done, err := s.exists(st.Src, st.Name, st.IfNotExists); done || err != nil {
 		return &pgwire.Result{Tag: tagText, Notices: existsNotice(st.Name, done)}, err
 	}
@@ -136,7 +140,8 @@ func (s *Session) createView(st *parse.CreateView) (*pgwire.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	obj := &catalog.Object{Name: st.Name.Name, SQL: st.Src.Text, Schema: schema, Kind: catalog.View, Uses: b.Uses}
+	obj := &catalog.Object{Name: st.Name.Name, SQL: st.Src.Text, Schema: schema, Kind: catalog.View, Uses: b.Uses,
+		Origin: s.settings[originSetting]}
 	if !st.Materialized {
 		return &pgwire.Result{Tag: tagText, Notices: b.Notices}, s.e.cat.Create(obj, nil)
 	}

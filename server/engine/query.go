@@ -22,8 +22,12 @@ import (
 // INSERT INTO t SELECT (starts a continuous query).
 func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string) (*pgwire.Result, error) {
 	b := s.binder(st, params)
+	replaces := s.settings[replacesSetting]
 	if st.Query != nil {
 		b.Params = []*string{}
+		// It names the query this statement replaces, and no other, even
+		// when this one fails.
+		delete(s.settings, replacesSetting)
 	}
 	target, node, err := b.Insert(st)
 	if err != nil {
@@ -46,6 +50,9 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 	if err != nil {
 		return nil, positioned(err, st.Src, st.Table.Pos)
 	}
+	if replaces != "" {
+		return s.replaceQuery(st, replaces, b, plan)
+	}
 	q, err := s.newQuery(st.Src.Text, target.Name, b.Uses, plan)
 	if err != nil {
 		return nil, err
@@ -66,7 +73,7 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 // that it is not dropped from under the query), and its state tables.
 func (s *Session) newQuery(sql, target string, uses []string, plan *physical.Plan) (*catalog.Query, error) {
 	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: sql, Target: target, State: catalog.Running, Uses: uses,
-		StateTTL: s.stateTTL(), Settings: s.querySettings()}
+		StateTTL: s.stateTTL(), Settings: s.querySettings(), Origin: s.settings[originSetting]}
 	if t := q.Settings[lateTableSetting]; t != "" {
 		q.Uses = append(q.Uses, t)
 	}

@@ -220,8 +220,8 @@ func staticColumns(st parse.Statement) []types.Column {
 			return queryColumns
 		case parse.ShowVariable:
 			return text(showName(strings.ToLower(st.Name.Name)))
-		case parse.ShowCreateTable:
-			return text("create_statement")
+		case parse.ShowCreateTable, parse.ShowCreateView, parse.ShowCreateMaterializedView:
+			return createColumns
 		case parse.ShowTables:
 			return tableColumns
 		}

@@ -39,7 +39,9 @@ var (
 		{Name: "watermark", Type: types.Type{ID: types.Timestamp, Precision: 3}, Nullable: true},
 		{Name: "settings", Type: types.TString, Nullable: true},
 		{Name: "error", Type: types.TString, Nullable: true},
+		{Name: "origin", Type: types.TString, Nullable: true},
 	}
+	createColumns = textCols("create_statement", "origin")
 )
 
 func str(s string) types.Value { return types.NewString(s) }
@@ -79,12 +81,8 @@ func (s *Session) show(ctx context.Context, st *parse.Show) (*pgwire.Result, err
 			rows = append(rows, types.Row{str(t)})
 		}
 		return rowsResult(textCols("name"), rows, "SHOW"), nil
-	case parse.ShowCreateTable:
-		o := s.e.cat.Get(st.Name.Name)
-		if o == nil {
-			return nil, st.Src.Errorf(st.Name.Pos, sqlerr.UndefinedTable, "relation %q does not exist", st.Name.Name)
-		}
-		return rowsResult(textCols("create_statement"), []types.Row{{str(o.SQL)}}, "SHOW"), nil
+	case parse.ShowCreateTable, parse.ShowCreateView, parse.ShowCreateMaterializedView:
+		return s.showCreate(st)
 	case parse.ShowVariable:
 		name := strings.ToLower(st.Name.Name)
 		v, ok := pgcatalog.Setting(s.catalogEnv(), name)
@@ -100,7 +98,10 @@ func (s *Session) showQueries(ctx context.Context) *pgwire.Result {
 	var rows []types.Row
 	for _, q := range s.e.cat.Queries() {
 		zero := types.NewInt(0)
-		row := types.Row{str(q.ID), str(q.SQL), str(string(q.State)), zero, zero, zero, zero, zero, types.Null, types.Null, types.Null}
+		row := types.Row{str(q.ID), str(q.SQL), str(string(q.State)), zero, zero, zero, zero, zero, types.Null, types.Null, types.Null, types.Null}
+		if q.Origin != "" {
+			row[11] = str(q.Origin)
+		}
 		if len(q.Settings) > 0 {
 			var kv []string
 			for _, k := range slices.Sorted(maps.Keys(q.Settings)) {
@@ -123,11 +124,30 @@ func (s *Session) showQueries(ctx context.Context) *pgwire.Result {
 	// subscriptions.
 	for _, t := range s.e.temporaries() {
 		zero := types.NewInt(0)
-		row := types.Row{str(t.id), str(t.sql), str(string(catalog.Running)), zero, zero, zero, zero, zero, types.Null, types.Null, types.Null}
+		row := types.Row{str(t.id), str(t.sql), str(string(catalog.Running)), zero, zero, zero, zero, zero, types.Null, types.Null, types.Null, types.Null}
 		s.liveStats(ctx, row, t.rq)
 		rows = append(rows, row)
 	}
 	return rowsResult(queryColumns, rows, "SHOW")
+}
+
+// showCreate is SHOW CREATE TABLE | VIEW | MATERIALIZED VIEW: the
+// statement as written, and where it came from (its 'riffle.origin').
+// SHOW CREATE TABLE shows any relation, as it always has.
+func (s *Session) showCreate(st *parse.Show) (*pgwire.Result, error) {
+	o := s.e.cat.Get(st.Name.Name)
+	if o == nil {
+		return nil, st.Src.Errorf(st.Name.Pos, sqlerr.UndefinedTable, "relation %q does not exist", st.Name.Name)
+	}
+	if want := strings.TrimPrefix(string(st.What), "CREATE "); st.What != parse.ShowCreateTable && want != string(o.Kind) {
+		return nil, st.Src.Errorf(st.Name.Pos, sqlerr.WrongObjectType, "%q is a %s, not a %s", o.Name,
+			strings.ToLower(string(o.Kind)), strings.ToLower(want))
+	}
+	origin := types.Null
+	if o.Origin != "" {
+		origin = str(o.Origin)
+	}
+	return rowsResult(createColumns, []types.Row{{str(o.SQL), origin}}, "SHOW"), nil
 }
 
 // liveStats fills a SHOW QUERIES row's counters from a running query.

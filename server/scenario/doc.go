@@ -15,6 +15,12 @@
 //
 // The syntax is documented in testdata/README.md.
 //
+// Files run under go test (riffle's own scenarios, with *testing.T) or
+// outside it: RunFile runs one file with a reporter (T) that collects every
+// output differing from the file's, for `riffle test` (cli/pipeline). Both
+// read the datadriven format; ParseScript reads it without the testing
+// package and Script.Rewrite writes outputs back (--rewrite).
+//
 // Every file runs in several configurations (Configs) that must all give
 // the same output: inputs written with INSERT through the gateway, inputs
 // produced straight to the embedded Kafka broker with a Kafka client, every

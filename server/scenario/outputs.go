@@ -26,7 +26,7 @@ type output struct {
 const freshSuffix = "__fresh"
 
 var (
-	createMV   = regexp.MustCompile(`(?is)^\s*CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)(.*?);?\s*$`)
+	createMV   = regexp.MustCompile(`(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)(.*?);?\s*$`)
 	insertSink = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+(\w+)\s+((?:SELECT|WITH)\b.*?);?\s*$`)
 	insertAny  = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+(\w+)`)
 	settingRE  = regexp.MustCompile(`'([^']*)' = '([^']*)'`)

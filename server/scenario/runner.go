@@ -4,16 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
-	"testing"
 	"time"
 
-	"github.com/cockroachdb/datadriven"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -22,41 +19,11 @@ import (
 // stmtTimeout bounds every statement, FLUSH included.
 const stmtTimeout = 30 * time.Second
 
-// Run runs the scenario file at path in configuration c. With rewrite,
-// the file is run through datadriven.RunTest, so -rewrite writes the
-// outputs of this configuration into it; otherwise the outputs are compared
-// with the file as it is now and the file is never written.
-func Run(t *testing.T, path string, c Config, rewrite bool) {
-	r := &runner{t: t, cfg: c, dir: t.TempDir(), tables: map[string]*tableInfo{}, keys: map[string][]int{},
-		fed: map[string]*fedRows{}, sinkCols: map[string][]string{}}
-	r.start()
-	t.Cleanup(r.close)
-	if rewrite {
-		datadriven.RunTest(t, path, r.directive)
-		return
-	}
-	text, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	datadriven.RunTestFromString(t, string(text), func(t *testing.T, d *datadriven.TestData) string {
-		got := r.directive(t, d)
-		if got != "" && !strings.HasSuffix(got, "\n") {
-			got += "\n"
-		}
-		if got != d.Expected {
-			t.Fatalf("%s: configuration %q differs from the file:\n%s\nexpected:\n%s\nfound:\n%s",
-				d.Pos, c.Name, d.Input, d.Expected, got)
-		}
-		return d.Expected // compared above; RunTestFromString never rewrites the file
-	})
-}
-
 // runner is the state of one file in one configuration.
 type runner struct {
 	// nondeterministic names the outputs not compared with a fresh copy.
 	nondeterministic map[string]bool
-	t                *testing.T
+	t                T
 	cfg              Config
 	dir              string // riffle's data directory, kept across restarts
 	srv              server
@@ -71,8 +38,8 @@ type runner struct {
 	pos      string       // the current directive's position, for errors
 }
 
-func (r *runner) directive(t *testing.T, d *datadriven.TestData) string {
-	r.t, r.pos = t, d.Pos
+func (r *runner) directive(d *Directive) string {
+	r.pos = d.Pos
 	switch d.Cmd {
 	case "statement":
 		return r.statement(d)
@@ -105,7 +72,7 @@ func (r *runner) directive(t *testing.T, d *datadriven.TestData) string {
 		}
 		return r.lateRows(d.CmdArgs[0].Key)
 	}
-	t.Fatalf("%s: unknown directive %q (statement, step, snapshot, query, restart, skip, pgcheck, late, nondeterministic)", d.Pos, d.Cmd)
+	r.t.Fatalf("%s: unknown directive %q (statement, step, snapshot, query, restart, skip, pgcheck, late, nondeterministic)", d.Pos, d.Cmd)
 	return ""
 }
 
@@ -116,9 +83,11 @@ func (r *runner) fatalf(format string, args ...any) {
 
 // skip skips the rest of the file, in every configuration or only in those
 // listed with config=(a, b); the input says why.
-func (r *runner) skip(d *datadriven.TestData) string {
+func (r *runner) skip(d *Directive) string {
 	var only []string
-	d.MaybeScanArgs(r.t, "config", &only)
+	if a, ok := d.Arg("config"); ok {
+		only = a.Vals
+	}
 	if len(only) == 0 || slices.Contains(only, r.cfg.Name) {
 		r.t.Skipf("%s: %s", d.Pos, strings.TrimSpace(d.Input))
 	}
@@ -127,7 +96,7 @@ func (r *runner) skip(d *datadriven.TestData) string {
 
 // statement runs `statement ok` or `statement error <SQLSTATE>`; the output
 // of an error is its message.
-func (r *runner) statement(d *datadriven.TestData) string {
+func (r *runner) statement(d *Directive) string {
 	err := r.exec(d.Input)
 	switch {
 	case d.HasArg("ok"):
@@ -155,7 +124,7 @@ func (r *runner) statement(d *datadriven.TestData) string {
 
 // step writes the step's records, flushes, and renders the changelog of
 // every watched output.
-func (r *runner) step(d *datadriven.TestData) string {
+func (r *runner) step(d *Directive) string {
 	var recs []record
 	for _, line := range strings.Split(d.Input, "\n") {
 		if strings.TrimSpace(line) == "" {
@@ -204,7 +173,7 @@ func (r *runner) restartDirective(crash bool) string {
 }
 
 // snapshot renders an output's current contents (after FLUSH), sorted.
-func (r *runner) snapshot(d *datadriven.TestData) string {
+func (r *runner) snapshot(d *Directive) string {
 	if len(d.CmdArgs) != 1 {
 		r.fatalf("want `snapshot <view or table>`")
 	}
