@@ -97,9 +97,13 @@ WHERE conrelid = `+oid+` AND contype = 'p'`)
 		}
 		if s.isRiffle(ctx) {
 			def, err := s.query(ctx, "SHOW CREATE TABLE "+name)
-			if err == nil && len(def.Rows) == 1 && len(def.Rows[0]) == 1 {
+			// The statement, then (riffle apply's) where it came from.
+			if err == nil && len(def.Rows) == 1 && len(def.Rows[0]) >= 1 {
 				footer = append(footer, "Definition:")
 				footer = append(footer, indent(string(def.Rows[0][0]))...)
+				if len(def.Rows[0]) > 1 && def.Rows[0][1] != nil {
+					footer = append(footer, "Origin: "+string(def.Rows[0][1]))
+				}
 			}
 		}
 	case 'v', 'm':

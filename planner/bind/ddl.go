@@ -573,7 +573,7 @@ var formatOptions = map[string][]string{
 		"csv.escape-character", "csv.null-literal"},
 	"avro-confluent": {"avro-confluent.url", "avro-confluent.subject", "avro-confluent.basic-auth.credentials-source",
 		"avro-confluent.basic-auth.user-info"},
-	"debezium-json":  {"debezium-json.schema-include"},
+	"debezium-json": {"debezium-json.schema-include"},
 }
 
 // withFormatOptions appends the format options a connector accepts: bare
