@@ -218,3 +218,42 @@ func (r *Reader) pauseDone(topic string, want, to map[int32]int64) int {
 	}
 	return remaining
 }
+
+// ReadRangeEach is ReadRange for ranges too large to hold: it hands the
+// records to fn a fetch at a time, each partition's in offset order (the
+// partitions of one topic interleave). It stops at fn's first error.
+func ReadRangeEach(ctx context.Context, c *Cluster, topic string, from, to map[int32]int64, fn func([]Record) error) error {
+	start := make(map[int32]int64, len(to))
+	for p, end := range to {
+		if f := from[p]; f < end {
+			start[p] = f
+		}
+	}
+	if len(start) == 0 {
+		return nil
+	}
+	r, err := NewReader(c, topic, start)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for remaining := len(start); remaining > 0; {
+		recs, err := r.pollOnce(ctx, new(bool))
+		if err != nil {
+			return fmt.Errorf("read topic %q up to %v: %w", topic, to, err)
+		}
+		keep := recs[:0]
+		for _, rec := range recs {
+			if rec.Offset < to[rec.Partition] {
+				keep = append(keep, rec)
+			}
+		}
+		if len(keep) > 0 {
+			if err := fn(keep); err != nil {
+				return err
+			}
+		}
+		remaining = r.pauseDone(topic, start, to)
+	}
+	return nil
+}
