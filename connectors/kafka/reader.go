@@ -23,6 +23,11 @@ type Reader struct {
 	pos Positions
 }
 
+// MaxPollRecords bounds the records one Poll returns: a query's epoch ends
+// between polls, so a poll of everything a backlog holds would make one
+// epoch (and one transaction) of it.
+const MaxPollRecords = 4096
+
 // Positions are offsets per topic and partition: the offset of the next
 // record wanted.
 type Positions map[string]map[int32]int64
@@ -95,7 +100,7 @@ func (r *Reader) Poll(ctx context.Context) ([]Record, error) {
 // pollOnce waits for one fetch and returns its data records, which may be
 // none when the fetch held only transaction markers.
 func (r *Reader) pollOnce(ctx context.Context, moved *bool) ([]Record, error) {
-	fs := r.cl.PollFetches(ctx)
+	fs := r.cl.PollRecords(ctx, MaxPollRecords)
 	if err := r.fetchErr(ctx, fs); err != nil {
 		return nil, err
 	}

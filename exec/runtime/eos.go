@@ -271,6 +271,9 @@ func (q *Query) commitKafka(ctx context.Context) (int64, error) {
 	for k, v := range written {
 		e.meta[k] = v
 	}
+	if q.deps.Log != nil {
+		q.deps.Log.Debug("epoch committed to Kafka", "query", q.ID, "changelog", len(recs), "epoch", time.Since(e.since))
+	}
 	if len(recs) > 0 {
 		// The commit marker follows the last record; restoring from it
 		// skips the marker.
