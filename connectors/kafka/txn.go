@@ -37,6 +37,15 @@ type TxnWriter struct {
 	in bool // a transaction is open
 }
 
+// TxnError is an error of a transaction: the broker refused or lost a
+// write or the commit. The transaction can only be aborted, and whether a
+// failed commit took effect is unknown; a new TxnWriter of the same id
+// settles it.
+type TxnError struct{ Err error }
+
+func (e *TxnError) Error() string { return e.Err.Error() }
+func (e *TxnError) Unwrap() error { return e.Err }
+
 // TxnTimeout is how long the broker waits before aborting a transaction
 // whose producer went silent. A restarted query fences its old transaction
 // at once; the timeout only matters for a query that never comes back.
@@ -74,7 +83,7 @@ func (w *TxnWriter) Write(ctx context.Context, recs []Record) error {
 	}
 	if !w.in {
 		if err := w.cl.BeginTransaction(); err != nil {
-			return fmt.Errorf("kafka: begin transaction %s: %w", w.id, err)
+			return &TxnError{fmt.Errorf("kafka: begin transaction %s: %w", w.id, err)}
 		}
 		w.in = true
 	}
@@ -108,7 +117,10 @@ func (w *TxnWriter) Write(ctx context.Context, recs []Record) error {
 		})
 	}
 	wg.Wait()
-	return first
+	if first != nil {
+		return &TxnError{first}
+	}
+	return nil
 }
 
 // InTxn reports whether a transaction is open.
@@ -124,10 +136,10 @@ func (w *TxnWriter) Commit(ctx context.Context) error {
 	}
 	w.in = false
 	if err := w.cl.Flush(ctx); err != nil {
-		return fmt.Errorf("kafka: flush transaction %s: %w", w.id, err)
+		return &TxnError{fmt.Errorf("kafka: flush transaction %s: %w", w.id, err)}
 	}
 	if err := w.cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
-		return fmt.Errorf("kafka: commit transaction %s: %w", w.id, err)
+		return &TxnError{fmt.Errorf("kafka: commit transaction %s: %w", w.id, err)}
 	}
 	return nil
 }

@@ -83,10 +83,13 @@ func (e restartError) Error() string { return e.err.Error() }
 func (e restartError) Unwrap() error { return e.err }
 
 // Restartable reports whether a query that stopped with err should be
-// started again (from its last commit) rather than marked failed.
+// started again (from its last commit) rather than marked failed: a
+// transaction of its failed (in the sink's write as in the commit), or the
+// broker could not be reached while it started.
 func Restartable(err error) bool {
 	var r restartError
-	return errors.As(err, &r)
+	var t *kafka.TxnError
+	return errors.As(err, &r) || errors.As(err, &t)
 }
 
 // openEOS makes the query's changelog topic, opens its transactional
