@@ -195,7 +195,7 @@ func (q *Query) restore(ctx context.Context) error {
 
 // epochDue reports whether an exactly-once query's epoch should end now.
 func (q *Query) epochDue() bool {
-	if q.flushes.Load() > 0 || q.ending || time.Since(q.eos.since) >= q.interval() {
+	if q.flushes.Load() > 0 || q.ending || time.Since(q.eos.since) >= q.interval() || q.unmuting() {
 		return true
 	}
 	_, size := q.txn.Pending()

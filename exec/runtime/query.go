@@ -159,6 +159,11 @@ func (q *Query) prepare() error {
 		if q.reader, err = kafka.NewTopicsReader(q.deps.Kafka, from); err != nil {
 			return err
 		}
+		if q.mute != nil {
+			// Muted reprocessing reads up to where it unmutes, commits,
+			// and only then reads on.
+			q.reader.Hold(q.mute)
+		}
 	}
 	q.committed = from
 	if err := q.bounds(context.Background()); err != nil {
@@ -436,7 +441,7 @@ func (q *Query) commit(ctx context.Context) error {
 	q.txn.PutMeta(positionKey(q.ID), b)
 	q.saveWatermarks()
 	q.saveGenerated()
-	q.checkMute(pos)
+	q.checkMute()
 	sync := q.wroteKafka
 	if q.eos != nil {
 		next, err := q.commitKafka(ctx)

@@ -92,20 +92,22 @@ func (q *Query) restoreMute() error {
 	return nil
 }
 
-// checkMute ends the muting once the query has read its inputs up to the
-// muted positions; the output of the epoch that crosses them is muted
-// whole.
-func (q *Query) checkMute(pos kafka.Positions) {
-	if q.mute == nil {
+// unmuting reports whether a muted query has read its inputs up to where
+// its output resumes: its epoch ends there.
+func (q *Query) unmuting() bool {
+	return q.mute != nil && (q.reader == nil || q.reader.Reached())
+}
+
+// checkMute ends the muting, as part of the epoch's commit, once the query
+// has read its inputs up to the muted positions (its reader holds back what
+// follows them until then), and lets the reader go on.
+func (q *Query) checkMute() {
+	if !q.unmuting() {
 		return
-	}
-	for t, ps := range q.mute {
-		for p, o := range ps {
-			if pos[t][p] < o {
-				return
-			}
-		}
 	}
 	q.mute = nil
 	q.txn.DeleteMeta(muteKey(q.ID))
+	if q.reader != nil {
+		q.reader.Release()
+	}
 }
