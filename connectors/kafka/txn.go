@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // RecordWriter writes records and returns once they are acknowledged: a
@@ -32,9 +36,10 @@ var (
 // later write or commit of the old one fail, and aborts the transaction the
 // old one had open, so exactly one instance of a query writes at a time.
 type TxnWriter struct {
-	cl *kgo.Client
-	id string
-	in bool // a transaction is open
+	cl  *kgo.Client
+	id  string
+	in  bool                // a transaction is open
+	ids map[string][16]byte // topic ids, for CommitOffsets
 }
 
 // TxnError is an error of a transaction: the broker refused or lost a
@@ -165,3 +170,88 @@ func (w *TxnWriter) Abort(ctx context.Context) error {
 // broker, which aborts it when the next producer of the id starts or when
 // it times out; call Abort first to end it at once.
 func (w *TxnWriter) Close() { w.cl.Close() }
+
+// CommitOffsets commits offsets (the next offset to read, per topic and
+// partition) for the consumer group in the open transaction, which must
+// already hold a record: they take effect when it commits, with it, so
+// Kafka's own tools show the group's lag. The group has no members; riffle
+// keeps its own positions and reads them back from its changelog.
+func (w *TxnWriter) CommitOffsets(ctx context.Context, group string, offsets Positions) error {
+	if !w.in {
+		return errors.New("kafka: commit offsets outside a transaction")
+	}
+	id, epoch, err := w.cl.ProducerID(ctx)
+	if err != nil {
+		return &TxnError{fmt.Errorf("kafka: commit offsets of group %s: %w", group, err)}
+	}
+	add := kmsg.NewPtrAddOffsetsToTxnRequest()
+	add.TransactionalID, add.ProducerID, add.ProducerEpoch, add.Group = w.id, id, epoch, group
+	addResp, err := add.RequestWith(ctx, w.cl)
+	if err == nil {
+		err = kerr.ErrorForCode(addResp.ErrorCode)
+	}
+	if err != nil {
+		return &TxnError{fmt.Errorf("kafka: add offsets of group %s to transaction %s: %w", group, w.id, err)}
+	}
+	if err := w.topicIDs(ctx, offsets); err != nil {
+		return &TxnError{err}
+	}
+	req := kmsg.NewPtrTxnOffsetCommitRequest()
+	req.TransactionalID, req.Group, req.ProducerID, req.ProducerEpoch = w.id, group, id, epoch
+	req.Generation, req.MemberID = -1, ""
+	for _, topic := range slices.Sorted(maps.Keys(offsets)) {
+		rt := kmsg.NewTxnOffsetCommitRequestTopic()
+		rt.Topic, rt.TopicID = topic, w.ids[topic]
+		for _, p := range slices.Sorted(maps.Keys(offsets[topic])) {
+			rp := kmsg.NewTxnOffsetCommitRequestTopicPartition()
+			rp.Partition, rp.Offset, rp.LeaderEpoch = p, offsets[topic][p], -1
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := req.RequestWith(ctx, w.cl)
+	if err != nil {
+		return &TxnError{fmt.Errorf("kafka: commit offsets of group %s: %w", group, err)}
+	}
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+				return &TxnError{fmt.Errorf("kafka: commit offset of group %s, topic %s partition %d: %w", group, t.Topic, p.Partition, err)}
+			}
+		}
+	}
+	return nil
+}
+
+// topicIDs learns the ids of the topics of offsets, which newer versions
+// of TxnOffsetCommit name topics by.
+func (w *TxnWriter) topicIDs(ctx context.Context, offsets Positions) error {
+	var missing []string
+	for t := range offsets {
+		if _, ok := w.ids[t]; !ok {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	req := kmsg.NewPtrMetadataRequest()
+	for _, t := range missing {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(t)
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := req.RequestWith(ctx, w.cl)
+	if err != nil {
+		return fmt.Errorf("kafka: metadata of topics %v: %w", missing, err)
+	}
+	if w.ids == nil {
+		w.ids = map[string][16]byte{}
+	}
+	for _, t := range resp.Topics {
+		if t.Topic != nil {
+			w.ids[*t.Topic] = t.TopicID
+		}
+	}
+	return nil
+}

@@ -3,6 +3,8 @@ package kafka
 import (
 	"errors"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // TestTxnWriter writes transactions: committed ones are read back with
@@ -55,11 +57,23 @@ func TestTxnWriter(t *testing.T) {
 		t.Fatalf("the fenced writer's error is not a TxnError: %v", err)
 	}
 	w.Close()
+	if err := c.CreateTopic(ctx, "in", 2); err != nil {
+		t.Fatal(err)
+	}
 	if err := w2.Write(ctx, rec("d")); err != nil {
 		t.Fatal(err)
 	}
+	if err := w2.CommitOffsets(ctx, "g", Positions{"in": {0: 42, 1: 7}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := groupOffsets(t, c, "g", "in"); len(got) != 0 {
+		t.Fatalf("offsets visible before the commit: %v", got)
+	}
 	if err := w2.Commit(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if got := groupOffsets(t, c, "g", "in"); got[0] != 42 || got[1] != 7 {
+		t.Fatalf("group offsets after the commit: %v, want 0:42 1:7", got)
 	}
 	end, err := c.EndOffsets(ctx, "out")
 	if err != nil {
@@ -81,4 +95,38 @@ func TestTxnWriter(t *testing.T) {
 func isTxnError(err error) bool {
 	var te *TxnError
 	return errors.As(err, &te)
+}
+
+// groupOffsets fetches the committed offsets of group for topic (stable
+// ones only: pending transactional offsets are not).
+func groupOffsets(t *testing.T, c *Cluster, group, topic string) map[int32]int64 {
+	t.Helper()
+	req := kmsg.NewPtrOffsetFetchRequest()
+	req.Group = group
+	req.RequireStable = true
+	rt := kmsg.NewOffsetFetchRequestTopic()
+	rt.Topic, rt.Partitions = topic, []int32{0, 1}
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(t.Context(), c.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int32]int64{}
+	for _, g := range resp.Groups {
+		for _, gt := range g.Topics {
+			for _, p := range gt.Partitions {
+				if p.Offset >= 0 {
+					out[p.Partition] = p.Offset
+				}
+			}
+		}
+	}
+	for _, rt := range resp.Topics {
+		for _, p := range rt.Partitions {
+			if p.Offset >= 0 {
+				out[p.Partition] = p.Offset
+			}
+		}
+	}
+	return out
 }

@@ -50,7 +50,11 @@ type eos struct {
 	// epoch that did not change one (a position of an idle source) does
 	// not write it to the changelog again.
 	meta map[string]string
-	keys map[string]int // the epoch's changelog records by key
+	// groupID is the query's consumer group, group the offsets last
+	// committed to it.
+	groupID string
+	group   kafka.Positions
+	keys    map[string]int // the epoch's changelog records by key
 	recs []kafka.Record
 }
 
@@ -71,7 +75,8 @@ func ChangelogTopic(storeID, query string) string {
 	return "_riffle-" + storeID + "-" + query + "-changelog"
 }
 
-// TransactionalID is the transactional id of a query's producer.
+// TransactionalID is the transactional id of a query's producer, and the
+// name of the consumer group its source offsets are committed to.
 func TransactionalID(storeID, query string) string { return "riffle-" + storeID + "-" + query }
 
 // restartError marks a failure after which the query must start again from
@@ -100,7 +105,7 @@ func (q *Query) openEOS(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	e := &eos{topic: ChangelogTopic(sid, q.ID), meta: map[string]string{}, keys: map[string]int{}}
+	e := &eos{topic: ChangelogTopic(sid, q.ID), groupID: TransactionalID(sid, q.ID), meta: map[string]string{}, keys: map[string]int{}}
 	err = q.deps.Kafka.CreateTopicWithConfigs(ctx, e.topic, 1, map[string]string{"cleanup.policy": "compact"})
 	if err != nil && !errors.Is(err, kafka.ErrTopicExists) {
 		return fmt.Errorf("query %s: create changelog topic: %w", q.ID, err)
@@ -232,7 +237,10 @@ func (q *Query) dirty() bool {
 // epoch's transaction and commits it. It returns the changelog offset the
 // state will reflect. Nothing was written to Kafka this epoch and nothing
 // changed: there is no transaction, and the offset stays.
-func (q *Query) commitKafka(ctx context.Context) (int64, error) {
+//
+// pos (nil: none) are the source positions the epoch ends at, committed in
+// the transaction to the query's consumer group too.
+func (q *Query) commitKafka(ctx context.Context, pos kafka.Positions) (int64, error) {
 	e := q.eos
 	recs := e.recs[:0]
 	clear(e.keys)
@@ -268,11 +276,21 @@ func (q *Query) commitKafka(ctx context.Context) (int64, error) {
 	if err := e.w.Write(ctx, recs); err != nil {
 		return 0, restartError{fmt.Errorf("query %s: write changelog: %w", q.ID, err)}
 	}
+	if pos != nil && !samePositions(pos, e.group) {
+		// The consumer group is for Kafka's tools (lag); the query reads
+		// its positions back from the changelog.
+		if err := e.w.CommitOffsets(ctx, e.groupID, pos); err != nil {
+			return 0, restartError{fmt.Errorf("query %s: %w", q.ID, err)}
+		}
+	}
 	if err := e.w.Commit(ctx); err != nil {
 		return 0, restartError{fmt.Errorf("query %s: %w", q.ID, err)}
 	}
 	for k, v := range written {
 		e.meta[k] = v
+	}
+	if pos != nil {
+		e.group = pos
 	}
 	if q.deps.Log != nil {
 		q.deps.Log.Debug("epoch committed to Kafka", "query", q.ID, "changelog", len(recs), "epoch", time.Since(e.since))
@@ -304,4 +322,21 @@ func (q *Query) writer() kafka.RecordWriter {
 		return q.eos.w
 	}
 	return q.deps.Writer
+}
+
+func samePositions(a, b kafka.Positions) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for t, ps := range a {
+		if len(ps) != len(b[t]) {
+			return false
+		}
+		for p, o := range ps {
+			if bo, ok := b[t][p]; !ok || bo != o {
+				return false
+			}
+		}
+	}
+	return true
 }

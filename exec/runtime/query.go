@@ -444,7 +444,11 @@ func (q *Query) commit(ctx context.Context) error {
 	q.checkMute()
 	sync := q.wroteKafka
 	if q.eos != nil {
-		next, err := q.commitKafka(ctx)
+		var groupPos kafka.Positions
+		if q.reader != nil {
+			groupPos = pos
+		}
+		next, err := q.commitKafka(ctx, groupPos)
 		if err != nil {
 			return err
 		}

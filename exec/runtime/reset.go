@@ -70,7 +70,11 @@ func Reset(ctx context.Context, deps Deps, id string, plan *physical.Plan, table
 		q.txn.PutMeta(muteKey(id), b)
 	}
 	if q.eos != nil {
-		next, err := q.commitKafka(ctx)
+		var groupPos kafka.Positions
+		if len(pos) > 0 {
+			groupPos = pos // the consumer group moves back too
+		}
+		next, err := q.commitKafka(ctx, groupPos)
 		if err != nil {
 			return err
 		}
