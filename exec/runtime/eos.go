@@ -55,7 +55,7 @@ type eos struct {
 	groupID string
 	group   kafka.Positions
 	keys    map[string]int // the epoch's changelog records by key
-	recs []kafka.Record
+	recs    []kafka.Record
 }
 
 // exactlyOnce reports whether plan commits its epochs as Kafka

@@ -280,7 +280,9 @@ func (q *Query) run(ctx context.Context) {
 	defer close(q.done)
 	defer q.closeReader()
 	err := q.loop(ctx)
-	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+	// Stopped: a wait cut short by the stop may also end in a poll's own
+	// timeout firing at the same moment.
+	if (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) && ctx.Err() != nil {
 		err = nil
 	}
 	if errors.Is(err, errFinished) {
