@@ -21,7 +21,16 @@ import (
 type Reader struct {
 	cl  *kgo.Client
 	pos Positions
+	// hold keeps back the records at or past these offsets (see Hold);
+	// held are those fetched meanwhile, in fetch order.
+	hold Positions
+	held []*kgo.Record
 }
+
+// MaxPollRecords bounds the records one Poll returns: a query's epoch ends
+// between polls, so a poll of everything a backlog holds would make one
+// epoch (and one transaction) of it.
+const MaxPollRecords = 4096
 
 // Positions are offsets per topic and partition: the offset of the next
 // record wanted.
@@ -84,6 +93,11 @@ func NewTopicsReader(c *Cluster, from Positions) (*Reader, error) {
 // shares with the fetch.
 func (r *Reader) Poll(ctx context.Context) ([]Record, error) {
 	for {
+		if r.hold != nil && r.Reached() {
+			// Nothing more is to come before Release: wait for ctx.
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
 		moved := false
 		out, err := r.pollOnce(ctx, &moved)
 		if err != nil || len(out) > 0 || moved {
@@ -95,20 +109,71 @@ func (r *Reader) Poll(ctx context.Context) ([]Record, error) {
 // pollOnce waits for one fetch and returns its data records, which may be
 // none when the fetch held only transaction markers.
 func (r *Reader) pollOnce(ctx context.Context, moved *bool) ([]Record, error) {
-	fs := r.cl.PollFetches(ctx)
+	if r.hold == nil && len(r.held) > 0 {
+		// Released: what was held back comes first, in its order.
+		held := r.held
+		r.held = nil
+		out := make([]Record, 0, len(held))
+		for _, kr := range held {
+			r.take(kr, &out, moved)
+		}
+		return out, nil
+	}
+	fs := r.cl.PollRecords(ctx, MaxPollRecords)
 	if err := r.fetchErr(ctx, fs); err != nil {
 		return nil, err
 	}
 	out := make([]Record, 0, fs.NumRecords())
 	fs.EachRecord(func(kr *kgo.Record) {
-		r.pos[kr.Topic][kr.Partition] = kr.Offset + 1
-		*moved = true
-		if kr.Attrs.IsControl() {
-			return
+		if r.hold != nil {
+			if at, ok := r.hold[kr.Topic][kr.Partition]; ok && kr.Offset >= at {
+				r.held = append(r.held, kr)
+				r.pause(kr.Topic, kr.Partition)
+				return
+			}
 		}
-		out = append(out, fromKgo(kr))
+		r.take(kr, &out, moved)
 	})
 	return out, nil
+}
+
+// take moves the position past kr and appends it to out unless it is a
+// transaction marker.
+func (r *Reader) take(kr *kgo.Record, out *[]Record, moved *bool) {
+	r.pos[kr.Topic][kr.Partition] = kr.Offset + 1
+	*moved = true
+	if !kr.Attrs.IsControl() {
+		*out = append(*out, fromKgo(kr))
+	}
+}
+
+// Hold keeps back every record at or past the given offsets (per topic and
+// partition): Poll returns only those before them, and Position stops
+// there, until Release. A query reprocessing with its output muted reads
+// up to where it unmutes, and no further, before it commits.
+func (r *Reader) Hold(at Positions) { r.hold = at.Clone() }
+
+// Release ends Hold: the next Poll returns the records held back, then
+// reading goes on.
+func (r *Reader) Release() {
+	if r.hold == nil {
+		return
+	}
+	r.hold = nil
+	r.cl.ResumeFetchPartitions(r.cl.PauseFetchPartitions(nil))
+}
+
+// Reached reports whether the position has reached the offsets given to
+// Hold in every partition (true without a Hold).
+func (r *Reader) Reached() bool {
+	for t, ps := range r.hold {
+		for p, o := range ps {
+			if _, read := r.pos[t][p]; read && r.pos[t][p] < o {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (r *Reader) fetchErr(ctx context.Context, fs kgo.Fetches) error {
@@ -217,4 +282,43 @@ func (r *Reader) pauseDone(topic string, want, to map[int32]int64) int {
 		r.pause(topic, done...)
 	}
 	return remaining
+}
+
+// ReadRangeEach is ReadRange for ranges too large to hold: it hands the
+// records to fn a fetch at a time, each partition's in offset order (the
+// partitions of one topic interleave). It stops at fn's first error.
+func ReadRangeEach(ctx context.Context, c *Cluster, topic string, from, to map[int32]int64, fn func([]Record) error) error {
+	start := make(map[int32]int64, len(to))
+	for p, end := range to {
+		if f := from[p]; f < end {
+			start[p] = f
+		}
+	}
+	if len(start) == 0 {
+		return nil
+	}
+	r, err := NewReader(c, topic, start)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for remaining := len(start); remaining > 0; {
+		recs, err := r.pollOnce(ctx, new(bool))
+		if err != nil {
+			return fmt.Errorf("read topic %q up to %v: %w", topic, to, err)
+		}
+		keep := recs[:0]
+		for _, rec := range recs {
+			if rec.Offset < to[rec.Partition] {
+				keep = append(keep, rec)
+			}
+		}
+		if len(keep) > 0 {
+			if err := fn(keep); err != nil {
+				return err
+			}
+		}
+		remaining = r.pauseDone(topic, start, to)
+	}
+	return nil
 }

@@ -13,11 +13,13 @@ import (
 )
 
 // KafkaSink writes a query's changes as records to a table's topic. It
-// buffers an epoch's records and writes them at the barrier, waiting for
-// every acknowledgement, so the runtime commits source positions only after
-// the output is durable: nothing is lost. A crash between the write and the
-// commit re-sends the epoch (at-least-once) until Kafka transactions make the
-// two one step.
+// buffers the records of a barrier and writes them at the barrier, waiting
+// for every acknowledgement, so the runtime commits source positions only
+// after the output is written: nothing is lost. Through a transactional
+// writer (the default, 'sink.delivery-guarantee' = 'exactly-once') the
+// records join the query's epoch transaction, which commits with its state
+// changelog; through a plain writer ('at-least-once') a crash between the
+// write and the runtime's commit re-sends the epoch.
 //
 // On an append-only table every change must be an insert (the planner
 // checks). On an upsert table the epoch's changes are consolidated per
@@ -25,7 +27,7 @@ import (
 // whose rows were all retracted gets a tombstone; a key whose changes cancel
 // out gets nothing. The only memory that grows is that of the epoch's keys.
 type KafkaSink struct {
-	writer *kafka.Writer
+	writer kafka.RecordWriter
 	topic  string
 	enc    *RecordEncoder
 	upsert bool
@@ -47,14 +49,14 @@ var _ Operator = (*KafkaSink)(nil)
 
 // NewKafkaSink returns a sink writing rows of table's writable columns to
 // its topic.
-func NewKafkaSink(w *kafka.Writer, table *catalog.Object) *KafkaSink {
+func NewKafkaSink(w kafka.RecordWriter, table *catalog.Object) *KafkaSink {
 	s, _ := NewKafkaSinkWith(w, table, nil)
 	return s
 }
 
 // NewKafkaSinkWith is NewKafkaSink for a table whose avro-confluent codecs
 // use regs (nil: only a table naming its registry can be written).
-func NewKafkaSinkWith(w *kafka.Writer, table *catalog.Object, regs *Registries) (*KafkaSink, error) {
+func NewKafkaSinkWith(w kafka.RecordWriter, table *catalog.Object, regs *Registries) (*KafkaSink, error) {
 	enc, err := NewRecordEncoderWith(table, regs)
 	return &KafkaSink{writer: w, topic: table.Options["topic"], enc: enc, changelog: table.Changelog(),
 		upsert: len(table.PrimaryKey) > 0 && !table.Changelog(), keyed: map[string][]types.Change{}, timeCol: -1}, err

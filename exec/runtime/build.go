@@ -68,7 +68,7 @@ func (q *Query) build() error {
 	case *physical.ViewSink:
 		q.sink, q.sinkTables = operator.NewMaterialize(), 1
 	case *physical.TableSink:
-		sink, err := operator.NewKafkaSinkWith(q.deps.Writer, s.Table, q.deps.Registries)
+		sink, err := operator.NewKafkaSinkWith(q.writer(), s.Table, q.deps.Registries)
 		if err != nil {
 			return err
 		}

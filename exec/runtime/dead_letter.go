@@ -86,7 +86,7 @@ func (q *Query) flushDeadLetters(ctx context.Context) error {
 	if len(q.deadLetters) == 0 {
 		return nil
 	}
-	if err := q.deps.Writer.Write(ctx, q.deadLetters); err != nil {
+	if err := q.writer().Write(ctx, q.deadLetters); err != nil {
 		return fmt.Errorf("write dead letters: %w", err)
 	}
 	q.dead.Add(int64(len(q.deadLetters)))

@@ -7,6 +7,12 @@
 // the source positions. After a crash the query resumes from its last
 // commit, so a materialized view never counts a record twice or misses one.
 //
+// A query into a Kafka table is exactly-once (eos.go): its epochs last an
+// interval, each one Kafka transaction holding its output and its state
+// changelog, committed before the state store; on start it restores the
+// state the store lacks from the changelog. Reset (reset.go) empties a
+// query's state and moves its inputs back for RESET QUERY.
+//
 // The runtime also answers FLUSH (WaitFor: has the query committed
 // everything before these offsets?) and SHOW QUERIES (Stats).
 package runtime

@@ -35,7 +35,7 @@ var lateColumns = []string{"query", "reason", "row", "event_time", "watermark"}
 
 func newLateRows(q *Query, t *catalog.Object) *lateRows {
 	// A sink whose codecs cannot be built fails each write with why.
-	sink, _ := operator.NewKafkaSinkWith(q.deps.Writer, t, q.deps.Registries)
+	sink, _ := operator.NewKafkaSinkWith(q.writer(), t, q.deps.Registries)
 	l := &lateRows{sink: sink}
 	for i, c := range t.Schema.Columns {
 		if t.Columns != nil && t.Columns[i].Virtual {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,9 @@ type Deps struct {
 	Log    *slog.Logger
 	// Registries give avro-confluent tables their schema registry.
 	Registries *operator.Registries
+	// EpochInterval is how long an exactly-once query's epochs last (0:
+	// DefaultEpochInterval). Other queries commit after every poll.
+	EpochInterval time.Duration
 }
 
 // Stats are a running query's counters.
@@ -74,6 +78,15 @@ type Query struct {
 	tables      []uint32
 	reader      *kafka.Reader // nil when the query reads no topic
 	txn         *state.Txn
+	eos         *eos // nil: the query commits to Pebble alone
+	// mute holds the positions up to which the query's output to Kafka is
+	// dropped (RESET QUERY … MUTE OUTPUT); nil when it is not muted.
+	mute kafka.Positions
+	// flushes counts the WaitFors in progress: while there are any, an
+	// exactly-once query ends its epoch after every poll. wake ends the
+	// poll in progress early, so that a FLUSH does not wait out an epoch.
+	flushes atomic.Int64
+	wake    atomic.Pointer[context.CancelCauseFunc]
 
 	in, out, bad, late atomic.Int64
 	dead               atomic.Int64 // dead letters written
@@ -109,22 +122,61 @@ func positionKey(id string) string { return "runtime/position/" + id }
 // the plan asks for them (see TablesNeeded).
 func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, error) {
 	q := &Query{ID: id, deps: deps, plan: plan, tables: tables, changed: make(chan struct{}), done: make(chan struct{})}
-	if err := q.build(); err != nil {
+	if exactlyOnce(plan) {
+		// Before anything reads the store: the changelog may be ahead.
+		if err := q.openEOS(context.Background()); err != nil {
+			return nil, err
+		}
+	}
+	q.txn = deps.Store.Begin()
+	if err := q.prepare(); err != nil {
+		q.txn.Close()
+		q.closeEOS()
 		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	q.cancel = cancel
+	if err := q.open(ctx); err != nil {
+		cancel()
+		q.closeReader()
+		q.txn.Close()
+		q.closeEOS()
+		return nil, err
+	}
+	if q.eos != nil {
+		q.eos.since = time.Now()
+	}
+	go q.run(ctx)
+	return q, nil
+}
+
+// prepare builds the operators and positions the query's sources where its
+// last commit left them.
+func (q *Query) prepare() error {
+	if err := q.build(); err != nil {
+		return err
 	}
 	from, err := q.startPosition()
 	if err != nil {
-		return nil, err
+		return err
+	}
+	if err := q.restoreMute(); err != nil {
+		return err
 	}
 	if len(q.routes) > 0 {
-		if q.reader, err = kafka.NewTopicsReader(deps.Kafka, from); err != nil {
-			return nil, err
+		if q.reader, err = kafka.NewTopicsReader(q.deps.Kafka, from); err != nil {
+			return err
+		}
+		if q.mute != nil {
+			// Muted reprocessing reads up to where it unmutes, commits,
+			// and only then reads on.
+			q.reader.Hold(q.mute)
 		}
 	}
 	q.committed = from
 	if err := q.bounds(context.Background()); err != nil {
 		q.closeReader()
-		return nil, err
+		return err
 	}
 	for topic, rs := range q.routes {
 		for i := range rs {
@@ -140,23 +192,13 @@ func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, 
 	}
 	if err := q.restoreWatermarks(); err != nil {
 		q.closeReader()
-		return nil, err
+		return err
 	}
 	if err := q.restoreGenerated(); err != nil {
 		q.closeReader()
-		return nil, err
+		return err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	q.cancel = cancel
-	q.txn = deps.Store.Begin()
-	if err := q.open(ctx); err != nil {
-		cancel()
-		q.closeReader()
-		q.txn.Close()
-		return nil, err
-	}
-	go q.run(ctx)
-	return q, nil
+	return nil
 }
 
 func (q *Query) closeReader() {
@@ -253,7 +295,9 @@ func (q *Query) run(ctx context.Context) {
 	defer close(q.done)
 	defer q.closeReader()
 	err := q.loop(ctx)
-	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+	// Stopped: a wait cut short by the stop may also end in a poll's own
+	// timeout firing at the same moment.
+	if (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) && ctx.Err() != nil {
 		err = nil
 	}
 	if errors.Is(err, errFinished) {
@@ -265,6 +309,7 @@ func (q *Query) run(ctx context.Context) {
 	}
 	q.sink.Close()
 	q.txn.Close()
+	q.closeEOS()
 	q.mu.Lock()
 	q.err = err
 	q.endSubscriptions(err)
@@ -325,6 +370,15 @@ func (q *Query) loop(ctx context.Context) error {
 		if err := q.tick(ctx); err != nil {
 			return err
 		}
+		if q.eos != nil && !q.epochDue() {
+			// The epoch goes on: the operators flush their caches into
+			// it and the sink writes into its transaction, as at every
+			// poll, but nothing commits yet.
+			if err := q.barrier(ctx); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := q.commit(ctx); err != nil {
 			return err
 		}
@@ -353,7 +407,11 @@ func (q *Query) tick(ctx context.Context) error {
 func (q *Query) push(ctx context.Context, i, input int, b types.Batch) error {
 	if i < 0 {
 		q.out.Add(int64(len(b)))
-		if _, table := q.plan.Sink.(*physical.TableSink); table && len(b) > 0 {
+		_, table := q.plan.Sink.(*physical.TableSink)
+		if table && q.mute != nil {
+			return nil // reprocessing with output muted
+		}
+		if table && len(b) > 0 {
 			q.wroteKafka = true
 		}
 		if _, view := q.plan.Sink.(*physical.ViewSink); view {
@@ -364,10 +422,9 @@ func (q *Query) push(ctx context.Context, i, input int, b types.Batch) error {
 	return q.nodes[i].op.OnBatch(ctx, input, b, q.emit[i])
 }
 
-// commit ends the epoch: operators flush into the transaction, which then
-// commits together with the source positions. The same Txn carries on into
-// the next epoch, so operators keep the tables they opened.
-func (q *Query) commit(ctx context.Context) error {
+// barrier has the operators flush their caches into the epoch's
+// transaction and the sink write what it holds.
+func (q *Query) barrier(ctx context.Context) error {
 	for _, n := range q.nodes {
 		if err := n.op.OnBarrier(ctx); err != nil {
 			return err
@@ -387,11 +444,40 @@ func (q *Query) commit(ctx context.Context) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// commit ends the epoch: operators flush into the transaction, which then
+// commits together with the source positions (for an exactly-once query,
+// after the Kafka transaction holding the epoch's output and changelog has
+// committed). The same Txn carries on into the next epoch, so operators
+// keep the tables they opened.
+func (q *Query) commit(ctx context.Context) error {
+	if err := q.barrier(ctx); err != nil {
+		return err
+	}
 	pos := q.position()
 	b, _ := json.Marshal(pos)
 	q.txn.PutMeta(positionKey(q.ID), b)
 	q.saveWatermarks()
 	q.saveGenerated()
+	q.checkMute()
+	sync := q.wroteKafka
+	if q.eos != nil {
+		var groupPos kafka.Positions
+		if q.reader != nil {
+			groupPos = pos
+		}
+		next, err := q.commitKafka(ctx, groupPos)
+		if err != nil {
+			return err
+		}
+		q.txn.PutMeta(changelogKey(q.ID), []byte(strconv.FormatInt(next, 10)))
+		// The changelog has the epoch: a commit Pebble loses in a crash
+		// is restored from it.
+		sync = false
+		q.eos.since = time.Now()
+	}
 	// The commit and the hand-off to subscribers happen under the lock a new
 	// subscriber takes to read the view, so it sees each epoch exactly once:
 	// in its snapshot or as changes.
@@ -402,7 +488,7 @@ func (q *Query) commit(ctx context.Context) error {
 	// dies, and the restarted query would write the epoch's records again
 	// though FLUSH had already said they were done. (A view's state and
 	// position commit together either way, so it needs no fsync.)
-	if err := q.txn.Commit(q.wroteKafka); err != nil {
+	if err := q.txn.Commit(sync); err != nil {
 		return fmt.Errorf("commit query %s: %w", q.ID, err)
 	}
 	q.wroteKafka = false
@@ -468,6 +554,12 @@ func (q *Query) Stats(end kafka.Positions) Stats {
 // WaitFor blocks until the query has committed every record before end
 // (next offsets per topic and partition), the query stops, or ctx is done.
 func (q *Query) WaitFor(ctx context.Context, end kafka.Positions) error {
+	// An exactly-once query ends its epochs at once while someone waits.
+	q.flushes.Add(1)
+	defer q.flushes.Add(-1)
+	if wake := q.wake.Load(); wake != nil {
+		(*wake)(errWake)
+	}
 	for {
 		q.mu.Lock()
 		// A bounded scan that has not sent its final watermark yet has
@@ -512,7 +604,7 @@ func Forget(store *state.Store, id string, tables []uint32) error {
 			return err
 		}
 	}
-	for _, k := range []string{watermarkKey(id), lateKey(id), boundKey(id), generatedKey(id)} {
+	for _, k := range []string{watermarkKey(id), lateKey(id), boundKey(id), generatedKey(id), muteKey(id), changelogKey(id)} {
 		if err := store.DeleteMeta(k); err != nil {
 			return err
 		}

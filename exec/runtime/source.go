@@ -37,6 +37,16 @@ func (q *Query) poll(ctx context.Context) (in, bad int, batches map[*route]types
 			wait = w
 		}
 	}
+	if q.eos != nil && q.dirty() {
+		// An open epoch ends on time even when no record comes.
+		left := max(q.interval()-time.Since(q.eos.since), 0)
+		if q.flushes.Load() > 0 {
+			left = 0
+		}
+		if wait < 0 || left < wait {
+			wait = left
+		}
+	}
 	if wait != 0 || q.reader != nil {
 		recs, err := q.pollRecords(ctx, wait)
 		if err != nil {
@@ -226,7 +236,7 @@ func (q *Query) pollRecords(ctx context.Context, limit time.Duration) ([]kafka.R
 		if !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
 			return recs, err
 		}
-		if (tick > 0 && time.Since(start) >= tick) || q.heartbeats.Load() > 0 {
+		if (tick > 0 && time.Since(start) >= tick) || q.heartbeats.Load() > 0 || (q.eos != nil && q.flushes.Load() > 0) {
 			return nil, nil // an empty epoch: ticks fire, rows come due, subscribers see progress
 		}
 	}
@@ -245,7 +255,22 @@ func (q *Query) pollFor(ctx context.Context, d time.Duration) ([]kafka.Record, e
 			return nil, context.DeadlineExceeded
 		}
 	}
-	pctx, cancel := context.WithTimeout(ctx, d)
+	tctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	return q.reader.Poll(pctx)
+	pctx, wake := context.WithCancelCause(tctx)
+	defer wake(nil)
+	if q.eos != nil {
+		// A FLUSH that begins before the Store waits out this poll's
+		// wait (at most ProgressInterval).
+		q.wake.Store(&wake)
+		defer q.wake.Store(nil)
+	}
+	recs, err := q.reader.Poll(pctx)
+	if err != nil && errors.Is(context.Cause(pctx), errWake) && ctx.Err() == nil {
+		return nil, context.DeadlineExceeded // woken: as if the wait had ended
+	}
+	return recs, err
 }
+
+// errWake is the cause of a poll cut short by a FLUSH.
+var errWake = errors.New("woken by a flush")

@@ -22,6 +22,15 @@
 //	txn.PutPosition("q1", "bids/0", offset)
 //	_ = txn.Commit(true)                 // at the barrier: all or nothing
 //
+// # Changelog
+//
+// A query into Kafka also writes each epoch to a changelog topic before it
+// commits here (exec/runtime): Txn.Writes lists the epoch's writes, named
+// by table index rather than id so that they mean the same on any store,
+// EncodeWrite/DecodeWrite turn them into compactable records, and
+// Txn.Apply replays them when the store is behind the changelog or lost
+// the query's state. Store.ID names the store in names outside it.
+//
 // # Keyspace
 //
 // Every Pebble key starts with a one-byte namespace:

@@ -63,10 +63,10 @@ var planOnlyConnectors = map[string]bool{
 var tableOptions = map[string][]string{
 	"kafka": withFormatOptions(false, "connector", "topic", "format", "value.format", "scan.startup.mode", "error.policy", "error.dead-letter.topic", "json.ignore-parse-errors",
 		"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout", "scan.watermark.drop-late",
-		"topic.partitions", "topic.auto-create"),
+		"topic.partitions", "topic.auto-create", "sink.delivery-guarantee"),
 	"upsert-kafka": withFormatOptions(true, "connector", "topic", "format", "value.format", "key.format", "key.fields", "error.policy", "error.dead-letter.topic", "json.ignore-parse-errors",
 		"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout", "scan.watermark.drop-late",
-		"value.fields-include", "topic.partitions", "topic.auto-create"),
+		"value.fields-include", "topic.partitions", "topic.auto-create", "sink.delivery-guarantee"),
 }
 
 // laterOptions are Flink options riffle knows but does not act on yet.
@@ -351,6 +351,11 @@ func (b *Binder) kafkaDefaults(obj *catalog.Object, pos map[string]int, d TableD
 		}
 	} else {
 		o["topic.auto-create"] = strconv.FormatBool(d.AutoCreate)
+	}
+	if g, ok := o["sink.delivery-guarantee"]; ok && g != "exactly-once" && g != "at-least-once" {
+		return b.Src.Errorf(pos["sink.delivery-guarantee"], sqlerr.InvalidParameter,
+			"'sink.delivery-guarantee' must be 'exactly-once' or 'at-least-once', not %q", g).
+			WithHint("queries writing to the table commit their output in Kafka transactions unless it is 'at-least-once'")
 	}
 	if m, ok := o["scan.startup.mode"]; ok && m != "earliest-offset" && m != "latest-offset" {
 		return b.Src.Errorf(pos["scan.startup.mode"], sqlerr.InvalidParameter,

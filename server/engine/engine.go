@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"riffle/catalog"
 	"riffle/connectors/kafka"
@@ -34,7 +35,10 @@ type Config struct {
 	Partitions int
 	// AutoCreateTopics creates a table's missing topic at CREATE TABLE.
 	AutoCreateTopics bool
-	Log              *slog.Logger
+	// EpochInterval is how long the epochs of exactly-once queries last
+	// (0: runtime.DefaultEpochInterval).
+	EpochInterval time.Duration
+	Log           *slog.Logger
 }
 
 // Engine runs statements against the catalog, the store and Kafka. It is
@@ -55,6 +59,11 @@ type Engine struct {
 	// watchers counts the goroutines that record how a query ended; Close
 	// waits for them before it closes the store they write to.
 	watchers sync.WaitGroup
+	// closing is closed when Close begins, ending the waits of watchers
+	// about to restart a query; closed (under mu) keeps them from starting
+	// one after Close has collected the running queries.
+	closing chan struct{}
+	closed  bool
 
 	temps         map[string]*tempQuery // SUBSCRIBE (query)'s, by id; under mu
 	tempSeq       atomic.Int64
@@ -88,14 +97,14 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, store: store, cat: cat, kafka: kc, running: map[string]*runtime.Query{},
-		temps: map[string]*tempQuery{}}
+		temps: map[string]*tempQuery{}, closing: make(chan struct{})}
 	if err := e.forgetTemps(); err != nil {
 		kc.Close()
 		store.Close()
 		return nil, err
 	}
 	e.deps = runtime.Deps{Store: store, Kafka: kc, Writer: kafka.NewWriter(kc), Log: cfg.Log,
-		Registries: operator.NewRegistries(cfg.RegistryURL)}
+		Registries: operator.NewRegistries(cfg.RegistryURL), EpochInterval: cfg.EpochInterval}
 	e.restart()
 	return e, nil
 }
@@ -131,9 +140,13 @@ func (e *Engine) startQuery(q *catalog.Query) error {
 		return err
 	}
 	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return rq.Stop()
+	}
 	e.running[key(q.ID)] = rq
-	e.mu.Unlock()
 	e.watchers.Add(1)
+	e.mu.Unlock()
 	go e.watch(q.ID, rq)
 	return nil
 }
@@ -145,6 +158,9 @@ func (e *Engine) watch(id string, rq *runtime.Query) {
 	<-rq.Done()
 	err := rq.Err()
 	if err == nil && !rq.Finished() {
+		return
+	}
+	if runtime.Restartable(err) && e.restartFailed(id, rq, err) {
 		return
 	}
 	// The catalog first: SHOW QUERIES must not see the query gone from
@@ -162,6 +178,36 @@ func (e *Engine) watch(id string, rq *runtime.Query) {
 		delete(e.running, key(id))
 	}
 	e.mu.Unlock()
+}
+
+// restartFailed starts again a query that stopped with a restartable error
+// (a Kafka transaction refused or lost), from its last commit, after a
+// pause, retrying while starting fails the same way. It reports false when
+// the query should be recorded as failed instead.
+func (e *Engine) restartFailed(id string, rq *runtime.Query, err error) bool {
+	e.cfg.Log.Warn("query stopped; restarting it from its last commit", "query", id, "err", err)
+	for pause := 200 * time.Millisecond; ; pause = min(2*pause, 5*time.Second) {
+		select {
+		case <-e.closing:
+			return true
+		case <-time.After(pause):
+		}
+		e.mu.Lock()
+		current := e.running[key(id)] == rq
+		e.mu.Unlock()
+		q := e.cat.Query(id)
+		if !current || q == nil || q.State != catalog.Running {
+			return true // stopped, dropped or altered meanwhile
+		}
+		err := e.startQuery(q)
+		if err == nil {
+			return true
+		}
+		if !runtime.Restartable(err) {
+			return false
+		}
+		e.cfg.Log.Warn("restart query", "query", id, "err", err)
+	}
 }
 
 // planStored re-plans a stored query from its statement text.
@@ -196,6 +242,8 @@ func (e *Engine) planStored(q *catalog.Query) (*physical.Plan, error) {
 // store and the Kafka connection.
 func (e *Engine) Close() error {
 	e.mu.Lock()
+	e.closed = true
+	close(e.closing)
 	qs := make([]*runtime.Query, 0, len(e.running))
 	for _, q := range e.running {
 		qs = append(qs, q)

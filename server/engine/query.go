@@ -128,15 +128,49 @@ func (s *Session) selectQuery(ctx context.Context, st *parse.Select, params []*s
 // against end offsets read once its upstream has caught up.
 func (s *Session) flush(ctx context.Context) (*pgwire.Result, error) {
 	for _, q := range s.e.flushOrder() {
-		end, err := s.e.endOffsets(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		if err := q.WaitFor(ctx, end); err != nil {
-			return nil, sqlerr.New(sqlerr.ObjectInUse, "query %s: %v", q.ID, err)
+		for {
+			end, err := s.e.endOffsets(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			err = q.WaitFor(ctx, end)
+			if err != nil && runtime.Restartable(err) {
+				// The query restarts from its last commit: wait for the
+				// new run instead.
+				if next := s.e.awaitRestart(ctx, q); next != nil {
+					q = next
+					continue
+				}
+			}
+			if err != nil {
+				return nil, sqlerr.New(sqlerr.ObjectInUse, "query %s: %v", q.ID, err)
+			}
+			break
 		}
 	}
 	return &pgwire.Result{Tag: "FLUSH"}, nil
+}
+
+// awaitRestart waits for a query that stopped with a restartable error to
+// run again, and returns its new run (nil if it was not restarted before
+// ctx ended, or is gone).
+func (e *Engine) awaitRestart(ctx context.Context, old *runtime.Query) *runtime.Query {
+	for {
+		e.mu.Lock()
+		q, ok := e.running[key(old.ID)]
+		e.mu.Unlock()
+		if !ok {
+			return nil
+		}
+		if q != old {
+			return q
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // endOffsets are the current end offsets of every topic q reads.

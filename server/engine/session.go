@@ -176,6 +176,8 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 		return s.alterTable(st)
 	case *parse.StopQuery:
 		return s.stopQuery(st)
+	case *parse.ResetQuery:
+		return s.resetQuery(ctx, st)
 	case *parse.Flush:
 		return s.flush(ctx)
 	case *parse.Set:

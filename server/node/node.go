@@ -58,6 +58,9 @@ type Options struct {
 	// IdleSessionTimeout and IdleInTransactionTimeout close sessions idle
 	// that long outside and inside a transaction block (0: never).
 	IdleSessionTimeout, IdleInTransactionTimeout time.Duration
+	// EpochInterval is how long the epochs (Kafka transactions) of
+	// exactly-once queries last (0: the runtime's default, a second).
+	EpochInterval time.Duration
 }
 
 // Node is a running riffle.
@@ -107,6 +110,7 @@ func (n *Node) start(ctx context.Context, o Options) (err error) {
 	n.Engine, err = engine.Open(ctx, engine.Config{
 		DataDir: filepath.Join(o.DataDir, "state"), Brokers: n.kafka, RegistryURL: n.regURL,
 		Partitions: o.Partitions, AutoCreateTopics: !o.NoAutoCreateTopics, Log: o.Log,
+		EpochInterval: o.EpochInterval,
 	})
 	if err != nil {
 		return err

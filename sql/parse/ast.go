@@ -414,6 +414,18 @@ type StopQuery struct {
 	ID  Name
 }
 
+// ResetQuery is RESET QUERY id FROM EARLIEST | FROM TIMESTAMP 'time'
+// [MUTE OUTPUT | EMIT OUTPUT]: the query's state emptied and its inputs
+// read again from their start or from a time, its output to Kafka written
+// again (EMIT, the default) or dropped until it has caught up (MUTE).
+type ResetQuery struct {
+	Src     *Source
+	ID      Name
+	Time    string // "": FROM EARLIEST
+	TimePos int
+	Mute    bool
+}
+
 // Flush is FLUSH: returns once every running query has processed every
 // record written before it.
 type Flush struct {
@@ -563,6 +575,7 @@ func (s *Show) Source() *Source           { return s.Src }
 func (s *Describe) Source() *Source       { return s.Src }
 func (s *Drop) Source() *Source           { return s.Src }
 func (s *StopQuery) Source() *Source      { return s.Src }
+func (s *ResetQuery) Source() *Source     { return s.Src }
 func (s *Flush) Source() *Source          { return s.Src }
 func (s *Set) Source() *Source            { return s.Src }
 func (s *Reset) Source() *Source          { return s.Src }

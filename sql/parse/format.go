@@ -68,6 +68,15 @@ func formatStmt(st Statement) string {
 		return out + quoteName(s.Name.Name)
 	case *StopQuery:
 		return "STOP QUERY " + quoteString(s.ID.Name)
+	case *ResetQuery:
+		out := "RESET QUERY " + quoteString(s.ID.Name) + " FROM EARLIEST"
+		if s.Time != "" {
+			out = "RESET QUERY " + quoteString(s.ID.Name) + " FROM TIMESTAMP " + quoteString(s.Time)
+		}
+		if s.Mute {
+			return out + " MUTE OUTPUT"
+		}
+		return out + " EMIT OUTPUT"
 	case *Flush:
 		return "FLUSH"
 	case *Set:

@@ -264,9 +264,13 @@ func parseSet(c *cursor) (Statement, error) {
 	return s, c.expectEOF()
 }
 
-// parseReset parses Flink's RESET ['k'] and PostgreSQL's RESET k | ALL.
+// parseReset parses Flink's RESET ['k'] and PostgreSQL's RESET k | ALL,
+// and riffle's RESET QUERY.
 func parseReset(c *cursor) (Statement, error) {
 	c.next() // RESET
+	if c.peek().Is("QUERY") && c.peekN(1).Kind != TokEOF {
+		return parseResetQuery(c)
+	}
 	r := &Reset{Src: c.src}
 	switch t := c.peek(); {
 	case t.Kind == TokEOF, t.Is("ALL"):
@@ -352,4 +356,42 @@ func parseCreateFunction(c *cursor) (Statement, error) {
 		f.Language = strings.ToUpper(t.Val)
 	}
 	return f, c.expectEOF()
+}
+
+// parseResetQuery parses
+//
+//	RESET QUERY id FROM { EARLIEST | TIMESTAMP 'time' } [ MUTE OUTPUT | EMIT OUTPUT ]
+//
+// the id written as STOP QUERY takes it.
+func parseResetQuery(c *cursor) (Statement, error) {
+	c.next() // QUERY
+	t := c.peek()
+	switch t.Kind {
+	case TokIdent, TokQuotedIdent, TokString, TokNumber:
+		c.i++
+	default:
+		return nil, c.syntaxErr(t)
+	}
+	r := &ResetQuery{Src: c.src, ID: Name{Name: t.Val, Pos: t.Start}}
+	if err := c.expect("FROM"); err != nil {
+		return nil, err
+	}
+	switch t := c.peek(); {
+	case c.accept("EARLIEST"):
+	case c.accept("TIMESTAMP"):
+		v := c.peek()
+		if v.Kind != TokString {
+			return nil, c.syntaxErr(v)
+		}
+		c.i++
+		r.Time, r.TimePos = v.Val, v.Start
+	default:
+		return nil, c.syntaxErr(t).WithHint("RESET QUERY id FROM EARLIEST, or FROM TIMESTAMP '2024-05-01 00:00:00'; then MUTE OUTPUT or EMIT OUTPUT")
+	}
+	switch {
+	case c.acceptSeq("MUTE", "OUTPUT"):
+		r.Mute = true
+	case c.acceptSeq("EMIT", "OUTPUT"):
+	}
+	return r, c.expectEOF()
 }
