@@ -15,38 +15,57 @@ type ChangelogDecoder interface {
 	DecodeChanges(data []byte, emit func(row types.Row, diff int64)) error
 }
 
-// debeziumJSON reads Debezium's JSON envelope:
+// debezium reads Debezium's change events, in JSON:
 //
 //	{"before": {…} | null, "after": {…} | null, "op": "c" | "r" | "u" | "d", "source": …, "ts_ms": …}
 //
-// wrapped in {"schema": …, "payload": {…}} when the connector's JSON
-// converter includes schemas ('debezium-json.schema-include'). A create or
-// a snapshot read ("c", "r") inserts after; an update ("u") retracts
-// before and inserts after; a delete ("d") retracts before. The rows are
-// read as the json format reads a record.
-type debeziumJSON struct {
-	inner         Decoder
+// (wrapped in {"schema": …, "payload": {…}} when the connector's JSON
+// converter includes schemas: 'debezium-json.schema-include'), or in Avro
+// through a schema registry, whose envelope record has the same fields. A
+// create or a snapshot read ("c", "r") inserts after; an update ("u")
+// retracts before and inserts after; a delete ("d") retracts before. The
+// rows are read as the json (avro-confluent) format reads a record.
+type debezium struct {
+	inner         Decoder // of the envelope (DebeziumEnvelope), or of its JSON wrapping
 	env           types.Row
 	schemaInclude bool
 }
 
-// NewDebeziumJSONDecoder returns the decoder of Debezium JSON records whose
-// rows have schema.
-func NewDebeziumJSONDecoder(schema types.Schema, schemaInclude bool) ChangelogDecoder {
+// DebeziumEnvelope is the schema of Debezium's envelope of rows of schema:
+// before and after as ROWs, and op. Other fields of the envelope (source,
+// ts_ms, transaction) are not read.
+func DebeziumEnvelope(schema types.Schema) types.Schema {
 	fields := make([]types.Field, len(schema.Columns))
 	for i, c := range schema.Columns {
 		fields[i] = types.Field{Name: c.Name, Type: c.Type}
 	}
 	row := types.Type{ID: types.RowType, Fields: fields}
-	env := []types.Column{{Name: "before", Type: row}, {Name: "after", Type: row}, {Name: "op", Type: types.TString}}
-	if schemaInclude {
-		env = []types.Column{{Name: "payload", Type: types.Type{ID: types.RowType,
-			Fields: []types.Field{{Name: "before", Type: row}, {Name: "after", Type: row}, {Name: "op", Type: types.TString}}}}}
-	}
-	return &debeziumJSON{inner: NewJSONDecoder(types.Schema{Columns: env}), env: make(types.Row, len(env)), schemaInclude: schemaInclude}
+	return types.Schema{Columns: []types.Column{{Name: "before", Type: row, Nullable: true},
+		{Name: "after", Type: row, Nullable: true}, {Name: "op", Type: types.TString, Nullable: true}}}
 }
 
-func (d *debeziumJSON) DecodeChanges(data []byte, emit func(row types.Row, diff int64)) error {
+// NewDebeziumJSONDecoder returns the decoder of Debezium JSON records whose
+// rows have schema.
+func NewDebeziumJSONDecoder(schema types.Schema, schemaInclude bool) ChangelogDecoder {
+	env := DebeziumEnvelope(schema)
+	if schemaInclude {
+		var fields []types.Field
+		for _, c := range env.Columns {
+			fields = append(fields, types.Field{Name: c.Name, Type: c.Type})
+		}
+		env = types.Schema{Columns: []types.Column{{Name: "payload", Type: types.Type{ID: types.RowType, Fields: fields}}}}
+	}
+	return &debezium{inner: NewJSONDecoder(env), env: make(types.Row, len(env.Columns)), schemaInclude: schemaInclude}
+}
+
+// NewDebeziumDecoder returns the decoder of Debezium records that envelope
+// decodes into rows of DebeziumEnvelope (debezium-avro-confluent: a
+// registry's Avro decoder).
+func NewDebeziumDecoder(envelope Decoder) ChangelogDecoder {
+	return &debezium{inner: envelope, env: make(types.Row, 3)}
+}
+
+func (d *debezium) DecodeChanges(data []byte, emit func(row types.Row, diff int64)) error {
 	if data == nil {
 		return nil // the tombstone Debezium writes after a delete, for compaction
 	}
@@ -95,27 +114,34 @@ func (d *debeziumJSON) DecodeChanges(data []byte, emit func(row types.Row, diff 
 	return nil
 }
 
-// DebeziumJSONEncoder writes rows as Debezium JSON envelopes: Encode an
-// insertion ({"before": null, "after": {…}, "op": "c"}), EncodeDelete a
-// retraction ({"before": {…}, "after": null, "op": "d"}). An update is a
-// retraction and an insertion, as Flink's debezium-json sink writes it.
-type DebeziumJSONEncoder struct{ row Encoder }
+// DebeziumEncoder writes rows as Debezium envelopes: Encode an insertion
+// ({"before": null, "after": {…}, "op": "c"}), EncodeDelete a retraction
+// ({"before": {…}, "after": null, "op": "d"}). An update is a retraction
+// and an insertion, as Flink's Debezium sinks write it.
+type DebeziumEncoder struct {
+	env Encoder
+	row types.Row
+}
+
+// NewDebeziumEncoder returns the encoder of envelopes written by env, an
+// encoder of rows of DebeziumEnvelope.
+func NewDebeziumEncoder(env Encoder) *DebeziumEncoder {
+	return &DebeziumEncoder{env: env, row: make(types.Row, 3)}
+}
 
 // NewDebeziumJSONEncoder returns the encoder of Debezium JSON envelopes of
 // rows of schema.
-func NewDebeziumJSONEncoder(schema types.Schema) *DebeziumJSONEncoder {
-	return &DebeziumJSONEncoder{row: NewJSONEncoder(schema)}
+func NewDebeziumJSONEncoder(schema types.Schema) *DebeziumEncoder {
+	return NewDebeziumEncoder(NewJSONEncoder(DebeziumEnvelope(schema)))
 }
 
-func (e *DebeziumJSONEncoder) Encode(dst []byte, row types.Row) ([]byte, error) {
-	dst = append(dst, `{"before":null,"after":`...)
-	dst, err := e.row.Encode(dst, row)
-	return append(dst, `,"op":"c"}`...), err
+func (e *DebeziumEncoder) Encode(dst []byte, row types.Row) ([]byte, error) {
+	e.row[0], e.row[1], e.row[2] = types.Null, types.Value{K: types.KRow, X: []types.Value(row)}, types.NewString("c")
+	return e.env.Encode(dst, e.row)
 }
 
 // EncodeDelete appends the envelope retracting row.
-func (e *DebeziumJSONEncoder) EncodeDelete(dst []byte, row types.Row) ([]byte, error) {
-	dst = append(dst, `{"before":`...)
-	dst, err := e.row.Encode(dst, row)
-	return append(dst, `,"after":null,"op":"d"}`...), err
+func (e *DebeziumEncoder) EncodeDelete(dst []byte, row types.Row) ([]byte, error) {
+	e.row[0], e.row[1], e.row[2] = types.Value{K: types.KRow, X: []types.Value(row)}, types.Null, types.NewString("d")
+	return e.env.Encode(dst, e.row)
 }

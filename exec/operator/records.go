@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"riffle/catalog"
 	"riffle/connectors/format"
@@ -167,7 +168,7 @@ func (e *RecordEncoder) Encode(row types.Row, now int64, tombstone bool) (kafka.
 		}
 		r.Key = k
 	}
-	if cdc, ok := e.value.(*format.DebeziumJSONEncoder); ok {
+	if cdc, ok := e.value.(*format.DebeziumEncoder); ok {
 		// A CDC table's records carry changes: a delete is an envelope.
 		for i, c := range e.l.value {
 			e.scratch[i] = row[e.writable[c]]
@@ -299,8 +300,8 @@ func NewRecordDecoder(t *catalog.Object) *RecordDecoder {
 // with it fails every Decode with it.
 func NewRecordDecoderWith(t *catalog.Object, regs *Registries) (*RecordDecoder, error) {
 	d := &RecordDecoder{l: layoutOf(t), nullValue: formatOf(t.Options, "") == "raw"}
-	if formatOf(t.Options, "") == "debezium-json" {
-		d.changes = format.NewDebeziumJSONDecoder(subSchema(t.Schema, d.l.value), t.Options["debezium-json.schema-include"] == "true")
+	if strings.HasPrefix(formatOf(t.Options, ""), "debezium-") {
+		d.changes, d.err = newChangelogDecoder(t.Options, subSchema(t.Schema, d.l.value), regs)
 	} else {
 		d.value, d.err = newFormatDecoder(t.Options, "", subSchema(t.Schema, d.l.value), regs)
 	}

@@ -69,6 +69,22 @@ func registryURL(o map[string]string, prefix string) string {
 	return url
 }
 
+// newChangelogDecoder returns the decoder of a CDC format's records.
+func newChangelogDecoder(o map[string]string, schema types.Schema, regs *Registries) (format.ChangelogDecoder, error) {
+	switch f := formatOf(o, ""); f {
+	case "debezium-json":
+		return format.NewDebeziumJSONDecoder(schema, o["debezium-json.schema-include"] == "true"), nil
+	case "debezium-avro-confluent":
+		reg, err := regs.For(registryURL(o, "debezium-"))
+		if err != nil {
+			return nil, err
+		}
+		return format.NewDebeziumDecoder(format.NewConfluentAvroDecoder(context.Background(), reg, format.DebeziumEnvelope(schema))), nil
+	default:
+		return nil, fmt.Errorf("format %q is not supported", f)
+	}
+}
+
 // newFormatEncoder returns the encoder of one side of a table's records;
 // subject is the default avro-confluent subject of that side.
 func newFormatEncoder(o map[string]string, prefix string, schema types.Schema, regs *Registries, subject string) (format.Encoder, error) {
@@ -85,6 +101,15 @@ func newFormatEncoder(o map[string]string, prefix string, schema types.Schema, r
 		return format.NewRawEncoder(schema)
 	case "debezium-json":
 		return format.NewDebeziumJSONEncoder(schema), nil
+	case "debezium-avro-confluent":
+		reg, err := regs.For(registryURL(o, prefix+"debezium-"))
+		if err != nil {
+			return nil, err
+		}
+		if s := o[prefix+"debezium-avro-confluent.subject"]; s != "" {
+			subject = s
+		}
+		return format.NewDebeziumEncoder(&registeringEncoder{reg: reg, subject: subject, schema: format.DebeziumEnvelope(schema)}), nil
 	case "avro":
 		return format.NewAvroEncoder(schema)
 	case "avro-confluent":

@@ -570,7 +570,7 @@ func (b *Binder) connectorKey(obj *catalog.Object, pos map[string]int, st *parse
 // defaults filled in.
 
 // knownFormats are the formats riffle reads and writes.
-var knownFormats = []string{"avro", "avro-confluent", "csv", "debezium-json", "json", "raw"}
+var knownFormats = []string{"avro", "avro-confluent", "csv", "debezium-avro-confluent", "debezium-json", "json", "raw"}
 
 // formatOptions are each format's options, bare.
 var formatOptions = map[string][]string{
@@ -579,6 +579,8 @@ var formatOptions = map[string][]string{
 	"avro-confluent": {"avro-confluent.url", "avro-confluent.subject", "avro-confluent.basic-auth.credentials-source",
 		"avro-confluent.basic-auth.user-info"},
 	"debezium-json": {"debezium-json.schema-include"},
+	"debezium-avro-confluent": {"debezium-avro-confluent.url", "debezium-avro-confluent.subject",
+		"debezium-avro-confluent.basic-auth.credentials-source", "debezium-avro-confluent.basic-auth.user-info"},
 }
 
 // withFormatOptions appends the format options a connector accepts: bare
@@ -694,9 +696,9 @@ func (b *Binder) formatSide(obj *catalog.Object, pos map[string]int, st *parse.C
 	}
 	var err error
 	switch f {
-	case "debezium-json":
+	case "debezium-json", "debezium-avro-confluent":
 		if s.what == "key" || o["connector"] == "upsert-kafka" {
-			return b.Src.Errorf(pos[fkey], sqlerr.InvalidParameter, "'%s' = 'debezium-json' is for the value of a 'kafka' table", name(fkey)).
+			return b.Src.Errorf(pos[fkey], sqlerr.InvalidParameter, "'%s' = '%s' is for the value of a 'kafka' table", name(fkey), f).
 				WithHint("a Debezium topic is read with 'connector' = 'kafka': its records carry inserts, updates and deletes")
 		}
 		if v, ok := o["debezium-json.schema-include"]; ok && v != "true" && v != "false" {
@@ -706,7 +708,10 @@ func (b *Binder) formatSide(obj *catalog.Object, pos map[string]int, st *parse.C
 	case "csv":
 		err = b.csvOptions(o, pos, s.prefix, name)
 	case "avro-confluent":
-		err = b.registryOptions(obj, pos, s, name, d)
+		err = b.registryOptions(obj, pos, s, "", name, d)
+	}
+	if f == "debezium-avro-confluent" && err == nil {
+		err = b.registryOptions(obj, pos, s, "debezium-", name, d)
 	}
 	if err != nil {
 		return err
@@ -774,9 +779,10 @@ func (b *Binder) csvOptions(o map[string]string, pos map[string]int, prefix stri
 // registryOptions checks the avro-confluent format's registry URL (absent:
 // the registry riffle was started with) and fills in its subject
 // (Confluent's TopicNameStrategy: <topic>-value, <topic>-key).
-func (b *Binder) registryOptions(obj *catalog.Object, pos map[string]int, s formatSide, name func(string) string, d TableDefaults) error {
+func (b *Binder) registryOptions(obj *catalog.Object, pos map[string]int, s formatSide, format string, name func(string) string, d TableDefaults) error {
 	o := obj.Options
-	if k := s.prefix + "avro-confluent.url"; has(o, k) {
+	p := s.prefix + format // the options' prefix: "", "key." or "debezium-"
+	if k := p + "avro-confluent.url"; has(o, k) {
 		u, err := url.Parse(o[k])
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return b.Src.Errorf(pos[k], sqlerr.InvalidParameter, "'%s' must be an http:// or https:// URL, not %q", name(k), o[k]).
@@ -785,18 +791,18 @@ func (b *Binder) registryOptions(obj *catalog.Object, pos map[string]int, s form
 	} else if !d.Registry {
 		fkey := s.prefix + "format"
 		return b.Src.Errorf(pos[fkey], sqlerr.FeatureNotSupported,
-			"an avro-confluent %s needs its schema registry named with '%savro-confluent.url'", s.what, s.prefix).
+			"an avro-confluent %s needs its schema registry named with '%savro-confluent.url'", s.what, p).
 			WithHint("the registry riffle was started with is not yet handed to the tables that name none")
 	}
-	if k := s.prefix + "avro-confluent.basic-auth.credentials-source"; has(o, k) && !strings.EqualFold(o[k], "USER_INFO") {
+	if k := p + "avro-confluent.basic-auth.credentials-source"; has(o, k) && !strings.EqualFold(o[k], "USER_INFO") {
 		return b.Src.Errorf(pos[k], sqlerr.InvalidParameter, "'%s' must be 'USER_INFO', not %q", name(k), o[k]).
-			WithHint("give the credentials as '%savro-confluent.basic-auth.user-info' = 'user:password'", s.prefix)
+			WithHint("give the credentials as '%savro-confluent.basic-auth.user-info' = 'user:password'", p)
 	}
-	if k := s.prefix + "avro-confluent.basic-auth.user-info"; has(o, k) && !has(o, s.prefix+"avro-confluent.url") {
-		return b.Src.Errorf(pos[k], sqlerr.InvalidParameter, "'%s' needs '%savro-confluent.url'", name(k), s.prefix).
+	if k := p + "avro-confluent.basic-auth.user-info"; has(o, k) && !has(o, p+"avro-confluent.url") {
+		return b.Src.Errorf(pos[k], sqlerr.InvalidParameter, "'%s' needs '%savro-confluent.url'", name(k), p).
 			WithHint("riffle's own registry takes its credentials in --registry (http://user:password@host)")
 	}
-	k := s.prefix + "avro-confluent.subject"
+	k := p + "avro-confluent.subject"
 	v, ok := o[k]
 	switch {
 	case !ok:
@@ -838,7 +844,7 @@ func (b *Binder) formatColumns(obj *catalog.Object, st *parse.CreateTable, f str
 				return colErr(i, "cannot be a csv field", "the csv format holds scalar columns; use json or avro for nested ones")
 			}
 		}
-	case "avro", "avro-confluent":
+	case "avro", "avro-confluent", "debezium-avro-confluent":
 		for _, i := range s.cols {
 			c := obj.Schema.Columns[i]
 			if msg := avroProblem(c.Name, c.Type); msg != "" {
