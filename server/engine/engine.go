@@ -187,7 +187,7 @@ func (e *Engine) planStored(q *catalog.Query) (*physical.Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return build(b, node, &physical.TableSink{Table: target})
+		return build(b, node, physical.SinkFor(target))
 	}
 	return nil, fmt.Errorf("query %s: statement is not a continuous query", q.ID)
 }
@@ -244,6 +244,10 @@ func (e *Engine) query(id string) *runtime.Query {
 	defer e.mu.Unlock()
 	return e.running[key(id)]
 }
+
+// RunningQuery returns the running query with the given id (nil if it is
+// not running), for an in-process benchmark to read its sink's figures.
+func (e *Engine) RunningQuery(id string) *runtime.Query { return e.query(id) }
 
 // build makes the plan of a continuous query, with the state TTLs of its
 // STATE_TTL hints.
