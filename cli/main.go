@@ -3,6 +3,7 @@
 //	riffle           start everything in one process, and a shell when run in a terminal
 //	riffle server    the same, without the shell
 //	riffle shell     connect a shell to a running riffle
+//	riffle bench     run a benchmark (riffle bench nexmark; see cli/bench)
 //
 // Run `riffle --help` for the flags.
 package main
@@ -24,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"riffle/cli/bench"
 	"riffle/cli/shell"
 	"riffle/server/node"
 	"riffle/server/pgwire"
@@ -37,6 +39,8 @@ Usage:
   riffle [flags]          start riffle with a shell (when stdin is a terminal)
   riffle server [flags]   start riffle without a shell
   riffle shell [flags]    connect a shell to a running riffle
+  riffle bench nexmark    run the Nexmark queries and report their speed
+                          (riffle bench nexmark --help for its flags)
 
 With no flags riffle runs everything in one process: an embedded Kafka broker
 (any Kafka client can produce to it), an embedded schema registry, its state
@@ -68,6 +72,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cmd := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	}
+	if cmd == "bench" {
+		return bench.Main(ctx, args, stdout, stderr)
 	}
 	var c config
 	fs := flags(&c, stderr)

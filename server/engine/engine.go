@@ -35,6 +35,10 @@ type Config struct {
 	// AutoCreateTopics creates a table's missing topic at CREATE TABLE.
 	AutoCreateTopics bool
 	Log              *slog.Logger
+	// QueryStarted, when set, is told of every continuous query as it
+	// starts, for an in-process benchmark to read its figures (its sink's
+	// counts, when it ended) even after the engine has let it go.
+	QueryStarted func(id string, q *runtime.Query)
 }
 
 // Engine runs statements against the catalog, the store and Kafka. It is
@@ -133,6 +137,9 @@ func (e *Engine) startQuery(q *catalog.Query) error {
 	e.mu.Lock()
 	e.running[key(q.ID)] = rq
 	e.mu.Unlock()
+	if e.cfg.QueryStarted != nil {
+		e.cfg.QueryStarted(q.ID, rq)
+	}
 	e.watchers.Add(1)
 	go e.watch(q.ID, rq)
 	return nil
@@ -244,10 +251,6 @@ func (e *Engine) query(id string) *runtime.Query {
 	defer e.mu.Unlock()
 	return e.running[key(id)]
 }
-
-// RunningQuery returns the running query with the given id (nil if it is
-// not running), for an in-process benchmark to read its sink's figures.
-func (e *Engine) RunningQuery(id string) *runtime.Query { return e.query(id) }
 
 // build makes the plan of a continuous query, with the state TTLs of its
 // STATE_TTL hints.

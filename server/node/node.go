@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"riffle/connectors/embedded"
+	"riffle/exec/runtime"
 	"riffle/server/engine"
 	"riffle/server/pgwire"
 )
@@ -58,6 +59,9 @@ type Options struct {
 	// IdleSessionTimeout and IdleInTransactionTimeout close sessions idle
 	// that long outside and inside a transaction block (0: never).
 	IdleSessionTimeout, IdleInTransactionTimeout time.Duration
+	// QueryStarted is told of every continuous query as it starts (see
+	// engine.Config): an in-process benchmark's view of its queries.
+	QueryStarted func(id string, q *runtime.Query)
 }
 
 // Node is a running riffle.
@@ -106,7 +110,7 @@ func (n *Node) start(ctx context.Context, o Options) (err error) {
 	}
 	n.Engine, err = engine.Open(ctx, engine.Config{
 		DataDir: filepath.Join(o.DataDir, "state"), Brokers: n.kafka, RegistryURL: n.regURL,
-		Partitions: o.Partitions, AutoCreateTopics: !o.NoAutoCreateTopics, Log: o.Log,
+		Partitions: o.Partitions, AutoCreateTopics: !o.NoAutoCreateTopics, Log: o.Log, QueryStarted: o.QueryStarted,
 	})
 	if err != nil {
 		return err
