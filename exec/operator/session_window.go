@@ -124,7 +124,9 @@ func (w *SessionWindow) add(c types.Change, t int64) error {
 		}
 	}
 	if len(merged) == 1 && merged[0].start == start && merged[0].end == end {
-		return w.put(c.Row, start, end, int64(c.Diff), c.Wm)
+		// The session stands as it is: rewriting its entry would only
+		// pile versions into the epoch's batch for open to step over.
+		return w.putRow(c.Row, start, end, int64(c.Diff), c.Wm)
 	}
 	// The session grows, or several become one: their rows move to the new
 	// bounds, retracted with the old ones first.
@@ -133,11 +135,13 @@ func (w *SessionWindow) add(c types.Change, t int64) error {
 		m   int64
 	}
 	var rows []moved
+	var keys [][]byte
 	for _, s := range merged {
 		it, err := w.rows.Scan(w.rowPrefix(s.start))
 		if err != nil {
 			return err
 		}
+		keys = keys[:0]
 		for ok := it.First(); ok; ok = it.Next() {
 			row, m, err := DecodeEntry(it.Value())
 			if err != nil {
@@ -145,20 +149,29 @@ func (w *SessionWindow) add(c types.Change, t int64) error {
 				return fmt.Errorf("session window: %w", err)
 			}
 			rows = append(rows, moved{row, m})
+			keys = append(keys, bytes.Clone(it.Key()))
 			w.emit(row, s.start, s.end, -m, c.Wm)
 		}
 		if err := it.Close(); err != nil {
 			return err
 		}
-		w.rows.DeleteRange(w.rowPrefix(s.start), prefixEnd(w.rowPrefix(s.start)))
+		// Point deletes, not a range deletion: every read of the epoch's
+		// batch re-sorts the range deletions it holds, so one per merge
+		// made the epoch quadratic in its merges.
+		for _, k := range keys {
+			w.rows.Delete(k)
+		}
 		w.sessions.Delete(s.key)
 	}
+	w.key = state.AppendKey(append(w.key[:0], w.pkey...), types.NewTimestamp(start))
+	w.buf = binary.AppendVarint(w.buf[:0], end)
+	w.sessions.Put(w.key, w.buf)
 	for _, r := range rows {
-		if err := w.put(r.row, start, end, r.m, c.Wm); err != nil {
+		if err := w.putRow(r.row, start, end, r.m, c.Wm); err != nil {
 			return err
 		}
 	}
-	return w.put(c.Row, start, end, int64(c.Diff), c.Wm)
+	return w.putRow(c.Row, start, end, int64(c.Diff), c.Wm)
 }
 
 // open reads the open sessions of the partition with key values pkey.
@@ -180,12 +193,9 @@ func (w *SessionWindow) open(pkey []byte) ([]session, error) {
 	return out, it.Error()
 }
 
-// put records the session [start, end) of the current partition and adds
-// m copies of row to it, emitting them.
-func (w *SessionWindow) put(row types.Row, start, end, m, wm int64) error {
-	w.key = state.AppendKey(append(w.key[:0], w.pkey...), types.NewTimestamp(start))
-	w.buf = binary.AppendVarint(w.buf[:0], end)
-	w.sessions.Put(w.key, w.buf)
+// putRow adds m copies of row to the current partition's session
+// [start, end), emitting them.
+func (w *SessionWindow) putRow(row types.Row, start, end, m, wm int64) error {
 	w.key = state.AppendTupleKey(w.rowPrefixInto(w.key[:0], start), row)
 	if _, _, err := w.counts.add(w.key, row, m); err != nil {
 		return fmt.Errorf("session window: %w", err)
@@ -240,9 +250,31 @@ func (w *SessionWindow) OnWatermark(_ context.Context, wms []int64, _ Emitter) (
 	}
 	for _, g := range drop {
 		w.sessions.Delete(g.key)
-		w.rows.DeleteRange(g.rows, prefixEnd(g.rows))
+		if err := w.deleteRows(g.rows); err != nil {
+			return 0, err
+		}
 	}
 	return wm, nil
+}
+
+// deleteRows deletes the rows of a session, one by one (see add for why
+// not by a range deletion).
+func (w *SessionWindow) deleteRows(prefix []byte) error {
+	it, err := w.rows.Scan(prefix)
+	if err != nil {
+		return err
+	}
+	var keys [][]byte
+	for ok := it.First(); ok; ok = it.Next() {
+		keys = append(keys, bytes.Clone(it.Key()))
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		w.rows.Delete(k)
+	}
+	return nil
 }
 
 func (w *SessionWindow) OnBarrier(context.Context) error { return nil }
