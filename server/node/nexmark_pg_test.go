@@ -199,7 +199,7 @@ func copyView(t *testing.T, riffle, pg *pgx.Conn, view string) int {
 }
 
 // TestNexmarkAgainstPostgres runs every Nexmark query riffle supports from
-// its file as written (the ddl_gen.sql source with 20,000 events 1 ms apart
+// its file as written (the ddl_gen.sql source with 5,000 events 1 ms apart
 // in event time, the views of ddl_views.sql, the query's sink table and
 // INSERT INTO it), and the SELECT of each into a materialized view; then
 // copies the events into PostgreSQL and checks every view's final contents
@@ -208,7 +208,7 @@ func TestNexmarkAgainstPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL and runs 20 queries")
 	}
-	ddl := nexmarkFile(t, "flink-ddl/ddl_gen.sql", "${TPS}", "1000", "${EVENTS_NUM}", "20000",
+	ddl := nexmarkFile(t, "flink-ddl/ddl_gen.sql", "${TPS}", "1000", "${EVENTS_NUM}", "5000",
 		"${PERSON_PROPORTION}", "1", "${AUCTION_PROPORTION}", "3", "${BID_PROPORTION}", "46")
 	views := nexmarkFile(t, "flink-ddl/ddl_views.sql", "${NEXMARK_TABLE}", "datagen")
 	srv, skip, err := pgtest.Start(pgtest.Options{Prefix: "riffle-nexmark-", Settings: []string{"TimeZone=UTC"}})
@@ -252,8 +252,8 @@ func TestNexmarkAgainstPostgres(t *testing.T) {
 	for _, v := range []string{"person", "auction", "bid"} {
 		events += copyView(t, c, pg, v)
 	}
-	if events != 20000 {
-		t.Fatalf("copied %d events into PostgreSQL, want 20000", events)
+	if events != 5000 {
+		t.Fatalf("copied %d events into PostgreSQL, want 5000", events)
 	}
 	for _, q := range nexmarkPG {
 		t.Run(q.query, func(t *testing.T) {
