@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"riffle/exec/state"
 	"riffle/planner/logical"
@@ -38,6 +39,10 @@ type SessionWindow struct {
 	counts   counts // over rows
 	late     func(LateRow)
 	wm       int64
+	// hold keeps a session's rows until it fires (see add): only over an
+	// event-time attribute, which has a watermark to fire it. Over other
+	// times sessions never fire, and rows go out at once.
+	hold bool
 
 	out  types.Batch
 	slab []types.Value
@@ -57,7 +62,8 @@ func NewSessionWindow(n *logical.WindowTVF) (*SessionWindow, error) {
 	if n.Kind != "SESSION" || n.Gap <= 0 {
 		return nil, fmt.Errorf("session window: bad %s window", n.Kind)
 	}
-	return &SessionWindow{timeCol: n.TimeCol, part: n.PartitionBy, gap: n.Gap, lateness: n.Lateness}, nil
+	return &SessionWindow{timeCol: n.TimeCol, part: n.PartitionBy, gap: n.Gap, lateness: n.Lateness,
+		hold: slices.Contains(logical.TimeAttrs(n.Input), n.TimeCol)}, nil
 }
 
 func (w *SessionWindow) Open(_ context.Context, env *Env) error {
@@ -140,7 +146,7 @@ func (w *SessionWindow) add(c types.Change, t int64) error {
 	}
 	// A late row (within the allowed lateness) can make a session whose
 	// end the watermark has already passed: it fires at once.
-	sent = sent || fired(end, max(c.Wm, w.wm))
+	sent = sent || !w.hold || fired(end, max(c.Wm, w.wm))
 	if len(merged) == 1 && merged[0].start == start && merged[0].end == end && merged[0].sent == sent {
 		// The session stands as it is: rewriting its entry would only
 		// pile versions into the epoch's batch for open to step over.

@@ -65,10 +65,10 @@ var nexmarkPG = []struct {
 			row_number() OVER (PARTITION BY A.id ORDER BY B.price DESC, B.datetime ASC) AS rownum
 		FROM auction A, bid B WHERE A.id = B.auction AND B.datetime BETWEEN A.datetime AND A.expires) x
 		WHERE rownum <= 1`},
-	// Gaps and islands: a bid 10 s or more after its bidder's previous one
+	// Gaps and islands: a bid more than 10 s after its bidder's previous one
 	// starts a session, which ends 10 s after its last bid.
 	{query: "q11", pg: `WITH s AS (
-			SELECT bidder, datetime, CASE WHEN datetime - lag(datetime) OVER w < interval '10 s' THEN 0 ELSE 1 END AS new
+			SELECT bidder, datetime, CASE WHEN datetime - lag(datetime) OVER w <= interval '10 s' THEN 0 ELSE 1 END AS new
 			FROM bid WINDOW w AS (PARTITION BY bidder ORDER BY datetime)),
 		g AS (SELECT bidder, datetime, sum(new) OVER (PARTITION BY bidder ORDER BY datetime, new DESC ROWS UNBOUNDED PRECEDING) AS sid FROM s)
 		SELECT bidder, count(*), min(datetime), max(datetime) + interval '10 s' FROM g GROUP BY bidder, sid`},
