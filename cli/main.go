@@ -4,6 +4,7 @@
 //	riffle server    the same, without the shell
 //	riffle shell     connect a shell to a running riffle
 //	riffle check DIR / test DIR / apply DIR   a pipeline kept as .sql files
+//	riffle bench     run a benchmark (riffle bench nexmark; see cli/bench)
 //
 // Run `riffle --help` for the flags.
 package main
@@ -24,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"riffle/cli/bench"
 	"riffle/server/node"
 	"riffle/server/pgwire"
 
@@ -39,6 +41,8 @@ Usage:
   riffle check DIR        bind and plan a pipeline directory's .sql files, no server needed
   riffle test DIR         run a pipeline's tests (DIR/tests/*.test) on an in-process riffle
   riffle apply DIR        deploy a pipeline directory to a running riffle (--dry-run, --prune)
+  riffle bench nexmark    run the Nexmark queries and report their speed
+                          (riffle bench nexmark --help for its flags)
 
 With no flags riffle runs everything in one process: an embedded Kafka broker
 (any Kafka client can produce to it), an embedded schema registry, its state
@@ -78,6 +82,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if isPipelineCommand(cmd) {
 		return runPipeline(ctx, cmd, args, stdout, stderr)
+	}
+	if cmd == "bench" {
+		return bench.Main(ctx, args, stdout, stderr)
 	}
 	var c config
 	fs := flags(&c, stderr)

@@ -34,6 +34,7 @@ func init() {
 	define(buildStrN(right), "right")
 	define(buildStrN(repeat), "repeat")
 	define(buildStrN(splitIndex), "split_index")
+	define(buildCountChar, "count_char")
 	define(buildRegexp, "regexp_extract", "regexp_replace", "regexp", "rlike")
 }
 
@@ -304,6 +305,27 @@ func splitIndex(vs []types.Value) (types.Value, error) {
 		return types.Null, nil
 	}
 	return types.NewString(parts[i]), nil
+}
+
+// buildCountChar implements count_char(s, c), the Nexmark benchmark's
+// CountChar function (its q14): how many times the first character of c
+// occurs in s. As that function does, a NULL s counts 0.
+func buildCountChar(_ *scalar.Call, args []Func) (Func, error) {
+	return func(row types.Row) (types.Value, error) {
+		c, err := args[1](row)
+		if err != nil || c.K == types.KNull {
+			return types.Null, err
+		}
+		if c.S == "" {
+			return types.Null, sqlerr.New(sqlerr.InvalidParameter, "count_char: the character to count is empty")
+		}
+		want, _ := utf8.DecodeRuneInString(c.S)
+		s, err := args[0](row)
+		if err != nil || s.K == types.KNull {
+			return types.NewInt(0), err
+		}
+		return types.NewInt(int64(strings.Count(s.S, string(want)))), nil
+	}, nil
 }
 
 // buildRegexp implements REGEXP_EXTRACT, REGEXP_REPLACE and REGEXP/RLIKE

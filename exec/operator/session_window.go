@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"riffle/exec/state"
 	"riffle/planner/logical"
@@ -38,6 +39,10 @@ type SessionWindow struct {
 	counts   counts // over rows
 	late     func(LateRow)
 	wm       int64
+	// hold keeps a session's rows until it fires (see add): only over an
+	// event-time attribute, which has a watermark to fire it. Over other
+	// times sessions never fire, and rows go out at once.
+	hold bool
 
 	out  types.Batch
 	slab []types.Value
@@ -57,7 +62,8 @@ func NewSessionWindow(n *logical.WindowTVF) (*SessionWindow, error) {
 	if n.Kind != "SESSION" || n.Gap <= 0 {
 		return nil, fmt.Errorf("session window: bad %s window", n.Kind)
 	}
-	return &SessionWindow{timeCol: n.TimeCol, part: n.PartitionBy, gap: n.Gap, lateness: n.Lateness}, nil
+	return &SessionWindow{timeCol: n.TimeCol, part: n.PartitionBy, gap: n.Gap, lateness: n.Lateness,
+		hold: slices.Contains(logical.TimeAttrs(n.Input), n.TimeCol)}, nil
 }
 
 func (w *SessionWindow) Open(_ context.Context, env *Env) error {
@@ -69,6 +75,7 @@ func (w *SessionWindow) Open(_ context.Context, env *Env) error {
 // session is one open session of a partition.
 type session struct {
 	start, end int64
+	sent       bool   // its rows have gone out (it has fired)
 	key        []byte // its key in the sessions table
 }
 
@@ -103,7 +110,19 @@ func (w *SessionWindow) closed(end, wm int64) bool {
 	return wm != 0 && wm >= end-windowTimeGap+w.lateness
 }
 
-// add puts row c (time t) into its partition's sessions.
+// fired reports whether a session ending at end fires under watermark wm:
+// the watermark has passed its window_time, as a window aggregate judges.
+func fired(end, wm int64) bool {
+	return wm != 0 && wm >= end-windowTimeGap
+}
+
+// add puts row c (time t) into its partition's sessions. The rows of a
+// session that has not fired stay in its state, unsent: while it grows,
+// sending each row with the session's bounds of the moment would mean
+// retracting and sending again every row it holds at each new row, work
+// quadratic in the session's length. They go out when it fires
+// (OnWatermark); a session that has fired sends its late rows at once, and
+// when a late row grows it, its rows are retracted and sent again.
 func (w *SessionWindow) add(c types.Change, t int64) error {
 	w.pkey = w.pkey[:0]
 	for _, i := range w.part {
@@ -115,50 +134,111 @@ func (w *SessionWindow) add(c types.Change, t int64) error {
 	}
 	start, end := t, t+w.gap
 	var merged []session
+	sent := false
 	for _, s := range open {
 		// The row's own span [t, t + gap] meets the session's: within the
 		// gap after its last row, or within the gap before its first.
 		if t <= s.end && t+w.gap >= s.start {
 			merged = append(merged, s)
 			start, end = min(start, s.start), max(end, s.end)
+			sent = sent || s.sent
 		}
 	}
-	if len(merged) == 1 && merged[0].start == start && merged[0].end == end {
-		return w.put(c.Row, start, end, int64(c.Diff), c.Wm)
+	// A late row (within the allowed lateness) can make a session whose
+	// end the watermark has already passed: it fires at once.
+	sent = sent || !w.hold || fired(end, max(c.Wm, w.wm))
+	if len(merged) == 1 && merged[0].start == start && merged[0].end == end && merged[0].sent == sent {
+		// The session stands as it is: rewriting its entry would only
+		// pile versions into the epoch's batch for open to step over.
+		return w.putRow(c.Row, start, end, int64(c.Diff), c.Wm, sent)
 	}
-	// The session grows, or several become one: their rows move to the new
-	// bounds, retracted with the old ones first.
+	// The session grows, or several become one: rows sent with the old
+	// bounds are retracted, rows of a session that started elsewhere move
+	// under the new start, and, if the session has fired, every row goes
+	// out with the new bounds.
 	type moved struct {
-		row types.Row
-		m   int64
+		row  types.Row
+		m    int64
+		move bool
 	}
 	var rows []moved
+	var keys [][]byte
 	for _, s := range merged {
+		if !s.sent && !sent && s.start == start {
+			continue // its rows stay where they are, unsent
+		}
 		it, err := w.rows.Scan(w.rowPrefix(s.start))
 		if err != nil {
 			return err
 		}
+		keys = keys[:0]
 		for ok := it.First(); ok; ok = it.Next() {
 			row, m, err := DecodeEntry(it.Value())
 			if err != nil {
 				it.Close()
 				return fmt.Errorf("session window: %w", err)
 			}
-			rows = append(rows, moved{row, m})
-			w.emit(row, s.start, s.end, -m, c.Wm)
+			rows = append(rows, moved{row, m, s.start != start})
+			if s.start != start {
+				keys = append(keys, bytes.Clone(it.Key()))
+			}
+			if s.sent {
+				w.emit(row, s.start, s.end, -m, c.Wm)
+			}
 		}
 		if err := it.Close(); err != nil {
 			return err
 		}
-		w.rows.DeleteRange(w.rowPrefix(s.start), prefixEnd(w.rowPrefix(s.start)))
-		w.sessions.Delete(s.key)
-	}
-	for _, r := range rows {
-		if err := w.put(r.row, start, end, r.m, c.Wm); err != nil {
-			return err
+		// Point deletes, not a range deletion: every read of the epoch's
+		// batch re-sorts the range deletions it holds, so one per merge
+		// made the epoch quadratic in its merges.
+		for _, k := range keys {
+			w.rows.Delete(k)
+		}
+		if s.start != start {
+			w.sessions.Delete(s.key)
 		}
 	}
-	return w.put(c.Row, start, end, int64(c.Diff), c.Wm)
+	w.putSession(start, end, sent)
+	for _, r := range rows {
+		if r.move {
+			w.key = state.AppendTupleKey(w.rowPrefixInto(w.key[:0], start), r.row)
+			if _, _, err := w.counts.add(w.key, r.row, r.m); err != nil {
+				return fmt.Errorf("session window: %w", err)
+			}
+		}
+		if sent {
+			w.emit(r.row, start, end, r.m, c.Wm)
+		}
+	}
+	return w.putRow(c.Row, start, end, int64(c.Diff), c.Wm, sent)
+}
+
+// putSession records the current partition's session [start, end), and
+// whether its rows have been sent.
+func (w *SessionWindow) putSession(start, end int64, sent bool) {
+	w.key = state.AppendKey(append(w.key[:0], w.pkey...), types.NewTimestamp(start))
+	w.buf = binary.AppendVarint(w.buf[:0], end)
+	w.buf = append(w.buf, b2byte(sent))
+	w.sessions.Put(w.key, w.buf)
+}
+
+func b2byte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// decodeSession reads a session entry's end and whether its rows have
+// been sent. An entry without the flag (written before rows were held
+// back) had its rows sent.
+func decodeSession(v []byte) (end int64, sent bool, ok bool) {
+	end, n := binary.Varint(v)
+	if n <= 0 {
+		return 0, false, false
+	}
+	return end, len(v) == n || v[n] == 1, true
 }
 
 // open reads the open sessions of the partition with key values pkey.
@@ -171,26 +251,25 @@ func (w *SessionWindow) open(pkey []byte) ([]session, error) {
 	var out []session
 	for ok := it.First(); ok; ok = it.Next() {
 		start, _, err := state.DecodeKey(it.Key()[len(pkey):])
-		end, n := binary.Varint(it.Value())
-		if err != nil || n <= 0 {
+		end, sent, ok := decodeSession(it.Value())
+		if err != nil || !ok {
 			return nil, fmt.Errorf("session window: corrupt session entry")
 		}
-		out = append(out, session{start: start.I, end: end, key: bytes.Clone(it.Key())})
+		out = append(out, session{start: start.I, end: end, sent: sent, key: bytes.Clone(it.Key())})
 	}
 	return out, it.Error()
 }
 
-// put records the session [start, end) of the current partition and adds
-// m copies of row to it, emitting them.
-func (w *SessionWindow) put(row types.Row, start, end, m, wm int64) error {
-	w.key = state.AppendKey(append(w.key[:0], w.pkey...), types.NewTimestamp(start))
-	w.buf = binary.AppendVarint(w.buf[:0], end)
-	w.sessions.Put(w.key, w.buf)
+// putRow adds m copies of row to the current partition's session
+// [start, end), sending them if the session's rows are sent.
+func (w *SessionWindow) putRow(row types.Row, start, end, m, wm int64, sent bool) error {
 	w.key = state.AppendTupleKey(w.rowPrefixInto(w.key[:0], start), row)
 	if _, _, err := w.counts.add(w.key, row, m); err != nil {
 		return fmt.Errorf("session window: %w", err)
 	}
-	w.emit(row, start, end, m, wm)
+	if sent {
+		w.emit(row, start, end, m, wm)
+	}
 	return nil
 }
 
@@ -210,39 +289,118 @@ func (w *SessionWindow) emit(row types.Row, start, end, d, wm int64) {
 	w.out = append(w.out, types.Change{Row: w.slab[at:len(w.slab):len(w.slab)], Diff: types.Diff(d), Wm: wm})
 }
 
-// OnWatermark drops the sessions the watermark has closed for good; the
-// window aggregate downstream fires them.
-func (w *SessionWindow) OnWatermark(_ context.Context, wms []int64, _ Emitter) (int64, error) {
+// OnWatermark sends the rows of the sessions the watermark fires, with
+// their final bounds, so that the window aggregate downstream fires them
+// with the same watermark, and drops the sessions it has closed for good.
+func (w *SessionWindow) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64, error) {
 	wm := wms[0]
 	if wm <= w.wm {
 		return wm, nil
 	}
+	// The rows sent now are on time for the watermark before this one, as
+	// an aggregate's fired rows are: the window aggregate downstream takes
+	// them before it fires their sessions under this one.
+	prev := w.wm
 	w.wm = wm
 	it, err := w.sessions.Iter(nil, nil)
 	if err != nil {
 		return 0, err
 	}
-	type gone struct{ key, rows []byte }
-	var drop []gone
+	type due struct {
+		key        []byte // the session's key, under which its rows are
+		start, end int64
+		fire, drop bool
+	}
+	var dues []due
 	for ok := it.First(); ok; ok = it.Next() {
-		end, n := binary.Varint(it.Value())
-		if n <= 0 {
+		end, sent, ok := decodeSession(it.Value())
+		if !ok {
 			it.Close()
 			return 0, fmt.Errorf("session window: corrupt session entry")
 		}
-		if w.closed(end, wm) {
-			// The rows of a session are keyed under its own key.
-			drop = append(drop, gone{bytes.Clone(it.Key()), bytes.Clone(it.Key())})
+		fire, drop := !sent && fired(end, wm), w.closed(end, wm)
+		if fire || drop {
+			d := due{key: bytes.Clone(it.Key()), end: end, fire: fire, drop: drop}
+			if fire {
+				// The key is the partition's values, then the start.
+				vals, _, err := state.DecodeTupleKey(d.key, len(w.part)+1, nil)
+				if err != nil {
+					it.Close()
+					return 0, fmt.Errorf("session window: corrupt session key: %w", err)
+				}
+				d.start = vals[len(w.part)].I
+			}
+			dues = append(dues, d)
 		}
 	}
 	if err := it.Close(); err != nil {
 		return 0, err
 	}
-	for _, g := range drop {
-		w.sessions.Delete(g.key)
-		w.rows.DeleteRange(g.rows, prefixEnd(g.rows))
+	w.out, w.slab = w.out[:0], nil
+	for _, d := range dues {
+		if d.fire {
+			if err := w.fire(d.key, d.start, d.end, prev, !d.drop); err != nil {
+				return 0, err
+			}
+		}
+		if d.drop {
+			w.sessions.Delete(d.key)
+			if err := w.deleteRows(d.key); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if len(w.out) > 0 {
+		if err := out.Emit(ctx, w.out); err != nil {
+			return 0, err
+		}
 	}
 	return wm, nil
+}
+
+// fire sends the rows of the session under key, [start, end); keep marks
+// the session as sent, for a session that stays open for late rows.
+func (w *SessionWindow) fire(key []byte, start, end, wm int64, keep bool) error {
+	it, err := w.rows.Scan(key)
+	if err != nil {
+		return err
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		row, m, err := DecodeEntry(it.Value())
+		if err != nil {
+			it.Close()
+			return fmt.Errorf("session window: %w", err)
+		}
+		w.emit(row, start, end, m, wm)
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	if keep {
+		w.buf = binary.AppendVarint(w.buf[:0], end)
+		w.sessions.Put(key, append(w.buf, 1))
+	}
+	return nil
+}
+
+// deleteRows deletes the rows of a session, one by one (see add for why
+// not by a range deletion).
+func (w *SessionWindow) deleteRows(prefix []byte) error {
+	it, err := w.rows.Scan(prefix)
+	if err != nil {
+		return err
+	}
+	var keys [][]byte
+	for ok := it.First(); ok; ok = it.Next() {
+		keys = append(keys, bytes.Clone(it.Key()))
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		w.rows.Delete(k)
+	}
+	return nil
 }
 
 func (w *SessionWindow) OnBarrier(context.Context) error { return nil }

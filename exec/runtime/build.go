@@ -76,6 +76,8 @@ func (q *Query) build() error {
 			sink.SetEventTime(attrs[0])
 		}
 		q.sink = sink
+	case *physical.BlackholeSink:
+		q.sink = operator.NewBlackhole()
 	}
 	return nil
 }

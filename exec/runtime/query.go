@@ -355,6 +355,7 @@ func (q *Query) loop(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		q.epochRead()
 		q.in.Add(int64(n))
 		q.bad.Add(int64(bad))
 		for _, r := range q.pollOrder() {

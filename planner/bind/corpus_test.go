@@ -249,7 +249,7 @@ func corpusLess(a, b string) bool {
 }
 
 // connectorSink is a sink of a connector that takes every kind of change
-// (blackhole, print), as Flink's do; physical.Build checks only Kafka sinks.
+// (print), as Flink's do; physical.Build checks only Kafka sinks.
 type connectorSink struct{ table *catalog.Object }
 
 func (s *connectorSink) Describe() string {
@@ -257,8 +257,8 @@ func (s *connectorSink) Describe() string {
 }
 
 func sinkOf(t *catalog.Object) physical.Sink {
-	if c := t.Options["connector"]; c == "blackhole" || c == "print" {
+	if t.Options["connector"] == "print" {
 		return &connectorSink{table: t}
 	}
-	return &physical.TableSink{Table: t}
+	return physical.SinkFor(t)
 }

@@ -175,6 +175,10 @@ func (b *Binder) table(name string) (logical.Node, error) {
 		return nil, b.errAt(name, sqlerr.UndefinedTable, "relation %q does not exist", name)
 	}
 	b.Uses = append(b.Uses, obj.Name)
+	if IsBlackhole(obj) {
+		return nil, b.errAt(name, sqlerr.WrongObjectType, "table %q cannot be read: it is a 'blackhole' table, which discards what is written to it", obj.Name).
+			WithHint("a blackhole table is a sink only")
+	}
 	if obj.Kind != catalog.View {
 		scan := &logical.Scan{Object: obj, Snapshot: b.Snapshot}
 		if obj.Watermark != nil && !b.Snapshot {

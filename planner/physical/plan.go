@@ -38,7 +38,25 @@ type TableSink struct {
 	Table *catalog.Object
 }
 
+// BlackholeSink discards changes, counting them ('connector' = 'blackhole',
+// as Flink's): a benchmark's sink, which takes every kind of change.
+type BlackholeSink struct {
+	Table *catalog.Object
+}
+
+// SinkFor is the sink of INSERT INTO t: its topic, or nothing for a
+// blackhole table.
+func SinkFor(t *catalog.Object) Sink {
+	if t.Options["connector"] == "blackhole" {
+		return &BlackholeSink{Table: t}
+	}
+	return &TableSink{Table: t}
+}
+
 func (s *ViewSink) Describe() string { return "Materialize " + s.View.Name }
+func (s *BlackholeSink) Describe() string {
+	return "Sink " + s.Table.Name + " connector=blackhole"
+}
 func (s *TableSink) Describe() string {
 	return "KafkaSink " + s.Table.Name + " topic=" + s.Table.Options["topic"]
 }

@@ -225,6 +225,7 @@ func registerStrings() {
 	named([]string{"lpad", "rpad"}, sig{text: "(STRING, INT length[, STRING fill])", params: p(cString, cInt, cString), min: 2, ret: str})
 	named([]string{"left", "right", "repeat"}, sig{text: "(STRING, INT)", params: p(cString, cInt), min: 2, ret: str})
 	named([]string{"split_index"}, sig{text: "(STRING, STRING delimiter, INT index)", params: p(cString, cString, cInt), min: 3, ret: str})
+	named([]string{"count_char"}, sig{text: "(STRING, STRING character)", params: p(cString, cString), min: 2, ret: retT(types.TBigInt)})
 	named([]string{"regexp_extract"}, sig{text: "(STRING, STRING regex[, INT group])", params: p(cString, cString, cInt), min: 2, ret: str})
 	named([]string{"regexp_replace"}, sig{text: "(STRING, STRING regex, STRING replacement)", params: p(cString, cString, cString), min: 3, ret: str})
 	named([]string{"regexp", "rlike"}, sig{text: "(STRING, STRING regex)", params: p(cString, cString), min: 2, ret: boolean})

@@ -39,6 +39,10 @@ type Config struct {
 	// (0: runtime.DefaultEpochInterval).
 	EpochInterval time.Duration
 	Log           *slog.Logger
+	// QueryStarted, when set, is told of every continuous query as it
+	// starts, for an in-process benchmark to read its figures (its sink's
+	// counts, when it ended) even after the engine has let it go.
+	QueryStarted func(id string, q *runtime.Query)
 }
 
 // Engine runs statements against the catalog, the store and Kafka. It is
@@ -147,6 +151,9 @@ func (e *Engine) startQuery(q *catalog.Query) error {
 	e.running[key(q.ID)] = rq
 	e.watchers.Add(1)
 	e.mu.Unlock()
+	if e.cfg.QueryStarted != nil {
+		e.cfg.QueryStarted(q.ID, rq)
+	}
 	go e.watch(q.ID, rq)
 	return nil
 }
@@ -233,7 +240,7 @@ func (e *Engine) planStored(q *catalog.Query) (*physical.Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return build(b, node, &physical.TableSink{Table: target})
+		return build(b, node, physical.SinkFor(target))
 	}
 	return nil, fmt.Errorf("query %s: statement is not a continuous query", q.ID)
 }

@@ -46,7 +46,7 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 	}
 	s.e.ddl.Lock()
 	defer s.e.ddl.Unlock()
-	plan, err := physical.Build(node, &physical.TableSink{Table: target})
+	plan, err := physical.Build(node, physical.SinkFor(target))
 	if err != nil {
 		return nil, positioned(err, st.Src, st.Table.Pos)
 	}
@@ -85,6 +85,9 @@ func (s *Session) newQuery(sql, target string, uses []string, plan *physical.Pla
 // writeRows produces rows to the table's topic and waits for the broker
 // to acknowledge them.
 func (s *Session) writeRows(ctx context.Context, t *catalog.Object, rows []types.Row) error {
+	if bind.IsBlackhole(t) {
+		return nil // written, and discarded, as Flink's blackhole does
+	}
 	enc, err := operator.NewRecordEncoderWith(t, s.e.deps.Registries)
 	if err != nil {
 		return err

@@ -207,6 +207,12 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 		return s.transaction(st), nil
 	case *parse.Copy:
 		return s.copyStmt(ctx, st, params)
+	case *parse.CreateFunction:
+		b := s.binder(st, nil)
+		if err := b.CreateFunction(st); err != nil {
+			return nil, err
+		}
+		return &pgwire.Result{Tag: "CREATE FUNCTION", Notices: b.Notices}, nil
 	}
 	return nil, st.Source().Errorf(0, sqlerr.FeatureNotSupported, "this statement is not supported yet")
 }

@@ -232,7 +232,7 @@ func (s *Session) explain(st *parse.Explain) (*pgwire.Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		plan, err := physical.Build(node, &physical.TableSink{Table: target})
+		plan, err := physical.Build(node, physical.SinkFor(target))
 		if err != nil {
 			return nil, err
 		}

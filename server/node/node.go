@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"riffle/connectors/embedded"
+	"riffle/exec/runtime"
 	"riffle/server/engine"
 	"riffle/server/pgwire"
 )
@@ -61,6 +62,9 @@ type Options struct {
 	// EpochInterval is how long the epochs (Kafka transactions) of
 	// exactly-once queries last (0: the runtime's default, a second).
 	EpochInterval time.Duration
+	// QueryStarted is told of every continuous query as it starts (see
+	// engine.Config): an in-process benchmark's view of its queries.
+	QueryStarted func(id string, q *runtime.Query)
 }
 
 // Node is a running riffle.
@@ -110,7 +114,7 @@ func (n *Node) start(ctx context.Context, o Options) (err error) {
 	n.Engine, err = engine.Open(ctx, engine.Config{
 		DataDir: filepath.Join(o.DataDir, "state"), Brokers: n.kafka, RegistryURL: n.regURL,
 		Partitions: o.Partitions, AutoCreateTopics: !o.NoAutoCreateTopics, Log: o.Log,
-		EpochInterval: o.EpochInterval,
+		EpochInterval: o.EpochInterval, QueryStarted: o.QueryStarted,
 	})
 	if err != nil {
 		return err

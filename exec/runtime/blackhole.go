@@ -1,0 +1,24 @@
+package runtime
+
+import (
+	"time"
+
+	"riffle/exec/operator"
+)
+
+// epochRead tells a blackhole sink that the epoch's source batches have
+// just been read, the moment its changes' latency counts from.
+func (q *Query) epochRead() {
+	if s, ok := q.sink.(*operator.Blackhole); ok {
+		s.EpochRead(time.Now())
+	}
+}
+
+// Blackhole returns what the query's blackhole sink has seen, and false
+// when the query writes elsewhere.
+func (q *Query) Blackhole() (operator.BlackholeStats, bool) {
+	if s, ok := q.sink.(*operator.Blackhole); ok {
+		return s.Stats(), true
+	}
+	return operator.BlackholeStats{}, false
+}
