@@ -49,6 +49,15 @@ type Object struct {
 	// Origin says where the statement came from when a tool deployed it
 	// (the session's 'riffle.origin': riffle apply sets file@commit).
 	Origin string `json:",omitempty"`
+	// Checks are the table's CHECK constraints: a record whose row makes
+	// one false is a bad record.
+	Checks []Check `json:",omitempty"`
+}
+
+// Check is a CHECK constraint of a table.
+type Check struct {
+	Name string // as declared, or <table>_check[N] as PostgreSQL names them
+	Expr string // the expression as written
 }
 
 // Watermark is a table's WATERMARK FOR col AS expr.

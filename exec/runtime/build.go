@@ -54,6 +54,10 @@ type route struct {
 	// bad counts the table's bad records this scan met (nil: a one-shot
 	// read, which counts nothing).
 	bad *atomic.Int64
+	// checks are the table's CHECK constraints, checks[i] named
+	// checkNames[i]: a row one of them finds false is a bad record.
+	checks     []expr.Func
+	checkNames []string
 }
 
 // build turns the plan's tree into operators, in pre-order from the root,
@@ -110,6 +114,13 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 			r.gen = newGenerated(src)
 			q.gens = append(q.gens, r)
 			return nil
+		}
+		for _, c := range s.Checks {
+			p, err := expr.Compile(c.Expr)
+			if err != nil {
+				return err
+			}
+			r.checks, r.checkNames = append(r.checks, p), append(r.checkNames, c.Name)
 		}
 		topic := s.Object.Options["topic"]
 		if r.dec, err = operator.NewRecordDecoderWith(s.Object, q.deps.Registries); err != nil {

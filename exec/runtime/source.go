@@ -125,7 +125,7 @@ func decode(r *route, recs []kafka.Record, topic string, b types.Batch, reject f
 		switch {
 		case err == nil:
 			continue
-		case !operator.IsBadRecord(err) && !errors.Is(err, errNoEventTime):
+		case !operator.IsBadRecord(err) && !errors.Is(err, errNoEventTime) && !errors.As(err, new(checkViolation)):
 			return nil, 0, fmt.Errorf("decode record of topic %s at partition %d offset %d: %w", topic, rec.Partition, rec.Offset, err)
 		}
 		bad++
@@ -138,6 +138,12 @@ func decode(r *route, recs []kafka.Record, topic string, b types.Batch, reject f
 	return b, bad, nil
 }
 
+// checkViolation is the error of a row that a CHECK constraint of its
+// table refuses: a bad record (the book's bad data of type 6).
+type checkViolation struct{ msg string }
+
+func (e checkViolation) Error() string { return e.msg }
+
 // errNoEventTime makes a record whose event time cannot be computed a bad
 // record.
 var errNoEventTime = errors.New("its event time cannot be computed")
@@ -148,6 +154,18 @@ func (r *route) decodeRow(b types.Batch, rec *kafka.Record, row types.Row) (type
 	d, err := r.dec.Decode(rec, row)
 	if err != nil {
 		return b, err
+	}
+	if d > 0 {
+		for i, check := range r.checks {
+			// NULL passes, as in SQL: only a false check refuses the row.
+			v, err := check(row)
+			if err != nil {
+				return b, checkViolation{fmt.Sprintf("check constraint %q: %v", r.checkNames[i], err)}
+			}
+			if !v.IsNull() && !v.Bool() {
+				return b, checkViolation{fmt.Sprintf("the row violates check constraint %q", r.checkNames[i])}
+			}
+		}
 	}
 	b, ok := r.accept(b, rec.Partition, row, d)
 	if !ok {

@@ -45,6 +45,78 @@ func (b *Binder) computed(st *parse.CreateTable, obj *catalog.Object) error {
 	return nil
 }
 
+// checks binds a table's CHECK constraints over its columns: each must be
+// a boolean. A CDC table has none: its retractions must match the rows it
+// inserted, which a check could have refused.
+func (b *Binder) checks(st *parse.CreateTable, obj *catalog.Object) error {
+	if len(st.Checks) > 0 && obj.Changelog() {
+		return b.Src.Errorf(st.Checks[0].Pos, sqlerr.FeatureNotSupported, "a CDC table cannot have CHECK constraints").
+			WithHint("filter its rows in the queries that read it")
+	}
+	sc := scopeOf("", obj.Schema)
+	used := map[string]bool{}
+	for _, c := range st.Checks {
+		e, err := b.expr(c.Expr.Node, sc)
+		if err != nil {
+			return err
+		}
+		if id := e.Type().ID; id != types.Boolean && id != types.Unknown {
+			return b.Src.Errorf(c.Pos, sqlerr.DatatypeMismatch, "argument of CHECK must be type boolean, not type %s", e.Type())
+		}
+		name := c.Name.Name
+		if name == "" {
+			// PostgreSQL's names: orders_check, orders_check1, …
+			name = obj.Name + "_check"
+			for n := 1; used[name]; n++ {
+				name = obj.Name + "_check" + itoa(n)
+			}
+		}
+		if used[name] {
+			return b.Src.Errorf(c.Name.Pos, sqlerr.DuplicateObject, "constraint %q for relation %q already exists", name, obj.Name)
+		}
+		used[name] = true
+		obj.Checks = append(obj.Checks, catalog.Check{Name: name, Expr: c.Expr.Text})
+	}
+	return nil
+}
+
+// TableChecks binds a stored table's CHECK constraints over its columns
+// (computed columns replaced by their expressions), for the writers that
+// refuse a row breaking one (INSERT … VALUES, COPY).
+func (b *Binder) TableChecks(obj *catalog.Object) ([]logical.Check, error) { return b.storedChecks(obj) }
+
+// storedChecks binds a stored table's CHECK constraints over its record's
+// columns (computed columns replaced by their expressions).
+func (b *Binder) storedChecks(obj *catalog.Object) ([]logical.Check, error) {
+	if len(obj.Checks) == 0 {
+		return nil, nil
+	}
+	st, err := parse.ParseOne(obj.SQL)
+	if err != nil {
+		return nil, fmt.Errorf("table %q: %w", obj.Name, err)
+	}
+	ct, ok := st.(*parse.CreateTable)
+	if !ok || len(ct.Checks) != len(obj.Checks) {
+		return nil, sqlerr.New(sqlerr.Internal, "table %q: stored definition does not match its checks", obj.Name)
+	}
+	exprs, _, err := b.storedColumns(obj)
+	if err != nil {
+		return nil, err
+	}
+	inner := &Binder{Cat: b.Cat, Src: ct.Src, Params: []*string{}, warned: true}
+	sc := scopeOf("", obj.Schema)
+	var out []logical.Check
+	for i, c := range ct.Checks {
+		e, err := inner.expr(c.Expr.Node, sc)
+		if err != nil {
+			return nil, fmt.Errorf("table %q: %w", obj.Name, err)
+		}
+		e = substCols(e, func(r *scalar.ColRef) scalar.Expr { return exprs[r.Idx] })
+		out = append(out, logical.Check{Name: obj.Checks[i].Name, Expr: scalar.NewCast(e, types.TBoolean)})
+	}
+	return out, nil
+}
+
 // watermark checks WATERMARK FOR col AS expr and keeps it in the catalog:
 // col is the table's event-time attribute, and expr must be a timestamp.
 func (b *Binder) watermark(st *parse.CreateTable, obj *catalog.Object) error {

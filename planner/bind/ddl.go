@@ -122,6 +122,9 @@ func (b *Binder) CreateTable(st *parse.CreateTable, d TableDefaults) (*catalog.O
 	if err := b.options(st, obj, d); err != nil {
 		return nil, err
 	}
+	if err := b.checks(st, obj); err != nil {
+		return nil, err
+	}
 	if len(st.PartitionedBy) > 0 && obj.Options["connector"] != "filesystem" {
 		return nil, b.Src.Errorf(st.PartitionedBy[0].Pos, sqlerr.FeatureNotSupported,
 			"PARTITIONED BY applies only to 'filesystem' tables").

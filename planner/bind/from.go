@@ -188,6 +188,12 @@ func (b *Binder) table(name string) (logical.Node, error) {
 			}
 			scan.Watermark, scan.EventTime = wm, exprs[obj.Watermark.Column]
 		}
+		if !b.Snapshot {
+			var err error
+			if scan.Checks, err = b.storedChecks(obj); err != nil {
+				return nil, err
+			}
+		}
 		var n logical.Node = scan
 		if n.Props().Changelog == logical.Upsert {
 			// Records replace each other by key: what a reader sees is the

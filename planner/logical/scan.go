@@ -24,6 +24,15 @@ type Scan struct {
 	// columns, set with Watermark: a table that drops rows behind its
 	// watermark at the source ('scan.watermark.drop-late') reads it.
 	EventTime scalar.Expr
+	// Checks are the table's CHECK constraints over the record's columns,
+	// for a continuous read: a row that makes one false is a bad record.
+	Checks []Check
+}
+
+// Check is a named CHECK constraint.
+type Check struct {
+	Name string
+	Expr scalar.Expr
 }
 
 func (s *Scan) Schema() types.Schema { return s.Object.Schema }

@@ -7,6 +7,7 @@ import (
 
 	"riffle/catalog"
 	"riffle/connectors/kafka"
+	"riffle/exec/expr"
 	"riffle/exec/operator"
 	"riffle/exec/runtime"
 	"riffle/planner/bind"
@@ -88,6 +89,9 @@ func (s *Session) writeRows(ctx context.Context, t *catalog.Object, rows []types
 	if bind.IsBlackhole(t) {
 		return nil // written, and discarded, as Flink's blackhole does
 	}
+	if err := s.checkRows(t, rows); err != nil {
+		return err
+	}
 	enc, err := operator.NewRecordEncoderWith(t, s.e.deps.Registries)
 	if err != nil {
 		return err
@@ -103,6 +107,43 @@ func (s *Session) writeRows(ctx context.Context, t *catalog.Object, rows []types
 	}
 	if err := s.e.deps.Writer.Write(ctx, recs); err != nil {
 		return sqlerr.New(sqlerr.ConnectionFailure, "write to topic %q: %v", t.Options["topic"], err)
+	}
+	return nil
+}
+
+// checkRows refuses rows (in writableColumns' layout) that break one of the
+// table's CHECK constraints, as PostgreSQL does, with 23514: written, they
+// would be bad records to every query reading the table.
+func (s *Session) checkRows(t *catalog.Object, rows []types.Row) error {
+	if len(t.Checks) == 0 {
+		return nil
+	}
+	checks, err := (&bind.Binder{Cat: s.e.cat}).TableChecks(t)
+	if err != nil {
+		return err
+	}
+	fns := make([]expr.Func, len(checks))
+	for i, c := range checks {
+		if fns[i], err = expr.Compile(c.Expr); err != nil {
+			return err
+		}
+	}
+	writable := writableColumns(t)
+	full := make(types.Row, t.Schema.Len())
+	for _, r := range rows {
+		clear(full)
+		for j, w := range writable {
+			full[w] = r[j]
+		}
+		for i, f := range fns {
+			v, err := f(full)
+			if err != nil {
+				return err
+			}
+			if !v.IsNull() && !v.Bool() {
+				return sqlerr.New(sqlerr.CheckViolation, "new row for relation %q violates check constraint %q", t.Name, checks[i].Name)
+			}
+		}
 	}
 	return nil
 }

@@ -24,11 +24,13 @@ type badRecordCase struct {
 // badRecordCases are one record of each bad-data type riffle reads: 1
 // corrupted bytes, 2 no schema (no magic byte), 3 an unknown schema id, 4
 // an incompatible schema, 5 a logically invalid value (a NULL in a NOT NULL
-// column, an array for a number).
+// column, an array for a number), 6 a semantically wrong one (a negative id
+// the table's CHECK refuses).
 var badRecordCases = []badRecordCase{
 	{"json", "type 1: corrupted bytes", func(*testing.T, *Node) []byte { return []byte("\x00\xff{garbage") }},
 	{"json", "type 5: NULL in a NOT NULL column", func(*testing.T, *Node) []byte { return []byte(`{"id": 90, "name": null}`) }},
 	{"json", "type 5: an array for a number", func(*testing.T, *Node) []byte { return []byte(`{"id": [1, 2], "name": "x"}`) }},
+	{"json", "type 6: a value its table's CHECK refuses", func(*testing.T, *Node) []byte { return []byte(`{"id": -5, "name": "neg"}`) }},
 	{"avro", "type 2: no schema (no magic byte)", func(*testing.T, *Node) []byte { return []byte(`{"id": 91}`) }},
 	{"avro", "type 3: a schema id the registry does not know", func(*testing.T, *Node) []byte {
 		return binary.BigEndian.AppendUint32([]byte{0}, 987654)
@@ -68,10 +70,16 @@ func TestBadRecordPolicies(t *testing.T) {
 			for _, kind := range []string{"json", "avro"} {
 				table := strings.ReplaceAll(kind+"_"+policy, "-", "_")
 				format := map[string]string{"json": "json", "avro": "avro-confluent"}[kind]
-				exec(t, c, fmt.Sprintf(`CREATE TABLE %s (id BIGINT, name STRING NOT NULL)
+				exec(t, c, fmt.Sprintf(`CREATE TABLE %s (id BIGINT, name STRING NOT NULL, CONSTRAINT positive CHECK (id > 0))
 					WITH ('connector' = 'kafka', 'topic' = '%s', 'format' = '%s', 'error.policy' = '%s')`, table, table, format, policy))
 				exec(t, c, fmt.Sprintf(`CREATE MATERIALIZED VIEW %s_ids AS SELECT id FROM %s`, table, table))
 				exec(t, c, fmt.Sprintf(`INSERT INTO %s VALUES (1, 'first')`, table))
+				// A writer through riffle is refused what a reader would
+				// find bad.
+				if _, err := c.Exec(context.Background(), fmt.Sprintf(`INSERT INTO %s VALUES (-1, 'no')`, table)); err == nil ||
+					!strings.Contains(err.Error(), `violates check constraint "positive" (SQLSTATE 23514)`) {
+					t.Fatalf("INSERT breaking the CHECK: %v", err)
+				}
 				exec(t, c, `FLUSH`)
 				var bad [][]byte
 				for _, bc := range badRecordCases {

@@ -271,6 +271,15 @@ type CreateTable struct {
 	// nil when absent. The binder refuses it for connectors that have no
 	// partitions of that kind.
 	PartitionedBy []Name
+	// Checks are the table's CHECK constraints, in written order.
+	Checks []Check
+}
+
+// Check is a CHECK (expr) constraint, named by CONSTRAINT name or not.
+type Check struct {
+	Name Name // Name.Name "" when unnamed
+	Pos  int  // of CHECK
+	Expr *Expr
 }
 
 // CreateFunction is Flink's CREATE [TEMPORARY] [SYSTEM] FUNCTION [IF NOT

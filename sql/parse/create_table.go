@@ -59,6 +59,12 @@ func (ct *CreateTable) elements(c *cursor, all []Token) error {
 		var err error
 		t := c.peek()
 		switch {
+		case t.Is("CONSTRAINT") && c.peekN(1).IsName() && c.peekN(2).Is("CHECK") && c.peekN(3).IsOp("("):
+			c.i++
+			name, _ := c.name()
+			err = ct.check(c, all, name)
+		case t.Is("CHECK") && c.peekN(1).IsOp("("):
+			err = ct.check(c, all, Name{})
 		case t.Is("CONSTRAINT") && c.peekN(1).IsName() && c.peekN(2).Is("PRIMARY"):
 			c.i += 2 // the constraint's name says nothing riffle keeps
 			fallthrough
@@ -91,6 +97,21 @@ func trailingComma(c *cursor) bool {
 	c.i += 2
 	c.src.warn(comma.Start, "trailing comma before \")\" ignored")
 	return true
+}
+
+// check parses CHECK (expr), its CONSTRAINT name already read.
+func (ct *CreateTable) check(c *cursor, all []Token, name Name) error {
+	at := c.peek()
+	c.i += 2 // CHECK (
+	e, err := expression(c, all)
+	if err != nil {
+		return err
+	}
+	if err := c.expectOp(")"); err != nil {
+		return err
+	}
+	ct.Checks = append(ct.Checks, Check{Name: name, Pos: at.Start, Expr: e})
+	return nil
 }
 
 // tablePrimaryKey parses PRIMARY KEY (a, b) [NOT ENFORCED].
@@ -183,6 +204,11 @@ func (ct *CreateTable) column(c *cursor, all []Token) error {
 				}
 			}
 			col.Metadata.Virtual = c.accept("VIRTUAL")
+		case t.Is("CHECK") && c.peekN(1).IsOp("("):
+			// A column's CHECK is the table's, as in PostgreSQL.
+			if err := ct.check(c, all, Name{}); err != nil {
+				return err
+			}
 		default:
 			ct.Columns = append(ct.Columns, col)
 			return nil

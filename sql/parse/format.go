@@ -136,6 +136,13 @@ func formatCreateTable(s *CreateTable) string {
 	if w := s.Watermark; w != nil {
 		elems = append(elems, "WATERMARK FOR "+quoteName(w.Column.Name)+" AS "+restore(w.Expr.Node))
 	}
+	for _, c := range s.Checks {
+		named := ""
+		if c.Name.Name != "" {
+			named = "CONSTRAINT " + quoteName(c.Name.Name) + " "
+		}
+		elems = append(elems, named+"CHECK ("+restore(c.Expr.Node)+")")
+	}
 	if len(elems) > 0 {
 		b.WriteString(" (" + strings.Join(elems, ", ") + ")")
 	}

@@ -40,6 +40,7 @@ const (
 	QueryCanceled              = "57014"
 	ProgramLimitExceeded       = "54000"
 	NotNullViolation           = "23502"
+	CheckViolation             = "23514"
 	InFailedTransaction        = "25P02"
 	ObjectNotInState           = "55000"
 	ConfigFileError            = "F0000"
