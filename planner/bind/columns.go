@@ -83,7 +83,9 @@ func (b *Binder) checks(st *parse.CreateTable, obj *catalog.Object) error {
 // TableChecks binds a stored table's CHECK constraints over its columns
 // (computed columns replaced by their expressions), for the writers that
 // refuse a row breaking one (INSERT … VALUES, COPY).
-func (b *Binder) TableChecks(obj *catalog.Object) ([]logical.Check, error) { return b.storedChecks(obj) }
+func (b *Binder) TableChecks(obj *catalog.Object) ([]logical.Check, error) {
+	return b.storedChecks(obj)
+}
 
 // storedChecks binds a stored table's CHECK constraints over its record's
 // columns (computed columns replaced by their expressions).
