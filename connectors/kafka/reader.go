@@ -205,6 +205,8 @@ func fromKgo(kr *kgo.Record) Record {
 		Value:     kr.Value,
 		Timestamp: kr.Timestamp.UnixMilli(),
 		Headers:   kr.Headers,
+		// kgo's TimestampType: 0 create time, 1 log-append time.
+		LogAppendTime: kr.Attrs.TimestampType() == 1,
 	}
 }
 

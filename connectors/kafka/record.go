@@ -29,4 +29,8 @@ type Record struct {
 	Value     []byte
 	Timestamp int64 // milliseconds since the epoch; 0 on write means now
 	Headers   []Header
+	// LogAppendTime (set on read): the broker stamped the record when it
+	// appended it (the topic's message.timestamp.type), rather than the
+	// producer when it created it.
+	LogAppendTime bool
 }

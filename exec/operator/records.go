@@ -379,6 +379,12 @@ func (d *RecordDecoder) setMeta(r *kafka.Record, row types.Row) {
 			row[c] = types.NewInt(r.Offset)
 		case "topic":
 			row[c] = types.NewString(r.Topic)
+		case "timestamp-type":
+			if r.LogAppendTime {
+				row[c] = types.NewString("LogAppendTime")
+			} else {
+				row[c] = types.NewString("CreateTime")
+			}
 		case "key":
 			if r.Key != nil {
 				row[c] = d.bytesAs(c, r.Key)

@@ -231,12 +231,13 @@ func (b *Binder) registryColumns(st *parse.CreateTable, obj *catalog.Object, d T
 // metadataTypes are the Kafka record fields a column can read, with the
 // type the column must have (Flink's names and types).
 var metadataTypes = map[string]types.Type{
-	"timestamp": {ID: types.TimestampLTZ, Precision: 3},
-	"partition": types.TInt,
-	"offset":    types.TBigInt,
-	"topic":     types.TString,
-	"key":       tBytes,
-	"headers":   {ID: types.Map, Key: &types.TString, Elem: &tBytes},
+	"timestamp":      {ID: types.TimestampLTZ, Precision: 3},
+	"partition":      types.TInt,
+	"offset":         types.TBigInt,
+	"topic":          types.TString,
+	"timestamp-type": types.TString,
+	"key":            tBytes,
+	"headers":        {ID: types.Map, Key: &types.TString, Elem: &tBytes},
 }
 
 // tBytes is BYTES, the type of a record's key and header values.

@@ -201,10 +201,11 @@ func TestWritableMetadata(t *testing.T) {
 	defer n.Close()
 	c := connect(t, n)
 	exec(t, c, `CREATE TABLE notes (body STRING, k STRING METADATA FROM 'key', hs MAP<STRING, STRING> METADATA FROM 'headers',
-		part INT METADATA FROM 'partition' VIRTUAL) WITH ('connector' = 'kafka', 'topic' = 'notes', 'format' = 'json')`)
+		part INT METADATA FROM 'partition' VIRTUAL, tt STRING METADATA FROM 'timestamp-type' VIRTUAL)
+		WITH ('connector' = 'kafka', 'topic' = 'notes', 'format' = 'json')`)
 	exec(t, c, `INSERT INTO notes VALUES ('hello', 'user-7', MAP['trace', 'abc', 'tenant', 'x']), ('bare', NULL, NULL)`)
-	equal(t, "read back", rows(t, c, `SELECT body, k, hs['trace'], hs['tenant'], part FROM notes ORDER BY body`),
-		"bare|<nil>|<nil>|<nil>|0", "hello|user-7|abc|x|0")
+	equal(t, "read back", rows(t, c, `SELECT body, k, hs['trace'], hs['tenant'], part, tt FROM notes ORDER BY body`),
+		"bare|<nil>|<nil>|<nil>|0|CreateTime", "hello|user-7|abc|x|0|CreateTime")
 	recs := readTopic(t, n, "notes")
 	if len(recs) != 2 || string(recs[0].Key) != "user-7" || len(recs[0].Headers) != 2 ||
 		recs[0].Headers[0].Key != "trace" || string(recs[0].Headers[0].Value) != "abc" || string(recs[0].Value) != `{"body":"hello"}` || recs[1].Key != nil {
