@@ -279,6 +279,9 @@ func (a *Aggregate) apply(c types.Change) error {
 	}
 	if a.win != nil {
 		if end := a.windowEnd(a.vals); a.closed(end+a.emit.Lateness, max(c.Wm, a.wm)) {
+			a.procCatchUp(end, max(c.Wm, a.wm))
+		}
+		if end := a.windowEnd(a.vals); a.closed(end+a.emit.Lateness, max(c.Wm, a.wm)) {
 			// Its window has fired and its allowed lateness has passed:
 			// the row is late (semantics.md, rule 2).
 			var t int64
@@ -642,6 +645,25 @@ func (a *Aggregate) putGroup(key []byte, acc types.Row, now int64, vals types.Ro
 	}
 	a.buf = state.AppendRow(a.buf[:0], append(append(acc, types.NewInt(now)), vals...))
 	a.groupT.Put(key, a.buf)
+}
+
+// procCatchUp moves a row of a processing-time TUMBLE window that the clock
+// has already fired (ending at end) to the window the clock is in now: its
+// processing time was read at the scan, and a slow epoch can bring it here
+// after the clock passed that window. A row has no lateness in processing
+// time, so it counts now, as Flink's processing-time windows, which read
+// the clock at the window operator, count it. wm is what closed the window.
+func (a *Aggregate) procCatchUp(end, wm int64) {
+	w := a.win
+	if !w.ProcTime || w.TVF == nil || w.TVF.Kind != "TUMBLE" || w.Start < 0 || w.TVF.Size <= 0 {
+		return
+	}
+	size := w.TVF.Size
+	shift := size * ((wm-end+windowTimeGap)/size + 1)
+	a.vals[w.Start] = types.NewTimestamp(a.vals[w.Start].I + shift)
+	if w.End >= 0 {
+		a.vals[w.End] = types.NewTimestamp(a.vals[w.End].I + shift)
+	}
 }
 
 // windowEnd is the end (µs) of the window of a group with values vals.
