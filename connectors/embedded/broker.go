@@ -45,6 +45,10 @@ func StartBroker(dir, addr string, partitions int) (*Broker, error) {
 		c.Close()
 		return nil, fmt.Errorf("embedded broker: expected one listener, got %d", len(addrs))
 	}
+	if err := settleCrashedTxns(addrs[0]); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("embedded broker: settle the transactions a crash left open in %s: %w", dir, err)
+	}
 	return &Broker{cluster: c, addr: addrs[0]}, nil
 }
 
