@@ -146,25 +146,9 @@ func waitQueryState(t *testing.T, c *pgx.Conn, view, state string) (string, stri
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		rs, err := c.Query(context.Background(), `SHOW QUERIES`)
-		if err != nil {
-			t.Fatal(err)
+		if q := viewQuery(t, c, view); q != nil && q["state"] == state {
+			return state, fmt.Sprint(q["error"])
 		}
-		col := map[string]int{}
-		for i, f := range rs.FieldDescriptions() {
-			col[f.Name] = i
-		}
-		for rs.Next() {
-			vals, err := rs.Values()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.Contains(vals[col["statement"]].(string), "VIEW "+view+" ") && vals[col["state"]] == state {
-				rs.Close()
-				return state, fmt.Sprint(vals[col["error"]])
-			}
-		}
-		rs.Close()
 		if time.Now().After(deadline) {
 			t.Fatalf("the query of %s did not become %s: %q", view, state, rows(t, c, `SHOW QUERIES`))
 		}

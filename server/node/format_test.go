@@ -45,29 +45,39 @@ func values(vs ...[]byte) [][2][]byte {
 // badRecords is the bad_records count of the query maintaining view.
 func badRecords(t *testing.T, c *pgx.Conn, view string) int64 {
 	t.Helper()
+	q := viewQuery(t, c, view)
+	if q == nil {
+		t.Fatalf("no query maintains %s", view)
+	}
+	if q["state"] != "RUNNING" {
+		t.Fatalf("query of %s is %v: %v", view, q["state"], q)
+	}
+	return q["bad_records"].(int64)
+}
+
+// viewQuery is the SHOW QUERIES row, by column, of the query maintaining
+// view (nil: none).
+func viewQuery(t *testing.T, c *pgx.Conn, view string) map[string]any {
+	t.Helper()
 	rs, err := c.Query(context.Background(), `SHOW QUERIES`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rs.Close()
-	col := map[string]int{}
-	for i, f := range rs.FieldDescriptions() {
-		col[f.Name] = i
-	}
 	for rs.Next() {
 		vals, err := rs.Values()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(vals[col["statement"]].(string), "VIEW "+view+" ") {
-			if vals[col["state"]] != "RUNNING" {
-				t.Fatalf("query of %s is %v: %v", view, vals[col["state"]], vals)
-			}
-			return vals[col["bad_records"]].(int64)
+		row := map[string]any{}
+		for i, f := range rs.FieldDescriptions() {
+			row[f.Name] = vals[i]
+		}
+		if strings.Contains(row["statement"].(string), "VIEW "+view+" ") {
+			return row
 		}
 	}
-	t.Fatalf("no query maintains %s", view)
-	return 0
+	return nil
 }
 
 // avroRecord encodes a row in the Avro schema riffle derives from cols.
