@@ -1,13 +1,10 @@
 package pipeline
 
 import (
-	"errors"
 	"slices"
 	"strings"
-	"time"
 
 	"riffle/catalog"
-	"riffle/connectors/gen"
 	"riffle/exec/runtime"
 	"riffle/planner/bind"
 	"riffle/planner/logical"
@@ -79,7 +76,7 @@ func define(cat *catalog.Catalog, d *Decl) error {
 	b := &bind.Binder{Cat: cat, Src: src, Params: []*string{}, Emit: emitOf(d.Settings)}
 	switch st := d.Stmt.(type) {
 	case *parse.CreateTable:
-		obj, err := b.CreateTable(st, bind.TableDefaults{Partitions: 1, AutoCreate: true, Registry: true, Generated: checkGenerated})
+		obj, err := b.CreateTable(st, bind.TableDefaults{Partitions: 1, AutoCreate: true, Registry: true, Generated: runtime.CheckGeneratedTable})
 		if err != nil {
 			return err
 		}
@@ -144,20 +141,6 @@ func viewSchema(st *parse.CreateView, s types.Schema) (types.Schema, error) {
 		seen = append(seen, strings.ToLower(c.Name))
 	}
 	return out, nil
-}
-
-// checkGenerated checks a table whose rows riffle generates, as CREATE
-// TABLE does.
-func checkGenerated(obj *catalog.Object) (string, string, *sqlerr.Error) {
-	err := runtime.CheckGenerated(obj, time.Now())
-	if err == nil {
-		return "", "", nil
-	}
-	var oe *gen.OptionError
-	if errors.As(err, &oe) {
-		return oe.Option, oe.Column, oe.Err
-	}
-	return "", "", sqlerr.New(sqlerr.InvalidParameter, "%v", err)
 }
 
 // positioned gives an unpositioned error the position of what the

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"riffle/connectors/gen"
 	"riffle/connectors/nexmark"
 	"riffle/planner/bind"
+	"riffle/sql/sqlerr"
 	"riffle/sql/types"
 )
 
@@ -53,6 +55,21 @@ func CheckGenerated(t *catalog.Object, now time.Time) error {
 	gen.Defaults(t.Options, now)
 	_, err := NewSource(t)
 	return err
+}
+
+// CheckGeneratedTable is CheckGenerated as CREATE TABLE's binder takes it
+// (bind.TableDefaults.Generated), for the engine and riffle check alike: a
+// failure names the option or the column it is about.
+func CheckGeneratedTable(t *catalog.Object) (option, column string, err *sqlerr.Error) {
+	e := CheckGenerated(t, time.Now())
+	if e == nil {
+		return "", "", nil
+	}
+	var oe *gen.OptionError
+	if errors.As(e, &oe) {
+		return oe.Option, oe.Column, oe.Err
+	}
+	return "", "", sqlerr.New(sqlerr.InvalidParameter, "%v", e)
 }
 
 // genBatch is how many rows a poll generates per generated scan, at most:

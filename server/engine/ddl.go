@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"riffle/catalog"
 	"riffle/connectors/format"
-	"riffle/connectors/gen"
 	"riffle/connectors/kafka"
 	"riffle/exec/runtime"
 	"riffle/planner/bind"
@@ -29,7 +27,7 @@ func (s *Session) createTable(ctx context.Context, st *parse.CreateTable) (*pgwi
 	}
 	b := s.binder(st, nil)
 	obj, err := b.CreateTable(st, bind.TableDefaults{Partitions: s.e.cfg.Partitions, AutoCreate: s.e.cfg.AutoCreateTopics,
-		Registry: s.e.cfg.RegistryURL != "", Generated: checkGenerated,
+		Registry: s.e.cfg.RegistryURL != "", Generated: runtime.CheckGeneratedTable,
 		RegistryColumns: func(url, subject string) ([]types.Column, error) {
 			reg, err := s.e.deps.Registries.For(url)
 			if err != nil {
@@ -54,21 +52,6 @@ func (s *Session) createTable(ctx context.Context, st *parse.CreateTable) (*pgwi
 		return nil, err
 	}
 	return &pgwire.Result{Tag: "CREATE TABLE", Notices: b.Notices}, nil
-}
-
-// checkGenerated checks a new table whose rows riffle generates (datagen,
-// nexmark), fixing its base time now; a failure names the option or column
-// it is about.
-func checkGenerated(obj *catalog.Object) (string, string, *sqlerr.Error) {
-	err := runtime.CheckGenerated(obj, time.Now())
-	if err == nil {
-		return "", "", nil
-	}
-	var oe *gen.OptionError
-	if errors.As(err, &oe) {
-		return oe.Option, oe.Column, oe.Err
-	}
-	return "", "", sqlerr.New(sqlerr.InvalidParameter, "%v", err)
 }
 
 // ensureTopic checks the table's topic exists, creating it when allowed.
