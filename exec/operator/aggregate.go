@@ -597,40 +597,10 @@ func (a *Aggregate) sweepOne(key, val []byte) error {
 	return a.forget(key)
 }
 
-// forget deletes a group's state: its row and its value counts. The
-// counts go one by one, not by a range deletion: every read of the epoch's
-// batch re-sorts the range deletions it holds, so a window aggregate firing
-// thousands of groups made every later read of its epoch that much slower
-// (Nexmark q5 never finished 200,000 events).
+// forget deletes a group's state: its row and its value counts.
 func (a *Aggregate) forget(key []byte) error {
 	a.groupT.Delete(key)
-	it, err := a.values.Scan(key)
-	if err != nil {
-		return err
-	}
-	var keys [][]byte
-	for ok := it.First(); ok; ok = it.Next() {
-		keys = append(keys, bytes.Clone(it.Key()))
-	}
-	if err := it.Close(); err != nil {
-		return err
-	}
-	for _, k := range keys {
-		a.values.Delete(k)
-	}
-	return nil
-}
-
-// prefixEnd is the smallest key after every key that starts with p.
-func prefixEnd(p []byte) []byte {
-	end := bytes.Clone(p)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xFF {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil // p is all 0xFF: no end within the table
+	return a.values.DeletePrefix(key)
 }
 
 // putGroup writes a group's state row: its accumulators, then the time of

@@ -383,25 +383,8 @@ func (w *SessionWindow) fire(key []byte, start, end, wm int64, keep bool) error 
 	return nil
 }
 
-// deleteRows deletes the rows of a session, one by one (see add for why
-// not by a range deletion).
-func (w *SessionWindow) deleteRows(prefix []byte) error {
-	it, err := w.rows.Scan(prefix)
-	if err != nil {
-		return err
-	}
-	var keys [][]byte
-	for ok := it.First(); ok; ok = it.Next() {
-		keys = append(keys, bytes.Clone(it.Key()))
-	}
-	if err := it.Close(); err != nil {
-		return err
-	}
-	for _, k := range keys {
-		w.rows.Delete(k)
-	}
-	return nil
-}
+// deleteRows deletes the rows of a session.
+func (w *SessionWindow) deleteRows(prefix []byte) error { return w.rows.DeletePrefix(prefix) }
 
 func (w *SessionWindow) OnBarrier(context.Context) error { return nil }
 func (w *SessionWindow) Close() error                    { return nil }

@@ -232,9 +232,8 @@ func (t *TopN) expire(prefix []byte) error {
 	for _, r := range rows {
 		t.out = append(t.out, types.Change{Row: r, Diff: -1})
 	}
-	t.table.DeleteRange(prefix, prefixEnd(prefix))
 	t.marks.Delete(prefix)
-	return nil
+	return t.table.DeletePrefix(prefix)
 }
 
 // flush emits, per touched partition, what left and what entered its top,
