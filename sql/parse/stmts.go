@@ -311,16 +311,7 @@ func parseExplain(c *cursor, all []Token) (Statement, error) {
 	if c.atEOF() {
 		return nil, c.syntaxErr(c.peek())
 	}
-	start := c.peek().Start
-	inner := &Source{Input: c.src.Input, Offset: c.src.Offset + start, Text: c.src.Text[start:]}
-	var innerAll []Token
-	for _, t := range all {
-		if t.Start >= start {
-			innerAll = append(innerAll, t)
-		}
-	}
-	innerAll = shift(innerAll, start)
-	st, err := parseStatement(inner, innerAll, codeTokens(innerAll))
+	st, _, err := c.nested(all, c.peek().Start, len(c.src.Text))
 	if err != nil {
 		return nil, err
 	}

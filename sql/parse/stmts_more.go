@@ -59,10 +59,11 @@ func parseStatementSet(c *cursor, all []Token) (Statement, error) {
 	return nil, c.syntaxErr(c.peek())
 }
 
-// setMember parses toks[lo:hi] of a statement set as an INSERT with a
-// Source of its own.
-func setMember(c *cursor, all []Token, lo, hi int) (*Insert, error) {
-	start, end := c.toks[lo].Start, c.toks[hi-1].End
+// nested parses the text [start, end) of the statement as a statement of
+// its own (EXPLAIN's, a cursor's, a statement set's member), with a Source
+// cut out of the same input, so that its errors point into the outer
+// statement.
+func (c *cursor) nested(all []Token, start, end int) (Statement, *Source, error) {
 	inner := &Source{Input: c.src.Input, Offset: c.src.Offset + start, Text: c.src.Text[start:end]}
 	var innerAll []Token
 	for _, t := range all {
@@ -71,10 +72,17 @@ func setMember(c *cursor, all []Token, lo, hi int) (*Insert, error) {
 		}
 	}
 	innerAll = shift(innerAll, start)
-	if !c.toks[lo].Is("INSERT") {
-		return nil, c.src.Errorf(start, sqlerr.SyntaxError, "only INSERT statements can be in a statement set")
-	}
 	st, err := parseStatement(inner, innerAll, codeTokens(innerAll))
+	return st, inner, err
+}
+
+// setMember parses toks[lo:hi] of a statement set as an INSERT with a
+// Source of its own.
+func setMember(c *cursor, all []Token, lo, hi int) (*Insert, error) {
+	if !c.toks[lo].Is("INSERT") {
+		return nil, c.src.Errorf(c.toks[lo].Start, sqlerr.SyntaxError, "only INSERT statements can be in a statement set")
+	}
+	st, _, err := c.nested(all, c.toks[lo].Start, c.toks[hi-1].End)
 	if err != nil {
 		return nil, err
 	}
@@ -263,15 +271,7 @@ func parseDeclare(c *cursor, all []Token) (Statement, error) {
 	// The cursor's statement is parsed as a statement of its own, cut out
 	// of this one, so that its errors point into the DECLARE.
 	start := c.peek().Start
-	inner := &Source{Input: c.src.Input, Offset: c.src.Offset + start, Text: c.src.Text[start:]}
-	var innerAll []Token
-	for _, t := range all {
-		if t.Start >= start {
-			innerAll = append(innerAll, t)
-		}
-	}
-	innerAll = shift(innerAll, start)
-	st, err := parseStatement(inner, innerAll, codeTokens(innerAll))
+	st, inner, err := c.nested(all, start, len(c.src.Text))
 	if err != nil {
 		return nil, err
 	}
