@@ -82,6 +82,10 @@ func snapshot(ctx context.Context, deps Deps, n logical.Node) (types.Batch, erro
 			out = append(out, b...)
 		}
 		return out, nil
+	case *logical.RecursiveUnion:
+		return recursiveUnion(ctx, deps, n)
+	case *logical.WorkTable:
+		return n.Rows, nil
 	case *logical.Filter, *logical.Project, *logical.Aggregate, *logical.Normalize, *logical.TopN, *logical.Join,
 		*logical.WindowTVF, *logical.TemporalJoin:
 		var ins []types.Batch
