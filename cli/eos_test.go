@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -499,34 +500,78 @@ func dropConn(key kmsg.Key, when func(kmsg.Request) bool) func(*kfake.Cluster) f
 	}
 }
 
+// commitLost applies one of riffle's commits and answers it with a
+// timeout: the commit took effect, but riffle cannot know it, stops the
+// query and restarts it with its state store one epoch behind Kafka, which
+// the changelog must make up. The commit is applied by sending a copy of
+// the request from another client while the original sleeps (kfake
+// applies no request it answers with a fault).
+func commitLost(broker string) func(*kfake.Cluster) func(context.Context) error {
+	return func(c *kfake.Cluster) func(context.Context) error {
+		hit := make(chan struct{})
+		var applying atomic.Bool
+		c.ControlKey(int16(kmsg.EndTxn), func(req kmsg.Request) (kmsg.Response, error, bool) {
+			if applying.Load() || !riffleCommit(req) {
+				c.KeepControl() // the copy, or another client's request
+				return nil, nil, false
+			}
+			applying.Store(true)
+			c.SleepControl(func() {
+				cl, err := kgo.NewClient(kgo.SeedBrokers(broker))
+				if err != nil {
+					return
+				}
+				defer cl.Close()
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				cp := *req.(*kmsg.EndTxnRequest)
+				cp.Version = -1
+				_, _ = cp.RequestWith(ctx, cl) // if it fails, the commit is not applied: unknown to riffle all the same
+			})
+			close(hit)
+			resp := req.ResponseKind().(*kmsg.EndTxnResponse)
+			resp.ErrorCode = kerr.RequestTimedOut.Code
+			return resp, nil, true
+		})
+		return func(ctx context.Context) error {
+			select {
+			case <-hit:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+}
+
 // TestExactlyOnceBrokerFaults injects broker faults into riffle's
 // transactions while it works through a stream of orders: produces that
 // fail, commits (EndTxn) refused with an error and with a timeout (whose
 // outcome riffle cannot know), and connections dropped in the middle of a
-// produce and of a commit. A failed transaction stops the query, which
-// restarts from its last commit; the committed outputs must be those of an
-// uninterrupted run of riffle over the same orders. The orders come in
-// parts, one before each fault, so that every fault finds a request to
-// fail, and each fault waits for riffle to have committed again after the
-// last. (A commit that the broker applied but whose answer was lost,
-// leaving the state store behind Kafka, is TestExactlyOnceOlderState in
-// server/node.)
+// produce and of a commit, and a commit applied whose answer is a timeout.
+// A failed transaction stops the query, which restarts from its last
+// commit; the committed outputs must be those of an uninterrupted run of
+// riffle over the same orders. The orders come in parts, one before each
+// fault, so that every fault finds a request to fail, and each fault waits
+// for riffle to have committed again after the last.
 func TestExactlyOnceBrokerFaults(t *testing.T) {
 	if testing.Short() {
-		t.Skip("two hundred thousand records and ten broker faults: skipped with -short")
+		t.Skip("two hundred thousand records and twelve broker faults: skipped with -short")
 	}
-	const n, rounds = 200_000, 10
+	const n, rounds = 200_000, 12
 	faults := []brokerFault{
 		{"failed produce", failWith(kmsg.Produce, kerr.CorruptMessage, riffleProduce), "CORRUPT_MESSAGE"},
 		{"failed commit", failWith(kmsg.EndTxn, kerr.UnknownServerError, riffleCommit), "UNKNOWN_SERVER_ERROR"},
 		{"commit answered with a timeout", failWith(kmsg.EndTxn, kerr.RequestTimedOut, riffleCommit), "REQUEST_TIMED_OUT"},
 		{"connection dropped during a produce", dropConn(kmsg.Produce, riffleProduce), ""},
 		{"connection dropped during a commit", dropConn(kmsg.EndTxn, riffleCommit), ""},
+		{"commit applied, answered with a timeout", nil, "REQUEST_TIMED_OUT"},
 	}
 	ref := newEOSRig(t)
 	refProduced := make(chan error, 1)
 	go func() { refProduced <- produceOrders(t, ref.broker, 0, n) }()
 	r := newEOSRig(t)
+	faults[len(faults)-1].inject = commitLost(r.broker)
 	start := time.Now()
 	part := n / (rounds + 1)
 	hits := map[string]int{}
@@ -554,22 +599,30 @@ func TestExactlyOnceBrokerFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkRuns(t, got, ref.outputs(), n)
-	// Each fault that fails a transaction restarts the query it hit.
-	restarts := map[string]int{}
+	// Each fault that fails a transaction restarts the query it hit, and a
+	// commit applied unanswered leaves the state store behind Kafka: the
+	// restart restores that epoch from the changelog.
+	restarts, restores := map[string]int{}, 0
 	for line := range strings.Lines(r.s.stderr.String()) {
+		if strings.Contains(line, "restored query state from changelog") && !strings.Contains(line, " records=0 ") {
+			restores++
+		}
 		if !strings.Contains(line, "restarting it from its last commit") {
 			continue
 		}
-		for _, f := range faults {
-			if f.code != "" && strings.Contains(line, f.code) {
-				restarts[f.code]++
+		for code := range hits {
+			if code != "" && strings.Contains(line, code) {
+				restarts[code]++
 			}
 		}
 	}
-	t.Logf("faults that fail a transaction hit %v; queries restarted after them %v", hits, restarts)
-	for _, f := range faults {
-		if f.code != "" && restarts[f.code] < hits[f.code] {
-			t.Errorf("%d queries restarted after a %s, which hit %d transactions:\n%s", restarts[f.code], f.code, hits[f.code], r.s.stderr)
+	t.Logf("faults that fail a transaction hit %v; queries restarted after them %v; state restored from the changelog %d times", hits, restarts, restores)
+	for code, n := range hits {
+		if code != "" && restarts[code] < n {
+			t.Errorf("%d queries restarted after a %s, which hit %d transactions:\n%s", restarts[code], code, n, r.s.stderr)
 		}
+	}
+	if lost := rounds / len(faults); restores < lost {
+		t.Errorf("state restored from the changelog %d times, after %d commits applied unanswered:\n%s", restores, lost, r.s.stderr)
 	}
 }
