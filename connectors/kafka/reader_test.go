@@ -9,12 +9,16 @@ import (
 	"time"
 )
 
-// pastDeadline is a poll's context at the moment its deadline passes while
-// the client hands a fetch over: the client saw it open (Done never fired),
-// and whoever asks afterwards (Err) finds it over.
-type pastDeadline struct{ context.Context }
+// endedMeanwhile is a poll's context at the moment it ends (its deadline
+// passes, or a FLUSH cancels it to end the query's epoch at once) while the
+// client hands a fetch over: the client saw it open (Done never fired), and
+// whoever asks afterwards (Err) finds it over.
+type endedMeanwhile struct {
+	context.Context
+	err error
+}
 
-func (pastDeadline) Err() error { return context.DeadlineExceeded }
+func (c endedMeanwhile) Err() error { return c.err }
 
 // writeBacklog writes n records numbered 0… round-robin over the
 // partitions of topic.
@@ -61,25 +65,33 @@ func readChecked(ctx context.Context, t *testing.T, r *Reader, end map[int32]int
 }
 
 // TestPollPastDeadline: records the client handed over as the poll's
-// deadline passed are returned, not dropped. Dropping them lost a whole
-// poll of a query's input (issue 11): the client does not return them
-// again, and the next poll moved the position past them.
+// context ended are returned, not dropped. Dropping them lost a whole poll
+// of a query's input (issue 11): the client does not return them again, and
+// the next poll moved the position past them.
 func TestPollPastDeadline(t *testing.T) {
 	ctx, c := testCluster(t)
 	writeBacklog(ctx, t, c, "t", 2, 10)
-	r, err := NewReader(c, "t", map[int32]int64{0: 0, 1: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	recs, err := r.Poll(pastDeadline{ctx})
-	if err != nil || len(recs) == 0 {
-		t.Fatalf("poll whose deadline passed at the hand-over: %d records, %v; want the records", len(recs), err)
-	}
-	n := len(recs)
-	n += readChecked(ctx, t, r, map[int32]int64{0: 5, 1: 5}, func() ([]Record, error) { return r.Poll(ctx) })
-	if n != 10 {
-		t.Fatalf("read %d records, want 10", n)
+	for _, end := range []error{context.DeadlineExceeded, context.Canceled} {
+		r, err := NewReader(c, "t", map[int32]int64{0: 0, 1: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := true
+		n := readChecked(ctx, t, r, map[int32]int64{0: 5, 1: 5}, func() ([]Record, error) {
+			if !first {
+				return r.Poll(ctx)
+			}
+			first = false
+			recs, err := r.Poll(endedMeanwhile{ctx, end})
+			if err != nil || len(recs) == 0 {
+				t.Fatalf("poll whose context ended (%v) at the hand-over: %d records, %v; want the records", end, len(recs), err)
+			}
+			return recs, err
+		})
+		if n != 10 {
+			t.Fatalf("read %d records, want 10", n)
+		}
+		r.Close()
 	}
 }
 
