@@ -426,9 +426,10 @@ func TestExactlyOnceSIGKILL(t *testing.T) {
 	start := time.Now()
 	part := n / (kills + 1)
 	for kill := 1; kill <= kills; kill++ {
+		before := r.progress()
 		r.produce((kill-1)*part, kill*part)
 		if kill%3 != 0 {
-			r.waitProgress(r.progress())
+			r.waitProgress(before)
 		}
 		time.Sleep(time.Duration(rng.IntN(1000)) * time.Millisecond)
 		r.s.kill(t)
@@ -481,11 +482,14 @@ func failWith(key kmsg.Key, err *kerr.Error, when func(kmsg.Request) bool) func(
 func dropConn(key kmsg.Key, when func(kmsg.Request) bool) func(*kfake.Cluster) func(context.Context) error {
 	return func(c *kfake.Cluster) func(context.Context) error {
 		hit := make(chan struct{})
+		var done atomic.Bool
+		// A request the control does not handle leaves it installed
+		// (KeepControl would keep it even after it handles one).
 		c.ControlKey(int16(key), func(req kmsg.Request) (kmsg.Response, error, bool) {
-			if !when(req) {
-				c.KeepControl()
+			if done.Load() || !when(req) {
 				return nil, nil, false
 			}
+			done.Store(true)
 			close(hit)
 			return nil, errors.New("connection dropped by the test"), true
 		})
@@ -512,8 +516,7 @@ func commitLost(broker string) func(*kfake.Cluster) func(context.Context) error 
 		var applying atomic.Bool
 		c.ControlKey(int16(kmsg.EndTxn), func(req kmsg.Request) (kmsg.Response, error, bool) {
 			if applying.Load() || !riffleCommit(req) {
-				c.KeepControl() // the copy, or another client's request
-				return nil, nil, false
+				return nil, nil, false // the copy, or another request
 			}
 			applying.Store(true)
 			c.SleepControl(func() {
@@ -551,9 +554,9 @@ func commitLost(broker string) func(*kfake.Cluster) func(context.Context) error 
 // produce and of a commit, and a commit applied whose answer is a timeout.
 // A failed transaction stops the query, which restarts from its last
 // commit; the committed outputs must be those of an uninterrupted run of
-// riffle over the same orders. The orders come in parts, one before each
-// fault, so that every fault finds a request to fail, and each fault waits
-// for riffle to have committed again after the last.
+// riffle over the same orders. The orders come in parts, one after each
+// fault is installed, so that every fault finds a request to fail, and
+// riffle catches up (FLUSH) before the next.
 func TestExactlyOnceBrokerFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two hundred thousand records and twelve broker faults: skipped with -short")
@@ -575,10 +578,11 @@ func TestExactlyOnceBrokerFaults(t *testing.T) {
 	start := time.Now()
 	part := n / (rounds + 1)
 	hits := map[string]int{}
+	c := r.s.conn(t)
 	for i := range rounds {
-		r.produce(i*part, (i+1)*part)
 		f := faults[i%len(faults)]
 		wait := f.inject(r.cluster)
+		r.produce(i*part, (i+1)*part)
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		err := wait(ctx)
 		cancel()
@@ -586,11 +590,10 @@ func TestExactlyOnceBrokerFaults(t *testing.T) {
 			t.Fatalf("fault %q found no request to fail in 3 minutes while orders waited:\n%s", f.name, r.s.stderr)
 		}
 		hits[f.code]++
-		p := r.progress()
-		t.Logf("%s after %v: offsets up to %d of the enriched topic committed", f.name, time.Since(start).Round(time.Millisecond), p)
-		// The next fault comes once riffle has recovered and committed
-		// again, not in the restart this one caused.
-		r.waitProgress(p)
+		t.Logf("%s after %v: offsets up to %d of the enriched topic committed", f.name, time.Since(start).Round(time.Millisecond), r.progress())
+		// The next fault comes once riffle has recovered from this one
+		// (restarting the query it stopped) and caught up.
+		eosFlush(t, c)
 	}
 	r.produce(rounds*part, n)
 	got := r.outputs()
