@@ -115,10 +115,12 @@ func produceAll(t *testing.T, broker string, recs []*kgo.Record) {
 	}
 }
 
-// eosFlush waits, longer than mustExec does, for every query to catch up.
+// eosFlush waits, longer than mustExec does, for every query to catch up:
+// a backlog of a million orders, read by two riffles at once, takes
+// minutes on a loaded machine.
 func eosFlush(t *testing.T, c *pgx.Conn) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	if _, err := c.Exec(ctx, "FLUSH"); err != nil {
 		t.Fatalf("FLUSH: %v", err)
