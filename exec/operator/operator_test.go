@@ -42,7 +42,7 @@ type harness struct {
 //	filter        a predicate over t's columns, appended to the chain
 //	project       a select list over the chain's input, appended to the chain
 //	materialize   appends a Materialize (state table 1)
-//	topn          partition=(cols) order=(col [desc], …) limit=N [offset=N] [rownumber]: appends a TopN
+//	topn          partition=(cols) order=(col [desc], …) limit=N [offset=N] [func=rank|dense_rank] [rownumber]: appends a TopN
 //	batch         lines "+1 (v, …)" / "-1 (v, …)", fed to the chain; prints the output changes
 //	barrier       ends the epoch: operators flush and the state commits
 //	contents      prints the materialized rows with their multiplicity
@@ -424,6 +424,8 @@ func (h *harness) topN(d *datadriven.TestData) (*logical.TopN, error) {
 			fmt.Sscan(arg.Vals[0], &n.Limit)
 		case "offset":
 			fmt.Sscan(arg.Vals[0], &n.Offset)
+		case "func":
+			n.Func = arg.Vals[0]
 		case "rownumber":
 			n.RowNumber = true
 			n.Out.Columns = append(append([]types.Column(nil), h.schema.Columns...), types.Column{Name: "rn", Type: types.TBigInt})
