@@ -184,6 +184,8 @@ func newOperator(n logical.Node) (operator.Operator, error) {
 			return operator.NewTimeOver(n)
 		}
 		return operator.NewOver(n)
+	case *logical.GroupingSets:
+		return operator.NewGroupingSets(n)
 	case *logical.Join:
 		if n.Interval != nil {
 			return operator.NewIntervalJoin(n)
