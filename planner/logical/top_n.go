@@ -32,7 +32,7 @@ type TopN struct {
 	// Func is the ranking function: "" (ROW_NUMBER), "rank" or
 	// "dense_rank".
 	Func string
-	Out       types.Schema
+	Out  types.Schema
 }
 
 func (t *TopN) Schema() types.Schema { return t.Out }
