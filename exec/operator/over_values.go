@@ -111,12 +111,24 @@ func OverValues(call *logical.OverCall, n int, keys, arg func(int) types.Row) ([
 		}
 	case "count", "count_star", "sum", "avg":
 		run := NewRunning(&logical.AggCall{Func: call.Func, Args: call.Args, T: call.T})
-		err := fr.slide(func(j int, d int64) error {
+		add := func(j int, d int64) error {
 			if call.Func == "count_star" {
 				return run.Add(types.Null, d)
 			}
 			return run.Add(arg(j)[0], d)
-		}, func(j int) (err error) {
+		}
+		err := fr.slide(add, func(j int) (err error) {
+			if lo, hi := fr.of(j); call.ExcludeCurrent && lo <= j && j < hi {
+				// The row leaves its frame for its own value only.
+				if err := add(j, -1); err != nil {
+					return err
+				}
+				defer func() {
+					if err == nil {
+						err = add(j, 1)
+					}
+				}()
+			}
 			vals[j], err = run.Value()
 			return err
 		})
@@ -124,6 +136,21 @@ func OverValues(call *logical.OverCall, n int, keys, arg func(int) types.Row) ([
 			return nil, err
 		}
 	case "min", "max":
+		if call.ExcludeCurrent {
+			for j := range vals {
+				lo, hi := fr.of(j)
+				for k := lo; k < hi; k++ {
+					v := arg(k)[0]
+					if k == j || v.IsNull() {
+						continue
+					}
+					if c := types.Compare(v, vals[j]); vals[j].IsNull() || (c < 0) == (call.Func == "min") && c != 0 {
+						vals[j] = v
+					}
+				}
+			}
+			break
+		}
 		// A monotone queue of the frame's candidates: each value is better
 		// than every one behind it, so the front is the frame's min (max),
 		// and a row leaves the queue at most once.
@@ -159,6 +186,11 @@ func OverValues(call *logical.OverCall, n int, keys, arg func(int) types.Row) ([
 	case "first_value", "last_value", "nth_value":
 		for j := range vals {
 			lo, hi := fr.of(j)
+			if call.ExcludeCurrent && lo <= j && j < hi {
+				// Without the row: its value moves to the frame's edge.
+				vals[j] = excludedValue(call, arg, j, lo, hi)
+				continue
+			}
 			k := lo
 			switch call.Func {
 			case "last_value":
@@ -181,6 +213,32 @@ func OverValues(call *logical.OverCall, n int, keys, arg func(int) types.Row) ([
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "window function %s is not supported yet", call.Func)
 	}
 	return vals, nil
+}
+
+// excludedValue is FIRST_VALUE, LAST_VALUE or NTH_VALUE over the frame
+// [lo, hi) without row j.
+func excludedValue(call *logical.OverCall, arg func(int) types.Row, j, lo, hi int) types.Value {
+	var idx []int
+	for k := lo; k < hi; k++ {
+		if k != j {
+			idx = append(idx, k)
+		}
+	}
+	n := 0
+	switch call.Func {
+	case "last_value":
+		n = len(idx) - 1
+	case "nth_value":
+		a := arg(j)[1]
+		if a.IsNull() || a.Int() <= 0 {
+			return types.Null
+		}
+		n = int(min(a.Int()-1, int64(len(idx))))
+	}
+	if n < 0 || n >= len(idx) {
+		return types.Null
+	}
+	return arg(idx[n])[0]
 }
 
 // compareSortKeys orders two rows of sort-key values by keys: NULLs first

@@ -5,6 +5,7 @@ import (
 
 	"riffle/planner/logical"
 	"riffle/planner/scalar"
+	"riffle/sql/parse"
 	"riffle/sql/sqlerr"
 	"riffle/sql/types"
 
@@ -112,7 +113,15 @@ func (b *Binder) overCall(wf *ast.WindowFuncExpr, sc *scope) (logical.OverCall, 
 	saved := b.agg
 	b.agg = nil // a window function's arguments are over the input rows
 	defer func() { b.agg = saved }()
-	for _, a := range wf.Args {
+	args := wf.Args
+	if len(args) > 0 {
+		// EXCLUDE CURRENT ROW arrives as a wrapper of the first argument.
+		if f, ok := args[0].(*ast.FuncCallExpr); ok && f.FnName.L == parse.ExcludeCurrentRowFunc && len(f.Args) == 1 {
+			args = append([]ast.ExprNode{f.Args[0]}, args[1:]...)
+			c.ExcludeCurrent = true
+		}
+	}
+	for _, a := range args {
 		e, err := b.expr(a, sc)
 		if err != nil {
 			return c, err
@@ -148,7 +157,10 @@ func (b *Binder) overCall(wf *ast.WindowFuncExpr, sc *scope) (logical.OverCall, 
 		}
 		c.Frame = c.Bounds.String() // as bound, without the rewrite's placeholders
 	}
-	return c, b.overType(&c, wf)
+	if c.ExcludeCurrent && spec.Frame == nil {
+		return c, b.position(sqlerr.New(sqlerr.SyntaxError, "EXCLUDE belongs to a frame: write ROWS or RANGE before it"), wf)
+	}
+	return c, b.overType(&c, wf, args)
 }
 
 // frameBounds reads a frame: ROWS with constant offsets, RANGE with
@@ -254,7 +266,7 @@ func (b *Binder) rangeOffset(x ast.FrameBound, wf *ast.WindowFuncExpr, order []l
 
 // overType types a window function call: ranking functions by the table
 // above, aggregates as in GROUP BY.
-func (b *Binder) overType(c *logical.OverCall, wf *ast.WindowFuncExpr) error {
+func (b *Binder) overType(c *logical.OverCall, wf *ast.WindowFuncExpr, args []ast.ExprNode) error {
 	if t, ok := rankingFuncs[c.Func]; ok {
 		switch {
 		case t != nil:
@@ -271,7 +283,7 @@ func (b *Binder) overType(c *logical.OverCall, wf *ast.WindowFuncExpr) error {
 		}
 		return nil
 	}
-	if c.Func == "count" && !c.Distinct && len(wf.Args) == 1 && isNonNullConst(wf.Args[0]) {
+	if c.Func == "count" && !c.Distinct && len(args) == 1 && isNonNullConst(args[0]) {
 		c.Func, c.Args = "count_star", nil
 	}
 	t, err := aggType(logical.AggCall{Func: c.Func, Args: c.Args, Distinct: c.Distinct})

@@ -46,7 +46,10 @@ type OverCall struct {
 	Frame     string
 	// Bounds is Frame as the executors read it; nil for the default frame.
 	Bounds *FrameBounds
-	T      types.Type
+	// ExcludeCurrent takes the current row out of its frame (EXCLUDE
+	// CURRENT ROW).
+	ExcludeCurrent bool
+	T              types.Type
 }
 
 // FrameBounds is a window frame: ROWS counts rows from the current one;
@@ -129,6 +132,9 @@ func (c OverCall) String() string {
 	}
 	if c.Frame != "" {
 		spec = append(spec, c.Frame)
+	}
+	if c.ExcludeCurrent {
+		spec = append(spec, "EXCLUDE CURRENT ROW")
 	}
 	return s + strings.Join(spec, " ") + ")"
 }
@@ -214,7 +220,9 @@ func (c OverCall) OnTime() bool {
 	if b.End.Unbounded || (!b.Rows && b.End.Offset != 0) {
 		return false
 	}
-	return b.Start.Unbounded || b.Start.Offset <= 0
+	// A running value from UNBOUNDED PRECEDING cannot take the current row
+	// out again.
+	return b.Start.Unbounded && !c.ExcludeCurrent || !b.Start.Unbounded && b.Start.Offset <= 0
 }
 
 // Offset is LAG's or LEAD's constant offset (1 when not given).

@@ -214,6 +214,8 @@ func (r *rewriter) scanDialect(i int) (int, error) {
 		return r.windowTVF(i, false)
 	case (up == "TUMBLE" || up == "HOP" || up == "SESSION") && next(1).IsOp("(") && r.clause(i) == "GROUP":
 		r.groupWindow(i)
+	case up == "EXCLUDE":
+		return r.frameExclude(i)
 	case (up == "ROLLUP" || up == "CUBE" || up == "GROUPING") && r.clause(i) == "GROUP":
 		if _, ok := r.groupingAt(i); ok {
 			return r.groupingSets(i), nil
