@@ -179,8 +179,7 @@ func (o *Over) partition(prefix []byte) ([]overRow, error) {
 	}
 	var stored []overRow
 	var rows, keys []types.Row
-	var args [][]types.Row // args[call][copy]
-	args = make([][]types.Row, len(o.n.Calls))
+	args := make([][]types.Row, len(o.n.Calls)) // args[call][copy]
 	for ok := it.First(); ok; ok = it.Next() {
 		row, n, err := DecodeEntry(it.Value())
 		if err != nil {
