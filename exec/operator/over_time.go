@@ -222,7 +222,13 @@ func (o *TimeOver) OnWatermark(ctx context.Context, wms []int64, out Emitter) (i
 		n   int64
 	}
 	var dues []due
-	it, err := o.pending.Iter(nil, upper)
+	// Rows up to the previous watermark went out then (or were late): start
+	// after them, not over the deletions of this epoch.
+	var lower []byte
+	if prev > 0 {
+		lower = state.AppendKey(nil, types.NewTimestamp(prev+1))
+	}
+	it, err := o.pending.Iter(lower, upper)
 	if err != nil {
 		return 0, err
 	}
