@@ -404,18 +404,34 @@ func (o *TimeOver) running(i int) *Running {
 	return NewRunning(&logical.AggCall{Func: c.Func, Args: c.Args, T: c.T})
 }
 
+// sealedRow evaluates a row's order keys and call arguments, into one
+// allocation.
 func (o *TimeOver) sealedRow(seq int64, row types.Row) (sealedRow, error) {
-	r := sealedRow{seq: seq, row: row, time: row[o.timeCol].I}
+	r := sealedRow{seq: seq, row: row, time: row[o.timeCol].I, args: make([]types.Row, len(o.args))}
+	width := len(o.order)
+	for _, fs := range o.args {
+		width += len(fs)
+	}
+	slab := make(types.Row, 0, width)
+	eval := func(fs []expr.Func) (types.Row, error) {
+		at := len(slab)
+		for _, f := range fs {
+			v, err := f(row)
+			if err != nil {
+				return nil, err
+			}
+			slab = append(slab, v)
+		}
+		return slab[at:len(slab):len(slab)], nil
+	}
 	var err error
-	if r.keys, err = evalAll(o.order, row); err != nil {
+	if r.keys, err = eval(o.order); err != nil {
 		return r, err
 	}
-	for _, fs := range o.args {
-		a, err := evalAll(fs, row)
-		if err != nil {
+	for i, fs := range o.args {
+		if r.args[i], err = eval(fs); err != nil {
 			return r, err
 		}
-		r.args = append(r.args, a)
 	}
 	return r, nil
 }
@@ -499,12 +515,10 @@ func (o *TimeOver) emit(p *timePart, seq, wm int64) error {
 			}
 		case overLocal:
 			win := p.rows[lo : hi+1]
-			vals, err := OverValues(&o.n.Calls[i], len(win), func(j int) types.Row { return win[j].keys },
-				func(j int) types.Row { return win[j].args[i] })
-			if err != nil {
+			if row[width+i], err = overValueAt(&o.n.Calls[i], len(win), idx-lo, func(j int) types.Row { return win[j].keys },
+				func(j int) types.Row { return win[j].args[i] }); err != nil {
 				return err
 			}
-			row[width+i] = vals[idx-lo]
 		case overRunning:
 			if row[width+i], err = o.runningValue(p, i, idx, at); err != nil {
 				return err

@@ -23,27 +23,8 @@ import (
 func OverValues(call *logical.OverCall, n int, keys, arg func(int) types.Row) ([]types.Value, error) {
 	cmp := func(a, b types.Row) int { return compareSortKeys(call.Order, a, b) }
 	vals := make([]types.Value, n)
-	// peerEnd[j] is one past the last peer of row j: the default frame with
-	// an ORDER BY ends there; without one every row is a peer.
-	peerEnd := make([]int, n)
-	for j := n - 1; j >= 0; j-- {
-		switch {
-		case j == n-1:
-			peerEnd[j] = n
-		case len(call.Order) == 0 || cmp(keys(j), keys(j+1)) == 0:
-			peerEnd[j] = peerEnd[j+1]
-		default:
-			peerEnd[j] = j + 1
-		}
-	}
-	fr := frames{call: call, n: n, keys: keys, start: make([]int, n), end: peerEnd}
-	for j := 1; j < n; j++ {
-		if peerEnd[j] == peerEnd[j-1] {
-			fr.start[j] = fr.start[j-1]
-		} else {
-			fr.start[j] = j
-		}
-	}
+	fr := newFrames(call, n, keys)
+	peerEnd := fr.end
 	switch call.Func {
 	case "row_number":
 		for j := range vals {
@@ -239,6 +220,84 @@ func excludedValue(call *logical.OverCall, arg func(int) types.Row, j, lo, hi in
 		return types.Null
 	}
 	return arg(idx[n])[0]
+}
+
+// overValueAt is OverValues' value for row j alone, for the calls an
+// event-time Over computes from the rows around a row: LAG, LEAD and
+// aggregates over a bounded frame, read in one pass over the frame.
+func overValueAt(call *logical.OverCall, n, j int, keys, arg func(int) types.Row) (types.Value, error) {
+	switch call.Func {
+	case "lag", "lead":
+		a := arg(j)
+		off := int64(1)
+		if len(a) > 1 {
+			if a[1].IsNull() {
+				return types.Null, nil
+			}
+			off = a[1].Int()
+		}
+		k := j - int(off)
+		if call.Func == "lead" {
+			k = j + int(off)
+		}
+		switch {
+		case k >= 0 && k < n:
+			return arg(k)[0], nil
+		case len(a) > 2:
+			return a[2], nil
+		}
+		return types.Null, nil
+	case "count", "count_star", "sum", "avg", "min", "max":
+	default:
+		vals, err := OverValues(call, n, keys, arg)
+		if err != nil {
+			return types.Null, err
+		}
+		return vals[j], nil
+	}
+	fr := newFrames(call, n, keys)
+	lo, hi := fr.of(j)
+	run := NewRunning(&logical.AggCall{Func: call.Func, Args: call.Args, T: call.T})
+	for k := lo; k < hi; k++ {
+		if k == j && call.ExcludeCurrent {
+			continue
+		}
+		v := types.Null
+		if call.Func != "count_star" {
+			v = arg(k)[0]
+		}
+		if err := run.Add(v, 1); err != nil {
+			return types.Null, err
+		}
+	}
+	return run.Value()
+}
+
+// newFrames finds the peers of each of a partition's n rows: rows with
+// equal order keys (every row, without an ORDER BY).
+func newFrames(call *logical.OverCall, n int, keys func(int) types.Row) *frames {
+	// end[j] is one past the last peer of row j: the default frame with an
+	// ORDER BY ends there.
+	end := make([]int, n)
+	for j := n - 1; j >= 0; j-- {
+		switch {
+		case j == n-1:
+			end[j] = n
+		case len(call.Order) == 0 || compareSortKeys(call.Order, keys(j), keys(j+1)) == 0:
+			end[j] = end[j+1]
+		default:
+			end[j] = j + 1
+		}
+	}
+	fr := &frames{call: call, n: n, keys: keys, start: make([]int, n), end: end}
+	for j := 1; j < n; j++ {
+		if end[j] == end[j-1] {
+			fr.start[j] = fr.start[j-1]
+		} else {
+			fr.start[j] = j
+		}
+	}
+	return fr
 }
 
 // compareSortKeys orders two rows of sort-key values by keys: NULLs first
