@@ -8,6 +8,7 @@ import (
 	"riffle/exec/expr"
 	"riffle/exec/state"
 	"riffle/planner/logical"
+	"riffle/sql/sqlerr"
 	"riffle/sql/types"
 )
 
@@ -92,7 +93,7 @@ func compileOver(n *logical.Over) (part, order []expr.Func, args [][]expr.Func, 
 	}
 	for _, c := range n.Calls {
 		if c.Distinct {
-			return nil, nil, nil, fmt.Errorf("over: DISTINCT in a window function is not supported")
+			return nil, nil, nil, sqlerr.New(sqlerr.FeatureNotSupported, "DISTINCT in a window function is not supported")
 		}
 		var fs []expr.Func
 		for _, a := range c.Args {
