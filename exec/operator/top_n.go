@@ -14,7 +14,8 @@ import (
 )
 
 // TopN keeps, per partition, the rows ranked Offset+1 … Offset+Limit by its
-// order (ROW_NUMBER() … WHERE rn <= N; deduplication with N = 1). Every row
+// order (ROW_NUMBER() … WHERE rn <= N; deduplication with N = 1; RANK and
+// DENSE_RANK, where rows that tie on the order share a rank). Every row
 // of a partition is kept in its state table, ordered: the key is the
 // partition, then the order columns (NULLs placed as the query asks), then
 // the whole row as a tie-break, so equal rows meet and ties rank the same
@@ -201,6 +202,9 @@ func (t *TopN) top(prefix []byte) ([]types.Row, error) {
 		return nil, err
 	}
 	defer it.Close()
+	if t.n.Func != "" {
+		return t.topRanked(it)
+	}
 	var out []types.Row
 	rank := int64(0)
 	for ok := it.First(); ok && rank < t.extent; ok = it.Next() {
@@ -221,6 +225,53 @@ func (t *TopN) top(prefix []byte) ([]types.Row, error) {
 		}
 	}
 	return out, it.Error()
+}
+
+// topRanked is top for RANK and DENSE_RANK: rows that tie on the order
+// share a rank; RANK then skips as many ranks as rows tied, DENSE_RANK
+// none. The scan stops at the first row ranked past the top.
+func (t *TopN) topRanked(it *state.Iter) ([]types.Row, error) {
+	var out []types.Row
+	var prev types.Row
+	pos, rank, dense := int64(0), int64(0), int64(0)
+	for ok := it.First(); ok; ok = it.Next() {
+		row, n, err := DecodeEntry(it.Value())
+		if err != nil {
+			return nil, fmt.Errorf("top-n: %w", err)
+		}
+		if prev == nil || !t.ties(prev, row) {
+			rank, dense = pos+1, dense+1
+		}
+		prev, pos = row, pos+n
+		r := rank
+		if t.n.Func == "dense_rank" {
+			r = dense
+		}
+		if r > t.extent {
+			break
+		}
+		if r <= t.n.Offset {
+			continue
+		}
+		for range n {
+			if t.n.RowNumber {
+				out = append(out, append(row.Clone(), types.NewInt(r)))
+			} else {
+				out = append(out, row)
+			}
+		}
+	}
+	return out, it.Error()
+}
+
+// ties reports whether two rows are equal on every sort key (NULLs equal).
+func (t *TopN) ties(a, b types.Row) bool {
+	for _, col := range t.order {
+		if types.Compare(a[col], b[col]) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // expire retracts an idle partition's top and deletes its state.

@@ -179,6 +179,13 @@ func newOperator(n logical.Node) (operator.Operator, error) {
 		return operator.NewUnion(len(n.Ins)), nil
 	case *logical.TopN:
 		return operator.NewTopN(n)
+	case *logical.Over:
+		if n.EventTime() {
+			return operator.NewTimeOver(n)
+		}
+		return operator.NewOver(n)
+	case *logical.GroupingSets:
+		return operator.NewGroupingSets(n)
 	case *logical.Join:
 		if n.Interval != nil {
 			return operator.NewIntervalJoin(n)
@@ -202,6 +209,11 @@ func tablesOf(n logical.Node) int {
 		return operator.AggregateTablesFor(n)
 	case *logical.TopN:
 		return operator.TopNTables
+	case *logical.Over:
+		if n.EventTime() {
+			return operator.TimeOverTables
+		}
+		return operator.OverTables
 	case *logical.Normalize:
 		return 1
 	case *logical.Join:

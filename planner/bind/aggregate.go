@@ -30,6 +30,15 @@ type aggContext struct {
 	// group columns windowAt and windowAt+1.
 	window   *logical.WindowTVF
 	windowAt int
+	// groupExprs is how many of groups are the query's group expressions
+	// (grouping sets add the set number and GROUPING() columns after
+	// them).
+	groupExprs int
+	// sets, for a GROUP BY with grouping sets, feeds the aggregate;
+	// grouping maps each GROUPING() call's arguments (argKey) to its
+	// column among groups.
+	sets     *logical.GroupingSets
+	grouping map[string]int
 }
 
 // isAggregating reports whether a SELECT groups: GROUP BY, HAVING, or an
@@ -74,8 +83,8 @@ func (b *Binder) groupBy(s *ast.SelectStmt, sc *scope, in logical.Node) (*aggCon
 	if s.GroupBy == nil {
 		return ctx, nil
 	}
-	if s.GroupBy.Rollup {
-		return nil, b.notYet(s, "GROUP BY … WITH ROLLUP is", "arrives with grouping sets")
+	if hasGroupingSets(s.GroupBy) {
+		return ctx, b.groupingSetsBy(s, sc, in, ctx)
 	}
 	for _, item := range s.GroupBy.Items {
 		if f, ok := item.Expr.(*ast.FuncCallExpr); ok && strings.HasPrefix(f.FnName.L, parse.GroupWindowPrefix) {
@@ -91,6 +100,7 @@ func (b *Binder) groupBy(s *ast.SelectStmt, sc *scope, in logical.Node) (*aggCon
 		ctx.groups = append(ctx.groups, e)
 		ctx.groupKeys = append(ctx.groupKeys, e.String())
 	}
+	ctx.groupExprs = len(ctx.groups)
 	if w := ctx.window; w != nil && w.Kind == "SESSION" {
 		// A legacy session window is kept per value of the other groups.
 		for i, g := range ctx.groups {
@@ -126,6 +136,10 @@ func (b *Binder) groupItem(e ast.ExprNode, fields *ast.FieldList, sc *scope) (sc
 // (its children come back here).
 func (b *Binder) aggExpr(n ast.ExprNode) (scalar.Expr, bool, error) {
 	ctx := b.agg
+	if f, ok := n.(*ast.FuncCallExpr); ok && isGrouping(f) {
+		e, err := b.grouping(f)
+		return e, true, err
+	}
 	if f, ok := n.(*ast.FuncCallExpr); ok && ctx.window != nil {
 		if e, ok := windowProperty(f.FnName.L, ctx); ok {
 			return e, true, nil

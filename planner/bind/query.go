@@ -273,6 +273,9 @@ func (b *Binder) aggregateSelect(s *ast.SelectStmt, in logical.Node, sc *scope) 
 	if ctx.window != nil {
 		in = ctx.window
 	}
+	if ctx.sets != nil {
+		in = ctx.sets
+	}
 	var agg logical.Node = aggregateNode(in, ctx, b.Emit)
 	if having != nil {
 		agg = &logical.Filter{Input: agg, Pred: scalar.NewCast(having, types.TBoolean)}

@@ -52,6 +52,15 @@ var knownFailures = map[string]knownFailure{
 		Bug:     "not an engine bug: sql_flink drops RisingWave's EMIT ON WINDOW CLOSE from a plain SELECT but keeps its held-back expected rows",
 		Symptom: `+ ("2023-05-06 16:56:01", "1")`,
 	},
+	// Not an engine bug: Flink's window Top-N needs PARTITION BY
+	// window_start and window_end; partitioned by window_start alone it is
+	// a regular Top-N, which updates at once, where the expected rows are
+	// RisingWave's EMIT ON WINDOW CLOSE ones (the clause is dropped).
+	"rw/eowc__eowc_group_top_n/mv-1": {
+		Bug: "not an engine bug: sql_flink drops EMIT ON WINDOW CLOSE from a Top-N partitioned by window_start alone, " +
+			"which Flink runs as a regular, updating Top-N (a window Top-N needs window_start and window_end)",
+		Symptom: `+ ("2023-05-06 18:00:00", "6")`,
+	},
 	"rw/eowc__eowc_select/mv-1": {
 		Bug:     "not an engine bug: sql_flink drops RisingWave's EMIT ON WINDOW CLOSE from a plain SELECT but keeps its held-back expected rows",
 		Symptom: `+ ("2023-05-06 18:01:00", "6")`,

@@ -41,6 +41,10 @@ var Built = map[string]string{
 	"watermark":                   "WATERMARK FOR, per-partition watermarks",
 	"eowc":                        "window results emitted once, when the watermark closes the window",
 	"event_time":                  "tables with an event-time column and a watermark; the end of input ends them (ALTER TABLE … bounded)",
+	"over_window":                 "OVER windows: in event time (Flink's OVER aggregation) and updating (RisingWave's general over window)",
+	"lag_lead":                    "LAG and LEAD over windows (LEAD in event time waits for the rows after)",
+	"rank":                        "RANK and DENSE_RANK: over windows and Top-N with ties",
+	"grouping_sets":               "GROUPING SETS, ROLLUP, CUBE with GROUPING()",
 
 	// Column types the runner maps onto riffle DDL (see ddlType).
 	"type:int":       "INT",
@@ -79,11 +83,7 @@ const (
 // NotBuilt maps each tag riffle does not support yet to the work it
 // arrives with.
 var NotBuilt = map[string]string{
-	"grouping_sets": reasonAggregation,
-	"rank":          reasonAggregation,
-	"over_window":   reasonOver,
-	"lag_lead":      reasonOver,
-	"distinct_on":   reasonUntrans,
+	"distinct_on": reasonUntrans,
 
 	// Derived by the runner (see Tags): a table with an event-time column
 	// needs WATERMARK FOR in its DDL and an end of input; the origin

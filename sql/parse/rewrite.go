@@ -222,6 +222,12 @@ func (r *rewriter) scanDialect(i int) (int, error) {
 		return r.windowTVF(i, false)
 	case (up == "TUMBLE" || up == "HOP" || up == "SESSION") && next(1).IsOp("(") && r.clause(i) == "GROUP":
 		r.groupWindow(i)
+	case up == "EXCLUDE":
+		return r.frameExclude(i)
+	case (up == "ROLLUP" || up == "CUBE" || up == "GROUPING") && r.clause(i) == "GROUP":
+		if _, ok := r.groupingAt(i); ok {
+			return r.groupingSets(i), nil
+		}
 	case orderedAggregates[up] && next(1).IsOp("("):
 		return i + 1, r.aggOrderBy(i)
 	case up == "FILTER" && next(1).IsOp("(") && next(2).Is("WHERE") && i > r.lo && r.toks[i-1].IsOp(")"):
