@@ -34,7 +34,7 @@ func define(b builder, names ...string) {
 // should not have produced (an unknown function, a cast with no conversion).
 // TIMESTAMP_LTZ values read as wall-clock time in UTC; CompileEnv takes the
 // session's zone.
-func Compile(e scalar.Expr) (Func, error) { return Env{}.compile(e) }
+func Compile(e scalar.Expr) (Func, error) { return CompileEnv(e, Env{}) }
 
 // Env is what an evaluator may depend on besides its row, fixed when the
 // expression is compiled.
@@ -52,7 +52,7 @@ type Env struct {
 }
 
 // CompileEnv is Compile under env.
-func CompileEnv(e scalar.Expr, env Env) (Func, error) { return env.compile(e) }
+func CompileEnv(e scalar.Expr, env Env) (Func, error) { return env.compile(env.fold(e)) }
 
 func (env Env) compile(e scalar.Expr) (Func, error) {
 	switch e := e.(type) {
@@ -139,7 +139,7 @@ func (env Env) CompilePredicate(e scalar.Expr) (Predicate, error) {
 	if t := e.Type(); t.ID != types.Boolean && t.ID != types.Unknown {
 		return nil, sqlerr.New(sqlerr.DatatypeMismatch, "argument of WHERE must be type BOOLEAN, not type %s", t)
 	}
-	f, err := env.compile(e)
+	f, err := env.compile(env.fold(e))
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -96,6 +97,11 @@ type generated struct {
 	// origin is when the table's row 0 was (or would have been) due: set
 	// at start so that the first row still to read is due at once.
 	origin time.Time
+	// rows and batch are reused from poll to poll: no operator keeps a
+	// batch, or the slice of rows Fill is given, past the call (the rows
+	// themselves are new every time).
+	rows  []types.Row
+	batch types.Batch
 }
 
 func newGenerated(src gen.Source) *generated {
@@ -187,11 +193,12 @@ func (r *route) generate(now time.Time) (types.Batch, int, int) {
 		return nil, 0, 0
 	}
 	slab := make([]types.Value, total*int64(r.width))
-	rows := make([]types.Row, total)
+	rows := slices.Grow(g.rows[:0], int(total))[:total]
 	for i := range rows {
 		rows[i] = slab[i*r.width : (i+1)*r.width : (i+1)*r.width]
 	}
-	b := make(types.Batch, 0, total)
+	g.rows = rows
+	b := slices.Grow(g.batch[:0], int(total))
 	bad := 0
 	at := int64(0)
 	for s, n := range counts {
@@ -209,6 +216,7 @@ func (r *route) generate(now time.Time) (types.Batch, int, int) {
 		g.pos[s] += n
 		at += n
 	}
+	g.batch = b
 	return b, int(total), bad
 }
 
