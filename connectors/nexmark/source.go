@@ -16,9 +16,13 @@ type Source struct {
 	cols []column
 	// width is, per kind, how many nested values a row of that kind needs.
 	width [3]int
+	// spare is the memory FillReusing carves nested values from; the
+	// first used of them hold rows not yet released.
+	spare []types.Value
+	used  int
 }
 
-var _ gen.Source = (*Source)(nil)
+var _ gen.Reuser = (*Source)(nil)
 
 // colKind says what a table column holds.
 type colKind uint8
@@ -169,11 +173,37 @@ func (s *Source) Rate() float64 {
 // Fill generates events first, first+stride, … as rows. Each row's one
 // non-NULL ROW value is carved from one slab per call, sized exactly.
 func (s *Source) Fill(first, stride int64, rows []types.Row) {
+	s.fill(first, stride, rows, make([]types.Value, s.need(first, stride, len(rows))))
+}
+
+// FillReusing is Fill with a slab carved from memory released before,
+// grown when too small: each value the rows take is written afresh, so
+// nothing of the released rows shows through.
+func (s *Source) FillReusing(first, stride int64, rows []types.Row) {
+	need := s.need(first, stride, len(rows))
+	if len(s.spare)-s.used < need {
+		// The rows filled since the last Release keep the old slab.
+		s.spare, s.used = make([]types.Value, max(need, 2*len(s.spare))), 0
+	}
+	s.fill(first, stride, rows, s.spare[s.used:s.used+need:s.used+need])
+	s.used += need
+}
+
+// Release lets FillReusing write over the rows it has filled.
+func (s *Source) Release() { s.used = 0 }
+
+// need is how many nested values rows first, first+stride, … take.
+func (s *Source) need(first, stride int64, n int) int {
 	need := 0
-	for i := range rows {
+	for i := range n {
 		need += s.width[s.g.KindOf(first+int64(i)*stride)]
 	}
-	slab := make([]types.Value, need)
+	return need
+}
+
+// fill generates the rows, carving their nested values from slab, which
+// holds exactly as many as they need.
+func (s *Source) fill(first, stride int64, rows []types.Row, slab []types.Value) {
 	var e Event
 	for i, row := range rows {
 		s.g.Next(first+int64(i)*stride, &e)

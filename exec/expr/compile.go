@@ -164,10 +164,16 @@ func (env Env) compileAll(es []scalar.Expr) ([]Func, error) {
 func colRef(idx int) Func {
 	return func(row types.Row) (types.Value, error) {
 		if idx >= len(row) {
-			return types.Null, sqlerr.New(sqlerr.Internal, "column #%d out of range of a row of %d", idx, len(row))
+			return types.Null, errColumn(idx, len(row))
 		}
 		return row[idx], nil
 	}
+}
+
+// errColumn is the error of a column reference beyond its row: a plan
+// that does not fit its input, never the data's fault.
+func errColumn(idx, width int) error {
+	return sqlerr.New(sqlerr.Internal, "column #%d out of range of a row of %d", idx, width)
 }
 
 func (env Env) compileCase(e *scalar.Case) (Func, error) {

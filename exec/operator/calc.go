@@ -50,6 +50,7 @@ type Calc struct {
 	buf     types.Batch
 	wm      int64    // the current row's watermark, for CURRENT_WATERMARK
 	plan    []string // the fused steps, for String
+	copies  bool     // see CopiesOut
 }
 
 var _ Operator = (*Calc)(nil)
@@ -95,6 +96,7 @@ func NewCalc(chain []logical.Node) (*Calc, error) {
 		}
 		c.pre, c.filters, steps = append(c.pre, p), true, steps[1:]
 	}
+	c.copies = copiesOut(steps)
 	c.scratch = make([][]types.Value, len(steps))
 	last := -1
 	for i, s := range steps {
@@ -142,6 +144,34 @@ func (s step) String() string {
 
 // String lists the steps the chain was fused into, in the order they run.
 func (c *Calc) String() string { return "Calc: " + strings.Join(c.plan, "; ") }
+
+// CopiesOut reports whether the rows the Calc emits share no memory with
+// the rows it is given that anyone could change: it projects (a filter
+// alone passes its input rows on), and no column it emits is of a nested
+// type (a ROW, ARRAY or MAP value holds its elements by reference, and
+// could be its input's). Strings and decimals are never changed once
+// made. The caller may then reuse its input rows' memory, nested values
+// included, once OnBatch has returned.
+func (c *Calc) CopiesOut() bool { return c.copies }
+
+func copiesOut(steps []step) bool {
+	last := -1
+	for i, s := range steps {
+		if s.pred == nil {
+			last = i
+		}
+	}
+	if last < 0 {
+		return false
+	}
+	for _, e := range steps[last].exprs {
+		switch e.Type().ID {
+		case types.RowType, types.Array, types.Map, types.Unknown:
+			return false
+		}
+	}
+	return true
+}
 
 // cheap reports whether e may be evaluated more often than the chain
 // evaluated it: it costs about as much as reading a column, cannot fail,

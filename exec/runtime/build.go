@@ -112,6 +112,10 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 				return err
 			}
 			r.gen = newGenerated(src)
+			if parent >= 0 {
+				c, ok := q.nodes[parent].op.(*operator.Calc)
+				r.gen.reuse = ok && c.CopiesOut()
+			}
 			q.gens = append(q.gens, r)
 			return nil
 		}
