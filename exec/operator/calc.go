@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"riffle/exec/expr"
 	"riffle/planner/logical"
@@ -313,14 +314,27 @@ func (c *Calc) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) e
 	return out.Emit(ctx, c.buf)
 }
 
+// slabBytes is the most one slab of output rows takes: the largest object
+// Go allocates from its per-size caches. A larger one is allocated, zeroed
+// and given back to the system page by page at every batch, which costs
+// more than the rows in it.
+const slabBytes = 32 << 10
+
+// valueBytes is the size of a types.Value.
+const valueBytes = int(unsafe.Sizeof(types.Value{}))
+
 // project runs the stages on each selected row of b, appending the rows
 // that come out to c.buf.
 func (c *Calc) project(b types.Batch) error {
-	// A fresh slab each batch: downstream operators may keep the rows.
-	slab := make([]types.Value, len(c.sel)*c.width)
+	// Fresh slabs each batch: downstream operators may keep the rows.
+	var slab []types.Value
 	next := 0 // the slab's next free row
+	chunk := max(slabBytes/(valueBytes*max(c.width, 1)), 1)
 rows:
-	for _, i := range c.sel {
+	for k, i := range c.sel {
+		if (next+1)*c.width > len(slab) {
+			slab, next = make([]types.Value, min(chunk, len(c.sel)-k)*c.width), 0
+		}
 		ch := &b[i]
 		c.wm = ch.Wm
 		row := ch.Row
