@@ -18,10 +18,10 @@ import (
 // projection of its computed column, under the query's own projection), and
 // run one by one each would copy every row into a row of its own.
 //
-// The chain is fused before it runs (fuse): a projection over a projection
-// becomes one by substituting the lower one's expressions into the upper
-// one; a filter moves below a projection by substituting into its
-// predicate. Substitution never makes an expression run more often than
+// The chain is fused before it runs (addProject, addFilter): a projection
+// over a projection becomes one by substituting the lower one's
+// expressions into the upper one; a filter moves below a projection by
+// substituting into its predicate. Substitution never makes an expression run more often than
 // the chain ran it: an expression is copied into more than one place only
 // when it is a column, a constant or a field of one (cheap, and the same
 // every time), and otherwise only into its one use. An expression no use
@@ -38,8 +38,9 @@ import (
 //
 // Calc is linear: each output change carries its input's diff and
 // watermark. The filters that lead the fused chain run over the whole batch
-// first, leaving a selection; the output rows are then carved from one slab
-// sized for it, so a batch costs one allocation, not one per row.
+// first, leaving a selection; the output rows are then carved from slabs
+// sized for it, so a batch costs an allocation per 32 KiB of output, not
+// one per row.
 type Calc struct {
 	pre     []expr.Predicate // filters over the input rows, in order
 	stages  []calcStage      // then these, on each row that passed
@@ -73,6 +74,9 @@ type step struct {
 // listed from the top (the node whose output the operator emits) down to
 // the one whose input the operator reads, and compiles it.
 func NewCalc(chain []logical.Node) (*Calc, error) {
+	if len(chain) == 0 {
+		return nil, fmt.Errorf("a calc needs a filter or a projection")
+	}
 	var steps []step
 	for i := len(chain) - 1; i >= 0; i-- {
 		switch n := chain[i].(type) {
@@ -89,11 +93,17 @@ func NewCalc(chain []logical.Node) (*Calc, error) {
 	for _, s := range steps {
 		c.plan = append(c.plan, s.String())
 	}
+	return c, c.compile(steps)
+}
+
+// compile compiles the fused steps: the filters that lead them into pre,
+// the rest into stages.
+func (c *Calc) compile(steps []step) error {
 	env := expr.Env{Watermark: &c.wm}
 	for len(steps) > 0 && steps[0].pred != nil {
 		p, err := env.CompilePredicate(steps[0].pred)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		c.pre, c.filters, steps = append(c.pre, p), true, steps[1:]
 	}
@@ -109,7 +119,7 @@ func NewCalc(chain []logical.Node) (*Calc, error) {
 		if s.pred != nil {
 			p, err := env.CompilePredicate(s.pred)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			c.stages, c.filters = append(c.stages, calcStage{pred: p}), true
 			continue
@@ -118,7 +128,7 @@ func NewCalc(chain []logical.Node) (*Calc, error) {
 		for j, e := range s.exprs {
 			f, err := expr.CompileEnv(e, env)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			fs[j] = f
 		}
@@ -129,7 +139,7 @@ func NewCalc(chain []logical.Node) (*Calc, error) {
 			c.scratch[i] = make([]types.Value, len(fs))
 		}
 	}
-	return c, nil
+	return nil
 }
 
 func (s step) String() string {
@@ -351,7 +361,11 @@ rows:
 				continue
 			}
 			dst := c.scratch[si]
-			if dst == nil {
+			switch {
+			case dst != nil:
+			case c.width == 0:
+				dst = types.Row{} // a row of no columns (under COUNT(*)), not nil
+			default:
 				dst = slab[next*c.width : (next+1)*c.width : (next+1)*c.width]
 			}
 			for j, f := range s.exprs {
