@@ -106,6 +106,19 @@ func temporalArith(c *scalar.Call, args []Func) (Func, error) {
 		if tb.IsInteger() {
 			unit = usPerDay
 		}
+		if k, ok := constValue(c.Args[1]); ok && k.K != types.KNull && k.I <= math.MaxInt64/unit && k.I >= -math.MaxInt64/unit {
+			// A watermark's ts - INTERVAL '4' SECOND, evaluated for every
+			// record: the constant is not a call.
+			d, x := sign*k.I*unit, args[0]
+			return func(row types.Row) (types.Value, error) {
+				v, err := x(row)
+				if err != nil || v.K == types.KNull {
+					return types.Null, err
+				}
+				us, err := addMicros(micros(v), d)
+				return fromMicros(us, t), err
+			}, nil
+		}
 		return strict2(args[0], args[1], func(x, y types.Value) (types.Value, error) {
 			if y.I > math.MaxInt64/unit || y.I < -math.MaxInt64/unit {
 				return types.Null, errTimestampRange()

@@ -42,6 +42,8 @@ type harness struct {
 //	schema        column definitions of the input table t; starts a new chain
 //	filter        a predicate over t's columns, appended to the chain
 //	project       a select list over the chain's input, appended to the chain
+//	calc          a SELECT over t of filters and projections (subqueries in FROM stack them): starts a
+//	              new chain with them fused into one Calc, and prints the steps it runs
 //	materialize   appends a Materialize (state table 1)
 //	topn          partition=(cols) order=(col [desc], …) limit=N [offset=N] [func=rank|dense_rank] [rownumber]: appends a TopN
 //	batch         lines "+1 (v, …)" / "-1 (v, …)", fed to the chain; prints the output changes
@@ -99,6 +101,24 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 		}
 		p, err := operator.NewProject(node.(*logical.Project).Exprs)
 		return "ok\n", h.add(p, err)
+	case "calc":
+		node, err := h.bind(d.Input)
+		if err != nil {
+			return "", err
+		}
+		var chain []logical.Node
+		for n := node; ; n = n.Inputs()[0] {
+			if _, ok := n.(*logical.Scan); ok {
+				break
+			}
+			chain = append(chain, n)
+		}
+		c, err := operator.NewCalc(chain)
+		if err != nil {
+			return "", err
+		}
+		h.ops = nil
+		return c.String() + "\n", h.add(c, nil)
 	case "materialize":
 		return "ok\n", h.add(operator.NewMaterialize(), nil)
 	case "topn":

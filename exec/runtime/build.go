@@ -112,6 +112,10 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 				return err
 			}
 			r.gen = newGenerated(src)
+			if parent >= 0 {
+				c, ok := q.nodes[parent].op.(*operator.Calc)
+				r.gen.reuse = ok && c.CopiesOut()
+			}
 			q.gens = append(q.gens, r)
 			return nil
 		}
@@ -135,14 +139,14 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 		q.latest[topic] = s.Object.Options["scan.startup.mode"] == "latest-offset"
 		return nil
 	}
-	op, err := newOperator(n)
+	op, bottom, err := newFused(n)
 	if err != nil {
 		return err
 	}
 	me := len(q.nodes)
 	q.nodes = append(q.nodes, opNode{op: op, parent: parent, input: input, tables: tablesOf(n), ttl: q.plan.TTLOf(n),
-		in: n.Inputs()[0].Schema(), inWm: make([]int64, len(n.Inputs()))})
-	for i, c := range n.Inputs() {
+		in: bottom.Inputs()[0].Schema(), inWm: make([]int64, len(bottom.Inputs()))})
+	for i, c := range bottom.Inputs() {
 		if err := q.walk(c, me, i); err != nil {
 			return err
 		}
@@ -163,6 +167,32 @@ func (q *Query) allRoutes() []*route {
 		out[q.gens[i].id] = &q.gens[i]
 	}
 	return out
+}
+
+// newFused is newOperator, but a chain of filters and projections from n
+// down runs as one operator (operator.Calc), which copies each row once
+// rather than once per node. It returns the lowest node of the chain, whose
+// inputs feed the operator (n itself when n is not a filter or a
+// projection). Filters and projections keep no state, so the state tables
+// are handed out as before.
+func newFused(n logical.Node) (operator.Operator, logical.Node, error) {
+	var chain []logical.Node
+	bottom := n
+	for {
+		switch bottom.(type) {
+		case *logical.Filter, *logical.Project:
+			chain = append(chain, bottom)
+			bottom = bottom.Inputs()[0]
+			continue
+		}
+		break
+	}
+	if len(chain) == 0 {
+		op, err := newOperator(n)
+		return op, n, err
+	}
+	op, err := operator.NewCalc(chain)
+	return op, chain[len(chain)-1], err
 }
 
 func newOperator(n logical.Node) (operator.Operator, error) {
