@@ -218,6 +218,13 @@ func (s *Session) drop(st *parse.Drop) (*pgwire.Result, error) {
 		if err := runtime.Forget(s.e.store, o.Query, tables); err != nil {
 			return nil, err
 		}
+		if o.Kind == catalog.MaterializedView {
+			// No query reads the view any more (dependents): its changes
+			// go with it.
+			if err := runtime.DropChanges(context.Background(), s.e.deps, o.Query); err != nil && s.e.deps.Log != nil {
+				s.e.deps.Log.Warn("delete a dropped view's changes topic", "view", o.Name, "err", err)
+			}
+		}
 	}
 	return &pgwire.Result{Tag: tagText}, s.e.cat.Drop(o.Name, o.Query)
 }
