@@ -141,6 +141,7 @@ func (s *Session) createView(st *parse.CreateView) (*pgwire.Result, error) {
 		return nil, err
 	}
 	obj.Query, obj.StateTable = q.ID, q.Tables[len(q.Tables)-1] // the sink's table comes last
+	obj.StreamKey = plan.Root.Props().Key
 	if err := s.e.cat.Create(obj, q); err != nil {
 		return nil, err
 	}
