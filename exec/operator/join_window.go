@@ -54,8 +54,7 @@ func (j *Join) held(s int, row types.Row) bool {
 // the watermark reaches e - 1 ms): each row of a preserved side that
 // matches nothing, with its multiplicity.
 func (j *Join) fireWindows(ctx context.Context, wm int64, out Emitter) error {
-	lower := state.AppendKey(nil, types.NewTimestamp(j.fired+windowTimeGap+1))
-	upper := state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap+1))
+	lower, upper := firedBound(j.fired), firedBound(wm)
 	j.out = j.out[:0]
 	for s := range j.sides {
 		if !j.sides[s].tracks {

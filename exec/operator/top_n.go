@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"riffle/exec/state"
@@ -73,6 +74,16 @@ type topPart struct {
 // 0xFF is no key tag, so it sorts after every partition's mark and no
 // window's range deletion reaches it.
 var firedKey = []byte{0xFF}
+
+// firedBound is the exclusive upper key of the windows watermark wm has
+// fired (their end at most wm + 1 ms): the end of input's watermark
+// (math.MaxInt64) fires them all, up to firedKey.
+func firedBound(wm int64) []byte {
+	if wm > math.MaxInt64-windowTimeGap-1 {
+		return firedKey
+	}
+	return state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap+1))
+}
 
 var _ Operator = (*TopN)(nil)
 
@@ -207,9 +218,7 @@ func (t *TopN) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64
 // last fired watermark and no later than wm + 1 ms: a window [s, e) fires
 // when the watermark reaches e - 1 ms.
 func (t *TopN) fire(ctx context.Context, wm int64, out Emitter) error {
-	lower := state.AppendKey(nil, types.NewTimestamp(t.fired+windowTimeGap+1))
-	upper := state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap+1))
-	it, err := t.marks.Iter(lower, upper)
+	it, err := t.marks.Iter(firedBound(t.fired), firedBound(wm))
 	if err != nil {
 		return err
 	}
