@@ -61,8 +61,8 @@ type Join struct {
 	// (join_window.go); fired is the watermark up to which it has.
 	padAtClose bool
 	fired      int64
-	perRow   bool // match counts are per row (there is a residual)
-	exp      expiry
+	perRow     bool // match counts are per row (there is a residual)
+	exp        expiry
 
 	out    types.Batch
 	rows   joinRows  // the output rows of the current chunk
