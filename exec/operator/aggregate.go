@@ -279,7 +279,9 @@ func (a *Aggregate) apply(c types.Change) error {
 	}
 	if a.win != nil {
 		if end := a.windowEnd(a.vals); a.closed(end+a.emit.Lateness, max(c.Wm, a.wm)) {
-			a.procCatchUp(end, max(c.Wm, a.wm))
+			if !a.procCatchUp(end, max(c.Wm, a.wm)) {
+				return nil // it counts in the windows of the row's other copies
+			}
 		}
 		if end := a.windowEnd(a.vals); a.closed(end+a.emit.Lateness, max(c.Wm, a.wm)) {
 			// Its window has fired and its allowed lateness has passed:
@@ -617,23 +619,53 @@ func (a *Aggregate) putGroup(key []byte, acc types.Row, now int64, vals types.Ro
 	a.groupT.Put(key, a.buf)
 }
 
-// procCatchUp moves a row of a processing-time TUMBLE window that the clock
-// has already fired (ending at end) to the window the clock is in now: its
+// procCatchUp moves a row of a processing-time window that the clock has
+// already fired (ending at end) to a window the clock is in now: its
 // processing time was read at the scan, and a slow epoch can bring it here
 // after the clock passed that window. A row has no lateness in processing
 // time, so it counts now, as Flink's processing-time windows, which read
 // the clock at the window operator, count it. wm is what closed the window.
-func (a *Aggregate) procCatchUp(end, wm int64) {
+//
+// The row arrives once per window that held its scan time (a copy per
+// window, from the window TVF). TUMBLE and HOP shift a fired copy by whole
+// window sizes to the first window not fired: the fired windows of the row
+// and the windows holding the clock that do not hold the row's time are
+// the same in number, and the shift pairs them one to one. A CUMULATE
+// copy's fired window is a smaller step of a period whose larger windows
+// the row's other copies already count in: it goes (false), unless the
+// whole period has fired, when the copy moves to the same step of the
+// period the clock is in, if that step is still open. (A row that a slow
+// epoch carries over a whole period thus misses the new period's steps
+// that end before its scan time's offset in the period.) procCatchUp
+// reports whether the row still counts in a.vals's window.
+func (a *Aggregate) procCatchUp(end, wm int64) bool {
 	w := a.win
-	if !w.ProcTime || w.TVF == nil || w.TVF.Kind != "TUMBLE" || w.Start < 0 || w.TVF.Size <= 0 {
-		return
+	if !w.ProcTime || w.TVF == nil || w.Start < 0 || w.TVF.Size <= 0 {
+		return true
 	}
 	size := w.TVF.Size
+	switch w.TVF.Kind {
+	case "TUMBLE", "HOP":
+	case "CUMULATE":
+		if w.End < 0 {
+			return true
+		}
+		if a.vals[w.Start].I+size > wm+windowTimeGap {
+			return false // the period's larger windows are still open
+		}
+		end = a.vals[w.Start].I + size
+	default:
+		return true
+	}
 	shift := size * ((wm-end+windowTimeGap)/size + 1)
+	if w.TVF.Kind == "CUMULATE" && a.vals[w.End].I+shift <= wm+windowTimeGap {
+		return false // that step of the clock's period has fired too
+	}
 	a.vals[w.Start] = types.NewTimestamp(a.vals[w.Start].I + shift)
 	if w.End >= 0 {
 		a.vals[w.End] = types.NewTimestamp(a.vals[w.End].I + shift)
 	}
+	return true
 }
 
 // windowEnd is the end (µs) of the window of a group with values vals.

@@ -57,8 +57,12 @@ type Join struct {
 	window   bool
 	winKey   int
 	lateness int64
-	perRow   bool // match counts are per row (there is a residual)
-	exp      expiry
+	// padAtClose: a window outer join, which pads at window close
+	// (join_window.go); fired is the watermark up to which it has.
+	padAtClose bool
+	fired      int64
+	perRow     bool // match counts are per row (there is a residual)
+	exp        expiry
 
 	out    types.Batch
 	rows   joinRows  // the output rows of the current chunk
@@ -138,6 +142,7 @@ func NewJoin(n *logical.Join) (*Join, error) {
 		j.sides[0].totals = j.sides[1].tracks
 	}
 	j.window, j.winKey, j.lateness = logical.WindowJoin(n)
+	j.padAtClose = padsAtClose(j.window, n.Kind)
 	if n.NullAware {
 		if j.perRow || len(n.LeftKeys) != 1 {
 			return nil, fmt.Errorf("join: NOT IN takes one column and no other condition")
@@ -150,14 +155,20 @@ func NewJoin(n *logical.Join) (*Join, error) {
 func (j *Join) Open(_ context.Context, env *Env) error {
 	j.sides[0].table, j.sides[1].table = env.Table(0), env.Table(1)
 	j.exp = newExpiry(env)
-	return nil
+	return j.openWindow()
 }
 
-// OnWatermark drops, in a window join, the rows of the windows the
-// watermark has closed for good: no row of theirs can come any more. The
+// OnWatermark pads, in a window outer join, the unmatched rows of the
+// windows the watermark fires, and drops, in a window join, the rows of the
+// windows it has closed for good: no row of theirs can come any more. The
 // pairs they made stay in the result.
-func (j *Join) OnWatermark(_ context.Context, wms []int64, _ Emitter) (int64, error) {
+func (j *Join) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64, error) {
 	wm := min(wms[0], wms[1])
+	if j.padAtClose && wm > j.fired {
+		if err := j.fireWindows(ctx, wm, out); err != nil {
+			return 0, err
+		}
+	}
 	if j.window && wm > 0 {
 		upper := state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap-j.lateness+1))
 		j.sides[0].table.DeleteRange(nil, upper)
@@ -201,8 +212,10 @@ func (j *Join) apply(ctx context.Context, s int, row types.Row, d int64, out Emi
 	if null {
 		// Nothing matches a NULL key, now or later: the row shows at once
 		// as unmatched, and keeps no state.
-		if me.tracks {
-			return j.show(ctx, s, row, d, 0, out)
+		if me.tracks && j.shows(0) {
+			// Not held in a window join either: no state keeps it for
+			// the window's close.
+			return j.emit(ctx, j.shownRow(s, row), d, out)
 		}
 		return nil
 	}
@@ -313,6 +326,9 @@ func (j *Join) closeCursors() {
 // showing when its matches go from before to after.
 func (j *Join) flip(ctx context.Context, s int, row types.Row, m, before, after int64, out Emitter) error {
 	was, is := j.shows(before), j.shows(after)
+	if was != is && j.held(s, row) {
+		return nil // the window's close pads it, if it is still unmatched then
+	}
 	switch {
 	case was && !is:
 		return j.emit(ctx, j.shownRow(s, row), -m, out)
@@ -325,7 +341,7 @@ func (j *Join) flip(ctx context.Context, s int, row types.Row, m, before, after 
 // show emits the change d of a row of tracking side s that has matched
 // matches: its shown row, if it shows.
 func (j *Join) show(ctx context.Context, s int, row types.Row, d, matched int64, out Emitter) error {
-	if !j.shows(matched) {
+	if !j.shows(matched) || j.held(s, row) {
 		return nil
 	}
 	return j.emit(ctx, j.shownRow(s, row), d, out)
@@ -489,6 +505,9 @@ func (j *Join) expire(ctx context.Context, s int, out Emitter) error {
 	var gone []dead
 	j.exp.cursor = side.sweep
 	err := j.exp.sweep(side.table, func(key, val []byte) error {
+		if bytes.Equal(key, firedKey) {
+			return nil
+		}
 		_, rest, err := state.DecodeTupleKey(key, len(side.keys), nil)
 		if err != nil || len(rest) == 0 || rest[0] != tagRow {
 			return err

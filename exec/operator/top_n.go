@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"riffle/exec/state"
@@ -28,6 +30,14 @@ import (
 // inserted at its new one. Only the partitions of the current batch are held
 // in Go memory.
 //
+// A window Top-N (partitioned by the window_end of an event-time window)
+// emits only final results, as Flink's: a window's partitions are ranked
+// in state silently until the watermark fires the window, which emits the
+// top of each; changes a window's rows get after that (within its allowed
+// lateness) are emitted as above. Table 1 records, under firedKey, the
+// watermark up to which windows have fired, so that a restart (whose
+// watermark is delivered again) fires none twice.
+//
 // Table 1 holds each partition's last update time. With a state TTL, a
 // partition not updated for the TTL expires: its top is retracted and its
 // rows forgotten, when the partition is next touched or when the sweep each
@@ -50,11 +60,30 @@ type TopN struct {
 	windowed bool
 	endCol   int
 	lateness int64
+	fired    int64 // the watermark up to which windows have fired (µs)
 }
 
 type topPart struct {
 	prefix []byte
 	old    []types.Row // the output rows before the batch
+	// held: the partition's window has not fired, so its changes are not
+	// emitted yet.
+	held bool
+}
+
+// firedKey is where a window Top-N keeps its fired watermark in table 1:
+// 0xFF is no key tag, so it sorts after every partition's mark and no
+// window's range deletion reaches it.
+var firedKey = []byte{0xFF}
+
+// firedBound is the exclusive upper key of the windows watermark wm has
+// fired (their end at most wm + 1 ms): the end of input's watermark
+// (math.MaxInt64) fires them all, up to firedKey.
+func firedBound(wm int64) []byte {
+	if wm > math.MaxInt64-windowTimeGap-1 {
+		return firedKey
+	}
+	return state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap+1))
 }
 
 var _ Operator = (*TopN)(nil)
@@ -82,6 +111,15 @@ func (t *TopN) Open(_ context.Context, env *Env) error {
 	t.table, t.marks = env.Table(0), env.Table(1)
 	t.rows.table = t.table
 	t.exp = newExpiry(env)
+	if t.windowed {
+		v, ok, err := t.marks.Get(firedKey)
+		if err != nil {
+			return err
+		}
+		if ok {
+			t.fired, _ = binary.Varint(v)
+		}
+	}
 	return nil
 }
 
@@ -122,6 +160,13 @@ func (t *TopN) partition(row types.Row) (*topPart, error) {
 		return p, nil
 	}
 	p := &topPart{prefix: bytes.Clone(t.key)}
+	if t.windowed && row[t.endCol].I > t.fired+windowTimeGap {
+		// Not fired yet: the watermark emits the window's top.
+		p.held = true
+		t.parts[string(p.prefix)] = p
+		t.seq = append(t.seq, p)
+		return p, nil
+	}
 	if mark, ok, err := t.marks.Get(p.prefix); err != nil {
 		return nil, err
 	} else if ok {
@@ -150,11 +195,17 @@ func (t *TopN) sweep(visit func(prefix, val []byte) error) error {
 	return t.exp.sweep(t.marks, visit)
 }
 
-// OnWatermark drops the partitions of the windows the watermark has closed
+// OnWatermark emits the top of every partition of the windows the
+// watermark fires, and drops the partitions of the windows it has closed
 // for good (past their end and allowed lateness). Their rows stay in the
 // result: the top of a closed window is final.
-func (t *TopN) OnWatermark(_ context.Context, wms []int64, _ Emitter) (int64, error) {
+func (t *TopN) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64, error) {
 	wm := wms[0]
+	if t.windowed && wm > t.fired {
+		if err := t.fire(ctx, wm, out); err != nil {
+			return 0, err
+		}
+	}
 	if t.windowed && wm > 0 {
 		// A window ending at e has closed for good once wm >= e - 1 ms + L.
 		upper := state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap-t.lateness+1))
@@ -162,6 +213,39 @@ func (t *TopN) OnWatermark(_ context.Context, wms []int64, _ Emitter) (int64, er
 		t.marks.DeleteRange(nil, upper)
 	}
 	return wm, nil
+}
+
+// fire emits the top of each partition of the windows that end after the
+// last fired watermark and no later than wm + 1 ms: a window [s, e) fires
+// when the watermark reaches e - 1 ms.
+func (t *TopN) fire(ctx context.Context, wm int64, out Emitter) error {
+	it, err := t.marks.Iter(firedBound(t.fired), firedBound(wm))
+	if err != nil {
+		return err
+	}
+	var prefixes [][]byte
+	for ok := it.First(); ok; ok = it.Next() {
+		prefixes = append(prefixes, bytes.Clone(it.Key()))
+	}
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return err
+	}
+	t.out = t.out[:0]
+	for _, prefix := range prefixes {
+		rows, err := t.top(prefix)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			t.out = append(t.out, types.Change{Row: r, Diff: 1})
+		}
+	}
+	t.fired = wm
+	t.marks.Put(firedKey, binary.AppendVarint(nil, wm))
+	if len(t.out) == 0 {
+		return nil
+	}
+	return out.Emit(ctx, t.out)
 }
 
 // apply adds a change to the row's multiplicity in the ordered state.
@@ -292,6 +376,10 @@ func (t *TopN) expire(prefix []byte) error {
 func (t *TopN) flush(ctx context.Context, out Emitter) error {
 	stamp := binary.AppendVarint(nil, t.exp.now())
 	for _, p := range t.seq {
+		if p.held {
+			t.marks.Put(p.prefix, stamp) // for fire to find the partition
+			continue
+		}
 		now, err := t.top(p.prefix)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -88,10 +89,12 @@ func (q *Query) build() error {
 
 func (q *Query) walk(n logical.Node, parent, input int) error {
 	if s, ok := n.(*logical.Scan); ok {
+		if s.Object.Kind == catalog.MaterializedView {
+			return q.walkView(s, parent, input)
+		}
 		if s.Object.Kind != catalog.Table {
-			return sqlerr.New(sqlerr.FeatureNotSupported,
-				"a continuous query over the materialized view %q is not supported yet", s.Object.Name).
-				WithHint("read the view's source tables instead; views over views arrive with the changelog work")
+			return sqlerr.New(sqlerr.FeatureNotSupported, "a continuous query over the %s %q is not supported",
+				strings.ToLower(string(s.Object.Kind)), s.Object.Name)
 		}
 		wm, err := newSourceWatermark(s)
 		if err != nil {

@@ -185,11 +185,16 @@ func (b *Binder) aggExpr(n ast.ExprNode) (scalar.Expr, bool, error) {
 	return nil, false, nil
 }
 
-// pgAggregate reads string_agg(x, sep) and array_agg(x), PostgreSQL's
-// aggregates TiDB takes for plain functions, as aggregate calls.
+// pgAggregate reads string_agg(x, sep), array_agg(x), bool_and(x),
+// bool_or(x) and every(x), PostgreSQL's aggregates TiDB takes for plain
+// functions, as aggregate calls.
 func pgAggregate(f *ast.FuncCallExpr) (*ast.AggregateFuncExpr, bool) {
 	name, distinct := strings.CutPrefix(f.FnName.L, parse.AggDistinctPrefix)
 	switch name {
+	case "bool_and", "bool_or", "every":
+		agg := &ast.AggregateFuncExpr{F: name, Args: f.Args, Distinct: distinct}
+		agg.SetOriginTextPosition(f.OriginTextPosition())
+		return agg, true
 	case "string_agg", "array_agg":
 		agg := &ast.AggregateFuncExpr{F: name, Args: f.Args, Distinct: distinct}
 		agg.SetOriginTextPosition(f.OriginTextPosition())
@@ -281,6 +286,11 @@ func (b *Binder) aggCall(n *ast.AggregateFuncExpr, filter ast.ExprNode) (scalar.
 	if fn == "count" && !n.Distinct && len(call.Args) == 1 && isNonNullConst(n.Args[0]) {
 		call.Func, call.Args = "count_star", nil // COUNT(*) arrives as COUNT(1)
 	}
+	if fn == "bool_and" || fn == "bool_or" || fn == "every" {
+		if err := boolAggregate(&call); err != nil {
+			return nil, b.position(err, n)
+		}
+	}
 	t, err := aggType(call)
 	if err != nil {
 		return nil, b.position(err, n)
@@ -295,6 +305,27 @@ func (b *Binder) aggCall(n *ast.AggregateFuncExpr, filter ast.ExprNode) (scalar.
 	ctx.aggs = append(ctx.aggs, call)
 	ctx.aggKeys = append(ctx.aggKeys, key)
 	return &scalar.ColRef{Idx: len(ctx.groups) + len(ctx.aggs) - 1, Name: fn, T: t}, nil
+}
+
+// boolAggregate makes bool_and (every) a MIN and bool_or a MAX of its
+// boolean argument: false sorts before true, NULLs are skipped, and MIN and
+// MAX keep each group's values, so a retracted false is retracted exactly.
+func boolAggregate(call *logical.AggCall) error {
+	if len(call.Args) != 1 || (call.Args[0].Type().ID != types.Boolean && call.Args[0].Type().ID != types.Unknown) {
+		arg := "no argument"
+		if len(call.Args) > 0 {
+			arg = call.Args[0].Type().String()
+		}
+		return sqlerr.New(sqlerr.UndefinedFunction, "function %s(%s) does not exist", call.Func, arg).
+			WithHint("%s takes one BOOLEAN argument", call.Func)
+	}
+	call.Args[0] = scalar.NewCast(call.Args[0], types.TBoolean)
+	if call.Func == "bool_or" {
+		call.Func = "max"
+	} else {
+		call.Func = "min"
+	}
+	return nil
 }
 
 func isNonNullConst(e ast.ExprNode) bool {
