@@ -47,6 +47,13 @@ type Aggregate struct {
 	groupT      *state.Table
 	values      *state.Table
 	valueCounts counts // values, as a multiset per group and call
+	// appendOnly is set when no change the aggregate sees is a retraction:
+	// its input is append-only and no operator below it (nor itself)
+	// expires state, which would retract. MIN and MAX then keep only their
+	// running value, and a DISTINCT call only whether it has seen a value
+	// (see applyCall). keepsValues is whether any call still keeps values.
+	appendOnly  bool
+	keepsValues bool
 
 	exp expiry
 	// Event-time windows (nil: an ordinary aggregate). A window's groups
@@ -238,7 +245,25 @@ func (a *Aggregate) Open(_ context.Context, env *Env) error {
 	a.valueCounts.table = a.values
 	a.exp = newExpiry(env)
 	a.late = env.Late
+	// A TTL on this operator is the only way one below it has one too (a
+	// node's TTL is the plan's, or the smallest hint of the scans below
+	// it), and expiry below retracts rows an append-only plan promised
+	// never to retract: the aggregate then keeps every value.
+	a.appendOnly = a.node.Input.Props().Changelog == logical.AppendOnly && env.TTL <= 0
+	for i := range a.node.Aggs {
+		if a.keeps(&a.node.Aggs[i]) {
+			a.keepsValues = true
+		}
+	}
 	return nil
+}
+
+// keeps reports whether call c keeps its values in the value table.
+func (a *Aggregate) keeps(c *logical.AggCall) bool {
+	if a.appendOnly && (c.Func == "min" || c.Func == "max") {
+		return false
+	}
+	return valued(c)
 }
 
 // accLen is the length of the accumulator part of a group's state row.
@@ -292,6 +317,10 @@ func (a *Aggregate) apply(c types.Change) error {
 			return nil
 		}
 	}
+	if a.appendOnly && c.Diff < 0 {
+		// The plan said no retraction comes, and the state kept relies on it.
+		return fmt.Errorf("aggregate: a retraction in an input planned as append-only")
+	}
 	g, err := a.load(a.vals)
 	if err != nil {
 		return err
@@ -324,7 +353,13 @@ func (a *Aggregate) applyCall(g *group, i int, row types.Row, d int64) error {
 	if err != nil || (v.IsNull() && call.Func != "array_agg") {
 		return err // aggregates skip NULL inputs; array_agg keeps them, as in PostgreSQL
 	}
-	if !valued(call) {
+	if !a.keeps(call) {
+		if call.Func == "min" || call.Func == "max" {
+			// Over an append-only input the extreme only ever moves one
+			// way: no value counts, no rescan.
+			runningExtreme(acc, v, call.Func == "max")
+			return nil
+		}
 		return addAcc(call, acc, v, d)
 	}
 	before, after, err := a.countValue(g, i, row, v, d)
@@ -332,7 +367,7 @@ func (a *Aggregate) applyCall(g *group, i int, row types.Row, d int64) error {
 		return err
 	}
 	switch {
-	case call.KeepsValues():
+	case call.KeepsValues() && (before == 0 || after == 0 || !call.Distinct):
 		g.recalc[i] = true
 	case before == 0 && after > 0: // DISTINCT: the value's first copy arrived
 		return addAcc(call, acc, v, 1)
@@ -379,10 +414,31 @@ func (a *Aggregate) countValue(g *group, i int, row types.Row, v types.Value, d 
 	} else {
 		a.key = state.AppendKey(a.key, v)
 	}
+	if a.appendOnly && a.node.Aggs[i].Distinct {
+		// Only whether the value is new matters, as no copy of it will
+		// ever leave: a value seen before costs a read, not a write.
+		if before, after, err = a.valueCounts.addFirst(a.key, types.Row{v}); err != nil {
+			return 0, 0, fmt.Errorf("aggregate: %w", err)
+		}
+		return before, after, nil
+	}
 	if before, after, err = a.valueCounts.add(a.key, types.Row{v}, d); err != nil {
 		return 0, 0, fmt.Errorf("aggregate: %w", err)
 	}
 	return before, after, nil
+}
+
+// runningExtreme makes acc's running value the larger (max) or smaller of
+// itself and v.
+func runningExtreme(acc []types.Value, v types.Value, max bool) {
+	acc[1] = types.NewInt(acc[1].I + 1)
+	if acc[0].IsNull() {
+		acc[0] = v
+		return
+	}
+	if c := types.Compare(v, acc[0]); (max && c > 0) || (!max && c < 0) {
+		acc[0] = v
+	}
 }
 
 // valueKey is the prefix of call i's values in group gkey.
@@ -597,9 +653,13 @@ func (a *Aggregate) sweepOne(key, val []byte) error {
 	return a.forget(key)
 }
 
-// forget deletes a group's state: its row and its value counts.
+// forget deletes a group's state: its row and its value counts, if its
+// calls keep any (a scan for none costs more than the delete).
 func (a *Aggregate) forget(key []byte) error {
 	a.groupT.Delete(key)
+	if !a.keepsValues {
+		return nil
+	}
 	return a.values.DeletePrefix(key)
 }
 

@@ -42,7 +42,8 @@ type harness struct {
 //	filter        a predicate over t's columns, appended to the chain
 //	project       a select list over the chain's input, appended to the chain
 //	materialize   appends a Materialize (state table 1)
-//	topn          partition=(cols) order=(col [desc], …) limit=N [offset=N] [rownumber]: appends a TopN
+//	topn          partition=(cols) order=(col [desc], …) limit=N [offset=N] [rownumber] [append-only]: appends a TopN
+//	              (over a retracting input, or t's append-only scan: then it keeps only each partition's top)
 //	batch         lines "+1 (v, …)" / "-1 (v, …)", fed to the chain; prints the output changes
 //	barrier       ends the epoch: operators flush and the state commits
 //	contents      prints the materialized rows with their multiplicity
@@ -424,6 +425,12 @@ func (h *harness) topN(d *datadriven.TestData) (*logical.TopN, error) {
 			fmt.Sscan(arg.Vals[0], &n.Limit)
 		case "offset":
 			fmt.Sscan(arg.Vals[0], &n.Offset)
+		case "append-only":
+			in, err := h.bind("SELECT * FROM t")
+			if err != nil {
+				return nil, err
+			}
+			n.Input = in
 		case "rownumber":
 			n.RowNumber = true
 			n.Out.Columns = append(append([]types.Column(nil), h.schema.Columns...), types.Column{Name: "rn", Type: types.TBigInt})

@@ -31,6 +31,13 @@ import (
 // partition not updated for the TTL expires: its top is retracted and its
 // rows forgotten, when the partition is next touched or when the sweep each
 // batch runs over a slice of the partitions finds it.
+//
+// Over an append-only input (and no TTL, whose expiry upstream would
+// retract), a row that falls out of the top can never come back, so a
+// partition keeps only its top rows, as Flink's append-only Top-N does:
+// Nexmark q9 and q19 keep one and ten bids per auction rather than all of
+// them. The batch then works on the partition's rows in memory, read once
+// when the batch first touches it, and writes what changed at its end.
 type TopN struct {
 	n      *logical.TopN
 	order  []int // input column of each sort key
@@ -49,11 +56,26 @@ type TopN struct {
 	windowed bool
 	endCol   int
 	lateness int64
+	// appendOnly: the partitions keep only their top (see TopN).
+	appendOnly bool
+	cursor     *state.Iter // the batch's scans of partitions, made once
 }
 
 type topPart struct {
 	prefix []byte
 	old    []types.Row // the output rows before the batch
+	// The partition's rows in order, kept in memory for the batch when the
+	// input is append-only, and the keys of those that left.
+	rows    []topRow
+	dropped [][]byte
+}
+
+// topRow is one entry of an append-only partition: its key, row and
+// multiplicity, and the multiplicity stored (0: none).
+type topRow struct {
+	key    []byte
+	row    types.Row
+	m, was int64
 }
 
 var _ Operator = (*TopN)(nil)
@@ -81,10 +103,13 @@ func (t *TopN) Open(_ context.Context, env *Env) error {
 	t.table, t.marks = env.Table(0), env.Table(1)
 	t.rows.table = t.table
 	t.exp = newExpiry(env)
+	// A TTL here is the only way one below has one (see Aggregate.Open).
+	t.appendOnly = t.n.Input != nil && t.n.Input.Props().Changelog == logical.AppendOnly && env.TTL <= 0
 	return nil
 }
 
 func (t *TopN) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
+	defer t.closeCursor()
 	t.out = t.out[:0]
 	if err := t.sweep(func(prefix, val []byte) error {
 		touched, _ := binary.Varint(val)
@@ -121,20 +146,30 @@ func (t *TopN) partition(row types.Row) (*topPart, error) {
 		return p, nil
 	}
 	p := &topPart{prefix: bytes.Clone(t.key)}
-	if mark, ok, err := t.marks.Get(p.prefix); err != nil {
-		return nil, err
-	} else if ok {
-		if touched, _ := binary.Varint(mark); t.exp.expired(touched) {
-			if err := t.expire(p.prefix); err != nil {
-				return nil, err
+	if t.exp.ttl > 0 {
+		// Marks are read only for the TTL (and written only with one).
+		if mark, ok, err := t.marks.Get(p.prefix); err != nil {
+			return nil, err
+		} else if ok {
+			if touched, _ := binary.Varint(mark); t.exp.expired(touched) {
+				if err := t.expire(p.prefix); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
-	old, err := t.top(p.prefix)
-	if err != nil {
-		return nil, err
+	if t.appendOnly {
+		if err := t.load(p); err != nil {
+			return nil, err
+		}
+		p.old = t.ranked(p.rows)
+	} else {
+		old, err := t.top(p.prefix)
+		if err != nil {
+			return nil, err
+		}
+		p.old = old
 	}
-	p.old = old
 	t.parts[string(p.prefix)] = p
 	t.seq = append(t.seq, p)
 	return p, nil
@@ -170,10 +205,126 @@ func (t *TopN) apply(p *topPart, c types.Change) error {
 		t.key = appendOrdered(t.key, c.Row[col], t.n.OrderBy[i])
 	}
 	t.key = state.AppendTupleKey(t.key, c.Row)
+	if t.appendOnly {
+		return t.applyAppend(p, c)
+	}
 	if _, _, err := t.rows.add(t.key, c.Row, int64(c.Diff)); err != nil {
 		return fmt.Errorf("top-n: %w", err)
 	}
 	return nil
+}
+
+// applyAppend adds a row (its key in t.key) to an append-only partition's
+// rows in memory, if it ranks within the top, and drops what it pushes
+// out of it.
+func (t *TopN) applyAppend(p *topPart, c types.Change) error {
+	if c.Diff < 0 {
+		// The plan said no retraction comes, and the state kept relies on it.
+		return fmt.Errorf("top-n: a retraction in an input planned as append-only")
+	}
+	var kept int64
+	for _, r := range p.rows {
+		kept += r.m
+	}
+	i, found := slices.BinarySearchFunc(p.rows, t.key, func(r topRow, k []byte) int { return bytes.Compare(r.key, k) })
+	if kept >= t.extent && i == len(p.rows) {
+		return nil // below the top: it never enters
+	}
+	if found {
+		p.rows[i].m += int64(c.Diff)
+	} else {
+		p.rows = slices.Insert(p.rows, i, topRow{key: bytes.Clone(t.key), row: c.Row.Clone(), m: int64(c.Diff)})
+	}
+	kept += int64(c.Diff)
+	for kept > t.extent {
+		last := &p.rows[len(p.rows)-1]
+		n := min(last.m, kept-t.extent)
+		last.m -= n
+		kept -= n
+		if last.m == 0 {
+			if last.was > 0 {
+				p.dropped = append(p.dropped, last.key)
+			}
+			p.rows = p.rows[:len(p.rows)-1]
+		}
+	}
+	return nil
+}
+
+// load reads an append-only partition's rows: its first Offset+Limit
+// copies in order (a partition kept by an earlier version of the operator
+// may hold more, below them, which can never rank again).
+func (t *TopN) load(p *topPart) error {
+	it, err := t.scan(p.prefix)
+	if err != nil {
+		return err
+	}
+	var kept int64
+	for ok := it.First(); ok && kept < t.extent; ok = it.Next() {
+		row, n, err := DecodeEntry(it.Value())
+		if err != nil {
+			return fmt.Errorf("top-n: %w", err)
+		}
+		p.rows = append(p.rows, topRow{key: bytes.Clone(it.Key()), row: row, m: n, was: n})
+		kept += n
+	}
+	return it.Error()
+}
+
+// ranked is the output rows of an append-only partition's rows.
+func (t *TopN) ranked(rows []topRow) []types.Row {
+	var out []types.Row
+	rank := int64(0)
+	for _, r := range rows {
+		for n := r.m; n > 0 && rank < t.extent; n-- {
+			rank++
+			if rank <= t.n.Offset {
+				continue
+			}
+			row := r.row
+			if t.n.RowNumber {
+				row = append(row.Clone(), types.NewInt(rank))
+			}
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// store writes what changed in an append-only partition's rows.
+func (t *TopN) store(p *topPart) {
+	for _, k := range p.dropped {
+		t.table.Delete(k)
+	}
+	for _, r := range p.rows {
+		if r.m != r.was {
+			t.rows.put(r.key, r.row, r.m)
+		}
+	}
+}
+
+// scan positions the batch's cursor on the rows of the partition prefix:
+// one iterator serves every partition of a batch, as making one costs more
+// than the scan.
+func (t *TopN) scan(prefix []byte) (*state.Iter, error) {
+	if t.cursor == nil {
+		it, err := t.table.Iter(nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		t.cursor = it
+	}
+	t.cursor.Rescan(prefix)
+	return t.cursor, nil
+}
+
+// closeCursor closes the batch's cursor: an open iterator would hold up
+// the epoch's commit.
+func (t *TopN) closeCursor() {
+	if t.cursor != nil {
+		t.cursor.Close()
+		t.cursor = nil
+	}
 }
 
 // appendOrdered encodes one sort key so that byte order is the query's
@@ -196,11 +347,10 @@ func appendOrdered(dst []byte, v types.Value, k logical.SortKey) []byte {
 // top reads the partition's output rows: ranks Offset+1 … Offset+Limit,
 // each row repeated by its multiplicity, with its rank when selected.
 func (t *TopN) top(prefix []byte) ([]types.Row, error) {
-	it, err := t.table.Scan(prefix)
+	it, err := t.scan(prefix)
 	if err != nil {
 		return nil, err
 	}
-	defer it.Close()
 	var out []types.Row
 	rank := int64(0)
 	for ok := it.First(); ok && rank < t.extent; ok = it.Next() {
@@ -239,14 +389,25 @@ func (t *TopN) expire(prefix []byte) error {
 // flush emits, per touched partition, what left and what entered its top,
 // and records when the partition was last updated.
 func (t *TopN) flush(ctx context.Context, out Emitter) error {
-	stamp := binary.AppendVarint(nil, t.exp.now())
+	var stamp []byte
+	if t.exp.ttl > 0 {
+		stamp = binary.AppendVarint(nil, t.exp.now())
+	}
 	for _, p := range t.seq {
-		now, err := t.top(p.prefix)
-		if err != nil {
-			return err
+		var now []types.Row
+		if t.appendOnly {
+			t.store(p)
+			now = t.ranked(p.rows)
+		} else {
+			var err error
+			if now, err = t.top(p.prefix); err != nil {
+				return err
+			}
 		}
 		t.out = appendDiff(t.out, p.old, now)
-		t.marks.Put(p.prefix, stamp)
+		if stamp != nil {
+			t.marks.Put(p.prefix, stamp)
+		}
 	}
 	clear(t.parts)
 	t.seq = t.seq[:0]

@@ -71,6 +71,12 @@ func (t *Table) GetAppend(dst, key []byte) ([]byte, bool, error) {
 	return dst, true, nil
 }
 
+// Has reports whether a value is stored under key.
+func (t *Table) Has(key []byte) (bool, error) {
+	_, ok, err := t.lookup(key)
+	return ok, err
+}
+
 // GetRow decodes the row stored under key (written with AppendRow) into
 // into, without copying the encoded bytes first.
 func (t *Table) GetRow(key []byte, into types.Row) (types.Row, bool, error) {
