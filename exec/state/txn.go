@@ -28,8 +28,8 @@ type Txn struct {
 	open  []*Iter // Iters over batch not yet closed
 	// lookups are the tables whose point-read iterator is open.
 	lookups []*Table
-	err   error   // first write error of the epoch, returned by Commit
-	buf   []byte
+	err     error // first write error of the epoch, returned by Commit
+	buf     []byte
 }
 
 // Table returns table id as seen by this Txn. Operators call it once, when
