@@ -70,6 +70,14 @@ func TestOperators(t *testing.T) {
 	})
 }
 
+// TestOperatorsSmallCaches runs the files again with the joins' caches so
+// small that a probe of more than one row streams from the table and the
+// cache forgets keys all the time: the results must be the same.
+func TestOperatorsSmallCaches(t *testing.T) {
+	defer operator.SetJoinCache(300, 1)()
+	TestOperators(t)
+}
+
 func (h *harness) close() {
 	if h.txn != nil {
 		h.txn.Close()

@@ -49,7 +49,19 @@ type SessionWindow struct {
 	pkey []byte
 	key  []byte
 	buf  []byte
+	// emitTo and emitCtx are where emit sends a full chunk, during
+	// OnBatch and OnWatermark; emitErr is the first error it met.
+	emitTo  Emitter
+	emitCtx context.Context
+	emitErr error
+	// cursor reads the batch's partitions' sessions, made once per batch.
+	cursor *state.Iter
 }
+
+// sessionChunk is how many changes the operator collects before it emits
+// them: a watermark that fires every session (the end of the input) sends
+// every row, in chunks rather than in one batch held whole in memory.
+const sessionChunk = 4096
 
 var _ Operator = (*SessionWindow)(nil)
 var _ Watermarker = (*SessionWindow)(nil)
@@ -80,7 +92,8 @@ type session struct {
 }
 
 func (w *SessionWindow) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
-	w.out, w.slab = w.out[:0], nil
+	defer w.closeCursor()
+	w.start(ctx, out)
 	for _, c := range b {
 		if c.Diff < 0 {
 			return fmt.Errorf("session window: a SESSION window needs an append-only input, got a retraction")
@@ -98,10 +111,23 @@ func (w *SessionWindow) OnBatch(ctx context.Context, _ int, b types.Batch, out E
 			return err
 		}
 	}
-	if len(w.out) == 0 {
-		return nil
+	return w.flush()
+}
+
+// start begins a call that emits to out.
+func (w *SessionWindow) start(ctx context.Context, out Emitter) {
+	w.out, w.slab = w.out[:0], nil
+	w.emitTo, w.emitCtx, w.emitErr = out, ctx, nil
+}
+
+// flush emits what is collected, and returns the first error an emit met.
+func (w *SessionWindow) flush() error {
+	if w.emitErr == nil && len(w.out) > 0 {
+		w.emitErr = w.emitTo.Emit(w.emitCtx, w.out)
 	}
-	return out.Emit(ctx, w.out)
+	w.out = w.out[:0]
+	w.emitTo, w.emitCtx = nil, nil
+	return w.emitErr
 }
 
 // closed reports whether a session ending at end has closed for good under
@@ -243,11 +269,17 @@ func decodeSession(v []byte) (end int64, sent bool, ok bool) {
 
 // open reads the open sessions of the partition with key values pkey.
 func (w *SessionWindow) open(pkey []byte) ([]session, error) {
-	it, err := w.sessions.Scan(pkey)
-	if err != nil {
-		return nil, err
+	if w.cursor == nil {
+		// One iterator for the batch: making one per row cost more than
+		// the row's other work.
+		it, err := w.sessions.Iter(nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		w.cursor = it
 	}
-	defer it.Close()
+	it := w.cursor
+	it.Rescan(pkey)
 	var out []session
 	for ok := it.First(); ok; ok = it.Next() {
 		start, _, err := state.DecodeKey(it.Key()[len(pkey):])
@@ -281,8 +313,28 @@ func (w *SessionWindow) rowPrefixInto(dst []byte, start int64) []byte {
 	return state.AppendKey(append(dst, w.pkey...), types.NewTimestamp(start))
 }
 
-// emit queues row with the session bounds appended.
+// closeCursor closes the batch's cursor, which would hold up the commit.
+func (w *SessionWindow) closeCursor() {
+	if w.cursor != nil {
+		w.cursor.Close()
+		w.cursor = nil
+	}
+}
+
+// emit queues row with the session bounds appended, and emits the queue
+// when it is full (an error waits for flush).
 func (w *SessionWindow) emit(row types.Row, start, end, d, wm int64) {
+	if len(w.out) >= sessionChunk {
+		if w.emitErr == nil {
+			w.emitErr = w.emitTo.Emit(w.emitCtx, w.out)
+		}
+		w.out = w.out[:0]
+	}
+	if need := len(row) + 3; cap(w.slab)-len(w.slab) < need {
+		// A new slab when full, never a grown one: emitted rows stay
+		// where they are, and growing copied them over and over.
+		w.slab = make([]types.Value, 0, need*sessionChunk)
+	}
 	at := len(w.slab)
 	w.slab = append(w.slab, row...)
 	w.slab = append(w.slab, types.NewTimestamp(start), types.NewTimestamp(end), types.NewTimestamp(end-windowTimeGap))
@@ -336,24 +388,24 @@ func (w *SessionWindow) OnWatermark(ctx context.Context, wms []int64, out Emitte
 	if err := it.Close(); err != nil {
 		return 0, err
 	}
-	w.out, w.slab = w.out[:0], nil
+	w.start(ctx, out)
 	for _, d := range dues {
 		if d.fire {
 			if err := w.fire(d.key, d.start, d.end, prev, !d.drop); err != nil {
+				w.flush()
 				return 0, err
 			}
 		}
 		if d.drop {
 			w.sessions.Delete(d.key)
 			if err := w.deleteRows(d.key); err != nil {
+				w.flush()
 				return 0, err
 			}
 		}
 	}
-	if len(w.out) > 0 {
-		if err := out.Emit(ctx, w.out); err != nil {
-			return 0, err
-		}
+	if err := w.flush(); err != nil {
+		return 0, err
 	}
 	return wm, nil
 }

@@ -77,6 +77,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	for _, opt := range opts {
 		opt(o)
 	}
+	expOptions(o)
 	db, err := pebble.Open(dir, o)
 	if err != nil {
 		return nil, fmt.Errorf("state: open %s: %w", dir, err)
