@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unsafe"
 
 	"riffle/exec/expr"
 	"riffle/exec/state"
@@ -54,6 +55,11 @@ type Aggregate struct {
 	// (see applyCall). keepsValues is whether any call still keeps values.
 	appendOnly  bool
 	keepsValues bool
+	// cache holds the state rows of recently touched groups, as written to
+	// table 0 (write-through: putGroup caches what it writes, deletes drop
+	// it), so that a group a later batch touches again is not read back
+	// from Pebble and decoded.
+	cache boundedCache[types.Row]
 
 	exp expiry
 	// Event-time windows (nil: an ordinary aggregate). A window's groups
@@ -255,8 +261,38 @@ func (a *Aggregate) Open(_ context.Context, env *Env) error {
 			a.keepsValues = true
 		}
 	}
+	if a.appendOnly {
+		seen := newBoundedCache[struct{}](seenCacheBytes)
+		a.valueCounts.seen = &seen
+	}
+	a.cache = newBoundedCache[types.Row](groupCacheBytes)
 	return nil
 }
+
+// groupCacheBytes bounds the cache of groups' state rows.
+const groupCacheBytes = 8 << 20
+
+// stored returns a group's state row: a copy of the cached one, which the
+// batch may change, or the one in table 0.
+func (a *Aggregate) stored(key []byte) (types.Row, bool, error) {
+	if row, ok := a.cache.get(key); ok {
+		return row.Clone(), true, nil
+	}
+	return a.groupT.GetRow(key, nil)
+}
+
+// rowBytes estimates what a row holds in memory.
+func rowBytes(row types.Row) int64 {
+	n := int64(len(row)) * int64(unsafe.Sizeof(types.Value{}))
+	for _, v := range row {
+		n += int64(len(v.S))
+	}
+	return n
+}
+
+// seenCacheBytes bounds the cache of the values an append-only aggregate's
+// DISTINCT calls have seen.
+const seenCacheBytes = 8 << 20
 
 // keeps reports whether call c keeps its values in the value table.
 func (a *Aggregate) keeps(c *logical.AggCall) bool {
@@ -459,7 +495,7 @@ func (a *Aggregate) load(vals types.Row) (*group, error) {
 		return g, nil
 	}
 	g := &group{key: bytes.Clone(a.key), vals: vals.Clone(), recalc: make([]bool, len(a.node.Aggs))}
-	stored, ok, err := a.groupT.GetRow(g.key, nil)
+	stored, ok, err := a.stored(g.key)
 	if err != nil {
 		return nil, err
 	}
@@ -542,6 +578,7 @@ func (a *Aggregate) flush(ctx context.Context, out Emitter) error {
 			a.putGroup(g.key, g.acc, now, g.vals, g.fired)
 		} else {
 			a.groupT.Delete(g.key)
+			a.cache.drop(g.key)
 		}
 	}
 	clear(a.touched)
@@ -657,8 +694,12 @@ func (a *Aggregate) sweepOne(key, val []byte) error {
 // calls keep any (a scan for none costs more than the delete).
 func (a *Aggregate) forget(key []byte) error {
 	a.groupT.Delete(key)
+	a.cache.drop(key)
 	if !a.keepsValues {
 		return nil
+	}
+	if a.valueCounts.seen != nil {
+		a.valueCounts.seen.clear()
 	}
 	return a.values.DeletePrefix(key)
 }
@@ -673,8 +714,12 @@ func (a *Aggregate) putGroup(key []byte, acc types.Row, now int64, vals types.Ro
 			now = 1
 		}
 	}
-	a.buf = state.AppendRow(a.buf[:0], append(append(acc, types.NewInt(now)), vals...))
+	row := append(append(acc, types.NewInt(now)), vals...)
+	a.buf = state.AppendRow(a.buf[:0], row)
 	a.groupT.Put(key, a.buf)
+	// The row is the batch's group's, which the batch drops now, or one
+	// fire decoded for itself: the cache may keep it.
+	a.cache.put(key, row, rowBytes(row))
 }
 
 // procCatchUp moves a row of a processing-time TUMBLE window that the clock

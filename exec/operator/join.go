@@ -151,6 +151,7 @@ func NewJoin(n *logical.Join) (*Join, error) {
 
 func (j *Join) Open(_ context.Context, env *Env) error {
 	j.sides[0].table, j.sides[1].table = env.Table(0), env.Table(1)
+	j.sides[0].cache, j.sides[1].cache = newJoinCache(), newJoinCache()
 	j.exp = newExpiry(env)
 	return nil
 }
@@ -249,8 +250,8 @@ func (j *Join) probe(ctx context.Context, s int, row types.Row, d int64, jk []by
 	other := &j.sides[1-s]
 	var matched int64
 	if cached, ok := other.cache.get(jk); ok {
-		for i := range cached.rows {
-			n, err := j.visit(ctx, s, row, d, &cached.rows[i], before, after, pairs, out)
+		for i := range cached {
+			n, err := j.visit(ctx, s, row, d, &cached[i], before, after, pairs, out)
 			if err != nil {
 				return 0, err
 			}
@@ -287,7 +288,7 @@ func (j *Join) probe(ctx context.Context, s int, row types.Row, d int64, jk []by
 		return 0, err
 	}
 	if caching {
-		other.cache.put(jk, keep)
+		other.cache.put(jk, keep, rowsBytes(keep))
 	}
 	return matched, nil
 }

@@ -21,16 +21,7 @@ import (
 // forgets entries at random (Go's map order) down to three quarters of
 // that, and a key with more rows than joinCacheRows is streamed from the
 // table each time rather than cached.
-type joinCache struct {
-	keys map[string]*joinEntries
-	size int64 // estimated bytes held
-}
-
-// joinEntries are a join key's cached rows.
-type joinEntries struct {
-	rows []joinEntry
-	size int64
-}
+type joinCache = boundedCache[[]joinEntry]
 
 // joinEntry is one row entry of a side (see Join): its key in the side's
 // table, multiplicity, match count, last update and row.
@@ -40,59 +31,24 @@ type joinEntry struct {
 	row             types.Row
 }
 
+// newJoinCache returns an empty cache for one side.
+func newJoinCache() joinCache { return newBoundedCache[[]joinEntry](joinCacheBytes) }
+
+// rowsBytes estimates what a key's cached rows hold in memory.
+func rowsBytes(rows []joinEntry) int64 {
+	var n int64
+	for i := range rows {
+		n += rows[i].bytes()
+	}
+	return n
+}
+
 // joinCacheBytes bounds each side's cache; joinCacheRows is the most rows
 // of one join key it holds. Variables, so that tests can make them small.
 var (
 	joinCacheBytes int64 = 16 << 20
 	joinCacheRows        = 256
 )
-
-// get returns jk's cached rows, if they are cached.
-func (c *joinCache) get(jk []byte) (*joinEntries, bool) {
-	e, ok := c.keys[string(jk)]
-	return e, ok
-}
-
-// put caches rows as jk's rows.
-func (c *joinCache) put(jk []byte, rows []joinEntry) {
-	if c.keys == nil {
-		c.keys = map[string]*joinEntries{}
-	}
-	c.drop(jk)
-	e := &joinEntries{rows: rows, size: int64(len(jk)) + entryOverhead}
-	for i := range rows {
-		e.size += rows[i].bytes()
-	}
-	c.keys[string(jk)] = e
-	c.size += e.size
-	if c.size > joinCacheBytes {
-		for k, old := range c.keys {
-			if c.size <= joinCacheBytes*3/4 {
-				break
-			}
-			delete(c.keys, k)
-			c.size -= old.size
-		}
-	}
-}
-
-// drop forgets jk's rows, which are about to change.
-func (c *joinCache) drop(jk []byte) {
-	if e, ok := c.keys[string(jk)]; ok {
-		delete(c.keys, string(jk))
-		c.size -= e.size
-	}
-}
-
-// clear forgets every key.
-func (c *joinCache) clear() {
-	clear(c.keys)
-	c.size = 0
-}
-
-// entryOverhead is a rough count of the bytes a cached key or row costs
-// beyond its contents: map slot, slice headers, the entry's integers.
-const entryOverhead = 64
 
 // bytes estimates what a cached row holds in memory.
 func (e *joinEntry) bytes() int64 {
