@@ -27,7 +27,8 @@ import (
 // inserted at its new one. Only the partitions of the current batch are held
 // in Go memory.
 //
-// Table 1 holds each partition's last update time. With a state TTL, a
+// Table 1 holds each partition's last update time (without a TTL, only
+// that it exists; see load). With a state TTL, a
 // partition not updated for the TTL expires: its top is retracted and its
 // rows forgotten, when the partition is next touched or when the sweep each
 // batch runs over a slice of the partitions finds it.
@@ -59,7 +60,14 @@ type TopN struct {
 	// appendOnly: the partitions keep only their top (see TopN).
 	appendOnly bool
 	cursor     *state.Iter // the batch's scans of partitions, made once
+	// cache holds append-only partitions' rows as stored (write-through:
+	// store caches what it writes), so that a partition a later batch
+	// touches again is not scanned and decoded again.
+	cache boundedCache[[]topRow]
 }
+
+// topCacheBytes bounds a Top-N's cache of partitions.
+const topCacheBytes = 16 << 20
 
 type topPart struct {
 	prefix []byte
@@ -68,6 +76,7 @@ type topPart struct {
 	// input is append-only, and the keys of those that left.
 	rows    []topRow
 	dropped [][]byte
+	marked  bool // the partition has its entry in table 1
 }
 
 // topRow is one entry of an append-only partition: its key, row and
@@ -105,6 +114,7 @@ func (t *TopN) Open(_ context.Context, env *Env) error {
 	t.exp = newExpiry(env)
 	// A TTL here is the only way one below has one (see Aggregate.Open).
 	t.appendOnly = t.n.Input != nil && t.n.Input.Props().Changelog == logical.AppendOnly && env.TTL <= 0
+	t.cache = newBoundedCache[[]topRow](topCacheBytes)
 	return nil
 }
 
@@ -194,6 +204,7 @@ func (t *TopN) OnWatermark(_ context.Context, wms []int64, _ Emitter) (int64, er
 		upper := state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap-t.lateness+1))
 		t.table.DeleteRange(nil, upper)
 		t.marks.DeleteRange(nil, upper)
+		t.cache.clear()
 	}
 	return wm, nil
 }
@@ -255,6 +266,19 @@ func (t *TopN) applyAppend(p *topPart, c types.Change) error {
 // copies in order (a partition kept by an earlier version of the operator
 // may hold more, below them, which can never rank again).
 func (t *TopN) load(p *topPart) error {
+	if rows, ok := t.cache.get(p.prefix); ok {
+		p.rows, p.marked = slices.Clone(rows), true // the batch changes its copy
+		return nil
+	}
+	// A partition's mark in table 1 says it exists: a point read, which
+	// the Bloom filters answer for a new partition, where a scan has to
+	// seek in every level (most of Nexmark q19's auctions are new when
+	// their first bid comes).
+	ok, err := t.marks.Has(p.prefix)
+	if err != nil || !ok {
+		return err
+	}
+	p.marked = true
 	it, err := t.scan(p.prefix)
 	if err != nil {
 		return err
@@ -291,16 +315,22 @@ func (t *TopN) ranked(rows []topRow) []types.Row {
 	return out
 }
 
-// store writes what changed in an append-only partition's rows.
+// store writes what changed in an append-only partition's rows, and
+// caches them as stored.
 func (t *TopN) store(p *topPart) {
 	for _, k := range p.dropped {
 		t.table.Delete(k)
 	}
-	for _, r := range p.rows {
+	size := int64(0)
+	for i := range p.rows {
+		r := &p.rows[i]
 		if r.m != r.was {
 			t.rows.put(r.key, r.row, r.m)
+			r.was = r.m
 		}
+		size += int64(len(r.key)) + entryOverhead + rowBytes(r.row)
 	}
+	t.cache.put(p.prefix, p.rows, size)
 }
 
 // scan positions the batch's cursor on the rows of the partition prefix:
@@ -383,6 +413,7 @@ func (t *TopN) expire(prefix []byte) error {
 		t.out = append(t.out, types.Change{Row: r, Diff: -1})
 	}
 	t.marks.Delete(prefix)
+	t.cache.drop(prefix)
 	return t.table.DeletePrefix(prefix)
 }
 
@@ -405,8 +436,11 @@ func (t *TopN) flush(ctx context.Context, out Emitter) error {
 			}
 		}
 		t.out = appendDiff(t.out, p.old, now)
-		if stamp != nil {
+		switch {
+		case stamp != nil:
 			t.marks.Put(p.prefix, stamp)
+		case t.appendOnly && !p.marked && len(p.rows) > 0:
+			t.marks.Put(p.prefix, binary.AppendVarint(nil, t.exp.now()))
 		}
 	}
 	clear(t.parts)
