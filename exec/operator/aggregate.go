@@ -90,6 +90,11 @@ type group struct {
 	recalc []bool    // MIN/MAX calls whose value changed
 	fired  bool      // a window whose row has been emitted (kept for its allowed lateness)
 	seenWm int64     // the latest watermark a row of this batch was read under
+	// fresh: the group had no state before this batch, so none of its
+	// values is in the value table but those this batch put there, which
+	// added lists (append-only DISTINCT: no read for them).
+	fresh bool
+	added map[string]struct{}
 }
 
 var _ Operator = (*Aggregate)(nil)
@@ -453,6 +458,18 @@ func (a *Aggregate) countValue(g *group, i int, row types.Row, v types.Value, d 
 	if a.appendOnly && a.node.Aggs[i].Distinct {
 		// Only whether the value is new matters, as no copy of it will
 		// ever leave: a value seen before costs a read, not a write.
+		if g.fresh {
+			// Nothing to read: a new group's values are those it added.
+			if _, ok := g.added[string(a.key)]; ok {
+				return 1, 2, nil
+			}
+			if g.added == nil {
+				g.added = map[string]struct{}{}
+			}
+			g.added[string(a.key)] = struct{}{}
+			a.valueCounts.put(a.key, types.Row{v}, 1)
+			return 0, 1, nil
+		}
 		if before, after, err = a.valueCounts.addFirst(a.key, types.Row{v}); err != nil {
 			return 0, 0, fmt.Errorf("aggregate: %w", err)
 		}
@@ -513,6 +530,7 @@ func (a *Aggregate) load(vals types.Row) (*group, error) {
 		}
 	}
 	if !ok {
+		g.fresh = true
 		g.acc = make(types.Row, a.accLen())
 		g.acc[0] = types.NewInt(0)
 		for i := range a.node.Aggs {
