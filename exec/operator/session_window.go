@@ -2,6 +2,7 @@ package operator
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -56,7 +57,15 @@ type SessionWindow struct {
 	emitErr error
 	// cursor reads the batch's partitions' sessions, made once per batch.
 	cursor *state.Iter
+	// cache holds recent partitions' open sessions as table 0 has them:
+	// add caches what it writes, and a watermark that fires or drops
+	// sessions empties it. Nexmark q11's bids extend their bidder's
+	// session one by one, and scanning for it cost a seek in Pebble each.
+	cache boundedCache[[]session]
 }
+
+// sessionCacheBytes bounds the cache of partitions' sessions.
+const sessionCacheBytes = 8 << 20
 
 // sessionChunk is how many changes the operator collects before it emits
 // them: a watermark that fires every session (the end of the input) sends
@@ -81,6 +90,7 @@ func NewSessionWindow(n *logical.WindowTVF) (*SessionWindow, error) {
 func (w *SessionWindow) Open(_ context.Context, env *Env) error {
 	w.sessions, w.rows, w.late = env.Table(0), env.Table(1), env.Late
 	w.counts.table = w.rows
+	w.cache = newBoundedCache[[]session](sessionCacheBytes)
 	return nil
 }
 
@@ -226,6 +236,15 @@ func (w *SessionWindow) add(c types.Change, t int64) error {
 		}
 	}
 	w.putSession(start, end, sent)
+	// The partition's sessions now, for the cache: the merged ones are one.
+	now := []session{{start: start, end: end, sent: sent, key: bytes.Clone(w.key)}}
+	for _, s := range open {
+		if !slices.ContainsFunc(merged, func(m session) bool { return m.start == s.start }) {
+			now = append(now, s)
+		}
+	}
+	slices.SortFunc(now, func(a, b session) int { return cmp.Compare(a.start, b.start) })
+	w.cache.put(w.pkey, now, int64(len(now))*(entryOverhead+int64(len(w.key))+16))
 	for _, r := range rows {
 		if r.move {
 			w.key = state.AppendTupleKey(w.rowPrefixInto(w.key[:0], start), r.row)
@@ -267,8 +286,12 @@ func decodeSession(v []byte) (end int64, sent bool, ok bool) {
 	return end, len(v) == n || v[n] == 1, true
 }
 
-// open reads the open sessions of the partition with key values pkey.
+// open reads the open sessions of the partition with key values pkey, in
+// order of their start.
 func (w *SessionWindow) open(pkey []byte) ([]session, error) {
+	if cached, ok := w.cache.get(pkey); ok {
+		return cached, nil // add does not change the list it is given
+	}
 	if w.cursor == nil {
 		// One iterator for the batch: making one per row cost more than
 		// the row's other work.
@@ -289,7 +312,11 @@ func (w *SessionWindow) open(pkey []byte) ([]session, error) {
 		}
 		out = append(out, session{start: start.I, end: end, sent: sent, key: bytes.Clone(it.Key())})
 	}
-	return out, it.Error()
+	if err := it.Error(); err != nil {
+		return nil, err
+	}
+	w.cache.put(pkey, out, int64(len(out))*(entryOverhead+int64(len(pkey))+16))
+	return out, nil
 }
 
 // putRow adds m copies of row to the current partition's session
@@ -389,6 +416,9 @@ func (w *SessionWindow) OnWatermark(ctx context.Context, wms []int64, out Emitte
 		return 0, err
 	}
 	w.start(ctx, out)
+	if len(dues) > 0 {
+		w.cache.clear() // sessions fire (their flag changes) or go
+	}
 	for _, d := range dues {
 		if d.fire {
 			if err := w.fire(d.key, d.start, d.end, prev, !d.drop); err != nil {

@@ -75,18 +75,6 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	for i := range o.Levels {
 		o.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
-	// Operator state is written all over its key space (a join's rows by
-	// key, a DISTINCT's values), so every compaction of level 0 into the
-	// base level rewrites most of it. Letting level 0 gather twice as many
-	// files first halves those rewrites, and larger files and base level
-	// make fewer of them; reads stay cheap, the Bloom filters answering
-	// for the extra files. Nexmark-shaped operator benchmarks
-	// (BenchmarkNexmarkJoin, BenchmarkNexmarkDistinct) ran 8–17% more
-	// events per CPU second so; a larger memtable made reads slower.
-	o.L0CompactionThreshold = 8
-	o.L0StopWritesThreshold = 24
-	o.LBaseMaxBytes = 256 << 20
-	o.TargetFileSizes[0] = 16 << 20
 	for _, opt := range opts {
 		opt(o)
 	}
