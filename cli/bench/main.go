@@ -9,8 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	goruntime "runtime"
-	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -48,8 +46,6 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (int, er
 		queries string
 		brokers string
 		asJSON  bool
-		cpuProf string
-		memProf string
 	)
 	fs.StringVar(&o.Dir, "nexmark-dir", defaultDir(), "the Nexmark folder (queries/, flink-ddl/)")
 	fs.StringVar(&queries, "queries", "", "queries to run, e.g. q0,q5,q8 (default: q0–q22 but "+strings.Join(sortedUnsupported(), ", ")+", which riffle cannot run)")
@@ -62,8 +58,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (int, er
 	fs.BoolVar(&o.Keep, "keep", false, "keep each query's data directory")
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "longest a query may run")
 	fs.BoolVar(&asJSON, "json", false, "print the figures as JSON")
-	fs.StringVar(&cpuProf, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
-	fs.StringVar(&memProf, "memprofile", "", "write a heap profile (allocations since the start) to this file at the end")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of each query's run to `file` (with several queries, file.qN)")
+	fs.StringVar(&o.MemProfile, "memprofile", "", "write a heap profile at each query's end to `file` (with several queries, file.qN)")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, nil
@@ -83,14 +79,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (int, er
 		o.Kafka = true
 	}
 	o.Progress = stderr
-	stop, err := profile(cpuProf, memProf)
-	if err != nil {
-		return 1, err
-	}
 	r, err := Run(ctx, o)
-	if perr := stop(); perr != nil && err == nil {
-		err = perr
-	}
 	if err != nil {
 		return 1, err
 	}
@@ -109,45 +98,6 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (int, er
 		}
 	}
 	return 0, nil
-}
-
-// profile starts a CPU profile into cpuFile and returns what ends it and
-// writes the heap profile into memFile; either name may be empty. The
-// profiles cover the whole run, setup included, which is small beside the
-// queries; the heap profile's alloc_space and alloc_objects views count
-// every allocation since the process began.
-func profile(cpuFile, memFile string) (stop func() error, err error) {
-	var cpu *os.File
-	if cpuFile != "" {
-		if cpu, err = os.Create(cpuFile); err != nil {
-			return nil, fmt.Errorf("--cpuprofile: %w", err)
-		}
-		if err := pprof.StartCPUProfile(cpu); err != nil {
-			cpu.Close()
-			return nil, fmt.Errorf("--cpuprofile: %w", err)
-		}
-	}
-	return func() error {
-		if cpu != nil {
-			pprof.StopCPUProfile()
-			if err := cpu.Close(); err != nil {
-				return fmt.Errorf("--cpuprofile: %w", err)
-			}
-		}
-		if memFile == "" {
-			return nil
-		}
-		f, err := os.Create(memFile)
-		if err != nil {
-			return fmt.Errorf("--memprofile: %w", err)
-		}
-		goruntime.GC() // the heap profile's in-use figures are as of the last collection
-		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
-			f.Close()
-			return fmt.Errorf("--memprofile: %w", err)
-		}
-		return f.Close()
-	}, nil
 }
 
 // defaultDir is ../shared/nexmark from the repository root, looked for

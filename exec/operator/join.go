@@ -85,6 +85,8 @@ type joinSide struct {
 	// its matches through them.
 	totals bool
 	sweep  []byte // the TTL sweep's cursor
+	// cache holds this side's rows under recent join keys, for probes.
+	cache joinCache
 	// iter probes this side's rows; made by the first probe of a batch and
 	// closed at its end (an open iterator would block the epoch's commit).
 	iter *state.Iter
@@ -154,6 +156,7 @@ func NewJoin(n *logical.Join) (*Join, error) {
 
 func (j *Join) Open(_ context.Context, env *Env) error {
 	j.sides[0].table, j.sides[1].table = env.Table(0), env.Table(1)
+	j.sides[0].cache, j.sides[1].cache = newJoinCache(), newJoinCache()
 	j.exp = newExpiry(env)
 	return j.openWindow()
 }
@@ -173,6 +176,8 @@ func (j *Join) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64
 		upper := state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap-j.lateness+1))
 		j.sides[0].table.DeleteRange(nil, upper)
 		j.sides[1].table.DeleteRange(nil, upper)
+		j.sides[0].cache.clear()
+		j.sides[1].cache.clear()
 	}
 	return wm, nil
 }
@@ -251,52 +256,86 @@ func (j *Join) apply(ctx context.Context, s int, row types.Row, d int64, out Emi
 // (diff d) on side s: it emits the pairs (when pairs is set), moves the
 // other side's rows that show or hide as their matches change (their
 // per-key total going from before to after, or their own counts), and
-// returns how many rows (by multiplicity) match row.
+// returns how many rows (by multiplicity) match row. The rows come from
+// the other side's cache when it holds jk, and are cached otherwise.
 func (j *Join) probe(ctx context.Context, s int, row types.Row, d int64, jk []byte,
 	before, after int64, pairs bool, out Emitter) (int64, error) {
 	other := &j.sides[1-s]
+	var matched int64
+	if cached, ok := other.cache.get(jk); ok {
+		for i := range cached {
+			n, err := j.visit(ctx, s, row, d, &cached[i], before, after, pairs, out)
+			if err != nil {
+				return 0, err
+			}
+			matched += n
+		}
+		return matched, nil
+	}
 	it, err := j.cursor(1 - s)
 	if err != nil {
 		return 0, err
 	}
 	j.prefix = append(append(j.prefix[:0], jk...), tagRow)
 	it.Rescan(j.prefix)
-	var matched int64
+	keep, caching := []joinEntry(nil), true
 	for ok := it.First(); ok; ok = it.Next() {
 		m, deg, touched, orow, err := j.decodeEntry(it.Value())
 		if err != nil {
 			return 0, fmt.Errorf("join: %w", err)
 		}
-		if j.residual != nil {
-			ok, err := j.residual(j.rows.scratchPair(s, row, orow))
-			if err != nil {
-				return 0, err
-			}
-			if !ok {
-				continue
-			}
+		e := joinEntry{key: it.Key(), m: m, deg: deg, touched: touched, row: orow}
+		if caching = caching && len(keep) < joinCacheRows; caching {
+			e.key, e.row = bytes.Clone(e.key), orow.Clone()
 		}
-		matched += m
-		if pairs {
-			if err := j.emit(ctx, j.rows.pairRow(s, row, orow), d*m, out); err != nil {
-				return 0, err
-			}
+		n, err := j.visit(ctx, s, row, d, &e, before, after, pairs, out)
+		if err != nil {
+			return 0, err
 		}
-		if !other.tracks {
-			continue
+		matched += n
+		if caching {
+			keep = append(keep, e) // after visit, which may update its count
 		}
-		if j.perRow {
-			// The other row's own count moves by d; write it back (the
-			// iterator does not see writes made after it was created).
-			j.entry = appendEntry(j.entry[:0], m, deg+d, touched, orow)
-			other.table.Put(it.Key(), j.entry)
-			before, after = deg, deg+d
-		}
-		if err := j.flip(ctx, 1-s, orow, m, before, after, out); err != nil {
+	}
+	if err := it.Error(); err != nil {
+		return 0, err
+	}
+	if caching {
+		other.cache.put(jk, keep, rowsBytes(keep))
+	}
+	return matched, nil
+}
+
+// visit is probe's work on one row e of the other side: it returns e's
+// multiplicity if e matches row, emits their pair, and moves e in or out
+// of the result as its matches change (updating its match count, in the
+// table and in e, when counts are per row).
+func (j *Join) visit(ctx context.Context, s int, row types.Row, d int64, e *joinEntry,
+	before, after int64, pairs bool, out Emitter) (int64, error) {
+	other := &j.sides[1-s]
+	if j.residual != nil {
+		ok, err := j.residual(j.rows.scratchPair(s, row, e.row))
+		if err != nil || !ok {
 			return 0, err
 		}
 	}
-	return matched, it.Error()
+	if pairs {
+		if err := j.emit(ctx, j.rows.pairRow(s, row, e.row), d*e.m, out); err != nil {
+			return 0, err
+		}
+	}
+	if !other.tracks {
+		return e.m, nil
+	}
+	if j.perRow {
+		// The other row's own count moves by d; write it back (the
+		// iterator does not see writes made after it was created).
+		j.entry = appendEntry(j.entry[:0], e.m, e.deg+d, e.touched, e.row)
+		other.table.Put(e.key, j.entry)
+		before, after = e.deg, e.deg+d
+		e.deg += d
+	}
+	return e.m, j.flip(ctx, 1-s, e.row, e.m, before, after, out)
 }
 
 // cursor returns side s's probe iterator, made once per batch: a probe
@@ -440,6 +479,7 @@ func (j *Join) total(side *joinSide, jk []byte) (int64, error) {
 // addRow adds d to row's multiplicity in its side's state (j.kbuf holds
 // its join key), recording its match count.
 func (j *Join) addRow(side *joinSide, row types.Row, d, matched int64) error {
+	side.cache.drop(j.kbuf)
 	j.kbuf = state.AppendTupleKey(append(j.kbuf, tagRow), row)
 	var ok bool
 	var err error

@@ -45,7 +45,8 @@ type harness struct {
 //	calc          a SELECT over t of filters and projections (subqueries in FROM stack them): starts a
 //	              new chain with them fused into one Calc, and prints the steps it runs
 //	materialize   appends a Materialize (state table 1)
-//	topn          partition=(cols) order=(col [desc], …) limit=N [offset=N] [func=rank|dense_rank] [rownumber]: appends a TopN
+//	topn          partition=(cols) order=(col [desc], …) limit=N [offset=N] [func=rank|dense_rank] [rownumber] [append-only]:
+//	              appends a TopN (over a retracting input, or t's append-only scan: then it keeps only each partition's top)
 //	batch         lines "+1 (v, …)" / "-1 (v, …)", fed to the chain; prints the output changes
 //	barrier       ends the epoch: operators flush and the state commits
 //	contents      prints the materialized rows with their multiplicity
@@ -71,6 +72,14 @@ func TestOperators(t *testing.T) {
 			return out
 		})
 	})
+}
+
+// TestOperatorsSmallCaches runs the files again with the joins' caches so
+// small that a probe of more than one row streams from the table and the
+// cache forgets keys all the time: the results must be the same.
+func TestOperatorsSmallCaches(t *testing.T) {
+	defer operator.SetJoinCache(300, 1)()
+	TestOperators(t)
 }
 
 func (h *harness) close() {
@@ -480,6 +489,12 @@ func (h *harness) topN(d *datadriven.TestData) (*logical.TopN, error) {
 			fmt.Sscan(arg.Vals[0], &n.Offset)
 		case "func":
 			n.Func = arg.Vals[0]
+		case "append-only":
+			in, err := h.bind("SELECT * FROM t")
+			if err != nil {
+				return nil, err
+			}
+			n.Input = in
 		case "rownumber":
 			n.RowNumber = true
 			n.Out.Columns = append(append([]types.Column(nil), h.schema.Columns...), types.Column{Name: "rn", Type: types.TBigInt})

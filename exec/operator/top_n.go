@@ -36,12 +36,22 @@ import (
 // top of each; changes a window's rows get after that (within its allowed
 // lateness) are emitted as above. Table 1 records, under firedKey, the
 // watermark up to which windows have fired, so that a restart (whose
-// watermark is delivered again) fires none twice.
+// watermark is delivered again) fires none twice, and a mark for each
+// partition of a window not yet fired, for the watermark to find it.
 //
-// Table 1 holds each partition's last update time. With a state TTL, a
+// Table 1 holds each partition's last update time (without a TTL, only
+// // that it exists; see load). With a state TTL, a
 // partition not updated for the TTL expires: its top is retracted and its
 // rows forgotten, when the partition is next touched or when the sweep each
 // batch runs over a slice of the partitions finds it.
+//
+// Over an append-only input (and no TTL, whose expiry upstream would
+// retract; and neither RANK, whose ties make the top's size unbounded, nor a
+// window Top-N, whose partitions wait for the watermark), a row that falls out of the top can never come back, so a
+// partition keeps only its top rows, as Flink's append-only Top-N does:
+// Nexmark q9 and q19 keep one and ten bids per auction rather than all of
+// them. The batch then works on the partition's rows in memory, read once
+// when the batch first touches it, and writes what changed at its end.
 type TopN struct {
 	n      *logical.TopN
 	order  []int // input column of each sort key
@@ -61,11 +71,26 @@ type TopN struct {
 	endCol   int
 	lateness int64
 	fired    int64 // the watermark up to which windows have fired (µs)
+	// appendOnly: the partitions keep only their top (see TopN).
+	appendOnly bool
+	cursor     *state.Iter // the batch's scans of partitions, made once
+	// cache holds append-only partitions' rows as stored (write-through:
+	// store caches what it writes), so that a partition a later batch
+	// touches again is not scanned and decoded again.
+	cache boundedCache[[]topRow]
 }
+
+// topCacheBytes bounds a Top-N's cache of partitions.
+const topCacheBytes = 16 << 20
 
 type topPart struct {
 	prefix []byte
 	old    []types.Row // the output rows before the batch
+	// The partition's rows in order, kept in memory for the batch when the
+	// input is append-only, and the keys of those that left.
+	rows    []topRow
+	dropped [][]byte
+	marked  bool // the partition has its entry in table 1
 	// held: the partition's window has not fired, so its changes are not
 	// emitted yet.
 	held bool
@@ -84,6 +109,14 @@ func firedBound(wm int64) []byte {
 		return firedKey
 	}
 	return state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap+1))
+}
+
+// topRow is one entry of an append-only partition: its key, row and
+// multiplicity, and the multiplicity stored (0: none).
+type topRow struct {
+	key    []byte
+	row    types.Row
+	m, was int64
 }
 
 var _ Operator = (*TopN)(nil)
@@ -111,6 +144,10 @@ func (t *TopN) Open(_ context.Context, env *Env) error {
 	t.table, t.marks = env.Table(0), env.Table(1)
 	t.rows.table = t.table
 	t.exp = newExpiry(env)
+	// A TTL here is the only way one below has one (see Aggregate.Open).
+	t.appendOnly = t.n.Input != nil && t.n.Input.Props().Changelog == logical.AppendOnly && env.TTL <= 0 &&
+		t.n.Func == "" && !t.windowed
+	t.cache = newBoundedCache[[]topRow](topCacheBytes)
 	if t.windowed {
 		v, ok, err := t.marks.Get(firedKey)
 		if err != nil {
@@ -124,6 +161,7 @@ func (t *TopN) Open(_ context.Context, env *Env) error {
 }
 
 func (t *TopN) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
+	defer t.closeCursor()
 	t.out = t.out[:0]
 	if err := t.sweep(func(prefix, val []byte) error {
 		touched, _ := binary.Varint(val)
@@ -167,20 +205,30 @@ func (t *TopN) partition(row types.Row) (*topPart, error) {
 		t.seq = append(t.seq, p)
 		return p, nil
 	}
-	if mark, ok, err := t.marks.Get(p.prefix); err != nil {
-		return nil, err
-	} else if ok {
-		if touched, _ := binary.Varint(mark); t.exp.expired(touched) {
-			if err := t.expire(p.prefix); err != nil {
-				return nil, err
+	if t.exp.ttl > 0 {
+		// Marks are read only for the TTL (and written only with one).
+		if mark, ok, err := t.marks.Get(p.prefix); err != nil {
+			return nil, err
+		} else if ok {
+			if touched, _ := binary.Varint(mark); t.exp.expired(touched) {
+				if err := t.expire(p.prefix); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
-	old, err := t.top(p.prefix)
-	if err != nil {
-		return nil, err
+	if t.appendOnly {
+		if err := t.load(p); err != nil {
+			return nil, err
+		}
+		p.old = t.ranked(p.rows)
+	} else {
+		old, err := t.top(p.prefix)
+		if err != nil {
+			return nil, err
+		}
+		p.old = old
 	}
-	p.old = old
 	t.parts[string(p.prefix)] = p
 	t.seq = append(t.seq, p)
 	return p, nil
@@ -202,7 +250,9 @@ func (t *TopN) sweep(visit func(prefix, val []byte) error) error {
 func (t *TopN) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64, error) {
 	wm := wms[0]
 	if t.windowed && wm > t.fired {
-		if err := t.fire(ctx, wm, out); err != nil {
+		err := t.fire(ctx, wm, out)
+		t.closeCursor()
+		if err != nil {
 			return 0, err
 		}
 	}
@@ -211,6 +261,7 @@ func (t *TopN) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64
 		upper := state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap-t.lateness+1))
 		t.table.DeleteRange(nil, upper)
 		t.marks.DeleteRange(nil, upper)
+		t.cache.clear()
 	}
 	return wm, nil
 }
@@ -255,10 +306,145 @@ func (t *TopN) apply(p *topPart, c types.Change) error {
 		t.key = appendOrdered(t.key, c.Row[col], t.n.OrderBy[i])
 	}
 	t.key = state.AppendTupleKey(t.key, c.Row)
+	if t.appendOnly {
+		return t.applyAppend(p, c)
+	}
 	if _, _, err := t.rows.add(t.key, c.Row, int64(c.Diff)); err != nil {
 		return fmt.Errorf("top-n: %w", err)
 	}
 	return nil
+}
+
+// applyAppend adds a row (its key in t.key) to an append-only partition's
+// rows in memory, if it ranks within the top, and drops what it pushes
+// out of it.
+func (t *TopN) applyAppend(p *topPart, c types.Change) error {
+	if c.Diff < 0 {
+		// The plan said no retraction comes, and the state kept relies on it.
+		return fmt.Errorf("top-n: a retraction in an input planned as append-only")
+	}
+	var kept int64
+	for _, r := range p.rows {
+		kept += r.m
+	}
+	i, found := slices.BinarySearchFunc(p.rows, t.key, func(r topRow, k []byte) int { return bytes.Compare(r.key, k) })
+	if kept >= t.extent && i == len(p.rows) {
+		return nil // below the top: it never enters
+	}
+	if found {
+		p.rows[i].m += int64(c.Diff)
+	} else {
+		p.rows = slices.Insert(p.rows, i, topRow{key: bytes.Clone(t.key), row: c.Row.Clone(), m: int64(c.Diff)})
+	}
+	kept += int64(c.Diff)
+	for kept > t.extent {
+		last := &p.rows[len(p.rows)-1]
+		n := min(last.m, kept-t.extent)
+		last.m -= n
+		kept -= n
+		if last.m == 0 {
+			if last.was > 0 {
+				p.dropped = append(p.dropped, last.key)
+			}
+			p.rows = p.rows[:len(p.rows)-1]
+		}
+	}
+	return nil
+}
+
+// load reads an append-only partition's rows: its first Offset+Limit
+// copies in order (a partition kept by an earlier version of the operator
+// may hold more, below them, which can never rank again).
+func (t *TopN) load(p *topPart) error {
+	if rows, ok := t.cache.get(p.prefix); ok {
+		p.rows, p.marked = slices.Clone(rows), true // the batch changes its copy
+		return nil
+	}
+	// A partition's mark in table 1 says it exists: a point read, which
+	// the Bloom filters answer for a new partition, where a scan has to
+	// seek in every level (most of Nexmark q19's auctions are new when
+	// their first bid comes).
+	ok, err := t.marks.Has(p.prefix)
+	if err != nil || !ok {
+		return err
+	}
+	p.marked = true
+	it, err := t.scan(p.prefix)
+	if err != nil {
+		return err
+	}
+	var kept int64
+	for ok := it.First(); ok && kept < t.extent; ok = it.Next() {
+		row, n, err := DecodeEntry(it.Value())
+		if err != nil {
+			return fmt.Errorf("top-n: %w", err)
+		}
+		p.rows = append(p.rows, topRow{key: bytes.Clone(it.Key()), row: row, m: n, was: n})
+		kept += n
+	}
+	return it.Error()
+}
+
+// ranked is the output rows of an append-only partition's rows.
+func (t *TopN) ranked(rows []topRow) []types.Row {
+	var out []types.Row
+	rank := int64(0)
+	for _, r := range rows {
+		for n := r.m; n > 0 && rank < t.extent; n-- {
+			rank++
+			if rank <= t.n.Offset {
+				continue
+			}
+			row := r.row
+			if t.n.RowNumber {
+				row = append(row.Clone(), types.NewInt(rank))
+			}
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// store writes what changed in an append-only partition's rows, and
+// caches them as stored.
+func (t *TopN) store(p *topPart) {
+	for _, k := range p.dropped {
+		t.table.Delete(k)
+	}
+	size := int64(0)
+	for i := range p.rows {
+		r := &p.rows[i]
+		if r.m != r.was {
+			t.rows.put(r.key, r.row, r.m)
+			r.was = r.m
+		}
+		size += int64(len(r.key)) + entryOverhead + rowBytes(r.row)
+	}
+	t.cache.put(p.prefix, p.rows, size)
+}
+
+// scan positions the batch's cursor on the rows of the partition prefix:
+// one iterator serves every partition of a batch, as making one costs more
+// than the scan.
+func (t *TopN) scan(prefix []byte) (*state.Iter, error) {
+	if t.cursor == nil {
+		it, err := t.table.Iter(nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		t.cursor = it
+	}
+	t.cursor.Rescan(prefix)
+	return t.cursor, nil
+}
+
+// closeCursor closes the batch's cursor: an open iterator would hold up
+// the epoch's commit.
+func (t *TopN) closeCursor() {
+	if t.cursor != nil {
+		t.cursor.Close()
+		t.cursor = nil
+	}
 }
 
 // appendOrdered encodes one sort key so that byte order is the query's
@@ -281,11 +467,10 @@ func appendOrdered(dst []byte, v types.Value, k logical.SortKey) []byte {
 // top reads the partition's output rows: ranks Offset+1 … Offset+Limit,
 // each row repeated by its multiplicity, with its rank when selected.
 func (t *TopN) top(prefix []byte) ([]types.Row, error) {
-	it, err := t.table.Scan(prefix)
+	it, err := t.scan(prefix)
 	if err != nil {
 		return nil, err
 	}
-	defer it.Close()
 	if t.n.Func != "" {
 		return t.topRanked(it)
 	}
@@ -368,24 +553,40 @@ func (t *TopN) expire(prefix []byte) error {
 		t.out = append(t.out, types.Change{Row: r, Diff: -1})
 	}
 	t.marks.Delete(prefix)
+	t.cache.drop(prefix)
 	return t.table.DeletePrefix(prefix)
 }
 
 // flush emits, per touched partition, what left and what entered its top,
 // and records when the partition was last updated.
 func (t *TopN) flush(ctx context.Context, out Emitter) error {
-	stamp := binary.AppendVarint(nil, t.exp.now())
+	var stamp []byte
+	if t.exp.ttl > 0 {
+		stamp = binary.AppendVarint(nil, t.exp.now())
+	}
 	for _, p := range t.seq {
 		if p.held {
-			t.marks.Put(p.prefix, stamp) // for fire to find the partition
+			// For fire to find the partition.
+			t.marks.Put(p.prefix, binary.AppendVarint(nil, t.exp.now()))
 			continue
 		}
-		now, err := t.top(p.prefix)
-		if err != nil {
-			return err
+		var now []types.Row
+		if t.appendOnly {
+			t.store(p)
+			now = t.ranked(p.rows)
+		} else {
+			var err error
+			if now, err = t.top(p.prefix); err != nil {
+				return err
+			}
 		}
 		t.out = appendDiff(t.out, p.old, now)
-		t.marks.Put(p.prefix, stamp)
+		switch {
+		case stamp != nil:
+			t.marks.Put(p.prefix, stamp)
+		case t.appendOnly && !p.marked && len(p.rows) > 0:
+			t.marks.Put(p.prefix, binary.AppendVarint(nil, t.exp.now()))
+		}
 	}
 	clear(t.parts)
 	t.seq = t.seq[:0]
