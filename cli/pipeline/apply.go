@@ -174,7 +174,7 @@ func (p *Plan) execute(ctx context.Context, conn *pgx.Conn, dir, prefix, commit 
 	for _, s := range p.Drops {
 		sql := "DROP " + strings.ToUpper(string(s.Kind)) + " " + quoteIdent(s.Name)
 		if s.Kind == Query {
-			sql = "STOP QUERY " + s.QueryID
+			sql = "DROP QUERY " + s.QueryID
 		}
 		if err := send(ctx, conn, out, sql); err != nil {
 			return fmt.Errorf("%s: %v", sql, errText(err))

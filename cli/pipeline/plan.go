@@ -97,7 +97,7 @@ func MakePlan(want *Checked, run *running, prune bool) *Plan {
 			continue
 		}
 		s := &Step{Action: Keep, Kind: Query, Name: q.ID + " (" + q.Decl.Name + ")", Old: q.Decl, QueryID: q.ID,
-			Why: "not in the directory; --prune stops it"}
+			Why: "not in the directory; --prune drops it"}
 		if prune {
 			s.Action, s.Why = Drop, "not in the directory"
 			drops = append(drops, s)

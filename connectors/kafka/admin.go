@@ -159,6 +159,23 @@ func (c *Cluster) DeleteTopic(ctx context.Context, name string) error {
 	return nil
 }
 
+// DeleteGroup deletes a consumer group and its committed offsets; a group
+// that does not exist is no error (what was asked is true).
+func (c *Cluster) DeleteGroup(ctx context.Context, group string) error {
+	req := kmsg.NewPtrDeleteGroupsRequest()
+	req.Groups = []string{group}
+	resp, err := req.RequestWith(ctx, c.cl)
+	if err != nil {
+		return fmt.Errorf("delete group %q: %w", group, err)
+	}
+	for _, g := range resp.Groups {
+		if err := kerr.ErrorForCode(g.ErrorCode); err != nil && !errors.Is(err, kerr.GroupIDNotFound) {
+			return fmt.Errorf("delete group %q: %w", group, err)
+		}
+	}
+	return nil
+}
+
 // EndOffsets returns, per partition, the offset one past the last record a
 // read_committed reader can see: the last stable offset, which is the high
 // watermark unless a transaction is open. A Reader that has reached these

@@ -34,7 +34,7 @@ import (
 //
 // The topic has one partition, holding the changes in the order the view
 // made them, and keeps them forever (a reader created later starts from
-// the first); DROP MATERIALIZED VIEW deletes it.
+// the first); DROP MATERIALIZED VIEW deletes it (DropInternal).
 
 // ChangesTopic is the name of the topic a materialized view's query (query,
 // in the store with the given id) publishes the view's changes to.
@@ -64,16 +64,6 @@ func ensureChangesTopic(ctx context.Context, c *kafka.Cluster, topic string) err
 		return fmt.Errorf("create changes topic %s: %w", topic, err)
 	}
 	return nil
-}
-
-// DropChanges deletes the changes topic of a dropped materialized view's
-// query.
-func DropChanges(ctx context.Context, deps Deps, query string) error {
-	sid, err := deps.Store.ID()
-	if err != nil {
-		return err
-	}
-	return deps.Kafka.DeleteTopic(ctx, ChangesTopic(sid, query))
 }
 
 // openChanges makes the changes topic of a view's query (see openEOS).

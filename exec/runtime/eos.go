@@ -83,6 +83,29 @@ func ChangelogTopic(storeID, query string) string {
 // name of the consumer group its source offsets are committed to.
 func TransactionalID(storeID, query string) string { return "riffle-" + storeID + "-" + query }
 
+// DropInternal deletes what a dropped query kept in Kafka: its changelog
+// topic, a view's changes topic (changes.go), and the consumer group its
+// source offsets were committed to. Each may be missing (a query that never
+// ran an epoch, or one at least once); every deletion is tried, and the
+// errors are joined.
+func DropInternal(ctx context.Context, deps Deps, query string) error {
+	if deps.Kafka == nil {
+		return nil
+	}
+	sid, err := deps.Store.ID()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, topic := range []string{ChangelogTopic(sid, query), ChangesTopic(sid, query)} {
+		if err := deps.Kafka.DeleteTopic(ctx, topic); err != nil && !errors.Is(err, kafka.ErrNoTopic) {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, deps.Kafka.DeleteGroup(ctx, TransactionalID(sid, query)))
+	return errors.Join(errs...)
+}
+
 // restartError marks a failure after which the query must start again from
 // its last commit rather than be reported failed: the broker refused or lost
 // a transaction, and the restart settles it.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"riffle/catalog"
 	"riffle/connectors/format"
@@ -219,13 +220,9 @@ func (s *Session) drop(st *parse.Drop) (*pgwire.Result, error) {
 		if err := runtime.Forget(s.e.store, o.Query, tables); err != nil {
 			return nil, err
 		}
-		if o.Kind == catalog.MaterializedView {
-			// No query reads the view any more (dependents): its changes
-			// go with it.
-			if err := runtime.DropChanges(context.Background(), s.e.deps, o.Query); err != nil && s.e.deps.Log != nil {
-				s.e.deps.Log.Warn("delete a dropped view's changes topic", "view", o.Name, "err", err)
-			}
-		}
+		// No query reads the view any more (dependents): its changes,
+		// changelog and consumer group go with it.
+		s.dropInternal(o.Query)
 	}
 	return &pgwire.Result{Tag: tagText}, s.e.cat.Drop(o.Name, o.Query)
 }
@@ -358,6 +355,46 @@ func (s *Session) stopQuery(st *parse.StopQuery) (*pgwire.Result, error) {
 		return nil, err
 	}
 	return &pgwire.Result{Tag: "STOP QUERY"}, nil
+}
+
+// dropQuery drops a query started by INSERT INTO … SELECT: it stops, and
+// its state, its internal topics and its catalog entry go. The query of a
+// materialized view goes with its view (DROP MATERIALIZED VIEW).
+func (s *Session) dropQuery(st *parse.DropQuery) (*pgwire.Result, error) {
+	s.e.ddl.Lock()
+	defer s.e.ddl.Unlock()
+	q := s.e.cat.Query(st.ID.Name)
+	if q == nil {
+		if st.IfExists {
+			return &pgwire.Result{Tag: "DROP QUERY", Notices: []string{"query \"" + st.ID.Name + "\" does not exist, skipping"}}, nil
+		}
+		return nil, st.Src.Errorf(st.ID.Pos, sqlerr.UndefinedObject, "query %q does not exist", st.ID.Name).
+			WithHint("SHOW QUERIES lists them")
+	}
+	for _, o := range s.e.cat.Objects(catalog.MaterializedView, catalog.Table) {
+		if o.Query == q.ID {
+			return nil, st.Src.Errorf(st.ID.Pos, sqlerr.DependentObjects, "query %s maintains %s %q", q.ID,
+				strings.ToLower(string(o.Kind)), o.Name).
+				WithHint("DROP %s %s drops it with its query", o.Kind, o.Name)
+		}
+	}
+	s.e.stop(q.ID)
+	if err := runtime.Forget(s.e.store, q.ID, q.Tables); err != nil {
+		return nil, err
+	}
+	s.dropInternal(q.ID)
+	return &pgwire.Result{Tag: "DROP QUERY"}, s.e.cat.DropQuery(q.ID)
+}
+
+// dropInternal deletes a dropped query's topics and consumer group. A
+// failure (the broker unreachable) leaves them behind, which costs space
+// but no correctness: a new query has a new id, so nothing reads them again.
+func (s *Session) dropInternal(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := runtime.DropInternal(ctx, s.e.deps, id); err != nil && s.e.deps.Log != nil {
+		s.e.deps.Log.Warn("delete a dropped query's internal topics", "query", id, "err", err)
+	}
 }
 
 // positioned gives an unpositioned user error the position of what the

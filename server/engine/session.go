@@ -178,6 +178,8 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 		return s.alterTable(st)
 	case *parse.StopQuery:
 		return s.stopQuery(st)
+	case *parse.DropQuery:
+		return s.dropQuery(st)
 	case *parse.ResetQuery:
 		return s.resetQuery(ctx, st)
 	case *parse.Flush:

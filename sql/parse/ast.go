@@ -427,6 +427,14 @@ type Drop struct {
 	IfExists bool
 }
 
+// DropQuery is DROP QUERY [IF EXISTS] id: a continuous query INSERT INTO …
+// SELECT started, with its state and its internal topics.
+type DropQuery struct {
+	Src      *Source
+	ID       Name
+	IfExists bool
+}
+
 // StopQuery is STOP QUERY id (also STOP JOB id).
 type StopQuery struct {
 	Src *Source
@@ -594,6 +602,7 @@ func (s *Show) Source() *Source           { return s.Src }
 func (s *Describe) Source() *Source       { return s.Src }
 func (s *Drop) Source() *Source           { return s.Src }
 func (s *StopQuery) Source() *Source      { return s.Src }
+func (s *DropQuery) Source() *Source      { return s.Src }
 func (s *ResetQuery) Source() *Source     { return s.Src }
 func (s *Flush) Source() *Source          { return s.Src }
 func (s *Set) Source() *Source            { return s.Src }

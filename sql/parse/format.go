@@ -68,6 +68,11 @@ func formatStmt(st Statement) string {
 		return out + quoteName(s.Name.Name)
 	case *StopQuery:
 		return "STOP QUERY " + quoteString(s.ID.Name)
+	case *DropQuery:
+		if s.IfExists {
+			return "DROP QUERY IF EXISTS " + quoteString(s.ID.Name)
+		}
+		return "DROP QUERY " + quoteString(s.ID.Name)
 	case *ResetQuery:
 		out := "RESET QUERY " + quoteString(s.ID.Name) + " FROM EARLIEST"
 		if s.Time != "" {

@@ -178,11 +178,20 @@ func dottedName(c *cursor) (Name, error) {
 	return Name{Name: strings.Join(parts, "."), Pos: t.Start}, nil
 }
 
-// parseDrop parses DROP TABLE | VIEW | MATERIALIZED VIEW [IF EXISTS] name.
+// parseDrop parses DROP TABLE | VIEW | MATERIALIZED VIEW [IF EXISTS] name
+// and DROP QUERY [IF EXISTS] id.
 func parseDrop(c *cursor) (Statement, error) {
 	c.next() // DROP
 	d := &Drop{Src: c.src}
 	switch {
+	case c.accept("QUERY"):
+		q := &DropQuery{Src: c.src, IfExists: c.acceptSeq("IF", "EXISTS")}
+		id, err := queryID(c)
+		if err != nil {
+			return nil, err
+		}
+		q.ID = id
+		return q, c.expectEOF()
 	case c.accept("TABLE"):
 		d.Kind = ObjTable
 	case c.accept("VIEW"):
@@ -209,14 +218,23 @@ func parseStop(c *cursor) (Statement, error) {
 			return nil, err
 		}
 	}
+	id, err := queryID(c)
+	if err != nil {
+		return nil, err
+	}
+	return &StopQuery{Src: c.src, ID: id}, c.expectEOF()
+}
+
+// queryID reads a query's id, which may be written as a name, a string or
+// a number.
+func queryID(c *cursor) (Name, error) {
 	t := c.peek()
 	switch t.Kind {
 	case TokIdent, TokQuotedIdent, TokString, TokNumber:
 		c.i++
-	default:
-		return nil, c.syntaxErr(t)
+		return Name{Name: t.Val, Pos: t.Start}, nil
 	}
-	return &StopQuery{Src: c.src, ID: Name{Name: t.Val, Pos: t.Start}}, c.expectEOF()
+	return Name{}, c.syntaxErr(t)
 }
 
 // parseSet parses Flink's SET 'k' = 'v' and PostgreSQL's SET [SESSION]
