@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"riffle/connectors/kafka"
+	"riffle/planner/logical"
 	"riffle/planner/physical"
 )
 
@@ -38,12 +39,9 @@ func Reset(ctx context.Context, deps Deps, id string, plan *physical.Plan, table
 		}
 		defer q.closeEOS()
 	}
-	if err := q.build(); err != nil {
-		return err
-	}
 	pos := kafka.Positions{}
 	end := kafka.Positions{}
-	for _, topic := range slices.Sorted(maps.Keys(q.routes)) {
+	for _, topic := range planTopics(plan) {
 		var p map[int32]int64
 		var err error
 		if spec.Time != 0 {
@@ -81,6 +79,22 @@ func Reset(ctx context.Context, deps Deps, id string, plan *physical.Plan, table
 		q.txn.PutMeta(changelogKey(id), []byte(strconv.FormatInt(next, 10)))
 	}
 	return q.txn.Commit(true)
+}
+
+// planTopics are the topics a plan's scans read, sorted.
+func planTopics(plan *physical.Plan) []string {
+	set := map[string]bool{}
+	var walk func(n logical.Node)
+	walk = func(n logical.Node) {
+		if s, ok := n.(*logical.Scan); ok && !isGenerated(s.Object) {
+			set[s.Object.Options["topic"]] = true
+		}
+		for _, c := range n.Inputs() {
+			walk(c)
+		}
+	}
+	walk(plan.Root)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // restoreMute reads whether the query's output is muted, and until where.

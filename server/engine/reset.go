@@ -36,6 +36,10 @@ func (s *Session) resetQuery(ctx context.Context, st *parse.ResetQuery) (*pgwire
 		}
 		spec.Time = max(t.UnixMilli(), 1)
 	}
+	if n, ok := parseParallelism(s.settings[parallelismSetting]); ok {
+		// The state is rebuilt: it can be rebuilt in any number of tasks.
+		q.Settings = withParallelism(q.Settings, n)
+	}
 	plan, err := s.e.planStored(q)
 	if err != nil {
 		return nil, err
