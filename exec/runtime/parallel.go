@@ -14,8 +14,8 @@ import (
 // and refuses to start with another one rather than lose or misread
 // state. (Queries whose only state is in one task — a global aggregate, a
 // Top-N without partition, a view's rows — and stateless queries record 1
-// and can change their parallelism freely.) RESET QUERY clears the record
-// with the state.
+// and can change their parallelism freely.) RESET QUERY empties the state
+// and records 0: any number of parts.
 
 // parallelismKey is where a query records how many parts its keyed state
 // is in.

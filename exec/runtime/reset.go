@@ -63,6 +63,8 @@ func Reset(ctx context.Context, deps Deps, id string, plan *physical.Plan, table
 	q.txn.ClearTables(tables, meta[:len(meta)-1]...) // all but the changelog offset
 	b, _ := json.Marshal(pos)
 	q.txn.PutMeta(positionKey(id), b)
+	// The state is empty: it can be rebuilt in any number of parts.
+	q.txn.PutMeta(parallelismKey(id), []byte("0"))
 	if spec.Mute {
 		b, _ := json.Marshal(end)
 		q.txn.PutMeta(muteKey(id), b)

@@ -99,9 +99,13 @@ func exchangeAt(p *physical.Plan, n logical.Node, i int) *physical.Exchange {
 }
 
 // exchange renders the exchange x that carries from's rows to a node run
-// by to tasks.
+// by to tasks. Its stream is from's, and it keeps no state.
 func exchange(b *strings.Builder, p *physical.Plan, x *physical.Exchange, from logical.Node, to int, first string) {
-	fmt.Fprintf(b, "%s%s  [%d tasks → %d] (%s)\n", first, x.Describe(), p.TasksOf(from), to, strings.Join(from.Schema().Names(), ", "))
+	props := from.Props()
+	props.State = ""
+	names := from.Schema().Names()
+	fmt.Fprintf(b, "%s%s  [%s%s, parallelism=%d→%d] (%s)\n", first, x.Describe(), props.Format(names), timeAttrs(from),
+		p.TasksOf(from), to, strings.Join(names, ", "))
 }
 
 // timeAttrs names the node's event-time attributes, the columns whose
