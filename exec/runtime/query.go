@@ -713,6 +713,9 @@ func Forget(store *state.Store, id string, tables []uint32) error {
 // is bounded and has been read to its end.
 func (q *Query) Finished() bool { return q.finished.Load() }
 
+// Parallelism is how many tasks run the query's parallel parts.
+func (q *Query) Parallelism() int { return max(q.plan.Parallelism, 1) }
+
 // OutputKey is the stream key of the query's result (nil when rows are not
 // identified by a key), for rendering its changes as updates.
 func (q *Query) OutputKey() []int { return q.plan.Root.Props().Key }
