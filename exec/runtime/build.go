@@ -129,7 +129,9 @@ type inSpec struct {
 func (q *Query) build() error {
 	q.frags, q.scans, q.tasks = nil, nil, nil
 	q.nextTable = 0
-	root := q.newFragment(true) // the sink runs in one task
+	// The sink runs in one task, or, when it only counts (a blackhole), in
+	// the tasks of the plan's root.
+	root := q.newFragment(q.plan.SinkTasks() == 1)
 	if x := q.plan.ExchangeAt(nil, 0); x != nil {
 		// The root's output is gathered into a fragment of its own: the
 		// sink's.
@@ -327,8 +329,12 @@ func (q *Query) savedGenerated() (map[string][]int64, error) {
 	return m, nil
 }
 
-// sinkOf makes the query's sink, for the root fragment's task.
+// sinkOf makes the query's sink, for the root fragment's task; the tasks
+// of a blackhole share one, which is safe for concurrent use.
 func (q *Query) sinkOf() (operator.Operator, error) {
+	if q.blackhole != nil {
+		return q.blackhole, nil
+	}
 	switch s := q.plan.Sink.(type) {
 	case *physical.ViewSink:
 		return operator.NewMaterialize(), nil
@@ -342,7 +348,8 @@ func (q *Query) sinkOf() (operator.Operator, error) {
 		}
 		return sink, nil
 	}
-	return operator.NewBlackhole(), nil
+	q.blackhole = operator.NewBlackhole()
+	return q.blackhole, nil
 }
 
 // topics are the topics the query reads, sorted.

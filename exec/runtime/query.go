@@ -76,6 +76,7 @@ type Query struct {
 	nextTable  int         // build's count of state tables handed out
 	sinkTables int
 	sinkBase   int
+	blackhole  *operator.Blackhole // a blackhole sink, shared by the root's tasks
 	wroteKafka bool      // this epoch wrote records to Kafka: commit it durably
 	lateRows   *lateRows // nil: late rows are counted only
 	lateMu     sync.Mutex

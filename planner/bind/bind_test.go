@@ -150,7 +150,7 @@ func continuous(b *bind.Binder, st parse.Statement, par int) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		p, err := physical.Build(node, &physical.TableSink{Table: target})
+		p, err := physical.Build(node, physical.SinkFor(target))
 		if err != nil {
 			return "", err
 		}

@@ -24,7 +24,7 @@ func Plan(p *physical.Plan) string {
 		b.WriteString(" (state TTL " + p.StateTTL.String() + ")")
 	}
 	if p.Parallelism > 1 {
-		b.WriteString("  [parallelism=1]")
+		fmt.Fprintf(&b, "  [parallelism=%d]", p.SinkTasks())
 	}
 	b.WriteString("\n")
 	first, rest := "└─ ", "   "

@@ -35,7 +35,8 @@ import (
 //     anti join of NOT IN (which needs to know whether the whole subquery
 //     has a NULL), a SESSION window without PARTITION BY.
 //   - The sink runs in one task: one writer of the view's rows, one Kafka
-//     transaction per epoch.
+//     transaction per epoch. A blackhole sink, which only counts, runs in
+//     the tasks of its input.
 //   - Everything above an operator that runs in one task stays in that task,
 //     until the next keyed operator hashes the rows out again.
 
@@ -91,8 +92,18 @@ func (p *Plan) Parallelize(n int) {
 	p.Exchanges = map[Edge]*Exchange{}
 	p.single = map[logical.Node]bool{}
 	if !p.place(p.Root) {
-		p.Exchanges[Edge{nil, 0}] = &Exchange{}
+		if _, ok := p.Sink.(*BlackholeSink); !ok {
+			p.Exchanges[Edge{nil, 0}] = &Exchange{}
+		}
 	}
+}
+
+// SinkTasks is how many tasks run the sink.
+func (p *Plan) SinkTasks() int {
+	if p.ExchangeAt(nil, 0) != nil {
+		return 1
+	}
+	return p.TasksOf(p.Root)
 }
 
 // place decides where n's subtree runs and reports whether n's output is
