@@ -77,8 +77,8 @@ type Query struct {
 	sinkTables int
 	sinkBase   int
 	blackhole  *operator.Blackhole // a blackhole sink, shared by the root's tasks
-	wroteKafka bool      // this epoch wrote records to Kafka: commit it durably
-	lateRows   *lateRows // nil: late rows are counted only
+	wroteKafka bool                // this epoch wrote records to Kafka: commit it durably
+	lateRows   *lateRows           // nil: late rows are counted only
 	lateMu     sync.Mutex
 	// deadLetters are the epoch's bad records for dead-letter topics.
 	deadLetters []kafka.Record
