@@ -144,3 +144,64 @@ func compareParallel(t *testing.T, c *pgx.Conn, when string) {
 		}
 	}
 }
+
+// TestParallelismChange: a query keeps the parallelism it was created
+// with across restarts; a replacement at another parallelism is refused
+// when the query keeps keyed state (55000, saying why and what to do) and
+// leaves the query as it was; RESET QUERY rebuilds the state at the
+// session's parallelism; a stateless query changes parallelism freely.
+func TestParallelismChange(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, dir)
+	c := connect(t, n)
+	if e := pgErr(t, c, `SET 'parallelism.default' = '0'`); e.Code != "22023" {
+		t.Errorf("SET 'parallelism.default' = '0': %s %s", e.Code, e.Message)
+	}
+	exec(t, c, `CREATE TABLE bids (auction BIGINT, price BIGINT)
+		WITH ('connector' = 'kafka', 'topic' = 'bids', 'format' = 'json', 'topic.partitions' = '2')`)
+	exec(t, c, `SET 'parallelism.default' = '2'`)
+	const totals = `SELECT auction, COUNT(*) AS n, SUM(price) AS total FROM bids GROUP BY auction`
+	exec(t, c, `CREATE MATERIALIZED VIEW totals AS `+totals)
+	exec(t, c, `CREATE MATERIALIZED VIEW big AS SELECT auction, price FROM bids WHERE price > 10`)
+	exec(t, c, `INSERT INTO bids VALUES (1, 10), (2, 20), (1, 30), (3, 5)`)
+	exec(t, c, `FLUSH`)
+	want := []string{"1|2|40", "2|1|20", "3|1|5"}
+	equal(t, "totals", rows(t, c, `SELECT * FROM totals`), want...)
+	if got := rows(t, c, `SHOW QUERIES`); !strings.Contains(strings.Join(got, "\n"), "'parallelism.default' = '2'") {
+		t.Errorf("SHOW QUERIES does not show the queries' parallelism: %q", got)
+	}
+
+	exec(t, c, `SET 'parallelism.default' = '3'`)
+	e := pgErr(t, c, `CREATE OR REPLACE MATERIALIZED VIEW totals AS `+totals)
+	if e.Code != "55000" || !strings.Contains(e.Message, "keeps its keyed state in 2 parts") || !strings.Contains(e.Hint, "RESET QUERY") {
+		t.Errorf("a replacement at another parallelism: %s %s (hint %q)", e.Code, e.Message, e.Hint)
+	}
+	exec(t, c, `INSERT INTO bids VALUES (2, 1)`)
+	exec(t, c, `FLUSH`)
+	want = []string{"1|2|40", "2|2|21", "3|1|5"}
+	equal(t, "totals after the refused replacement", rows(t, c, `SELECT * FROM totals`), want...)
+	exec(t, c, `CREATE OR REPLACE MATERIALIZED VIEW big AS SELECT auction, price FROM bids WHERE price > 10`)
+
+	// A restart keeps each query's parallelism, whatever the session says.
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	n = startNode(t, dir, func(o *Options) { o.Parallelism = 1 })
+	defer n.Close()
+	c = connect(t, n)
+	exec(t, c, `INSERT INTO bids VALUES (3, 100)`)
+	exec(t, c, `FLUSH`)
+	want = []string{"1|2|40", "2|2|21", "3|2|105"}
+	equal(t, "totals after a restart", rows(t, c, `SELECT * FROM totals`), want...)
+	equal(t, "big", rows(t, c, `SELECT * FROM big`), "1|30", "2|20", "3|100")
+
+	// RESET QUERY rebuilds the state from the inputs, at the session's
+	// parallelism.
+	exec(t, c, `SET 'parallelism.default' = '3'`)
+	exec(t, c, `RESET QUERY `+viewQuery(t, c, "totals")["id"].(string)+` FROM EARLIEST`)
+	exec(t, c, `FLUSH`)
+	equal(t, "totals after RESET QUERY at parallelism 3", rows(t, c, `SELECT * FROM totals`), want...)
+	if s := viewQuery(t, c, "totals")["settings"]; s != "'parallelism.default' = '3'" {
+		t.Errorf("the reset query's settings: %v, want it at parallelism 3", s)
+	}
+}
