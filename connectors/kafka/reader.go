@@ -103,6 +103,9 @@ func (r *Reader) Poll(ctx context.Context) ([]Record, error) {
 		if err != nil || len(out) > 0 || moved {
 			return out, err
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 	}
 }
 
@@ -120,7 +123,7 @@ func (r *Reader) pollOnce(ctx context.Context, moved *bool) ([]Record, error) {
 		return out, nil
 	}
 	fs := r.cl.PollRecords(ctx, MaxPollRecords)
-	if err := r.fetchErr(ctx, fs); err != nil {
+	if err := r.fetchErr(fs); err != nil {
 		return nil, err
 	}
 	out := make([]Record, 0, fs.NumRecords())
@@ -176,10 +179,12 @@ func (r *Reader) Reached() bool {
 	return true
 }
 
-func (r *Reader) fetchErr(ctx context.Context, fs kgo.Fetches) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+// fetchErr is the error a poll's fetches carry. A poll whose context has
+// ended still returns the records kgo had buffered, and kgo has moved past
+// them: they are taken, not dropped for the context's error, or they would
+// be lost to this reader (a query would wait for them forever). A poll
+// that ended with nothing carries the context's error.
+func (r *Reader) fetchErr(fs kgo.Fetches) error {
 	if fs.IsClientClosed() {
 		return fmt.Errorf("read topics: reader closed")
 	}
