@@ -194,19 +194,52 @@ func (t *task) close() {
 // run handles the task's messages until ctx ends (nil) or a message fails
 // (its error).
 func (t *task) run(ctx context.Context, events chan<- taskEvent) error {
+	var next *message // a message taken from the inbox, not handled yet
 	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case m := <-t.inbox:
-			if err := t.handle(ctx, m, events); err != nil {
-				if ctx.Err() != nil {
-					return nil // stopped while it waited to send
-				}
-				return err
+		var m message
+		if next != nil {
+			m, next = *next, nil
+		} else {
+			select {
+			case <-ctx.Done():
+				return nil
+			case m = <-t.inbox:
 			}
 		}
+		if m.kind == msgData {
+			m.batch, next = t.gather(m)
+		}
+		if err := t.handle(ctx, m, events); err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while it waited to send
+			}
+			return err
+		}
 	}
+}
+
+// maxGathered bounds the rows gather puts in one batch.
+const maxGathered = 4 * genBatch
+
+// gather appends to a data message's batch the rows of the data messages
+// for the same input that are already waiting, so that an operator gets
+// the rows of several senders in one batch (an aggregate then emits one
+// update per group for them, not one per sender). It returns the first
+// waiting message it does not take.
+func (t *task) gather(m message) (types.Batch, *message) {
+	b := m.batch
+	for len(b) < maxGathered {
+		select {
+		case n := <-t.inbox:
+			if n.kind != msgData || n.edge != m.edge {
+				return b, &n
+			}
+			b = append(b, n.batch...)
+		default:
+			return b, nil
+		}
+	}
+	return b, nil
 }
 
 func (t *task) handle(ctx context.Context, m message, events chan<- taskEvent) error {

@@ -53,24 +53,30 @@ func (s *Store) CommitAll(sync bool, txns ...*Txn) error {
 			return fmt.Errorf("state: commit: %w", t.err)
 		}
 	}
-	all := s.db.NewBatch()
-	defer all.Close()
+	// The other batches go into the largest, which commits: copying the
+	// small ones (the query's positions) costs little.
+	var base *Txn
 	for _, t := range txns {
-		if t.batch.Empty() {
-			continue
-		}
-		if err := all.Apply(t.batch, nil); err != nil {
-			return fmt.Errorf("state: commit: %w", err)
+		if !t.batch.Empty() && (base == nil || t.batch.Len() > base.batch.Len()) {
+			base = t
 		}
 	}
-	if all.Empty() {
+	if base == nil {
 		return nil
+	}
+	for _, t := range txns {
+		if t == base || t.batch.Empty() {
+			continue
+		}
+		if err := base.batch.Apply(t.batch, nil); err != nil {
+			return fmt.Errorf("state: commit: %w", err)
+		}
 	}
 	opts := pebble.NoSync
 	if sync {
 		opts = pebble.Sync
 	}
-	if err := all.Commit(opts); err != nil {
+	if err := base.batch.Commit(opts); err != nil {
 		return fmt.Errorf("state: commit: %w", err)
 	}
 	return nil
