@@ -41,6 +41,10 @@ type Object struct {
 	Query string `json:",omitempty"`
 	// StateTable is the state table holding a materialized view's contents.
 	StateTable uint32 `json:",omitempty"`
+	// StreamKey holds the column indexes that identify a materialized
+	// view's rows (its query's stream key; empty: none), which a
+	// continuous query reading the view's changes carries on.
+	StreamKey []int `json:",omitempty"`
 	// Seq orders objects by creation, so restart replays them in order.
 	Seq int64
 	// Watermark is the table's WATERMARK FOR clause (nil without one): the

@@ -57,6 +57,12 @@ type Options struct {
 	Timeout time.Duration
 	// Progress, when set, is told what the bench is doing.
 	Progress io.Writer
+	// CPUProfile and MemProfile, when set, are files to write a CPU
+	// profile of each query's measured run to, and a heap profile taken at
+	// its end. With more than one query each gets its own file, the
+	// query's name put before the extension (cpu.pprof → cpu.q4.pprof).
+	CPUProfile string
+	MemProfile string
 }
 
 // Result is one query's figures (docs/performance.md defines them).
@@ -455,6 +461,11 @@ func measure(ctx context.Context, o Options, in *instance, name string, par int,
 	goruntime.GC()
 	debug.FreeOSMemory()
 	resetPeakRSS()
+	stop, err := startProfile(o, name)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	cpu0, t0 := cpuTime(), time.Now()
 	if err := in.exec(ctx, stmts[last]); err != nil {
 		return err
@@ -466,6 +477,9 @@ func measure(ctx context.Context, o Options, in *instance, name string, par int,
 	res.Parallelism = q.Parallelism()
 	err = wait(ctx, q)
 	elapsed, cpu := time.Since(t0), cpuTime()-cpu0
+	if perr := stop(); err == nil {
+		err = perr
+	}
 	res.PeakRSSBytes = peakRSS()
 	res.StateBytes = diskUsage(filepath.Join(in.dir, "state"))
 	res.Seconds = elapsed.Seconds()

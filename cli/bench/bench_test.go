@@ -109,6 +109,24 @@ func TestBenchParallelism(t *testing.T) {
 	}
 }
 
+// TestBenchProfiles: --cpuprofile and --memprofile write one profile of
+// each kind per query, named after it, in pprof's format (gzipped).
+func TestBenchProfiles(t *testing.T) {
+	dir := nexmarkDir(t)
+	out := t.TempDir()
+	bench(t, "--nexmark-dir", dir, "--events", "2000", "--tps", "1000", "--queries", "q0,q4",
+		"--cpuprofile", filepath.Join(out, "cpu.pprof"), "--memprofile", filepath.Join(out, "mem.pprof"))
+	for _, name := range []string{"cpu.q0.pprof", "cpu.q4.pprof", "mem.q0.pprof", "mem.q4.pprof"} {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatalf("no profile %s: %v", name, err)
+		}
+		if len(b) < 64 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Errorf("%s: %d bytes, not a gzipped pprof profile", name, len(b))
+		}
+	}
+}
+
 // TestBenchKafka fills the embedded broker's topic with 3,000 events
 // (insert_kafka.sql) and runs q1 over the 'kafka' table of ddl_kafka.sql.
 func TestBenchKafka(t *testing.T) {

@@ -61,6 +61,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (int, er
 	fs.BoolVar(&o.Keep, "keep", false, "keep each query's data directory")
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "longest a query may run")
 	fs.BoolVar(&asJSON, "json", false, "print the figures as JSON")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of each query's run to `file` (with several queries, file.qN)")
+	fs.StringVar(&o.MemProfile, "memprofile", "", "write a heap profile at each query's end to `file` (with several queries, file.qN)")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, nil

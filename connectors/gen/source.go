@@ -30,6 +30,26 @@ type Source interface {
 	Fill(first, stride int64, rows []types.Row)
 }
 
+// Reuser is a Source that can make the values it stores inside rows (the
+// fields of a ROW column: Fill stores the row's own values into the
+// caller's memory, but allocates those) in memory it reuses from one call
+// to the next. A batch of rows then costs no allocation at all, which is
+// what lets a generator run at millions of rows a second per core without
+// the garbage collector running at every batch.
+type Reuser interface {
+	Source
+	// FillReusing is Fill, except that the values it stores may be
+	// carved from memory that held those of the rows FillReusing filled
+	// before the last Release. Fill's values are never reused, whatever
+	// FillReusing does.
+	FillReusing(first, stride int64, rows []types.Row)
+	// Release is the caller's promise that nothing reads the rows of the
+	// FillReusing calls so far any more (the runtime's, once the query's
+	// first operator, which copies what it keeps out of its input rows,
+	// has had them): their memory may serve the calls to come.
+	Release()
+}
+
 // Table is what a generator is built for: a table's name (for errors), its
 // schema, the columns the generator fills (every column but the computed
 // ones, in schema order) and its WITH options.

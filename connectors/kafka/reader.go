@@ -103,9 +103,6 @@ func (r *Reader) Poll(ctx context.Context) ([]Record, error) {
 		if err != nil || len(out) > 0 || moved {
 			return out, err
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
 	}
 }
 
@@ -126,6 +123,12 @@ func (r *Reader) pollOnce(ctx context.Context, moved *bool) ([]Record, error) {
 	if err := r.fetchErr(fs); err != nil {
 		return nil, err
 	}
+	// The client has handed these records over and will not return them
+	// again, so they are taken even if ctx ended meanwhile: a deadline
+	// that passes between the hand-over and a check of ctx (a query's
+	// 1 ms poll at the end of an epoch, on a loaded machine) would
+	// otherwise drop a whole poll, and the next one would move the
+	// position past it. ctx's end counts only for a poll that got nothing.
 	out := make([]Record, 0, fs.NumRecords())
 	fs.EachRecord(func(kr *kgo.Record) {
 		if r.hold != nil {
@@ -137,6 +140,14 @@ func (r *Reader) pollOnce(ctx context.Context, moved *bool) ([]Record, error) {
 		}
 		r.take(kr, &out, moved)
 	})
+	if len(out) == 0 && !*moved {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if errs := fs.Errors(); len(errs) > 0 {
+			return nil, errs[0].Err // ctx's own error, as the client saw it
+		}
+	}
 	return out, nil
 }
 
@@ -179,26 +190,20 @@ func (r *Reader) Reached() bool {
 	return true
 }
 
-// fetchErr is the error a poll's fetches carry. A poll whose context has
-// ended still returns the records kgo had buffered, and kgo has moved past
-// them: they are taken, not dropped for the context's error, or they would
-// be lost to this reader (a query would wait for them forever). A poll
-// that ended with nothing carries the context's error.
+// fetchErr is the error that ends the reader: the client closed, or a
+// fetch error on any partition, because skipping a partition would lose
+// its records. The end of the poll's ctx is not one (see pollOnce).
 func (r *Reader) fetchErr(fs kgo.Fetches) error {
 	if fs.IsClientClosed() {
 		return fmt.Errorf("read topics: reader closed")
 	}
-	// The first error decides: a fetch error on any partition stops the
-	// reader, because skipping a partition would lose its records.
-	errs := fs.Errors()
-	if len(errs) == 0 {
-		return nil
+	for _, fe := range fs.Errors() {
+		if errors.Is(fe.Err, context.Canceled) || errors.Is(fe.Err, context.DeadlineExceeded) {
+			continue
+		}
+		return fmt.Errorf("read topic %q partition %d: %w", fe.Topic, fe.Partition, fe.Err)
 	}
-	fe := errs[0]
-	if errors.Is(fe.Err, context.Canceled) || errors.Is(fe.Err, context.DeadlineExceeded) {
-		return fe.Err
-	}
-	return fmt.Errorf("read topic %q partition %d: %w", fe.Topic, fe.Partition, fe.Err)
+	return nil
 }
 
 func fromKgo(kr *kgo.Record) Record {

@@ -16,9 +16,20 @@ type Source struct {
 	cols []column
 	// width is, per kind, how many nested values a row of that kind needs.
 	width [3]int
+	// spare is the memory FillReusing carves nested values from: a slot
+	// of slot values per row, the first used slots holding rows not yet
+	// released. Row j's values always start at spare[j*slot], whatever
+	// its kind, so that boxes[3j+kind], the ROW value's X made for them
+	// before, serves again: a slice in an interface is a copy of its
+	// header on the heap, an allocation per row, but the same slice of
+	// the same memory boxes to the same thing.
+	spare []types.Value
+	boxes []any
+	slot  int
+	used  int
 }
 
-var _ gen.Source = (*Source)(nil)
+var _ gen.Reuser = (*Source)(nil)
 
 // colKind says what a table column holds.
 type colKind uint8
@@ -80,6 +91,7 @@ func New(t gen.Table) (*Source, error) {
 		s.cols = append(s.cols, c)
 		if c.kind != colEventType {
 			s.width[c.kind-colPerson] += len(c.fields)
+			s.slot = max(s.slot, s.width[c.kind-colPerson])
 		}
 	}
 	return s, nil
@@ -169,12 +181,45 @@ func (s *Source) Rate() float64 {
 // Fill generates events first, first+stride, … as rows. Each row's one
 // non-NULL ROW value is carved from one slab per call, sized exactly.
 func (s *Source) Fill(first, stride int64, rows []types.Row) {
+	s.fill(first, stride, rows, make([]types.Value, s.need(first, stride, len(rows))), nil)
+}
+
+// FillReusing is Fill with the values carved from memory released before,
+// grown when too small: each value the rows take is written afresh, so
+// nothing of the released rows shows through.
+func (s *Source) FillReusing(first, stride int64, rows []types.Row) {
+	if s.slot == 0 {
+		s.fill(first, stride, rows, nil, nil)
+		return
+	}
+	if len(s.spare)/s.slot-s.used < len(rows) {
+		// The rows filled since the last Release keep the old memory.
+		n := max(len(rows), 2*len(s.spare)/s.slot)
+		s.spare, s.boxes, s.used = make([]types.Value, n*s.slot), make([]any, 3*n), 0
+	}
+	s.fill(first, stride, rows, s.spare[s.used*s.slot:], s.boxes[3*s.used:])
+	s.used += len(rows)
+}
+
+// Release lets FillReusing write over the rows it has filled.
+func (s *Source) Release() { s.used = 0 }
+
+// need is how many nested values rows first, first+stride, … take.
+func (s *Source) need(first, stride int64, n int) int {
 	need := 0
-	for i := range rows {
+	for i := range n {
 		need += s.width[s.g.KindOf(first+int64(i)*stride)]
 	}
-	slab := make([]types.Value, need)
+	return need
+}
+
+// fill generates the rows, carving their nested values from slab: one
+// after the other, slab holding exactly as many as they need, or, with
+// boxes (FillReusing), row j's from slab[j*slot:], reusing boxes made
+// before (see Source.spare).
+func (s *Source) fill(first, stride int64, rows []types.Row, slab []types.Value, boxes []any) {
 	var e Event
+	off := 0
 	for i, row := range rows {
 		s.g.Next(first+int64(i)*stride, &e)
 		for ci := range s.cols {
@@ -186,8 +231,12 @@ func (s *Source) Fill(first, stride int64, rows []types.Row) {
 			if Kind(c.kind-colPerson) != e.Kind {
 				continue
 			}
-			vals := slab[:len(c.fields):len(c.fields)]
-			slab = slab[len(c.fields):]
+			n := len(c.fields)
+			if boxes != nil {
+				off = i * s.slot
+			}
+			vals := slab[off : off+n : off+n]
+			off += n
 			switch e.Kind {
 			case PersonEvent:
 				personValues(&e.Person, c.fields, vals)
@@ -196,7 +245,15 @@ func (s *Source) Fill(first, stride int64, rows []types.Row) {
 			default:
 				bidValues(&e.Bid, c.fields, vals)
 			}
-			row[c.idx] = types.Value{K: types.KRow, X: vals}
+			if boxes == nil || n == 0 {
+				row[c.idx] = types.Value{K: types.KRow, X: vals}
+				continue
+			}
+			box := &boxes[3*i+int(e.Kind)]
+			if b, ok := (*box).([]types.Value); !ok || len(b) != n || &b[0] != &vals[0] {
+				*box = vals
+			}
+			row[c.idx] = types.Value{K: types.KRow, X: *box}
 		}
 	}
 }

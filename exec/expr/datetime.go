@@ -11,6 +11,7 @@ import (
 
 func init() {
 	define(buildExtract, "extract")
+	define(buildPGExtract, scalar.PGExtract)
 	for name, unit := range map[string]string{"year": "YEAR", "quarter": "QUARTER", "month": "MONTH",
 		"week": "WEEK", "dayofmonth": "DAY", "dayofyear": "DOY", "dayofweek": "DAYOFWEEK",
 		"hour": "HOUR", "minute": "MINUTE", "second": "SECOND"} {
@@ -104,6 +105,19 @@ func temporalArith(c *scalar.Call, args []Func) (Func, error) {
 		unit := int64(1)
 		if tb.IsInteger() {
 			unit = usPerDay
+		}
+		if k, ok := constValue(c.Args[1]); ok && k.K != types.KNull && k.I <= math.MaxInt64/unit && k.I >= -math.MaxInt64/unit {
+			// A watermark's ts - INTERVAL '4' SECOND, evaluated for every
+			// record: the constant is not a call.
+			d, x := sign*k.I*unit, args[0]
+			return func(row types.Row) (types.Value, error) {
+				v, err := x(row)
+				if err != nil || v.K == types.KNull {
+					return types.Null, err
+				}
+				us, err := addMicros(micros(v), d)
+				return fromMicros(us, t), err
+			}, nil
 		}
 		return strict2(args[0], args[1], func(x, y types.Value) (types.Value, error) {
 			if y.I > math.MaxInt64/unit || y.I < -math.MaxInt64/unit {
@@ -210,6 +224,47 @@ func unitFunc(unit string, isTime bool) (func(us int64) int64, error) {
 		return func(us int64) int64 { return floorDiv(us, usPerSec) }, nil
 	}
 	return nil, sqlerr.New(sqlerr.InvalidParameter, "unit %q not recognized", unit)
+}
+
+// buildPGExtract is EXTRACT as PostgreSQL has it: a numeric, exact to
+// the microsecond for the units with a fraction of the second (whose
+// values the BIGINT units count in microseconds).
+func buildPGExtract(c *scalar.Call, args []Func) (Func, error) {
+	unit, t := scalar.UnitOf(c.Args[0]), c.Args[1].Type()
+	scale := int32(c.T.Scale)
+	var f Func
+	var err error
+	switch {
+	case scale == 0:
+		f, err = extractFunc(unit, t, args[1])
+	case unit == "EPOCH":
+		f = epochMicros(t, args[1])
+	case t.ID == types.IntervalDT: // SECOND, MILLISECOND: of the minute
+		f = strict1(args[1], func(x types.Value) (types.Value, error) { return types.NewInt(x.I % 60e6), nil })
+	default: // SECOND, MILLISECOND of a time: the second of the minute in µs
+		f, err = extractFunc("MICROSECOND", t, args[1])
+	}
+	if err != nil {
+		return nil, err
+	}
+	return strict1(f, func(x types.Value) (types.Value, error) {
+		d := types.DecFromInt(x.Int())
+		d.Scale = scale
+		return types.NewDecimal(d), nil
+	}), nil
+}
+
+// epochMicros is the microseconds since the epoch of a time value, or the
+// length of an interval in microseconds.
+func epochMicros(t types.Type, arg Func) Func {
+	if t.ID == types.IntervalYM {
+		return strict1(arg, func(x types.Value) (types.Value, error) {
+			// A year is 365.25 days and a month 30, as in PostgreSQL.
+			m := x.Int()
+			return types.NewInt(m/12*36525*usPerDay/100 + m%12*30*usPerDay), nil
+		})
+	}
+	return strict1(arg, func(x types.Value) (types.Value, error) { return types.NewInt(micros(x)), nil })
 }
 
 func buildExtract(c *scalar.Call, args []Func) (Func, error) {

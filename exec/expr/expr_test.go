@@ -25,7 +25,8 @@ import (
 // Atoms: 1 (INT, BIGINT when larger), 1.50 (DECIMAL(3, 2)), 1.5e0 (DOUBLE),
 // 'text' (an untyped literal), null (untyped NULL), true, false.
 // Forms: (const TYPE 'text'), (col TYPE 'text'|null) — a column of the input
-// row holding that value —, (cast x TYPE), (try_cast x TYPE),
+// row holding that value —, (ref N) — the line's N-th col again, from 0 —,
+// (cast x TYPE), (try_cast x TYPE),
 // (case (when c r)… (else e)), and (fn args…) for any catalogue function.
 // Each input line is one expression; each output line its value and type.
 // The bind directive prints the bound tree and its type instead.
@@ -105,6 +106,7 @@ type sexpParser struct {
 	src  string
 	pos  int
 	row  types.Row
+	cols []*scalar.ColRef // the columns of row, for (ref N)
 	used map[string]bool
 }
 
@@ -178,6 +180,12 @@ func (p *sexpParser) parse() (scalar.Expr, error) {
 		typeArg = p.token()
 	case "case":
 		return p.parseCase()
+	case "ref":
+		n, err := strconv.Atoi(p.token())
+		if err != nil || n < 0 || n >= len(p.cols) || p.token() != ")" {
+			return nil, fmt.Errorf("ref: want (ref N), N a column made before")
+		}
+		return p.cols[n], nil
 	}
 	for {
 		p.skip()
@@ -220,7 +228,8 @@ func (p *sexpParser) build(head, typeArg string, args []scalar.Expr) (scalar.Exp
 			return &scalar.Const{V: v, T: t}, nil
 		}
 		p.row = append(p.row, v)
-		return &scalar.ColRef{Idx: len(p.row) - 1, Name: "c", T: t}, nil
+		p.cols = append(p.cols, &scalar.ColRef{Idx: len(p.row) - 1, Name: "c", T: t})
+		return p.cols[len(p.cols)-1], nil
 	case "cast", "try_cast":
 		t, err := parseType(typeArg)
 		if err != nil {

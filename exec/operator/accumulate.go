@@ -128,6 +128,12 @@ func floatOf(v types.Value) types.Value {
 
 // mulAdd computes a·b + c, reporting overflow of int64.
 func mulAdd(a, b, c int64) (overflow bool, r int64) {
+	if (b == 1 || b == -1) && a != math.MinInt64 {
+		// A diff is nearly always one copy in or out: add without big.Int.
+		a *= b
+		r = a + c
+		return (a > 0 && c > 0 && r < 0) || (a < 0 && c < 0 && r >= 0), r
+	}
 	p := new(big.Int).Mul(big.NewInt(a), big.NewInt(b))
 	p.Add(p, big.NewInt(c))
 	if !p.IsInt64() {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unsafe"
 
 	"riffle/exec/expr"
 	"riffle/exec/state"
@@ -47,6 +48,18 @@ type Aggregate struct {
 	groupT      *state.Table
 	values      *state.Table
 	valueCounts counts // values, as a multiset per group and call
+	// appendOnly is set when no change the aggregate sees is a retraction:
+	// its input is append-only and no operator below it (nor itself)
+	// expires state, which would retract. MIN and MAX then keep only their
+	// running value, and a DISTINCT call only whether it has seen a value
+	// (see applyCall). keepsValues is whether any call still keeps values.
+	appendOnly  bool
+	keepsValues bool
+	// cache holds the state rows of recently touched groups, as written to
+	// table 0 (write-through: putGroup caches what it writes, deletes drop
+	// it), so that a group a later batch touches again is not read back
+	// from Pebble and decoded.
+	cache boundedCache[types.Row]
 
 	exp expiry
 	// Event-time windows (nil: an ordinary aggregate). A window's groups
@@ -77,6 +90,11 @@ type group struct {
 	recalc []bool    // MIN/MAX calls whose value changed
 	fired  bool      // a window whose row has been emitted (kept for its allowed lateness)
 	seenWm int64     // the latest watermark a row of this batch was read under
+	// fresh: the group had no state before this batch, so none of its
+	// values is in the value table but those this batch put there, which
+	// added lists (append-only DISTINCT: no read for them).
+	fresh bool
+	added map[string]struct{}
 }
 
 var _ Operator = (*Aggregate)(nil)
@@ -238,7 +256,55 @@ func (a *Aggregate) Open(_ context.Context, env *Env) error {
 	a.valueCounts.table = a.values
 	a.exp = newExpiry(env)
 	a.late = env.Late
+	// A TTL on this operator is the only way one below it has one too (a
+	// node's TTL is the plan's, or the smallest hint of the scans below
+	// it), and expiry below retracts rows an append-only plan promised
+	// never to retract: the aggregate then keeps every value.
+	a.appendOnly = a.node.Input.Props().Changelog == logical.AppendOnly && env.TTL <= 0
+	for i := range a.node.Aggs {
+		if a.keeps(&a.node.Aggs[i]) {
+			a.keepsValues = true
+		}
+	}
+	if a.appendOnly {
+		seen := newBoundedCache[struct{}](seenCacheBytes)
+		a.valueCounts.seen = &seen
+	}
+	a.cache = newBoundedCache[types.Row](groupCacheBytes)
 	return nil
+}
+
+// groupCacheBytes bounds the cache of groups' state rows.
+const groupCacheBytes = 8 << 20
+
+// stored returns a group's state row: a copy of the cached one, which the
+// batch may change, or the one in table 0.
+func (a *Aggregate) stored(key []byte) (types.Row, bool, error) {
+	if row, ok := a.cache.get(key); ok {
+		return row.Clone(), true, nil
+	}
+	return a.groupT.GetRow(key, nil)
+}
+
+// rowBytes estimates what a row holds in memory.
+func rowBytes(row types.Row) int64 {
+	n := int64(len(row)) * int64(unsafe.Sizeof(types.Value{}))
+	for _, v := range row {
+		n += int64(len(v.S))
+	}
+	return n
+}
+
+// seenCacheBytes bounds the cache of the values an append-only aggregate's
+// DISTINCT calls have seen.
+const seenCacheBytes = 8 << 20
+
+// keeps reports whether call c keeps its values in the value table.
+func (a *Aggregate) keeps(c *logical.AggCall) bool {
+	if a.appendOnly && (c.Func == "min" || c.Func == "max") {
+		return false
+	}
+	return valued(c)
 }
 
 // accLen is the length of the accumulator part of a group's state row.
@@ -279,7 +345,9 @@ func (a *Aggregate) apply(c types.Change) error {
 	}
 	if a.win != nil {
 		if end := a.windowEnd(a.vals); a.closed(end+a.emit.Lateness, max(c.Wm, a.wm)) {
-			a.procCatchUp(end, max(c.Wm, a.wm))
+			if !a.procCatchUp(end, max(c.Wm, a.wm)) {
+				return nil // it counts in the windows of the row's other copies
+			}
 		}
 		if end := a.windowEnd(a.vals); a.closed(end+a.emit.Lateness, max(c.Wm, a.wm)) {
 			// Its window has fired and its allowed lateness has passed:
@@ -291,6 +359,10 @@ func (a *Aggregate) apply(c types.Change) error {
 			reportLate(a.late, "its window had closed", c, t, max(c.Wm, a.wm))
 			return nil
 		}
+	}
+	if a.appendOnly && c.Diff < 0 {
+		// The plan said no retraction comes, and the state kept relies on it.
+		return fmt.Errorf("aggregate: a retraction in an input planned as append-only")
 	}
 	g, err := a.load(a.vals)
 	if err != nil {
@@ -324,7 +396,13 @@ func (a *Aggregate) applyCall(g *group, i int, row types.Row, d int64) error {
 	if err != nil || (v.IsNull() && call.Func != "array_agg") {
 		return err // aggregates skip NULL inputs; array_agg keeps them, as in PostgreSQL
 	}
-	if !valued(call) {
+	if !a.keeps(call) {
+		if call.Func == "min" || call.Func == "max" {
+			// Over an append-only input the extreme only ever moves one
+			// way: no value counts, no rescan.
+			runningExtreme(acc, v, call.Func == "max")
+			return nil
+		}
 		return addAcc(call, acc, v, d)
 	}
 	before, after, err := a.countValue(g, i, row, v, d)
@@ -332,7 +410,7 @@ func (a *Aggregate) applyCall(g *group, i int, row types.Row, d int64) error {
 		return err
 	}
 	switch {
-	case call.KeepsValues():
+	case call.KeepsValues() && (before == 0 || after == 0 || !call.Distinct):
 		g.recalc[i] = true
 	case before == 0 && after > 0: // DISTINCT: the value's first copy arrived
 		return addAcc(call, acc, v, 1)
@@ -379,10 +457,43 @@ func (a *Aggregate) countValue(g *group, i int, row types.Row, v types.Value, d 
 	} else {
 		a.key = state.AppendKey(a.key, v)
 	}
+	if a.appendOnly && a.node.Aggs[i].Distinct {
+		// Only whether the value is new matters, as no copy of it will
+		// ever leave: a value seen before costs a read, not a write.
+		if g.fresh {
+			// Nothing to read: a new group's values are those it added.
+			if _, ok := g.added[string(a.key)]; ok {
+				return 1, 2, nil
+			}
+			if g.added == nil {
+				g.added = map[string]struct{}{}
+			}
+			g.added[string(a.key)] = struct{}{}
+			a.valueCounts.put(a.key, types.Row{v}, 1)
+			return 0, 1, nil
+		}
+		if before, after, err = a.valueCounts.addFirst(a.key, types.Row{v}); err != nil {
+			return 0, 0, fmt.Errorf("aggregate: %w", err)
+		}
+		return before, after, nil
+	}
 	if before, after, err = a.valueCounts.add(a.key, types.Row{v}, d); err != nil {
 		return 0, 0, fmt.Errorf("aggregate: %w", err)
 	}
 	return before, after, nil
+}
+
+// runningExtreme makes acc's running value the larger (max) or smaller of
+// itself and v.
+func runningExtreme(acc []types.Value, v types.Value, max bool) {
+	acc[1] = types.NewInt(acc[1].I + 1)
+	if acc[0].IsNull() {
+		acc[0] = v
+		return
+	}
+	if c := types.Compare(v, acc[0]); (max && c > 0) || (!max && c < 0) {
+		acc[0] = v
+	}
 }
 
 // valueKey is the prefix of call i's values in group gkey.
@@ -403,7 +514,7 @@ func (a *Aggregate) load(vals types.Row) (*group, error) {
 		return g, nil
 	}
 	g := &group{key: bytes.Clone(a.key), vals: vals.Clone(), recalc: make([]bool, len(a.node.Aggs))}
-	stored, ok, err := a.groupT.GetRow(g.key, nil)
+	stored, ok, err := a.stored(g.key)
 	if err != nil {
 		return nil, err
 	}
@@ -421,6 +532,7 @@ func (a *Aggregate) load(vals types.Row) (*group, error) {
 		}
 	}
 	if !ok {
+		g.fresh = true
 		g.acc = make(types.Row, a.accLen())
 		g.acc[0] = types.NewInt(0)
 		for i := range a.node.Aggs {
@@ -486,6 +598,7 @@ func (a *Aggregate) flush(ctx context.Context, out Emitter) error {
 			a.putGroup(g.key, g.acc, now, g.vals, g.fired)
 		} else {
 			a.groupT.Delete(g.key)
+			a.cache.drop(g.key)
 		}
 	}
 	clear(a.touched)
@@ -597,9 +710,17 @@ func (a *Aggregate) sweepOne(key, val []byte) error {
 	return a.forget(key)
 }
 
-// forget deletes a group's state: its row and its value counts.
+// forget deletes a group's state: its row and its value counts, if its
+// calls keep any (a scan for none costs more than the delete).
 func (a *Aggregate) forget(key []byte) error {
 	a.groupT.Delete(key)
+	a.cache.drop(key)
+	if !a.keepsValues {
+		return nil
+	}
+	if a.valueCounts.seen != nil {
+		a.valueCounts.seen.clear()
+	}
 	return a.values.DeletePrefix(key)
 }
 
@@ -613,27 +734,61 @@ func (a *Aggregate) putGroup(key []byte, acc types.Row, now int64, vals types.Ro
 			now = 1
 		}
 	}
-	a.buf = state.AppendRow(a.buf[:0], append(append(acc, types.NewInt(now)), vals...))
+	row := append(append(acc, types.NewInt(now)), vals...)
+	a.buf = state.AppendRow(a.buf[:0], row)
 	a.groupT.Put(key, a.buf)
+	// The row is the batch's group's, which the batch drops now, or one
+	// fire decoded for itself: the cache may keep it.
+	a.cache.put(key, row, rowBytes(row))
 }
 
-// procCatchUp moves a row of a processing-time TUMBLE window that the clock
-// has already fired (ending at end) to the window the clock is in now: its
+// procCatchUp moves a row of a processing-time window that the clock has
+// already fired (ending at end) to a window the clock is in now: its
 // processing time was read at the scan, and a slow epoch can bring it here
 // after the clock passed that window. A row has no lateness in processing
 // time, so it counts now, as Flink's processing-time windows, which read
 // the clock at the window operator, count it. wm is what closed the window.
-func (a *Aggregate) procCatchUp(end, wm int64) {
+//
+// The row arrives once per window that held its scan time (a copy per
+// window, from the window TVF). TUMBLE and HOP shift a fired copy by whole
+// window sizes to the first window not fired: the fired windows of the row
+// and the windows holding the clock that do not hold the row's time are
+// the same in number, and the shift pairs them one to one. A CUMULATE
+// copy's fired window is a smaller step of a period whose larger windows
+// the row's other copies already count in: it goes (false), unless the
+// whole period has fired, when the copy moves to the same step of the
+// period the clock is in, if that step is still open. (A row that a slow
+// epoch carries over a whole period thus misses the new period's steps
+// that end before its scan time's offset in the period.) procCatchUp
+// reports whether the row still counts in a.vals's window.
+func (a *Aggregate) procCatchUp(end, wm int64) bool {
 	w := a.win
-	if !w.ProcTime || w.TVF == nil || w.TVF.Kind != "TUMBLE" || w.Start < 0 || w.TVF.Size <= 0 {
-		return
+	if !w.ProcTime || w.TVF == nil || w.Start < 0 || w.TVF.Size <= 0 {
+		return true
 	}
 	size := w.TVF.Size
+	switch w.TVF.Kind {
+	case "TUMBLE", "HOP":
+	case "CUMULATE":
+		if w.End < 0 {
+			return true
+		}
+		if a.vals[w.Start].I+size > wm+windowTimeGap {
+			return false // the period's larger windows are still open
+		}
+		end = a.vals[w.Start].I + size
+	default:
+		return true
+	}
 	shift := size * ((wm-end+windowTimeGap)/size + 1)
+	if w.TVF.Kind == "CUMULATE" && a.vals[w.End].I+shift <= wm+windowTimeGap {
+		return false // that step of the clock's period has fired too
+	}
 	a.vals[w.Start] = types.NewTimestamp(a.vals[w.Start].I + shift)
 	if w.End >= 0 {
 		a.vals[w.End] = types.NewTimestamp(a.vals[w.End].I + shift)
 	}
+	return true
 }
 
 // windowEnd is the end (µs) of the window of a group with values vals.

@@ -6,5 +6,8 @@
 // OnBatch, OnWatermark and OnBarrier, then Close. It never keeps a Batch
 // after returning. Linear operators (Filter, Project) pass each change's
 // diff through unchanged, so they work the same on inserts, updates and
-// retractions.
+// retractions. A continuous query runs each chain of filters and
+// projections (views stack them) as one Calc, fused so that each row is
+// copied once and each expression evaluated at most as often as the chain
+// would (calc.go).
 package operator

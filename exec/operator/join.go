@@ -57,8 +57,12 @@ type Join struct {
 	window   bool
 	winKey   int
 	lateness int64
-	perRow   bool // match counts are per row (there is a residual)
-	exp      expiry
+	// padAtClose: a window outer join, which pads at window close
+	// (join_window.go); fired is the watermark up to which it has.
+	padAtClose bool
+	fired      int64
+	perRow     bool // match counts are per row (there is a residual)
+	exp        expiry
 
 	out    types.Batch
 	rows   joinRows  // the output rows of the current chunk
@@ -81,6 +85,8 @@ type joinSide struct {
 	// its matches through them.
 	totals bool
 	sweep  []byte // the TTL sweep's cursor
+	// cache holds this side's rows under recent join keys, for probes.
+	cache joinCache
 	// iter probes this side's rows; made by the first probe of a batch and
 	// closed at its end (an open iterator would block the epoch's commit).
 	iter *state.Iter
@@ -138,6 +144,7 @@ func NewJoin(n *logical.Join) (*Join, error) {
 		j.sides[0].totals = j.sides[1].tracks
 	}
 	j.window, j.winKey, j.lateness = logical.WindowJoin(n)
+	j.padAtClose = padsAtClose(j.window, n.Kind)
 	if n.NullAware {
 		if j.perRow || len(n.LeftKeys) != 1 {
 			return nil, fmt.Errorf("join: NOT IN takes one column and no other condition")
@@ -149,19 +156,28 @@ func NewJoin(n *logical.Join) (*Join, error) {
 
 func (j *Join) Open(_ context.Context, env *Env) error {
 	j.sides[0].table, j.sides[1].table = env.Table(0), env.Table(1)
+	j.sides[0].cache, j.sides[1].cache = newJoinCache(), newJoinCache()
 	j.exp = newExpiry(env)
-	return nil
+	return j.openWindow()
 }
 
-// OnWatermark drops, in a window join, the rows of the windows the
-// watermark has closed for good: no row of theirs can come any more. The
+// OnWatermark pads, in a window outer join, the unmatched rows of the
+// windows the watermark fires, and drops, in a window join, the rows of the
+// windows it has closed for good: no row of theirs can come any more. The
 // pairs they made stay in the result.
-func (j *Join) OnWatermark(_ context.Context, wms []int64, _ Emitter) (int64, error) {
+func (j *Join) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64, error) {
 	wm := min(wms[0], wms[1])
+	if j.padAtClose && wm > j.fired {
+		if err := j.fireWindows(ctx, wm, out); err != nil {
+			return 0, err
+		}
+	}
 	if j.window && wm > 0 {
 		upper := state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap-j.lateness+1))
 		j.sides[0].table.DeleteRange(nil, upper)
 		j.sides[1].table.DeleteRange(nil, upper)
+		j.sides[0].cache.clear()
+		j.sides[1].cache.clear()
 	}
 	return wm, nil
 }
@@ -201,8 +217,10 @@ func (j *Join) apply(ctx context.Context, s int, row types.Row, d int64, out Emi
 	if null {
 		// Nothing matches a NULL key, now or later: the row shows at once
 		// as unmatched, and keeps no state.
-		if me.tracks {
-			return j.show(ctx, s, row, d, 0, out)
+		if me.tracks && j.shows(0) {
+			// Not held in a window join either: no state keeps it for
+			// the window's close.
+			return j.emit(ctx, j.shownRow(s, row), d, out)
 		}
 		return nil
 	}
@@ -238,52 +256,86 @@ func (j *Join) apply(ctx context.Context, s int, row types.Row, d int64, out Emi
 // (diff d) on side s: it emits the pairs (when pairs is set), moves the
 // other side's rows that show or hide as their matches change (their
 // per-key total going from before to after, or their own counts), and
-// returns how many rows (by multiplicity) match row.
+// returns how many rows (by multiplicity) match row. The rows come from
+// the other side's cache when it holds jk, and are cached otherwise.
 func (j *Join) probe(ctx context.Context, s int, row types.Row, d int64, jk []byte,
 	before, after int64, pairs bool, out Emitter) (int64, error) {
 	other := &j.sides[1-s]
+	var matched int64
+	if cached, ok := other.cache.get(jk); ok {
+		for i := range cached {
+			n, err := j.visit(ctx, s, row, d, &cached[i], before, after, pairs, out)
+			if err != nil {
+				return 0, err
+			}
+			matched += n
+		}
+		return matched, nil
+	}
 	it, err := j.cursor(1 - s)
 	if err != nil {
 		return 0, err
 	}
 	j.prefix = append(append(j.prefix[:0], jk...), tagRow)
 	it.Rescan(j.prefix)
-	var matched int64
+	keep, caching := []joinEntry(nil), true
 	for ok := it.First(); ok; ok = it.Next() {
 		m, deg, touched, orow, err := j.decodeEntry(it.Value())
 		if err != nil {
 			return 0, fmt.Errorf("join: %w", err)
 		}
-		if j.residual != nil {
-			ok, err := j.residual(j.rows.scratchPair(s, row, orow))
-			if err != nil {
-				return 0, err
-			}
-			if !ok {
-				continue
-			}
+		e := joinEntry{key: it.Key(), m: m, deg: deg, touched: touched, row: orow}
+		if caching = caching && len(keep) < joinCacheRows; caching {
+			e.key, e.row = bytes.Clone(e.key), orow.Clone()
 		}
-		matched += m
-		if pairs {
-			if err := j.emit(ctx, j.rows.pairRow(s, row, orow), d*m, out); err != nil {
-				return 0, err
-			}
+		n, err := j.visit(ctx, s, row, d, &e, before, after, pairs, out)
+		if err != nil {
+			return 0, err
 		}
-		if !other.tracks {
-			continue
+		matched += n
+		if caching {
+			keep = append(keep, e) // after visit, which may update its count
 		}
-		if j.perRow {
-			// The other row's own count moves by d; write it back (the
-			// iterator does not see writes made after it was created).
-			j.entry = appendEntry(j.entry[:0], m, deg+d, touched, orow)
-			other.table.Put(it.Key(), j.entry)
-			before, after = deg, deg+d
-		}
-		if err := j.flip(ctx, 1-s, orow, m, before, after, out); err != nil {
+	}
+	if err := it.Error(); err != nil {
+		return 0, err
+	}
+	if caching {
+		other.cache.put(jk, keep, rowsBytes(keep))
+	}
+	return matched, nil
+}
+
+// visit is probe's work on one row e of the other side: it returns e's
+// multiplicity if e matches row, emits their pair, and moves e in or out
+// of the result as its matches change (updating its match count, in the
+// table and in e, when counts are per row).
+func (j *Join) visit(ctx context.Context, s int, row types.Row, d int64, e *joinEntry,
+	before, after int64, pairs bool, out Emitter) (int64, error) {
+	other := &j.sides[1-s]
+	if j.residual != nil {
+		ok, err := j.residual(j.rows.scratchPair(s, row, e.row))
+		if err != nil || !ok {
 			return 0, err
 		}
 	}
-	return matched, it.Error()
+	if pairs {
+		if err := j.emit(ctx, j.rows.pairRow(s, row, e.row), d*e.m, out); err != nil {
+			return 0, err
+		}
+	}
+	if !other.tracks {
+		return e.m, nil
+	}
+	if j.perRow {
+		// The other row's own count moves by d; write it back (the
+		// iterator does not see writes made after it was created).
+		j.entry = appendEntry(j.entry[:0], e.m, e.deg+d, e.touched, e.row)
+		other.table.Put(e.key, j.entry)
+		before, after = e.deg, e.deg+d
+		e.deg += d
+	}
+	return e.m, j.flip(ctx, 1-s, e.row, e.m, before, after, out)
 }
 
 // cursor returns side s's probe iterator, made once per batch: a probe
@@ -313,6 +365,9 @@ func (j *Join) closeCursors() {
 // showing when its matches go from before to after.
 func (j *Join) flip(ctx context.Context, s int, row types.Row, m, before, after int64, out Emitter) error {
 	was, is := j.shows(before), j.shows(after)
+	if was != is && j.held(s, row) {
+		return nil // the window's close pads it, if it is still unmatched then
+	}
 	switch {
 	case was && !is:
 		return j.emit(ctx, j.shownRow(s, row), -m, out)
@@ -325,7 +380,7 @@ func (j *Join) flip(ctx context.Context, s int, row types.Row, m, before, after 
 // show emits the change d of a row of tracking side s that has matched
 // matches: its shown row, if it shows.
 func (j *Join) show(ctx context.Context, s int, row types.Row, d, matched int64, out Emitter) error {
-	if !j.shows(matched) {
+	if !j.shows(matched) || j.held(s, row) {
 		return nil
 	}
 	return j.emit(ctx, j.shownRow(s, row), d, out)
@@ -424,6 +479,7 @@ func (j *Join) total(side *joinSide, jk []byte) (int64, error) {
 // addRow adds d to row's multiplicity in its side's state (j.kbuf holds
 // its join key), recording its match count.
 func (j *Join) addRow(side *joinSide, row types.Row, d, matched int64) error {
+	side.cache.drop(j.kbuf)
 	j.kbuf = state.AppendTupleKey(append(j.kbuf, tagRow), row)
 	var ok bool
 	var err error
@@ -489,6 +545,9 @@ func (j *Join) expire(ctx context.Context, s int, out Emitter) error {
 	var gone []dead
 	j.exp.cursor = side.sweep
 	err := j.exp.sweep(side.table, func(key, val []byte) error {
+		if bytes.Equal(key, firedKey) {
+			return nil
+		}
 		_, rest, err := state.DecodeTupleKey(key, len(side.keys), nil)
 		if err != nil || len(rest) == 0 || rest[0] != tagRow {
 			return err

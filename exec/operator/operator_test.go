@@ -3,6 +3,7 @@ package operator_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -41,19 +42,23 @@ type harness struct {
 //	schema        column definitions of the input table t; starts a new chain
 //	filter        a predicate over t's columns, appended to the chain
 //	project       a select list over the chain's input, appended to the chain
+//	calc          a SELECT over t of filters and projections (subqueries in FROM stack them): starts a
+//	              new chain with them fused into one Calc, and prints the steps it runs
 //	materialize   appends a Materialize (state table 1)
-//	topn          partition=(cols) order=(col [desc], …) limit=N [offset=N] [rownumber]: appends a TopN
+//	topn          partition=(cols) order=(col [desc], …) limit=N [offset=N] [func=rank|dense_rank] [rownumber] [append-only]:
+//	              appends a TopN (over a retracting input, or t's append-only scan: then it keeps only each partition's top)
 //	batch         lines "+1 (v, …)" / "-1 (v, …)", fed to the chain; prints the output changes
 //	barrier       ends the epoch: operators flush and the state commits
 //	contents      prints the materialized rows with their multiplicity
 //	restart       reopens the store (uncommitted writes are lost) and the operators
 //	aggregate     a grouping SELECT over t; appends its Aggregate
 //	normalize     appends a Normalize keyed by t's first column
+//	over          a SELECT over t with window functions of one window; appends its Over (prints how it runs)
 //	ttl, clock    set the state TTL (ms; before adding operators) and the operators' clock (ms)
 //	right         column definitions of a second table u, the right input of a join
 //	join          a SELECT joining t and u; appends its Join, which must come first in the chain
 //	batch input=1 feeds changes of u to the chain's first operator (its right input)
-//	watermark     "wm [wm2]" (timestamps) to the chain's first operator, if it acts on time; prints what it emits
+//	watermark     "wm [wm2]" (timestamps, or end) to the chain's first operator, if it acts on time; prints what it emits
 //	entries       how many entries each state table of the chain's first operator holds
 func TestOperators(t *testing.T) {
 	datadriven.Walk(t, "../../testdata/exec", func(t *testing.T, path string) {
@@ -67,6 +72,14 @@ func TestOperators(t *testing.T) {
 			return out
 		})
 	})
+}
+
+// TestOperatorsSmallCaches runs the files again with the joins' caches so
+// small that a probe of more than one row streams from the table and the
+// cache forgets keys all the time: the results must be the same.
+func TestOperatorsSmallCaches(t *testing.T) {
+	defer operator.SetJoinCache(300, 1)()
+	TestOperators(t)
 }
 
 func (h *harness) close() {
@@ -97,6 +110,24 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 		}
 		p, err := operator.NewProject(node.(*logical.Project).Exprs)
 		return "ok\n", h.add(p, err)
+	case "calc":
+		node, err := h.bind(d.Input)
+		if err != nil {
+			return "", err
+		}
+		var chain []logical.Node
+		for n := node; ; n = n.Inputs()[0] {
+			if _, ok := n.(*logical.Scan); ok {
+				break
+			}
+			chain = append(chain, n)
+		}
+		c, err := operator.NewCalc(chain)
+		if err != nil {
+			return "", err
+		}
+		h.ops = nil
+		return c.String() + "\n", h.add(c, nil)
 	case "materialize":
 		return "ok\n", h.add(operator.NewMaterialize(), nil)
 	case "topn":
@@ -164,6 +195,21 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 		return "ok\n", h.add(a, err)
 	case "normalize":
 		return "ok\n", h.add(operator.NewNormalize([]int{0}), nil)
+	case "over":
+		node, err := h.bind(d.Input)
+		if err != nil {
+			return "", err
+		}
+		o, ok := findOver(node)
+		if !ok {
+			return "", fmt.Errorf("no over window in the plan")
+		}
+		if o.EventTime() {
+			op, err := operator.NewTimeOver(o)
+			return "event time\n", h.add(op, err)
+		}
+		op, err := operator.NewOver(o)
+		return "updating\n", h.add(op, err)
 	case "restart":
 		return "ok\n", h.restart()
 	}
@@ -215,6 +261,10 @@ func (h *harness) watermark(ctx context.Context, input string) (string, error) {
 	}
 	var wms []int64
 	for _, f := range strings.Split(strings.TrimSpace(input), ",") {
+		if strings.TrimSpace(f) == "end" {
+			wms = append(wms, math.MaxInt64) // the end of input
+			continue
+		}
 		ts, err := time.Parse("2006-01-02 15:04:05.999", strings.TrimSpace(f))
 		if err != nil {
 			return "", err
@@ -249,6 +299,19 @@ func (h *harness) entries() (string, error) {
 		out = append(out, fmt.Sprintf("table %d: %d", id, n))
 	}
 	return strings.Join(out, "\n") + "\n", nil
+}
+
+// findOver finds the first Over in a plan.
+func findOver(n logical.Node) (*logical.Over, bool) {
+	if o, ok := n.(*logical.Over); ok {
+		return o, true
+	}
+	for _, c := range n.Inputs() {
+		if o, ok := findOver(c); ok {
+			return o, true
+		}
+	}
+	return nil, false
 }
 
 // findJoin finds the first Join in a plan.
@@ -424,6 +487,14 @@ func (h *harness) topN(d *datadriven.TestData) (*logical.TopN, error) {
 			fmt.Sscan(arg.Vals[0], &n.Limit)
 		case "offset":
 			fmt.Sscan(arg.Vals[0], &n.Offset)
+		case "func":
+			n.Func = arg.Vals[0]
+		case "append-only":
+			in, err := h.bind("SELECT * FROM t")
+			if err != nil {
+				return nil, err
+			}
+			n.Input = in
 		case "rownumber":
 			n.RowNumber = true
 			n.Out.Columns = append(append([]types.Column(nil), h.schema.Columns...), types.Column{Name: "rn", Type: types.TBigInt})

@@ -2,6 +2,7 @@ package operator
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -49,7 +50,27 @@ type SessionWindow struct {
 	pkey []byte
 	key  []byte
 	buf  []byte
+	// emitTo and emitCtx are where emit sends a full chunk, during
+	// OnBatch and OnWatermark; emitErr is the first error it met.
+	emitTo  Emitter
+	emitCtx context.Context
+	emitErr error
+	// cursor reads the batch's partitions' sessions, made once per batch.
+	cursor *state.Iter
+	// cache holds recent partitions' open sessions as table 0 has them:
+	// add caches what it writes, and a watermark that fires or drops
+	// sessions empties it. Nexmark q11's bids extend their bidder's
+	// session one by one, and scanning for it cost a seek in Pebble each.
+	cache boundedCache[[]session]
 }
+
+// sessionCacheBytes bounds the cache of partitions' sessions.
+const sessionCacheBytes = 8 << 20
+
+// sessionChunk is how many changes the operator collects before it emits
+// them: a watermark that fires every session (the end of the input) sends
+// every row, in chunks rather than in one batch held whole in memory.
+const sessionChunk = 4096
 
 var _ Operator = (*SessionWindow)(nil)
 var _ Watermarker = (*SessionWindow)(nil)
@@ -69,6 +90,7 @@ func NewSessionWindow(n *logical.WindowTVF) (*SessionWindow, error) {
 func (w *SessionWindow) Open(_ context.Context, env *Env) error {
 	w.sessions, w.rows, w.late = env.Table(0), env.Table(1), env.Late
 	w.counts.table = w.rows
+	w.cache = newBoundedCache[[]session](sessionCacheBytes)
 	return nil
 }
 
@@ -80,7 +102,8 @@ type session struct {
 }
 
 func (w *SessionWindow) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
-	w.out, w.slab = w.out[:0], nil
+	defer w.closeCursor()
+	w.start(ctx, out)
 	for _, c := range b {
 		if c.Diff < 0 {
 			return fmt.Errorf("session window: a SESSION window needs an append-only input, got a retraction")
@@ -98,10 +121,23 @@ func (w *SessionWindow) OnBatch(ctx context.Context, _ int, b types.Batch, out E
 			return err
 		}
 	}
-	if len(w.out) == 0 {
-		return nil
+	return w.flush()
+}
+
+// start begins a call that emits to out.
+func (w *SessionWindow) start(ctx context.Context, out Emitter) {
+	w.out, w.slab = w.out[:0], nil
+	w.emitTo, w.emitCtx, w.emitErr = out, ctx, nil
+}
+
+// flush emits what is collected, and returns the first error an emit met.
+func (w *SessionWindow) flush() error {
+	if w.emitErr == nil && len(w.out) > 0 {
+		w.emitErr = w.emitTo.Emit(w.emitCtx, w.out)
 	}
-	return out.Emit(ctx, w.out)
+	w.out = w.out[:0]
+	w.emitTo, w.emitCtx = nil, nil
+	return w.emitErr
 }
 
 // closed reports whether a session ending at end has closed for good under
@@ -200,6 +236,15 @@ func (w *SessionWindow) add(c types.Change, t int64) error {
 		}
 	}
 	w.putSession(start, end, sent)
+	// The partition's sessions now, for the cache: the merged ones are one.
+	now := []session{{start: start, end: end, sent: sent, key: bytes.Clone(w.key)}}
+	for _, s := range open {
+		if !slices.ContainsFunc(merged, func(m session) bool { return m.start == s.start }) {
+			now = append(now, s)
+		}
+	}
+	slices.SortFunc(now, func(a, b session) int { return cmp.Compare(a.start, b.start) })
+	w.cache.put(w.pkey, now, int64(len(now))*(entryOverhead+int64(len(w.key))+16))
 	for _, r := range rows {
 		if r.move {
 			w.key = state.AppendTupleKey(w.rowPrefixInto(w.key[:0], start), r.row)
@@ -241,13 +286,23 @@ func decodeSession(v []byte) (end int64, sent bool, ok bool) {
 	return end, len(v) == n || v[n] == 1, true
 }
 
-// open reads the open sessions of the partition with key values pkey.
+// open reads the open sessions of the partition with key values pkey, in
+// order of their start.
 func (w *SessionWindow) open(pkey []byte) ([]session, error) {
-	it, err := w.sessions.Scan(pkey)
-	if err != nil {
-		return nil, err
+	if cached, ok := w.cache.get(pkey); ok {
+		return cached, nil // add does not change the list it is given
 	}
-	defer it.Close()
+	if w.cursor == nil {
+		// One iterator for the batch: making one per row cost more than
+		// the row's other work.
+		it, err := w.sessions.Iter(nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		w.cursor = it
+	}
+	it := w.cursor
+	it.Rescan(pkey)
 	var out []session
 	for ok := it.First(); ok; ok = it.Next() {
 		start, _, err := state.DecodeKey(it.Key()[len(pkey):])
@@ -257,7 +312,11 @@ func (w *SessionWindow) open(pkey []byte) ([]session, error) {
 		}
 		out = append(out, session{start: start.I, end: end, sent: sent, key: bytes.Clone(it.Key())})
 	}
-	return out, it.Error()
+	if err := it.Error(); err != nil {
+		return nil, err
+	}
+	w.cache.put(pkey, out, int64(len(out))*(entryOverhead+int64(len(pkey))+16))
+	return out, nil
 }
 
 // putRow adds m copies of row to the current partition's session
@@ -281,8 +340,28 @@ func (w *SessionWindow) rowPrefixInto(dst []byte, start int64) []byte {
 	return state.AppendKey(append(dst, w.pkey...), types.NewTimestamp(start))
 }
 
-// emit queues row with the session bounds appended.
+// closeCursor closes the batch's cursor, which would hold up the commit.
+func (w *SessionWindow) closeCursor() {
+	if w.cursor != nil {
+		w.cursor.Close()
+		w.cursor = nil
+	}
+}
+
+// emit queues row with the session bounds appended, and emits the queue
+// when it is full (an error waits for flush).
 func (w *SessionWindow) emit(row types.Row, start, end, d, wm int64) {
+	if len(w.out) >= sessionChunk {
+		if w.emitErr == nil {
+			w.emitErr = w.emitTo.Emit(w.emitCtx, w.out)
+		}
+		w.out = w.out[:0]
+	}
+	if need := len(row) + 3; cap(w.slab)-len(w.slab) < need {
+		// A new slab when full, never a grown one: emitted rows stay
+		// where they are, and growing copied them over and over.
+		w.slab = make([]types.Value, 0, need*sessionChunk)
+	}
 	at := len(w.slab)
 	w.slab = append(w.slab, row...)
 	w.slab = append(w.slab, types.NewTimestamp(start), types.NewTimestamp(end), types.NewTimestamp(end-windowTimeGap))
@@ -336,24 +415,27 @@ func (w *SessionWindow) OnWatermark(ctx context.Context, wms []int64, out Emitte
 	if err := it.Close(); err != nil {
 		return 0, err
 	}
-	w.out, w.slab = w.out[:0], nil
+	w.start(ctx, out)
+	if len(dues) > 0 {
+		w.cache.clear() // sessions fire (their flag changes) or go
+	}
 	for _, d := range dues {
 		if d.fire {
 			if err := w.fire(d.key, d.start, d.end, prev, !d.drop); err != nil {
+				w.flush()
 				return 0, err
 			}
 		}
 		if d.drop {
 			w.sessions.Delete(d.key)
 			if err := w.deleteRows(d.key); err != nil {
+				w.flush()
 				return 0, err
 			}
 		}
 	}
-	if len(w.out) > 0 {
-		if err := out.Emit(ctx, w.out); err != nil {
-			return 0, err
-		}
+	if err := w.flush(); err != nil {
+		return 0, err
 	}
 	return wm, nil
 }

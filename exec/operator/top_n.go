@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"riffle/exec/state"
@@ -14,7 +16,8 @@ import (
 )
 
 // TopN keeps, per partition, the rows ranked Offset+1 … Offset+Limit by its
-// order (ROW_NUMBER() … WHERE rn <= N; deduplication with N = 1). Every row
+// order (ROW_NUMBER() … WHERE rn <= N; deduplication with N = 1; RANK and
+// DENSE_RANK, where rows that tie on the order share a rank). Every row
 // of a partition is kept in its state table, ordered: the key is the
 // partition, then the order columns (NULLs placed as the query asks), then
 // the whole row as a tie-break, so equal rows meet and ties rank the same
@@ -27,10 +30,28 @@ import (
 // inserted at its new one. Only the partitions of the current batch are held
 // in Go memory.
 //
-// Table 1 holds each partition's last update time. With a state TTL, a
+// A window Top-N (partitioned by the window_end of an event-time window)
+// emits only final results, as Flink's: a window's partitions are ranked
+// in state silently until the watermark fires the window, which emits the
+// top of each; changes a window's rows get after that (within its allowed
+// lateness) are emitted as above. Table 1 records, under firedKey, the
+// watermark up to which windows have fired, so that a restart (whose
+// watermark is delivered again) fires none twice, and a mark for each
+// partition of a window not yet fired, for the watermark to find it.
+//
+// Table 1 holds each partition's last update time (without a TTL, only
+// // that it exists; see load). With a state TTL, a
 // partition not updated for the TTL expires: its top is retracted and its
 // rows forgotten, when the partition is next touched or when the sweep each
 // batch runs over a slice of the partitions finds it.
+//
+// Over an append-only input (and no TTL, whose expiry upstream would
+// retract; and neither RANK, whose ties make the top's size unbounded, nor a
+// window Top-N, whose partitions wait for the watermark), a row that falls out of the top can never come back, so a
+// partition keeps only its top rows, as Flink's append-only Top-N does:
+// Nexmark q9 and q19 keep one and ten bids per auction rather than all of
+// them. The batch then works on the partition's rows in memory, read once
+// when the batch first touches it, and writes what changed at its end.
 type TopN struct {
 	n      *logical.TopN
 	order  []int // input column of each sort key
@@ -49,11 +70,53 @@ type TopN struct {
 	windowed bool
 	endCol   int
 	lateness int64
+	fired    int64 // the watermark up to which windows have fired (µs)
+	// appendOnly: the partitions keep only their top (see TopN).
+	appendOnly bool
+	cursor     *state.Iter // the batch's scans of partitions, made once
+	// cache holds append-only partitions' rows as stored (write-through:
+	// store caches what it writes), so that a partition a later batch
+	// touches again is not scanned and decoded again.
+	cache boundedCache[[]topRow]
 }
+
+// topCacheBytes bounds a Top-N's cache of partitions.
+const topCacheBytes = 16 << 20
 
 type topPart struct {
 	prefix []byte
 	old    []types.Row // the output rows before the batch
+	// The partition's rows in order, kept in memory for the batch when the
+	// input is append-only, and the keys of those that left.
+	rows    []topRow
+	dropped [][]byte
+	marked  bool // the partition has its entry in table 1
+	// held: the partition's window has not fired, so its changes are not
+	// emitted yet.
+	held bool
+}
+
+// firedKey is where a window Top-N keeps its fired watermark in table 1:
+// 0xFF is no key tag, so it sorts after every partition's mark and no
+// window's range deletion reaches it.
+var firedKey = []byte{0xFF}
+
+// firedBound is the exclusive upper key of the windows watermark wm has
+// fired (their end at most wm + 1 ms): the end of input's watermark
+// (math.MaxInt64) fires them all, up to firedKey.
+func firedBound(wm int64) []byte {
+	if wm > math.MaxInt64-windowTimeGap-1 {
+		return firedKey
+	}
+	return state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap+1))
+}
+
+// topRow is one entry of an append-only partition: its key, row and
+// multiplicity, and the multiplicity stored (0: none).
+type topRow struct {
+	key    []byte
+	row    types.Row
+	m, was int64
 }
 
 var _ Operator = (*TopN)(nil)
@@ -81,10 +144,24 @@ func (t *TopN) Open(_ context.Context, env *Env) error {
 	t.table, t.marks = env.Table(0), env.Table(1)
 	t.rows.table = t.table
 	t.exp = newExpiry(env)
+	// A TTL here is the only way one below has one (see Aggregate.Open).
+	t.appendOnly = t.n.Input != nil && t.n.Input.Props().Changelog == logical.AppendOnly && env.TTL <= 0 &&
+		t.n.Func == "" && !t.windowed
+	t.cache = newBoundedCache[[]topRow](topCacheBytes)
+	if t.windowed {
+		v, ok, err := t.marks.Get(firedKey)
+		if err != nil {
+			return err
+		}
+		if ok {
+			t.fired, _ = binary.Varint(v)
+		}
+	}
 	return nil
 }
 
 func (t *TopN) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
+	defer t.closeCursor()
 	t.out = t.out[:0]
 	if err := t.sweep(func(prefix, val []byte) error {
 		touched, _ := binary.Varint(val)
@@ -121,20 +198,37 @@ func (t *TopN) partition(row types.Row) (*topPart, error) {
 		return p, nil
 	}
 	p := &topPart{prefix: bytes.Clone(t.key)}
-	if mark, ok, err := t.marks.Get(p.prefix); err != nil {
-		return nil, err
-	} else if ok {
-		if touched, _ := binary.Varint(mark); t.exp.expired(touched) {
-			if err := t.expire(p.prefix); err != nil {
-				return nil, err
+	if t.windowed && row[t.endCol].I > t.fired+windowTimeGap {
+		// Not fired yet: the watermark emits the window's top.
+		p.held = true
+		t.parts[string(p.prefix)] = p
+		t.seq = append(t.seq, p)
+		return p, nil
+	}
+	if t.exp.ttl > 0 {
+		// Marks are read only for the TTL (and written only with one).
+		if mark, ok, err := t.marks.Get(p.prefix); err != nil {
+			return nil, err
+		} else if ok {
+			if touched, _ := binary.Varint(mark); t.exp.expired(touched) {
+				if err := t.expire(p.prefix); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
-	old, err := t.top(p.prefix)
-	if err != nil {
-		return nil, err
+	if t.appendOnly {
+		if err := t.load(p); err != nil {
+			return nil, err
+		}
+		p.old = t.ranked(p.rows)
+	} else {
+		old, err := t.top(p.prefix)
+		if err != nil {
+			return nil, err
+		}
+		p.old = old
 	}
-	p.old = old
 	t.parts[string(p.prefix)] = p
 	t.seq = append(t.seq, p)
 	return p, nil
@@ -149,18 +243,60 @@ func (t *TopN) sweep(visit func(prefix, val []byte) error) error {
 	return t.exp.sweep(t.marks, visit)
 }
 
-// OnWatermark drops the partitions of the windows the watermark has closed
+// OnWatermark emits the top of every partition of the windows the
+// watermark fires, and drops the partitions of the windows it has closed
 // for good (past their end and allowed lateness). Their rows stay in the
 // result: the top of a closed window is final.
-func (t *TopN) OnWatermark(_ context.Context, wms []int64, _ Emitter) (int64, error) {
+func (t *TopN) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64, error) {
 	wm := wms[0]
+	if t.windowed && wm > t.fired {
+		err := t.fire(ctx, wm, out)
+		t.closeCursor()
+		if err != nil {
+			return 0, err
+		}
+	}
 	if t.windowed && wm > 0 {
 		// A window ending at e has closed for good once wm >= e - 1 ms + L.
 		upper := state.AppendKey(nil, types.NewTimestamp(wm+windowTimeGap-t.lateness+1))
 		t.table.DeleteRange(nil, upper)
 		t.marks.DeleteRange(nil, upper)
+		t.cache.clear()
 	}
 	return wm, nil
+}
+
+// fire emits the top of each partition of the windows that end after the
+// last fired watermark and no later than wm + 1 ms: a window [s, e) fires
+// when the watermark reaches e - 1 ms.
+func (t *TopN) fire(ctx context.Context, wm int64, out Emitter) error {
+	it, err := t.marks.Iter(firedBound(t.fired), firedBound(wm))
+	if err != nil {
+		return err
+	}
+	var prefixes [][]byte
+	for ok := it.First(); ok; ok = it.Next() {
+		prefixes = append(prefixes, bytes.Clone(it.Key()))
+	}
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return err
+	}
+	t.out = t.out[:0]
+	for _, prefix := range prefixes {
+		rows, err := t.top(prefix)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			t.out = append(t.out, types.Change{Row: r, Diff: 1})
+		}
+	}
+	t.fired = wm
+	t.marks.Put(firedKey, binary.AppendVarint(nil, wm))
+	if len(t.out) == 0 {
+		return nil
+	}
+	return out.Emit(ctx, t.out)
 }
 
 // apply adds a change to the row's multiplicity in the ordered state.
@@ -170,10 +306,145 @@ func (t *TopN) apply(p *topPart, c types.Change) error {
 		t.key = appendOrdered(t.key, c.Row[col], t.n.OrderBy[i])
 	}
 	t.key = state.AppendTupleKey(t.key, c.Row)
+	if t.appendOnly {
+		return t.applyAppend(p, c)
+	}
 	if _, _, err := t.rows.add(t.key, c.Row, int64(c.Diff)); err != nil {
 		return fmt.Errorf("top-n: %w", err)
 	}
 	return nil
+}
+
+// applyAppend adds a row (its key in t.key) to an append-only partition's
+// rows in memory, if it ranks within the top, and drops what it pushes
+// out of it.
+func (t *TopN) applyAppend(p *topPart, c types.Change) error {
+	if c.Diff < 0 {
+		// The plan said no retraction comes, and the state kept relies on it.
+		return fmt.Errorf("top-n: a retraction in an input planned as append-only")
+	}
+	var kept int64
+	for _, r := range p.rows {
+		kept += r.m
+	}
+	i, found := slices.BinarySearchFunc(p.rows, t.key, func(r topRow, k []byte) int { return bytes.Compare(r.key, k) })
+	if kept >= t.extent && i == len(p.rows) {
+		return nil // below the top: it never enters
+	}
+	if found {
+		p.rows[i].m += int64(c.Diff)
+	} else {
+		p.rows = slices.Insert(p.rows, i, topRow{key: bytes.Clone(t.key), row: c.Row.Clone(), m: int64(c.Diff)})
+	}
+	kept += int64(c.Diff)
+	for kept > t.extent {
+		last := &p.rows[len(p.rows)-1]
+		n := min(last.m, kept-t.extent)
+		last.m -= n
+		kept -= n
+		if last.m == 0 {
+			if last.was > 0 {
+				p.dropped = append(p.dropped, last.key)
+			}
+			p.rows = p.rows[:len(p.rows)-1]
+		}
+	}
+	return nil
+}
+
+// load reads an append-only partition's rows: its first Offset+Limit
+// copies in order (a partition kept by an earlier version of the operator
+// may hold more, below them, which can never rank again).
+func (t *TopN) load(p *topPart) error {
+	if rows, ok := t.cache.get(p.prefix); ok {
+		p.rows, p.marked = slices.Clone(rows), true // the batch changes its copy
+		return nil
+	}
+	// A partition's mark in table 1 says it exists: a point read, which
+	// the Bloom filters answer for a new partition, where a scan has to
+	// seek in every level (most of Nexmark q19's auctions are new when
+	// their first bid comes).
+	ok, err := t.marks.Has(p.prefix)
+	if err != nil || !ok {
+		return err
+	}
+	p.marked = true
+	it, err := t.scan(p.prefix)
+	if err != nil {
+		return err
+	}
+	var kept int64
+	for ok := it.First(); ok && kept < t.extent; ok = it.Next() {
+		row, n, err := DecodeEntry(it.Value())
+		if err != nil {
+			return fmt.Errorf("top-n: %w", err)
+		}
+		p.rows = append(p.rows, topRow{key: bytes.Clone(it.Key()), row: row, m: n, was: n})
+		kept += n
+	}
+	return it.Error()
+}
+
+// ranked is the output rows of an append-only partition's rows.
+func (t *TopN) ranked(rows []topRow) []types.Row {
+	var out []types.Row
+	rank := int64(0)
+	for _, r := range rows {
+		for n := r.m; n > 0 && rank < t.extent; n-- {
+			rank++
+			if rank <= t.n.Offset {
+				continue
+			}
+			row := r.row
+			if t.n.RowNumber {
+				row = append(row.Clone(), types.NewInt(rank))
+			}
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// store writes what changed in an append-only partition's rows, and
+// caches them as stored.
+func (t *TopN) store(p *topPart) {
+	for _, k := range p.dropped {
+		t.table.Delete(k)
+	}
+	size := int64(0)
+	for i := range p.rows {
+		r := &p.rows[i]
+		if r.m != r.was {
+			t.rows.put(r.key, r.row, r.m)
+			r.was = r.m
+		}
+		size += int64(len(r.key)) + entryOverhead + rowBytes(r.row)
+	}
+	t.cache.put(p.prefix, p.rows, size)
+}
+
+// scan positions the batch's cursor on the rows of the partition prefix:
+// one iterator serves every partition of a batch, as making one costs more
+// than the scan.
+func (t *TopN) scan(prefix []byte) (*state.Iter, error) {
+	if t.cursor == nil {
+		it, err := t.table.Iter(nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		t.cursor = it
+	}
+	t.cursor.Rescan(prefix)
+	return t.cursor, nil
+}
+
+// closeCursor closes the batch's cursor: an open iterator would hold up
+// the epoch's commit.
+func (t *TopN) closeCursor() {
+	if t.cursor != nil {
+		t.cursor.Close()
+		t.cursor = nil
+	}
 }
 
 // appendOrdered encodes one sort key so that byte order is the query's
@@ -196,11 +467,13 @@ func appendOrdered(dst []byte, v types.Value, k logical.SortKey) []byte {
 // top reads the partition's output rows: ranks Offset+1 … Offset+Limit,
 // each row repeated by its multiplicity, with its rank when selected.
 func (t *TopN) top(prefix []byte) ([]types.Row, error) {
-	it, err := t.table.Scan(prefix)
+	it, err := t.scan(prefix)
 	if err != nil {
 		return nil, err
 	}
-	defer it.Close()
+	if t.n.Func != "" {
+		return t.topRanked(it)
+	}
 	var out []types.Row
 	rank := int64(0)
 	for ok := it.First(); ok && rank < t.extent; ok = it.Next() {
@@ -223,6 +496,53 @@ func (t *TopN) top(prefix []byte) ([]types.Row, error) {
 	return out, it.Error()
 }
 
+// topRanked is top for RANK and DENSE_RANK: rows that tie on the order
+// share a rank; RANK then skips as many ranks as rows tied, DENSE_RANK
+// none. The scan stops at the first row ranked past the top.
+func (t *TopN) topRanked(it *state.Iter) ([]types.Row, error) {
+	var out []types.Row
+	var prev types.Row
+	pos, rank, dense := int64(0), int64(0), int64(0)
+	for ok := it.First(); ok; ok = it.Next() {
+		row, n, err := DecodeEntry(it.Value())
+		if err != nil {
+			return nil, fmt.Errorf("top-n: %w", err)
+		}
+		if prev == nil || !t.ties(prev, row) {
+			rank, dense = pos+1, dense+1
+		}
+		prev, pos = row, pos+n
+		r := rank
+		if t.n.Func == "dense_rank" {
+			r = dense
+		}
+		if r > t.extent {
+			break
+		}
+		if r <= t.n.Offset {
+			continue
+		}
+		for range n {
+			if t.n.RowNumber {
+				out = append(out, append(row.Clone(), types.NewInt(r)))
+			} else {
+				out = append(out, row)
+			}
+		}
+	}
+	return out, it.Error()
+}
+
+// ties reports whether two rows are equal on every sort key (NULLs equal).
+func (t *TopN) ties(a, b types.Row) bool {
+	for _, col := range t.order {
+		if types.Compare(a[col], b[col]) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // expire retracts an idle partition's top and deletes its state.
 func (t *TopN) expire(prefix []byte) error {
 	rows, err := t.top(prefix)
@@ -233,20 +553,40 @@ func (t *TopN) expire(prefix []byte) error {
 		t.out = append(t.out, types.Change{Row: r, Diff: -1})
 	}
 	t.marks.Delete(prefix)
+	t.cache.drop(prefix)
 	return t.table.DeletePrefix(prefix)
 }
 
 // flush emits, per touched partition, what left and what entered its top,
 // and records when the partition was last updated.
 func (t *TopN) flush(ctx context.Context, out Emitter) error {
-	stamp := binary.AppendVarint(nil, t.exp.now())
+	var stamp []byte
+	if t.exp.ttl > 0 {
+		stamp = binary.AppendVarint(nil, t.exp.now())
+	}
 	for _, p := range t.seq {
-		now, err := t.top(p.prefix)
-		if err != nil {
-			return err
+		if p.held {
+			// For fire to find the partition.
+			t.marks.Put(p.prefix, binary.AppendVarint(nil, t.exp.now()))
+			continue
+		}
+		var now []types.Row
+		if t.appendOnly {
+			t.store(p)
+			now = t.ranked(p.rows)
+		} else {
+			var err error
+			if now, err = t.top(p.prefix); err != nil {
+				return err
+			}
 		}
 		t.out = appendDiff(t.out, p.old, now)
-		t.marks.Put(p.prefix, stamp)
+		switch {
+		case stamp != nil:
+			t.marks.Put(p.prefix, stamp)
+		case t.appendOnly && !p.marked && len(p.rows) > 0:
+			t.marks.Put(p.prefix, binary.AppendVarint(nil, t.exp.now()))
+		}
 	}
 	clear(t.parts)
 	t.seq = t.seq[:0]

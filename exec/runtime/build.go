@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +46,7 @@ type scan struct {
 	bound   map[int32]int64   // a bounded scan's end offsets (nil: unbounded)
 	done    bool              // a bounded scan that has read to its end
 	gen     *generated        // a generated table's reading state (nil for a topic)
+	view    bool              // it reads a materialized view's changes topic
 	// wm is the scan's watermark over all its partitions (nil: the table
 	// has none): the tasks' copies are merged into it after every read.
 	wm *sourceWatermark
@@ -82,6 +84,8 @@ type route struct {
 	// checkNames[i]: a row one of them finds false is a bad record.
 	checks     []expr.Func
 	checkNames []string
+	// genBuffers are the task's memory for a generated scan's rows.
+	genBuffers
 }
 
 // fragment is a part of the plan between exchanges, run as tasks that
@@ -105,8 +109,11 @@ type fragment struct {
 	keyed bool
 }
 
+// nodeSpec is one operator of a fragment: the plan node n, or, for a
+// chain of filters and projections fused into one operator.Calc, the
+// chain's top n down to its lowest node bottom, whose inputs feed it.
 type nodeSpec struct {
-	n             logical.Node
+	n, bottom     logical.Node
 	parent, input int
 	base          int // its first state table, in the query's tables
 }
@@ -198,14 +205,15 @@ func (q *Query) walk(f *fragment, n logical.Node, parent, input int) error {
 	if s, ok := n.(*logical.Scan); ok {
 		return q.addScan(f, s, parent, input)
 	}
+	bottom := q.chainBottom(n)
 	me := len(f.nodes)
-	f.nodes = append(f.nodes, nodeSpec{n: n, parent: parent, input: input, base: q.nextTable})
+	f.nodes = append(f.nodes, nodeSpec{n: n, bottom: bottom, parent: parent, input: input, base: q.nextTable})
 	if tables := tablesOf(n); tables > 0 {
 		q.nextTable += tables
 		f.keyed = f.keyed || f.n > 1
 	}
-	for i, c := range n.Inputs() {
-		x := q.plan.ExchangeAt(n, i)
+	for i, c := range bottom.Inputs() {
+		x := q.plan.ExchangeAt(bottom, i)
 		if x == nil {
 			if err := q.walk(f, c, me, i); err != nil {
 				return err
@@ -222,12 +230,36 @@ func (q *Query) walk(f *fragment, n logical.Node, parent, input int) error {
 	return nil
 }
 
+// chainBottom is the lowest node of the chain of filters and projections
+// from n down that runs as one operator (newFused): n itself when n is
+// neither. A chain never reaches across an exchange: the nodes on either
+// side run in different tasks.
+func (q *Query) chainBottom(n logical.Node) logical.Node {
+	bottom := n
+	for fusable(bottom) && q.plan.ExchangeAt(bottom, 0) == nil && fusable(bottom.Inputs()[0]) {
+		bottom = bottom.Inputs()[0]
+	}
+	return bottom
+}
+
+// fusable reports whether n can be part of a chain that runs as one
+// operator.Calc: a filter or a projection.
+func fusable(n logical.Node) bool {
+	switch n.(type) {
+	case *logical.Filter, *logical.Project:
+		return true
+	}
+	return false
+}
+
 // addScan records a scan of fragment f.
 func (q *Query) addScan(f *fragment, s *logical.Scan, parent, input int) error {
+	if s.Object.Kind == catalog.MaterializedView {
+		return q.addViewScan(f, s, parent, input)
+	}
 	if s.Object.Kind != catalog.Table {
-		return sqlerr.New(sqlerr.FeatureNotSupported,
-			"a continuous query over the materialized view %q is not supported yet", s.Object.Name).
-			WithHint("read the view's source tables instead; views over views arrive with the changelog work")
+		return sqlerr.New(sqlerr.FeatureNotSupported, "a continuous query over the %s %q is not supported",
+			strings.ToLower(string(s.Object.Kind)), s.Object.Name)
 	}
 	wm, err := newSourceWatermark(s)
 	if err != nil {
@@ -252,16 +284,20 @@ func (q *Query) addScan(f *fragment, s *logical.Scan, parent, input int) error {
 func (q *Query) newRoute(t *task, spec scanSpec) (*route, error) {
 	s, sc := spec.s, spec.sc
 	r := &route{scan: sc, width: len(s.Object.Schema.Columns), parent: spec.parent, input: spec.input}
+	if n := t.frag.n; n > 1 {
+		i := int32(t.index)
+		r.owns = func(p int32) bool { return p%int32(n) == i }
+	}
+	if sc.view {
+		r.dec = operator.NewViewChangesDecoder(s.Object)
+		return r, nil
+	}
 	var err error
 	// The task's own copy of the scan's watermark, with an expression of
 	// its own (compiled expressions keep scratch space); shareWatermarks
 	// fills it in.
 	if r.wm, err = newSourceWatermark(s); err != nil {
 		return nil, err
-	}
-	if n := t.frag.n; n > 1 {
-		i := int32(t.index)
-		r.owns = func(p int32) bool { return p%int32(n) == i }
 	}
 	if r.wm != nil && s.EventTime != nil && s.Object.Options["scan.watermark.drop-late"] == "true" {
 		if r.time, err = expr.Compile(s.EventTime); err != nil {
@@ -270,6 +306,12 @@ func (q *Query) newRoute(t *task, spec scanSpec) (*route, error) {
 		r.dropLate, r.late = true, q.reporter(s.Object.Schema)
 	}
 	if sc.gen != nil {
+		if spec.parent >= 0 {
+			// The rows' memory serves poll after poll when the operator
+			// they go to copies out what it keeps.
+			c, ok := t.nodes[spec.parent].op.(*operator.Calc)
+			r.reuse = ok && c.CopiesOut()
+		}
 		r.src, err = NewSource(q.splitsOf(sc.object, sc.gen.splits))
 		return r, err
 	}
@@ -363,6 +405,22 @@ func (q *Query) topics() []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
+// newFused is newOperator, but a chain of filters and projections from n
+// down to bottom (chainBottom) runs as one operator (operator.Calc), which
+// copies each row once rather than once per node. Filters and projections
+// keep no state, so the state tables are handed out as before.
+func newFused(n, bottom logical.Node) (operator.Operator, error) {
+	if !fusable(n) {
+		return newOperator(n)
+	}
+	chain := []logical.Node{n}
+	for c := n; c != bottom; {
+		c = c.Inputs()[0]
+		chain = append(chain, c)
+	}
+	return operator.NewCalc(chain)
+}
+
 func newOperator(n logical.Node) (operator.Operator, error) {
 	switch n := n.(type) {
 	case *logical.Filter:
@@ -377,6 +435,13 @@ func newOperator(n logical.Node) (operator.Operator, error) {
 		return operator.NewUnion(len(n.Ins)), nil
 	case *logical.TopN:
 		return operator.NewTopN(n)
+	case *logical.Over:
+		if n.EventTime() {
+			return operator.NewTimeOver(n)
+		}
+		return operator.NewOver(n)
+	case *logical.GroupingSets:
+		return operator.NewGroupingSets(n)
 	case *logical.Join:
 		if n.Interval != nil {
 			return operator.NewIntervalJoin(n)
@@ -400,6 +465,11 @@ func tablesOf(n logical.Node) int {
 		return operator.AggregateTablesFor(n)
 	case *logical.TopN:
 		return operator.TopNTables
+	case *logical.Over:
+		if n.EventTime() {
+			return operator.TimeOverTables
+		}
+		return operator.OverTables
 	case *logical.Normalize:
 		return 1
 	case *logical.Join:

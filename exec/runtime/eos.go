@@ -56,14 +56,18 @@ type eos struct {
 	group   kafka.Positions
 	keys    map[string]int // the epoch's changelog records by key
 	recs    []kafka.Record
+	// changes is the changes topic of a materialized view's query
+	// (changes.go); "" for a query into a table.
+	changes string
 }
 
 // exactlyOnce reports whether plan commits its epochs as Kafka
 // transactions: a query into a table, unless the table asks for
-// at-least-once delivery.
+// at-least-once delivery, and a materialized view's query, which
+// publishes its changes (changes.go).
 func exactlyOnce(plan *physical.Plan) bool {
 	s, ok := plan.Sink.(*physical.TableSink)
-	return ok && s.Table.Options["sink.delivery-guarantee"] != "at-least-once"
+	return ok && s.Table.Options["sink.delivery-guarantee"] != "at-least-once" || publishes(plan)
 }
 
 func changelogKey(id string) string { return "runtime/changelog/" + id }
@@ -114,6 +118,11 @@ func (q *Query) openEOS(ctx context.Context) error {
 		return restartError{fmt.Errorf("query %s: %w", q.ID, err)}
 	}
 	q.eos = e
+	if err := q.openChanges(ctx, sid); err != nil {
+		e.w.Close()
+		q.eos = nil
+		return err
+	}
 	if err := q.restore(ctx); err != nil {
 		e.w.Close()
 		q.eos = nil
@@ -200,7 +209,8 @@ func (q *Query) restore(ctx context.Context) error {
 
 // epochDue reports whether an exactly-once query's epoch should end now.
 func (q *Query) epochDue() bool {
-	if q.flushes.Load() > 0 || q.ending || time.Since(q.eos.since) >= q.interval() || q.unmuting() {
+	// A view's rows stay as fresh as its reads expect: its epoch is a poll.
+	if q.eos.changes != "" || q.flushes.Load() > 0 || q.ending || time.Since(q.eos.since) >= q.interval() || q.unmuting() {
 		return true
 	}
 	_, size := q.pending()

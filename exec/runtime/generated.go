@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -96,6 +97,21 @@ type generated struct {
 	// origin is when the table's row 0 was (or would have been) due: set
 	// at start so that the first row still to read is due at once.
 	origin time.Time
+}
+
+// genBuffers are the memory a task's route of a generated scan generates
+// into, its own: the tasks generate at once.
+type genBuffers struct {
+	// rows and batch are reused from poll to poll: no operator keeps a
+	// batch, or the slice of rows Fill is given, past the call (the rows
+	// themselves are new every time). An exchange copies the batch.
+	rows  []types.Row
+	batch types.Batch
+	// reuse is set when the operator the rows go to copies out what it
+	// keeps (operator.Calc.CopiesOut): the rows' memory, slab and nested
+	// values (gen.Reuser), then serves poll after poll.
+	reuse bool
+	slab  []types.Value
 }
 
 func newGenerated(src gen.Source) *generated {
@@ -200,12 +216,30 @@ func (r *route) generate(now time.Time) (types.Batch, int, int) {
 	if total == 0 {
 		return nil, 0, 0
 	}
-	slab := make([]types.Value, total*int64(r.width))
-	rows := make([]types.Row, total)
+	var slab []types.Value
+	reuser, reuse := r.src.(gen.Reuser)
+	if reuse = reuse && r.reuse; reuse {
+		// The previous poll's rows have been through the operator that
+		// copies out what it keeps.
+		reuser.Release()
+		// Fill wants the rows zeroed: the computed columns' places, and
+		// the ROWs a row of another kind leaves NULL.
+		if need := int(total) * r.width; cap(r.slab) >= need {
+			slab = r.slab[:need]
+			clear(slab)
+		} else {
+			slab = make([]types.Value, need)
+			r.slab = slab
+		}
+	} else {
+		slab = make([]types.Value, total*int64(r.width))
+	}
+	rows := slices.Grow(r.rows[:0], int(total))[:total]
 	for i := range rows {
 		rows[i] = slab[i*r.width : (i+1)*r.width : (i+1)*r.width]
 	}
-	b := make(types.Batch, 0, total)
+	r.rows = rows
+	b := slices.Grow(r.batch[:0], int(total))
 	bad := 0
 	at := int64(0)
 	for s, n := range counts {
@@ -213,7 +247,11 @@ func (r *route) generate(now time.Time) (types.Batch, int, int) {
 			continue
 		}
 		part := rows[at : at+n]
-		r.src.Fill(g.next(s), int64(g.splits), part)
+		if reuse {
+			reuser.FillReusing(g.next(s), int64(g.splits), part)
+		} else {
+			r.src.Fill(g.next(s), int64(g.splits), part)
+		}
 		for _, row := range part {
 			var ok bool
 			if b, ok = r.accept(b, int32(s), row, 1); !ok {
@@ -223,6 +261,7 @@ func (r *route) generate(now time.Time) (types.Batch, int, int) {
 		g.pos[s] += n
 		at += n
 	}
+	r.batch = b
 	return b, int(total), bad
 }
 

@@ -561,6 +561,9 @@ func (q *Query) commit(ctx context.Context) error {
 	q.checkMute()
 	sync := q.wroteKafka
 	if q.eos != nil {
+		if err := q.writeChanges(ctx, q.epoch); err != nil {
+			return err
+		}
 		var groupPos kafka.Positions
 		if q.reader != nil {
 			groupPos = pos

@@ -57,6 +57,13 @@ func Reset(ctx context.Context, deps Deps, id string, plan *physical.Plan, table
 			return fmt.Errorf("reset query %s: %w", id, err)
 		}
 	}
+	gone, err := q.retractView()
+	if err != nil {
+		return fmt.Errorf("reset query %s: %w", id, err)
+	}
+	if err := q.writeChanges(ctx, gone); err != nil {
+		return err
+	}
 	q.txn = deps.Store.Begin()
 	defer q.txn.Close()
 	meta := queryMeta(id)

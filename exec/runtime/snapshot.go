@@ -82,8 +82,12 @@ func snapshot(ctx context.Context, deps Deps, n logical.Node) (types.Batch, erro
 			out = append(out, b...)
 		}
 		return out, nil
+	case *logical.RecursiveUnion:
+		return recursiveUnion(ctx, deps, n)
+	case *logical.WorkTable:
+		return n.Rows, nil
 	case *logical.Filter, *logical.Project, *logical.Aggregate, *logical.Normalize, *logical.TopN, *logical.Join,
-		*logical.WindowTVF, *logical.TemporalJoin:
+		*logical.WindowTVF, *logical.TemporalJoin, *logical.GroupingSets:
 		var ins []types.Batch
 		for _, c := range n.Inputs() {
 			in, err := snapshot(ctx, deps, c)

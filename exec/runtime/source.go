@@ -236,7 +236,12 @@ func (q *Query) pollFor(ctx context.Context, d time.Duration) ([]kafka.Record, e
 		defer q.wake.Store(nil)
 	}
 	recs, err := q.reader.Poll(pctx)
-	if err != nil && errors.Is(context.Cause(pctx), errWake) && ctx.Err() == nil {
+	if ctx.Err() != nil {
+		// Stopping: what the poll returned is read again from the last
+		// commit when the query next starts.
+		return nil, ctx.Err()
+	}
+	if err != nil && errors.Is(context.Cause(pctx), errWake) {
 		return nil, context.DeadlineExceeded // woken: as if the wait had ended
 	}
 	return recs, err

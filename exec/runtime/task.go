@@ -98,12 +98,12 @@ func (q *Query) newTask(f *fragment, i int) (*task, error) {
 		t.part = []byte{byte(i >> 8), byte(i)}
 	}
 	for _, s := range f.nodes {
-		op, err := newOperator(s.n)
+		op, err := newFused(s.n, s.bottom)
 		if err != nil {
 			return nil, err
 		}
 		t.nodes = append(t.nodes, opNode{op: op, parent: s.parent, input: s.input, tables: tablesOf(s.n), base: s.base,
-			ttl: q.plan.TTLOf(s.n), in: s.n.Inputs()[0].Schema(), inWm: make([]int64, len(s.n.Inputs()))})
+			ttl: q.plan.TTLOf(s.n), in: s.bottom.Inputs()[0].Schema(), inWm: make([]int64, len(s.bottom.Inputs()))})
 	}
 	for _, s := range f.scans {
 		r, err := q.newRoute(t, s)

@@ -24,6 +24,11 @@ type sourceWatermark struct {
 	current int64 // µs; 0: none yet
 	idle    time.Duration
 	now     func() time.Time
+	// last is the partition of the last record observed, lastP its
+	// number: records come in runs of one partition, and a map lookup per
+	// record would cost more than the rest of observe.
+	last  *partitionWatermark
+	lastP int32
 }
 
 type partitionWatermark struct {
@@ -79,15 +84,27 @@ func (w *sourceWatermark) observe(p int32, row types.Row) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	part := w.parts[p]
-	if part == nil {
-		part = &partitionWatermark{}
-		w.parts[p] = part
+	part := w.last
+	if part == nil || w.lastP != p {
+		if part = w.parts[p]; part == nil {
+			part = &partitionWatermark{}
+			w.parts[p] = part
+		}
+		w.last, w.lastP = part, p
 	}
-	part.lastSeen = w.now()
+	if w.idle > 0 {
+		// Only the idle timeout reads it; the clock per record is not free.
+		part.lastSeen = w.now()
+	}
 	if !v.IsNull() && v.I > part.wm {
 		part.wm = v.I
-		w.recompute()
+		if len(w.parts) == 1 {
+			// One partition, which has just had a record so is not idle:
+			// the minimum is its own.
+			w.current = max(w.current, part.wm)
+		} else {
+			w.recompute()
+		}
 	}
 	return before, nil
 }
@@ -132,6 +149,7 @@ func (w *sourceWatermark) save() map[string]int64 {
 
 func (w *sourceWatermark) restore(m map[string]int64) {
 	now := w.now()
+	w.last = nil // the partitions are replaced
 	for k, v := range m {
 		if k == "current" {
 			w.current = v
@@ -218,6 +236,7 @@ func (q *Query) mergeWatermarks() []int64 {
 				continue
 			}
 			master := r.scan.wm
+			master.last = nil // its partitions are replaced
 			for p, pw := range r.wm.parts {
 				if r.owns == nil || r.owns(p) {
 					c := *pw

@@ -70,7 +70,8 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	}
 	// Operators look up keys that often do not exist yet (a join probing
 	// for a first match, a new group): a Bloom filter per table answers
-	// those without reading data blocks.
+	// those without reading data blocks (Table.lookup has them consulted
+	// in the last level too).
 	for i := range o.Levels {
 		o.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}

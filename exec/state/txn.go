@@ -26,8 +26,10 @@ type Txn struct {
 	s     *Store
 	batch *pebble.Batch
 	open  []*Iter // Iters over batch not yet closed
-	err   error   // first write error of the epoch, returned by Commit
-	buf   []byte
+	// lookups are the tables whose point-read iterator is open.
+	lookups []*Table
+	err     error // first write error of the epoch, returned by Commit
+	buf     []byte
 }
 
 // Table returns table id as seen by this Txn. Operators call it once, when
@@ -92,7 +94,10 @@ func (t *Txn) Commit(sync bool) error {
 	if len(t.open) > 0 {
 		return fmt.Errorf("state: commit with %d open iterators", len(t.open))
 	}
-	err := t.err
+	err := t.closeLookups()
+	if err == nil {
+		err = t.err
+	}
 	if err == nil && !t.batch.Empty() {
 		opts := pebble.NoSync
 		if sync {
@@ -112,6 +117,7 @@ func (t *Txn) Commit(sync bool) error {
 // Iters still open are closed (and should not have been left open).
 func (t *Txn) Abort() {
 	t.closeIters()
+	_ = t.closeLookups()
 	t.next()
 }
 
@@ -121,9 +127,21 @@ func (t *Txn) Close() error {
 		return errors.New("state: txn closed twice")
 	}
 	t.closeIters()
+	lerr := t.closeLookups()
 	err := t.batch.Close()
 	t.batch = nil
-	return err
+	return errors.Join(err, lerr)
+}
+
+// closeLookups closes the tables' point-read iterators, which read the
+// batch the epoch's end releases.
+func (t *Txn) closeLookups() error {
+	var errs []error
+	for _, tb := range t.lookups {
+		errs = append(errs, tb.closeLookup())
+	}
+	t.lookups = t.lookups[:0]
+	return errors.Join(errs...)
 }
 
 func (t *Txn) closeIters() {

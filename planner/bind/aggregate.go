@@ -30,6 +30,15 @@ type aggContext struct {
 	// group columns windowAt and windowAt+1.
 	window   *logical.WindowTVF
 	windowAt int
+	// groupExprs is how many of groups are the query's group expressions
+	// (grouping sets add the set number and GROUPING() columns after
+	// them).
+	groupExprs int
+	// sets, for a GROUP BY with grouping sets, feeds the aggregate;
+	// grouping maps each GROUPING() call's arguments (argKey) to its
+	// column among groups.
+	sets     *logical.GroupingSets
+	grouping map[string]int
 }
 
 // isAggregating reports whether a SELECT groups: GROUP BY, HAVING, or an
@@ -74,8 +83,8 @@ func (b *Binder) groupBy(s *ast.SelectStmt, sc *scope, in logical.Node) (*aggCon
 	if s.GroupBy == nil {
 		return ctx, nil
 	}
-	if s.GroupBy.Rollup {
-		return nil, b.notYet(s, "GROUP BY … WITH ROLLUP is", "arrives with grouping sets")
+	if hasGroupingSets(s.GroupBy) {
+		return ctx, b.groupingSetsBy(s, sc, in, ctx)
 	}
 	for _, item := range s.GroupBy.Items {
 		if f, ok := item.Expr.(*ast.FuncCallExpr); ok && strings.HasPrefix(f.FnName.L, parse.GroupWindowPrefix) {
@@ -91,6 +100,7 @@ func (b *Binder) groupBy(s *ast.SelectStmt, sc *scope, in logical.Node) (*aggCon
 		ctx.groups = append(ctx.groups, e)
 		ctx.groupKeys = append(ctx.groupKeys, e.String())
 	}
+	ctx.groupExprs = len(ctx.groups)
 	if w := ctx.window; w != nil && w.Kind == "SESSION" {
 		// A legacy session window is kept per value of the other groups.
 		for i, g := range ctx.groups {
@@ -126,6 +136,10 @@ func (b *Binder) groupItem(e ast.ExprNode, fields *ast.FieldList, sc *scope) (sc
 // (its children come back here).
 func (b *Binder) aggExpr(n ast.ExprNode) (scalar.Expr, bool, error) {
 	ctx := b.agg
+	if f, ok := n.(*ast.FuncCallExpr); ok && isGrouping(f) {
+		e, err := b.grouping(f)
+		return e, true, err
+	}
 	if f, ok := n.(*ast.FuncCallExpr); ok && ctx.window != nil {
 		if e, ok := windowProperty(f.FnName.L, ctx); ok {
 			return e, true, nil
@@ -171,11 +185,16 @@ func (b *Binder) aggExpr(n ast.ExprNode) (scalar.Expr, bool, error) {
 	return nil, false, nil
 }
 
-// pgAggregate reads string_agg(x, sep) and array_agg(x), PostgreSQL's
-// aggregates TiDB takes for plain functions, as aggregate calls.
+// pgAggregate reads string_agg(x, sep), array_agg(x), bool_and(x),
+// bool_or(x) and every(x), PostgreSQL's aggregates TiDB takes for plain
+// functions, as aggregate calls.
 func pgAggregate(f *ast.FuncCallExpr) (*ast.AggregateFuncExpr, bool) {
 	name, distinct := strings.CutPrefix(f.FnName.L, parse.AggDistinctPrefix)
 	switch name {
+	case "bool_and", "bool_or", "every":
+		agg := &ast.AggregateFuncExpr{F: name, Args: f.Args, Distinct: distinct}
+		agg.SetOriginTextPosition(f.OriginTextPosition())
+		return agg, true
 	case "string_agg", "array_agg":
 		agg := &ast.AggregateFuncExpr{F: name, Args: f.Args, Distinct: distinct}
 		agg.SetOriginTextPosition(f.OriginTextPosition())
@@ -267,6 +286,11 @@ func (b *Binder) aggCall(n *ast.AggregateFuncExpr, filter ast.ExprNode) (scalar.
 	if fn == "count" && !n.Distinct && len(call.Args) == 1 && isNonNullConst(n.Args[0]) {
 		call.Func, call.Args = "count_star", nil // COUNT(*) arrives as COUNT(1)
 	}
+	if fn == "bool_and" || fn == "bool_or" || fn == "every" {
+		if err := boolAggregate(&call); err != nil {
+			return nil, b.position(err, n)
+		}
+	}
 	t, err := aggType(call)
 	if err != nil {
 		return nil, b.position(err, n)
@@ -281,6 +305,27 @@ func (b *Binder) aggCall(n *ast.AggregateFuncExpr, filter ast.ExprNode) (scalar.
 	ctx.aggs = append(ctx.aggs, call)
 	ctx.aggKeys = append(ctx.aggKeys, key)
 	return &scalar.ColRef{Idx: len(ctx.groups) + len(ctx.aggs) - 1, Name: fn, T: t}, nil
+}
+
+// boolAggregate makes bool_and (every) a MIN and bool_or a MAX of its
+// boolean argument: false sorts before true, NULLs are skipped, and MIN and
+// MAX keep each group's values, so a retracted false is retracted exactly.
+func boolAggregate(call *logical.AggCall) error {
+	if len(call.Args) != 1 || (call.Args[0].Type().ID != types.Boolean && call.Args[0].Type().ID != types.Unknown) {
+		arg := "no argument"
+		if len(call.Args) > 0 {
+			arg = call.Args[0].Type().String()
+		}
+		return sqlerr.New(sqlerr.UndefinedFunction, "function %s(%s) does not exist", call.Func, arg).
+			WithHint("%s takes one BOOLEAN argument", call.Func)
+	}
+	call.Args[0] = scalar.NewCast(call.Args[0], types.TBoolean)
+	if call.Func == "bool_or" {
+		call.Func = "max"
+	} else {
+		call.Func = "min"
+	}
+	return nil
 }
 
 func isNonNullConst(e ast.ExprNode) bool {

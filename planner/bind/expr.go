@@ -328,7 +328,13 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 		if arg.Type().ID != types.Unknown && !scalar.CanCast(arg.Type(), ext.Type) {
 			return nil, b.Src.Errorf(ext.Pos, sqlerr.DatatypeMismatch, "cannot cast type %s to %s", arg.Type(), ext.Type)
 		}
-		return &scalar.Cast{Arg: arg, T: ext.Type, Try: ext.Try}, nil
+		t := ext.Type
+		if ext.Varchar && b.FoldNames {
+			// To a client, x::varchar is varchar, not text (SQLAlchemy
+			// reads ix.indkey::varchar); riffle's type is the same.
+			t.PG = "varchar"
+		}
+		return &scalar.Cast{Arg: arg, T: t, Try: ext.Try}, nil
 	case strings.HasPrefix(name, parse.ParamPrefix):
 		return b.param(name)
 	case name == "unnest" || name == "_pg_expandarray" || name == "pg_partition_ancestors" || name == "generate_subscripts":
@@ -384,7 +390,15 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 			args = append(args, a)
 		}
 	}
-	return b.call(n, name, sc, args...)
+	e, err := b.call(n, name, sc, args...)
+	if c, ok := e.(*scalar.Call); ok && err == nil && c.Fn == "extract" && b.FoldNames {
+		// PostgreSQL's EXTRACT is numeric, with the fraction of the
+		// second the unit has; Flink's (a continuous query's) is BIGINT.
+		c = &scalar.Call{Fn: scalar.PGExtract, Args: c.Args,
+			T: types.Type{ID: types.Decimal, Precision: 38, Scale: scalar.PGExtractScale(scalar.UnitOf(c.Args[0]), c.Args[1].Type())}}
+		return c, nil
+	}
+	return e, err
 }
 
 // pgCast binds a cast to a PostgreSQL catalog type (oid, regclass, name,

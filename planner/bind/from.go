@@ -50,7 +50,7 @@ func (b *Binder) tableSource(ts *ast.TableSource) (logical.Node, *scope, error) 
 		}
 		cols := append([]scopeCol{}, sc.cols...)
 		for i, n := range names {
-			cols[i].name = n
+			cols[i].name = b.alias(n)
 		}
 		sc = &scope{cols: cols}
 	}
@@ -228,6 +228,12 @@ type cteDef struct {
 	name  string
 	cols  []string
 	query ast.ResultSetNode
+	// recursive is set for the queries of WITH RECURSIVE, which may read
+	// themselves (see recursiveCTE).
+	recursive bool
+	// work is set while the recursive part of a WITH RECURSIVE query is
+	// bound: its name reads the rows of the previous round.
+	work *logical.WorkTable
 }
 
 // with brings a SELECT's WITH queries into scope; the returned function
@@ -238,12 +244,12 @@ func (b *Binder) with(w *ast.WithClause) (func(), error) {
 	if w == nil {
 		return undo, nil
 	}
-	if w.IsRecursive {
+	if w.IsRecursive && !b.Snapshot {
 		return undo, b.Src.Errorf(max(b.Src.Find("RECURSIVE", 0), 0), sqlerr.FeatureNotSupported,
-			"WITH RECURSIVE is not supported").WithHint("a streaming query cannot iterate to a fixed point yet")
+			"WITH RECURSIVE is supported in one-shot queries only").WithHint("a continuous query cannot iterate to a fixed point")
 	}
 	for _, c := range w.CTEs {
-		d := cteDef{name: c.Name.O, query: c.Query.Query}
+		d := cteDef{name: c.Name.O, query: c.Query.Query, recursive: w.IsRecursive}
 		for _, col := range c.ColNameList {
 			d.cols = append(d.cols, col.O)
 		}
@@ -255,23 +261,47 @@ func (b *Binder) with(w *ast.WithClause) (func(), error) {
 // cteNode binds WITH query i, seeing only the WITH queries before it.
 func (b *Binder) cteNode(i int) (logical.Node, error) {
 	d := b.ctes[i]
+	if d.work != nil {
+		return d.work, nil
+	}
 	saved := b.ctes
 	b.ctes = b.ctes[:i:i]
-	node, err := b.resultSet(d.query)
+	var node logical.Node
+	var err error
+	recursive := false
+	if d.recursive {
+		recursive, err = b.readsItself(d)
+	}
+	switch {
+	case err != nil:
+	case recursive:
+		node, err = b.recursiveCTE(d)
+		d.cols = nil // named before its recursive part was bound
+	default:
+		node, err = b.resultSet(d.query)
+	}
 	b.ctes = saved
 	if err != nil || len(d.cols) == 0 {
 		return node, err
 	}
-	s := node.Schema()
-	if len(d.cols) != s.Len() {
-		return nil, b.errAt(d.name, sqlerr.InvalidParameter,
-			"WITH query %q has %d columns available but %d columns specified", d.name, s.Len(), len(d.cols))
+	if err := b.checkCTEColumns(d, node); err != nil {
+		return nil, err
 	}
-	out := types.Schema{Columns: append([]types.Column{}, s.Columns...)}
+	out := types.Schema{Columns: append([]types.Column{}, node.Schema().Columns...)}
 	for j, c := range d.cols {
 		out.Columns[j].Name = c
 	}
 	return RenameColumns(node, out), nil
+}
+
+// checkCTEColumns checks that a WITH query's column list names all its
+// columns.
+func (b *Binder) checkCTEColumns(d cteDef, node logical.Node) error {
+	if n := node.Schema().Len(); len(d.cols) != n {
+		return b.errAt(d.name, sqlerr.InvalidParameter,
+			"WITH query %q has %d columns available but %d columns specified", d.name, n, len(d.cols))
+	}
+	return nil
 }
 
 // windowTVF binds a window table function the dialect layer put in FROM

@@ -5,6 +5,7 @@ import (
 
 	"riffle/planner/logical"
 	"riffle/planner/scalar"
+	"riffle/sql/parse"
 	"riffle/sql/sqlerr"
 	"riffle/sql/types"
 
@@ -29,8 +30,9 @@ func (v *windowFinder) Enter(n ast.Node) (ast.Node, bool) {
 
 func (v *windowFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
-// overWindows puts an Over node computing the select list's window
-// functions on top of in; the select list then reads each call's column
+// overWindows puts Over nodes computing the select list's window functions
+// on top of in, one per distinct window (PARTITION BY and ORDER BY), each
+// over the one before; the select list then reads each call's column
 // (b.over). The input columns keep their indexes, so sc still applies.
 func (b *Binder) overWindows(fl *ast.FieldList, in logical.Node, sc *scope) (logical.Node, error) {
 	f := &windowFinder{}
@@ -42,18 +44,56 @@ func (b *Binder) overWindows(fl *ast.FieldList, in logical.Node, sc *scope) (log
 	if len(f.calls) == 0 {
 		return in, nil
 	}
-	o := &logical.Over{Input: in, Out: types.Schema{Columns: append([]types.Column{}, in.Schema().Columns...)}}
-	b.over = map[*ast.WindowFuncExpr]scalar.Expr{}
+	type group struct {
+		spec  string
+		calls []logical.OverCall
+		wfs   []*ast.WindowFuncExpr
+	}
+	var groups []*group
 	for _, wf := range f.calls {
 		c, err := b.overCall(wf, sc)
 		if err != nil {
 			return nil, err
 		}
-		b.over[wf] = &scalar.ColRef{Idx: len(o.Out.Columns), Name: strings.ToLower(wf.Name), T: c.T}
-		o.Calls = append(o.Calls, c)
-		o.Out.Columns = append(o.Out.Columns, types.Column{Name: strings.ToLower(wf.Name), Type: c.T, Nullable: true})
+		spec := windowSpec(c)
+		var g *group
+		for _, x := range groups {
+			if x.spec == spec {
+				g = x
+			}
+		}
+		if g == nil {
+			g = &group{spec: spec}
+			groups = append(groups, g)
+		}
+		g.calls, g.wfs = append(g.calls, c), append(g.wfs, wf)
 	}
-	return o, nil
+	b.over = map[*ast.WindowFuncExpr]scalar.Expr{}
+	for _, g := range groups {
+		o := &logical.Over{Input: in, Out: types.Schema{Columns: append([]types.Column{}, in.Schema().Columns...)}}
+		for i, c := range g.calls {
+			name := strings.ToLower(g.wfs[i].Name)
+			b.over[g.wfs[i]] = &scalar.ColRef{Idx: len(o.Out.Columns), Name: name, T: c.T}
+			o.Calls = append(o.Calls, c)
+			o.Out.Columns = append(o.Out.Columns, types.Column{Name: name, Type: c.T, Nullable: true})
+		}
+		in = o
+	}
+	return in, nil
+}
+
+// windowSpec is a call's window without its frame: the calls of one Over
+// share it.
+func windowSpec(c logical.OverCall) string {
+	var sb strings.Builder
+	for _, p := range c.Partition {
+		sb.WriteString(p.String() + ",")
+	}
+	sb.WriteString("|")
+	for _, k := range c.Order {
+		sb.WriteString(k.String() + ",")
+	}
+	return sb.String()
 }
 
 // rankingFuncs are the window functions that are not aggregates, with
@@ -73,7 +113,15 @@ func (b *Binder) overCall(wf *ast.WindowFuncExpr, sc *scope) (logical.OverCall, 
 	saved := b.agg
 	b.agg = nil // a window function's arguments are over the input rows
 	defer func() { b.agg = saved }()
-	for _, a := range wf.Args {
+	args := wf.Args
+	if len(args) > 0 {
+		// EXCLUDE CURRENT ROW arrives as a wrapper of the first argument.
+		if f, ok := args[0].(*ast.FuncCallExpr); ok && f.FnName.L == parse.ExcludeCurrentRowFunc && len(f.Args) == 1 {
+			args = append([]ast.ExprNode{f.Args[0]}, args[1:]...)
+			c.ExcludeCurrent = true
+		}
+	}
+	for _, a := range args {
 		e, err := b.expr(a, sc)
 		if err != nil {
 			return c, err
@@ -103,20 +151,27 @@ func (b *Binder) overCall(wf *ast.WindowFuncExpr, sc *scope) (logical.OverCall, 
 		if err := spec.Frame.Restore(format.NewRestoreCtx(format.DefaultRestoreFlags, &sb)); err == nil {
 			c.Frame = sb.String()
 		}
-		if b.Snapshot {
-			var err error
-			if c.Bounds, err = b.frameBounds(spec.Frame, wf); err != nil {
-				return c, err
-			}
+		var err error
+		if c.Bounds, err = b.frameBounds(spec.Frame, wf, c.Order); err != nil {
+			return c, err
 		}
+		c.Frame = c.Bounds.String() // as bound, without the rewrite's placeholders
 	}
-	return c, b.overType(&c, wf)
+	if c.ExcludeCurrent && spec.Frame == nil {
+		return c, b.position(sqlerr.New(sqlerr.SyntaxError, "EXCLUDE belongs to a frame: write ROWS or RANGE before it"), wf)
+	}
+	return c, b.overType(&c, wf, args)
 }
 
-// frameBounds reads a frame a one-shot query can run: ROWS with constant
-// offsets, RANGE between UNBOUNDED and CURRENT ROW.
-func (b *Binder) frameBounds(f *ast.FrameClause, wf *ast.WindowFuncExpr) (*logical.FrameBounds, error) {
+// frameBounds reads a frame: ROWS with constant offsets, RANGE with
+// UNBOUNDED, CURRENT ROW, or an offset from the one ORDER BY key (an
+// integer for an integer key, a day-to-second INTERVAL for a timestamp).
+func (b *Binder) frameBounds(f *ast.FrameClause, wf *ast.WindowFuncExpr, order []logical.SortKey) (*logical.FrameBounds, error) {
 	fb := &logical.FrameBounds{Rows: f.Type == ast.Rows}
+	if !fb.Rows && len(order) == 1 {
+		t := order[0].Expr.Type()
+		fb.Interval = t.ID == types.Timestamp || t.ID == types.TimestampLTZ
+	}
 	if f.Type == ast.Groups {
 		return nil, b.notYet(wf, "GROUPS frames are", "use ROWS or RANGE")
 	}
@@ -132,7 +187,7 @@ func (b *Binder) frameBounds(f *ast.FrameClause, wf *ast.WindowFuncExpr) (*logic
 			}
 			return logical.FrameBound{Unbounded: true, Offset: map[bool]int64{false: -1, true: 1}[end]}, nil
 		case !fb.Rows:
-			return logical.FrameBound{}, b.notYet(wf, "RANGE frames with an offset are", "use ROWS, or RANGE with UNBOUNDED and CURRENT ROW")
+			return b.rangeOffset(x, wf, order)
 		}
 		e, err := b.expr(x.Expr, &scope{})
 		if err != nil {
@@ -170,9 +225,48 @@ func (b *Binder) frameBounds(f *ast.FrameClause, wf *ast.WindowFuncExpr) (*logic
 	return fb, nil
 }
 
+// rangeOffset reads a RANGE frame's offset bound. As in PostgreSQL, the
+// window must have exactly one ORDER BY key, and the offset's type must fit
+// it.
+func (b *Binder) rangeOffset(x ast.FrameBound, wf *ast.WindowFuncExpr, order []logical.SortKey) (logical.FrameBound, error) {
+	if len(order) != 1 {
+		return logical.FrameBound{}, b.position(sqlerr.New(sqlerr.WindowingError,
+			"RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column"), wf)
+	}
+	e, err := b.expr(x.Expr, &scope{})
+	if err != nil {
+		return logical.FrameBound{}, err
+	}
+	if c, isCast := e.(*scalar.Cast); isCast {
+		e = c.Arg
+	}
+	k, ok := e.(*scalar.Const)
+	key := order[0].Expr.Type()
+	switch {
+	case !ok || k.V.IsNull():
+		return logical.FrameBound{}, b.position(sqlerr.New(sqlerr.WindowingError,
+			"a RANGE frame offset must be a constant"), x.Expr)
+	case key.IsInteger() && k.T.IsInteger(),
+		(key.ID == types.Timestamp || key.ID == types.TimestampLTZ) && k.T.ID == types.IntervalDT:
+	default:
+		return logical.FrameBound{}, b.position(sqlerr.New(sqlerr.FeatureNotSupported,
+			"RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s", key, k.T).
+			WithHint("order by an integer with an integer offset, or by a timestamp with an INTERVAL … SECOND/MINUTE/HOUR/DAY offset"), wf)
+	}
+	v := k.V.Int()
+	if v < 0 {
+		return logical.FrameBound{}, b.position(sqlerr.New(sqlerr.InvalidPrecedingFollowing,
+			"invalid preceding or following size in window function"), x.Expr)
+	}
+	if x.Type == ast.Preceding {
+		v = -v
+	}
+	return logical.FrameBound{Offset: v}, nil
+}
+
 // overType types a window function call: ranking functions by the table
 // above, aggregates as in GROUP BY.
-func (b *Binder) overType(c *logical.OverCall, wf *ast.WindowFuncExpr) error {
+func (b *Binder) overType(c *logical.OverCall, wf *ast.WindowFuncExpr, args []ast.ExprNode) error {
 	if t, ok := rankingFuncs[c.Func]; ok {
 		switch {
 		case t != nil:
@@ -189,7 +283,7 @@ func (b *Binder) overType(c *logical.OverCall, wf *ast.WindowFuncExpr) error {
 		}
 		return nil
 	}
-	if c.Func == "count" && !c.Distinct && len(wf.Args) == 1 && isNonNullConst(wf.Args[0]) {
+	if c.Func == "count" && !c.Distinct && len(args) == 1 && isNonNullConst(args[0]) {
 		c.Func, c.Args = "count_star", nil
 	}
 	t, err := aggType(logical.AggCall{Func: c.Func, Args: c.Args, Distinct: c.Distinct})

@@ -29,6 +29,13 @@ type Binder struct {
 	// Snapshot is set for a one-shot SELECT: sources are read up to their
 	// current end and ORDER BY / LIMIT apply.
 	Snapshot bool
+	// FoldNames is set for a SELECT whose rows go to a client: the names
+	// its unquoted aliases give columns fold to lower case, as in
+	// PostgreSQL, because clients look columns up by those names
+	// (node-postgres' row objects, psycopg2's dict cursors). The columns
+	// a view, a table or a continuous query declares keep the case they
+	// are written in, as in Flink: they name JSON fields and sink columns.
+	FoldNames bool
 	// Notices collects remarks for the user (sent as NoticeResponses).
 	Notices []string
 	// Uses collects the tables and views the statement names directly (not
@@ -266,6 +273,9 @@ func (b *Binder) aggregateSelect(s *ast.SelectStmt, in logical.Node, sc *scope) 
 	if ctx.window != nil {
 		in = ctx.window
 	}
+	if ctx.sets != nil {
+		in = ctx.sets
+	}
 	var agg logical.Node = aggregateNode(in, ctx, b.Emit)
 	if having != nil {
 		agg = &logical.Filter{Input: agg, Pred: scalar.NewCast(having, types.TBoolean)}
@@ -306,7 +316,12 @@ func (b *Binder) selectList(fl *ast.FieldList, in logical.Node, sc *scope) (*log
 			// An untyped literal in the output is text, as in PostgreSQL.
 			e = scalar.NewCast(e, types.TString)
 		}
-		name := f.AsName.O
+		name := b.alias(f.AsName.O)
+		if ref, ok := e.(*scalar.ColRef); ok && name == "" && isColumnName(f.Expr) {
+			// A column is shown as declared (or as the alias that named
+			// it), not as the reference was spelled.
+			name = ref.Name
+		}
 		if name == "" {
 			name = b.columnName(f.Expr)
 		}
@@ -314,6 +329,20 @@ func (b *Binder) selectList(fl *ast.FieldList, in logical.Node, sc *scope) (*log
 		p.Out.Columns = append(p.Out.Columns, types.Column{Name: name, Type: e.Type(), Nullable: true})
 	}
 	return p, nil
+}
+
+func isColumnName(e ast.ExprNode) bool {
+	_, ok := e.(*ast.ColumnNameExpr)
+	return ok
+}
+
+// alias is the name an alias written as name gives a column (see
+// FoldNames).
+func (b *Binder) alias(name string) string {
+	if !b.FoldNames || b.Src == nil || b.Src.Ext.Quoted[name] {
+		return name
+	}
+	return strings.ToLower(name)
 }
 
 func (b *Binder) wildcard(w *ast.WildCardField, sc *scope, p *logical.Project) error {
@@ -396,7 +425,7 @@ func (b *Binder) figureName(e ast.ExprNode) (string, bool) {
 		if s, ok := e.Query.(*ast.SelectStmt); ok && s.Fields != nil && len(s.Fields.Fields) == 1 {
 			f := s.Fields.Fields[0]
 			if f.AsName.O != "" {
-				return f.AsName.O, true
+				return b.alias(f.AsName.O), true
 			}
 			if f.Expr != nil {
 				return b.figureName(f.Expr)

@@ -57,15 +57,20 @@ func (b *Binder) tableFunc(f *ast.FuncCallExpr, alias string) (logical.Node, err
 		if len(tf.Args) < 2 || len(tf.Args) > 3 {
 			return nil, b.position(sqlerr.New(sqlerr.UndefinedFunction, "function generate_series takes a start, a stop and an optional step"), f)
 		}
+		// generate_series(int, int) is a series of int, as in PostgreSQL
+		// (JDBC's metadata queries read its values as key positions);
+		// any bigint argument makes it bigint.
+		col = types.TInt
+		for _, a := range tf.Args {
+			if id := a.Type().ID; id != types.Int && id != types.SmallInt && id != types.TinyInt && id != types.Unknown {
+				col = types.TBigInt
+			}
+		}
 		for i := range tf.Args {
 			var err error
 			if tf.Args[i], err = scalar.Coerce(tf.Args[i], types.TBigInt); err != nil {
 				return nil, b.position(err, f)
 			}
-		}
-		col = types.TInt
-		if tf.Args[0].Type().ID == types.BigInt {
-			col = types.TBigInt
 		}
 	case "generate_subscripts":
 		if len(tf.Args) < 2 || tf.Args[0].Type().ID != types.Array {

@@ -7,16 +7,17 @@ import (
 )
 
 // topN recognises the Top-N pattern: in is a ranked subquery (a Project
-// over an Over with one ROW_NUMBER() call) and one of preds bounds the row
-// number (rn <= N, rn < N, rn = N, rn BETWEEN a AND b). The Over becomes a
-// TopN with the bound; the other predicates are returned.
+// over an Over with one ROW_NUMBER(), RANK() or DENSE_RANK() call) and one
+// of preds bounds the rank (rn <= N, rn < N, rn = N, rn BETWEEN a AND b).
+// The Over becomes a TopN with the bound; the other predicates are
+// returned.
 func topN(in logical.Node, preds []scalar.Expr) (logical.Node, []scalar.Expr) {
 	p, ok := in.(*logical.Project)
 	if !ok {
 		return in, preds
 	}
 	o, ok := p.Input.(*logical.Over)
-	if !ok || len(o.Calls) != 1 || o.Calls[0].Func != "row_number" || o.Calls[0].Frame != "" {
+	if !ok || len(o.Calls) != 1 || !rankingTopN[o.Calls[0].Func] || o.Calls[0].Frame != "" {
 		return in, preds
 	}
 	rn := o.Input.Schema().Len()
@@ -28,6 +29,9 @@ func topN(in logical.Node, preds []scalar.Expr) (logical.Node, []scalar.Expr) {
 	}
 	call := o.Calls[0]
 	t := &logical.TopN{Input: o.Input, OrderBy: call.Order, RowNumber: true, Out: o.Out}
+	if call.Func != "row_number" {
+		t.Func = call.Func
+	}
 	for _, e := range call.Partition {
 		c, isCol := e.(*scalar.ColRef)
 		if !isCol {
@@ -51,6 +55,9 @@ func topN(in logical.Node, preds []scalar.Expr) (logical.Node, []scalar.Expr) {
 	}
 	return in, preds
 }
+
+// rankingTopN are the ranking functions a Top-N filters on.
+var rankingTopN = map[string]bool{"row_number": true, "rank": true, "dense_rank": true}
 
 // rankBound reads a bound on column k as the rank range [lo, hi].
 func rankBound(e scalar.Expr, k int) (lo, hi int64, ok bool) {

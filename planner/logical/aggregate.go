@@ -94,9 +94,15 @@ func (a *Aggregate) Props() Props {
 		p.Key = append(p.Key, i)
 	}
 	p.State = "one accumulator row per group"
-	var valued []string
+	var valued, ttlValued []string
 	for _, c := range a.Aggs {
-		if c.Distinct || c.KeepsValues() {
+		switch {
+		case in.Changelog == AppendOnly && (c.Func == "min" || c.Func == "max"):
+			// Nothing retracts the extreme of an append-only input, so the
+			// running value is enough; but expiry upstream under a state
+			// TTL retracts (exec/operator.Aggregate).
+			ttlValued = append(ttlValued, c.String())
+		case c.Distinct || c.KeepsValues():
 			valued = append(valued, c.String())
 		}
 	}
@@ -104,6 +110,9 @@ func (a *Aggregate) Props() Props {
 		// Retracting the current minimum needs the next one, and a DISTINCT
 		// count must know when a value's last copy leaves.
 		p.State += ", and each value's count per group for " + strings.Join(valued, ", ")
+	}
+	if len(ttlValued) > 0 {
+		p.State += ", and under a state TTL each value's count per group for " + strings.Join(ttlValued, ", ")
 	}
 	p.Unbounded, p.Expires = len(a.Groups) > 0, true
 	if w := WindowOf(a); w != nil {

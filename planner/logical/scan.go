@@ -44,7 +44,9 @@ func (s *Scan) Props() Props {
 	p := Props{Bounded: s.Snapshot}
 	switch {
 	case s.Object.Kind == catalog.MaterializedView && !s.Snapshot:
-		p.Changelog = Retract
+		// Its changes: the view's rows inserted and retracted, keyed as
+		// its query keys them.
+		p.Changelog, p.Key = Retract, s.Object.StreamKey
 	case s.Object.Changelog():
 		// A CDC table's records insert and retract whole rows; a primary
 		// key it declares keys them.

@@ -19,8 +19,15 @@ func TimeAttrs(n Node) []int {
 		if n.Object.Watermark != nil {
 			return []int{n.Object.Watermark.Column}
 		}
-	case *Filter, *Normalize, *Sort, *Limit, *Over:
+	case *Filter, *Normalize, *Sort, *Limit:
 		return TimeAttrs(n.Inputs()[0])
+	case *Over:
+		// An updating Over can retract and re-emit a row long after the
+		// watermark passed its time; an event-time Over holds its
+		// watermark back for the rows it holds.
+		if n.EventTime() || n.Input.Props().Bounded {
+			return TimeAttrs(n.Input)
+		}
 	case *Project:
 		return projectTimeAttrs(n)
 	case *WindowTVF:

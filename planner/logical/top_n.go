@@ -13,6 +13,10 @@ import (
 // rn <= N (or BETWEEN). With Limit 1 it is deduplication: keep-first when
 // ordered by time ascending, keep-last when descending. Rows that tie on the
 // order are ranked by the whole row, so the choice is deterministic.
+//
+// With RANK() or DENSE_RANK() (Func) rows that tie on the order share a
+// rank, as Flink's Top-N ranks them: rk <= 3 keeps every row whose rank is
+// at most 3, which can be more than three rows.
 type TopN struct {
 	Input Node
 	// PartitionBy are input column indexes.
@@ -25,7 +29,10 @@ type TopN struct {
 	// RowNumber appends the row's rank (BIGINT) as the last output column,
 	// when the query selects it.
 	RowNumber bool
-	Out       types.Schema
+	// Func is the ranking function: "" (ROW_NUMBER), "rank" or
+	// "dense_rank".
+	Func string
+	Out  types.Schema
 }
 
 func (t *TopN) Schema() types.Schema { return t.Out }
@@ -45,6 +52,9 @@ func (t *TopN) Props() Props {
 		p.Unbounded, p.Expires = false, false
 	}
 	switch {
+	case t.Func != "":
+		// Ties share a rank, so neither (partition, rank) nor the
+		// partition alone is unique.
 	case t.RowNumber:
 		p.Key = append(append([]int{}, t.PartitionBy...), len(t.Out.Columns)-1)
 	case t.Limit == 1 && t.Offset == 0:
@@ -66,6 +76,10 @@ func (t *TopN) Describe() string {
 		}
 		order = append(order, s)
 	}
-	return fmt.Sprintf("TopN partition=(%s) order=(%s) limit=%d offset=%d rownumber=%v",
-		strings.Join(part, ", "), strings.Join(order, ", "), t.Limit, t.Offset, t.RowNumber)
+	fn := ""
+	if t.Func != "" {
+		fn = " " + t.Func
+	}
+	return fmt.Sprintf("TopN%s partition=(%s) order=(%s) limit=%d offset=%d rownumber=%v",
+		fn, strings.Join(part, ", "), strings.Join(order, ", "), t.Limit, t.Offset, t.RowNumber)
 }

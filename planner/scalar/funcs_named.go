@@ -201,6 +201,26 @@ func fitUnit(e Expr) (Expr, error) {
 }
 
 // UnitOf returns the unit a bound cUnit argument names.
+// PGExtract is EXTRACT with PostgreSQL's numeric result, which the
+// binder uses for a SELECT whose rows go to a client (Binder.FoldNames).
+const PGExtract = "pg_extract"
+
+// PGExtractScale is the scale of PostgreSQL's EXTRACT(unit FROM a value
+// of type t): microseconds for the units that carry the fraction of the
+// second, none for the others.
+func PGExtractScale(unit string, t types.Type) int {
+	switch unit {
+	case "SECOND", "EPOCH":
+		if t.ID == types.Date {
+			return 0
+		}
+		return 6
+	case "MILLISECOND":
+		return 3
+	}
+	return 0
+}
+
 func UnitOf(e Expr) string {
 	if c, ok := e.(*Const); ok {
 		return c.V.S

@@ -141,6 +141,7 @@ func (s *Session) createView(st *parse.CreateView) (*pgwire.Result, error) {
 		return nil, err
 	}
 	obj.Query, obj.StateTable = q.ID, q.Tables[len(q.Tables)-1] // the sink's table comes last
+	obj.StreamKey = plan.Root.Props().Key
 	if err := s.e.cat.Create(obj, q); err != nil {
 		return nil, err
 	}
@@ -217,6 +218,13 @@ func (s *Session) drop(st *parse.Drop) (*pgwire.Result, error) {
 		}
 		if err := runtime.Forget(s.e.store, o.Query, tables); err != nil {
 			return nil, err
+		}
+		if o.Kind == catalog.MaterializedView {
+			// No query reads the view any more (dependents): its changes
+			// go with it.
+			if err := runtime.DropChanges(context.Background(), s.e.deps, o.Query); err != nil && s.e.deps.Log != nil {
+				s.e.deps.Log.Warn("delete a dropped view's changes topic", "view", o.Name, "err", err)
+			}
 		}
 	}
 	return &pgwire.Result{Tag: tagText}, s.e.cat.Drop(o.Name, o.Query)

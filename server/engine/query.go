@@ -248,8 +248,15 @@ func (e *Engine) flushOrder() []*runtime.Query {
 			continue
 		}
 		qs = append(qs, q)
-		if t := e.cat.Get(cq.Target); t != nil && t.Kind == catalog.Table {
+		switch t := e.cat.Get(cq.Target); {
+		case t == nil:
+		case t.Kind == catalog.Table:
 			writes[q] = t.Options["topic"]
+		case t.Kind == catalog.MaterializedView && t.Query == cq.ID:
+			// Its changes topic, which the queries reading the view read.
+			if sid, err := e.store.ID(); err == nil {
+				writes[q] = runtime.ChangesTopic(sid, cq.ID)
+			}
 		}
 	}
 	var order []*runtime.Query

@@ -86,6 +86,7 @@ func (s *Session) replaceView(st *parse.CreateView, old *catalog.Object, tagText
 		if err := s.e.sameLayout(own, plan); err != nil {
 			return nil, positioned(err, st.Src, st.Name.Pos)
 		}
+		obj.StreamKey = plan.Root.Props().Key
 		own.SQL, own.Uses, own.Origin = st.Src.Text, b.Uses, obj.Origin
 		own.Settings, own.StateTTL = s.keptSettings(own.Settings), s.stateTTL()
 	}

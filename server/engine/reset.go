@@ -36,6 +36,17 @@ func (s *Session) resetQuery(ctx context.Context, st *parse.ResetQuery) (*pgwire
 		}
 		spec.Time = max(t.UnixMilli(), 1)
 	}
+	if spec.Time != 0 {
+		for _, u := range q.Uses {
+			if o := s.e.cat.Get(u); o != nil && o.Kind == catalog.MaterializedView {
+				// A view's changes add up to its rows only from the
+				// first: from a time on, they retract rows never seen.
+				return nil, st.Src.Errorf(st.TimePos, sqlerr.FeatureNotSupported,
+					"query %s reads materialized view %s, whose changes it must read from the first", q.ID, o.Name).
+					WithHint("RESET QUERY %s FROM EARLIEST", q.ID)
+			}
+		}
+	}
 	if n, ok := parseParallelism(s.settings[parallelismSetting]); ok {
 		// The state is rebuilt: it can be rebuilt in any number of tasks.
 		q.Settings = withParallelism(q.Settings, n)

@@ -144,7 +144,9 @@ func (s *Session) Close() error {
 }
 
 func (s *Session) binder(st parse.Statement, params []*string) *bind.Binder {
-	return &bind.Binder{Cat: s.e.cat, Src: st.Source(), Params: params, Emit: emitOf(s.settings), System: s.system, Natives: s.native}
+	_, sel := st.(*parse.Select)
+	return &bind.Binder{Cat: s.e.cat, Src: st.Source(), Params: params, Emit: emitOf(s.settings), System: s.system, Natives: s.native,
+		FoldNames: sel}
 }
 
 // run executes one statement.

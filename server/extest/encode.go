@@ -210,13 +210,23 @@ func rowJSON(t *SourceTable, row []any) ([]byte, error) {
 
 // rowObject maps a row onto its table's column names. Values keep their
 // YAML types: numbers stay numbers and timestamps stay strings, which is
-// what riffle's JSON format reads.
+// what riffle's JSON format reads. The one exception: a boolean column's
+// 1 or 0, as some cases write the row a delete removes (PostgreSQL's
+// boolean input takes them), is true or false.
 func rowObject(t *SourceTable, row []any) (map[string]any, error) {
 	if len(row) != len(t.Columns) {
 		return nil, fmt.Errorf("table %s: row %v has %d values for %d columns", t.Name, row, len(row), len(t.Columns))
 	}
 	obj := make(map[string]any, len(row))
 	for i, v := range row {
+		if strings.EqualFold(t.Columns[i][1], "boolean") {
+			switch v {
+			case 1:
+				v = true
+			case 0:
+				v = false
+			}
+		}
 		obj[t.Columns[i][0]] = v
 	}
 	return obj, nil

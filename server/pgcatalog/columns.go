@@ -142,6 +142,11 @@ var columnSpecs = map[string]string{
 		"last_autovacuum timestamp with time zone, last_analyze timestamp with time zone, " +
 		"last_autoanalyze timestamp with time zone, vacuum_count bigint, autovacuum_count bigint, " +
 		"analyze_count bigint, autoanalyze_count bigint",
+	// Empty: riffle's dependencies (a view on its tables) are not
+	// objects with OIDs of their own; psql asks for triggers' here.
+	"pg_catalog.pg_depend": "" +
+		"classid oid, objid oid, objsubid integer, refclassid oid, refobjid oid, refobjsubid integer, " +
+		"deptype char",
 	"pg_catalog.pg_statistic_ext": "" +
 		"oid oid, stxrelid oid, stxname name, stxnamespace oid, stxowner oid, stxstattarget integer, " +
 		"stxkeys int2vector, stxkind char[], stxexprs pg_node_tree",

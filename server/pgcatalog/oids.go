@@ -37,7 +37,7 @@ var systemOIDs = map[string]uint32{
 	"pg_catalog.pg_publication_namespace": 6237, "pg_catalog.pg_publication_rel": 6106,
 	"pg_catalog.pg_range": 3541, "pg_catalog.pg_rewrite": 2618, "pg_catalog.pg_roles": 12000,
 	"pg_catalog.pg_sequence": 2224, "pg_catalog.pg_settings": 12104, "pg_catalog.pg_stat_user_tables": 12161,
-	"pg_catalog.pg_statistic_ext": 3381, "pg_catalog.pg_tables": 12033, "pg_catalog.pg_trigger": 2620,
+	"pg_catalog.pg_depend": 2608, "pg_catalog.pg_statistic_ext": 3381, "pg_catalog.pg_tables": 12033, "pg_catalog.pg_trigger": 2620,
 	"pg_catalog.pg_type": 1247, "pg_catalog.pg_views": 12028,
 }
 

@@ -124,6 +124,12 @@ type Extensions struct {
 	// they follow; the layer takes the list out, as TiDB has no grammar
 	// for it, and the binder renames the item's columns.
 	ColumnAliases map[string][]string
+	// Quoted holds the names the statement writes as quoted identifiers
+	// ("Total" or `Total`), as written. PostgreSQL folds an unquoted name
+	// to lower case and keeps a quoted one; TiDB's tree does not say which
+	// a name was, and the binder needs it where it follows PostgreSQL (the
+	// output names of a SELECT a client runs).
+	Quoted map[string]bool
 }
 
 // Placeholder prefixes of the constructs above.
@@ -238,6 +244,10 @@ type CastExt struct {
 	Name string
 	// Try is set for TRY_CAST, which yields NULL instead of failing.
 	Try bool
+	// Varchar is set for a cast to a bare VARCHAR (or CHARACTER VARYING),
+	// which is STRING to riffle but varchar, not text, to a PostgreSQL
+	// client.
+	Varchar bool
 }
 
 // ParamPrefix starts the name of the placeholder function the layer puts in

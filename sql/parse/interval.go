@@ -36,7 +36,13 @@ func (r *rewriter) intervalLiteral(i int) (int, error) {
 	name := IntervalPrefix + strconv.Itoa(len(r.src.Ext.Intervals)+1)
 	r.src.Ext.Intervals[name] = *iv
 	last := r.toks[end-1]
-	r.add(start.Start, last.End-start.Start, name+"()", false)
+	text := name + "()"
+	if end < r.hi && (r.toks[end].Is("PRECEDING") || r.toks[end].Is("FOLLOWING")) {
+		// A RANGE frame's bound: TiDB's grammar wants INTERVAL expr unit
+		// there; the unit it reads is ignored, the placeholder is the value.
+		text = "INTERVAL " + text + " SECOND"
+	}
+	r.add(start.Start, last.End-start.Start, text, false)
 	r.castEnd[end-1] = i // so that INTERVAL '1' DAY::text casts the literal
 	return end, nil
 }

@@ -95,6 +95,14 @@ func parseRange(src *Source, all, toks []Token, lo, hi int, prefix string) (ast.
 func (r *rewriter) run(prefix string) (string, []edit, error) {
 	src, all, toks, lo, hi := r.src, r.all, r.toks, r.lo, r.hi
 	r.matchParens()
+	for _, t := range toks[lo:hi] {
+		if t.Kind == TokQuotedIdent {
+			if src.Ext.Quoted == nil {
+				src.Ext.Quoted = map[string]bool{}
+			}
+			src.Ext.Quoted[t.Val] = true
+		}
+	}
 	if err := r.scan(); err != nil {
 		return "", nil, err
 	}
@@ -214,6 +222,12 @@ func (r *rewriter) scanDialect(i int) (int, error) {
 		return r.windowTVF(i, false)
 	case (up == "TUMBLE" || up == "HOP" || up == "SESSION") && next(1).IsOp("(") && r.clause(i) == "GROUP":
 		r.groupWindow(i)
+	case up == "EXCLUDE":
+		return r.frameExclude(i)
+	case (up == "ROLLUP" || up == "CUBE" || up == "GROUPING") && r.clause(i) == "GROUP":
+		if _, ok := r.groupingAt(i); ok {
+			return r.groupingSets(i), nil
+		}
 	case orderedAggregates[up] && next(1).IsOp("("):
 		return i + 1, r.aggOrderBy(i)
 	case up == "FILTER" && next(1).IsOp("(") && next(2).Is("WHERE") && i > r.lo && r.toks[i-1].IsOp(")"):
@@ -323,7 +337,7 @@ func (r *rewriter) record(pos int, spec typeSpec, try bool) string {
 		r.src.Ext.Casts = map[string]CastExt{}
 	}
 	name := CastPrefix + strconv.Itoa(len(r.src.Ext.Casts)+1)
-	r.src.Ext.Casts[name] = CastExt{Type: spec.T, Pos: pos, Name: spec.PG, Try: try}
+	r.src.Ext.Casts[name] = CastExt{Type: spec.T, Pos: pos, Name: spec.PG, Try: try, Varchar: spec.varchar}
 	return name
 }
 

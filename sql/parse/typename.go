@@ -13,6 +13,9 @@ import (
 type typeSpec struct {
 	T  types.Type
 	PG string
+	// varchar is set for a bare VARCHAR (or CHARACTER VARYING): see
+	// CastExt.Varchar.
+	varchar bool
 }
 
 // ParseType parses a type name as written in DDL or a cast, with Flink's
@@ -80,6 +83,7 @@ func (c *cursor) typeName() (typeSpec, error) {
 		if err != nil {
 			return typeSpec{}, err
 		}
+		spec.varchar = spec.T.ID == types.Varchar && spec.T.Length == 0 && word != "STRING" && word != "TEXT"
 	}
 	for {
 		switch {

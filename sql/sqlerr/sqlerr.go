@@ -34,6 +34,7 @@ const (
 	InvalidColumnReference     = "42P10"
 	DependentObjects           = "2BP01"
 	InvalidName                = "42602"
+	InvalidRecursion           = "42P19"
 	ProtocolViolation          = "08P01"
 	Internal                   = "XX000"
 	ConnectionFailure          = "08006"

@@ -27,6 +27,10 @@ async function main() {
   }
   r = await c.query('SELECT COUNT(*) AS n FROM np_orders');
   console.log('after error', JSON.stringify(r.rows));
+  // Row objects are keyed by column name: an unquoted alias folds to lower
+  // case, a quoted one keeps its case, as in PostgreSQL.
+  r = await c.query('SELECT SUM(amount) AS Total, MAX(id) AS "MaxId", extract(epoch from TIMESTAMP \'2024-01-01 00:00:01.5\') AS Epoch FROM np_orders');
+  console.log('names', JSON.stringify(r.rows));
   await c.end();
 }
 
