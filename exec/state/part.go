@@ -49,6 +49,13 @@ func (s *Store) CommitAll(sync bool, txns ...*Txn) error {
 		}
 	}()
 	for _, t := range txns {
+		// The tables' point-read iterators read the batch that next
+		// releases.
+		if err := t.closeLookups(); err != nil {
+			return fmt.Errorf("state: commit: %w", err)
+		}
+	}
+	for _, t := range txns {
 		if t.err != nil {
 			return fmt.Errorf("state: commit: %w", t.err)
 		}

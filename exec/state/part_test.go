@@ -106,3 +106,42 @@ func keys(t *testing.T, tab *Table) string {
 	}
 	return string(bytes.Join(out, []byte(",")))
 }
+
+// TestCommitAllPointReads: a part's point reads go through an iterator
+// kept for the epoch (Table.lookup), which reads the Txn's batch; CommitAll
+// must close it before the batch is replaced, as Commit does, so that the
+// next epoch's reads see the committed value and the new writes, not a
+// released batch.
+func TestCommitAllPointReads(t *testing.T) {
+	st, err := OpenFS(vfs.NewMem(), "/db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	id, err := st.NextTableID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, a := st.Begin(), st.Begin()
+	defer q.Close()
+	defer a.Close()
+	ta := a.Part(id, []byte{0, 1})
+	for epoch, v := range []string{"one", "two", "three"} {
+		if got, ok, err := ta.Get([]byte("k")); err != nil || (epoch > 0) != ok {
+			t.Fatalf("epoch %d: get = %q, %v, %v", epoch, got, ok, err)
+		}
+		ta.Put([]byte("k"), []byte(v))
+		if got, _, _ := ta.Get([]byte("k")); string(got) != v {
+			t.Fatalf("epoch %d: read %q after writing %q", epoch, got, v)
+		}
+		if err := st.CommitAll(false, q, a); err != nil {
+			t.Fatal(err)
+		}
+		if len(a.lookups) != 0 {
+			t.Fatalf("epoch %d: %d point-read iterators left open over the released batch", epoch, len(a.lookups))
+		}
+		if got, _, _ := ta.Get([]byte("k")); string(got) != v {
+			t.Fatalf("epoch %d: read %q after the commit of %q", epoch, got, v)
+		}
+	}
+}
