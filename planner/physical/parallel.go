@@ -29,11 +29,15 @@ import (
 //     (both inputs), a temporal join with keys, a Top-N with PARTITION BY,
 //     a SESSION window with PARTITION BY, the normalisation of an upsert
 //     table (by its primary key).
+//   - An OVER window with PARTITION BY runs in n tasks, hashed by the
+//     partition; GROUPING SETS, stateless, runs in the tasks of its input,
+//     and the aggregate over it hashes by its groups, the set among them.
 //   - An operator without a key runs in one task behind a gathering
 //     exchange: a global aggregate (no GROUP BY), a Top-N without PARTITION
 //     BY (ORDER BY … LIMIT), a join without an equality key, the null-aware
 //     anti join of NOT IN (which needs to know whether the whole subquery
-//     has a NULL), a SESSION window without PARTITION BY.
+//     has a NULL), a SESSION window without PARTITION BY, an OVER window
+//     without PARTITION BY.
 //   - The sink runs in one task: one writer of the view's rows, one Kafka
 //     transaction per epoch. A blackhole sink, which only counts, runs in
 //     the tasks of its input.
@@ -179,8 +183,41 @@ func partitionKeys(n logical.Node) (keys [][]scalar.Expr, keyed bool) {
 		if len(n.LeftKeys) > 0 {
 			return [][]scalar.Expr{n.LeftKeys, n.RightKeys}, true
 		}
+	case *logical.Over:
+		// An Over's calls share one window (one Over per window), whose
+		// partitions are independent: each keeps its rows and values.
+		if k := overPartition(n); len(k) > 0 {
+			return [][]scalar.Expr{k}, true
+		}
 	}
 	return nil, false
+}
+
+// overPartition is the PARTITION BY of an Over's window: nil when it has
+// none, or when its calls do not all share it (then it runs in one task).
+func overPartition(n *logical.Over) []scalar.Expr {
+	if len(n.Calls) == 0 {
+		return nil
+	}
+	k := n.Calls[0].Partition
+	for _, c := range n.Calls[1:] {
+		if !sameExprs(c.Partition, k) {
+			return nil
+		}
+	}
+	return k
+}
+
+func sameExprs(a, b []scalar.Expr) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].String() != b[i].String() {
+			return false
+		}
+	}
+	return true
 }
 
 // needsOneTask reports whether n keeps state without a key to partition it
