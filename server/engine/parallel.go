@@ -80,6 +80,9 @@ func (e *Engine) sourceSplits(ctx context.Context, n logical.Node) int {
 }
 
 func (e *Engine) splitsOf(ctx context.Context, t *catalog.Object) int {
+	if t.Kind == catalog.MaterializedView {
+		return 1 // its changes topic has one partition
+	}
 	if bind.IsGenerated(t) {
 		if v, ok := t.Options["scan.parallelism"]; ok {
 			if n, err := strconv.Atoi(v); err == nil {
