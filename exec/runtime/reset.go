@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 
+	"riffle/catalog"
 	"riffle/connectors/kafka"
 	"riffle/planner/logical"
 	"riffle/planner/physical"
@@ -41,7 +42,11 @@ func Reset(ctx context.Context, deps Deps, id string, plan *physical.Plan, table
 	}
 	pos := kafka.Positions{}
 	end := kafka.Positions{}
-	for _, topic := range planTopics(plan) {
+	topics, err := q.planTopics()
+	if err != nil {
+		return fmt.Errorf("reset query %s: %w", id, err)
+	}
+	for _, topic := range topics {
 		var p map[int32]int64
 		var err error
 		if spec.Time != 0 {
@@ -90,20 +95,30 @@ func Reset(ctx context.Context, deps Deps, id string, plan *physical.Plan, table
 	return q.txn.Commit(true)
 }
 
-// planTopics are the topics a plan's scans read, sorted.
-func planTopics(plan *physical.Plan) []string {
+// planTopics are the topics the query's scans read, sorted: a table's
+// topic, a materialized view's changes topic.
+func (q *Query) planTopics() ([]string, error) {
 	set := map[string]bool{}
+	var err error
 	var walk func(n logical.Node)
 	walk = func(n logical.Node) {
-		if s, ok := n.(*logical.Scan); ok && !isGenerated(s.Object) {
-			set[s.Object.Options["topic"]] = true
+		if s, ok := n.(*logical.Scan); ok {
+			switch {
+			case s.Object.Kind == catalog.MaterializedView:
+				var sid string
+				if sid, err = q.deps.Store.ID(); err == nil {
+					set[ChangesTopic(sid, s.Object.Query)] = true
+				}
+			case !isGenerated(s.Object):
+				set[s.Object.Options["topic"]] = true
+			}
 		}
 		for _, c := range n.Inputs() {
 			walk(c)
 		}
 	}
-	walk(plan.Root)
-	return slices.Sorted(maps.Keys(set))
+	walk(q.plan.Root)
+	return slices.Sorted(maps.Keys(set)), err
 }
 
 // restoreMute reads whether the query's output is muted, and until where.
