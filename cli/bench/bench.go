@@ -60,7 +60,8 @@ type Options struct {
 	// CPUProfile and MemProfile, when set, are files to write a CPU
 	// profile of each query's measured run to, and a heap profile taken at
 	// its end. With more than one query each gets its own file, the
-	// query's name put before the extension (cpu.pprof → cpu.q4.pprof).
+	// query's name put before the extension (cpu.pprof → cpu.q4.pprof),
+	// and with several parallelisms each run (cpu.q4.p2.pprof).
 	CPUProfile string
 	MemProfile string
 }
@@ -461,7 +462,7 @@ func measure(ctx context.Context, o Options, in *instance, name string, par int,
 	goruntime.GC()
 	debug.FreeOSMemory()
 	resetPeakRSS()
-	stop, err := startProfile(o, name)
+	stop, err := startProfile(o, name, par)
 	if err != nil {
 		return err
 	}

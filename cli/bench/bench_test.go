@@ -169,3 +169,25 @@ func TestBenchErrors(t *testing.T) {
 		t.Error("q6 is run by default, though riffle cannot run it")
 	}
 }
+
+// TestProfileFile: each run of a bench writes its own profiles, named
+// after its query and, with several parallelisms, its parallelism, so
+// that no run overwrites another's.
+func TestProfileFile(t *testing.T) {
+	for _, c := range []struct {
+		queries []string
+		pars    []int
+		par     int
+		want    string
+	}{
+		{[]string{"q4"}, nil, 0, "cpu.pprof"},
+		{[]string{"q4"}, []int{2}, 2, "cpu.pprof"},
+		{[]string{"q0", "q4"}, nil, 0, "cpu.q4.pprof"},
+		{[]string{"q4"}, []int{1, 2}, 2, "cpu.q4.p2.pprof"},
+		{[]string{"q0", "q4"}, []int{1, 2}, 1, "cpu.q4.p1.pprof"},
+	} {
+		if got := profileFile(Options{Queries: c.queries, Parallelism: c.pars}, "cpu.pprof", "q4", c.par); got != c.want {
+			t.Errorf("queries %v at parallelisms %v: %s, want %s", c.queries, c.pars, got, c.want)
+		}
+	}
+}
