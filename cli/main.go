@@ -58,7 +58,7 @@ type config struct {
 	noAutoCreate                                                                           bool
 
 	tlsCert, tlsKey, users, auth string
-	maxConnections               int
+	maxConnections, parallelism  int
 	idleSession, idleInTxn       time.Duration
 	epochInterval                time.Duration
 }
@@ -135,6 +135,7 @@ func flags(c *config, stderr io.Writer) *flag.FlagSet {
 	intFlag(fs, &c.maxConnections, "max-connections", "RIFFLE_MAX_CONNECTIONS", 0, "most Postgres sessions at once; more get FATAL 53300 (0: no limit)")
 	durFlag(fs, &c.idleSession, "idle-session-timeout", "RIFFLE_IDLE_SESSION_TIMEOUT", "close sessions idle this long outside a transaction block, e.g. 30m (0: never)")
 	durFlag(fs, &c.idleInTxn, "idle-in-transaction-timeout", "RIFFLE_IDLE_IN_TRANSACTION_TIMEOUT", "close sessions idle this long inside a transaction block (0: never)")
+	intFlag(fs, &c.parallelism, "parallelism", "RIFFLE_PARALLELISM", 0, "tasks that run a new continuous query unless its session sets 'parallelism.default' (0: the number of cores, at most its sources' partitions)")
 	durFlag(fs, &c.epochInterval, "epoch-interval", "RIFFLE_EPOCH_INTERVAL", "how long the Kafka transaction of an exactly-once query lasts before it commits (0: 1s)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
@@ -171,7 +172,7 @@ func serve(ctx context.Context, c config, withShell bool, stdin io.Reader, stdou
 		RegistryListen: c.registryListen, Partitions: c.partitions, NoAutoCreateTopics: c.noAutoCreate, Log: log,
 		MetricsListen: c.metricsListen, TLSCert: c.tlsCert, TLSKey: c.tlsKey, Auth: pgwire.AuthMethod(c.auth),
 		MaxConnections: c.maxConnections, IdleSessionTimeout: c.idleSession, IdleInTransactionTimeout: c.idleInTxn,
-		EpochInterval: c.epochInterval,
+		EpochInterval: c.epochInterval, Parallelism: c.parallelism,
 	}
 	if c.users != "" {
 		f, err := os.Open(c.users)

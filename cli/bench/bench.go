@@ -19,6 +19,7 @@ import (
 
 	"riffle/cli/shell"
 	"riffle/exec/runtime"
+	"riffle/planner/physical"
 	"riffle/server/node"
 )
 
@@ -44,6 +45,10 @@ type Options struct {
 	Brokers []string
 	// Partitions is the partition count of the topics riffle creates.
 	Partitions int
+	// Parallelism are the parallelisms each query runs at, one run each
+	// (SET 'parallelism.default'); empty runs each once at the server's
+	// default (the cores, at most the partitions of its sources).
+	Parallelism []int
 	// WorkDir is where each query's data directory is made ("": the
 	// system's temporary directory); Keep leaves them there.
 	WorkDir string
@@ -55,15 +60,18 @@ type Options struct {
 	// CPUProfile and MemProfile, when set, are files to write a CPU
 	// profile of each query's measured run to, and a heap profile taken at
 	// its end. With more than one query each gets its own file, the
-	// query's name put before the extension (cpu.pprof → cpu.q4.pprof).
+	// query's name put before the extension (cpu.pprof → cpu.q4.pprof),
+	// and with several parallelisms each run (cpu.q4.p2.pprof).
 	CPUProfile string
 	MemProfile string
 }
 
 // Result is one query's figures (docs/performance.md defines them).
 type Result struct {
-	Query  string `json:"query"`
-	Events int64  `json:"events"`
+	Query string `json:"query"`
+	// Parallelism is how many tasks ran the query's parallel parts.
+	Parallelism int   `json:"parallelism"`
+	Events      int64 `json:"events"`
 	// OutputRows are the changes the query wrote to its blackhole sink.
 	OutputRows int64   `json:"output_rows"`
 	Seconds    float64 `json:"seconds"`
@@ -146,17 +154,32 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Kafka {
 		r.Source = "kafka"
 	}
+	pars := o.Parallelism
+	if len(pars) == 0 {
+		pars = []int{0}
+	}
+	for _, p := range pars {
+		if p < 0 || p > physical.MaxParallelism {
+			return nil, fmt.Errorf("--parallelism %d: give numbers of tasks from 1 to %d", p, physical.MaxParallelism)
+		}
+	}
 	for _, q := range o.Queries {
-		if o.Progress != nil {
-			fmt.Fprintf(o.Progress, "%s: running over %d events…\n", q, o.Events)
-		}
-		res := runQuery(ctx, o, q)
-		if o.Progress != nil && res.Error != "" {
-			fmt.Fprintf(o.Progress, "%s: %s\n", q, res.Error)
-		}
-		r.Results = append(r.Results, res)
-		if ctx.Err() != nil {
-			break
+		for _, p := range pars {
+			if o.Progress != nil {
+				at := ""
+				if p > 0 {
+					at = fmt.Sprintf(" at parallelism %d", p)
+				}
+				fmt.Fprintf(o.Progress, "%s: running over %d events%s…\n", q, o.Events, at)
+			}
+			res := runQuery(ctx, o, q, p)
+			if o.Progress != nil && res.Error != "" {
+				fmt.Fprintf(o.Progress, "%s: %s\n", q, res.Error)
+			}
+			r.Results = append(r.Results, res)
+			if ctx.Err() != nil {
+				return r, nil
+			}
 		}
 	}
 	return r, nil
@@ -373,9 +396,10 @@ func source(ctx context.Context, o Options, in *instance, subs map[string]string
 	return "kafka", nil
 }
 
-// runQuery runs one query in a fresh riffle and measures it.
-func runQuery(ctx context.Context, o Options, name string) Result {
-	res := Result{Query: name, Events: o.Events}
+// runQuery runs one query at parallelism par (0: the server's default) in
+// a fresh riffle and measures it.
+func runQuery(ctx context.Context, o Options, name string, par int) Result {
+	res := Result{Query: name, Events: o.Events, Parallelism: par}
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
@@ -387,13 +411,13 @@ func runQuery(ctx context.Context, o Options, name string) Result {
 		return res
 	}
 	defer in.close(o.Keep)
-	if err := measure(ctx, o, in, name, &res); err != nil {
+	if err := measure(ctx, o, in, name, par, &res); err != nil {
 		res.Error = err.Error()
 	}
 	return res
 }
 
-func measure(ctx context.Context, o Options, in *instance, name string, res *Result) error {
+func measure(ctx context.Context, o Options, in *instance, name string, par int, res *Result) error {
 	subs := map[string]string{
 		"TPS": strconv.FormatInt(o.TPS, 10), "EVENTS_NUM": strconv.FormatInt(o.Events, 10),
 		"PERSON_PROPORTION": "1", "AUCTION_PROPORTION": "3", "BID_PROPORTION": "46",
@@ -425,6 +449,11 @@ func measure(ctx context.Context, o Options, in *instance, name string, res *Res
 			return err
 		}
 	}
+	if par > 0 {
+		if err := in.exec(ctx, fmt.Sprintf("SET 'parallelism.default' = '%d'", par)); err != nil {
+			return err
+		}
+	}
 	// Start from a collected heap and a fresh peak, so the figures are the
 	// query's own and not those of the setup or the previous query.
 	for len(in.started) > 0 {
@@ -433,7 +462,7 @@ func measure(ctx context.Context, o Options, in *instance, name string, res *Res
 	goruntime.GC()
 	debug.FreeOSMemory()
 	resetPeakRSS()
-	stop, err := startProfile(o, name)
+	stop, err := startProfile(o, name, par)
 	if err != nil {
 		return err
 	}
@@ -446,6 +475,7 @@ func measure(ctx context.Context, o Options, in *instance, name string, res *Res
 	if err != nil {
 		return err
 	}
+	res.Parallelism = q.Parallelism()
 	err = wait(ctx, q)
 	elapsed, cpu := time.Since(t0), cpuTime()-cpu0
 	if perr := stop(); err == nil {

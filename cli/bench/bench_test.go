@@ -82,6 +82,33 @@ func TestBenchGenerated(t *testing.T) {
 	}
 }
 
+// TestBenchParallelism runs a stateless query and a window join at
+// parallelism 1 and 2: each run reports its parallelism, and the stateless
+// query writes the same rows at both. (q5's changes include the
+// retractions of a join whose maximum grows, and how many there are
+// depends on the order in which windows fire: the node tests compare
+// parallel results, server/node/parallel_test.go.)
+func TestBenchParallelism(t *testing.T) {
+	dir := nexmarkDir(t)
+	r := bench(t, "--nexmark-dir", dir, "--events", "5000", "--tps", "1000", "--queries", "q0,q5", "--parallelism", "1,2")
+	if len(r.Results) != 4 {
+		t.Fatalf("report: %+v", r)
+	}
+	for i, want := range []struct {
+		q   string
+		par int
+	}{{"q0", 1}, {"q0", 2}, {"q5", 1}, {"q5", 2}} {
+		res := r.Results[i]
+		if res.Query != want.q || res.Parallelism != want.par {
+			t.Fatalf("result %d is %s at parallelism %d, want %s at %d", i, res.Query, res.Parallelism, want.q, want.par)
+		}
+		checkSane(t, res, 5000)
+	}
+	if one, two := r.Results[0].OutputRows, r.Results[1].OutputRows; one != 5000*46/50 || two != one {
+		t.Errorf("q0 wrote %d rows at parallelism 1 and %d at 2, want the %d bids", one, two, 5000*46/50)
+	}
+}
+
 // TestBenchProfiles: --cpuprofile and --memprofile write one profile of
 // each kind per query, named after it, in pprof's format (gzipped).
 func TestBenchProfiles(t *testing.T) {
@@ -124,6 +151,7 @@ func TestBenchErrors(t *testing.T) {
 	}{
 		{[]string{"nexmark", "--nexmark-dir", missing}, "has no queries/"},
 		{[]string{"tpch"}, `unknown benchmark "tpch"`},
+		{[]string{"nexmark", "--parallelism", "1,none"}, `"none" is not a number of tasks`},
 		{[]string{}, "the one benchmark is nexmark"},
 	} {
 		var out, errOut bytes.Buffer
@@ -139,5 +167,27 @@ func TestBenchErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "queries", "q6.sql")); err == nil && Unsupported["q6"] == "" {
 		t.Error("q6 is run by default, though riffle cannot run it")
+	}
+}
+
+// TestProfileFile: each run of a bench writes its own profiles, named
+// after its query and, with several parallelisms, its parallelism, so
+// that no run overwrites another's.
+func TestProfileFile(t *testing.T) {
+	for _, c := range []struct {
+		queries []string
+		pars    []int
+		par     int
+		want    string
+	}{
+		{[]string{"q4"}, nil, 0, "cpu.pprof"},
+		{[]string{"q4"}, []int{2}, 2, "cpu.pprof"},
+		{[]string{"q0", "q4"}, nil, 0, "cpu.q4.pprof"},
+		{[]string{"q4"}, []int{1, 2}, 2, "cpu.q4.p2.pprof"},
+		{[]string{"q0", "q4"}, []int{1, 2}, 1, "cpu.q4.p1.pprof"},
+	} {
+		if got := profileFile(Options{Queries: c.queries, Parallelism: c.pars}, "cpu.pprof", "q4", c.par); got != c.want {
+			t.Errorf("queries %v at parallelisms %v: %s, want %s", c.queries, c.pars, got, c.want)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -46,6 +47,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (int, er
 		queries string
 		brokers string
 		asJSON  bool
+		pars    string
 	)
 	fs.StringVar(&o.Dir, "nexmark-dir", defaultDir(), "the Nexmark folder (queries/, flink-ddl/)")
 	fs.StringVar(&queries, "queries", "", "queries to run, e.g. q0,q5,q8 (default: q0–q22 but "+strings.Join(sortedUnsupported(), ", ")+", which riffle cannot run)")
@@ -54,6 +56,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (int, er
 	fs.BoolVar(&o.Kafka, "kafka", false, "write the events to a Kafka topic first, and run the queries over a 'kafka' table")
 	fs.StringVar(&brokers, "brokers", "", "external Kafka brokers, comma-separated (default: each riffle's embedded broker)")
 	fs.IntVar(&o.Partitions, "partitions", 1, "partitions of the topics riffle creates")
+	fs.StringVar(&pars, "parallelism", "", "parallelisms to run each query at, e.g. 1,2 (default: the server's, the number of cores)")
 	fs.StringVar(&o.WorkDir, "work-dir", "", "where each query's data directory goes (default: the temporary directory)")
 	fs.BoolVar(&o.Keep, "keep", false, "keep each query's data directory")
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "longest a query may run")
@@ -77,6 +80,16 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (int, er
 	if brokers != "" {
 		o.Brokers = strings.Split(brokers, ",")
 		o.Kafka = true
+	}
+	for _, p := range strings.Split(pars, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return 2, fmt.Errorf("--parallelism: %q is not a number of tasks", p)
+		}
+		o.Parallelism = append(o.Parallelism, n)
 	}
 	o.Progress = stderr
 	r, err := Run(ctx, o)
@@ -131,13 +144,19 @@ func printTable(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "Nexmark over %d events (%s, first-event.rate %d), %d CPUs (GOMAXPROCS %d) %s, load average %s\n\n",
 		r.Events, r.Source, r.TPS, r.CPUs, r.GOMAXPROCS, r.CPUModel, r.LoadAvg)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "query\tevents/s\tevents/s/core\tp50 ms\tp99 ms\tpeak RSS MiB\tstate MiB\toutput rows\tseconds\t")
+	fmt.Fprintln(tw, "query\tparallelism\tevents/s\tscaling\tevents/s/core\tp50 ms\tp99 ms\tpeak RSS MiB\tstate MiB\toutput rows\tseconds\t")
+	first := map[string]Result{} // each query's first run, the base of its scaling
 	for _, res := range r.Results {
 		if res.Error != "" {
-			fmt.Fprintf(tw, "%s\tfailed: %s\t\t\t\t\t\t\t\t\n", res.Query, res.Error)
+			fmt.Fprintf(tw, "%s\t%d\tfailed: %s\t\t\t\t\t\t\t\t\t\n", res.Query, res.Parallelism, res.Error)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f\t%.2f\t%.1f\t%.1f\t%d\t%.2f\t\n", res.Query, res.EventsPerSecond, res.EventsPerCoreSecond,
+		base, ok := first[res.Query]
+		if !ok {
+			base, first[res.Query] = res, res
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2fx\t%.0f\t%.2f\t%.2f\t%.1f\t%.1f\t%d\t%.2f\t\n", res.Query, res.Parallelism,
+			res.EventsPerSecond, res.EventsPerSecond/base.EventsPerSecond, res.EventsPerCoreSecond,
 			res.LatencyP50ms, res.LatencyP99ms, mib(res.PeakRSSBytes), mib(res.StateBytes), res.OutputRows, res.Seconds)
 	}
 	tw.Flush()

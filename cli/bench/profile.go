@@ -6,17 +6,18 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 )
 
-// startProfile starts the CPU profile of query name's run, if one was
-// asked for, and returns the function that ends it and writes the heap
-// profile. The function may be called more than once; only the first
-// call does anything.
-func startProfile(o Options, name string) (func() error, error) {
+// startProfile starts the CPU profile of query name's run at parallelism
+// par, if one was asked for, and returns the function that ends it and
+// writes the heap profile. The function may be called more than once;
+// only the first call does anything.
+func startProfile(o Options, name string, par int) (func() error, error) {
 	var cpu *os.File
 	if o.CPUProfile != "" {
-		f, err := os.Create(profileFile(o, o.CPUProfile, name))
+		f, err := os.Create(profileFile(o, o.CPUProfile, name, par))
 		if err != nil {
 			return nil, fmt.Errorf("--cpuprofile: %w", err)
 		}
@@ -38,7 +39,7 @@ func startProfile(o Options, name string) (func() error, error) {
 			errs = append(errs, cpu.Close())
 		}
 		if o.MemProfile != "" {
-			errs = append(errs, writeHeap(profileFile(o, o.MemProfile, name)))
+			errs = append(errs, writeHeap(profileFile(o, o.MemProfile, name, par)))
 		}
 		for _, err := range errs {
 			if err != nil {
@@ -65,11 +66,15 @@ func writeHeap(path string) error {
 	return f.Close()
 }
 
-// profileFile is the profile file of query name: path itself for a
-// single query, or path with the query's name before its extension.
-func profileFile(o Options, path, name string) string {
-	if len(o.Queries) <= 1 {
+// profileFile is the profile file of query name's run at parallelism par:
+// path itself for a single run, or path with the query's name (and, with
+// several parallelisms, the run's: q4.p2) before its extension.
+func profileFile(o Options, path, name string, par int) string {
+	if len(o.Queries) <= 1 && len(o.Parallelism) <= 1 {
 		return path
+	}
+	if len(o.Parallelism) > 1 {
+		name += ".p" + strconv.Itoa(par)
 	}
 	ext := filepath.Ext(path)
 	return strings.TrimSuffix(path, ext) + "." + name + ext

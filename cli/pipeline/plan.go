@@ -307,18 +307,29 @@ func planQuery(d *Decl, run *running, matched map[*runningQuery]bool, rebuilt ma
 var emitSettings = []string{"table.exec.emit.allow-lateness", "table.exec.emit.early-fire.enabled",
 	"table.exec.emit.early-fire.delay", "riffle.late-rows.table"}
 
+// parallelismSetting is recorded with every query too (the parallelism it
+// runs at), but only a file that sets it asks for one: otherwise the
+// server chose it, and the query keeps it.
+const parallelismSetting = "parallelism.default"
+
 func sameSettings(running map[string]string, d *Decl) bool {
 	want := map[string]string{}
 	for _, s := range d.Settings {
-		if k := strings.ToLower(s.Key); slices.Contains(emitSettings, k) {
+		if k := strings.ToLower(s.Key); slices.Contains(emitSettings, k) || k == parallelismSetting {
 			want[k] = s.Value
 		}
 	}
-	if len(want) != len(running) {
+	ran := map[string]string{}
+	for k, v := range running {
+		if _, asked := want[k]; slices.Contains(emitSettings, k) || asked {
+			ran[k] = v
+		}
+	}
+	if len(want) != len(ran) {
 		return false
 	}
 	for k, v := range want {
-		if running[k] != v {
+		if ran[k] != v {
 			return false
 		}
 	}

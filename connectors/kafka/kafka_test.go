@@ -227,6 +227,57 @@ func TestReaderResume(t *testing.T) {
 	}
 }
 
+// TestReaderPollEndedContext: a poll whose context ends just as the client
+// hands over a fetch still returns the fetch's records, since the client
+// has moved past them; dropping them for the context's error lost them to
+// the reader for good (a query waited for them until it restarted).
+func TestReaderPollEndedContext(t *testing.T) {
+	ctx, c := testCluster(t)
+	if err := c.CreateTopic(ctx, "t", 1); err != nil {
+		t.Fatal(err)
+	}
+	var recs []Record
+	for i := range 5 {
+		recs = append(recs, Record{Topic: "t", Partition: 0, Value: fmt.Appendf(nil, "v%d", i)})
+	}
+	if err := NewWriter(c).Write(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(c, "t", map[int32]int64{0: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	type result struct {
+		n   int
+		err error
+	}
+	got, deadline := 0, time.After(10*time.Second)
+	for got < 5 {
+		done := make(chan result, 1)
+		go func() {
+			out, err := r.Poll(endedAsFetched{ctx})
+			done <- result{len(out), err}
+		}()
+		select {
+		case res := <-done:
+			got += res.n
+		case <-deadline:
+			t.Fatalf("polls whose context ended as the fetch came returned %d of the 5 records; the rest are lost (position %v)", got, r.Position())
+		}
+	}
+	if r.Position()["t"][0] != 5 {
+		t.Fatalf("position %v after the 5 records", r.Position())
+	}
+}
+
+// endedAsFetched is a context that has ended (Err) though its Done channel
+// has not fired: as when it ends while the client is handing over a fetch.
+type endedAsFetched struct{ context.Context }
+
+func (endedAsFetched) Done() <-chan struct{} { return nil }
+func (endedAsFetched) Err() error            { return context.DeadlineExceeded }
+
 // readN polls until n records arrived and renders them sorted as
 // partition:offset=value.
 func readN(ctx context.Context, t *testing.T, r *Reader, n int) string {

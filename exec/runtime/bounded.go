@@ -33,29 +33,26 @@ func (q *Query) bounds(ctx context.Context) error {
 		}
 	}
 	changed := false
-	for topic, rs := range q.routes {
-		for i := range rs {
-			r := &rs[i]
-			mode := r.options["scan.bounded.mode"]
-			if mode == "" || mode == "unbounded" {
-				continue
-			}
-			id := strconv.Itoa(r.id)
-			if end, ok := saved[id]; ok {
-				r.bound = end
-				continue
-			}
-			if mode == "timestamp" {
-				ms, _ := strconv.ParseInt(r.options["scan.bounded.timestamp-millis"], 10, 64)
-				r.bound, err = q.deps.Kafka.OffsetsForTime(ctx, topic, ms)
-			} else {
-				r.bound, err = q.deps.Kafka.EndOffsets(ctx, topic)
-			}
-			if err != nil {
-				return err
-			}
-			saved[id], changed = r.bound, true
+	for _, r := range q.scans {
+		mode := r.options["scan.bounded.mode"]
+		if r.topic == "" || mode == "" || mode == "unbounded" {
+			continue
 		}
+		id := strconv.Itoa(r.id)
+		if end, ok := saved[id]; ok {
+			r.bound = end
+			continue
+		}
+		if mode == "timestamp" {
+			ms, _ := strconv.ParseInt(r.options["scan.bounded.timestamp-millis"], 10, 64)
+			r.bound, err = q.deps.Kafka.OffsetsForTime(ctx, r.topic, ms)
+		} else {
+			r.bound, err = q.deps.Kafka.EndOffsets(ctx, r.topic)
+		}
+		if err != nil {
+			return err
+		}
+		saved[id], changed = r.bound, true
 	}
 	if !changed {
 		return nil
@@ -65,7 +62,7 @@ func (q *Query) bounds(ctx context.Context) error {
 }
 
 // beyond reports whether a record lies past its bounded scan's end.
-func (r *route) beyond(rec *kafka.Record) bool {
+func (r *scan) beyond(rec *kafka.Record) bool {
 	if r.bound == nil {
 		return false
 	}
@@ -75,7 +72,7 @@ func (r *route) beyond(rec *kafka.Record) bool {
 
 // bounded reports whether the scan ends: a topic read up to fixed offsets
 // ('scan.bounded.mode'), or a generated table with a last row.
-func (r *route) bounded() bool {
+func (r *scan) bounded() bool {
 	if r.gen != nil {
 		return r.gen.bounded()
 	}
@@ -83,7 +80,7 @@ func (r *route) bounded() bool {
 }
 
 // ended reports whether a bounded scan has read up to its end.
-func (r *route) ended(pos kafka.Positions) bool {
+func (r *scan) ended(pos kafka.Positions) bool {
 	if r.gen != nil {
 		return r.gen.ended()
 	}
@@ -96,12 +93,13 @@ func (r *route) ended(pos kafka.Positions) bool {
 }
 
 // endBounded marks the bounded scans that have read up to their end: each
-// sends a final watermark (semantics.md, rule 10), so every window over it
-// fires. It reports whether every scan of the query has ended.
-func (q *Query) endBounded(ctx context.Context) (bool, error) {
+// sends a final watermark (semantics.md, rule 10) with the next round, so
+// every window over it fires. It reports whether every scan of the query
+// has ended.
+func (q *Query) endBounded() (bool, error) {
 	pos := q.position()
 	all := true
-	for _, r := range q.allRoutes() {
+	for _, r := range q.scans {
 		if !r.bounded() {
 			all = false
 			continue
@@ -114,10 +112,6 @@ func (q *Query) endBounded(ctx context.Context) (bool, error) {
 			}
 			if r.wm != nil {
 				r.wm.current = math.MaxInt64
-			}
-			r.sent = math.MaxInt64
-			if err := q.watermark(ctx, r.parent, r.input, math.MaxInt64); err != nil {
-				return false, err
 			}
 		}
 	}

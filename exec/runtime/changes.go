@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 
 	"riffle/catalog"
@@ -122,9 +123,10 @@ func (q *Query) retractView() (types.Batch, error) {
 	return b, it.Error()
 }
 
-// walkView makes the route of a continuous scan of a materialized view:
-// the view's changes topic, read from its first record as a changelog.
-func (q *Query) walkView(s *logical.Scan, parent, input int) error {
+// addViewScan records a scan of fragment f that reads a materialized view:
+// the view's changes topic, from its first record, as a changelog
+// (changes.go). The topic has one partition, so one task of f reads it.
+func (q *Query) addViewScan(f *fragment, s *logical.Scan, parent, input int) error {
 	if s.Object.Query == "" {
 		return fmt.Errorf("materialized view %s has no query", s.Object.Name)
 	}
@@ -136,13 +138,14 @@ func (q *Query) walkView(s *logical.Scan, parent, input int) error {
 	if err := ensureChangesTopic(context.Background(), q.deps.Kafka, topic); err != nil {
 		return err
 	}
-	r := route{id: q.nroutes, table: s.Object.Name, width: len(s.Object.Schema.Columns), parent: parent, input: input,
-		topic: topic, dec: operator.NewViewChangesDecoder(s.Object), policy: catalog.PolicyFail, bad: new(atomic.Int64)}
-	q.nroutes++
-	q.routes[topic] = append(q.routes[topic], r)
+	sc := &scan{id: len(q.scans), topic: topic, table: s.Object.Name, object: s.Object, options: s.Object.Options, frag: f,
+		view: true, policy: catalog.PolicyFail, bad: new(atomic.Int64)}
+	sc.first = !slices.ContainsFunc(q.scans, func(o *scan) bool { return o.topic == sc.topic && o.table == sc.table })
 	if q.latest == nil {
 		q.latest = map[string]bool{}
 	}
 	q.latest[topic] = false
+	q.scans = append(q.scans, sc)
+	f.scans = append(f.scans, scanSpec{s: s, sc: sc, parent: parent, input: input})
 	return nil
 }

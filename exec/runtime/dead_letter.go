@@ -52,9 +52,10 @@ func (e *BadRecordError) Error() string {
 
 func (e *BadRecordError) Unwrap() error { return e.Err }
 
-// reject applies route r's error policy to rec, which it could not read
-// for err: a non-nil result stops the query.
-func (q *Query) reject(r *route, rec *kafka.Record, err error, first bool) error {
+// reject applies route r's error policy to rec, which the task could not
+// read for err: a non-nil result stops the query.
+func (t *task) reject(r *route, rec *kafka.Record, err error) error {
+	first := r.first
 	if first {
 		r.bad.Add(1)
 	}
@@ -66,7 +67,7 @@ func (q *Query) reject(r *route, rec *kafka.Record, err error, first bool) error
 			return nil // another scan of the same table wrote it
 		}
 		hs := append([]kafka.Header(nil), rec.Headers...)
-		for i, v := range []string{err.Error(), r.table, q.ID, rec.Topic,
+		for i, v := range []string{err.Error(), r.table, t.q.ID, rec.Topic,
 			strconv.Itoa(int(rec.Partition)), strconv.FormatInt(rec.Offset, 10)} {
 			hs = append(hs, kafka.Header{Key: deadLetterHeaders[i], Value: []byte(v)})
 		}
@@ -74,7 +75,7 @@ func (q *Query) reject(r *route, rec *kafka.Record, err error, first bool) error
 		if value == nil {
 			value = []byte{} // a tombstone's dead letter must not delete its key
 		}
-		q.deadLetters = append(q.deadLetters, kafka.Record{Topic: r.deadLetter, Partition: kafka.AnyPartition,
+		t.deadLetters = append(t.deadLetters, kafka.Record{Topic: r.deadLetter, Partition: kafka.AnyPartition,
 			Key: rec.Key, Value: value, Timestamp: rec.Timestamp, Headers: hs})
 	}
 	return nil

@@ -156,7 +156,7 @@ func (q *Query) openEOS(ctx context.Context) error {
 
 // queryMeta are the metadata keys a query's state includes.
 func queryMeta(id string) []string {
-	return []string{positionKey(id), watermarkKey(id), lateKey(id), boundKey(id), generatedKey(id), muteKey(id), changelogKey(id)}
+	return []string{positionKey(id), watermarkKey(id), lateKey(id), boundKey(id), generatedKey(id), muteKey(id), parallelismKey(id), changelogKey(id)}
 }
 
 // restore applies the changelog records the state store lacks: from the
@@ -236,7 +236,7 @@ func (q *Query) epochDue() bool {
 	if q.eos.changes != "" || q.flushes.Load() > 0 || q.ending || time.Since(q.eos.since) >= q.interval() || q.unmuting() {
 		return true
 	}
-	_, size := q.txn.Pending()
+	_, size := q.pending()
 	return size > maxEpochBytes
 }
 
@@ -252,7 +252,7 @@ func (q *Query) dirty() bool {
 	if q.wroteKafka {
 		return true
 	}
-	if n, _ := q.txn.Pending(); n > 0 {
+	if n, _ := q.pending(); n > 0 {
 		return true
 	}
 	pos := q.position()
@@ -278,7 +278,9 @@ func (q *Query) commitKafka(ctx context.Context, pos kafka.Positions) (int64, er
 	recs := e.recs[:0]
 	clear(e.keys)
 	written := map[string]string{}
-	err := q.txn.Writes(q.tables, func(w state.Write) error {
+	// Every task's writes, and the query's: the tasks write disjoint keys
+	// (their own parts of the tables), so their order does not matter.
+	write := func(w state.Write) error {
 		k, v := state.EncodeWrite(w)
 		if w.Meta != "" {
 			if !w.Delete && e.meta[w.Meta] == string(v) {
@@ -298,9 +300,11 @@ func (q *Query) commitKafka(ctx context.Context, pos kafka.Positions) (int64, er
 		}
 		recs = append(recs, kafka.Record{Topic: e.topic, Partition: 0, Key: k, Value: v})
 		return nil
-	})
-	if err != nil {
-		return 0, err
+	}
+	for _, t := range q.txns() {
+		if err := t.Writes(q.tables, write); err != nil {
+			return 0, err
+		}
 	}
 	e.recs = recs[:0]
 	if len(recs) == 0 && !e.w.InTxn() {

@@ -97,9 +97,14 @@ type generated struct {
 	// origin is when the table's row 0 was (or would have been) due: set
 	// at start so that the first row still to read is due at once.
 	origin time.Time
+}
+
+// genBuffers are the memory a task's route of a generated scan generates
+// into, its own: the tasks generate at once.
+type genBuffers struct {
 	// rows and batch are reused from poll to poll: no operator keeps a
 	// batch, or the slice of rows Fill is given, past the call (the rows
-	// themselves are new every time).
+	// themselves are new every time). An exchange copies the batch.
 	rows  []types.Row
 	batch types.Batch
 	// reuse is set when the operator the rows go to copies out what it
@@ -175,15 +180,29 @@ func (g *generated) wait(now time.Time) time.Duration {
 	return max(at.Sub(now), 0)
 }
 
-// generate makes the due rows of a generated scan, up to genBatch, split
-// by split, each stamped with its watermark as a decoded record is.
+// generate makes the due rows of the route's splits of a generated scan,
+// up to genBatch, split by split, each stamped with its watermark as a
+// decoded record is. Each task generates its own splits with its own
+// generator, and moves only their positions.
 func (r *route) generate(now time.Time) (types.Batch, int, int) {
 	g := r.gen
 	due := g.due(now)
-	per := int64(max(1, genBatch/g.splits))
+	owned := 0
+	for s := range g.splits {
+		if r.owns == nil || r.owns(int32(s)) {
+			owned++
+		}
+	}
+	if owned == 0 {
+		return nil, 0, 0
+	}
+	per := int64(max(1, genBatch/owned))
 	counts := make([]int64, g.splits)
 	total := int64(0)
 	for s := range counts {
+		if r.owns != nil && !r.owns(int32(s)) {
+			continue
+		}
 		end := g.pos[s] + per
 		if g.length[s] >= 0 {
 			end = min(end, g.length[s])
@@ -198,29 +217,29 @@ func (r *route) generate(now time.Time) (types.Batch, int, int) {
 		return nil, 0, 0
 	}
 	var slab []types.Value
-	reuser, reuse := g.src.(gen.Reuser)
-	if reuse = reuse && g.reuse; reuse {
+	reuser, reuse := r.src.(gen.Reuser)
+	if reuse = reuse && r.reuse; reuse {
 		// The previous poll's rows have been through the operator that
 		// copies out what it keeps.
 		reuser.Release()
 		// Fill wants the rows zeroed: the computed columns' places, and
 		// the ROWs a row of another kind leaves NULL.
-		if need := int(total) * r.width; cap(g.slab) >= need {
-			slab = g.slab[:need]
+		if need := int(total) * r.width; cap(r.slab) >= need {
+			slab = r.slab[:need]
 			clear(slab)
 		} else {
 			slab = make([]types.Value, need)
-			g.slab = slab
+			r.slab = slab
 		}
 	} else {
 		slab = make([]types.Value, total*int64(r.width))
 	}
-	rows := slices.Grow(g.rows[:0], int(total))[:total]
+	rows := slices.Grow(r.rows[:0], int(total))[:total]
 	for i := range rows {
 		rows[i] = slab[i*r.width : (i+1)*r.width : (i+1)*r.width]
 	}
-	g.rows = rows
-	b := slices.Grow(g.batch[:0], int(total))
+	r.rows = rows
+	b := slices.Grow(r.batch[:0], int(total))
 	bad := 0
 	at := int64(0)
 	for s, n := range counts {
@@ -231,7 +250,7 @@ func (r *route) generate(now time.Time) (types.Batch, int, int) {
 		if reuse {
 			reuser.FillReusing(g.next(s), int64(g.splits), part)
 		} else {
-			g.src.Fill(g.next(s), int64(g.splits), part)
+			r.src.Fill(g.next(s), int64(g.splits), part)
 		}
 		for _, row := range part {
 			var ok bool
@@ -242,7 +261,7 @@ func (r *route) generate(now time.Time) (types.Batch, int, int) {
 		g.pos[s] += n
 		at += n
 	}
-	g.batch = b
+	r.batch = b
 	return b, int(total), bad
 }
 
@@ -253,12 +272,14 @@ func generatedKey(id string) string { return "runtime/generated/" + id }
 // saveGenerated records the position of every generated scan in the
 // epoch's commit.
 func (q *Query) saveGenerated() {
-	if len(q.gens) == 0 {
-		return
-	}
 	m := map[string][]int64{}
-	for i := range q.gens {
-		m[strconv.Itoa(q.gens[i].id)] = q.gens[i].gen.pos
+	for _, sc := range q.scans {
+		if sc.gen != nil {
+			m[strconv.Itoa(sc.id)] = sc.gen.pos
+		}
+	}
+	if len(m) == 0 {
+		return
 	}
 	b, _ := json.Marshal(m)
 	q.txn.PutMeta(generatedKey(q.ID), b)
@@ -269,30 +290,36 @@ func (q *Query) saveGenerated() {
 func (q *Query) restoreGenerated() error {
 	now := time.Now()
 	defer func() {
-		for i := range q.gens {
-			q.gens[i].gen.start(now)
+		for _, sc := range q.scans {
+			if sc.gen != nil {
+				sc.gen.start(now)
+			}
 		}
 	}()
-	b, ok, err := q.deps.Store.GetMeta(generatedKey(q.ID))
-	if err != nil || !ok {
+	m, err := q.savedGenerated()
+	if err != nil || m == nil {
 		return err
 	}
-	m := map[string][]int64{}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return fmt.Errorf("query %s: corrupt positions of generated tables: %w", q.ID, err)
-	}
-	for i := range q.gens {
-		g := q.gens[i].gen
-		pos, ok := m[strconv.Itoa(q.gens[i].id)]
+	for _, sc := range q.scans {
+		g := sc.gen
+		if g == nil {
+			continue
+		}
+		pos, ok := m[strconv.Itoa(sc.id)]
 		if !ok {
 			continue
 		}
 		if len(pos) != g.splits {
-			return fmt.Errorf("query %s: table %s was read in %d splits, not %d", q.ID, q.gens[i].table, len(pos), g.splits)
+			return fmt.Errorf("query %s: table %s was read in %d splits, not %d", q.ID, sc.table, len(pos), g.splits)
 		}
 		copy(g.pos, pos)
 	}
 	return nil
+}
+
+// errCorruptGenerated is the error of positions that do not decode.
+func errCorruptGenerated(id string, err error) error {
+	return fmt.Errorf("query %s: corrupt positions of generated tables: %w", id, err)
 }
 
 // isGenerated says whether a scanned table's rows are generated.

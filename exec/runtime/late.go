@@ -53,7 +53,8 @@ func newLateRows(q *Query, t *catalog.Object) *lateRows {
 }
 
 // reporter is the Late callback of the operator whose input has schema
-// in: it counts each late row and, with a late-rows table, queues it.
+// in: it counts each late row and, with a late-rows table, queues it. Each
+// task's operators have their own; the queue is the query's.
 func (q *Query) reporter(in types.Schema) func(operator.LateRow) {
 	enc := format.NewJSONEncoder(in)
 	return func(lr operator.LateRow) {
@@ -83,6 +84,8 @@ func (q *Query) reporter(in types.Schema) func(operator.LateRow) {
 				}
 			}
 		}
+		q.lateMu.Lock()
+		defer q.lateMu.Unlock()
 		for range max(lr.Diff, 1) {
 			q.lateRows.pending = append(q.lateRows.pending, types.Change{Row: row, Diff: 1})
 		}

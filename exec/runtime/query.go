@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -51,34 +50,46 @@ type Stats struct {
 	// Watermark is the event time (µs since the epoch) up to which the
 	// query's output is complete; 0 when its inputs have no watermark.
 	Watermark int64
+	// Tasks are how many tasks run each part of the query between its
+	// exchanges, the sink's part first (see physical.Parallelize).
+	Tasks []int
 }
 
-// Query is a continuous query running in its own goroutine: it reads its
-// source topics through one reader, pushes each batch through its tree of
-// operators into its sink, and at the end of every epoch commits the
-// operators' state and the source positions in one atomic write, so that
+// Query is a continuous query: a goroutine of its own that reads the
+// source topics through one reader, and tasks (task.go) that run the
+// plan's operators in parallel, each on its share of the partitions or of
+// the keys (physical.Parallelize). The query drives them in rounds: it
+// polls, hands each task the records of its partitions, merges the
+// sources' watermarks, and once every task has ended the round (its
+// operators have flushed their state), commits every task's state, the
+// source positions and the sink's output in one atomic write, so that
 // after a crash it resumes exactly where its state says it was.
 type Query struct {
 	ID   string
 	deps Deps
 	plan *physical.Plan
 
-	nodes      []opNode           // operators, in build order
-	emit       []operator.Emitter // emit[i] delivers nodes[i]'s output to its parent
-	routes     map[string][]route // scans of topics, by topic
-	gens       []route            // scans of generated tables
-	nroutes    int
-	wroteKafka bool      // this epoch wrote records to Kafka: commit it durably
-	lateRows   *lateRows // nil: late rows are counted only
+	frags      []*fragment // the plan's parts, the root's (the sink's) first
+	tasks      []*task     // every fragment's tasks, fragment by fragment
+	scans      []*scan     // by id: build order
+	tables     []uint32    // the ids of its state tables
+	nextTable  int         // build's count of state tables handed out
+	sinkTables int
+	sinkBase   int
+	blackhole  *operator.Blackhole // a blackhole sink, shared by the root's tasks
+	wroteKafka bool                // this epoch wrote records to Kafka: commit it durably
+	lateRows   *lateRows           // nil: late rows are counted only
+	lateMu     sync.Mutex
 	// deadLetters are the epoch's bad records for dead-letter topics.
 	deadLetters []kafka.Record
 	latest      map[string]bool // topics read from their end (scan.startup.mode)
-	sink        operator.Operator
-	sinkTables  int
-	tables      []uint32
-	reader      *kafka.Reader // nil when the query reads no topic
-	txn         *state.Txn
-	eos         *eos // nil: the query commits to Pebble alone
+	reader      *kafka.Reader   // nil when the query reads no topic
+	txn         *state.Txn      // the query's own writes: positions, watermarks
+	eos         *eos            // nil: the query commits to Pebble alone
+	events      chan taskEvent  // the tasks' reports of their rounds
+	failed      chan error      // the tasks' failures
+	stopTasks   context.CancelCauseFunc
+	tasksDone   sync.WaitGroup
 	// mute holds the positions up to which the query's output to Kafka is
 	// dropped (RESET QUERY … MUTE OUTPUT); nil when it is not muted.
 	mute kafka.Positions
@@ -117,9 +128,9 @@ type Query struct {
 // positionKey is where a query's committed source positions live.
 func positionKey(id string) string { return "runtime/position/" + id }
 
-// Start builds the plan's operators and runs the query until Stop. tables
-// are the state table ids of the query's stateful operators, in the order
-// the plan asks for them (see TablesNeeded).
+// Start builds the plan's tasks and runs the query until Stop. tables are
+// the state table ids of the query's stateful operators, in the order the
+// plan asks for them (see TablesNeeded).
 func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, error) {
 	q := &Query{ID: id, deps: deps, plan: plan, tables: tables, changed: make(chan struct{}), done: make(chan struct{})}
 	if exactlyOnce(plan) {
@@ -130,7 +141,7 @@ func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, 
 	}
 	q.txn = deps.Store.Begin()
 	if err := q.prepare(); err != nil {
-		q.txn.Close()
+		q.closeTasks()
 		q.closeEOS()
 		return nil, err
 	}
@@ -139,21 +150,25 @@ func Start(deps Deps, id string, plan *physical.Plan, tables []uint32) (*Query, 
 	if err := q.open(ctx); err != nil {
 		cancel()
 		q.closeReader()
-		q.txn.Close()
+		q.closeTasks()
 		q.closeEOS()
 		return nil, err
 	}
 	if q.eos != nil {
 		q.eos.since = time.Now()
 	}
+	q.startTasks(ctx)
 	go q.run(ctx)
 	return q, nil
 }
 
-// prepare builds the operators and positions the query's sources where its
+// prepare builds the tasks and positions the query's sources where its
 // last commit left them.
 func (q *Query) prepare() error {
 	if err := q.build(); err != nil {
+		return err
+	}
+	if err := q.checkParallelism(); err != nil {
 		return err
 	}
 	from, err := q.startPosition()
@@ -163,7 +178,7 @@ func (q *Query) prepare() error {
 	if err := q.restoreMute(); err != nil {
 		return err
 	}
-	if len(q.routes) > 0 {
+	if len(q.topics()) > 0 {
 		if q.reader, err = kafka.NewTopicsReader(q.deps.Kafka, from); err != nil {
 			return err
 		}
@@ -178,16 +193,13 @@ func (q *Query) prepare() error {
 		q.closeReader()
 		return err
 	}
-	for topic, rs := range q.routes {
-		for i := range rs {
-			if rs[i].wm != nil {
-				rs[i].wm.partitions(from[topic])
-			}
-		}
-	}
-	for i := range q.gens {
-		if r := &q.gens[i]; r.wm != nil {
-			r.wm.splits(r.gen.splits)
+	for _, sc := range q.scans {
+		switch {
+		case sc.wm == nil:
+		case sc.gen != nil:
+			sc.wm.splits(sc.gen.splits)
+		default:
+			sc.wm.partitions(from[sc.topic])
 		}
 	}
 	if err := q.restoreWatermarks(); err != nil {
@@ -198,6 +210,7 @@ func (q *Query) prepare() error {
 		q.closeReader()
 		return err
 	}
+	q.shareWatermarks()
 	return nil
 }
 
@@ -205,6 +218,15 @@ func (q *Query) closeReader() {
 	if q.reader != nil {
 		q.reader.Close()
 	}
+}
+
+// closeTasks closes every task's operators and transaction, and the
+// query's own.
+func (q *Query) closeTasks() {
+	for _, t := range q.tasks {
+		t.close()
+	}
+	q.txn.Close()
 }
 
 // position is where the query's reader is in its topics.
@@ -215,47 +237,45 @@ func (q *Query) position() kafka.Positions {
 	return q.reader.Position()
 }
 
-// open opens the operators, handing each its own state tables in build
-// order, the sink's last: the same ids after every restart.
+// open opens every task's operators, on the state tables build handed out.
 func (q *Query) open(ctx context.Context) error {
-	next := 0
-	take := func(n int, ttl time.Duration) (*operator.Env, error) {
-		base := next
-		next += n
-		if next > len(q.tables) {
-			return nil, fmt.Errorf("query %s: plan needs more state tables than it was given", q.ID)
-		}
-		return &operator.Env{Table: func(j int) *state.Table { return q.txn.Table(q.tables[base+j]) }, TTL: ttl}, nil
-	}
-	q.emit = make([]operator.Emitter, len(q.nodes))
-	for _, r := range q.allRoutes() {
-		if r.policy == catalog.PolicyDeadLetter {
-			if err := q.deps.Kafka.EnsureTopic(ctx, r.deadLetter, 1); err != nil {
-				return fmt.Errorf("dead-letter topic of table %s: %w", r.table, err)
+	for _, sc := range q.scans {
+		if sc.policy == catalog.PolicyDeadLetter && sc.first {
+			if err := q.deps.Kafka.EnsureTopic(ctx, sc.deadLetter, 1); err != nil {
+				return fmt.Errorf("dead-letter topic of table %s: %w", sc.table, err)
 			}
 		}
 	}
 	if q.plan.LateTable != nil {
 		q.lateRows = newLateRows(q, q.plan.LateTable)
 	}
-	for i, n := range q.nodes {
-		env, err := take(n.tables, n.ttl)
-		if err != nil {
+	if q.nextTable+q.sinkTables > len(q.tables) {
+		return fmt.Errorf("query %s: plan needs more state tables than it was given", q.ID)
+	}
+	for _, t := range q.tasks {
+		if err := t.open(ctx); err != nil {
 			return err
 		}
-		env.Late = q.reporter(n.in)
-		if err := n.op.Open(ctx, env); err != nil {
-			return err
-		}
-		q.emit[i] = operator.EmitFunc(func(ctx context.Context, b types.Batch) error {
-			return q.push(ctx, n.parent, n.input, b)
-		})
 	}
-	env, err := take(q.sinkTables, 0)
-	if err != nil {
-		return err
+	return nil
+}
+
+// startTasks starts every task's goroutine, under a context of their own
+// that the query cancels when it stops or one of them fails.
+func (q *Query) startTasks(ctx context.Context) {
+	tctx, stop := context.WithCancelCause(ctx)
+	q.stopTasks = stop
+	q.events = make(chan taskEvent, 2*len(q.tasks))
+	q.failed = make(chan error, len(q.tasks))
+	for _, t := range q.tasks {
+		q.tasksDone.Add(1)
+		go func() {
+			defer q.tasksDone.Done()
+			if err := t.run(tctx, q.events); err != nil {
+				q.failed <- err
+			}
+		}()
 	}
-	return q.sink.Open(ctx, env)
 }
 
 // startPosition reads the committed positions, or, for a new query, the
@@ -275,7 +295,7 @@ func (q *Query) startPosition() (kafka.Positions, error) {
 	}
 	ctx := context.Background()
 	pos := kafka.Positions{}
-	for _, topic := range slices.Sorted(maps.Keys(q.routes)) {
+	for _, topic := range q.topics() {
 		var p map[int32]int64
 		if q.latest[topic] {
 			p, err = q.deps.Kafka.EndOffsets(ctx, topic)
@@ -286,6 +306,11 @@ func (q *Query) startPosition() (kafka.Positions, error) {
 			return nil, err
 		}
 		pos[topic] = p
+	}
+	// The parts of its keyed state are recorded with its first position:
+	// a position without them is a query from before they were.
+	if err := q.deps.Store.PutMeta(parallelismKey(q.ID), []byte(strconv.Itoa(q.stateParts()))); err != nil {
+		return nil, err
 	}
 	b, _ = json.Marshal(pos)
 	return pos, q.deps.Store.PutMeta(positionKey(q.ID), b)
@@ -304,11 +329,9 @@ func (q *Query) run(ctx context.Context) {
 		q.finished.Store(true)
 		err = nil
 	}
-	for _, n := range q.nodes {
-		n.op.Close()
-	}
-	q.sink.Close()
-	q.txn.Close()
+	q.stopTasks(errStopped)
+	q.tasksDone.Wait()
+	q.closeTasks()
 	q.closeEOS()
 	q.mu.Lock()
 	q.err = err
@@ -321,61 +344,48 @@ func (q *Query) run(ctx context.Context) {
 	}
 }
 
-// loop runs epochs: one poll of the sources, its batches through the
-// operators, then a barrier and a commit.
+// errStopped ends the tasks of a query that stops.
+var errStopped = errors.New("query stopped")
+
+// loop runs epochs: rounds of one poll of the sources each, then a commit.
 func (q *Query) loop(ctx context.Context) error {
-	// The first epoch gives every operator an empty batch, leaves first:
-	// those that have output before any input (a global aggregate's one
-	// row) emit it now, and it flows on to the sink.
-	for i := len(q.nodes) - 1; i >= 0; i-- {
-		if err := q.nodes[i].op.OnBatch(ctx, 0, nil, q.emit[i]); err != nil {
-			return err
-		}
-	}
-	// A restarted query carries its restored watermarks down first, so its
-	// operators judge lateness as before the restart.
-	if err := q.advanceWatermarks(ctx); err != nil {
+	// The first round gives every operator an empty batch, and carries the
+	// restored watermarks down (a restarted query's operators judge
+	// lateness as before the restart).
+	if err := q.round(ctx, true, nil, time.Now()); err != nil {
 		return err
 	}
 	if err := q.commit(ctx); err != nil {
 		return err
 	}
 	for {
-		if all, err := q.endBounded(ctx); err != nil {
+		if all, err := q.endBounded(); err != nil {
 			return err
 		} else if all {
-			// Every source has ended: commit what the final watermarks
-			// fired, and finish.
+			// Every source has ended: a last round carries the final
+			// watermarks down; commit what they fired, and finish.
+			if err := q.round(ctx, false, nil, time.Now()); err != nil {
+				return err
+			}
 			if err := q.commit(ctx); err != nil {
 				return err
 			}
 			return errFinished
 		}
-		n, bad, batches, err := q.poll(ctx)
+		recs, err := q.poll(ctx)
 		if err != nil {
 			return err
 		}
 		q.epochRead()
-		q.in.Add(int64(n))
-		q.bad.Add(int64(bad))
-		for _, r := range q.pollOrder() {
-			if b := batches[r]; len(b) > 0 {
-				if err := q.push(ctx, r.parent, r.input, b); err != nil {
-					return err
-				}
-			}
-		}
-		if err := q.advanceWatermarks(ctx); err != nil {
-			return err
-		}
-		if err := q.tick(ctx); err != nil {
+		q.in.Add(int64(len(recs)))
+		if err := q.round(ctx, false, recs, time.Now()); err != nil {
 			return err
 		}
 		if q.eos != nil && !q.epochDue() {
-			// The epoch goes on: the operators flush their caches into
-			// it and the sink writes into its transaction, as at every
-			// poll, but nothing commits yet.
-			if err := q.barrier(ctx); err != nil {
+			// The epoch goes on: the operators have flushed their caches
+			// into it and the sink has written into its transaction, as
+			// at every round, but nothing commits yet.
+			if err := q.flushExtras(ctx); err != nil {
 				return err
 			}
 			continue
@@ -386,54 +396,119 @@ func (q *Query) loop(ctx context.Context) error {
 	}
 }
 
-// tick gives the operators that act on processing time their ticks, each
-// once its interval has passed since its last.
-func (q *Query) tick(ctx context.Context) error {
-	now := time.Now()
-	for i := range q.nodes {
-		n := &q.nodes[i]
-		t, ok := n.op.(operator.Ticker)
-		if !ok || t.TickEvery() <= 0 || now.Sub(n.ticked) < t.TickEvery() {
+// round runs one round of every task: each reads its records of recs (or,
+// in the first round, gives its operators their empty batch), then the
+// sources' watermarks, merged over every task, go down and every task ends
+// the round with a barrier.
+func (q *Query) round(ctx context.Context, open bool, recs []kafka.Record, now time.Time) error {
+	shares := q.share(recs)
+	readers := 0
+	// The fragments nearer the sink first: a task must have its first
+	// round's command before the rows of the tasks below it arrive.
+	for _, t := range q.tasks {
+		if !open && len(t.routes) == 0 {
 			continue
 		}
-		n.ticked = now
-		if err := t.OnTick(ctx, q.emit[i]); err != nil {
+		if err := q.command(ctx, t, message{kind: msgRead, open: open, recs: shares[t], now: now}); err != nil {
 			return err
+		}
+		readers++
+	}
+	if err := q.await(ctx, 1, readers); err != nil {
+		return err
+	}
+	wms := q.mergeWatermarks()
+	for _, t := range q.tasks {
+		if len(t.routes) > 0 {
+			if err := q.command(ctx, t, message{kind: msgMark, wms: wms}); err != nil {
+				return err
+			}
+		}
+	}
+	if err := q.await(ctx, 2, len(q.tasks)); err != nil {
+		return err
+	}
+	for _, t := range q.tasks {
+		q.deadLetters = append(q.deadLetters, t.deadLetters...)
+		t.deadLetters = t.deadLetters[:0]
+	}
+	return nil
+}
+
+// command sends a task a command of the query's.
+func (q *Query) command(ctx context.Context, t *task, m message) error {
+	select {
+	case t.inbox <- m:
+		return nil
+	case err := <-q.failed:
+		return err // a task failed while the inbox was full
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// await waits for n tasks to report the given phase of the round; a task's
+// failure ends the wait with its error.
+func (q *Query) await(ctx context.Context, phase, n int) error {
+	for n > 0 {
+		select {
+		case ev := <-q.events:
+			if ev.phase != phase {
+				return fmt.Errorf("query %s: a task reported phase %d in phase %d", q.ID, ev.phase, phase)
+			}
+			n--
+		case err := <-q.failed:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 	return nil
 }
 
-// push delivers a batch to input of operator i (-1: the sink).
-func (q *Query) push(ctx context.Context, i, input int, b types.Batch) error {
-	if i < 0 {
-		q.out.Add(int64(len(b)))
-		_, table := q.plan.Sink.(*physical.TableSink)
-		if table && q.mute != nil {
-			return nil // reprocessing with output muted
-		}
-		if table && len(b) > 0 {
-			q.wroteKafka = true
-		}
-		if _, view := q.plan.Sink.(*physical.ViewSink); view {
-			q.epoch = append(q.epoch, b...) // rows are not reused: the Change is all to copy
-		}
-		return q.sink.OnBatch(ctx, 0, b, nil)
+// share splits a poll's records between the tasks that own their
+// partitions: in every fragment that reads a record's topic, the task
+// that owns its partition gets it, in the order read.
+func (q *Query) share(recs []kafka.Record) map[*task][]kafka.Record {
+	if len(recs) == 0 {
+		return nil
 	}
-	return q.nodes[i].op.OnBatch(ctx, input, b, q.emit[i])
+	readers := map[string][]*fragment{}
+	for _, sc := range q.scans {
+		if sc.topic != "" && !slices.Contains(readers[sc.topic], sc.frag) {
+			readers[sc.topic] = append(readers[sc.topic], sc.frag)
+		}
+	}
+	out := map[*task][]kafka.Record{}
+	for i := range recs {
+		rec := &recs[i]
+		for _, f := range readers[rec.Topic] {
+			t := f.tasks[int(rec.Partition)%f.n]
+			out[t] = append(out[t], *rec)
+		}
+	}
+	return out
 }
 
-// barrier has the operators flush their caches into the epoch's
-// transaction and the sink write what it holds.
-func (q *Query) barrier(ctx context.Context) error {
-	for _, n := range q.nodes {
-		if err := n.op.OnBarrier(ctx); err != nil {
-			return err
-		}
+// toSink delivers a batch to the sink, from the root fragment's task.
+func (q *Query) toSink(ctx context.Context, sink operator.Operator, b types.Batch) error {
+	q.out.Add(int64(len(b)))
+	_, table := q.plan.Sink.(*physical.TableSink)
+	if table && q.mute != nil {
+		return nil // reprocessing with output muted
 	}
-	if err := q.sink.OnBarrier(ctx); err != nil {
-		return err
+	if table && len(b) > 0 {
+		q.wroteKafka = true
 	}
+	if _, view := q.plan.Sink.(*physical.ViewSink); view {
+		q.epoch = append(q.epoch, b...) // rows are not reused: the Change is all to copy
+	}
+	return sink.OnBatch(ctx, 0, b, nil)
+}
+
+// flushExtras writes what the round left for the query itself, before
+// the epoch commits: dead letters and late rows.
+func (q *Query) flushExtras(ctx context.Context) error {
 	if err := q.flushDeadLetters(ctx); err != nil {
 		return err
 	}
@@ -448,13 +523,33 @@ func (q *Query) barrier(ctx context.Context) error {
 	return nil
 }
 
-// commit ends the epoch: operators flush into the transaction, which then
-// commits together with the source positions (for an exactly-once query,
-// after the Kafka transaction holding the epoch's output and changelog has
-// committed). The same Txn carries on into the next epoch, so operators
-// keep the tables they opened.
+// txns are the transactions an epoch commits: the query's and its tasks'.
+func (q *Query) txns() []*state.Txn {
+	out := []*state.Txn{q.txn}
+	for _, t := range q.tasks {
+		if t.txn != nil {
+			out = append(out, t.txn)
+		}
+	}
+	return out
+}
+
+// pending sums the epoch's writes over every transaction.
+func (q *Query) pending() (writes, bytes int) {
+	for _, t := range q.txns() {
+		w, b := t.Pending()
+		writes, bytes = writes+w, bytes+b
+	}
+	return writes, bytes
+}
+
+// commit ends the epoch after a round: the query's own writes and every
+// task's commit together with the source positions (for an exactly-once
+// query, after the Kafka transaction holding the epoch's output and
+// changelog has committed). The same Txns carry on into the next epoch, so
+// operators keep the tables they opened.
 func (q *Query) commit(ctx context.Context) error {
-	if err := q.barrier(ctx); err != nil {
+	if err := q.flushExtras(ctx); err != nil {
 		return err
 	}
 	pos := q.position()
@@ -462,6 +557,7 @@ func (q *Query) commit(ctx context.Context) error {
 	q.txn.PutMeta(positionKey(q.ID), b)
 	q.saveWatermarks()
 	q.saveGenerated()
+	q.saveParallelism()
 	q.checkMute()
 	sync := q.wroteKafka
 	if q.eos != nil {
@@ -492,7 +588,7 @@ func (q *Query) commit(ctx context.Context) error {
 	// dies, and the restarted query would write the epoch's records again
 	// though FLUSH had already said they were done. (A view's state and
 	// position commit together either way, so it needs no fsync.)
-	if err := q.txn.Commit(sync); err != nil {
+	if err := q.deps.Store.CommitAll(sync, q.txns()...); err != nil {
 		return fmt.Errorf("commit query %s: %w", q.ID, err)
 	}
 	q.wroteKafka = false
@@ -501,8 +597,8 @@ func (q *Query) commit(ctx context.Context) error {
 	q.epoch = q.epoch[:0]
 	q.committed = pos
 	q.ending = false
-	for _, r := range q.allRoutes() {
-		if r.bounded() && !r.done {
+	for _, sc := range q.scans {
+		if sc.bounded() && !sc.done {
 			q.ending = true
 		}
 	}
@@ -531,18 +627,19 @@ func (q *Query) Err() error {
 func (q *Query) Done() <-chan struct{} { return q.done }
 
 // Topics are the topics the query reads.
-func (q *Query) Topics() []string { return slices.Sorted(maps.Keys(q.routes)) }
+func (q *Query) Topics() []string { return q.topics() }
 
 // Stats returns the query's counters; end are the sources' end offsets,
 // for the lag (nil to skip it).
 func (q *Query) Stats(end kafka.Positions) Stats {
 	s := Stats{RecordsIn: q.in.Load(), RecordsOut: q.out.Load(), BadRecords: q.bad.Load(),
 		LateRows: q.late.Load(), Watermark: q.outWm.Load(), DeadLetters: q.dead.Load(), BadByTable: map[string]int64{}}
-	for _, r := range q.allRoutes() {
-		if r.bad != nil {
-			s.BadByTable[r.table] += r.bad.Load()
+	for _, sc := range q.scans {
+		if sc.bad != nil && sc.first {
+			s.BadByTable[sc.table] += sc.bad.Load()
 		}
 	}
+	s.Tasks = q.taskCounts()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for t, ps := range end {
@@ -608,7 +705,7 @@ func Forget(store *state.Store, id string, tables []uint32) error {
 			return err
 		}
 	}
-	for _, k := range []string{watermarkKey(id), lateKey(id), boundKey(id), generatedKey(id), muteKey(id), changelogKey(id)} {
+	for _, k := range []string{watermarkKey(id), lateKey(id), boundKey(id), generatedKey(id), muteKey(id), parallelismKey(id), changelogKey(id)} {
 		if err := store.DeleteMeta(k); err != nil {
 			return err
 		}
@@ -619,6 +716,9 @@ func Forget(store *state.Store, id string, tables []uint32) error {
 // Finished reports whether the query ended because every source it reads
 // is bounded and has been read to its end.
 func (q *Query) Finished() bool { return q.finished.Load() }
+
+// Parallelism is how many tasks run the query's parallel parts.
+func (q *Query) Parallelism() int { return max(q.plan.Parallelism, 1) }
 
 // OutputKey is the stream key of the query's result (nil when rows are not
 // identified by a key), for rendering its changes as updates.

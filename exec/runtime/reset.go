@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strconv"
 
+	"riffle/catalog"
 	"riffle/connectors/kafka"
+	"riffle/planner/logical"
 	"riffle/planner/physical"
 )
 
@@ -38,12 +40,13 @@ func Reset(ctx context.Context, deps Deps, id string, plan *physical.Plan, table
 		}
 		defer q.closeEOS()
 	}
-	if err := q.build(); err != nil {
-		return err
-	}
 	pos := kafka.Positions{}
 	end := kafka.Positions{}
-	for _, topic := range slices.Sorted(maps.Keys(q.routes)) {
+	topics, err := q.planTopics()
+	if err != nil {
+		return fmt.Errorf("reset query %s: %w", id, err)
+	}
+	for _, topic := range topics {
 		var p map[int32]int64
 		var err error
 		if spec.Time != 0 {
@@ -72,6 +75,8 @@ func Reset(ctx context.Context, deps Deps, id string, plan *physical.Plan, table
 	q.txn.ClearTables(tables, meta[:len(meta)-1]...) // all but the changelog offset
 	b, _ := json.Marshal(pos)
 	q.txn.PutMeta(positionKey(id), b)
+	// The state is empty: it can be rebuilt in any number of parts.
+	q.txn.PutMeta(parallelismKey(id), []byte("0"))
 	if spec.Mute {
 		b, _ := json.Marshal(end)
 		q.txn.PutMeta(muteKey(id), b)
@@ -88,6 +93,32 @@ func Reset(ctx context.Context, deps Deps, id string, plan *physical.Plan, table
 		q.txn.PutMeta(changelogKey(id), []byte(strconv.FormatInt(next, 10)))
 	}
 	return q.txn.Commit(true)
+}
+
+// planTopics are the topics the query's scans read, sorted: a table's
+// topic, a materialized view's changes topic.
+func (q *Query) planTopics() ([]string, error) {
+	set := map[string]bool{}
+	var err error
+	var walk func(n logical.Node)
+	walk = func(n logical.Node) {
+		if s, ok := n.(*logical.Scan); ok {
+			switch {
+			case s.Object.Kind == catalog.MaterializedView:
+				var sid string
+				if sid, err = q.deps.Store.ID(); err == nil {
+					set[ChangesTopic(sid, s.Object.Query)] = true
+				}
+			case !isGenerated(s.Object):
+				set[s.Object.Options["topic"]] = true
+			}
+		}
+		for _, c := range n.Inputs() {
+			walk(c)
+		}
+	}
+	walk(q.plan.Root)
+	return slices.Sorted(maps.Keys(set)), err
 }
 
 // restoreMute reads whether the query's output is muted, and until where.

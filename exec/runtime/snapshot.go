@@ -131,7 +131,7 @@ func scanTable(ctx context.Context, deps Deps, t *catalog.Object) (types.Batch, 
 	if err != nil {
 		return nil, err
 	}
-	r := &route{dec: dec, width: len(t.Schema.Columns)}
+	r := &route{scan: &scan{}, dec: dec, width: len(t.Schema.Columns)}
 	out, _, err := decode(r, recs, topic, nil, nil) // a one-shot read skips bad records
 	return out, err
 }
@@ -152,7 +152,7 @@ func scanGenerated(ctx context.Context, t *catalog.Object) (types.Batch, error) 
 	if w := int64(max(1, len(t.Schema.Columns))); n > maxSnapshotValues/w {
 		return nil, tooLarge().WithHint("read table %q with a continuous query, or give it fewer rows", t.Name)
 	}
-	r := &route{width: len(t.Schema.Columns), gen: newGenerated(src)}
+	r := &route{scan: &scan{gen: newGenerated(src)}, src: src, width: len(t.Schema.Columns)}
 	r.gen.rate = 0 // every row at once
 	out := make(types.Batch, 0, n)
 	for r.gen.wait(time.Time{}) >= 0 {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"riffle/connectors/kafka"
@@ -13,21 +11,20 @@ import (
 	"riffle/sql/types"
 )
 
-// poll waits for records from the query's topics and decodes each into a
-// batch per route (a topic read by two scans feeds both), and generates the
-// due rows of its generated tables. Records of one partition keep their
-// offset order. A record that does not decode meets its table's error
-// policy (dead_letter.go). An error that is not the record's (a schema
-// registry out of reach) stops the query whatever the policy: the record
-// must not be lost.
-func (q *Query) poll(ctx context.Context) (in, bad int, batches map[*route]types.Batch, err error) {
-	batches = map[*route]types.Batch{}
+// poll waits for records from the query's topics, and no longer than the
+// next generated row comes due: the tasks decode the records of their
+// partitions and generate the due rows of their splits (task.read).
+// Records of one partition keep their offset order.
+func (q *Query) poll(ctx context.Context) ([]kafka.Record, error) {
 	// How long the wait for records may be: not past the next generated
 	// row coming due (-1: no generated row is coming).
 	wait := time.Duration(-1)
 	now := time.Now()
-	for i := range q.gens {
-		w := q.gens[i].gen.wait(now)
+	for _, sc := range q.scans {
+		if sc.gen == nil {
+			continue
+		}
+		w := sc.gen.wait(now)
 		if w > 0 {
 			// A paced table's rows gather for a moment: an epoch per row
 			// would cost more than the rows.
@@ -47,57 +44,10 @@ func (q *Query) poll(ctx context.Context) (in, bad int, batches map[*route]types
 			wait = left
 		}
 	}
-	if wait != 0 || q.reader != nil {
-		recs, err := q.pollRecords(ctx, wait)
-		if err != nil {
-			return 0, 0, nil, err
-		}
-		in = len(recs)
-		for topic, rs := range q.routes {
-			for i := range rs {
-				r := &rs[i]
-				// A record read by two scans of one table is one bad record.
-				first := !slices.ContainsFunc(rs[:i], func(o route) bool { return o.table == r.table })
-				b, nbad, err := decode(r, recs, topic, nil, func(rec *kafka.Record, err error) error {
-					return q.reject(r, rec, err, first)
-				})
-				if err != nil {
-					return 0, 0, nil, err
-				}
-				if first {
-					bad += nbad
-				}
-				if len(b) > 0 {
-					batches[r] = b
-				}
-			}
-		}
+	if wait == 0 && q.reader == nil {
+		return nil, nil
 	}
-	now = time.Now()
-	for i := range q.gens {
-		r := &q.gens[i]
-		b, n, nbad := r.generate(now)
-		in, bad = in+n, bad+nbad
-		if len(b) > 0 {
-			batches[r] = b
-		}
-	}
-	return in, bad, batches, nil
-}
-
-// pollOrder is the order in which a poll's batches go into the operators:
-// topics by name, then generated tables, each in build order.
-func (q *Query) pollOrder() []*route {
-	var out []*route
-	for _, topic := range slices.Sorted(maps.Keys(q.routes)) {
-		for i := range q.routes[topic] {
-			out = append(out, &q.routes[topic][i])
-		}
-	}
-	for i := range q.gens {
-		out = append(out, &q.gens[i])
-	}
-	return out
+	return q.pollRecords(ctx, wait)
 }
 
 // decode appends the changes of topic's records among recs to b, carving
@@ -221,15 +171,17 @@ func (r *route) accept(b types.Batch, p int32, row types.Row, d types.Diff) (typ
 // just waits.
 func (q *Query) pollRecords(ctx context.Context, limit time.Duration) ([]kafka.Record, error) {
 	var tick time.Duration
-	for _, r := range q.allRoutes() {
-		if r.wm != nil && r.wm.idle > 0 && (tick == 0 || r.wm.idle/2 < tick) {
-			tick = r.wm.idle / 2
+	for _, sc := range q.scans {
+		if sc.wm != nil && sc.wm.idle > 0 && (tick == 0 || sc.wm.idle/2 < tick) {
+			tick = sc.wm.idle / 2
 		}
 	}
-	for _, n := range q.nodes {
-		if t, ok := n.op.(operator.Ticker); ok {
-			if every := t.TickEvery(); every > 0 && (tick == 0 || every < tick) {
-				tick = every
+	for _, f := range q.frags {
+		for _, n := range f.tasks[0].nodes {
+			if t, ok := n.op.(operator.Ticker); ok {
+				if every := t.TickEvery(); every > 0 && (tick == 0 || every < tick) {
+					tick = every
+				}
 			}
 		}
 	}

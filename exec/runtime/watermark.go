@@ -1,14 +1,13 @@
 package runtime
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
 	"riffle/exec/expr"
-	"riffle/exec/operator"
 	"riffle/planner/logical"
 	"riffle/sql/types"
 )
@@ -172,16 +171,16 @@ func watermarkKey(id string) string { return "runtime/watermark/" + id }
 // position, so a restart neither loses nor repeats a count.
 func lateKey(id string) string { return "runtime/late/" + id }
 
-// saveWatermarks records every route's watermarks in the epoch's commit,
+// saveWatermarks records every scan's watermarks in the epoch's commit,
 // and the count of late rows.
 func (q *Query) saveWatermarks() {
 	if n := q.late.Load(); n > 0 {
 		q.txn.PutMeta(lateKey(q.ID), []byte(strconv.FormatInt(n, 10)))
 	}
 	m := map[string]map[string]int64{}
-	for _, r := range q.allRoutes() {
-		if r.wm != nil {
-			m[strconv.Itoa(r.id)] = r.wm.save()
+	for _, sc := range q.scans {
+		if sc.wm != nil {
+			m[strconv.Itoa(sc.id)] = sc.wm.save()
 		}
 	}
 	if len(m) == 0 {
@@ -208,60 +207,75 @@ func (q *Query) restoreWatermarks() error {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return fmt.Errorf("query %s: corrupt watermarks: %w", q.ID, err)
 	}
-	for _, r := range q.allRoutes() {
-		if r.wm != nil {
-			r.wm.restore(m[strconv.Itoa(r.id)])
+	for _, sc := range q.scans {
+		if sc.wm != nil {
+			sc.wm.restore(m[strconv.Itoa(sc.id)])
 		}
 	}
 	return nil
 }
 
-// advanceWatermarks recomputes each source's watermark (an idle partition
-// may have stopped holding it back) and carries those that moved into the
-// operators.
-func (q *Query) advanceWatermarks(ctx context.Context) error {
-	for _, r := range q.allRoutes() {
-		if r.wm == nil {
-			continue
-		}
-		r.wm.recompute()
-		if r.wm.current > r.sent {
-			r.sent = r.wm.current
-			if err := q.watermark(ctx, r.parent, r.input, r.sent); err != nil {
-				return err
+// Watermarks of a parallel query. Each task reading a scan keeps a copy
+// of the scan's watermark over all its partitions, and moves only those
+// it owns as it reads them: a row is stamped with the minimum over the
+// task's partitions as read so far and the other tasks' as of the round's
+// start, which is the watermark one task reading every partition would
+// have stamped it with had it read the task's records first. After every
+// read the query merges the tasks' partitions into the scan's watermark
+// (mergeWatermarks), recomputes it as one task would have at the end of
+// the poll, sends it to the tasks to carry down, and shares the merged
+// partitions back (shareWatermarks).
+
+// mergeWatermarks merges every task's partitions into its scans'
+// watermarks and returns each scan's watermark for the round, by scan id:
+// +∞ for a bounded scan that has ended, 0 for a scan without one.
+func (q *Query) mergeWatermarks() []int64 {
+	for _, t := range q.tasks {
+		for _, r := range t.routes {
+			if r.wm == nil {
+				continue
 			}
+			master := r.scan.wm
+			master.last = nil // its partitions are replaced
+			for p, pw := range r.wm.parts {
+				if r.owns == nil || r.owns(p) {
+					c := *pw
+					master.parts[p] = &c
+				}
+			}
+			master.current = max(master.current, r.wm.current)
 		}
 	}
-	return nil
+	wms := make([]int64, len(q.scans))
+	for i, sc := range q.scans {
+		if sc.wm != nil {
+			sc.wm.recompute()
+			wms[i] = sc.wm.current
+		}
+		if sc.done {
+			wms[i] = math.MaxInt64
+		}
+	}
+	q.shareWatermarks()
+	return wms
 }
 
-// watermark delivers input's new watermark wm to operator i (-1: the
-// sink). An operator's own watermark is the minimum over its inputs; one
-// that acts on time (operator.Watermarker) fires what it closes and says
-// what watermark its output carries, others pass the minimum on.
-func (q *Query) watermark(ctx context.Context, i, input int, wm int64) error {
-	if i < 0 {
-		q.outWm.Store(wm)
-		return nil
-	}
-	n := &q.nodes[i]
-	if wm <= n.inWm[input] {
-		return nil
-	}
-	n.inWm[input] = wm
-	out := n.inWm[0]
-	for _, w := range n.inWm[1:] {
-		out = min(out, w)
-	}
-	if t, ok := n.op.(operator.Watermarker); ok {
-		var err error
-		if out, err = t.OnWatermark(ctx, n.inWm, q.emit[i]); err != nil {
-			return err
+// shareWatermarks gives every task's copy of a scan's watermark the
+// partitions it does not own, and the scan's watermark so far.
+func (q *Query) shareWatermarks() {
+	for _, t := range q.tasks {
+		for _, r := range t.routes {
+			if r.wm == nil {
+				continue
+			}
+			master := r.scan.wm
+			for p, pw := range master.parts {
+				if mine := r.wm.parts[p]; mine == nil || (r.owns != nil && !r.owns(p)) {
+					c := *pw
+					r.wm.parts[p] = &c
+				}
+			}
+			r.wm.current = max(r.wm.current, master.current)
 		}
 	}
-	if out <= n.outWm {
-		return nil
-	}
-	n.outWm = out
-	return q.watermark(ctx, n.parent, n.input, out)
 }

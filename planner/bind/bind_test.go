@@ -2,6 +2,7 @@ package bind_test
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -21,6 +22,7 @@ import (
 //	ddl          CREATE TABLE / CREATE [MATERIALIZED] VIEW, added to the catalog
 //	plan         a one-shot SELECT → its logical plan
 //	continuous   CREATE MATERIALIZED VIEW or INSERT … SELECT → its physical plan
+//	             (parallelism=N: run as N tasks, with its exchanges)
 //	corpus       every statement of the files path=<glob> (corpus_test.go)
 //	reset        start again with an empty catalog
 func TestPlanner(t *testing.T) {
@@ -63,7 +65,13 @@ func run(cat *catalog.Catalog, d *datadriven.TestData) (string, error) {
 		case "plan":
 			text, err = plan(b, st)
 		case "continuous":
-			text, err = continuous(b, st)
+			par := 1
+			if a, ok := d.Arg("parallelism"); ok && len(a.Vals) == 1 {
+				if par, err = strconv.Atoi(a.Vals[0]); err != nil {
+					return "", err
+				}
+			}
+			text, err = continuous(b, st, par)
 		default:
 			return "", fmt.Errorf("unknown directive %q", d.Cmd)
 		}
@@ -122,7 +130,7 @@ func plan(b *bind.Binder, st parse.Statement) (string, error) {
 	return explain.Logical(node), nil
 }
 
-func continuous(b *bind.Binder, st parse.Statement) (string, error) {
+func continuous(b *bind.Binder, st parse.Statement, par int) (string, error) {
 	switch st := st.(type) {
 	case *parse.CreateView:
 		node, err := b.Query(st.Query)
@@ -135,16 +143,18 @@ func continuous(b *bind.Binder, st parse.Statement) (string, error) {
 			return "", err
 		}
 		p.ApplyHints(b.HintTTL)
+		p.Parallelize(par)
 		return explain.Plan(p), nil
 	case *parse.Insert:
 		target, node, err := b.Insert(st)
 		if err != nil {
 			return "", err
 		}
-		p, err := physical.Build(node, &physical.TableSink{Table: target})
+		p, err := physical.Build(node, physical.SinkFor(target))
 		if err != nil {
 			return "", err
 		}
+		p.Parallelize(par)
 		return explain.Plan(p), nil
 	}
 	return "", fmt.Errorf("continuous takes CREATE MATERIALIZED VIEW or INSERT")

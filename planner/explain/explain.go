@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 // Logical renders a logical tree.
 func Logical(n logical.Node) string {
 	var b strings.Builder
-	node(&b, n, "", "", func(logical.Node) time.Duration { return 0 })
+	node(&b, n, "", "", func(logical.Node) time.Duration { return 0 }, nil)
 	return b.String()
 }
 
@@ -22,8 +23,16 @@ func Plan(p *physical.Plan) string {
 	if p.StateTTL > 0 {
 		b.WriteString(" (state TTL " + p.StateTTL.String() + ")")
 	}
+	if p.Parallelism > 1 {
+		fmt.Fprintf(&b, "  [parallelism=%d]", p.SinkTasks())
+	}
 	b.WriteString("\n")
-	node(&b, p.Root, "└─ ", "   ", p.TTLOf)
+	first, rest := "└─ ", "   "
+	if x := p.ExchangeAt(nil, 0); x != nil {
+		exchange(&b, p, x, p.Root, 1, first)
+		first, rest = rest+first, rest+rest
+	}
+	node(&b, p.Root, first, rest, p.TTLOf, p)
 	b.WriteString(nondeterminism(p.Root))
 	return b.String()
 }
@@ -59,17 +68,44 @@ func nondeterminism(root logical.Node) string {
 	return "nondeterministic: results depend on when rows are processed: " + strings.Join(why, "; ") + "\n"
 }
 
-func node(b *strings.Builder, n logical.Node, first, rest string, ttl func(logical.Node) time.Duration) {
+// node renders n and its inputs; p (nil for a logical tree) adds each
+// node's parallelism and the exchanges between them.
+func node(b *strings.Builder, n logical.Node, first, rest string, ttl func(logical.Node) time.Duration, p *physical.Plan) {
 	s := n.Schema()
-	b.WriteString(first + n.Describe() + "  [" + n.Props().FormatTTL(s.Names(), ttl(n)) + timeAttrs(n) + "] (" + strings.Join(s.Names(), ", ") + ")\n")
+	par := ""
+	if p != nil && p.Parallelism > 1 {
+		par = fmt.Sprintf(", parallelism=%d", p.TasksOf(n))
+	}
+	b.WriteString(first + n.Describe() + "  [" + n.Props().FormatTTL(s.Names(), ttl(n)) + timeAttrs(n) + par + "] (" + strings.Join(s.Names(), ", ") + ")\n")
 	in := n.Inputs()
 	for i, c := range in {
+		cfirst, crest := rest+"├─ ", rest+"│  "
 		if i == len(in)-1 {
-			node(b, c, rest+"└─ ", rest+"   ", ttl)
-		} else {
-			node(b, c, rest+"├─ ", rest+"│  ", ttl)
+			cfirst, crest = rest+"└─ ", rest+"   "
 		}
+		if x := exchangeAt(p, n, i); x != nil {
+			exchange(b, p, x, c, p.TasksOf(n), cfirst)
+			cfirst, crest = crest+"└─ ", crest+"   "
+		}
+		node(b, c, cfirst, crest, ttl, p)
 	}
+}
+
+func exchangeAt(p *physical.Plan, n logical.Node, i int) *physical.Exchange {
+	if p == nil {
+		return nil
+	}
+	return p.ExchangeAt(n, i)
+}
+
+// exchange renders the exchange x that carries from's rows to a node run
+// by to tasks. Its stream is from's, and it keeps no state.
+func exchange(b *strings.Builder, p *physical.Plan, x *physical.Exchange, from logical.Node, to int, first string) {
+	props := from.Props()
+	props.State = ""
+	names := from.Schema().Names()
+	fmt.Fprintf(b, "%s%s  [%s%s, parallelism=%d→%d] (%s)\n", first, x.Describe(), props.Format(names), timeAttrs(from),
+		p.TasksOf(from), to, strings.Join(names, ", "))
 }
 
 // timeAttrs names the node's event-time attributes, the columns whose

@@ -20,6 +20,12 @@ type Plan struct {
 	NodeTTL map[logical.Node]time.Duration
 	// LateTable, when set, receives the rows the query drops as late.
 	LateTable *catalog.Object
+	// Parallelism is how many tasks run the plan's parallel parts, and
+	// Exchanges are the exchanges between the parts, by the edge they sit
+	// on (see Parallelize; 0 and none: the whole query is one task).
+	Parallelism int
+	Exchanges   map[Edge]*Exchange
+	single      map[logical.Node]bool // nodes that run in one task
 }
 
 // Sink is where a continuous query's changes go.

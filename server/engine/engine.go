@@ -38,7 +38,11 @@ type Config struct {
 	// EpochInterval is how long the epochs of exactly-once queries last
 	// (0: runtime.DefaultEpochInterval).
 	EpochInterval time.Duration
-	Log           *slog.Logger
+	// Parallelism is how many tasks run a new continuous query whose
+	// session does not SET 'parallelism.default' (0: the number of cores),
+	// at most as many as its sources have partitions.
+	Parallelism int
+	Log         *slog.Logger
 	// QueryStarted, when set, is told of every continuous query as it
 	// starts, for an in-process benchmark to read its figures (its sink's
 	// counts, when it ended) even after the engine has let it go.
@@ -224,6 +228,7 @@ func (e *Engine) planStored(q *catalog.Query) (*physical.Plan, error) {
 		return nil, err
 	}
 	b := &bind.Binder{Cat: e.cat, Src: stmt.Source(), Params: []*string{}, Emit: emitOf(q.Settings)}
+	var plan *physical.Plan
 	switch st := stmt.(type) {
 	case *parse.CreateView:
 		view := e.cat.Get(st.Name.Name)
@@ -234,15 +239,22 @@ func (e *Engine) planStored(q *catalog.Query) (*physical.Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return build(b, node, &physical.ViewSink{View: view})
+		if plan, err = build(b, node, &physical.ViewSink{View: view}); err != nil {
+			return nil, err
+		}
 	case *parse.Insert:
 		target, node, err := b.Insert(st)
 		if err != nil {
 			return nil, err
 		}
-		return build(b, node, physical.SinkFor(target))
+		if plan, err = build(b, node, physical.SinkFor(target)); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("query %s: statement is not a continuous query", q.ID)
 	}
-	return nil, fmt.Errorf("query %s: statement is not a continuous query", q.ID)
+	plan.Parallelize(queryParallelism(q.Settings))
+	return plan, nil
 }
 
 // Close stops every query (their state stays committed) and closes the

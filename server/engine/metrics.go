@@ -37,6 +37,14 @@ func (e *Engine) WriteMetrics(ctx context.Context, w io.Writer) error {
 			func(s stats) (float64, bool) { return float64(s.LateRows), s.live }},
 		{"riffle_query_lag_records", "gauge", "Records in the sources not yet committed.",
 			func(s stats) (float64, bool) { return float64(s.Lag), s.live }},
+		{"riffle_query_tasks", "gauge", "Tasks running the query: in each part of its plan between exchanges, the tasks that run it (SET 'parallelism.default').",
+			func(s stats) (float64, bool) {
+				n := 0
+				for _, t := range s.Tasks {
+					n += t
+				}
+				return float64(n), s.live
+			}},
 		{"riffle_query_watermark_seconds", "gauge", "Event time up to which the query's output is complete.",
 			func(s stats) (float64, bool) {
 				return float64(s.Watermark) / 1e6, s.live && s.Watermark > 0 && s.Watermark < math.MaxInt64

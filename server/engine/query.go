@@ -74,7 +74,7 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 // that it is not dropped from under the query), and its state tables.
 func (s *Session) newQuery(sql, target string, uses []string, plan *physical.Plan) (*catalog.Query, error) {
 	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: sql, Target: target, State: catalog.Running, Uses: uses,
-		StateTTL: s.stateTTL(), Settings: s.querySettings(), Origin: s.settings[originSetting]}
+		StateTTL: s.stateTTL(), Settings: withParallelism(s.querySettings(), s.parallelism(plan)), Origin: s.settings[originSetting]}
 	if t := q.Settings[lateTableSetting]; t != "" {
 		q.Uses = append(q.Uses, t)
 	}

@@ -88,7 +88,7 @@ func (s *Session) replaceView(st *parse.CreateView, old *catalog.Object, tagText
 		}
 		obj.StreamKey = plan.Root.Props().Key
 		own.SQL, own.Uses, own.Origin = st.Src.Text, b.Uses, obj.Origin
-		own.Settings, own.StateTTL = s.querySettings(), s.stateTTL()
+		own.Settings, own.StateTTL = s.keptSettings(own.Settings), s.stateTTL()
 	}
 	notices, err := s.replace(old, &obj, own)
 	if err != nil {
@@ -121,7 +121,7 @@ func (s *Session) replaceQuery(st *parse.Insert, id string, b *bind.Binder, plan
 		return nil, positioned(err, st.Src, st.Table.Pos)
 	}
 	q.SQL, q.Uses, q.Origin = st.Src.Text, b.Uses, s.settings[originSetting]
-	q.Settings, q.StateTTL = s.querySettings(), s.stateTTL()
+	q.Settings, q.StateTTL = s.keptSettings(q.Settings), s.stateTTL()
 	if t := q.Settings[lateTableSetting]; t != "" {
 		q.Uses = append(q.Uses, t)
 	}
@@ -130,6 +130,17 @@ func (s *Session) replaceQuery(st *parse.Insert, id string, b *bind.Binder, plan
 		return nil, positioned(err, st.Src, st.Table.Pos)
 	}
 	return &pgwire.Result{Tag: "INSERT 0 0", Notices: append(b.Notices, notices...)}, nil
+}
+
+// keptSettings are the settings of a replaced query: the session's, and
+// the parallelism it ran with unless the session sets one (a query with
+// keyed state refuses to start with another; see runtime.Start).
+func (s *Session) keptSettings(was map[string]string) map[string]string {
+	n := queryParallelism(was)
+	if v, ok := parseParallelism(s.settings[parallelismSetting]); ok {
+		n = v
+	}
+	return withParallelism(s.querySettings(), n)
 }
 
 // sameLayout reports, as an error, how the plan of q as it runs and a new

@@ -47,6 +47,10 @@ func (s *Session) resetQuery(ctx context.Context, st *parse.ResetQuery) (*pgwire
 			}
 		}
 	}
+	if n, ok := parseParallelism(s.settings[parallelismSetting]); ok {
+		// The state is rebuilt: it can be rebuilt in any number of tasks.
+		q.Settings = withParallelism(q.Settings, n)
+	}
 	plan, err := s.e.planStored(q)
 	if err != nil {
 		return nil, err

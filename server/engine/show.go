@@ -225,6 +225,7 @@ func (s *Session) explain(st *parse.Explain) (*pgwire.Result, error) {
 		}
 		plan.StateTTL = s.stateTTL()
 		plan.ApplyHints(b.HintTTL)
+		plan.Parallelize(s.parallelism(plan))
 		text = explain.Plan(plan)
 	case *parse.Insert:
 		b := s.binder(in, []*string{})
@@ -238,6 +239,7 @@ func (s *Session) explain(st *parse.Explain) (*pgwire.Result, error) {
 		}
 		plan.StateTTL = s.stateTTL()
 		plan.ApplyHints(b.HintTTL)
+		plan.Parallelize(s.parallelism(plan))
 		text = explain.Plan(plan)
 	default:
 		return nil, st.Src.Errorf(0, sqlerr.FeatureNotSupported, "EXPLAIN of this statement is not supported")

@@ -44,6 +44,7 @@ func (s *Session) startTemp(sql string, b *bind.Binder, node logical.Node) (*tem
 		return nil, err
 	}
 	plan.StateTTL = s.stateTTL()
+	plan.Parallelize(s.parallelism(plan))
 	tables, err := s.allocTables(runtime.TablesNeeded(plan))
 	if err != nil {
 		return nil, err

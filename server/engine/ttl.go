@@ -40,6 +40,8 @@ func checkSetting(st *parse.Set) error {
 			return st.Src.Errorf(0, sqlerr.InvalidParameter, "invalid value for %s: %q", key, st.Value).
 				WithHint("give a duration such as '1 h', '30 min' or '0' for none")
 		}
+	case parallelismSetting:
+		return checkParallelismSetting(st)
 	case earlyFireSetting:
 		if _, ok := boolOption(st.Value); !ok {
 			return st.Src.Errorf(0, sqlerr.InvalidParameter, "invalid value for %s: %q", key, st.Value).

@@ -62,6 +62,9 @@ type Options struct {
 	// EpochInterval is how long the epochs (Kafka transactions) of
 	// exactly-once queries last (0: the runtime's default, a second).
 	EpochInterval time.Duration
+	// Parallelism is how many tasks run a new continuous query whose
+	// session does not SET 'parallelism.default' (0: the number of cores).
+	Parallelism int
 	// QueryStarted is told of every continuous query as it starts (see
 	// engine.Config): an in-process benchmark's view of its queries.
 	QueryStarted func(id string, q *runtime.Query)
@@ -114,7 +117,7 @@ func (n *Node) start(ctx context.Context, o Options) (err error) {
 	n.Engine, err = engine.Open(ctx, engine.Config{
 		DataDir: filepath.Join(o.DataDir, "state"), Brokers: n.kafka, RegistryURL: n.regURL,
 		Partitions: o.Partitions, AutoCreateTopics: !o.NoAutoCreateTopics, Log: o.Log,
-		EpochInterval: o.EpochInterval, QueryStarted: o.QueryStarted,
+		EpochInterval: o.EpochInterval, QueryStarted: o.QueryStarted, Parallelism: o.Parallelism,
 	})
 	if err != nil {
 		return err

@@ -23,20 +23,29 @@ type Config struct {
 	// Binary runs the riffle binary at this path as a child process instead
 	// of a node inside the test process.
 	Binary string
+	// Parallelism, when set, runs every query (the fresh copies the runner
+	// compares with too) as that many tasks: SET 'parallelism.default' on
+	// every connection. Scans of one-partition topics are then read by one
+	// of the tasks, and keyed operators are spread over all of them.
+	Parallelism int
 }
 
 // Configs are the configurations every scenario runs in, first the one
 // whose output -rewrite writes. The crash configuration needs the riffle
-// binary; with binary empty it is left out.
+// binary; with binary empty it is left out. The parallel and crash
+// configurations run every query as two tasks (where its sources have
+// fewer partitions, the keyed operators still run in two), so that every
+// scenario also runs through exchanges, and restarts of them.
 func Configs(binary string) []Config {
 	cs := []Config{
 		{Name: "insert"},
 		{Name: "kafka", Kafka: true},
 		{Name: "per-record", Kafka: true, PerRecord: true},
 		{Name: "restart", Restart: true},
+		{Name: "parallel", Parallelism: 2},
 	}
 	if binary != "" {
-		cs = append(cs, Config{Name: "crash", Kafka: true, Restart: true, Crash: true, Binary: binary})
+		cs = append(cs, Config{Name: "crash", Kafka: true, Restart: true, Crash: true, Binary: binary, Parallelism: 2})
 	}
 	return cs
 }

@@ -242,6 +242,9 @@ func (r *runner) start() {
 	if r.conn, err = pgx.ConnectConfig(ctx, cc); err != nil {
 		r.fatalf("connect to riffle at %s: %v", r.srv.Addr(), err)
 	}
+	if r.cfg.Parallelism > 0 {
+		r.mustExec(fmt.Sprintf("SET 'parallelism.default' = '%d'", r.cfg.Parallelism))
+	}
 }
 
 // restart stops riffle and starts it again over the same data directory.
