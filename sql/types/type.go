@@ -161,6 +161,9 @@ func (t Type) Equal(u Type) bool {
 // String renders the type as riffle's SQL spells it, e.g. DECIMAL(10, 2),
 // TIMESTAMP(3), ARRAY<INT>, ROW<a INT, b STRING>.
 func (t Type) String() string {
+	if t.IsEnum() {
+		return t.PG // a user's type, named as they did
+	}
 	if t.PG != "" {
 		return strings.ToUpper(t.PG)
 	}
