@@ -181,6 +181,11 @@ func appendBinaryValue(b []byte, v types.Value, t types.Type) ([]byte, error) {
 	case OIDInt4Range:
 		return appendBinaryInt4Range(b, v.S)
 	}
+	if v.K == types.KInt && (t.PG == "oid" || t.PG == "xid" || t.PG == "cid" || t.IsReg()) {
+		// oidsend and the reg* types' send: an unsigned 4-byte integer
+		// (pgx reads regtype::oid so in LoadType).
+		return binary.BigEndian.AppendUint32(b, uint32(v.I)), nil
+	}
 	if t.IsEnum() {
 		// enum_send: the label.
 		return append(b, v.S...), nil
