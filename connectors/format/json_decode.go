@@ -201,11 +201,7 @@ func (d *jsonDecoder) value(n *node, depth int) (types.Value, error) {
 	case types.Char, types.Varchar, types.Unknown:
 		v, err := d.text(c)
 		if err == nil && n.t.IsCanonicalText() {
-			v, cerr := canonical(v, n.t)
-			if cerr != nil {
-				return v, cerr
-			}
-			return v, nil
+			return checkedString(v.S, n.t)
 		}
 		return v, err
 	case types.Binary, types.Varbinary:

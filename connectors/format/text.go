@@ -254,3 +254,12 @@ func canonical(v types.Value, t types.Type) (types.Value, *Error) {
 	}
 	return types.NewString(c), nil
 }
+
+// checkedString is canonical for a decoder that returns a plain error.
+func checkedString(s string, t types.Type) (types.Value, error) {
+	v, err := canonical(types.NewString(s), t)
+	if err != nil {
+		return v, err
+	}
+	return v, nil
+}
