@@ -170,7 +170,7 @@ func (b *Binder) columns(st *parse.CreateTable, obj *catalog.Object) error {
 			src = catalog.ColumnSource{Metadata: key, Virtual: c.Metadata.Virtual || !writable}
 			anySource = true
 		}
-		ct, err := b.resolveType(c.Type, c.Name.Pos)
+		ct, err := b.resolveType(c.Type, c.TypePos)
 		if err != nil {
 			return err
 		}

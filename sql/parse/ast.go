@@ -326,8 +326,11 @@ type Name struct {
 
 // ColumnDef is one column of CREATE TABLE.
 type ColumnDef struct {
-	Name     Name
-	Type     types.Type
+	Name Name
+	Type types.Type
+	// TypePos is where the type was written, for the binder's errors
+	// about a name it does not know (parse.NamedType).
+	TypePos  int
 	NotNull  bool
 	Metadata *MetadataColumn // METADATA [FROM 'key'] [VIRTUAL]
 	Computed *Expr           // name AS expr
