@@ -77,6 +77,33 @@ type ColumnSource struct {
 	Computed string `json:",omitempty"` // expression text of a computed column
 }
 
+// UserType is a type made by CREATE TYPE: an enum, the only kind riffle
+// has. Types share the namespace of tables and views, as in PostgreSQL,
+// where every table has a row type of its name.
+type UserType struct {
+	Name   string
+	SQL    string   // the CREATE TYPE statement as written
+	Labels []string // the enum's labels, in declaration order
+	Seq    int64
+	Origin string `json:",omitempty"`
+}
+
+// FirstOID is the PostgreSQL object identifier riffle's objects start at:
+// an object, type or table, with sequence number seq presents to clients
+// as the four OIDs from OIDOf(seq), which stay the same across restarts.
+const FirstOID uint32 = 16400
+
+// OIDOf is the first of the four OIDs of the object with sequence seq.
+func OIDOf(seq int64) uint32 { return FirstOID + uint32(seq)*4 }
+
+// OID is the enum type's pg_type.oid; its array type's is OID()+1.
+func (t *UserType) OID() uint32 { return OIDOf(t.Seq) }
+
+// Type is the SQL type of the enum's values (types.Type.OID).
+func (t *UserType) Type() types.Type {
+	return types.Type{ID: types.Varchar, PG: t.Name, OID: t.OID(), Labels: t.Labels}
+}
+
 // QueryState is the state of a continuous query.
 type QueryState string
 
@@ -127,6 +154,7 @@ type Store interface {
 const (
 	objectPrefix = "catalog/object/"
 	queryPrefix  = "catalog/query/"
+	typePrefix   = "catalog/type/"
 	seqKey       = "catalog/seq"
 	querySeqKey  = "catalog/query-seq"
 )
@@ -135,8 +163,9 @@ const (
 type Catalog struct {
 	mu      sync.RWMutex
 	store   Store
-	objects map[string]*Object // by lower-case name
-	queries map[string]*Query  // by lower-case id
+	objects map[string]*Object   // by lower-case name
+	queries map[string]*Query    // by lower-case id
+	types   map[string]*UserType // by lower-case name
 	seq     int64
 	// querySeq numbers queries on their own, so users see q1, q2, … in the
 	// order they started them.
@@ -145,7 +174,7 @@ type Catalog struct {
 
 // Open loads the catalog from store.
 func Open(store Store) (*Catalog, error) {
-	c := &Catalog{store: store, objects: map[string]*Object{}, queries: map[string]*Query{}}
+	c := &Catalog{store: store, objects: map[string]*Object{}, queries: map[string]*Query{}, types: map[string]*UserType{}}
 	// The sequence is stored on its own because the newest object may have
 	// been dropped, and ids (query ids name stored positions) are never reused.
 	if b, ok, err := store.GetMeta(seqKey); err != nil {
@@ -165,6 +194,18 @@ func Open(store Store) (*Catalog, error) {
 		}
 		c.objects[key(o.Name)] = o
 		c.seq = max(c.seq, o.Seq)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = store.ScanMeta(typePrefix, func(_ string, v []byte) error {
+		t := &UserType{}
+		if err := json.Unmarshal(v, t); err != nil {
+			return fmt.Errorf("read catalog type: %w", err)
+		}
+		c.types[key(t.Name)] = t
+		c.seq = max(c.seq, t.Seq)
 		return nil
 	})
 	if err != nil {
@@ -222,6 +263,9 @@ func (c *Catalog) Create(o *Object, q *Query) error {
 	defer c.mu.Unlock()
 	if _, ok := c.objects[key(o.Name)]; ok {
 		return fmt.Errorf("%q already exists", o.Name)
+	}
+	if _, ok := c.types[key(o.Name)]; ok {
+		return fmt.Errorf("type %q already exists", o.Name)
 	}
 	c.seq++
 	o.Seq = c.seq
@@ -354,4 +398,56 @@ func (c *Catalog) putQuery(q *Query) error {
 	}
 	c.queries[key(q.ID)] = q
 	return nil
+}
+
+// Type returns the user-defined type named name (case-insensitive), or nil.
+func (c *Catalog) Type(name string) *UserType {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.types[key(name)]
+}
+
+// Types returns the user-defined types, ordered by name.
+func (c *Catalog) Types() []*UserType {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]*UserType, 0, len(c.types))
+	for _, t := range c.types {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return key(out[i].Name) < key(out[j].Name) })
+	return out
+}
+
+// CreateType adds a user-defined type. It fails if a type, table or view
+// has the name.
+func (c *Catalog) CreateType(t *UserType) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.types[key(t.Name)]; ok {
+		return fmt.Errorf("type %q already exists", t.Name)
+	}
+	if _, ok := c.objects[key(t.Name)]; ok {
+		return fmt.Errorf("%q already exists", t.Name)
+	}
+	c.seq++
+	t.Seq = c.seq
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	if err := c.store.PutMeta(typePrefix+key(t.Name), b); err != nil {
+		return err
+	}
+	c.types[key(t.Name)] = t
+	return c.saveSeq()
+}
+
+// DropType removes a user-defined type; the caller has checked that no
+// column uses it.
+func (c *Catalog) DropType(name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.types, key(name))
+	return c.store.DeleteMeta(typePrefix + key(name))
 }

@@ -1,6 +1,6 @@
 // Package catalog is riffle's durable metadata: the tables, views and
-// materialized views users declared, and the continuous queries that keep
-// them up to date. It is the one source of truth every client sees.
+// materialized views users declared, their user-defined types (CREATE
+// TYPE … AS ENUM), and the continuous queries that keep them up to date. It is the one source of truth every client sees.
 //
 // Each object keeps the statement that created it, as the user wrote it, and
 // what binding that statement produced (schema, key, connector options). On

@@ -255,6 +255,9 @@ func (r *avroReader) value(n *avroNode, depth int) (types.Value, error) {
 			return types.Null, r.errAt(at, "enum symbol "+strconv.FormatInt(i, 10)+" of "+
 				strconv.Itoa(len(n.symbols)))
 		}
+		if n.t.IsCanonicalText() {
+			return checkedString(n.symbols[i], n.t)
+		}
 		return types.NewString(n.symbols[i]), nil
 	case opDate, opTime, opTimestamp:
 		return r.temporal(n)
@@ -301,6 +304,9 @@ func (r *avroReader) binary(n *avroNode) (types.Value, error) {
 	}
 	switch n.op {
 	case opString:
+		if n.t.IsCanonicalText() {
+			return checkedString(validString(b), n.t)
+		}
 		return types.NewString(validString(b)), nil
 	case opJSON:
 		s := scanner{data: b}

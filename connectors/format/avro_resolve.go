@@ -264,9 +264,9 @@ func (c *avroCompiler) nonNull(w avro.Schema, t types.Type) (*avroNode, error) {
 	case types.Char, types.Varchar:
 		switch wt {
 		case avro.String, avro.Bytes:
-			return &avroNode{op: opString}, nil
+			return &avroNode{op: opString, t: t}, nil
 		case avro.Enum:
-			return &avroNode{op: opEnum, symbols: w.(*avro.EnumSchema).Symbols()}, nil
+			return &avroNode{op: opEnum, t: t, symbols: w.(*avro.EnumSchema).Symbols()}, nil
 		}
 	case types.JSON:
 		if wt == avro.String {

@@ -199,7 +199,11 @@ func (d *jsonDecoder) value(n *node, depth int) (types.Value, error) {
 	case types.Boolean:
 		return d.boolean(c)
 	case types.Char, types.Varchar, types.Unknown:
-		return d.text(c)
+		v, err := d.text(c)
+		if err == nil && n.t.IsCanonicalText() {
+			return checkedString(v.S, n.t)
+		}
+		return v, err
 	case types.Binary, types.Varbinary:
 		return d.binary(c)
 	case types.Date, types.Time, types.Timestamp, types.TimestampLTZ:

@@ -20,6 +20,9 @@ import (
 func parseText(t types.Type, b []byte) (types.Value, *Error) {
 	switch t.ID {
 	case types.Char, types.Varchar, types.Unknown:
+		if t.IsCanonicalText() {
+			return canonical(types.NewString(validString(b)), t)
+		}
 		return types.NewString(validString(b)), nil
 	case types.TinyInt, types.SmallInt, types.Int, types.BigInt:
 		return parseIntText(t, bytes.TrimSpace(b))
@@ -239,4 +242,24 @@ func quoteText(b []byte) string {
 		return strconv.Quote(string(b[:maxShown])) + "..."
 	}
 	return strconv.Quote(string(b))
+}
+
+// canonical checks a string value of an enum, point or int4range column
+// and puts it in the form values of the type are held in: a record with a
+// label the enum lacks is a bad record.
+func canonical(v types.Value, t types.Type) (types.Value, *Error) {
+	c, err := types.CanonicalText(v.S, t)
+	if err != nil {
+		return types.Null, errorf("", err.Error())
+	}
+	return types.NewString(c), nil
+}
+
+// checkedString is canonical for a decoder that returns a plain error.
+func checkedString(s string, t types.Type) (types.Value, error) {
+	v, err := canonical(types.NewString(s), t)
+	if err != nil {
+		return v, err
+	}
+	return v, nil
 }

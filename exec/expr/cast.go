@@ -71,6 +71,17 @@ func Converter(from, to types.Type) (func(types.Value) (types.Value, error), err
 	switch {
 	case from.Equal(to):
 		c = func(v types.Value) (types.Value, error) { return v, nil }
+	case to.IsCanonicalText():
+		// An enum label, a point or a range is checked and put in its
+		// canonical form, from its text.
+		str := toString(from, types.TString)
+		c = func(v types.Value) (types.Value, error) {
+			s, err := str(v)
+			if err != nil {
+				return s, err
+			}
+			return scalar.ParseText(s.S, to)
+		}
 	case to.IsString():
 		c = toString(from, to)
 	case from.IsString() || from.ID == types.JSON:

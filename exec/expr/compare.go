@@ -34,6 +34,8 @@ var (
 // fast path for the kinds that need no conversion.
 func comparer(t types.Type) func(x, y types.Value) int {
 	switch {
+	case t.IsEnum():
+		return func(x, y types.Value) int { return types.CompareTyped(x, y, t) }
 	case t.IsInteger(), t.IsTemporal(), t.ID == types.Boolean, t.ID == types.IntervalDT, t.ID == types.IntervalYM:
 		return func(x, y types.Value) int { return cmp.Compare(x.I, y.I) }
 	case t.IsString():

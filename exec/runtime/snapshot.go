@@ -215,7 +215,7 @@ func compareKeys(keys []logical.SortKey, pair func(n int) (types.Value, types.Va
 			}
 			return 1
 		}
-		c := types.Compare(x, y)
+		c := types.CompareTyped(x, y, k.Expr.Type())
 		if k.Desc {
 			c = -c
 		}

@@ -368,6 +368,12 @@ func aggType(c logical.AggCall) (types.Type, error) {
 		if t.ID == types.Unknown {
 			return types.TString, nil
 		}
+		if t.IsEnum() || t.PG == "point" || t.PG == "int4range" {
+			// Their state keeps values in key order, which is the
+			// labels' text order, not an enum's declaration order.
+			return types.Type{}, sqlerr.New(sqlerr.FeatureNotSupported, "function %s(%s) is not supported", c.Func, t).
+				WithHint("in a one-shot query, ORDER BY the column with LIMIT 1 finds the least or the greatest")
+		}
 		return t, nil
 	case "sum", "avg":
 		switch {

@@ -170,8 +170,12 @@ func (b *Binder) columns(st *parse.CreateTable, obj *catalog.Object) error {
 			src = catalog.ColumnSource{Metadata: key, Virtual: c.Metadata.Virtual || !writable}
 			anySource = true
 		}
+		ct, err := b.resolveType(c.Type, c.TypePos)
+		if err != nil {
+			return err
+		}
 		obj.Columns = append(obj.Columns, src)
-		obj.Schema.Columns = append(obj.Schema.Columns, types.Column{Name: c.Name.Name, Type: c.Type, Nullable: !c.NotNull})
+		obj.Schema.Columns = append(obj.Schema.Columns, types.Column{Name: c.Name.Name, Type: ct, Nullable: !c.NotNull})
 	}
 	if !anySource {
 		obj.Columns = nil

@@ -405,6 +405,15 @@ func (b *Binder) funcCall(n *ast.FuncCallExpr, sc *scope) (scalar.Expr, error) {
 // …). The environment converts names to OIDs (::regclass and friends look
 // the name up); otherwise the value converts as the family holding it.
 func (b *Binder) pgCast(arg scalar.Expr, ext parse.CastExt) (scalar.Expr, error) {
+	if t, ok := b.castType(ext.Name); ok {
+		if arg.Type().ID != types.Unknown && !scalar.CanCast(arg.Type(), t) {
+			return nil, b.Src.Errorf(ext.Pos, sqlerr.DatatypeMismatch, "cannot cast type %s to %s", arg.Type(), t)
+		}
+		if ext.Try {
+			return &scalar.Cast{Arg: arg, T: t, Try: true}, nil
+		}
+		return scalar.NewCast(arg, t), nil
+	}
 	t, ok := types.PGType(ext.Name)
 	if !ok {
 		return nil, b.Src.Errorf(ext.Pos, sqlerr.UndefinedObject, "type %q does not exist", ext.Name)

@@ -22,6 +22,13 @@ import (
 // (`invalid input syntax for type integer: "abc"`); a number that does not fit
 // is 22003.
 func ParseText(s string, t types.Type) (types.Value, error) {
+	if t.IsCanonicalText() {
+		c, err := types.CanonicalText(s, t)
+		if err != nil {
+			return types.Null, sqlerr.New(sqlerr.InvalidText, "%s", err.Error())
+		}
+		return types.NewString(c), nil
+	}
 	switch t.ID {
 	case types.Unknown, types.Char, types.Varchar:
 		return types.NewString(truncateChars(s, t.Length)), nil

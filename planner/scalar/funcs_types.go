@@ -36,6 +36,9 @@ func commonPair(a, b types.Type) (types.Type, bool) {
 		return a, true
 	case a.IsNumeric() && b.IsNumeric():
 		return numericCommon(a, b), true
+	case a.IsCanonicalText() && a.Equal(b):
+		// Two values of one enum compare as the enum, by declaration.
+		return a, true
 	case a.IsString() && b.IsString() && a.PG == "name" && b.ID == types.Varchar:
 		// PostgreSQL resolves a name with text to name (psql's completion
 		// queries UNION them).

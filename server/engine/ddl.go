@@ -85,6 +85,10 @@ func (s *Session) ensureTopic(ctx context.Context, st *parse.CreateTable, obj *c
 // exists reports whether name is taken: with IF NOT EXISTS that ends the
 // statement quietly (done), otherwise it is an error.
 func (s *Session) exists(src *parse.Source, name parse.Name, ifNotExists bool) (bool, error) {
+	if t := s.e.cat.Type(name.Name); t != nil {
+		// As in PostgreSQL, where a table's row type takes its name.
+		return false, src.Errorf(name.Pos, sqlerr.DuplicateObject, "type %q already exists", t.Name)
+	}
 	o := s.e.cat.Get(name.Name)
 	if o == nil {
 		return false, nil
@@ -194,6 +198,9 @@ func (s *Session) drop(st *parse.Drop) (*pgwire.Result, error) {
 	s.e.ddl.Lock()
 	defer s.e.ddl.Unlock()
 	tagText := "DROP " + string(st.Kind)
+	if st.Kind == parse.ObjType {
+		return s.dropType(st)
+	}
 	o := s.e.cat.Get(st.Name.Name)
 	if o == nil {
 		if st.IfExists {

@@ -17,7 +17,7 @@ func (s *Session) system(schema, name string) (types.Schema, []types.Row, bool) 
 }
 
 func (s *Session) catalogEnv() *pgcatalog.Env {
-	return &pgcatalog.Env{Objects: s.e.cat.Objects(), Database: s.database(), User: s.user(), Settings: s.settings}
+	return &pgcatalog.Env{Objects: s.e.cat.Objects(), Types: s.e.cat.Types(), Database: s.database(), User: s.user(), Settings: s.settings}
 }
 
 // database is the database the client asked for; riffle has one, and

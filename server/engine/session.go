@@ -161,6 +161,8 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 		return s.createTable(ctx, st)
 	case *parse.CreateView:
 		return s.createView(st)
+	case *parse.CreateType:
+		return s.createType(st)
 	case *parse.Insert:
 		return s.insert(ctx, st, params)
 	case *parse.Select:

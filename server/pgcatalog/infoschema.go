@@ -94,11 +94,19 @@ func column(env *Env, t *table, o *catalog.Object, i int, c types.Column) {
 	if o.Kind == catalog.View {
 		updatable = "NO"
 	}
+	udtSchema, udtName := "pg_catalog", ti.Name
+	if ut, array := env.userType(oid); ut != nil {
+		// An enum (or an array of one) is the user's, in public.
+		udtSchema, udtName = "public", ut.Name
+		if array {
+			udtName = "_" + ut.Name
+		}
+	}
 	t.add("table_catalog", env.Database, "table_schema", "public", "table_name", o.Name, "column_name", c.Name,
 		"ordinal_position", i+1, "is_nullable", nullable, "data_type", DataType(oid),
 		"character_maximum_length", maxLen, "numeric_precision", precision, "numeric_precision_radix", radix,
 		"numeric_scale", scale, "datetime_precision", dtPrecision,
-		"udt_catalog", env.Database, "udt_schema", "pg_catalog", "udt_name", ti.Name,
+		"udt_catalog", env.Database, "udt_schema", udtSchema, "udt_name", udtName,
 		"dtd_identifier", strconv.Itoa(i+1), "is_self_referencing", "NO", "is_identity", "NO",
 		"is_generated", generated, "generation_expression", expr, "is_updatable", updatable)
 }

@@ -36,7 +36,7 @@ func constant(t types.Type, f func(env *Env) types.Value) native {
 func str(s string) types.Value { return types.NewString(s) }
 
 var natives = map[string]native{
-	"format_type": {ret: tText, nullIn: true, eval: func(_ *Env, a []types.Value) (types.Value, error) {
+	"format_type": {ret: tText, nullIn: true, eval: func(env *Env, a []types.Value) (types.Value, error) {
 		if a[0].IsNull() {
 			return types.Null, nil
 		}
@@ -44,7 +44,7 @@ var natives = map[string]native{
 		if len(a) > 1 && !a[1].IsNull() {
 			mod = int32(a[1].Int())
 		}
-		return str(FormatType(uint32(a[0].Int()), mod)), nil
+		return str(env.formatType(uint32(a[0].Int()), mod)), nil
 	}},
 	"pg_table_is_visible":    constant(tBool, func(*Env) types.Value { return types.NewBool(true) }),
 	"pg_type_is_visible":     constant(tBool, func(*Env) types.Value { return types.NewBool(true) }),
@@ -247,6 +247,9 @@ func (env *Env) regOID(pg, name string) (uint32, error) {
 		return 0, sqlerr.New(sqlerr.UndefinedTable, "relation %q does not exist", name)
 	case "regtype":
 		lname = strings.TrimPrefix(lname, "pg_catalog.")
+		if oid := env.userTypeOID(lname); oid != 0 {
+			return oid, nil
+		}
 		for _, ti := range pgwire.Types() {
 			if ti.Name == lname || FormatType(ti.OID, -1) == lname {
 				return ti.OID, nil
@@ -290,6 +293,9 @@ func (env *Env) regName(pg string, oid uint32) string {
 			}
 		}
 	case "regtype":
+		if ut, _ := env.userType(oid); ut != nil {
+			return env.formatType(oid, -1)
+		}
 		if _, ok := pgwire.LookupOID(oid); ok {
 			return FormatType(oid, -1)
 		}

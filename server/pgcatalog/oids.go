@@ -18,8 +18,6 @@ const (
 	oidBtree       uint32 = 403
 	oidDefaultColl uint32 = 100
 	oidDatabase    uint32 = 16384
-	// firstObject is where riffle's objects start; each takes four OIDs.
-	firstObject uint32 = 16400
 )
 
 // systemOIDs are the pg_class OIDs of the system relations, as PostgreSQL
@@ -43,7 +41,7 @@ var systemOIDs = map[string]uint32{
 
 // The OIDs of one riffle object, from its creation sequence number: they
 // never change while the object exists, so clients may cache them.
-func relOID(o *catalog.Object) uint32  { return firstObject + uint32(o.Seq)*4 }
+func relOID(o *catalog.Object) uint32  { return catalog.OIDOf(o.Seq) }
 func typeOID(o *catalog.Object) uint32 { return relOID(o) + 1 }
 func pkeyOID(o *catalog.Object) uint32 { return relOID(o) + 2 } // the primary key's index
 func conOID(o *catalog.Object) uint32  { return relOID(o) + 3 } // the primary key constraint

@@ -17,6 +17,9 @@ func init() {
 			if ti.Category == 'A' {
 				input = oidArrayIn
 			}
+			if ti.Category == 'R' {
+				typtype = "r"
+			}
 			if ti.Category == 'S' && ti.Name != "name" {
 				coll = oidDefaultColl
 			}
@@ -29,6 +32,7 @@ func init() {
 				"typelem", ti.Elem, "typarray", ti.Array, "typinput", input, "typalign", "i",
 				"typstorage", storage(ti.OID), "typtypmod", -1, "typcollation", coll)
 		}
+		userTypes(env, t)
 		for _, o := range env.Objects {
 			t.add("oid", typeOID(o), "typname", o.Name, "typnamespace", oidPublic, "typowner", oidRole,
 				"typlen", -1, "typtype", "c", "typcategory", "C", "typisdefined", true, "typdelim", ",",

@@ -12,7 +12,9 @@ import (
 // Env is what the relations are built from: the catalog's objects as one
 // statement sees them, and the session asking.
 type Env struct {
-	Objects  []*catalog.Object
+	Objects []*catalog.Object
+	// Types are the user-defined types (CREATE TYPE … AS ENUM).
+	Types    []*catalog.UserType
 	Database string
 	User     string
 	// Settings are the session's settings, by lower-case name, for

@@ -88,6 +88,13 @@ func binaryParamText(p []byte, oid uint32) (string, bool) {
 		return `\x` + hex.EncodeToString(p), true
 	case OIDNumeric:
 		return numericText(p)
+	case OIDPoint:
+		if len(p) != 16 {
+			return "", false
+		}
+		return "(" + floatText(math.Float64frombits(be.Uint64(p)), 64) + "," + floatText(math.Float64frombits(be.Uint64(p[8:])), 64) + ")", true
+	case OIDInt4Range:
+		return int4RangeText(p)
 	}
 	if info, ok := typeByOID[oid]; ok && info.Category == 'A' {
 		return arrayText(p, info.Elem)
@@ -275,4 +282,40 @@ func numericText(p []byte) (string, bool) {
 		s = s[1:] // no negative zero
 	}
 	return s, true
+}
+
+// int4RangeText decodes range_send's format for an int4range (see
+// appendBinaryInt4Range) into a range literal.
+func int4RangeText(p []byte) (string, bool) {
+	if len(p) < 1 {
+		return "", false
+	}
+	flags, p := p[0], p[1:]
+	if flags&rangeEmpty != 0 {
+		return "empty", len(p) == 0
+	}
+	bound := func(inf bool) (string, bool) {
+		if inf {
+			return "", true
+		}
+		if len(p) < 8 || binary.BigEndian.Uint32(p) != int4BoundLen {
+			return "", false
+		}
+		n := int32(binary.BigEndian.Uint32(p[4:]))
+		p = p[8:]
+		return strconv.Itoa(int(n)), true
+	}
+	lo, ok1 := bound(flags&rangeLBInf != 0)
+	hi, ok2 := bound(flags&rangeUBInf != 0)
+	if !ok1 || !ok2 || len(p) != 0 {
+		return "", false
+	}
+	open, closing := "(", ")"
+	if flags&rangeLBInc != 0 {
+		open = "["
+	}
+	if flags&rangeUBInc != 0 {
+		closing = "]"
+	}
+	return open + lo + "," + hi + closing, true
 }

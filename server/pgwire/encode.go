@@ -171,6 +171,24 @@ func appendBinaryValue(b []byte, v types.Value, t types.Type) ([]byte, error) {
 	case OIDText, OIDVarchar, OIDBPChar, OIDJSON:
 		// The binary form of the string types is their text.
 		return appendTextValue(b, v, t), nil
+	case OIDPoint:
+		x, y, ok := types.Point(v.S)
+		if !ok {
+			return b, sqlerr.New(sqlerr.Internal, "internal error: %q is not a point", v.S)
+		}
+		b = binary.BigEndian.AppendUint64(b, math.Float64bits(x))
+		return binary.BigEndian.AppendUint64(b, math.Float64bits(y)), nil
+	case OIDInt4Range:
+		return appendBinaryInt4Range(b, v.S)
+	}
+	if v.K == types.KInt && (t.PG == "oid" || t.PG == "xid" || t.PG == "cid" || t.IsReg()) {
+		// oidsend and the reg* types' send: an unsigned 4-byte integer
+		// (pgx reads regtype::oid so in LoadType).
+		return binary.BigEndian.AppendUint32(b, uint32(v.I)), nil
+	}
+	if t.IsEnum() {
+		// enum_send: the label.
+		return append(b, v.S...), nil
 	}
 	if canBinary(t) && v.K == types.KArray {
 		return appendBinaryArray(b, v, t)
@@ -287,4 +305,47 @@ func appendBinaryNumeric(b []byte, v types.Value) []byte {
 		b = binary.BigEndian.AppendUint16(b, g)
 	}
 	return b
+}
+
+// The flags byte of range_send.
+const (
+	rangeEmpty   = 0x01
+	rangeLBInc   = 0x02
+	rangeUBInc   = 0x04
+	rangeLBInf   = 0x08
+	rangeUBInf   = 0x10
+	int4BoundLen = 4
+)
+
+// appendBinaryInt4Range writes range_send's format for an int4range held
+// as canonical text: the flags, then each finite bound as a length and an
+// int4.
+func appendBinaryInt4Range(b []byte, text string) ([]byte, error) {
+	r, err := types.ParseInt4Range(text)
+	if err != nil {
+		return b, sqlerr.New(sqlerr.Internal, "internal error: %v", err)
+	}
+	var flags byte
+	switch {
+	case r.Empty:
+		return append(b, rangeEmpty), nil
+	case r.LowerInf && r.UpperInf:
+		flags = rangeLBInf | rangeUBInf
+	case r.LowerInf:
+		flags = rangeLBInf
+	case r.UpperInf:
+		flags = rangeLBInc | rangeUBInf
+	default:
+		flags = rangeLBInc
+	}
+	b = append(b, flags)
+	if !r.LowerInf {
+		b = binary.BigEndian.AppendUint32(b, int4BoundLen)
+		b = binary.BigEndian.AppendUint32(b, uint32(r.Lower))
+	}
+	if !r.UpperInf {
+		b = binary.BigEndian.AppendUint32(b, int4BoundLen)
+		b = binary.BigEndian.AppendUint32(b, uint32(r.Upper))
+	}
+	return b, nil
 }

@@ -27,6 +27,8 @@ const (
 	OIDInterval    uint32 = 1186
 	OIDNumeric     uint32 = 1700
 	OIDJSONB       uint32 = 3802
+	OIDPoint       uint32 = 600
+	OIDInt4Range   uint32 = 3904
 )
 
 // TypeInfo is one row of the pg_type emulation: what the gateway announces
@@ -43,7 +45,7 @@ type TypeInfo struct {
 	// (pg_type.typarray), else 0.
 	Array uint32
 	// Category is pg_type.typcategory: 'B'oolean, 'N'umeric, 'S'tring,
-	// 'D'ate/time, 'T'imespan, 'U'ser, 'A'rray.
+	// 'D'ate/time, 'T'imespan, 'U'ser, 'A'rray, 'G'eometric, 'R'ange.
 	Category byte
 }
 
@@ -88,6 +90,8 @@ var typeTable = []TypeInfo{
 	{4089, "regnamespace", 4, 0, 4090, 'N'},
 	{4096, "regrole", 4, 0, 4097, 'N'},
 	{2278, "void", 4, 0, 0, 'P'},
+	{OIDPoint, "point", 16, 0, 1017, 'G'},
+	{OIDInt4Range, "int4range", -1, 0, 3905, 'R'},
 
 	{1000, "_bool", -1, OIDBool, 0, 'A'},
 	{1001, "_bytea", -1, OIDBytea, 0, 'A'},
@@ -125,6 +129,8 @@ var typeTable = []TypeInfo{
 	{3735, "_regconfig", -1, 3734, 0, 'A'},
 	{4090, "_regnamespace", -1, 4089, 0, 'A'},
 	{4097, "_regrole", -1, 4096, 0, 'A'},
+	{1017, "_point", -1, OIDPoint, 0, 'A'},
+	{3905, "_int4range", -1, OIDInt4Range, 0, 'A'},
 }
 
 var typeByOID = func() map[uint32]TypeInfo {
@@ -175,6 +181,9 @@ func TypeName(oid uint32) string {
 // them. Unknown (an untyped NULL) is 0, "unspecified"; RowDescription turns
 // that into text, as PostgreSQL does for `SELECT NULL`.
 func OID(t types.Type) uint32 {
+	if t.IsEnum() {
+		return t.OID
+	}
 	if t.PG != "" {
 		if oid, ok := typeByName[t.PG]; ok {
 			return oid
@@ -221,6 +230,9 @@ func OID(t types.Type) uint32 {
 	case types.Array:
 		if t.Elem == nil {
 			return OIDText
+		}
+		if t.Elem.IsEnum() {
+			return t.Elem.OID + 1 // the enum's array type (pgcatalog)
 		}
 		if elem, ok := typeByOID[OID(*t.Elem)]; ok && elem.Array != 0 && elem.Category != 'A' {
 			return elem.Array

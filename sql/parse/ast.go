@@ -306,6 +306,16 @@ type CreateFunction struct {
 	IfNotExists bool
 }
 
+// CreateType is PostgreSQL's CREATE TYPE name AS ENUM ('label', …): a
+// user-defined enum type, riffle's only kind of user-defined type.
+type CreateType struct {
+	Src    *Source
+	Name   Name
+	Labels []string
+	// LabelPos are the positions of the labels, for errors about one.
+	LabelPos []int
+}
+
 // Name is an identifier with the position where it was written. Unquoted
 // and quoted names are both kept as written; lookups compare them without
 // regard to case.
@@ -316,8 +326,11 @@ type Name struct {
 
 // ColumnDef is one column of CREATE TABLE.
 type ColumnDef struct {
-	Name     Name
-	Type     types.Type
+	Name Name
+	Type types.Type
+	// TypePos is where the type was written, for the binder's errors
+	// about a name it does not know (parse.NamedType).
+	TypePos  int
 	NotNull  bool
 	Metadata *MetadataColumn // METADATA [FROM 'key'] [VIRTUAL]
 	Computed *Expr           // name AS expr
@@ -417,9 +430,10 @@ const (
 	ObjTable            ObjectKind = "TABLE"
 	ObjView             ObjectKind = "VIEW"
 	ObjMaterializedView ObjectKind = "MATERIALIZED VIEW"
+	ObjType             ObjectKind = "TYPE"
 )
 
-// Drop is DROP TABLE | VIEW | MATERIALIZED VIEW [IF EXISTS] name.
+// Drop is DROP TABLE | VIEW | MATERIALIZED VIEW | TYPE [IF EXISTS] name.
 type Drop struct {
 	Src      *Source
 	Kind     ObjectKind
@@ -610,6 +624,7 @@ func (s *Reset) Source() *Source          { return s.Src }
 func (s *Explain) Source() *Source        { return s.Src }
 func (s *Empty) Source() *Source          { return s.Src }
 func (s *CreateFunction) Source() *Source { return s.Src }
+func (s *CreateType) Source() *Source     { return s.Src }
 func (s *StatementSet) Source() *Source   { return s.Src }
 func (s *Transaction) Source() *Source    { return s.Src }
 func (s *Subscribe) Source() *Source      { return s.Src }

@@ -183,6 +183,7 @@ func (ct *CreateTable) column(c *cursor, all []Token) error {
 		ct.Columns = append(ct.Columns, col)
 		return nil
 	}
+	col.TypePos = c.peek().Start
 	if col.Type, err = c.riffleType(); err != nil {
 		return err
 	}

@@ -42,6 +42,12 @@ func formatStmt(st Statement) string {
 			out += " LANGUAGE " + s.Language
 		}
 		return out
+	case *CreateType:
+		labels := make([]string, len(s.Labels))
+		for i, l := range s.Labels {
+			labels[i] = quoteString(l)
+		}
+		return "CREATE TYPE " + quoteName(s.Name.Name) + " AS ENUM (" + strings.Join(labels, ", ") + ")"
 	case *Insert:
 		return formatInsert(s)
 	case *Copy:

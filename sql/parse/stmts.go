@@ -27,6 +27,9 @@ func parseCreate(c *cursor, all []Token) (Statement, error) {
 	if c.peek().Is("FUNCTION") || c.peek().Is("TEMPORARY") || c.peek().Is("SYSTEM") {
 		return parseCreateFunction(c)
 	}
+	if !orReplace && c.accept("TYPE") {
+		return parseCreateType(c)
+	}
 	t := c.peek()
 	if t.Kind == TokIdent && !orReplace {
 		return nil, c.src.Errorf(t.Start, sqlerr.FeatureNotSupported, "CREATE %s is not supported", strings.ToUpper(t.Val))
@@ -178,8 +181,8 @@ func dottedName(c *cursor) (Name, error) {
 	return Name{Name: strings.Join(parts, "."), Pos: t.Start}, nil
 }
 
-// parseDrop parses DROP TABLE | VIEW | MATERIALIZED VIEW [IF EXISTS] name
-// and DROP QUERY [IF EXISTS] id.
+// parseDrop parses DROP TABLE | VIEW | MATERIALIZED VIEW | TYPE [IF EXISTS]
+// name and DROP QUERY [IF EXISTS] id.
 func parseDrop(c *cursor) (Statement, error) {
 	c.next() // DROP
 	d := &Drop{Src: c.src}
@@ -198,6 +201,8 @@ func parseDrop(c *cursor) (Statement, error) {
 		d.Kind = ObjView
 	case c.acceptSeq("MATERIALIZED", "VIEW"):
 		d.Kind = ObjMaterializedView
+	case c.accept("TYPE"):
+		d.Kind = ObjType
 	default:
 		t := c.peek()
 		if t.Kind == TokIdent {
@@ -403,4 +408,46 @@ func parseResetQuery(c *cursor) (Statement, error) {
 	case c.acceptSeq("EMIT", "OUTPUT"):
 	}
 	return r, c.expectEOF()
+}
+
+// parseCreateType parses the rest of CREATE TYPE name AS ENUM ('label',
+// …). PostgreSQL's other kinds of type (composite, range, base, shell) are
+// refused.
+func parseCreateType(c *cursor) (Statement, error) {
+	ct := &CreateType{Src: c.src}
+	var err error
+	if ct.Name, err = c.name(); err != nil {
+		return nil, err
+	}
+	if err := c.expect("AS"); err != nil {
+		return nil, err
+	}
+	if t := c.peek(); !c.accept("ENUM") {
+		if t.Kind == TokIdent || t.IsOp("(") {
+			return nil, c.src.Errorf(t.Start, sqlerr.FeatureNotSupported, "only enum types can be created").
+				WithHint("CREATE TYPE name AS ENUM ('label', ...)")
+		}
+		return nil, c.syntaxErr(t)
+	}
+	if err := c.expectOp("("); err != nil {
+		return nil, err
+	}
+	if !c.acceptOp(")") {
+		for {
+			pos := c.peek().Start
+			l, err := c.stringLit()
+			if err != nil {
+				return nil, err
+			}
+			ct.Labels = append(ct.Labels, l)
+			ct.LabelPos = append(ct.LabelPos, pos)
+			if c.acceptOp(")") {
+				break
+			}
+			if err := c.expectOp(","); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ct, c.expectEOF()
 }

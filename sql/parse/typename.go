@@ -46,11 +46,27 @@ func (c *cursor) riffleType() (types.Type, error) {
 	if err != nil {
 		return types.Type{}, err
 	}
-	if spec.PG != "" {
+	if spec.PG == "" {
+		return spec.T, nil
+	}
+	base := strings.TrimRight(spec.PG, "[]")
+	if pgOnlyTypes[base] {
 		return types.Type{}, c.src.Errorf(start.Start, sqlerr.FeatureNotSupported, "type %s is not supported here", spec.PG)
 	}
-	return spec.T, nil
+	// Any other name is a type the binder resolves (NamedType): a
+	// user-defined enum, or point / int4range.
+	t := types.Type{PG: base}
+	for range strings.Count(spec.PG, "[]") {
+		elem := t
+		t = types.Type{ID: types.Array, Elem: &elem}
+	}
+	return t, nil
 }
+
+// NamedType reports whether t is a type the parser could not resolve on
+// its own: a name (Type.PG) with no family, which the binder looks up in
+// the catalog (user-defined types) and among PostgreSQL's types.
+func NamedType(t types.Type) bool { return t.ID == types.Unknown && t.PG != "" }
 
 // pgOnlyTypes are PostgreSQL catalog types that clients cast to; riffle
 // has no values of these types, so a cast records the name for the binder.
@@ -82,6 +98,9 @@ func (c *cursor) typeName() (typeSpec, error) {
 		spec.T, err = c.typeBody(t, word)
 		if err != nil {
 			return typeSpec{}, err
+		}
+		if NamedType(spec.T) {
+			spec.PG, spec.T = spec.T.PG, types.Type{}
 		}
 		spec.varchar = spec.T.ID == types.Varchar && spec.T.Length == 0 && word != "STRING" && word != "TEXT"
 	}
@@ -169,7 +188,13 @@ func (c *cursor) typeBody(t Token, word string) (types.Type, error) {
 	case "JSON", "JSONB":
 		return types.Type{ID: types.JSON}, nil
 	}
-	return types.Type{}, c.src.Errorf(t.Start, sqlerr.UndefinedObject, "type \"%s\" does not exist", t.Val)
+	// Not a type riffle knows by name: a user-defined type or one of
+	// PostgreSQL's, which the binder resolves (NamedType).
+	name := t.Val
+	if t.Kind != TokQuotedIdent {
+		name = strings.ToLower(name)
+	}
+	return types.Type{PG: name}, nil
 }
 
 // params parses an optional "(n [, m])" and returns the numbers given.

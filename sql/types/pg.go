@@ -26,6 +26,10 @@ var pgTypes = map[string]Type{
 	"tid":          {ID: Varchar, PG: "tid"},
 	"int2vector":   {ID: Array, Elem: &Type{ID: SmallInt}, PG: "int2vector"},
 	"oidvector":    {ID: Array, Elem: &Type{ID: BigInt, PG: "oid"}, PG: "oidvector"},
+	// Held as their canonical text (pgtext.go): clients read and write
+	// them, riffle computes nothing with them but equality.
+	"point":     {ID: Varchar, PG: "point"},
+	"int4range": {ID: Varchar, PG: "int4range"},
 }
 
 // PGType returns the type of a PostgreSQL catalog type name ("oid",

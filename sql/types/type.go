@@ -89,7 +89,18 @@ type Type struct {
 	// "char", "regclass", "int2vector", … (the pg_catalog relations are
 	// made of them, and drivers read their columns by these OIDs). The
 	// value is held as ID says: an oid as BIGINT, a name as VARCHAR.
+	// It also names a user-defined type (CREATE TYPE, see OID) and the
+	// PostgreSQL types riffle holds as canonical text (point, int4range).
 	PG string
+	// OID, when set, makes the type the user-defined enum type PG names
+	// (CREATE TYPE … AS ENUM): OID is its pg_type.oid and Labels its labels
+	// in declaration order. A value is held as VARCHAR (ID), the label
+	// itself, so every output and data format shows the label; comparisons
+	// order by the labels' declaration (CompareTyped). The type carries its
+	// labels so that a table's schema is complete on its own: DROP TYPE is
+	// refused while a column uses the type.
+	OID    uint32   `json:",omitempty"`
+	Labels []string `json:",omitempty"`
 }
 
 // Field is one named field of a ROW type.
@@ -127,7 +138,7 @@ func (t Type) IsTemporal() bool { return t.ID >= Date && t.ID <= TimestampLTZ }
 
 // Equal reports whether two types are identical, parameters included.
 func (t Type) Equal(u Type) bool {
-	if t.ID != u.ID || t.Precision != u.Precision || t.Scale != u.Scale || t.Length != u.Length || t.PG != u.PG {
+	if t.ID != u.ID || t.Precision != u.Precision || t.Scale != u.Scale || t.Length != u.Length || t.PG != u.PG || t.OID != u.OID {
 		return false
 	}
 	if (t.Elem == nil) != (u.Elem == nil) || (t.Elem != nil && !t.Elem.Equal(*u.Elem)) {
@@ -150,6 +161,9 @@ func (t Type) Equal(u Type) bool {
 // String renders the type as riffle's SQL spells it, e.g. DECIMAL(10, 2),
 // TIMESTAMP(3), ARRAY<INT>, ROW<a INT, b STRING>.
 func (t Type) String() string {
+	if t.IsEnum() {
+		return t.PG // a user's type, named as they did
+	}
 	if t.PG != "" {
 		return strings.ToUpper(t.PG)
 	}

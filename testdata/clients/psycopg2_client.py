@@ -63,7 +63,46 @@ def main(host, port):
     # The subscription is gone with its cursor.
     cur.execute("SHOW QUERIES")
     print("queries", [r[0] for r in cur.fetchall()])
+    conn.commit()
+
+    enums(conn)
     conn.close()
+
+
+def enums(conn):
+    """A user-defined enum, a point and an int4range, read as the captured
+    psycopg2 session read its moods table (../shared/pgclients): the enum
+    is a str, the range psycopg2's NumericRange, and an array of the enum
+    parsed once registered with register_type."""
+    import psycopg2.extensions
+    import psycopg2.extras
+
+    cur = conn.cursor()
+    cur.execute("CREATE TYPE py_mood AS ENUM ('sad', 'ok', 'happy')")
+    cur.execute("CREATE TABLE py_moods (id INT, m py_mood, p point, r int4range, ms py_mood[])")
+    cur.execute("INSERT INTO py_moods VALUES (%s, %s, %s, %s, %s), (2, 'sad', '(0,0)', 'empty', NULL)",
+                (1, "happy", "(1.5,-2)", psycopg2.extras.NumericRange(1, 5, "[]"), ["sad", "ok"]))
+    cur.execute("FLUSH")
+    conn.commit()
+    cur.execute("SELECT * FROM py_moods ORDER BY m")
+    print("moods columns", [d.name for d in cur.description])
+    for row in cur.fetchall():
+        print("moods row", row)
+    conn.commit()
+
+    cur.execute("SELECT typarray FROM pg_type WHERE typname = 'py_mood'")
+    array_oid = cur.fetchone()[0]
+    psycopg2.extensions.register_type(
+        psycopg2.extensions.new_array_type((array_oid,), "py_mood[]", psycopg2.STRING), conn)
+    cur.execute("SELECT ms FROM py_moods WHERE m > %s", ("sad",))
+    print("mood array", cur.fetchall())
+    conn.commit()
+
+    try:
+        cur.execute("SELECT %s::py_mood", ("angry",))
+    except psycopg2.Error as e:
+        print("bad label", e.pgcode, e.pgerror.splitlines()[0])
+    conn.rollback()
 
 
 if __name__ == "__main__":
