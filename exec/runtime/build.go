@@ -59,6 +59,9 @@ type route struct {
 	// checkNames[i]: a row one of them finds false is a bad record.
 	checks     []expr.Func
 	checkNames []string
+	// order collects the event times of a poll's changes for event-time
+	// scheduling (schedule.go); nil for a table that opts out.
+	order *orderMarks
 }
 
 // build turns the plan's tree into operators, in pre-order from the root,
@@ -129,6 +132,13 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 			}
 			r.checks, r.checkNames = append(r.checks, p), append(r.checkNames, c.Name)
 		}
+		var eventTime expr.Func
+		if wm != nil && s.EventTime != nil {
+			if eventTime, err = expr.Compile(s.EventTime); err != nil {
+				return err
+			}
+		}
+		r.order = newOrderMarks(s.Object.Options, eventTime)
 		topic := s.Object.Options["topic"]
 		if r.dec, err = operator.NewRecordDecoderWith(s.Object, q.deps.Registries); err != nil {
 			return err

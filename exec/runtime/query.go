@@ -70,6 +70,7 @@ type Query struct {
 	nroutes    int
 	wroteKafka bool      // this epoch wrote records to Kafka: commit it durably
 	lateRows   *lateRows // nil: late rows are counted only
+	sched      scheduler // orders each poll's records by event time
 	// deadLetters are the epoch's bad records for dead-letter topics.
 	deadLetters []kafka.Record
 	latest      map[string]bool // topics read from their end (scan.startup.mode)
@@ -358,12 +359,11 @@ func (q *Query) loop(ctx context.Context) error {
 		q.epochRead()
 		q.in.Add(int64(n))
 		q.bad.Add(int64(bad))
-		for _, r := range q.pollOrder() {
-			if b := batches[r]; len(b) > 0 {
-				if err := q.push(ctx, r.parent, r.input, b); err != nil {
-					return err
-				}
-			}
+		// Oldest event time first across partitions and tables (TW-04).
+		if err := q.sched.release(q.pollOrder(), batches, func(r *route, b types.Batch) error {
+			return q.push(ctx, r.parent, r.input, b)
+		}); err != nil {
+			return err
 		}
 		if err := q.advanceWatermarks(ctx); err != nil {
 			return err
