@@ -8,7 +8,7 @@ import (
 	"riffle/sql/types"
 )
 
-// Event-time scheduling (book requirement TW-04, docs/time.md): a query that
+// Event-time scheduling (book requirement TW-04, docs/sql.md): a query that
 // reads several partitions, or several tables (both inputs of a join, the
 // branches of a UNION ALL), hands a poll's records to its operators oldest
 // event time first, as Kafka Streams does for the partitions of a task, so
