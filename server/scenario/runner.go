@@ -38,7 +38,7 @@ type runner struct {
 	// slept is the longest `sleep` so far: a fresh copy of a query gets as
 	// much processing time before it is compared (outputs.go).
 	slept time.Duration
-	pos      string       // the current directive's position, for errors
+	pos   string // the current directive's position, for errors
 }
 
 func (r *runner) directive(d *Directive) string {
