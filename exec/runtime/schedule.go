@@ -63,6 +63,29 @@ func newOrderMarks(options map[string]string, eventTime expr.Func) *orderMarks {
 	return &orderMarks{time: eventTime}
 }
 
+// trimOrder drops the marks when the query reads a single partition of a
+// single table through a single scan: there is nothing to merge, and the
+// event time need not be read per record. from are the partitions it
+// reads.
+func (q *Query) trimOrder(from kafka.Positions) {
+	n := 0
+	for topic, rs := range q.routes {
+		for i := range rs {
+			if rs[i].order != nil {
+				n += len(from[topic])
+			}
+		}
+	}
+	if n > 1 {
+		return
+	}
+	for _, rs := range q.routes {
+		for i := range rs {
+			rs[i].order = nil
+		}
+	}
+}
+
 func (m *orderMarks) reset() {
 	m.times, m.runs = m.times[:0], m.runs[:0]
 }
