@@ -86,6 +86,9 @@ type route struct {
 	checkNames []string
 	// genBuffers are the task's memory for a generated scan's rows.
 	genBuffers
+	// order collects the event times of a poll's changes for event-time
+	// scheduling (schedule.go); nil for a table that opts out.
+	order *orderMarks
 }
 
 // fragment is a part of the plan between exchanges, run as tasks that
@@ -322,6 +325,13 @@ func (q *Query) newRoute(t *task, spec scanSpec) (*route, error) {
 		}
 		r.checks, r.checkNames = append(r.checks, p), append(r.checkNames, c.Name)
 	}
+	var eventTime expr.Func
+	if r.wm != nil && s.EventTime != nil {
+		if eventTime, err = expr.Compile(s.EventTime); err != nil {
+			return nil, err
+		}
+	}
+	r.order = newOrderMarks(s.Object.Options, eventTime)
 	r.dec, err = operator.NewRecordDecoderWith(s.Object, q.deps.Registries)
 	return r, err
 }

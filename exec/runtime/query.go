@@ -189,6 +189,7 @@ func (q *Query) prepare() error {
 		}
 	}
 	q.committed = from
+	q.trimOrder(from)
 	if err := q.bounds(context.Background()); err != nil {
 		q.closeReader()
 		return err

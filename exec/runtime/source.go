@@ -61,12 +61,16 @@ func decode(r *route, recs []kafka.Record, topic string, b types.Batch, reject f
 		slab = make([]types.Value, len(recs)*r.width)
 	}
 	bad := 0
+	if r.order != nil {
+		r.order.reset()
+	}
 	for i := range recs {
 		rec := &recs[i]
 		if rec.Topic != topic || r.beyond(rec) {
 			continue
 		}
 		var err error
+		from := len(b)
 		if slab != nil {
 			b, err = r.decodeRow(b, rec, types.Row(slab[i*r.width:(i+1)*r.width:(i+1)*r.width]))
 		} else {
@@ -74,6 +78,9 @@ func decode(r *route, recs []kafka.Record, topic string, b types.Batch, reject f
 		}
 		switch {
 		case err == nil:
+			if r.order != nil {
+				r.order.mark(b, from, rec)
+			}
 			continue
 		case !operator.IsBadRecord(err) && !errors.Is(err, errNoEventTime) && !errors.As(err, new(checkViolation)):
 			return nil, 0, fmt.Errorf("decode record of topic %s at partition %d offset %d: %w", topic, rec.Partition, rec.Offset, err)

@@ -29,8 +29,9 @@ type task struct {
 	index  int
 	nodes  []opNode
 	emit   []operator.Emitter
-	routes []*route // its scans, in build order
-	order  []*route // the order in which a read's batches go in (pollOrder)
+	routes []*route  // its scans, in build order
+	order  []*route  // the order in which a read's batches go in (pollOrder)
+	sched  scheduler // orders each read's records by event time (schedule.go)
 	txn    *state.Txn
 	part   []byte            // its part of its operators' tables (nil: the whole table)
 	sink   operator.Operator // the root fragment's task only
@@ -370,14 +371,11 @@ func (t *task) read(ctx context.Context, recs []kafka.Record, now time.Time) err
 		}
 	}
 	q.bad.Add(int64(bad))
-	for _, r := range t.order {
-		if b := batches[r]; len(b) > 0 {
-			if err := t.push(ctx, r.parent, r.input, b); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	// Oldest event time first across the task's partitions and tables
+	// (TW-04).
+	return t.sched.release(t.order, batches, func(r *route, b types.Batch) error {
+		return t.push(ctx, r.parent, r.input, b)
+	})
 }
 
 // push delivers a batch to input of operator i (-1: the fragment's output:

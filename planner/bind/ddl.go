@@ -70,10 +70,10 @@ var planOnlyConnectors = map[string]bool{
 var tableOptions = map[string][]string{
 	"kafka": withFormatOptions(false, "connector", "topic", "format", "value.format", "scan.startup.mode", "error.policy", "error.dead-letter.topic", "json.ignore-parse-errors",
 		"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout", "scan.watermark.drop-late",
-		"topic.partitions", "topic.auto-create", "sink.delivery-guarantee"),
+		"scan.event-time-order", "topic.partitions", "topic.auto-create", "sink.delivery-guarantee"),
 	"upsert-kafka": withFormatOptions(true, "connector", "topic", "format", "value.format", "key.format", "key.fields", "error.policy", "error.dead-letter.topic", "json.ignore-parse-errors",
 		"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout", "scan.watermark.drop-late",
-		"value.fields-include", "topic.partitions", "topic.auto-create", "sink.delivery-guarantee"),
+		"scan.event-time-order", "value.fields-include", "topic.partitions", "topic.auto-create", "sink.delivery-guarantee"),
 }
 
 // laterOptions are Flink options riffle knows but does not act on yet.
@@ -404,7 +404,7 @@ func (b *Binder) kafkaDefaults(obj *catalog.Object, pos map[string]int, d TableD
 // of the table end and how its watermark treats idle partitions. The others
 // say what the records are, which existing data fixes.
 var alterable = []string{"scan.bounded.mode", "scan.bounded.timestamp-millis", "scan.watermark.idle-timeout",
-	"error.policy", "error.dead-letter.topic"}
+	"scan.event-time-order", "error.policy", "error.dead-letter.topic"}
 
 // AlterOptions checks ALTER TABLE … SET on obj and returns the table's
 // options with the new values.
@@ -466,6 +466,10 @@ func (b *Binder) scanOptions(o map[string]string, pos map[string]int) error {
 	if v, ok := o["scan.watermark.drop-late"]; ok && v != "true" && v != "false" {
 		return b.Src.Errorf(pos["scan.watermark.drop-late"], sqlerr.InvalidParameter,
 			"'scan.watermark.drop-late' must be 'true' or 'false', not %q", v)
+	}
+	if v, ok := o["scan.event-time-order"]; ok && v != "true" && v != "false" {
+		return b.Src.Errorf(pos["scan.event-time-order"], sqlerr.InvalidParameter,
+			"'scan.event-time-order' must be 'true' or 'false', not %q", v)
 	}
 	if v, ok := o["scan.watermark.idle-timeout"]; ok {
 		if _, ok := types.ParseDuration(v); !ok {

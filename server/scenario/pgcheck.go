@@ -217,7 +217,7 @@ func (r *runner) pgViews(ctx context.Context, c *pgx.Conn) {
 // pgTable is the SQL that creates one of riffle's tables in PostgreSQL with
 // its final rows.
 func (r *runner) pgTable(name string) []string {
-	var cols []string
+	var cols, names []string
 	for _, c := range r.rows("DESCRIBE " + name) {
 		if strings.Contains(unquote(c[4]), "VIRTUAL") || strings.HasPrefix(unquote(c[4]), "AS ") {
 			continue
@@ -225,13 +225,16 @@ func (r *runner) pgTable(name string) []string {
 		// Lower case: riffle matches names case-insensitively, as PostgreSQL
 		// does unquoted ones, so the checked query names columns either way.
 		cols = append(cols, quoteIdent(strings.ToLower(unquote(c[0])))+" "+pgType(unquote(c[1])))
+		names = append(names, quoteIdent(unquote(c[0])))
 	}
 	stmts := []string{fmt.Sprintf("CREATE TABLE %s (%s)", quoteIdent(strings.ToLower(name)), strings.Join(cols, ", "))}
 	var tuples [][]string
 	if f := r.fed[strings.ToLower(name)]; f != nil {
 		tuples = f.tuples()
 	} else {
-		for _, row := range r.rows("SELECT * FROM " + name) {
+		// The columns PostgreSQL has: a virtual (metadata or computed)
+		// column is left out of its table.
+		for _, row := range r.rows("SELECT " + strings.Join(names, ", ") + " FROM " + name) {
 			tuples = append(tuples, row)
 		}
 	}

@@ -35,7 +35,10 @@ type runner struct {
 	sinkCols map[string][]string
 	fed      map[string]*fedRows
 	next     atomic.Int64 // round-robin partition for records with neither key nor partition
-	pos      string       // the current directive's position, for errors
+	// slept is the longest `sleep` so far: a fresh copy of a query gets as
+	// much processing time before it is compared (outputs.go).
+	slept time.Duration
+	pos   string // the current directive's position, for errors
 }
 
 func (r *runner) directive(d *Directive) string {
@@ -51,6 +54,8 @@ func (r *runner) directive(d *Directive) string {
 		return r.query(d.Input)
 	case "restart":
 		return r.restartDirective(d.HasArg("crash"))
+	case "sleep":
+		return r.sleep(d)
 	case "skip":
 		return r.skip(d)
 	case "pgcheck":
@@ -72,7 +77,7 @@ func (r *runner) directive(d *Directive) string {
 		}
 		return r.lateRows(d.CmdArgs[0].Key)
 	}
-	r.t.Fatalf("%s: unknown directive %q (statement, step, snapshot, query, restart, skip, pgcheck, late, nondeterministic)", d.Pos, d.Cmd)
+	r.t.Fatalf("%s: unknown directive %q (statement, step, snapshot, query, restart, sleep, skip, pgcheck, late, nondeterministic)", d.Pos, d.Cmd)
 	return ""
 }
 
@@ -166,6 +171,28 @@ func (r *runner) restartDirective(crash bool) string {
 	outs := r.outputs()
 	before := r.contents(outs)
 	r.restart(crash && r.cfg.Binary != "")
+	r.flush()
+	after := r.contents(outs)
+	r.checkInvariants(outs, after)
+	return r.render(outs, before, after)
+}
+
+// sleep lets processing time pass, for what acts on it (a table's idle
+// timeout, processing-time windows): it flushes, waits the wall-clock
+// duration, flushes again, and renders what the outputs changed meanwhile.
+func (r *runner) sleep(d *Directive) string {
+	if len(d.CmdArgs) != 1 {
+		r.fatalf("want `sleep <duration>`, e.g. sleep 3s")
+	}
+	dur, err := time.ParseDuration(d.CmdArgs[0].Key)
+	if err != nil || dur <= 0 {
+		r.fatalf("sleep %s: want a Go duration such as 3s or 500ms", d.CmdArgs[0].Key)
+	}
+	r.flush()
+	outs := r.outputs()
+	before := r.contents(outs)
+	time.Sleep(dur)
+	r.slept = max(r.slept, dur)
 	r.flush()
 	after := r.contents(outs)
 	r.checkInvariants(outs, after)

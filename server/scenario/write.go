@@ -39,6 +39,11 @@ type tableInfo struct {
 	// of the value.
 	hasTS bool
 	tsCol int
+	// hasKey: the table (append-only) has a writable METADATA FROM 'key'
+	// column, at index keyCol of cols; its value is the record key, as
+	// INSERT writes it, not a field of the value.
+	hasKey bool
+	keyCol int
 }
 
 // write writes a step's records in the configured way.
@@ -129,6 +134,15 @@ func (r *runner) kafkaRecord(rec record) *kgo.Record {
 		}
 		kr.Timestamp = time.UnixMilli(ts).UTC()
 	}
+	if t.hasKey && rec.key == nil && !rec.del && t.keyCol < len(rec.tuple) {
+		if lit := rec.tuple[t.keyCol]; !strings.EqualFold(lit, "NULL") {
+			k, rest, err := quoted(lit)
+			if err != nil || strings.TrimSpace(rest) != "" {
+				r.fatalf("input %q: record key %s: want a quoted string", rec.line, lit)
+			}
+			kr.Key = []byte(k)
+		}
+	}
 	key, value, err := t.encode(rec)
 	if err != nil {
 		r.fatalf("input %q: %v", rec.line, err)
@@ -169,10 +183,10 @@ func (t *tableInfo) encode(rec record) (key, value []byte, err error) {
 		return key, nil, nil
 	}
 	cols, vals := t.cols, rec.tuple
-	if (t.exceptKey || t.hasTS) && len(vals) == len(cols) {
+	if (t.exceptKey || t.hasTS || t.hasKey) && len(vals) == len(cols) {
 		cols, vals = nil, nil
 		for i, c := range t.cols {
-			if !(t.exceptKey && slices.Contains(t.pk, i)) && !(t.hasTS && i == t.tsCol) {
+			if !(t.exceptKey && slices.Contains(t.pk, i)) && !(t.hasTS && i == t.tsCol) && !(t.hasKey && i == t.keyCol) {
 				cols, vals = append(cols, c), append(vals, rec.tuple[i])
 			}
 		}
@@ -258,6 +272,9 @@ func (r *runner) table(name string) *tableInfo {
 		}
 		if strings.Contains(unquote(c[4]), "METADATA FROM 'timestamp'") {
 			t.hasTS, t.tsCol = true, len(t.cols)
+		}
+		if strings.Contains(unquote(c[4]), "METADATA FROM 'key'") {
+			t.hasKey, t.keyCol = true, len(t.cols)
 		}
 		if unquote(c[3]) == "PRI" {
 			t.pk = append(t.pk, len(t.cols))
