@@ -83,6 +83,12 @@ func (q *Query) build() error {
 		q.sink = sink
 	case *physical.BlackholeSink:
 		q.sink = operator.NewBlackhole()
+	case *physical.FileSink:
+		sink, err := operator.NewFileSink(s.Table, q.ID)
+		if err != nil {
+			return err
+		}
+		q.sink, q.sinkTables = sink, operator.FileSinkTables
 	}
 	return nil
 }
@@ -109,7 +115,7 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 			r.dropLate, r.late = true, q.reporter(s.Object.Schema)
 		}
 		q.nroutes++
-		if isGenerated(s.Object) {
+		if isGenerated(s.Object) || isFilesystem(s.Object) {
 			src, err := NewSource(s.Object)
 			if err != nil {
 				return err
@@ -277,8 +283,11 @@ func TablesNeeded(p *physical.Plan) int {
 		}
 	}
 	walk(p.Root)
-	if _, ok := p.Sink.(*physical.ViewSink); ok {
+	switch p.Sink.(type) {
+	case *physical.ViewSink:
 		n++
+	case *physical.FileSink:
+		n += operator.FileSinkTables
 	}
 	return n
 }

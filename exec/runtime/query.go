@@ -409,6 +409,11 @@ func (q *Query) push(ctx context.Context, i, input int, b types.Batch) error {
 	if i < 0 {
 		q.out.Add(int64(len(b)))
 		_, table := q.plan.Sink.(*physical.TableSink)
+		if _, file := q.plan.Sink.(*physical.FileSink); file && len(b) > 0 {
+			// Its files become visible after the commit: the commit must
+			// be durable first, or a crash would write their rows again.
+			q.wroteKafka = true
+		}
 		if table && q.mute != nil {
 			return nil // reprocessing with output muted
 		}
@@ -496,6 +501,11 @@ func (q *Query) commit(ctx context.Context) error {
 		return fmt.Errorf("commit query %s: %w", q.ID, err)
 	}
 	q.wroteKafka = false
+	if c, ok := q.sink.(operator.Committer); ok {
+		if err := c.Committed(); err != nil {
+			return fmt.Errorf("query %s: %w", q.ID, err)
+		}
+	}
 	q.commitTime = time.Now().UnixMicro()
 	q.publish(q.epoch, q.commitTime)
 	q.epoch = q.epoch[:0]

@@ -111,7 +111,7 @@ func scanView(deps Deps, v *catalog.Object) (types.Batch, error) {
 }
 
 func scanTable(ctx context.Context, deps Deps, t *catalog.Object) (types.Batch, error) {
-	if isGenerated(t) {
+	if isGenerated(t) || isFilesystem(t) {
 		return scanGenerated(ctx, t)
 	}
 	topic := t.Options["topic"]

@@ -89,13 +89,22 @@ func (q *Query) poll(ctx context.Context) (in, bad int, batches map[*route]types
 // topics by name, then generated tables, each in build order.
 func (q *Query) pollOrder() []*route {
 	var out []*route
+	// An eager table (a side table a processing-time join looks up) goes
+	// first: the rows of the poll that probe it see all of it.
+	for i := range q.gens {
+		if q.gens[i].gen.eager {
+			out = append(out, &q.gens[i])
+		}
+	}
 	for _, topic := range slices.Sorted(maps.Keys(q.routes)) {
 		for i := range q.routes[topic] {
 			out = append(out, &q.routes[topic][i])
 		}
 	}
 	for i := range q.gens {
-		out = append(out, &q.gens[i])
+		if !q.gens[i].gen.eager {
+			out = append(out, &q.gens[i])
+		}
 	}
 	return out
 }
