@@ -46,6 +46,7 @@ func (b *Binder) filesystem(st *parse.CreateTable, obj *catalog.Object, pos map[
 		}
 	}
 	allowed := slices.Concat(filesystemOptions, formatOptions["csv"])
+	var ignored []string
 	for _, opt := range st.Options {
 		k := strings.ToLower(opt.Key)
 		if now, ok := filesystemLegacy[k]; ok {
@@ -54,7 +55,7 @@ func (b *Binder) filesystem(st *parse.CreateTable, obj *catalog.Object, pos map[
 		switch {
 		case contains(allowed, k):
 		case hasPrefix(filesystemIgnored, k):
-			b.Notices = append(b.Notices, fmt.Sprintf("option %q is accepted but not applied: riffle writes a part file per partition at every epoch and makes it visible when the epoch commits", k))
+			ignored = append(ignored, fmt.Sprintf("%q", k))
 		case strings.HasPrefix(k, "source.monitor-interval"):
 			return b.Src.Errorf(opt.KeyPos, sqlerr.FeatureNotSupported, "option %q is not supported yet", k).
 				WithHint("a 'filesystem' table is read once, as a bounded source")
@@ -62,6 +63,10 @@ func (b *Binder) filesystem(st *parse.CreateTable, obj *catalog.Object, pos map[
 			return b.Src.Errorf(opt.KeyPos, sqlerr.InvalidParameter, "unknown option %q for connector \"filesystem\"", k).
 				WithHint("%s", suggest(k, allowed))
 		}
+	}
+	if len(ignored) > 0 {
+		b.Notices = append(b.Notices, fmt.Sprintf("options %s are accepted but not applied: riffle writes a part file per partition at every epoch and makes it visible when the epoch commits",
+			strings.Join(ignored, ", ")))
 	}
 	path := strings.TrimPrefix(o["path"], "file://")
 	if path == "" {
