@@ -2,10 +2,12 @@ package filesystem
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"riffle/connectors/format"
 	"riffle/connectors/gen"
+	"riffle/sql/sqlerr"
 	"riffle/sql/types"
 )
 
@@ -87,8 +89,8 @@ func NewSource(spec SourceSpec) (*Source, error) {
 					s.skipped++
 					return nil
 				}
-				return fmt.Errorf("bad record in table %s (file %s, line %d): %w; its 'error.policy' is 'fail': "+
-					"fix the file, or set 'error.policy' = 'skip' to go on", spec.Table.Name, f, n, err)
+				return sqlerr.New(sqlerr.InvalidText, "bad record in table %s (file %s, line %d): %v", spec.Table.Name, rel(root, f), n, err).
+					WithHint("its 'error.policy' is 'fail': fix the file, or declare the table with 'error.policy' = 'skip' to skip such lines")
 			}
 			row := make(types.Row, width)
 			for i, c := range spec.FileCols {
@@ -130,4 +132,13 @@ func (s *Source) Fill(first, stride int64, rows []types.Row) {
 			row[c] = src[c]
 		}
 	}
+}
+
+// rel names a file by its path below the table's path (its name when the
+// path is the file), as the user knows it.
+func rel(root, file string) string {
+	if r, err := filepath.Rel(root, file); err == nil && r != "." {
+		return r
+	}
+	return filepath.Base(file)
 }

@@ -36,7 +36,7 @@ func TestSourceReadsPartitionsAndBadRecords(t *testing.T) {
 		return SourceSpec{Table: gen.Table{Name: "t", Schema: schema, Options: map[string]string{"path": root}},
 			FileCols: []int{0, 1}, PartCols: []int{2}, Decoder: dec, Skip: skip}
 	}
-	if _, err := NewSource(spec(false)); err == nil || !strings.Contains(err.Error(), "dt=2024-01-02/part-0.csv, line 1") {
+	if _, err := NewSource(spec(false)); err == nil || !strings.Contains(err.Error(), "(file dt=2024-01-02/part-0.csv, line 1)") {
 		t.Fatalf("error policy fail: %v, want an error naming the file and line", err)
 	}
 	s, err := NewSource(spec(true))
