@@ -41,3 +41,34 @@ func TestFilesystemBadRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestFilesystemJSONPartitioned writes json rows into a partitioned
+// 'filesystem' table through the gateway and reads them back: each row
+// under its dt=…/ directory, the files holding the other columns as json
+// lines, the partition column back from the directory name.
+func TestFilesystemJSONPartitioned(t *testing.T) {
+	files := t.TempDir()
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, "CREATE TABLE events (id BIGINT, tags ARRAY<STRING>, dt DATE) PARTITIONED BY (dt) "+
+		"WITH ('connector' = 'filesystem', 'path' = '"+files+"/events/', 'format' = 'json')")
+	exec(t, c, "INSERT INTO events VALUES (1, ARRAY['a', 'b'], DATE '2024-01-01'), (2, ARRAY['c'], DATE '2024-01-02'), (3, NULL, NULL)")
+	if got := strings.Join(rows(t, c, "SELECT id, CAST(dt AS STRING) FROM events ORDER BY id"), " "); got != "1|2024-01-01 2|2024-01-02 3|<nil>" {
+		t.Errorf("read back: %q", got)
+	}
+	parts, err := filepath.Glob(filepath.Join(files, "events", "dt=2024-01-01", "part-*.json"))
+	if err != nil || len(parts) != 1 {
+		t.Fatalf("part files of dt=2024-01-01: %v, %v", parts, err)
+	}
+	b, err := os.ReadFile(parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(b)); got != `{"id":1,"tags":["a","b"]}` {
+		t.Errorf("file holds %s, want the row without its partition column", got)
+	}
+	if _, err := os.Stat(filepath.Join(files, "events", "dt=__DEFAULT_PARTITION__")); err != nil {
+		t.Errorf("a NULL partition value: %v", err)
+	}
+}
