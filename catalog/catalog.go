@@ -56,6 +56,10 @@ type Object struct {
 	// Checks are the table's CHECK constraints: a record whose row makes
 	// one false is a bad record.
 	Checks []Check `json:",omitempty"`
+	// PartitionedBy holds the column indexes of a 'filesystem' table's
+	// PARTITIONED BY: their values name its directories (col=value/), and
+	// its files hold the other columns.
+	PartitionedBy []int `json:",omitempty"`
 }
 
 // Check is a CHECK constraint of a table.

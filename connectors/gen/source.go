@@ -71,3 +71,12 @@ func SplitLen(rows int64, s, n int) int64 {
 	}
 	return (rows - int64(s) + int64(n) - 1) / int64(n)
 }
+
+// Eager is a Source read whole at a query's first poll, and pushed ahead
+// of the other sources' rows of that poll: a bounded side table (a
+// 'filesystem' table) that a processing-time temporal join looks up, as
+// Flink's lookup join reads its file before the first probe row.
+type Eager interface {
+	Source
+	Eager() bool
+}

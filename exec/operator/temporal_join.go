@@ -19,9 +19,11 @@ import (
 // append-only probe side. An inner join drops a probe row with no version;
 // a left join pads it.
 //
-// At processing time (AS OF l.proctime) the version is the right row that
-// is current when the probe row is processed: the right side keeps its
-// latest row per key (table 0).
+// At processing time (AS OF l.proctime, or AS OF PROCTIME()) the version
+// is the right row that is current when the probe row is processed: the
+// right side keeps its latest row per key (table 0). Over a probe side
+// that retracts, a retraction takes back what the probe row was joined
+// with then (table 1: see procProbe), not what it would join now.
 //
 // At event time the version of a probe row at t is the right row with the
 // latest time at or before t. A probe row waits (table 1, by time) until
@@ -35,12 +37,13 @@ import (
 type TemporalJoin struct {
 	kind      logical.JoinKind
 	eventTime bool
+	memo      bool      // processing time over a retracting probe side: remember each probe row's result (table 1)
 	leftTime  expr.Func // the probe row's time (event time)
 	rightTime int       // the versioned table's time column (event time)
 	keys      [2][]expr.Func
 	residual  expr.Predicate
 	versions  *state.Table // proc: key → row; event: key, time → row (or a deletion)
-	waiting   *state.Table // event: probe rows by time, key, row → multiplicity
+	waiting   *state.Table // event: probe rows by time, key, row → multiplicity; proc with memo: probe row, version → multiplicity
 	wm        int64
 	late      func(LateRow)
 	held      counts // over waiting
@@ -76,6 +79,8 @@ func NewTemporalJoin(n *logical.TemporalJoin) (*TemporalJoin, error) {
 			return nil, fmt.Errorf("temporal join: an event-time temporal join needs a versioned table with an event-time attribute (WATERMARK FOR)")
 		}
 		j.rightTime = attrs[0]
+	} else {
+		j.memo = n.Left.Props().Changelog != logical.AppendOnly
 	}
 	for s, exprs := range [2][]scalar.Expr{n.LeftKeys, n.RightKeys} {
 		for _, e := range exprs {
@@ -213,7 +218,7 @@ func (j *TemporalJoin) trim() error {
 // time held until the watermark reaches its time.
 func (j *TemporalJoin) probe(c types.Change) error {
 	if !j.eventTime {
-		return j.join(c.Row, int64(c.Diff), c.Wm, -1)
+		return j.procProbe(c)
 	}
 	tv, err := j.leftTime(c.Row)
 	if err != nil {
@@ -241,25 +246,35 @@ func (j *TemporalJoin) probe(c types.Change) error {
 // join emits probe row row (m copies) with the version valid at time t
 // (-1: the current one).
 func (j *TemporalJoin) join(row types.Row, m, wm, t int64) error {
-	null, err := j.joinKey(0, row)
+	version, err := j.match(row, t)
 	if err != nil {
 		return err
 	}
-	var version types.Row
-	if !null {
-		if version, err = j.find(t); err != nil {
-			return err
-		}
+	j.emit(row, version, m, wm)
+	return nil
+}
+
+// match is the version probe row row joins with at time t (-1: the
+// current one): nil when there is none or the ON condition rejects it.
+func (j *TemporalJoin) match(row types.Row, t int64) (types.Row, error) {
+	null, err := j.joinKey(0, row)
+	if err != nil || null {
+		return nil, err
 	}
-	if version != nil && j.residual != nil {
-		ok, err := j.residual(j.rows.scratchPair(0, row, version))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			version = nil
-		}
+	version, err := j.find(t)
+	if err != nil || version == nil || j.residual == nil {
+		return version, err
 	}
+	ok, err := j.residual(j.rows.scratchPair(0, row, version))
+	if err != nil || !ok {
+		return nil, err
+	}
+	return version, nil
+}
+
+// emit adds probe row row joined with version (nil: none) to the output,
+// m copies; an inner join drops a row without a version.
+func (j *TemporalJoin) emit(row, version types.Row, m, wm int64) {
 	var out types.Row
 	switch {
 	case version != nil:
@@ -267,10 +282,9 @@ func (j *TemporalJoin) join(row types.Row, m, wm, t int64) error {
 	case j.kind == logical.LeftJoin:
 		out = j.rows.padded(0, row)
 	default:
-		return nil
+		return
 	}
 	j.out = append(j.out, types.Change{Row: out, Diff: types.Diff(m), Wm: wm})
-	return nil
 }
 
 // find reads the version of the current key valid at t (-1: the current

@@ -155,8 +155,11 @@ func (q *Query) build() error {
 		return err
 	}
 	q.sinkTables = 0
-	if _, ok := q.plan.Sink.(*physical.ViewSink); ok {
+	switch q.plan.Sink.(type) {
+	case *physical.ViewSink:
 		q.sinkTables = 1
+	case *physical.FileSink:
+		q.sinkTables = operator.FileSinkTables
 	}
 	q.sinkBase = q.nextTable
 	saved, err := q.savedGenerated()
@@ -399,6 +402,8 @@ func (q *Query) sinkOf() (operator.Operator, error) {
 			sink.SetEventTime(attrs[0])
 		}
 		return sink, nil
+	case *physical.FileSink:
+		return operator.NewFileSink(s.Table, q.ID)
 	}
 	q.blackhole = operator.NewBlackhole()
 	return q.blackhole, nil
@@ -510,8 +515,11 @@ func TablesNeeded(p *physical.Plan) int {
 		}
 	}
 	walk(p.Root)
-	if _, ok := p.Sink.(*physical.ViewSink); ok {
+	switch p.Sink.(type) {
+	case *physical.ViewSink:
 		n++
+	case *physical.FileSink:
+		n += operator.FileSinkTables
 	}
 	return n
 }

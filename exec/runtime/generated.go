@@ -36,6 +36,9 @@ var generators = map[string]func(gen.Table) (gen.Source, error){
 // NewSource builds the source of a generated table (bind.IsGenerated). An
 // error about the table's declaration is a *gen.OptionError.
 func NewSource(t *catalog.Object) (gen.Source, error) {
+	if bind.IsFilesystem(t) {
+		return newFileSource(t)
+	}
 	mk, ok := generators[t.Options["connector"]]
 	if !ok {
 		return nil, fmt.Errorf("table %s: connector %q generates no rows", t.Name, t.Options["connector"])
@@ -94,6 +97,7 @@ type generated struct {
 	length []int64 // rows in each split (-1: unbounded)
 	ends   bool    // the table ends after its last row
 	rate   float64 // rows per second of wall clock; 0: unpaced
+	eager  bool    // read whole at the first poll, ahead of the other sources (gen.Eager)
 	// origin is when the table's row 0 was (or would have been) due: set
 	// at start so that the first row still to read is due at once.
 	origin time.Time
@@ -116,6 +120,9 @@ type genBuffers struct {
 
 func newGenerated(src gen.Source) *generated {
 	g := &generated{src: src, splits: src.Splits(), rate: src.Rate()}
+	if e, ok := src.(gen.Eager); ok {
+		g.eager = e.Eager()
+	}
 	rows, ends := src.Len()
 	g.ends = ends
 	g.pos = make([]int64, g.splits)
@@ -197,6 +204,9 @@ func (r *route) generate(now time.Time) (types.Batch, int, int) {
 		return nil, 0, 0
 	}
 	per := int64(max(1, genBatch/owned))
+	if g.eager {
+		per = math.MaxInt64 / 2 // the whole table at once (gen.Eager)
+	}
 	counts := make([]int64, g.splits)
 	total := int64(0)
 	for s := range counts {
@@ -322,5 +332,7 @@ func errCorruptGenerated(id string, err error) error {
 	return fmt.Errorf("query %s: corrupt positions of generated tables: %w", id, err)
 }
 
-// isGenerated says whether a scanned table's rows are generated.
-func isGenerated(t *catalog.Object) bool { return bind.IsGenerated(t) }
+// isGenerated says whether a scanned table's rows are generated, or read
+// from files as a generated source is (filesystem.go): either way they come
+// from no topic, and a split's position is a count of its rows.
+func isGenerated(t *catalog.Object) bool { return bind.IsGenerated(t) || isFilesystem(t) }

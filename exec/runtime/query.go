@@ -495,6 +495,11 @@ func (q *Query) share(recs []kafka.Record) map[*task][]kafka.Record {
 func (q *Query) toSink(ctx context.Context, sink operator.Operator, b types.Batch) error {
 	q.out.Add(int64(len(b)))
 	_, table := q.plan.Sink.(*physical.TableSink)
+	if _, file := q.plan.Sink.(*physical.FileSink); file && len(b) > 0 {
+		// Its files become visible after the commit: the commit must
+		// be durable first, or a crash would write their rows again.
+		q.wroteKafka = true
+	}
 	if table && q.mute != nil {
 		return nil // reprocessing with output muted
 	}
@@ -593,6 +598,11 @@ func (q *Query) commit(ctx context.Context) error {
 		return fmt.Errorf("commit query %s: %w", q.ID, err)
 	}
 	q.wroteKafka = false
+	if c, ok := q.sink().(operator.Committer); ok {
+		if err := c.Committed(); err != nil {
+			return fmt.Errorf("query %s: %w", q.ID, err)
+		}
+	}
 	q.commitTime = time.Now().UnixMicro()
 	q.publish(q.epoch, q.commitTime)
 	q.epoch = q.epoch[:0]

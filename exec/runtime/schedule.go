@@ -148,8 +148,15 @@ func (s *scheduler) release(order []*route, batches map[*route]types.Batch, push
 		b := batches[r]
 		switch {
 		case len(b) == 0:
-		case r.gen != nil:
+		case r.gen != nil && !r.gen.eager:
 			later = append(later, r)
+		case r.gen != nil:
+			// An eager table (a side table a processing-time join looks
+			// up) goes first: the rows of the poll that probe it see all
+			// of it.
+			if err := push(r, b); err != nil {
+				return err
+			}
 		case r.order == nil || len(r.order.times) != len(b):
 			if err := push(r, b); err != nil {
 				return err

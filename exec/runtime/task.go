@@ -114,15 +114,22 @@ func (q *Query) newTask(f *fragment, i int) (*task, error) {
 		t.routes = append(t.routes, r)
 	}
 	// A read's batches go in topic by topic, then the generated tables,
-	// each in build order.
+	// each in build order; but an eager table (gen.Eager, a side table)
+	// goes first.
 	t.order = slices.Clone(t.routes)
+	rank := func(r *route) int {
+		switch {
+		case r.gen == nil:
+			return 1
+		case r.gen.eager:
+			return 0
+		}
+		return 2
+	}
 	slices.SortStableFunc(t.order, func(a, b *route) int {
 		switch {
-		case (a.gen == nil) != (b.gen == nil):
-			if a.gen == nil {
-				return -1
-			}
-			return 1
+		case rank(a) != rank(b):
+			return rank(a) - rank(b)
 		case a.topic < b.topic:
 			return -1
 		case a.topic > b.topic:

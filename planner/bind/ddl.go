@@ -61,7 +61,7 @@ func IsBlackhole(obj *catalog.Object) bool {
 
 // planOnlyConnectors are Flink connectors riffle plans but cannot run yet.
 var planOnlyConnectors = map[string]bool{
-	"datagen": true, "nexmark": true, "print": true, "filesystem": true,
+	"datagen": true, "nexmark": true, "print": true,
 }
 
 // tableOptions are the WITH options riffle understands for each connector,
@@ -266,7 +266,7 @@ func (b *Binder) options(st *parse.CreateTable, obj *catalog.Object, d TableDefa
 		obj.Options[k] = o.Value
 		pos[k] = o.KeyPos
 	}
-	if _, ok := obj.Options["connector"]; !ok && d.PlanOnly && obj.Options["connector.type"] != "" {
+	if _, ok := obj.Options["connector"]; !ok && (d.PlanOnly || obj.Options["connector.type"] == "filesystem") && obj.Options["connector.type"] != "" {
 		// Flink's legacy descriptor options ('connector.type', 'connector.path').
 		obj.Options["connector"] = obj.Options["connector.type"]
 		b.Notices = append(b.Notices, "'connector.type' is Flink's legacy spelling of 'connector'")
@@ -285,8 +285,11 @@ func (b *Binder) options(st *parse.CreateTable, obj *catalog.Object, d TableDefa
 	if obj.Options["connector"] == "blackhole" {
 		return b.blackhole(st, obj, pos)
 	}
+	if obj.Options["connector"] == "filesystem" {
+		return b.filesystem(st, obj, pos, d)
+	}
 	if d.PlanOnly && planOnlyConnectors[obj.Options["connector"]] {
-		if len(obj.PrimaryKey) > 0 && obj.Options["connector"] != "filesystem" {
+		if len(obj.PrimaryKey) > 0 {
 			b.Notices = append(b.Notices, "the primary key of a '"+obj.Options["connector"]+"' table is recorded, not enforced")
 		}
 		b.Notices = append(b.Notices, fmt.Sprintf("connector %q is planned but cannot run yet", obj.Options["connector"]))

@@ -38,7 +38,15 @@ func (t *TemporalJoin) Props() Props {
 	if p.Changelog == Upsert {
 		p.Changelog = Retract
 	}
-	p.State = "the versioned table's rows per key (unbounded), probe rows until the watermark passes"
+	switch {
+	case EventTimeJoin(t):
+		p.State = "the versioned table's rows per key (unbounded), probe rows until the watermark passes"
+	case l.Changelog != AppendOnly:
+		// A retraction takes back what its probe row was joined with.
+		p.State = "the versioned table's latest row per key, and each live probe row's result (unbounded)"
+	default:
+		p.State = "the versioned table's latest row per key (unbounded)"
+	}
 	return p
 }
 

@@ -50,13 +50,27 @@ type BlackholeSink struct {
 	Table *catalog.Object
 }
 
-// SinkFor is the sink of INSERT INTO t: its topic, or nothing for a
-// blackhole table.
+// FileSink writes an append-only result to part files under a
+// 'filesystem' table's path, each made visible when the epoch that wrote
+// it commits (connectors/filesystem).
+type FileSink struct {
+	Table *catalog.Object
+}
+
+// SinkFor is the sink of INSERT INTO t: its topic, its files, or nothing
+// for a blackhole table.
 func SinkFor(t *catalog.Object) Sink {
-	if t.Options["connector"] == "blackhole" {
+	switch t.Options["connector"] {
+	case "blackhole":
 		return &BlackholeSink{Table: t}
+	case "filesystem":
+		return &FileSink{Table: t}
 	}
 	return &TableSink{Table: t}
+}
+
+func (s *FileSink) Describe() string {
+	return "FileSink " + s.Table.Name + " path=" + s.Table.Options["path"] + " format=" + s.Table.Options["format"]
 }
 
 func (s *ViewSink) Describe() string { return "Materialize " + s.View.Name }
@@ -72,6 +86,12 @@ func (s *TableSink) Describe() string {
 // result to it would publish rows that later stop being true with no way
 // for a reader to learn it.
 func Build(root logical.Node, sink Sink) (*Plan, error) {
+	if fs, ok := sink.(*FileSink); ok && root.Props().Changelog != logical.AppendOnly {
+		// A file is a log of rows: a row once written cannot be taken back.
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported,
+			"'filesystem' table %q takes only inserts, but the query produces updates (%s)", fs.Table.Name, root.Props().Changelog).
+			WithHint("write an updating result to a materialized view or an upsert table")
+	}
 	if ts, ok := sink.(*TableSink); ok {
 		p := root.Props()
 		switch {

@@ -43,7 +43,7 @@ func (s *Session) createTable(ctx context.Context, st *parse.CreateTable) (*pgwi
 	if err != nil {
 		return nil, err
 	}
-	if !bind.IsGenerated(obj) && !bind.IsBlackhole(obj) {
+	if !bind.IsGenerated(obj) && !bind.IsBlackhole(obj) && !bind.IsFilesystem(obj) {
 		if err := s.ensureTopic(ctx, st, obj); err != nil {
 			return nil, err
 		}

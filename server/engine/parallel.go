@@ -53,6 +53,13 @@ func queryParallelism(settings map[string]string) int {
 // with plan: the session's setting, or the server's default capped by
 // what the plan's sources split into.
 func (s *Session) parallelism(plan *physical.Plan) int {
+	if readsFiles(plan.Root) {
+		// A file table is read whole in the first poll, ahead of the
+		// other sources, so that every probe of a processing-time join
+		// sees all of it; across tasks, an exchange could deliver another
+		// task's probes first.
+		return 1
+	}
 	if n, ok := parseParallelism(s.settings[parallelismSetting]); ok {
 		return n
 	}
@@ -63,6 +70,19 @@ func (s *Session) parallelism(plan *physical.Plan) int {
 		n = goruntime.GOMAXPROCS(0)
 	}
 	return max(1, min(n, s.e.sourceSplits(ctx, plan.Root), physical.MaxParallelism))
+}
+
+// readsFiles reports whether the tree scans a 'filesystem' table.
+func readsFiles(n logical.Node) bool {
+	if s, ok := n.(*logical.Scan); ok {
+		return bind.IsFilesystem(s.Object)
+	}
+	for _, c := range n.Inputs() {
+		if readsFiles(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // sourceSplits is the most partitions any scan of the tree reads: a

@@ -89,6 +89,13 @@ func (s *Session) writeRows(ctx context.Context, t *catalog.Object, rows []types
 	if bind.IsBlackhole(t) {
 		return nil // written, and discarded, as Flink's blackhole does
 	}
+	if bind.IsFilesystem(t) {
+		if err := s.checkRows(t, rows); err != nil {
+			return err
+		}
+		// One statement's rows become visible together, in files of their own.
+		return operator.WriteFileRows(t, fmt.Sprintf("insert_%d", time.Now().UnixNano()), rows)
+	}
 	if err := s.checkRows(t, rows); err != nil {
 		return err
 	}

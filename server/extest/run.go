@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -171,15 +172,25 @@ func (p *player) setup(ctx context.Context) error {
 }
 
 // produce writes a step's events, each acknowledged before the next, so
-// that the broker holds them in the case's global order.
+// that the broker holds them in the case's global order. Across topics
+// the engine's order is not defined (semantics.md, rule 9), except that a
+// processing-time join sees each probe row at the moment it is processed:
+// so a case with PROCTIME() gets one event at a time, each processed
+// (FLUSH) before the next is written.
 func (p *player) produce(ctx context.Context, step int, events []Event) error {
 	recs, err := Records(p.c, events)
 	if err != nil {
 		return fmt.Errorf("step %d: %w", step, err)
 	}
+	oneByOne := slices.Contains(Tags(p.c), "proctime")
 	for _, r := range recs {
 		if err := p.kafka.ProduceSync(ctx, r).FirstErr(); err != nil {
 			return fmt.Errorf("step %d: produce to %s: %w", step, r.Topic, err)
+		}
+		if oneByOne {
+			if err := p.exec(ctx, "FLUSH"); err != nil {
+				return fmt.Errorf("step %d: %w", step, err)
+			}
 		}
 	}
 	return nil

@@ -47,6 +47,7 @@ var Built = map[string]string{
 	"rank":                        "RANK and DENSE_RANK: over windows and Top-N with ties",
 	"grouping_sets":               "GROUPING SETS, ROLLUP, CUBE with GROUPING()",
 	"mv_on_mv":                    "continuous queries over materialized views, through the view's changes topic",
+	"proctime":                    "PROCTIME(): processing-time temporal joins; the runner feeds such a case one event at a time",
 
 	// Column types the runner maps onto riffle DDL (see ddlType).
 	"type:int":       "INT",
@@ -73,7 +74,6 @@ const (
 	reasonJoins       = "joins"
 	reasonTime        = "event time and windows"
 	reasonSetOps      = "set operations"
-	reasonProctime    = "processing time"
 	reasonTypes       = "column types the runner does not map yet"
 	reasonInterval    = "interval literals in expressions"
 	reasonUntrans     = "untranslated (no Flink equivalent)"
@@ -85,10 +85,6 @@ const (
 var NotBuilt = map[string]string{
 	"distinct_on": reasonUntrans,
 
-	// Derived by the runner (see Tags): a table with an event-time column
-	// needs WATERMARK FOR in its DDL and an end of input; the origin
-	// engine dropping late rows at the source is a time rule too.
-	"proctime": reasonProctime,
 	// The scalar layer has TIMESTAMP ± INTERVAL, but an INTERVAL literal
 	// in an expression fails to bind (42883 on an internal placeholder).
 

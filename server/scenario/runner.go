@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -310,9 +311,14 @@ func (r *runner) close() {
 func (r *runner) exec(sql string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), stmtTimeout)
 	defer cancel()
-	_, err := r.conn.Exec(ctx, sql)
+	_, err := r.conn.Exec(ctx, strings.ReplaceAll(sql, "${FILES}", r.files()))
 	return err
 }
+
+// files is the directory a file's 'filesystem' tables live under
+// (${FILES} in its statements): one per configuration, kept across
+// restarts.
+func (r *runner) files() string { return filepath.Join(r.dir, "files") }
 
 func (r *runner) mustExec(sql string) {
 	r.t.Helper()
