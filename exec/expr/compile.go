@@ -90,7 +90,13 @@ func (env Env) compile(e scalar.Expr) (Func, error) {
 		if err != nil {
 			return nil, err
 		}
-		env.localArgs(e, args)
+		if env.localArgs(e, args) {
+			f, err := b(e, args)
+			if err != nil {
+				return nil, err
+			}
+			return env.fromLocal(f), nil
+		}
 		return b(e, args)
 	}
 	return nil, sqlerr.New(sqlerr.Internal, "cannot compile expression %T", e)

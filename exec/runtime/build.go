@@ -142,7 +142,7 @@ func (q *Query) walk(n logical.Node, parent, input int) error {
 		q.latest[topic] = s.Object.Options["scan.startup.mode"] == "latest-offset"
 		return nil
 	}
-	op, bottom, err := newFused(n)
+	op, bottom, err := newFused(n, q.deps.exprEnv())
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (q *Query) allRoutes() []*route {
 // inputs feed the operator (n itself when n is not a filter or a
 // projection). Filters and projections keep no state, so the state tables
 // are handed out as before.
-func newFused(n logical.Node) (operator.Operator, logical.Node, error) {
+func newFused(n logical.Node, env expr.Env) (operator.Operator, logical.Node, error) {
 	var chain []logical.Node
 	bottom := n
 	for {
@@ -191,19 +191,18 @@ func newFused(n logical.Node) (operator.Operator, logical.Node, error) {
 		break
 	}
 	if len(chain) == 0 {
-		op, err := newOperator(n)
+		op, err := newOperator(n, env)
 		return op, n, err
 	}
-	op, err := operator.NewCalc(chain)
+	op, err := operator.NewCalc(chain, env)
 	return op, chain[len(chain)-1], err
 }
 
-func newOperator(n logical.Node) (operator.Operator, error) {
+// newOperator builds the operator for n, compiling its expressions in env.
+func newOperator(n logical.Node, env expr.Env) (operator.Operator, error) {
 	switch n := n.(type) {
-	case *logical.Filter:
-		return operator.NewFilter(n.Pred)
-	case *logical.Project:
-		return operator.NewProject(n.Exprs)
+	case *logical.Filter, *logical.Project:
+		return operator.NewCalc([]logical.Node{n}, env)
 	case *logical.Aggregate:
 		return operator.NewAggregate(n)
 	case *logical.Normalize:

@@ -267,7 +267,7 @@ const scratchTables = 0xFFFF0000
 // its inputs as one batch (after the empty opening batch, as a continuous
 // query would see).
 func runOnce(ctx context.Context, deps Deps, n logical.Node, ins ...types.Batch) (types.Batch, error) {
-	op, err := newOperator(n)
+	op, err := newOperator(n, deps.exprEnv())
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,9 @@ type Binder struct {
 	// Snapshot is set for a one-shot SELECT: sources are read up to their
 	// current end and ORDER BY / LIMIT apply.
 	Snapshot bool
+	// Zone is the session time zone (nil: UTC), where windows over a
+	// TIMESTAMP_LTZ column are aligned (logical.WindowTVF.Zone).
+	Zone *time.Location
 	// FoldNames is set for a SELECT whose rows go to a client: the names
 	// its unquoted aliases give columns fold to lower case, as in
 	// PostgreSQL, because clients look columns up by those names
