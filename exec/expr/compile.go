@@ -82,13 +82,16 @@ func (env Env) compile(e scalar.Expr) (Func, error) {
 		case "proctime":
 			return func(types.Row) (types.Value, error) { return types.NewTimestamp(time.Now().UnixMicro()), nil }, nil
 		}
-		b, ok := builtins[e.Fn]
-		if !ok {
-			return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s is not implemented", e.Fn)
-		}
 		args, err := env.compileAll(e.Args)
 		if err != nil {
 			return nil, err
+		}
+		if f, ok, err := env.compileZoned(e, args); ok {
+			return f, err
+		}
+		b, ok := builtins[e.Fn]
+		if !ok {
+			return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s is not implemented", e.Fn)
 		}
 		if env.localArgs(e, args) {
 			f, err := b(e, args)

@@ -1,10 +1,12 @@
 package expr
 
 import (
+	"math"
 	"strings"
 	"time"
 
 	"riffle/planner/scalar"
+	"riffle/sql/sqlerr"
 	"riffle/sql/types"
 )
 
@@ -76,4 +78,99 @@ func (env Env) parseLocal(f Func, to types.Type) Func {
 		}
 		return types.NewTimestamp(types.FromLocal(r.I, zone)), nil
 	})
+}
+
+// compileZoned compiles the calls whose value depends on the session zone
+// beyond the wall-clock reading of their TIMESTAMP_LTZ arguments (Flink's
+// rules): the local clock (LOCALTIMESTAMP, CURRENT_DATE, CURRENT_TIME),
+// FROM_UNIXTIME, which formats an instant as wall-clock time there, and
+// UNIX_TIMESTAMP of a text or TIMESTAMP, which reads wall-clock time
+// there. ok is false for every other call.
+func (env Env) compileZoned(c *scalar.Call, args []Func) (f Func, ok bool, err error) {
+	zone := env.Zone
+	now := func() int64 { return types.ToLocal(time.Now().UnixMicro(), zone) }
+	switch c.Fn {
+	case "localtimestamp":
+		return func(types.Row) (types.Value, error) {
+			return types.NewTimestamp(scalar.RoundMicros(now(), c.T.Precision)), nil
+		}, true, nil
+	case "current_date":
+		return func(types.Row) (types.Value, error) { return types.NewDate(floorDiv(now(), usPerDay)), nil }, true, nil
+	case "current_time", "localtime":
+		return func(types.Row) (types.Value, error) {
+			us := now() - floorDiv(now(), usPerDay)*usPerDay
+			return types.NewTime(us - us%usPerSec), nil
+		}, true, nil
+	case "to_timestamp_ltz":
+		return toTimestampLTZ(args), true, nil
+	case "unix_timestamp":
+		if len(args) == 0 {
+			return func(types.Row) (types.Value, error) { return types.NewInt(floorDiv(time.Now().UnixMicro(), usPerSec)), nil }, true, nil
+		}
+		if zone == nil || c.Args[0].Type().ID == types.TimestampLTZ || c.Args[0].Type().ID == types.Date {
+			return nil, false, nil
+		}
+		f, err := builtins[c.Fn](c, args)
+		if err != nil {
+			return nil, true, err
+		}
+		return strict1(f, func(v types.Value) (types.Value, error) {
+			return types.NewInt(floorDiv(types.FromLocal(v.I*usPerSec, zone), usPerSec)), nil
+		}), true, nil
+	case "from_unixtime":
+		if zone == nil {
+			return nil, false, nil
+		}
+		local := make([]Func, len(args))
+		copy(local, args)
+		local[0] = strict1(args[0], func(v types.Value) (types.Value, error) {
+			_, off := time.Unix(v.I, 0).In(zone).Zone()
+			return types.NewInt(v.I + int64(off)), nil
+		})
+		f, err := builtins[c.Fn](c, local)
+		return f, true, err
+	}
+	return nil, false, nil
+}
+
+// toTimestampLTZ is Flink's TO_TIMESTAMP_LTZ(epoch, precision): the instant
+// epoch seconds (precision 0) or milliseconds (3) after 1970-01-01 UTC,
+// whatever the zone.
+func toTimestampLTZ(args []Func) Func {
+	return func(row types.Row) (types.Value, error) {
+		v, err := args[0](row)
+		if err != nil || v.IsNull() {
+			return types.Null, err
+		}
+		p, err := args[1](row)
+		if err != nil || p.IsNull() {
+			return types.Null, err
+		}
+		var unit float64
+		switch p.I {
+		case 0:
+			unit = 1e6
+		case 3:
+			unit = 1e3
+		default:
+			return types.Null, sqlerr.New(sqlerr.InvalidParameter, "TO_TIMESTAMP_LTZ precision must be 0 (seconds) or 3 (milliseconds), not %d", p.I)
+		}
+		var f float64
+		switch v.K {
+		case types.KInt:
+			if p.I == 0 && (v.I > math.MaxInt64/usPerSec || v.I < math.MinInt64/usPerSec) {
+				return types.Null, errTimestampRange()
+			}
+			return types.NewTimestamp(v.I * int64(unit)), nil
+		case types.KFloat:
+			f = v.Float()
+		case types.KDecimal:
+			f = v.Dec().Float64()
+		}
+		us := math.Round(f * unit)
+		if math.IsNaN(us) || math.Abs(us) > math.MaxInt64/2 {
+			return types.Null, errTimestampRange()
+		}
+		return types.NewTimestamp(int64(us)), nil
+	}
 }
