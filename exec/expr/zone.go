@@ -105,7 +105,9 @@ func (env Env) compileZoned(c *scalar.Call, args []Func) (f Func, ok bool, err e
 		return toTimestampLTZ(args), true, nil
 	case "unix_timestamp":
 		if len(args) == 0 {
-			return func(types.Row) (types.Value, error) { return types.NewInt(floorDiv(time.Now().UnixMicro(), usPerSec)), nil }, true, nil
+			return func(types.Row) (types.Value, error) {
+				return types.NewInt(floorDiv(time.Now().UnixMicro(), usPerSec)), nil
+			}, true, nil
 		}
 		if zone == nil || c.Args[0].Type().ID == types.TimestampLTZ || c.Args[0].Type().ID == types.Date {
 			return nil, false, nil

@@ -670,9 +670,11 @@ func (a *Aggregate) procCatchUp(end, wm int64) bool {
 
 // windowEnd is the end (µs) of the window of a group with values vals.
 func (a *Aggregate) windowEnd(vals types.Row) int64 {
-	end := vals[a.win.Start].I + a.win.TVF.Size
+	var end int64
 	if a.win.End >= 0 {
 		end = vals[a.win.End].I
+	} else {
+		end = vals[a.win.Start].I + a.win.TVF.Size
 	}
 	// Windows aligned in a session zone have wall-clock bounds there; the
 	// watermark is an instant.

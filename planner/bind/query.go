@@ -132,6 +132,7 @@ func (b *Binder) selectStmt(s *ast.SelectStmt) (logical.Node, error) {
 	if len(s.WindowSpecs) > 0 {
 		return nil, b.notYet(s, "WINDOW clauses are", "arrives later; write the window in OVER (…)")
 	}
+	on := takeDistinctOn(s)
 	in, sc, err := b.from(s.From)
 	if err != nil {
 		return nil, err
@@ -140,6 +141,10 @@ func (b *Binder) selectStmt(s *ast.SelectStmt) (logical.Node, error) {
 		return nil, err
 	}
 	if isAggregating(s) {
+		if on != nil {
+			return nil, b.Src.Errorf(max(b.nodePos(s), 0), sqlerr.FeatureNotSupported, "DISTINCT ON with GROUP BY or aggregates is not supported yet").
+				WithHint("apply DISTINCT ON to a subquery that aggregates")
+		}
 		return b.aggregateSelect(s, in, sc)
 	}
 	if in, err = b.overWindows(s.Fields, in, sc); err != nil {
@@ -152,6 +157,11 @@ func (b *Binder) selectStmt(s *ast.SelectStmt) (logical.Node, error) {
 	}
 	expandSRFs(proj)
 	pruneRowNumber(proj)
+	if on != nil {
+		if err := b.distinctOn(s, on, proj, sc); err != nil {
+			return nil, err
+		}
+	}
 	return b.orderLimit(s, proj, withDistinct(s, proj), sc)
 }
 
