@@ -66,6 +66,9 @@ var Built = map[string]string{
 	"type:date":        "DATE",
 	"type:time":        "TIME(6)",
 	"type:decimal":     "DECIMAL",
+	// Written as JSON milliseconds, which riffle's JSON format reads for
+	// an INTERVAL DAY TO SECOND (see intervalMillisOf).
+	"type:interval": "INTERVAL DAY TO SECOND(3)",
 }
 
 // Reasons a tag is not built: the piece of work it arrives with. The
@@ -90,12 +93,9 @@ var NotBuilt = map[string]string{
 	// needs WATERMARK FOR in its DDL and an end of input; the origin
 	// engine dropping late rows at the source is a time rule too.
 	"proctime": reasonProctime,
-	// The scalar layer has TIMESTAMP ± INTERVAL, but an INTERVAL literal
-	// in an expression fails to bind (42883 on an internal placeholder).
 
-	// The cases write interval values as "INTERVAL 24 h", which is no
-	// JSON encoding riffle reads.
-	"type:interval": reasonTypes,
+	// JSON documents have no column mapping in the runner yet.
+	"type:jsonb": reasonTypes,
 }
 
 // Decision says whether riffle can run a case, and if not, why.
@@ -235,6 +235,8 @@ func canonicalType(t string) string {
 		return "time"
 	case "decimal", "numeric":
 		return "decimal"
+	case "interval":
+		return "interval"
 	}
 	return t
 }
@@ -265,6 +267,8 @@ func ddlType(t string) string {
 		return "DATE"
 	case "time":
 		return "TIME(6)"
+	case "interval":
+		return "INTERVAL DAY TO SECOND(3)"
 	case "decimal":
 		// Keep the declared precision and scale; a bare NUMERIC in
 		// PostgreSQL is unconstrained, so give it room.
