@@ -328,7 +328,7 @@ func (b *Binder) windowTVF(name string) (logical.Node, error) {
 		return nil, b.Src.Errorf(f.TimeCol.Pos, sqlerr.UndefinedColumn, "column %q does not exist", f.TimeCol.Name)
 	}
 	w := &logical.WindowTVF{Input: in, Kind: logical.WindowKind(f.Kind), TimeCol: tc, Lateness: b.Emit.Lateness,
-		Zone: b.windowZone(in, tc)}
+		Zone: b.windowZone(logical.WindowKind(f.Kind), in, tc)}
 	if err := b.timeColumn(s.Columns[tc], f.TimeCol.Pos); err != nil {
 		return nil, err
 	}
@@ -365,10 +365,11 @@ func (b *Binder) windowTVF(name string) (logical.Node, error) {
 // windowZone is where windows over time column col of in align: the
 // session zone for TIMESTAMP_LTZ (an instant), none for TIMESTAMP, whose
 // values are already wall-clock times.
-// Processing-time windows stay aligned to UTC.
-func (b *Binder) windowZone(in logical.Node, col int) *time.Location {
+// Processing-time windows stay aligned to UTC, and so do SESSION windows,
+// which are not aligned to a clock at all: their bounds are row times.
+func (b *Binder) windowZone(kind logical.WindowKind, in logical.Node, col int) *time.Location {
 	t := in.Schema().Columns[col].Type
-	if t.ID != types.TimestampLTZ || b.Zone == nil || b.Zone == time.UTC || logical.ProcTime(in, col) {
+	if t.ID != types.TimestampLTZ || b.Zone == nil || b.Zone == time.UTC || kind == "SESSION" || logical.ProcTime(in, col) {
 		return nil
 	}
 	return b.Zone
