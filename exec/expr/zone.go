@@ -80,6 +80,15 @@ func (env Env) parseLocal(f Func, to types.Type) Func {
 	})
 }
 
+func init() {
+	// The zone-dependent calls are compiled by compileZoned under the
+	// Env's zone; the catalogue's entries compile them in UTC.
+	define(func(c *scalar.Call, args []Func) (Func, error) {
+		f, _, err := Env{}.compileZoned(c, args)
+		return f, err
+	}, "localtimestamp", "current_date", "current_time", "localtime", "to_timestamp_ltz")
+}
+
 // compileZoned compiles the calls whose value depends on the session zone
 // beyond the wall-clock reading of their TIMESTAMP_LTZ arguments (Flink's
 // rules): the local clock (LOCALTIMESTAMP, CURRENT_DATE, CURRENT_TIME),

@@ -544,7 +544,7 @@ func parseInterval(s string, t types.Type) (types.Value, error) {
 func TextHasZone(s string) bool {
 	datePart, rest, _ := strings.Cut(strings.TrimSpace(s), " ")
 	if i := strings.IndexByte(datePart, 'T'); i >= 0 {
-		datePart, rest = datePart[:i], datePart[i+1:]+" "+rest
+		rest = datePart[i+1:] + " " + rest // the clock of 2024-07-01T10:00:00+02
 	}
 	_, zone := splitZone(strings.TrimSpace(rest))
 	return zone != ""
