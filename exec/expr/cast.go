@@ -28,6 +28,8 @@ func (env Env) compileCast(e *scalar.Cast) (Func, error) {
 		switch {
 		case from.ID == types.TimestampLTZ && to.ID != types.TimestampLTZ:
 			arg, from = env.toLocal(arg), types.Type{ID: types.Timestamp, Precision: from.Precision}
+		case to.ID == types.TimestampLTZ && (from.IsString() || from.ID == types.Unknown):
+			return env.parseLocal(arg, to), nil
 		case to.ID == types.TimestampLTZ && (from.ID == types.Timestamp || from.ID == types.Date):
 			ts := types.Type{ID: types.Timestamp, Precision: to.Precision}
 			c, err := Converter(from, ts)

@@ -82,15 +82,24 @@ func (env Env) compile(e scalar.Expr) (Func, error) {
 		case "proctime":
 			return func(types.Row) (types.Value, error) { return types.NewTimestamp(time.Now().UnixMicro()), nil }, nil
 		}
-		b, ok := builtins[e.Fn]
-		if !ok {
-			return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s is not implemented", e.Fn)
-		}
 		args, err := env.compileAll(e.Args)
 		if err != nil {
 			return nil, err
 		}
-		env.localArgs(e, args)
+		if f, ok, err := env.compileZoned(e, args); ok {
+			return f, err
+		}
+		b, ok := builtins[e.Fn]
+		if !ok {
+			return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s is not implemented", e.Fn)
+		}
+		if env.localArgs(e, args) {
+			f, err := b(e, args)
+			if err != nil {
+				return nil, err
+			}
+			return env.fromLocal(f), nil
+		}
 		return b(e, args)
 	}
 	return nil, sqlerr.New(sqlerr.Internal, "cannot compile expression %T", e)

@@ -793,10 +793,15 @@ func (a *Aggregate) procCatchUp(end, wm int64) bool {
 
 // windowEnd is the end (µs) of the window of a group with values vals.
 func (a *Aggregate) windowEnd(vals types.Row) int64 {
+	var end int64
 	if a.win.End >= 0 {
-		return vals[a.win.End].I
+		end = vals[a.win.End].I
+	} else {
+		end = vals[a.win.Start].I + a.win.TVF.Size
 	}
-	return vals[a.win.Start].I + a.win.TVF.Size
+	// Windows aligned in a session zone have wall-clock bounds there; the
+	// watermark is an instant.
+	return types.FromLocal(end, a.win.TVF.Zone)
 }
 
 // closed reports whether the window ending at end has fired under

@@ -72,8 +72,9 @@ type step struct {
 
 // NewCalc fuses a chain of *logical.Filter and *logical.Project nodes,
 // listed from the top (the node whose output the operator emits) down to
-// the one whose input the operator reads, and compiles it.
-func NewCalc(chain []logical.Node) (*Calc, error) {
+// the one whose input the operator reads, and compiles it in env (its Zone:
+// the session time zone).
+func NewCalc(chain []logical.Node, env expr.Env) (*Calc, error) {
 	if len(chain) == 0 {
 		return nil, fmt.Errorf("a calc needs a filter or a projection")
 	}
@@ -93,13 +94,13 @@ func NewCalc(chain []logical.Node) (*Calc, error) {
 	for _, s := range steps {
 		c.plan = append(c.plan, s.String())
 	}
-	return c, c.compile(steps)
+	return c, c.compile(steps, env)
 }
 
 // compile compiles the fused steps: the filters that lead them into pre,
 // the rest into stages.
-func (c *Calc) compile(steps []step) error {
-	env := expr.Env{Watermark: &c.wm}
+func (c *Calc) compile(steps []step, env expr.Env) error {
+	env.Watermark = &c.wm
 	for len(steps) > 0 && steps[0].pred != nil {
 		p, err := env.CompilePredicate(steps[0].pred)
 		if err != nil {

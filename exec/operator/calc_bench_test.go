@@ -8,6 +8,7 @@ import (
 
 	"riffle/connectors/gen"
 	"riffle/connectors/nexmark"
+	"riffle/exec/expr"
 	"riffle/exec/operator"
 	"riffle/planner/logical"
 	"riffle/sql/types"
@@ -70,7 +71,7 @@ func BenchmarkNexmarkCalc(b *testing.B) {
 					}
 					chain = append(chain, n)
 				}
-				calc, err := operator.NewCalc(chain)
+				calc, err := operator.NewCalc(chain, expr.Env{})
 				if err != nil {
 					b.Fatal(err)
 				}

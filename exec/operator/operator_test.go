@@ -122,7 +122,7 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 			}
 			chain = append(chain, n)
 		}
-		c, err := operator.NewCalc(chain)
+		c, err := operator.NewCalc(chain, expr.Env{})
 		if err != nil {
 			return "", err
 		}

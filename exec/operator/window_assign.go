@@ -3,6 +3,7 @@ package operator
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"riffle/planner/logical"
 	"riffle/sql/types"
@@ -20,6 +21,7 @@ type WindowAssign struct {
 	kind                      logical.WindowKind
 	timeCol                   int
 	size, slide, step, offset int64
+	zone                      *time.Location // see logical.WindowTVF.Zone
 	late                      func(LateRow)
 	out                       types.Batch
 }
@@ -32,7 +34,7 @@ const windowTimeGap = 1000
 
 // NewWindowAssign returns the operator for a TUMBLE, HOP or CUMULATE node.
 func NewWindowAssign(n *logical.WindowTVF) (*WindowAssign, error) {
-	w := &WindowAssign{kind: n.Kind, timeCol: n.TimeCol, size: n.Size, slide: n.Slide, step: n.Step, offset: n.Offset}
+	w := &WindowAssign{kind: n.Kind, timeCol: n.TimeCol, size: n.Size, slide: n.Slide, step: n.Step, offset: n.Offset, zone: n.Zone}
 	switch {
 	case n.Kind == "SESSION":
 		return nil, fmt.Errorf("window assign: SESSION windows merge; they are not assigned row by row")
@@ -56,7 +58,7 @@ func (w *WindowAssign) OnBatch(ctx context.Context, _ int, b types.Batch, out Em
 			reportLate(w.late, "its event time is NULL", c, 0, c.Wm)
 			continue
 		}
-		w.windows(t.I, func(start, end int64) {
+		w.windows(types.ToLocal(t.I, w.zone), func(start, end int64) {
 			if need := len(c.Row) + 3; cap(slab)-len(slab) < need {
 				// A full slab is followed by a new one, never grown: the
 				// rows carved from it stay where they are, and growing
@@ -66,7 +68,9 @@ func (w *WindowAssign) OnBatch(ctx context.Context, _ int, b types.Batch, out Em
 			}
 			at := len(slab)
 			slab = append(slab, c.Row...)
-			slab = append(slab, types.NewTimestamp(start), types.NewTimestamp(end), types.NewTimestamp(end-windowTimeGap))
+			// window_time is an instant even when the bounds are a
+			// zone's wall-clock time.
+			slab = append(slab, types.NewTimestamp(start), types.NewTimestamp(end), types.NewTimestamp(types.FromLocal(end, w.zone)-windowTimeGap))
 			w.out = append(w.out, types.Change{Row: slab[at:len(slab):len(slab)], Diff: c.Diff, Wm: c.Wm})
 		})
 	}

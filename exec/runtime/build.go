@@ -424,24 +424,23 @@ func (q *Query) topics() []string {
 // down to bottom (chainBottom) runs as one operator (operator.Calc), which
 // copies each row once rather than once per node. Filters and projections
 // keep no state, so the state tables are handed out as before.
-func newFused(n, bottom logical.Node) (operator.Operator, error) {
+func newFused(n, bottom logical.Node, env expr.Env) (operator.Operator, error) {
 	if !fusable(n) {
-		return newOperator(n)
+		return newOperator(n, env)
 	}
 	chain := []logical.Node{n}
 	for c := n; c != bottom; {
 		c = c.Inputs()[0]
 		chain = append(chain, c)
 	}
-	return operator.NewCalc(chain)
+	return operator.NewCalc(chain, env)
 }
 
-func newOperator(n logical.Node) (operator.Operator, error) {
+// newOperator builds the operator for n, compiling its expressions in env.
+func newOperator(n logical.Node, env expr.Env) (operator.Operator, error) {
 	switch n := n.(type) {
-	case *logical.Filter:
-		return operator.NewFilter(n.Pred)
-	case *logical.Project:
-		return operator.NewProject(n.Exprs)
+	case *logical.Filter, *logical.Project:
+		return operator.NewCalc([]logical.Node{n}, env)
 	case *logical.Aggregate:
 		return operator.NewAggregate(n)
 	case *logical.Normalize:

@@ -14,6 +14,7 @@ import (
 
 	"riffle/catalog"
 	"riffle/connectors/kafka"
+	"riffle/exec/expr"
 	"riffle/exec/operator"
 	"riffle/exec/state"
 	"riffle/planner/physical"
@@ -31,7 +32,14 @@ type Deps struct {
 	// EpochInterval is how long an exactly-once query's epochs last (0:
 	// DefaultEpochInterval). Other queries commit after every poll.
 	EpochInterval time.Duration
+	// Zone is the session time zone the query's expressions read
+	// TIMESTAMP_LTZ in (expr.Env.Zone); nil is UTC. A continuous query
+	// keeps the zone of the session that created it.
+	Zone *time.Location
 }
+
+// exprEnv is the environment the query's operators compile expressions in.
+func (d Deps) exprEnv() expr.Env { return expr.Env{Zone: d.Zone} }
 
 // Stats are a running query's counters.
 type Stats struct {

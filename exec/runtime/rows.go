@@ -33,7 +33,7 @@ func OpenRows(ctx context.Context, deps Deps, n logical.Node) (r *Rows, ok bool,
 	for {
 		switch x := n.(type) {
 		case *logical.Filter, *logical.Project:
-			op, err := newOperator(x)
+			op, err := newOperator(x, deps.exprEnv())
 			if err != nil {
 				return nil, false, err
 			}

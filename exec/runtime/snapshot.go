@@ -45,7 +45,7 @@ func snapshot(ctx context.Context, deps Deps, n logical.Node) (types.Batch, erro
 		}
 		return scanTable(ctx, deps, n.Object)
 	case *logical.Values:
-		return values(n)
+		return values(n, deps.exprEnv())
 	case *logical.TableFunc:
 		return tableFunc(n)
 	case *logical.Expand:
@@ -165,7 +165,7 @@ func scanGenerated(ctx context.Context, t *catalog.Object) (types.Batch, error) 
 	return out, nil
 }
 
-func values(v *logical.Values) (types.Batch, error) {
+func values(v *logical.Values, env expr.Env) (types.Batch, error) {
 	out := make(types.Batch, 0, len(v.Rows))
 	for _, r := range v.Rows {
 		row := make(types.Row, len(r))
@@ -174,7 +174,7 @@ func values(v *logical.Values) (types.Batch, error) {
 				row[i] = c.V // a system relation's rows are all constants
 				continue
 			}
-			f, err := expr.Compile(e)
+			f, err := expr.CompileEnv(e, env)
 			if err != nil {
 				return nil, err
 			}
@@ -267,7 +267,7 @@ const scratchTables = 0xFFFF0000
 // its inputs as one batch (after the empty opening batch, as a continuous
 // query would see).
 func runOnce(ctx context.Context, deps Deps, n logical.Node, ins ...types.Batch) (types.Batch, error) {
-	op, err := newOperator(n)
+	op, err := newOperator(n, deps.exprEnv())
 	if err != nil {
 		return nil, err
 	}

@@ -99,7 +99,7 @@ func (q *Query) newTask(f *fragment, i int) (*task, error) {
 		t.part = []byte{byte(i >> 8), byte(i)}
 	}
 	for _, s := range f.nodes {
-		op, err := newFused(s.n, s.bottom)
+		op, err := newFused(s.n, s.bottom, q.deps.exprEnv())
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package bind
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"riffle/catalog"
 	"riffle/planner/logical"
@@ -326,7 +327,8 @@ func (b *Binder) windowTVF(name string) (logical.Node, error) {
 	if tc < 0 {
 		return nil, b.Src.Errorf(f.TimeCol.Pos, sqlerr.UndefinedColumn, "column %q does not exist", f.TimeCol.Name)
 	}
-	w := &logical.WindowTVF{Input: in, Kind: logical.WindowKind(f.Kind), TimeCol: tc, Lateness: b.Emit.Lateness}
+	w := &logical.WindowTVF{Input: in, Kind: logical.WindowKind(f.Kind), TimeCol: tc, Lateness: b.Emit.Lateness,
+		Zone: b.windowZone(logical.WindowKind(f.Kind), in, tc)}
 	if err := b.timeColumn(s.Columns[tc], f.TimeCol.Pos); err != nil {
 		return nil, err
 	}
@@ -358,6 +360,19 @@ func (b *Binder) windowTVF(name string) (logical.Node, error) {
 	}
 	w.Out = windowSchema(s, s.Columns[tc].Type)
 	return w, nil
+}
+
+// windowZone is where windows over time column col of in align: the
+// session zone for TIMESTAMP_LTZ (an instant), none for TIMESTAMP, whose
+// values are already wall-clock times.
+// Processing-time windows stay aligned to UTC, and so do SESSION windows,
+// which are not aligned to a clock at all: their bounds are row times.
+func (b *Binder) windowZone(kind logical.WindowKind, in logical.Node, col int) *time.Location {
+	t := in.Schema().Columns[col].Type
+	if t.ID != types.TimestampLTZ || b.Zone == nil || b.Zone == time.UTC || kind == "SESSION" || logical.ProcTime(in, col) {
+		return nil
+	}
+	return b.Zone
 }
 
 // windowSchema is the input's columns plus window_start, window_end and

@@ -34,7 +34,8 @@ func (b *Binder) groupWindow(f *ast.FuncCallExpr, sc *scope, in logical.Node, ct
 	if err := b.timeColumn(in.Schema().Columns[col.Idx], gw.Pos); err != nil {
 		return err
 	}
-	w := &logical.WindowTVF{Input: in, Kind: logical.WindowKind(gw.Kind), TimeCol: col.Idx, Lateness: b.Emit.Lateness}
+	w := &logical.WindowTVF{Input: in, Kind: logical.WindowKind(gw.Kind), TimeCol: col.Idx, Lateness: b.Emit.Lateness,
+		Zone: b.windowZone(logical.WindowKind(gw.Kind), in, col.Idx)}
 	var durs []int64
 	for _, a := range f.Args[1:] {
 		call, ok := a.(*ast.FuncCallExpr)

@@ -29,6 +29,9 @@ type Binder struct {
 	// Snapshot is set for a one-shot SELECT: sources are read up to their
 	// current end and ORDER BY / LIMIT apply.
 	Snapshot bool
+	// Zone is the session time zone (nil: UTC), where windows over a
+	// TIMESTAMP_LTZ column are aligned (logical.WindowTVF.Zone).
+	Zone *time.Location
 	// FoldNames is set for a SELECT whose rows go to a client: the names
 	// its unquoted aliases give columns fold to lower case, as in
 	// PostgreSQL, because clients look columns up by those names
@@ -129,6 +132,7 @@ func (b *Binder) selectStmt(s *ast.SelectStmt) (logical.Node, error) {
 	if len(s.WindowSpecs) > 0 {
 		return nil, b.notYet(s, "WINDOW clauses are", "arrives later; write the window in OVER (…)")
 	}
+	on := takeDistinctOn(s)
 	in, sc, err := b.from(s.From)
 	if err != nil {
 		return nil, err
@@ -137,6 +141,10 @@ func (b *Binder) selectStmt(s *ast.SelectStmt) (logical.Node, error) {
 		return nil, err
 	}
 	if isAggregating(s) {
+		if on != nil {
+			return nil, b.Src.Errorf(max(b.nodePos(s), 0), sqlerr.FeatureNotSupported, "DISTINCT ON with GROUP BY or aggregates is not supported yet").
+				WithHint("apply DISTINCT ON to a subquery that aggregates")
+		}
 		return b.aggregateSelect(s, in, sc)
 	}
 	if in, err = b.overWindows(s.Fields, in, sc); err != nil {
@@ -149,6 +157,11 @@ func (b *Binder) selectStmt(s *ast.SelectStmt) (logical.Node, error) {
 	}
 	expandSRFs(proj)
 	pruneRowNumber(proj)
+	if on != nil {
+		if err := b.distinctOn(s, on, proj, sc); err != nil {
+			return nil, err
+		}
+	}
 	return b.orderLimit(s, proj, withDistinct(s, proj), sc)
 }
 

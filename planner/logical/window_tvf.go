@@ -3,6 +3,7 @@ package logical
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"riffle/sql/types"
 )
@@ -31,7 +32,13 @@ type WindowTVF struct {
 	// aggregates: SESSION keeps a fired session that long, so a late row
 	// can still join or merge it.
 	Lateness int64
-	Out      types.Schema
+	// Zone, set over a TIMESTAMP_LTZ time column in a session whose time
+	// zone is not UTC, is where windows are aligned (Flink's rule): a
+	// daily TUMBLE starts at local midnight there, window_start and
+	// window_end are that zone's wall-clock time (TIMESTAMP), window_time
+	// stays an instant (TIMESTAMP_LTZ). nil aligns to UTC.
+	Zone *time.Location
+	Out  types.Schema
 }
 
 func (w *WindowTVF) Schema() types.Schema { return w.Out }
@@ -76,6 +83,9 @@ func (w *WindowTVF) Describe() string {
 			ps = append(ps, names[i])
 		}
 		s += " partition=(" + strings.Join(ps, ", ") + ")"
+	}
+	if w.Zone != nil {
+		s += " zone=" + w.Zone.String()
 	}
 	return s
 }

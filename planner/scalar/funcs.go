@@ -32,6 +32,7 @@ func init() {
 	registerTime()
 	registerNested()
 	registerPG()
+	registerZoned()
 }
 
 func register(names []string, d funcDef) {

@@ -304,6 +304,7 @@ func registerTime() {
 	named([]string{"to_timestamp"}, sig{text: "(STRING[, STRING format])", params: p(cString, cString), min: 1, ret: retT(types.TTimestamp)})
 	named([]string{"to_date"}, sig{text: "(STRING[, STRING format])", params: p(cString, cString), min: 1, ret: retT(types.TDate)})
 	named([]string{"unix_timestamp"},
+		sig{text: "()", min: 0, ret: bigint},
 		sig{text: "(STRING[, STRING format])", params: p(cString, cString), min: 1, ret: bigint},
 		sig{text: "(TIMESTAMP)", params: p(cTime), min: 1, ret: bigint})
 	named([]string{"from_unixtime"}, sig{text: "(BIGINT seconds[, STRING format])", params: p(cInt, cString), min: 1, ret: str})

@@ -544,3 +544,15 @@ func parseInterval(s string, t types.Type) (types.Value, error) {
 	}
 	return types.NewInterval(us + months*30*86400e6), nil
 }
+
+// TextHasZone reports whether the text of a timestamp names its zone
+// ('2024-07-01 10:00:00+02', '…Z'): one that does not is wall-clock time
+// in the session zone when read as a TIMESTAMP_LTZ.
+func TextHasZone(s string) bool {
+	datePart, rest, _ := strings.Cut(strings.TrimSpace(s), " ")
+	if i := strings.IndexByte(datePart, 'T'); i >= 0 {
+		rest = datePart[i+1:] + " " + rest // the clock of 2024-07-01T10:00:00+02
+	}
+	_, zone := splitZone(strings.TrimSpace(rest))
+	return zone != ""
+}

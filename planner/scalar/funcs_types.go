@@ -208,12 +208,19 @@ func NewCast(e Expr, t types.Type) Expr {
 			}
 			return &Const{V: types.Null, T: t}
 		}
-		if v, err := ParseText(c.V.S, t); err == nil {
+		if v, err := ParseText(c.V.S, t); err == nil && !zoneLocal(c.V.S, t) {
 			return &Const{V: v, T: t}
 		}
 		return &Cast{Arg: &Const{V: c.V, T: types.TString}, T: t}
 	}
 	return &Cast{Arg: e, T: t}
+}
+
+// zoneLocal reports whether text read as t depends on the session time
+// zone: a TIMESTAMP_LTZ written without an offset is wall-clock time
+// there, so it stays a cast for exec/expr, which knows the zone.
+func zoneLocal(text string, t types.Type) bool {
+	return t.ID == types.TimestampLTZ && !TextHasZone(text)
 }
 
 // coerce converts e to t for an implicit conversion chosen by Resolve. It
@@ -227,6 +234,9 @@ func coerce(e Expr, t types.Type) (Expr, error) {
 		v, err := ParseText(c.V.S, t)
 		if err != nil {
 			return nil, err
+		}
+		if zoneLocal(c.V.S, t) {
+			return NewCast(e, t), nil
 		}
 		return &Const{V: v, T: t}, nil
 	}

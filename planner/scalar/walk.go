@@ -82,8 +82,11 @@ func Volatile(e Expr) bool {
 		return true
 	case *Call:
 		switch e.Fn {
-		case "proctime", "now", "current_timestamp", "transaction_timestamp", "statement_timestamp":
+		case "proctime", "now", "current_timestamp", "transaction_timestamp", "statement_timestamp",
+			"localtimestamp", "current_date", "current_time", "localtime":
 			return true
+		case "unix_timestamp":
+			return len(e.Args) == 0 // the clock's
 		}
 		for _, a := range e.Args {
 			if Volatile(a) {

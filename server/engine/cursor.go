@@ -198,14 +198,14 @@ func (s *Session) selectRows(ctx context.Context, st *parse.Select, params []*st
 	}
 	s.runSubqueries(ctx, b)
 	cols := node.Schema().Columns
-	rows, ok, err := runtime.OpenRows(ctx, s.e.deps, node)
+	rows, ok, err := runtime.OpenRows(ctx, s.deps(), node)
 	if err != nil {
 		return nil, nil, err
 	}
 	if ok {
 		return cols, &viewRows{rows: rows}, nil
 	}
-	all, err := runtime.Snapshot(ctx, s.e.deps, node)
+	all, err := runtime.Snapshot(ctx, s.deps(), node)
 	if err != nil {
 		return nil, nil, err
 	}

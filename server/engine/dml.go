@@ -75,7 +75,7 @@ func (s *Session) deleteRows(ctx context.Context, st *parse.Delete, params []*st
 		return nil, err
 	}
 	s.runSubqueries(ctx, b)
-	rows, err := runtime.Snapshot(ctx, s.e.deps, node)
+	rows, err := runtime.Snapshot(ctx, s.deps(), node)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (s *Session) updateRows(ctx context.Context, st *parse.Update, params []*st
 		return nil, err
 	}
 	s.runSubqueries(ctx, b)
-	rows, err := runtime.Snapshot(ctx, s.e.deps, node)
+	rows, err := runtime.Snapshot(ctx, s.deps(), node)
 	if err != nil {
 		return nil, err
 	}

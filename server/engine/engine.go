@@ -143,7 +143,9 @@ func (e *Engine) startQuery(q *catalog.Query) error {
 	if plan.LateTable, err = e.lateTable(q.Settings); err != nil {
 		return err
 	}
-	rq, err := runtime.Start(e.deps, q.ID, plan, q.Tables)
+	deps := e.deps
+	deps.Zone = zoneOf(q.Settings)
+	rq, err := runtime.Start(deps, q.ID, plan, q.Tables)
 	if err != nil {
 		return err
 	}
@@ -227,7 +229,7 @@ func (e *Engine) planStored(q *catalog.Query) (*physical.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &bind.Binder{Cat: e.cat, Src: stmt.Source(), Params: []*string{}, Emit: emitOf(q.Settings)}
+	b := &bind.Binder{Cat: e.cat, Src: stmt.Source(), Params: []*string{}, Emit: emitOf(q.Settings), Zone: zoneOf(q.Settings)}
 	var plan *physical.Plan
 	switch st := stmt.(type) {
 	case *parse.CreateView:

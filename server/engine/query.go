@@ -36,7 +36,7 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 	}
 	if st.Query == nil {
 		s.runSubqueries(ctx, b)
-		rows, err := runtime.Snapshot(ctx, s.e.deps, node)
+		rows, err := runtime.Snapshot(ctx, s.deps(), node)
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +165,7 @@ func (s *Session) selectQuery(ctx context.Context, st *parse.Select, params []*s
 		return nil, err
 	}
 	s.runSubqueries(ctx, b)
-	rows, err := runtime.Snapshot(ctx, s.e.deps, node)
+	rows, err := runtime.Snapshot(ctx, s.deps(), node)
 	if err != nil {
 		return nil, err
 	}
@@ -304,6 +304,6 @@ func upstreamPlaced(q *runtime.Query, qs []*runtime.Query, writes map[*runtime.Q
 // their plans, as the statement itself runs: as of now, with ctx.
 func (s *Session) runSubqueries(ctx context.Context, b *bind.Binder) {
 	if r := b.Runner(); r != nil {
-		r.Run = func(plan any) ([]types.Row, error) { return runtime.Snapshot(ctx, s.e.deps, plan.(logical.Node)) }
+		r.Run = func(plan any) ([]types.Row, error) { return runtime.Snapshot(ctx, s.deps(), plan.(logical.Node)) }
 	}
 }

@@ -146,7 +146,7 @@ func (s *Session) Close() error {
 func (s *Session) binder(st parse.Statement, params []*string) *bind.Binder {
 	_, sel := st.(*parse.Select)
 	return &bind.Binder{Cat: s.e.cat, Src: st.Source(), Params: params, Emit: emitOf(s.settings), System: s.system, Natives: s.native,
-		FoldNames: sel}
+		FoldNames: sel, Zone: s.zone()}
 }
 
 // run executes one statement.
@@ -187,14 +187,16 @@ func (s *Session) run(ctx context.Context, st parse.Statement, params []*string)
 	case *parse.Flush:
 		return s.flush(ctx)
 	case *parse.Set:
+		if isZoneKey(st.Key) {
+			return s.setZone(st)
+		}
 		if err := checkSetting(st); err != nil {
 			return nil, err
 		}
 		s.settings[strings.ToLower(st.Key)] = st.Value
 		return &pgwire.Result{Tag: "SET"}, nil
 	case *parse.Reset:
-		s.reset(strings.ToLower(st.Key))
-		return &pgwire.Result{Tag: "RESET"}, nil
+		return s.resetSetting(st), nil
 	case *parse.Explain:
 		return s.explain(st)
 	case *parse.Subscribe:

@@ -147,7 +147,13 @@ func (s *Session) showCreate(st *parse.Show) (*pgwire.Result, error) {
 	if o.Origin != "" {
 		origin = str(o.Origin)
 	}
-	return rowsResult(createColumns, []types.Row{{str(o.SQL), origin}}, "SHOW"), nil
+	text := o.SQL
+	if q := s.e.cat.Query(o.Query); o.Query != "" && q != nil && q.Settings[zoneSetting] != "" {
+		// The view's TIMESTAMP_LTZ reads in the zone it was created in:
+		// the statement says so, and replays the same.
+		text = fmt.Sprintf("SET 'table.local-time-zone' = '%s';\n%s", q.Settings[zoneSetting], text)
+	}
+	return rowsResult(createColumns, []types.Row{{str(text), origin}}, "SHOW"), nil
 }
 
 // liveStats fills a SHOW QUERIES row's counters from a running query.

@@ -54,7 +54,7 @@ func (s *Session) startTemp(sql string, b *bind.Binder, node logical.Node) (*tem
 	if err := e.store.PutMeta(tempPrefix+id, rec); err != nil {
 		return nil, err
 	}
-	if t.rq, err = runtime.Start(e.deps, id, plan, tables); err != nil {
+	if t.rq, err = runtime.Start(s.deps(), id, plan, tables); err != nil {
 		return nil, errors.Join(err, e.forgetTemp(id, tables))
 	}
 	e.mu.Lock()

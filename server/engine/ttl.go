@@ -62,6 +62,14 @@ func (s *Session) querySettings() map[string]string {
 			m[k] = v
 		}
 	}
+	if s.zone() != nil {
+		// The query reads TIMESTAMP_LTZ in the zone it was created in,
+		// after a restart too.
+		if m == nil {
+			m = map[string]string{}
+		}
+		m[zoneSetting] = s.settings[zoneSetting]
+	}
 	return m
 }
 

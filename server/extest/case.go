@@ -19,10 +19,13 @@ const Format = "streamsql-extest/v0"
 // acts on are decoded; the rest of the file (origin, notes, the original
 // dialect's SQL) is for people.
 type Case struct {
-	Format        string        `yaml:"format"`
-	ID            string        `yaml:"id"`
-	Features      []string      `yaml:"features"`
-	Fidelity      string        `yaml:"fidelity"`
+	Format   string   `yaml:"format"`
+	ID       string   `yaml:"id"`
+	Features []string `yaml:"features"`
+	Fidelity string   `yaml:"fidelity"`
+	// PgIsms name the PostgreSQL constructs of the original SQL that the
+	// Flink translation could not carry (e.g. distinct_on).
+	PgIsms        []string      `yaml:"pg_isms"`
 	EmitSemantics string        `yaml:"emit_semantics"`
 	EndOfInput    string        `yaml:"end_of_input"`
 	SourceTables  []SourceTable `yaml:"source_tables"`
@@ -59,7 +62,8 @@ type EventTime struct {
 	Derived bool `yaml:"derived_for_translation"`
 }
 
-// View is one view of the case; the runner creates it from SQLFlink.
+// View is one view of the case; the runner creates it from SQLFlink, or
+// from SQL when the case plays its original SQL (Case.PlaysOriginal).
 type View struct {
 	Name         string `yaml:"name"`
 	Materialized bool   `yaml:"materialized"`

@@ -3,6 +3,8 @@ package extest
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -219,6 +221,13 @@ func rowObject(t *SourceTable, row []any) (map[string]any, error) {
 	}
 	obj := make(map[string]any, len(row))
 	for i, v := range row {
+		if canonicalType(t.Columns[i][1]) == "interval" && v != nil {
+			ms, err := intervalMillisOf(v)
+			if err != nil {
+				return nil, fmt.Errorf("table %s, column %s: %w", t.Name, t.Columns[i][0], err)
+			}
+			v = ms
+		}
 		if strings.EqualFold(t.Columns[i][1], "boolean") {
 			switch v {
 			case 1:
@@ -239,4 +248,42 @@ func columnIndex(t *SourceTable, name string) int {
 		}
 	}
 	return -1
+}
+
+// intervalUnits are the units of the cases' interval values, in
+// milliseconds.
+var intervalUnits = map[string]int64{
+	"d": 86400e3, "day": 86400e3, "days": 86400e3,
+	"h": 3600e3, "hour": 3600e3, "hours": 3600e3,
+	"m": 60e3, "min": 60e3, "mins": 60e3, "minute": 60e3, "minutes": 60e3,
+	"s": 1e3, "sec": 1e3, "secs": 1e3, "second": 1e3, "seconds": 1e3,
+	"ms": 1, "millisecond": 1, "milliseconds": 1,
+}
+
+// intervalMillisOf reads a case's interval value, "INTERVAL 24 h" or
+// "1 day 2 hours" (number and unit pairs, the word INTERVAL optional), as
+// the milliseconds riffle's JSON format reads for an INTERVAL DAY TO
+// SECOND. Months and years have no fixed length and are refused.
+func intervalMillisOf(v any) (int64, error) {
+	s, ok := v.(string)
+	if !ok {
+		return 0, fmt.Errorf("interval %v: want text such as 'INTERVAL 24 h'", v)
+	}
+	f := strings.Fields(s)
+	if len(f) > 0 && strings.EqualFold(f[0], "interval") {
+		f = f[1:]
+	}
+	if len(f) == 0 || len(f)%2 != 0 {
+		return 0, fmt.Errorf("interval %q: want number and unit pairs", s)
+	}
+	var ms int64
+	for i := 0; i < len(f); i += 2 {
+		n, err := strconv.ParseFloat(f[i], 64)
+		unit, known := intervalUnits[strings.ToLower(f[i+1])]
+		if err != nil || !known {
+			return 0, fmt.Errorf("interval %q: cannot read %q %q", s, f[i], f[i+1])
+		}
+		ms += int64(math.Round(n * float64(unit)))
+	}
+	return ms, nil
 }

@@ -164,3 +164,25 @@ func goldenEncode(t *testing.T, d *datadriven.TestData) string {
 	}
 	return b.String()
 }
+
+// TestIntervalMillisOf checks how the runner reads the cases' interval
+// values for riffle's JSON format (milliseconds).
+func TestIntervalMillisOf(t *testing.T) {
+	for _, c := range []struct {
+		in   any
+		want int64
+	}{
+		{"INTERVAL 24 h", 86400e3}, {"INTERVAL 1 d", 86400e3}, {"1 day 2 hours", 93600e3},
+		{"interval 1.5 s", 1500}, {"INTERVAL -30 min", -1800e3},
+	} {
+		got, err := intervalMillisOf(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("%v: got %d, %v; want %d", c.in, got, err, c.want)
+		}
+	}
+	for _, bad := range []any{"INTERVAL 1 mon", "INTERVAL", "24", 24} {
+		if _, err := intervalMillisOf(bad); err == nil {
+			t.Errorf("%v: want an error", bad)
+		}
+	}
+}

@@ -163,7 +163,11 @@ func (p *player) setup(ctx context.Context) error {
 		if v.Materialized {
 			kind = "MATERIALIZED VIEW"
 		}
-		sql := fmt.Sprintf("CREATE %s %s AS %s", kind, v.Name, strings.TrimRight(strings.TrimSpace(v.SQLFlink), ";"))
+		text := v.SQLFlink
+		if p.c.PlaysOriginal() {
+			text = v.SQL
+		}
+		sql := fmt.Sprintf("CREATE %s %s AS %s", kind, v.Name, strings.TrimRight(strings.TrimSpace(text), ";"))
 		if err := p.exec(ctx, sql); err != nil {
 			return err
 		}

@@ -57,6 +57,18 @@ func TestCompare(t *testing.T) {
 		}()
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			var out strings.Builder
+			// zone=… runs the block in that session time zone on both
+			// servers, and puts both back to UTC after it.
+			if d.HasArg("zone") {
+				var zone string
+				d.ScanArgs(t, "zone", &zone)
+				for _, c := range []*pgconn.PgConn{rf, pg} {
+					if c != nil {
+						setZone(t, c, zone)
+						defer setZone(t, c, "UTC")
+					}
+				}
+			}
 			for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
 				line = strings.TrimSpace(line)
 				if line == "" {
@@ -106,6 +118,16 @@ func TestCompare(t *testing.T) {
 	})
 	t.Logf("%d expressions: %d agree with PostgreSQL, %d listed as deliberate differences, %d pending on other layers",
 		total, agreed, differs, pending)
+}
+
+// setZone sets c's session time zone.
+func setZone(t *testing.T, c *pgconn.PgConn, zone string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.Exec(ctx, "SET TIME ZONE '"+zone+"'").ReadAll(); err != nil {
+		t.Fatalf("SET TIME ZONE '%s': %v", zone, err)
+	}
 }
 
 func connect(t *testing.T, dsn string) *pgconn.PgConn {

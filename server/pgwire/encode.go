@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"time"
 
 	"riffle/sql/sqlerr"
 	"riffle/sql/types"
@@ -26,23 +27,31 @@ const (
 	pgEpochMicros = pgEpochDays * 86400 * 1_000_000
 )
 
-// appendTextValue appends v in PostgreSQL's text format for type t. It is
-// types.AppendText with what the wire needs on top: a zone on timestamptz
-// (riffle sessions are UTC) and PostgreSQL quoting inside arrays and rows,
-// so that drivers parse `{"a,b",NULL}` back into two elements.
+// appendTextValue appends v in PostgreSQL's text format for type t, with
+// timestamptz in UTC (appendTextIn).
 func appendTextValue(b []byte, v types.Value, t types.Type) []byte {
+	return appendTextIn(b, v, t, nil)
+}
+
+// appendTextIn appends v in PostgreSQL's text format for type t. It is
+// types.AppendText with what the wire needs on top: a timestamptz
+// (TIMESTAMP_LTZ, an instant) as wall-clock time in the session's zone with
+// its offset, as PostgreSQL renders it (nil zone: UTC), and PostgreSQL
+// quoting inside arrays and rows, so that drivers parse `{"a,b",NULL}` back
+// into two elements.
+func appendTextIn(b []byte, v types.Value, t types.Type, zone *time.Location) []byte {
 	switch {
 	case v.K == types.KTimestamp && t.ID == types.TimestampLTZ:
-		return append(types.AppendText(b, v, t), "+00"...)
+		return types.AppendZoned(b, v.I, t, zone)
 	case v.K == types.KArray:
-		return appendTextArray(b, v, t)
+		return appendTextArray(b, v, t, zone)
 	case v.K == types.KRow:
-		return appendTextRow(b, v, t)
+		return appendTextRow(b, v, t, zone)
 	}
 	return types.AppendText(b, v, t)
 }
 
-func appendTextArray(b []byte, v types.Value, t types.Type) []byte {
+func appendTextArray(b []byte, v types.Value, t types.Type, zone *time.Location) []byte {
 	var elem types.Type
 	if t.Elem != nil {
 		elem = *t.Elem
@@ -57,15 +66,15 @@ func appendTextArray(b []byte, v types.Value, t types.Type) []byte {
 			b = append(b, "NULL"...)
 		case e.K == types.KArray:
 			// A nested array is a further dimension, written bare.
-			b = appendTextArray(b, e, elem)
+			b = appendTextArray(b, e, elem, zone)
 		default:
-			b = appendQuoted(b, appendTextValue(nil, e, elem), true)
+			b = appendQuoted(b, appendTextIn(nil, e, elem, zone), true)
 		}
 	}
 	return append(b, '}')
 }
 
-func appendTextRow(b []byte, v types.Value, t types.Type) []byte {
+func appendTextRow(b []byte, v types.Value, t types.Type, zone *time.Location) []byte {
 	b = append(b, '(')
 	for i, e := range v.List() {
 		if i > 0 {
@@ -78,7 +87,7 @@ func appendTextRow(b []byte, v types.Value, t types.Type) []byte {
 		if i < len(t.Fields) {
 			ft = t.Fields[i].Type
 		}
-		b = appendQuoted(b, appendTextValue(nil, e, ft), false)
+		b = appendQuoted(b, appendTextIn(nil, e, ft, zone), false)
 	}
 	return append(b, ')')
 }

@@ -30,6 +30,10 @@ type session struct {
 	be   *pgproto3.Backend
 	conn Conn
 	user string
+	// zone is the session time zone last reported to the client
+	// (ParameterStatus TimeZone), in which timestamptz renders as text;
+	// nil is UTC.
+	zone *time.Location
 
 	pid    uint32
 	secret []byte

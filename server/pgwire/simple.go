@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -126,6 +127,11 @@ func (s *session) sendParamStatus(r *Result) error {
 	}
 	sort.Strings(names)
 	for _, k := range names {
+		if k == "TimeZone" {
+			// The text form of timestamptz follows the zone the client was
+			// told of, as PostgreSQL's does.
+			s.zone, _ = types.LoadZone(r.ParamStatus[k])
+		}
 		s.be.Send(&pgproto3.ParameterStatus{Name: k, Value: r.ParamStatus[k]})
 	}
 	return nil
@@ -151,7 +157,7 @@ func (s *session) sendRows(r *Result, formats []int16, from, to int) (int, error
 			}
 			at := len(buf)
 			var err error
-			if buf, err = appendValue(buf, v, t, formatFor(formats, j)); err != nil {
+			if buf, err = appendValue(buf, v, t, formatFor(formats, j), s.zone); err != nil {
 				return i - from, err
 			}
 			values[j] = buf[at:len(buf):len(buf)]
@@ -165,11 +171,12 @@ func (s *session) sendRows(r *Result, formats []int16, from, to int) (int, error
 	return to - from, nil
 }
 
-func appendValue(b []byte, v types.Value, t types.Type, format int16) ([]byte, error) {
+// appendValue appends v in format; text renders a timestamptz in zone.
+func appendValue(b []byte, v types.Value, t types.Type, format int16, zone *time.Location) ([]byte, error) {
 	if format == formatBinary {
 		return appendBinaryValue(b, v, t)
 	}
-	return appendTextValue(b, v, t), nil
+	return appendTextIn(b, v, t, zone), nil
 }
 
 // formatFor applies the Bind message's result-format rule: no codes means

@@ -224,6 +224,8 @@ func (r *rewriter) scanDialect(i int) (int, error) {
 		r.groupWindow(i)
 	case up == "EXCLUDE":
 		return r.frameExclude(i)
+	case up == "DISTINCT" && next(1).Is("ON") && next(2).IsOp("(") && i > r.lo && r.toks[i-1].Is("SELECT"):
+		return r.distinctOn(i)
 	case (up == "ROLLUP" || up == "CUBE" || up == "GROUPING") && r.clause(i) == "GROUP":
 		if _, ok := r.groupingAt(i); ok {
 			return r.groupingSets(i), nil

@@ -298,6 +298,8 @@ func parseReset(c *cursor) (Statement, error) {
 	switch t := c.peek(); {
 	case t.Kind == TokEOF, t.Is("ALL"):
 		c.accept("ALL")
+	case c.acceptSeq("TIME", "ZONE"):
+		r.Key = "timezone"
 	case t.Kind == TokString:
 		c.i++
 		r.Key = t.Val
