@@ -33,7 +33,9 @@ import (
 //     before, and are equal in everything the query outputs;
 //   - the projection of a table's computed columns, scans and the nodes
 //     not named below keep every column (their inputs are still pruned
-//     where they need all of it: a node's own reads are kept).
+//     where they need all of it: a node's own reads are kept); below a
+//     node that keeps or copies rows, a projection then drops what that
+//     input has but nothing reads (pruneStored).
 //
 // The root keeps all its columns: they are the query's result.
 func Prune(root Node) Node {
@@ -70,6 +72,50 @@ func prune(n Node, need []bool) (Node, []int) {
 		return pruneOver(n, need)
 	}
 	return keepAll(n), identity(n.Schema().Len())
+}
+
+// pruneStored prunes the input of a node that keeps or copies its input
+// rows (a join, a window assignment, a Top-N, an Over): when the pruned
+// input still has columns nothing needs (a scan, a node that keeps all its
+// columns), a projection below the node drops them.
+func pruneStored(n Node, need []bool) (Node, []int) {
+	c, m := prune(n, need)
+	keep := make([]bool, c.Schema().Len())
+	for i, k := range m {
+		if k >= 0 && need[i] {
+			keep[k] = true
+		}
+	}
+	for _, k := range c.Props().Key {
+		keep[k] = true
+	}
+	for _, t := range TimeAttrs(c) {
+		keep[t] = true
+	}
+	if !slices.Contains(keep, false) {
+		return c, m
+	}
+	if !slices.Contains(keep, true) {
+		keep[0] = true
+	}
+	p := &Project{Input: c}
+	to := make([]int, len(keep))
+	for i, cols := range c.Schema().Columns {
+		to[i] = -1
+		if keep[i] {
+			to[i] = len(p.Exprs)
+			p.Exprs = append(p.Exprs, &scalar.ColRef{Idx: i, Name: cols.Name, T: cols.Type})
+			p.Out.Columns = append(p.Out.Columns, cols)
+		}
+	}
+	out := make([]int, len(m))
+	for i, k := range m {
+		out[i] = -1
+		if k >= 0 {
+			out[i] = to[k]
+		}
+	}
+	return p, out
 }
 
 // keepAll prunes the inputs of a node that keeps every column of each.
@@ -169,8 +215,8 @@ func pruneJoin(j *Join, need []bool) (Node, []int) {
 	if j.Interval != nil {
 		lNeed[j.Interval.LeftTime], rNeed[j.Interval.RightTime] = true, true
 	}
-	left, lm := prune(j.Left, lNeed)
-	right, rm := prune(j.Right, rNeed)
+	left, lm := pruneStored(j.Left, lNeed)
+	right, rm := pruneStored(j.Right, rNeed)
 	lw2 := left.Schema().Len()
 	m := append(slices.Clone(lm), make([]int, rw)...)
 	for i, r := range rm {
@@ -210,7 +256,7 @@ func pruneWindowTVF(w *WindowTVF, need []bool) (Node, []int) {
 	for _, p := range w.PartitionBy {
 		inNeed[p] = true
 	}
-	in, m := prune(w.Input, inNeed)
+	in, m := pruneStored(w.Input, inNeed)
 	c := *w
 	c.Input, c.TimeCol = in, m[w.TimeCol]
 	c.PartitionBy = make([]int, len(w.PartitionBy))
@@ -283,7 +329,7 @@ func pruneTopN(t *TopN, need []bool) (Node, []int) {
 		markCols(k.Expr, inNeed)
 	}
 	prefix(inNeed)
-	in, m := prune(t.Input, inNeed)
+	in, m := pruneStored(t.Input, inNeed)
 	c := *t
 	c.Input, c.OrderBy = in, remapKeys(t.OrderBy, m)
 	c.PartitionBy = make([]int, len(t.PartitionBy))
@@ -315,7 +361,7 @@ func pruneOver(o *Over, need []bool) (Node, []int) {
 		}
 	}
 	prefix(inNeed)
-	in, m := prune(o.Input, inNeed)
+	in, m := pruneStored(o.Input, inNeed)
 	c := *o
 	c.Input, c.Calls = in, make([]OverCall, len(o.Calls))
 	for i, call := range o.Calls {
