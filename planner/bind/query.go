@@ -51,6 +51,11 @@ type Binder struct {
 	// created with (catalog.Query.Planner), so that its operators read
 	// their state as they wrote it.
 	Planner int
+	// WholeLateRows is set for a query that writes the rows it drops as
+	// late to a table ('riffle.late-rows.table'): that table shows each
+	// row as the operator that dropped it saw it, every column of it, so
+	// the query's columns are not pruned.
+	WholeLateRows bool
 
 	// System resolves the relations of the system schemas (pg_catalog,
 	// information_schema): their columns and their rows as of this
@@ -106,7 +111,7 @@ func (b *Binder) Query(q *parse.Query) (logical.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(b.views) == 0 && b.Planner != 1 {
+	if len(b.views) == 0 && b.Planner != 1 && !b.WholeLateRows {
 		// The statement's whole query (a view it reads is part of it): its
 		// result is every column it has.
 		n = logical.Prune(n)

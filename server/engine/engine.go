@@ -223,7 +223,8 @@ func (e *Engine) planStored(q *catalog.Query) (*physical.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &bind.Binder{Cat: e.cat, Src: stmt.Source(), Params: []*string{}, Emit: emitOf(q.Settings), Planner: storedPlanner(q)}
+	b := &bind.Binder{Cat: e.cat, Src: stmt.Source(), Params: []*string{}, Emit: emitOf(q.Settings), Planner: storedPlanner(q),
+		WholeLateRows: q.Settings[lateTableSetting] != ""}
 	switch st := stmt.(type) {
 	case *parse.CreateView:
 		view := e.cat.Get(st.Name.Name)
