@@ -9,8 +9,9 @@ import (
 // 'riffle.planner.version' = '1' reproduces) keeps its join state with
 // whole rows. Restarted by this riffle, it must still read that state as it
 // wrote it: the columns the join needs are not first in its rows, so a
-// pruned plan reading them would misread the state. RESET QUERY then moves
-// it to the current planner, and its rebuilt state survives another restart.
+// pruned plan reading them would misread the state. A replacement keeps its
+// version and state; RESET QUERY then moves it to the current planner, and
+// its rebuilt state survives another restart.
 func TestPlannerVersionRestart(t *testing.T) {
 	dir := t.TempDir()
 	n := startNode(t, dir)
@@ -38,9 +39,17 @@ func TestPlannerVersionRestart(t *testing.T) {
 	exec(t, c, `FLUSH`)
 	equal(t, "the same query created now", rows(t, c, `SELECT * FROM j2`), "1|one", "2|two")
 
+	// A replacement is planned at the version of the query it replaces,
+	// so it takes over the version 1 state (at version 2 its layout would
+	// differ, and the replacement would be refused).
+	exec(t, c, `CREATE OR REPLACE MATERIALIZED VIEW j AS SELECT l.k, upper(r.v) AS v FROM l JOIN r ON l.k = r.k`)
+	exec(t, c, `INSERT INTO l VALUES ('padding', 1, 'd')`)
+	exec(t, c, `FLUSH`)
+	equal(t, "replaced at version 1, on its state", rows(t, c, `SELECT * FROM j`), "1|ONE", "1|one", "2|two")
+
 	exec(t, c, `RESET QUERY q1 FROM EARLIEST`)
 	exec(t, c, `FLUSH`)
-	equal(t, "reset, at the current version", rows(t, c, `SELECT * FROM j`), "1|one", "2|two")
+	equal(t, "reset, at the current version", rows(t, c, `SELECT * FROM j`), "1|ONE", "1|ONE", "2|TWO")
 	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -50,6 +59,6 @@ func TestPlannerVersionRestart(t *testing.T) {
 	c = connect(t, n)
 	exec(t, c, `INSERT INTO l VALUES ('padding', 2, 'c')`)
 	exec(t, c, `FLUSH`)
-	equal(t, "after the reset and a restart", rows(t, c, `SELECT * FROM j`), "1|one", "2|two", "2|two")
-	equal(t, "the query created now, after a restart", rows(t, c, `SELECT * FROM j2`), "1|one", "2|two", "2|two")
+	equal(t, "after the reset and a restart", rows(t, c, `SELECT * FROM j`), "1|ONE", "1|ONE", "2|TWO", "2|TWO")
+	equal(t, "the query created now, after a restart", rows(t, c, `SELECT * FROM j2`), "1|one", "1|one", "2|two", "2|two")
 }
