@@ -140,7 +140,14 @@ type Query struct {
 	// Settings are the session settings that shape how the query runs
 	// (how its windows emit), as they were when it was created.
 	Settings map[string]string `json:",omitempty"`
-	Seq      int64
+	// Planner is the planner version the query was created with
+	// (bind.PlannerVersion then); 0, for a query created before versions
+	// were recorded, is version 1. Every start plans the query again at
+	// its version, so that its operators read their state as it was
+	// written; RESET QUERY, which empties the state, moves it to the
+	// current version.
+	Planner int `json:",omitempty"`
+	Seq     int64
 	// Origin is the session's 'riffle.origin' when the query was created
 	// or last replaced (see Object.Origin).
 	Origin string `json:",omitempty"`

@@ -49,6 +49,17 @@ type Binder struct {
 	// aggregate event-time windows (the session's table.exec.emit.*).
 	Emit logical.Emit
 
+	// Planner is the planner version to plan with; 0 is PlannerVersion. A
+	// stored query is planned again, at every start, at the version it was
+	// created with (catalog.Query.Planner), so that its operators read
+	// their state as they wrote it.
+	Planner int
+	// WholeLateRows is set for a query that writes the rows it drops as
+	// late to a table ('riffle.late-rows.table'): that table shows each
+	// row as the operator that dropped it saw it, every column of it, so
+	// the query's columns are not pruned.
+	WholeLateRows bool
+
 	// System resolves the relations of the system schemas (pg_catalog,
 	// information_schema): their columns and their rows as of this
 	// statement. nil: there are none. schema "" means the search path.
@@ -103,8 +114,20 @@ func (b *Binder) Query(q *parse.Query) (logical.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(b.views) == 0 && b.Planner != 1 && !b.WholeLateRows {
+		// The statement's whole query (a view it reads is part of it): its
+		// result is every column it has.
+		n = logical.Prune(n)
+	}
 	return n, b.checkHints()
 }
+
+// PlannerVersion is the version of the plans the binder makes now, which
+// a new continuous query records. Version 1 planned every node with all
+// the columns it was bound with; version 2 prunes columns
+// (logical.Prune), so that stateful operators keep narrower rows, which a
+// version 1 query's state does not hold.
+const PlannerVersion = 2
 
 // resultSet binds a query expression of the parsed statement.
 func (b *Binder) resultSet(n ast.ResultSetNode) (logical.Node, error) {

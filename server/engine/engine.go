@@ -229,7 +229,8 @@ func (e *Engine) planStored(q *catalog.Query) (*physical.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &bind.Binder{Cat: e.cat, Src: stmt.Source(), Params: []*string{}, Emit: emitOf(q.Settings), Zone: zoneOf(q.Settings)}
+	b := &bind.Binder{Cat: e.cat, Src: stmt.Source(), Params: []*string{}, Emit: emitOf(q.Settings), Zone: zoneOf(q.Settings),
+		Planner: storedPlanner(q), WholeLateRows: q.Settings[lateTableSetting] != ""}
 	var plan *physical.Plan
 	switch st := stmt.(type) {
 	case *parse.CreateView:

@@ -29,6 +29,11 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 		// It names the query this statement replaces, and no other, even
 		// when this one fails.
 		delete(s.settings, replacesSetting)
+		if old := s.e.cat.Query(replaces); old != nil {
+			// The replacement is planned as the query it replaces was, so
+			// that it can take over its state (replaceQuery).
+			b.Planner = storedPlanner(old)
+		}
 	}
 	target, node, err := b.Insert(st)
 	if err != nil {
@@ -74,7 +79,8 @@ func (s *Session) insert(ctx context.Context, st *parse.Insert, params []*string
 // that it is not dropped from under the query), and its state tables.
 func (s *Session) newQuery(sql, target string, uses []string, plan *physical.Plan) (*catalog.Query, error) {
 	q := &catalog.Query{ID: s.e.cat.NextQueryID(), SQL: sql, Target: target, State: catalog.Running, Uses: uses,
-		StateTTL: s.stateTTL(), Settings: withParallelism(s.querySettings(), s.parallelism(plan)), Origin: s.settings[originSetting]}
+		StateTTL: s.stateTTL(), Settings: withParallelism(s.querySettings(), s.parallelism(plan)), Origin: s.settings[originSetting],
+		Planner: s.plannerVersion()}
 	if t := q.Settings[lateTableSetting]; t != "" {
 		q.Uses = append(q.Uses, t)
 	}

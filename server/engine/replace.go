@@ -46,6 +46,10 @@ func (s *Session) replaceView(st *parse.CreateView, old *catalog.Object, tagText
 			WithHint("drop it first: a %s cannot become a %s in place", strings.ToLower(string(old.Kind)), strings.ToLower(string(kind)))
 	}
 	b := s.binder(st, []*string{})
+	if own := s.e.cat.Query(old.Query); own != nil && st.Materialized {
+		// Planned as the view's query was, to take over its state.
+		b.Planner = storedPlanner(own)
+	}
 	node, err := b.Query(st.Query)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 
 	"riffle/catalog"
 	"riffle/exec/runtime"
+	"riffle/planner/bind"
 	"riffle/planner/physical"
 	"riffle/server/pgwire"
 	"riffle/sql/parse"
@@ -51,7 +52,11 @@ func (s *Session) resetQuery(ctx context.Context, st *parse.ResetQuery) (*pgwire
 		// The state is rebuilt: it can be rebuilt in any number of tasks.
 		q.Settings = withParallelism(q.Settings, n)
 	}
-	plan, err := s.e.planStored(q)
+	// The state is emptied, so the query moves to the current planner:
+	// it rebuilds its state as the current plan keeps it.
+	up := *q
+	up.Planner = bind.PlannerVersion
+	plan, err := s.e.planStored(&up)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +68,7 @@ func (s *Session) resetQuery(ctx context.Context, st *parse.ResetQuery) (*pgwire
 	if err := runtime.Reset(ctx, s.e.deps, q.ID, plan, q.Tables, spec); err != nil {
 		return nil, sqlerr.New(sqlerr.ObjectInUse, "reset query %s: %v", q.ID, err)
 	}
-	q.State, q.Error = catalog.Running, ""
+	q.State, q.Error, q.Planner = catalog.Running, "", up.Planner
 	if err := s.e.cat.UpdateQuery(q); err != nil {
 		return nil, err
 	}

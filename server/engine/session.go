@@ -146,7 +146,7 @@ func (s *Session) Close() error {
 func (s *Session) binder(st parse.Statement, params []*string) *bind.Binder {
 	_, sel := st.(*parse.Select)
 	return &bind.Binder{Cat: s.e.cat, Src: st.Source(), Params: params, Emit: emitOf(s.settings), System: s.system, Natives: s.native,
-		FoldNames: sel, Zone: s.zone()}
+		FoldNames: sel, Zone: s.zone(), Planner: s.plannerVersion(), WholeLateRows: s.settings[lateTableSetting] != ""}
 }
 
 // run executes one statement.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,11 @@ const (
 	// lateTableSetting names a table that receives the rows a query drops
 	// as late, with the reason (riffle's own setting).
 	lateTableSetting = "riffle.late-rows.table"
+	// plannerSetting is the planner version new continuous queries are
+	// planned with (default: bind.PlannerVersion); '1' plans them without
+	// column pruning, as riffle did before, so that their state layout is
+	// an older riffle's.
+	plannerSetting = "riffle.planner.version"
 )
 
 var emitSettings = []string{latenessSetting, earlyFireSetting, earlyDelaySetting, lateTableSetting}
@@ -47,9 +53,26 @@ func checkSetting(st *parse.Set) error {
 			return st.Src.Errorf(0, sqlerr.InvalidParameter, "invalid value for %s: %q", key, st.Value).
 				WithHint("give 'true' or 'false'")
 		}
+	case plannerSetting:
+		if v, err := strconv.Atoi(st.Value); err != nil || v < 1 || v > bind.PlannerVersion {
+			return st.Src.Errorf(0, sqlerr.InvalidParameter, "invalid value for %s: %q", key, st.Value).
+				WithHint("give a version from 1 to %d", bind.PlannerVersion)
+		}
 	}
 	return nil
 }
+
+// plannerVersion is the planner version the session plans new queries
+// with (checkSetting validated the setting).
+func (s *Session) plannerVersion() int {
+	if v, err := strconv.Atoi(s.settings[plannerSetting]); err == nil {
+		return v
+	}
+	return bind.PlannerVersion
+}
+
+// storedPlanner is the planner version a stored query runs at.
+func storedPlanner(q *catalog.Query) int { return max(q.Planner, 1) }
 
 // querySettings are the session's settings a new continuous query keeps.
 func (s *Session) querySettings() map[string]string {
