@@ -100,13 +100,13 @@ type group struct {
 var _ Operator = (*Aggregate)(nil)
 
 // NewAggregate compiles the grouping and argument expressions.
-func NewAggregate(n *logical.Aggregate) (*Aggregate, error) {
+func NewAggregate(n *logical.Aggregate, env expr.Env) (*Aggregate, error) {
 	a := &Aggregate{node: n, touched: map[string]*group{}, win: logical.WindowOf(n)}
 	if a.win != nil {
 		a.emit = n.Emit
 	}
 	for _, g := range n.Groups {
-		f, err := expr.Compile(g)
+		f, err := expr.CompileEnv(g, env)
 		if err != nil {
 			return nil, err
 		}
@@ -115,7 +115,7 @@ func NewAggregate(n *logical.Aggregate) (*Aggregate, error) {
 	for _, c := range n.Aggs {
 		var fs []expr.Func
 		for _, arg := range c.Args {
-			f, err := expr.Compile(arg)
+			f, err := expr.CompileEnv(arg, env)
 			if err != nil {
 				return nil, err
 			}
@@ -132,7 +132,7 @@ func NewAggregate(n *logical.Aggregate) (*Aggregate, error) {
 		a.filters = append(a.filters, p)
 		var os []expr.Func
 		for _, k := range c.OrderBy {
-			f, err := expr.Compile(k.Expr)
+			f, err := expr.CompileEnv(k.Expr, env)
 			if err != nil {
 				return nil, err
 			}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"riffle/exec/expr"
 	"riffle/exec/operator"
 	"riffle/planner/logical"
 	"riffle/sql/types"
@@ -57,7 +58,7 @@ func TestProcTimeWindowCatchUp(t *testing.T) {
 			if agg == nil {
 				t.Fatal("no aggregate in the plan")
 			}
-			a, err := operator.NewAggregate(agg)
+			a, err := operator.NewAggregate(agg, expr.Env{})
 			if err := h.add(a, err); err != nil {
 				t.Fatal(err)
 			}

@@ -27,10 +27,10 @@ type GroupingSets struct {
 var _ Operator = (*GroupingSets)(nil)
 
 // NewGroupingSets compiles the group expressions.
-func NewGroupingSets(n *logical.GroupingSets) (*GroupingSets, error) {
+func NewGroupingSets(n *logical.GroupingSets, env expr.Env) (*GroupingSets, error) {
 	g := &GroupingSets{n: n, vals: make(types.Row, len(n.Groups))}
 	for _, e := range n.Groups {
-		f, err := expr.Compile(e)
+		f, err := expr.CompileEnv(e, env)
 		if err != nil {
 			return nil, err
 		}

@@ -61,7 +61,7 @@ var _ Watermarker = (*IntervalJoin)(nil)
 const IntervalJoinTables = 4
 
 // NewIntervalJoin compiles an interval join.
-func NewIntervalJoin(n *logical.Join) (*IntervalJoin, error) {
+func NewIntervalJoin(n *logical.Join, env expr.Env) (*IntervalJoin, error) {
 	if n.Interval == nil {
 		return nil, fmt.Errorf("interval join: no time bounds")
 	}
@@ -70,7 +70,7 @@ func NewIntervalJoin(n *logical.Join) (*IntervalJoin, error) {
 	j.sides[0].timeCol, j.sides[1].timeCol = n.Interval.LeftTime, n.Interval.RightTime
 	for s, exprs := range [2][]scalar.Expr{n.LeftKeys, n.RightKeys} {
 		for _, e := range exprs {
-			f, err := expr.Compile(e)
+			f, err := expr.CompileEnv(e, env)
 			if err != nil {
 				return nil, err
 			}

@@ -108,7 +108,7 @@ const (
 )
 
 // NewJoin compiles the join's keys and residual condition.
-func NewJoin(n *logical.Join) (*Join, error) {
+func NewJoin(n *logical.Join, env expr.Env) (*Join, error) {
 	if n.Interval != nil {
 		return nil, fmt.Errorf("join: an interval join needs watermarks")
 	}
@@ -116,7 +116,7 @@ func NewJoin(n *logical.Join) (*Join, error) {
 	j.rows.width = [2]int{n.Left.Schema().Len(), n.Right.Schema().Len()}
 	for s, exprs := range [2][]scalar.Expr{n.LeftKeys, n.RightKeys} {
 		for _, e := range exprs {
-			f, err := expr.Compile(e)
+			f, err := expr.CompileEnv(e, env)
 			if err != nil {
 				return nil, err
 			}

@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"testing"
 
+	"riffle/exec/expr"
 	"riffle/exec/operator"
 	"riffle/exec/state"
 	"riffle/sql/types"
@@ -27,7 +28,7 @@ func joinOnDisk(tb testing.TB, dir, left, right, sql string) (*operator.Join, *s
 	if !ok {
 		tb.Fatal("no join in the plan")
 	}
-	j, err := operator.NewJoin(jn)
+	j, err := operator.NewJoin(jn, expr.Env{})
 	if err != nil {
 		tb.Fatal(err)
 	}

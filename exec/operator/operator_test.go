@@ -167,7 +167,7 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 		if !ok {
 			return "", fmt.Errorf("no join in the plan")
 		}
-		op, err := operator.NewJoin(j)
+		op, err := operator.NewJoin(j, expr.Env{})
 		return "ok\n", h.add(op, err)
 	case "barrier":
 		for _, op := range h.ops {
@@ -191,7 +191,7 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		a, err := operator.NewAggregate(node.(*logical.Project).Input.(*logical.Aggregate))
+		a, err := operator.NewAggregate(node.(*logical.Project).Input.(*logical.Aggregate), expr.Env{})
 		return "ok\n", h.add(a, err)
 	case "normalize":
 		return "ok\n", h.add(operator.NewNormalize([]int{0}), nil)
@@ -205,10 +205,10 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 			return "", fmt.Errorf("no over window in the plan")
 		}
 		if o.EventTime() {
-			op, err := operator.NewTimeOver(o)
+			op, err := operator.NewTimeOver(o, expr.Env{})
 			return "event time\n", h.add(op, err)
 		}
-		op, err := operator.NewOver(o)
+		op, err := operator.NewOver(o, expr.Env{})
 		return "updating\n", h.add(op, err)
 	case "restart":
 		return "ok\n", h.restart()

@@ -61,10 +61,10 @@ var _ Operator = (*Over)(nil)
 const OverTables = 1
 
 // NewOver returns the operator for an Over node.
-func NewOver(n *logical.Over) (*Over, error) {
+func NewOver(n *logical.Over, env expr.Env) (*Over, error) {
 	o := &Over{n: n, parts: map[string]*overPart{}}
 	var err error
-	if o.part, o.order, o.args, err = compileOver(n); err != nil {
+	if o.part, o.order, o.args, err = compileOver(n, env); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -72,20 +72,20 @@ func NewOver(n *logical.Over) (*Over, error) {
 
 // compileOver compiles the partition, order and argument expressions of an
 // Over's calls, which share the partition and order.
-func compileOver(n *logical.Over) (part, order []expr.Func, args [][]expr.Func, err error) {
+func compileOver(n *logical.Over, env expr.Env) (part, order []expr.Func, args [][]expr.Func, err error) {
 	if len(n.Calls) == 0 {
 		return nil, nil, nil, fmt.Errorf("over: no window function")
 	}
 	c0 := n.Calls[0]
 	for _, e := range c0.Partition {
-		f, err := expr.Compile(e)
+		f, err := expr.CompileEnv(e, env)
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		part = append(part, f)
 	}
 	for _, k := range c0.Order {
-		f, err := expr.Compile(k.Expr)
+		f, err := expr.CompileEnv(k.Expr, env)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -97,7 +97,7 @@ func compileOver(n *logical.Over) (part, order []expr.Func, args [][]expr.Func, 
 		}
 		var fs []expr.Func
 		for _, a := range c.Args {
-			f, err := expr.Compile(a)
+			f, err := expr.CompileEnv(a, env)
 			if err != nil {
 				return nil, nil, nil, err
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"riffle/exec/expr"
 	"riffle/exec/operator"
 	"riffle/exec/state"
 	"riffle/sql/types"
@@ -33,7 +34,7 @@ func BenchmarkTimeOver(b *testing.B) {
 	if !ok || !o.EventTime() {
 		b.Fatal("no event-time over window")
 	}
-	over, err := operator.NewTimeOver(o)
+	over, err := operator.NewTimeOver(o, expr.Env{})
 	if err != nil {
 		b.Fatal(err)
 	}

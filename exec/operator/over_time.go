@@ -78,13 +78,13 @@ const TimeOverTables = 4
 
 // NewTimeOver returns the operator for an Over node that runs in event
 // time.
-func NewTimeOver(n *logical.Over) (*TimeOver, error) {
+func NewTimeOver(n *logical.Over, env expr.Env) (*TimeOver, error) {
 	if !n.EventTime() {
 		return nil, fmt.Errorf("over: not an event-time over window")
 	}
 	o := &TimeOver{n: n, prevTime: -1}
 	var err error
-	if o.part, o.order, o.args, err = compileOver(n); err != nil {
+	if o.part, o.order, o.args, err = compileOver(n, env); err != nil {
 		return nil, err
 	}
 	col, ok := n.Calls[0].Order[0].Expr.(*scalar.ColRef)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"riffle/catalog"
+	"riffle/exec/expr"
 	"riffle/exec/operator"
 	"riffle/exec/state"
 	"riffle/planner/logical"
@@ -32,7 +33,7 @@ func BenchmarkAggregateDistinctKeys(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	agg, err := operator.NewAggregate(node.(*logical.Project).Input.(*logical.Aggregate))
+	agg, err := operator.NewAggregate(node.(*logical.Project).Input.(*logical.Aggregate), expr.Env{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"riffle/exec/expr"
 	"riffle/exec/operator"
 	"riffle/exec/state"
 	"riffle/planner/logical"
@@ -101,7 +102,7 @@ func BenchmarkNexmarkDistinct(b *testing.B) {
 		b.Fatal(err)
 	}
 	n, _ := find[*logical.Aggregate](node)
-	agg, err := operator.NewAggregate(n)
+	agg, err := operator.NewAggregate(n, expr.Env{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -61,7 +61,7 @@ var _ Watermarker = (*TemporalJoin)(nil)
 const TemporalJoinTables = 2
 
 // NewTemporalJoin compiles a temporal join.
-func NewTemporalJoin(n *logical.TemporalJoin) (*TemporalJoin, error) {
+func NewTemporalJoin(n *logical.TemporalJoin, env expr.Env) (*TemporalJoin, error) {
 	j := &TemporalJoin{kind: n.Kind, rightTime: -1}
 	j.rows.width = [2]int{n.Left.Schema().Len(), n.Right.Schema().Len()}
 	// AS OF an event-time attribute of the probe side is an event-time
@@ -69,7 +69,7 @@ func NewTemporalJoin(n *logical.TemporalJoin) (*TemporalJoin, error) {
 	// version.
 	if logical.EventTimeJoin(n) {
 		j.eventTime = true
-		f, err := expr.Compile(n.Time)
+		f, err := expr.CompileEnv(n.Time, env)
 		if err != nil {
 			return nil, err
 		}
@@ -84,7 +84,7 @@ func NewTemporalJoin(n *logical.TemporalJoin) (*TemporalJoin, error) {
 	}
 	for s, exprs := range [2][]scalar.Expr{n.LeftKeys, n.RightKeys} {
 		for _, e := range exprs {
-			f, err := expr.Compile(e)
+			f, err := expr.CompileEnv(e, env)
 			if err != nil {
 				return nil, err
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"riffle/exec/expr"
 	"riffle/exec/operator"
 	"riffle/exec/state"
 	"riffle/planner/logical"
@@ -48,7 +49,7 @@ func BenchmarkWindowAggregate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	aggregate, err := operator.NewAggregate(agg)
+	aggregate, err := operator.NewAggregate(agg, expr.Env{})
 	if err != nil {
 		b.Fatal(err)
 	}

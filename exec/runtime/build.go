@@ -442,7 +442,7 @@ func newOperator(n logical.Node, env expr.Env) (operator.Operator, error) {
 	case *logical.Filter, *logical.Project:
 		return operator.NewCalc([]logical.Node{n}, env)
 	case *logical.Aggregate:
-		return operator.NewAggregate(n)
+		return operator.NewAggregate(n, env)
 	case *logical.Normalize:
 		return operator.NewNormalize(n.Input.Props().Key), nil
 	case *logical.Union:
@@ -451,18 +451,18 @@ func newOperator(n logical.Node, env expr.Env) (operator.Operator, error) {
 		return operator.NewTopN(n)
 	case *logical.Over:
 		if n.EventTime() {
-			return operator.NewTimeOver(n)
+			return operator.NewTimeOver(n, env)
 		}
-		return operator.NewOver(n)
+		return operator.NewOver(n, env)
 	case *logical.GroupingSets:
-		return operator.NewGroupingSets(n)
+		return operator.NewGroupingSets(n, env)
 	case *logical.Join:
 		if n.Interval != nil {
-			return operator.NewIntervalJoin(n)
+			return operator.NewIntervalJoin(n, env)
 		}
-		return operator.NewJoin(n)
+		return operator.NewJoin(n, env)
 	case *logical.TemporalJoin:
-		return operator.NewTemporalJoin(n)
+		return operator.NewTemporalJoin(n, env)
 	case *logical.WindowTVF:
 		if n.Kind == "SESSION" {
 			return operator.NewSessionWindow(n)
