@@ -136,6 +136,21 @@ func (w *sourceWatermark) recompute() {
 	}
 }
 
+// allIdle reports whether the table has an idle timeout and every
+// partition has been idle for longer.
+func (w *sourceWatermark) allIdle() bool {
+	if w.idle <= 0 || len(w.parts) == 0 {
+		return false
+	}
+	now := w.now()
+	for _, p := range w.parts {
+		if now.Sub(p.lastSeen) <= w.idle {
+			return false
+		}
+	}
+	return true
+}
+
 // save and restore keep the per-partition watermarks with the query's
 // committed position, so a restarted query judges lateness as before.
 func (w *sourceWatermark) save() map[string]int64 {
@@ -256,8 +271,35 @@ func (q *Query) mergeWatermarks() []int64 {
 			wms[i] = math.MaxInt64
 		}
 	}
+	q.followActive(wms)
 	q.shareWatermarks()
 	return wms
+}
+
+// followActive takes a scan whose every partition has gone idle out of
+// the watermark's minimum, as Flink marks an idle source: it carries the
+// lowest watermark of the scans still active (when that is ahead of its
+// own), so that a table with an idle timeout that has no records (or none
+// lately) does not hold back a join or a union with a table that has.
+// Records it reads later may then be late, as in Flink. Its own
+// partitions' watermarks are untouched: this is only what it sends.
+func (q *Query) followActive(wms []int64) {
+	low, found := int64(0), false
+	for i, sc := range q.scans {
+		if sc.wm != nil && !sc.done && !sc.wm.allIdle() {
+			if !found || wms[i] < low {
+				low, found = wms[i], true
+			}
+		}
+	}
+	if !found {
+		return
+	}
+	for i, sc := range q.scans {
+		if sc.wm != nil && !sc.done && sc.wm.allIdle() && low > wms[i] {
+			wms[i] = low
+		}
+	}
 }
 
 // shareWatermarks gives every task's copy of a scan's watermark the

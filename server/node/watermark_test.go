@@ -63,6 +63,40 @@ func TestIdlePartition(t *testing.T) {
 	equal(t, "stalled, once both partitions moved", rows(t, c, `SELECT * FROM stalled_counts`), "2024-01-01 00:00:00 +0000 UTC|2")
 }
 
+// TestIdleTable: a table whose partitions have all been idle for its idle
+// timeout (here one that never had a record) stops holding back the
+// watermark of a union with a table that has records, as Flink leaves an
+// idle source out; without an idle timeout it holds it back for good.
+func TestIdleTable(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	for _, tab := range []string{"a", "b"} {
+		exec(t, c, `CREATE TABLE `+tab+` (k INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('scan.watermark.idle-timeout' = '1 s')`)
+	}
+	exec(t, c, `CREATE TABLE quiet (k INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)`)
+	exec(t, c, `CREATE MATERIALIZED VIEW w AS SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE
+		(SELECT * FROM a UNION ALL SELECT * FROM b), DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end`)
+	exec(t, c, `CREATE MATERIALIZED VIEW held AS SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE
+		(SELECT * FROM a UNION ALL SELECT * FROM quiet), DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end`)
+	exec(t, c, `INSERT INTO a VALUES (1, TIMESTAMP '2024-01-01 00:00:01'), (2, TIMESTAMP '2024-01-01 00:00:12')`)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		// A later record moves a's watermark after b has gone idle.
+		time.Sleep(1500 * time.Millisecond)
+		exec(t, c, `INSERT INTO a VALUES (3, TIMESTAMP '2024-01-01 00:00:25')`)
+		exec(t, c, `FLUSH`)
+		got := sorted(rows(t, c, `SELECT CAST(window_start AS STRING), n FROM w`))
+		if strings.Join(got, ",") == "2024-01-01 00:00:00|1,2024-01-01 00:00:10|1" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("windows over a and an idle b: %q", got)
+		}
+	}
+	equal(t, "a union with a quiet table without an idle timeout", rows(t, c, `SELECT window_start, n FROM held`))
+}
+
 // TestMetrics reads the queries' figures over HTTP in the Prometheus text
 // format: late rows among them, as the window drops a late one.
 func TestMetrics(t *testing.T) {
