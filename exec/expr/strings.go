@@ -289,8 +289,6 @@ func repeat(vs []types.Value) (types.Value, error) {
 	return types.NewString(strings.Repeat(s, int(n))), nil
 }
 
-// splitIndex is Flink's SPLIT_INDEX(s, delimiter, index): the index-th
-// (0-based) field of s split at delimiter, or NULL when there is none.
 // buildSplitIndex is SPLIT_INDEX(s, delim, i): the i-th (from 0) of the
 // parts delim cuts s into (any run of spaces when delim is empty), NULL
 // past the last. Nexmark's q22 takes three parts of every bid's URL: the

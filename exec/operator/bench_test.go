@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"riffle/connectors/format"
+	"riffle/exec/expr"
 	"riffle/exec/operator"
 	"riffle/planner/logical"
 	"riffle/sql/types"
@@ -43,15 +44,7 @@ func BenchmarkPipeline(b *testing.B) {
 					b.Fatal(err)
 				}
 				p := node.(*logical.Project)
-				f, err := operator.NewFilter(p.Input.(*logical.Filter).Pred)
-				if err != nil {
-					b.Fatal(err)
-				}
-				pr, err := operator.NewProject(p.Exprs)
-				if err := h.add(f, err); err != nil {
-					b.Fatal(err)
-				}
-				if err := h.add(pr, nil); err != nil {
+				if err := h.add(operator.NewCalc([]logical.Node{p, p.Input}, expr.Env{})); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -4,7 +4,7 @@
 //
 // An operator is called by one goroutine, in order: Open, then any mix of
 // OnBatch, OnWatermark and OnBarrier, then Close. It never keeps a Batch
-// after returning. Linear operators (Filter, Project) pass each change's
+// after returning. Linear operators (Calc: filters and projections) pass each change's
 // diff through unchanged, so they work the same on inserts, updates and
 // retractions. A continuous query runs each chain of filters and
 // projections (views stack them) as one Calc, fused so that each row is

@@ -101,14 +101,14 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		f, err := operator.NewFilter(node.(*logical.Project).Input.(*logical.Filter).Pred)
+		f, err := operator.NewCalc([]logical.Node{node.(*logical.Project).Input}, expr.Env{})
 		return "ok\n", h.add(f, err)
 	case "project":
 		node, err := h.bind("SELECT " + d.Input + " FROM t")
 		if err != nil {
 			return "", err
 		}
-		p, err := operator.NewProject(node.(*logical.Project).Exprs)
+		p, err := operator.NewCalc([]logical.Node{node}, expr.Env{})
 		return "ok\n", h.add(p, err)
 	case "calc":
 		node, err := h.bind(d.Input)

@@ -81,7 +81,6 @@ const (
 	reasonTime        = "event time and windows"
 	reasonSetOps      = "set operations"
 	reasonTypes       = "column types the runner does not map yet"
-	reasonInterval    = "interval literals in expressions"
 	reasonUntrans     = "untranslated (no Flink equivalent)"
 	reasonUnknown     = "unclassified feature tag"
 )
