@@ -119,6 +119,13 @@ func (b *Binder) Query(q *parse.Query) (logical.Node, error) {
 		// result is every column it has.
 		n = logical.Prune(n)
 	}
+	if len(b.views) == 0 {
+		v := b.Planner
+		if v == 0 {
+			v = PlannerVersion
+		}
+		logical.StampLayout(n, v)
+	}
 	return n, b.checkHints()
 }
 
@@ -126,8 +133,9 @@ func (b *Binder) Query(q *parse.Query) (logical.Node, error) {
 // a new continuous query records. Version 1 planned every node with all
 // the columns it was bound with; version 2 prunes columns
 // (logical.Prune), so that stateful operators keep narrower rows, which a
-// version 1 query's state does not hold.
-const PlannerVersion = 2
+// version 1 query's state does not hold; version 3 changes the state
+// layouts of some operators (logical.StampLayout lists them).
+const PlannerVersion = 3
 
 // resultSet binds a query expression of the parsed statement.
 func (b *Binder) resultSet(n ast.ResultSetNode) (logical.Node, error) {

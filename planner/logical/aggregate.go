@@ -18,6 +18,8 @@ type Aggregate struct {
 	Out    types.Schema
 	// Emit is how it emits when it aggregates event-time windows.
 	Emit Emit
+	// Layout is the layout of its state (see StampLayout).
+	Layout int
 }
 
 // Emit is how a window aggregate emits (semantics.md, rule 2): by default

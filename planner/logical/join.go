@@ -51,6 +51,8 @@ type Join struct {
 	// by the left row's, so rows can be dropped once the watermark passes.
 	Interval *IntervalBounds
 	Out      types.Schema
+	// Layout is the layout of its state (see StampLayout).
+	Layout int
 }
 
 // IntervalBounds are the time bounds of an interval join:

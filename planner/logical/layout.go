@@ -1,0 +1,31 @@
+package logical
+
+// A stateful operator's state tables outlive the binary that wrote them: a
+// query keeps running, with its state, across an upgrade of riffle. When a
+// newer riffle stores an operator's state differently, it must still read
+// the state a running query's operators wrote before it. So every plan is
+// made at a planner version (bind.PlannerVersion for a new query, the one
+// it was created with for a stored one), and the nodes whose operators have
+// more than one layout carry that version as their Layout: an operator
+// writes the layout its node says, and an old query's node says the old one.
+// A Layout of 0 (a node made without binding, in the operators' tests) is
+// the newest.
+//
+// The layouts that differ from one version to the next:
+//
+//	1, 2  the layouts of the first release
+//	3     (none yet)
+
+// StampLayout sets the state layout of every node under root that has one
+// to version v.
+func StampLayout(root Node, v int) {
+	switch n := root.(type) {
+	case *Join:
+		n.Layout = v
+	case *Aggregate:
+		n.Layout = v
+	}
+	for _, in := range root.Inputs() {
+		StampLayout(in, v)
+	}
+}
