@@ -49,6 +49,9 @@ type Options struct {
 	// (SET 'parallelism.default'); empty runs each once at the server's
 	// default (the cores, at most the partitions of its sources).
 	Parallelism []int
+	// MiniBatch, when positive, is the most events a query reads per round
+	// (SET 'table.exec.mini-batch.size'); 0 keeps the server's default.
+	MiniBatch int
 	// WorkDir is where each query's data directory is made ("": the
 	// system's temporary directory); Keep leaves them there.
 	WorkDir string
@@ -96,15 +99,18 @@ type Result struct {
 
 // Report is a whole run.
 type Report struct {
-	Source     string   `json:"source"` // "generator" or "kafka"
-	Events     int64    `json:"events"`
-	TPS        int64    `json:"tps"`
-	CPUs       int      `json:"cpus"`
-	GOMAXPROCS int      `json:"gomaxprocs"`
-	CPUModel   string   `json:"cpu_model,omitempty"`
-	LoadAvg    string   `json:"load_average,omitempty"` // /proc/loadavg when the run began
-	GoVersion  string   `json:"go_version"`
-	Results    []Result `json:"results"`
+	Source     string `json:"source"` // "generator" or "kafka"
+	Events     int64  `json:"events"`
+	TPS        int64  `json:"tps"`
+	CPUs       int    `json:"cpus"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	CPUModel   string `json:"cpu_model,omitempty"`
+	LoadAvg    string `json:"load_average,omitempty"` // /proc/loadavg when the run began
+	GoVersion  string `json:"go_version"`
+	// MiniBatch is the round size the queries ran with (0: the server's
+	// default).
+	MiniBatch int      `json:"mini_batch,omitempty"`
+	Results   []Result `json:"results"`
 }
 
 // Unsupported are the queries of q0–q22 that riffle cannot run as written,
@@ -147,8 +153,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.TPS <= 0 {
 		return nil, errors.New("--tps must be at least 1")
 	}
+	if o.MiniBatch < 0 {
+		return nil, errors.New("--mini-batch must be 0 (the server's) or a number of events")
+	}
 	r := &Report{Source: "generator", Events: o.Events, TPS: o.TPS, CPUs: goruntime.NumCPU(),
-		GOMAXPROCS: goruntime.GOMAXPROCS(0), CPUModel: cpuModel(), LoadAvg: loadAvg(), GoVersion: goruntime.Version()}
+		GOMAXPROCS: goruntime.GOMAXPROCS(0), CPUModel: cpuModel(), LoadAvg: loadAvg(), GoVersion: goruntime.Version(), MiniBatch: o.MiniBatch}
 	if o.Kafka {
 		r.Source = "kafka"
 	}
@@ -452,6 +461,11 @@ func measure(ctx context.Context, o Options, in *instance, name string, par int,
 	}
 	if par > 0 {
 		if err := in.exec(ctx, fmt.Sprintf("SET 'parallelism.default' = '%d'", par)); err != nil {
+			return err
+		}
+	}
+	if o.MiniBatch > 0 {
+		if err := in.exec(ctx, fmt.Sprintf("SET 'table.exec.mini-batch.size' = '%d'", o.MiniBatch)); err != nil {
 			return err
 		}
 	}

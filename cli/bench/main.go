@@ -57,6 +57,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (int, er
 	fs.StringVar(&brokers, "brokers", "", "external Kafka brokers, comma-separated (default: each riffle's embedded broker)")
 	fs.IntVar(&o.Partitions, "partitions", 1, "partitions of the topics riffle creates")
 	fs.StringVar(&pars, "parallelism", "", "parallelisms to run each query at, e.g. 1,2 (default: the server's, the number of cores)")
+	fs.IntVar(&o.MiniBatch, "mini-batch", 0, "the most events a query reads per round, 'table.exec.mini-batch.size' (default: the server's, 4096)")
 	fs.StringVar(&o.WorkDir, "work-dir", "", "where each query's data directory goes (default: the temporary directory)")
 	fs.BoolVar(&o.Keep, "keep", false, "keep each query's data directory")
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "longest a query may run")
@@ -141,8 +142,12 @@ func sortedUnsupported() []string {
 }
 
 func printTable(w io.Writer, r *Report) {
-	fmt.Fprintf(w, "Nexmark over %d events (%s, first-event.rate %d), %d CPUs (GOMAXPROCS %d) %s, load average %s\n\n",
-		r.Events, r.Source, r.TPS, r.CPUs, r.GOMAXPROCS, r.CPUModel, r.LoadAvg)
+	batch := "rounds of at most 4096 events"
+	if r.MiniBatch > 0 {
+		batch = fmt.Sprintf("mini-batch %d", r.MiniBatch)
+	}
+	fmt.Fprintf(w, "Nexmark over %d events (%s, first-event.rate %d, %s), %d CPUs (GOMAXPROCS %d) %s, load average %s\n\n",
+		r.Events, r.Source, r.TPS, batch, r.CPUs, r.GOMAXPROCS, r.CPUModel, r.LoadAvg)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "query\tparallelism\tevents/s\tscaling\tevents/s/core\tp50 ms\tp99 ms\tpeak RSS MiB\tstate MiB\toutput rows\tseconds\t")
 	first := map[string]Result{} // each query's first run, the base of its scaling

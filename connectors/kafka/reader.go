@@ -25,11 +25,14 @@ type Reader struct {
 	// held are those fetched meanwhile, in fetch order.
 	hold Positions
 	held []*kgo.Record
+	// Max bounds the records one Poll returns (0: MaxPollRecords).
+	Max int
 }
 
-// MaxPollRecords bounds the records one Poll returns: a query's epoch ends
-// between polls, so a poll of everything a backlog holds would make one
-// epoch (and one transaction) of it.
+// MaxPollRecords bounds the records one Poll returns unless Reader.Max
+// says otherwise: a query's epoch ends between polls, so a poll of
+// everything a backlog holds would make one epoch (and one transaction) of
+// it.
 const MaxPollRecords = 4096
 
 // Positions are offsets per topic and partition: the offset of the next
@@ -119,7 +122,11 @@ func (r *Reader) pollOnce(ctx context.Context, moved *bool) ([]Record, error) {
 		}
 		return out, nil
 	}
-	fs := r.cl.PollRecords(ctx, MaxPollRecords)
+	limit := MaxPollRecords
+	if r.Max > 0 {
+		limit = r.Max
+	}
+	fs := r.cl.PollRecords(ctx, limit)
 	if err := r.fetchErr(fs); err != nil {
 		return nil, err
 	}

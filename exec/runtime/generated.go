@@ -76,10 +76,6 @@ func CheckGeneratedTable(t *catalog.Object) (option, column string, err *sqlerr.
 	return "", "", sqlerr.New(sqlerr.InvalidParameter, "%v", e)
 }
 
-// genBatch is how many rows a poll generates per generated scan, at most:
-// about one Kafka fetch's worth.
-const genBatch = 4096
-
 // pacedTick is the shortest wait for a paced table's next rows.
 const pacedTick = 10 * time.Millisecond
 
@@ -188,10 +184,10 @@ func (g *generated) wait(now time.Time) time.Duration {
 }
 
 // generate makes the due rows of the route's splits of a generated scan,
-// up to genBatch, split by split, each stamped with its watermark as a
+// up to limit (the query's Deps.Batch), split by split, each stamped with its watermark as a
 // decoded record is. Each task generates its own splits with its own
 // generator, and moves only their positions.
-func (r *route) generate(now time.Time) (types.Batch, int, int) {
+func (r *route) generate(now time.Time, limit int) (types.Batch, int, int) {
 	g := r.gen
 	due := g.due(now)
 	owned := 0
@@ -203,7 +199,7 @@ func (r *route) generate(now time.Time) (types.Batch, int, int) {
 	if owned == 0 {
 		return nil, 0, 0
 	}
-	per := int64(max(1, genBatch/owned))
+	per := int64(max(1, limit/owned))
 	if g.eager {
 		per = math.MaxInt64 / 2 // the whole table at once (gen.Eager)
 	}

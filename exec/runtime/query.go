@@ -36,6 +36,23 @@ type Deps struct {
 	// TIMESTAMP_LTZ in (expr.Env.Zone); nil is UTC. A continuous query
 	// keeps the zone of the session that created it.
 	Zone *time.Location
+	// Batch is the most records a round reads: from the query's topics in
+	// one poll, and from each generated table (0: DefaultBatch). A larger
+	// round touches each key's state once for more records, at the cost
+	// of latency and memory ('table.exec.mini-batch.size').
+	Batch int
+}
+
+// DefaultBatch is the most records a round reads when Deps.Batch is 0:
+// about one Kafka fetch's worth.
+const DefaultBatch = kafka.MaxPollRecords
+
+// batch is the most records a round reads.
+func (d Deps) batch() int {
+	if d.Batch > 0 {
+		return d.Batch
+	}
+	return DefaultBatch
 }
 
 // exprEnv is the environment the query's operators compile expressions in.
@@ -190,6 +207,7 @@ func (q *Query) prepare() error {
 		if q.reader, err = kafka.NewTopicsReader(q.deps.Kafka, from); err != nil {
 			return err
 		}
+		q.reader.Max = q.deps.Batch
 		if q.mute != nil {
 			// Muted reprocessing reads up to where it unmutes, commits,
 			// and only then reads on.

@@ -159,7 +159,7 @@ func scanGenerated(ctx context.Context, t *catalog.Object) (types.Batch, error) 
 		if ctx.Err() != nil {
 			return nil, canceled()
 		}
-		b, _, _ := r.generate(time.Time{})
+		b, _, _ := r.generate(time.Time{}, DefaultBatch)
 		out = append(out, b...)
 	}
 	return out, nil

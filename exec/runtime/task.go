@@ -226,8 +226,9 @@ func (t *task) run(ctx context.Context, events chan<- taskEvent) error {
 	}
 }
 
-// maxGathered bounds the rows gather puts in one batch.
-const maxGathered = 4 * genBatch
+// gathered is how many rounds' worth of rows (Deps.Batch) gather puts in
+// one batch, at most.
+const gathered = 4
 
 // gather appends to a data message's batch the rows of the data messages
 // for the same input that are already waiting, so that an operator gets
@@ -236,7 +237,7 @@ const maxGathered = 4 * genBatch
 // waiting message it does not take.
 func (t *task) gather(m message) (types.Batch, *message) {
 	b := m.batch
-	for len(b) < maxGathered {
+	for len(b) < gathered*t.q.deps.batch() {
 		select {
 		case n := <-t.inbox:
 			if n.kind != msgData || n.edge != m.edge {
@@ -357,7 +358,7 @@ func (t *task) read(ctx context.Context, recs []kafka.Record, now time.Time) err
 		var b types.Batch
 		if r.gen != nil {
 			var n, nbad int
-			b, n, nbad = r.generate(now)
+			b, n, nbad = r.generate(now, q.deps.batch())
 			q.in.Add(int64(n))
 			bad += nbad
 		} else if len(recs) > 0 {

@@ -145,6 +145,7 @@ func (e *Engine) startQuery(q *catalog.Query) error {
 	}
 	deps := e.deps
 	deps.Zone = zoneOf(q.Settings)
+	deps.Batch = miniBatchOf(q.Settings)
 	rq, err := runtime.Start(deps, q.ID, plan, q.Tables)
 	if err != nil {
 		return err

@@ -34,7 +34,10 @@ const (
 	plannerSetting = "riffle.planner.version"
 )
 
-var emitSettings = []string{latenessSetting, earlyFireSetting, earlyDelaySetting, lateTableSetting}
+// keptSettings are the session settings a new continuous query keeps as
+// they were when it was created: how its window aggregates emit, where its
+// late rows go, and its round size.
+var keptSettings = []string{latenessSetting, earlyFireSetting, earlyDelaySetting, lateTableSetting, miniBatchSetting}
 
 // checkSetting validates a SET before it is stored, for the settings riffle
 // acts on.
@@ -48,6 +51,8 @@ func checkSetting(st *parse.Set) error {
 		}
 	case parallelismSetting:
 		return checkParallelismSetting(st)
+	case miniBatchSetting:
+		return checkMiniBatchSetting(st)
 	case earlyFireSetting:
 		if _, ok := boolOption(st.Value); !ok {
 			return st.Src.Errorf(0, sqlerr.InvalidParameter, "invalid value for %s: %q", key, st.Value).
@@ -77,7 +82,7 @@ func storedPlanner(q *catalog.Query) int { return max(q.Planner, 1) }
 // querySettings are the session's settings a new continuous query keeps.
 func (s *Session) querySettings() map[string]string {
 	var m map[string]string
-	for _, k := range emitSettings {
+	for _, k := range keptSettings {
 		if v, ok := s.settings[k]; ok {
 			if m == nil {
 				m = map[string]string{}
