@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"time"
 	"unsafe"
@@ -12,6 +13,7 @@ import (
 	"riffle/exec/expr"
 	"riffle/exec/state"
 	"riffle/planner/logical"
+	"riffle/planner/scalar"
 	"riffle/sql/types"
 )
 
@@ -43,11 +45,28 @@ type Aggregate struct {
 	node        *logical.Aggregate
 	groups      []expr.Func
 	args        [][]expr.Func
-	filters     []expr.Predicate // per call; nil when it has no FILTER
+	// filters are the distinct FILTERs of the calls (q16's three price
+	// ranges serve twelve calls), filterOf each call's (-1: none), and
+	// fres what each said of the current row (0: not asked yet).
+	filters     []expr.Predicate
+	filterOf    []int
+	fres        []int8
 	orders      [][]expr.Func    // per call: its ORDER BY keys (string_agg, array_agg)
 	groupT      *state.Table
 	values      *state.Table
 	valueCounts counts // values, as a multiset per group and call
+	// dsets are the DISTINCT calls sharing a value state per argument, at
+	// layout 3 (aggregate_distinct.go); dsetOf is each call's set (-1:
+	// none), dbit its bit in the set, dpend the calls of each set the
+	// current row passes. seenBits caches entries of an append-only
+	// aggregate's sets, as counts.seen does for layouts 1 and 2.
+	dsets    []distinctSet
+	dsetOf   []int
+	dbit     []uint8
+	dpend    []uint64
+	seenBits *boundedCache[uint64]
+	dbuf     []byte
+	dcounts  []int64
 	// appendOnly is set when no change the aggregate sees is a retraction:
 	// its input is append-only and no operator below it (nor itself)
 	// expires state, which would retract. MIN and MAX then keep only their
@@ -94,7 +113,7 @@ type group struct {
 	// values is in the value table but those this batch put there, which
 	// added lists (append-only DISTINCT: no read for them).
 	fresh bool
-	added map[string]struct{}
+	added map[string]uint64
 }
 
 var _ Operator = (*Aggregate)(nil)
@@ -102,6 +121,7 @@ var _ Operator = (*Aggregate)(nil)
 // NewAggregate compiles the grouping and argument expressions.
 func NewAggregate(n *logical.Aggregate, env expr.Env) (*Aggregate, error) {
 	a := &Aggregate{node: n, touched: map[string]*group{}, win: logical.WindowOf(n)}
+	var filterExprs []scalar.Expr
 	if a.win != nil {
 		a.emit = n.Emit
 	}
@@ -122,14 +142,11 @@ func NewAggregate(n *logical.Aggregate, env expr.Env) (*Aggregate, error) {
 			fs = append(fs, f)
 		}
 		a.args = append(a.args, fs)
-		var p expr.Predicate
-		if c.Filter != nil {
-			var err error
-			if p, err = expr.CompilePredicate(c.Filter); err != nil {
-				return nil, err
-			}
+		f, err := a.compileFilter(c.Filter, &filterExprs)
+		if err != nil {
+			return nil, err
 		}
-		a.filters = append(a.filters, p)
+		a.filterOf = append(a.filterOf, f)
 		var os []expr.Func
 		for _, k := range c.OrderBy {
 			f, err := expr.CompileEnv(k.Expr, env)
@@ -140,7 +157,57 @@ func NewAggregate(n *logical.Aggregate, env expr.Env) (*Aggregate, error) {
 		}
 		a.orders = append(a.orders, os)
 	}
+	a.fres = make([]int8, len(a.filters))
+	a.planDistinct(n)
 	return a, nil
+}
+
+// compileFilter returns the index in a.filters of FILTER f (-1 for none),
+// compiling it unless an earlier call has the same one (seen: the FILTERs
+// compiled, in order).
+func (a *Aggregate) compileFilter(f scalar.Expr, seen *[]scalar.Expr) (int, error) {
+	if f == nil {
+		return -1, nil
+	}
+	for i, e := range *seen {
+		if sameExpr(e, f) {
+			return i, nil
+		}
+	}
+	p, err := expr.CompilePredicate(f)
+	if err != nil {
+		return 0, err
+	}
+	*seen = append(*seen, f)
+	a.filters = append(a.filters, p)
+	return len(a.filters) - 1, nil
+}
+
+// sameExpr reports whether two expressions are the same tree, types and
+// constants included, so that they give the same value on every row (the
+// binder's trees hold no functions: a tree that did would just not match).
+func sameExpr(x, y scalar.Expr) bool {
+	return x.String() == y.String() && reflect.DeepEqual(x, y)
+}
+
+// passes reports whether the current row passes call i's FILTER, asking
+// each distinct FILTER once per row.
+func (a *Aggregate) passes(i int, row types.Row) (bool, error) {
+	f := a.filterOf[i]
+	if f < 0 {
+		return true, nil
+	}
+	if a.fres[f] == 0 {
+		ok, err := a.filters[f](row)
+		if err != nil {
+			return false, err
+		}
+		a.fres[f] = 2
+		if ok {
+			a.fres[f] = 1
+		}
+	}
+	return a.fres[f] == 1, nil
 }
 
 // AggregateTables is how many state tables an Aggregate uses, but see
@@ -269,13 +336,15 @@ func (a *Aggregate) Open(_ context.Context, env *Env) error {
 	if a.appendOnly {
 		seen := newBoundedCache[struct{}](seenCacheBytes)
 		a.valueCounts.seen = &seen
+		bits := newBoundedCache[uint64](seenCacheBytes)
+		a.seenBits = &bits
 	}
 	a.cache = newBoundedCache[types.Row](groupCacheBytes)
 	return nil
 }
 
 // groupCacheBytes bounds the cache of groups' state rows.
-const groupCacheBytes = 8 << 20
+var groupCacheBytes int64 = 8 << 20
 
 // stored returns a group's state row: a copy of the cached one, which the
 // batch may change, or the one in table 0.
@@ -297,7 +366,7 @@ func rowBytes(row types.Row) int64 {
 
 // seenCacheBytes bounds the cache of the values an append-only aggregate's
 // DISTINCT calls have seen.
-const seenCacheBytes = 8 << 20
+var seenCacheBytes int64 = 8 << 20
 
 // keeps reports whether call c keeps its values in the value table.
 func (a *Aggregate) keeps(c *logical.AggCall) bool {
@@ -371,8 +440,18 @@ func (a *Aggregate) apply(c types.Change) error {
 	g.seenWm = max(g.seenWm, c.Wm)
 	d := int64(c.Diff)
 	g.acc[0] = types.NewInt(g.acc[0].I + d)
+	clear(a.fres)
+	clear(a.dpend)
 	for i := range a.node.Aggs {
 		if err := a.applyCall(g, i, c.Row, d); err != nil {
+			return err
+		}
+	}
+	for s, want := range a.dpend {
+		if want == 0 {
+			continue
+		}
+		if err := a.applyDistinct(g, s, c.Row, d); err != nil {
 			return err
 		}
 	}
@@ -382,15 +461,17 @@ func (a *Aggregate) apply(c types.Change) error {
 func (a *Aggregate) applyCall(g *group, i int, row types.Row, d int64) error {
 	call := &a.node.Aggs[i]
 	acc := g.acc[1+i*accWidth : 1+(i+1)*accWidth]
-	if f := a.filters[i]; f != nil {
-		// FILTER (WHERE …) sees the same row on insert and retraction, so
-		// what it let in is exactly what it lets out.
-		if ok, err := f(row); err != nil || !ok {
-			return err
-		}
+	// FILTER (WHERE …) sees the same row on insert and retraction, so
+	// what it let in is exactly what it lets out.
+	if ok, err := a.passes(i, row); err != nil || !ok {
+		return err
 	}
 	if call.Func == "count_star" {
 		return addAcc(call, acc, types.Null, d)
+	}
+	if s := a.dsetOf[i]; s >= 0 {
+		a.dpend[s] |= 1 << a.dbit[i] // applied with the set's other calls
+		return nil
 	}
 	v, err := a.args[i][0](row)
 	if err != nil || (v.IsNull() && call.Func != "array_agg") {
@@ -466,9 +547,9 @@ func (a *Aggregate) countValue(g *group, i int, row types.Row, v types.Value, d 
 				return 1, 2, nil
 			}
 			if g.added == nil {
-				g.added = map[string]struct{}{}
+				g.added = map[string]uint64{}
 			}
-			g.added[string(a.key)] = struct{}{}
+			g.added[string(a.key)] = 1
 			a.valueCounts.put(a.key, types.Row{v}, 1)
 			return 0, 1, nil
 		}
@@ -720,6 +801,7 @@ func (a *Aggregate) forget(key []byte) error {
 	}
 	if a.valueCounts.seen != nil {
 		a.valueCounts.seen.clear()
+		a.seenBits.clear()
 	}
 	return a.values.DeletePrefix(key)
 }
