@@ -106,13 +106,14 @@ func (a *Aggregate) applyDistinct(g *group, s int, row types.Row, d int64) error
 // when cached), and a write only when a call sees it for the first time.
 func (a *Aggregate) firstSeen(g *group, want uint64) (uint64, error) {
 	var have uint64
+	cached := false
 	switch {
 	case g.fresh:
 		// Nothing to read: a new group's values are those it added.
 		have = g.added[string(a.key)]
 	default:
 		var ok bool
-		if have, ok = a.seenBits.get(a.key); ok {
+		if have, cached = a.seenBits.get(a.key); cached {
 			break
 		}
 		var err error
@@ -138,7 +139,7 @@ func (a *Aggregate) firstSeen(g *group, want uint64) (uint64, error) {
 			g.added[string(a.key)] = have
 		}
 	}
-	if !g.fresh {
+	if !g.fresh && (!cached || added != 0) {
 		a.seenBits.put(a.key, have, 8)
 	}
 	return added, nil
