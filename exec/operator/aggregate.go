@@ -42,16 +42,16 @@ import (
 // batch runs over a slice of the state finds it. The global group never
 // expires.
 type Aggregate struct {
-	node        *logical.Aggregate
-	groups      []expr.Func
-	args        [][]expr.Func
+	node   *logical.Aggregate
+	groups []expr.Func
+	args   [][]expr.Func
 	// filters are the distinct FILTERs of the calls (q16's three price
 	// ranges serve twelve calls), filterOf each call's (-1: none), and
 	// fres what each said of the current row (0: not asked yet).
 	filters     []expr.Predicate
 	filterOf    []int
 	fres        []int8
-	orders      [][]expr.Func    // per call: its ORDER BY keys (string_agg, array_agg)
+	orders      [][]expr.Func // per call: its ORDER BY keys (string_agg, array_agg)
 	groupT      *state.Table
 	values      *state.Table
 	valueCounts counts // values, as a multiset per group and call
