@@ -22,7 +22,9 @@ import (
 // update and the group's values. For MIN, MAX and DISTINCT
 // calls it also keeps, in table 1, how many times each value occurs in the
 // group, so that retracting the current minimum finds the next one and a
-// DISTINCT call sees a value only while at least one copy is present.
+// DISTINCT call sees a value only while at least one copy is present (at
+// state layout 3 the DISTINCT calls of one argument share those entries:
+// see aggregate_distinct.go).
 //
 // A batch is applied group by group; at its end each group that changed
 // emits one retraction of its old row and one insertion of its new row
