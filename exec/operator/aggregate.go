@@ -12,6 +12,7 @@ import (
 	"riffle/exec/expr"
 	"riffle/exec/state"
 	"riffle/planner/logical"
+	"riffle/planner/scalar"
 	"riffle/sql/types"
 )
 
@@ -21,7 +22,9 @@ import (
 // update and the group's values. For MIN, MAX and DISTINCT
 // calls it also keeps, in table 1, how many times each value occurs in the
 // group, so that retracting the current minimum finds the next one and a
-// DISTINCT call sees a value only while at least one copy is present.
+// DISTINCT call sees a value only while at least one copy is present (at
+// state layout 3 the DISTINCT calls of one argument share those entries:
+// see aggregate_distinct.go).
 //
 // A batch is applied group by group; at its end each group that changed
 // emits one retraction of its old row and one insertion of its new row
@@ -40,14 +43,31 @@ import (
 // batch runs over a slice of the state finds it. The global group never
 // expires.
 type Aggregate struct {
-	node        *logical.Aggregate
-	groups      []expr.Func
-	args        [][]expr.Func
-	filters     []expr.Predicate // per call; nil when it has no FILTER
-	orders      [][]expr.Func    // per call: its ORDER BY keys (string_agg, array_agg)
+	node   *logical.Aggregate
+	groups []expr.Func
+	args   [][]expr.Func
+	// filters are the distinct FILTERs of the calls (q16's three price
+	// ranges serve twelve calls), filterOf each call's (-1: none), and
+	// fres what each said of the current row (0: not asked yet).
+	filters     []expr.Predicate
+	filterOf    []int
+	fres        []int8
+	orders      [][]expr.Func // per call: its ORDER BY keys (string_agg, array_agg)
 	groupT      *state.Table
 	values      *state.Table
 	valueCounts counts // values, as a multiset per group and call
+	// dsets are the DISTINCT calls sharing a value state per argument, at
+	// layout 3 (aggregate_distinct.go); dsetOf is each call's set (-1:
+	// none), dbit its bit in the set, dpend the calls of each set the
+	// current row passes. seenBits caches entries of an append-only
+	// aggregate's sets, as counts.seen does for layouts 1 and 2.
+	dsets    []distinctSet
+	dsetOf   []int
+	dbit     []uint8
+	dpend    []uint64
+	seenBits *boundedCache[uint64]
+	dbuf     []byte
+	dcounts  []int64
 	// appendOnly is set when no change the aggregate sees is a retraction:
 	// its input is append-only and no operator below it (nor itself)
 	// expires state, which would retract. MIN and MAX then keep only their
@@ -55,11 +75,11 @@ type Aggregate struct {
 	// (see applyCall). keepsValues is whether any call still keeps values.
 	appendOnly  bool
 	keepsValues bool
-	// cache holds the state rows of recently touched groups, as written to
-	// table 0 (write-through: putGroup caches what it writes, deletes drop
-	// it), so that a group a later batch touches again is not read back
-	// from Pebble and decoded.
-	cache boundedCache[types.Row]
+	// cache holds the state rows of recently touched groups, encoded as
+	// written to table 0 (write-through: putGroup caches what it writes,
+	// deletes drop it), so that a group a later batch touches again is not
+	// read back from Pebble.
+	cache boundedCache[[]byte]
 
 	exp expiry
 	// Event-time windows (nil: an ordinary aggregate). A window's groups
@@ -94,7 +114,7 @@ type group struct {
 	// values is in the value table but those this batch put there, which
 	// added lists (append-only DISTINCT: no read for them).
 	fresh bool
-	added map[string]struct{}
+	added map[string]uint64
 }
 
 var _ Operator = (*Aggregate)(nil)
@@ -102,6 +122,7 @@ var _ Operator = (*Aggregate)(nil)
 // NewAggregate compiles the grouping and argument expressions.
 func NewAggregate(n *logical.Aggregate, env expr.Env) (*Aggregate, error) {
 	a := &Aggregate{node: n, touched: map[string]*group{}, win: logical.WindowOf(n)}
+	var filterExprs []scalar.Expr
 	if a.win != nil {
 		a.emit = n.Emit
 	}
@@ -122,14 +143,11 @@ func NewAggregate(n *logical.Aggregate, env expr.Env) (*Aggregate, error) {
 			fs = append(fs, f)
 		}
 		a.args = append(a.args, fs)
-		var p expr.Predicate
-		if c.Filter != nil {
-			var err error
-			if p, err = expr.CompilePredicate(c.Filter); err != nil {
-				return nil, err
-			}
+		f, err := a.compileFilter(c.Filter, &filterExprs)
+		if err != nil {
+			return nil, err
 		}
-		a.filters = append(a.filters, p)
+		a.filterOf = append(a.filterOf, f)
 		var os []expr.Func
 		for _, k := range c.OrderBy {
 			f, err := expr.CompileEnv(k.Expr, env)
@@ -140,6 +158,8 @@ func NewAggregate(n *logical.Aggregate, env expr.Env) (*Aggregate, error) {
 		}
 		a.orders = append(a.orders, os)
 	}
+	a.fres = make([]int8, len(a.filters))
+	a.planDistinct(n)
 	return a, nil
 }
 
@@ -269,19 +289,24 @@ func (a *Aggregate) Open(_ context.Context, env *Env) error {
 	if a.appendOnly {
 		seen := newBoundedCache[struct{}](seenCacheBytes)
 		a.valueCounts.seen = &seen
+		bits := newBoundedCache[uint64](seenCacheBytes)
+		a.seenBits = &bits
 	}
-	a.cache = newBoundedCache[types.Row](groupCacheBytes)
+	a.cache = newBoundedCache[[]byte](groupCacheBytes)
 	return nil
 }
 
 // groupCacheBytes bounds the cache of groups' state rows.
-const groupCacheBytes = 8 << 20
+var groupCacheBytes int64 = 8 << 20
 
-// stored returns a group's state row: a copy of the cached one, which the
-// batch may change, or the one in table 0.
+// stored returns a group's state row, from the cache or from table 0.
 func (a *Aggregate) stored(key []byte) (types.Row, bool, error) {
-	if row, ok := a.cache.get(key); ok {
-		return row.Clone(), true, nil
+	if b, ok := a.cache.get(key); ok {
+		row, err := state.DecodeRow(b, nil)
+		if err != nil {
+			return nil, false, fmt.Errorf("aggregate: corrupt cached group: %w", err)
+		}
+		return row, true, nil
 	}
 	return a.groupT.GetRow(key, nil)
 }
@@ -297,7 +322,7 @@ func rowBytes(row types.Row) int64 {
 
 // seenCacheBytes bounds the cache of the values an append-only aggregate's
 // DISTINCT calls have seen.
-const seenCacheBytes = 8 << 20
+var seenCacheBytes int64 = 8 << 20
 
 // keeps reports whether call c keeps its values in the value table.
 func (a *Aggregate) keeps(c *logical.AggCall) bool {
@@ -371,8 +396,18 @@ func (a *Aggregate) apply(c types.Change) error {
 	g.seenWm = max(g.seenWm, c.Wm)
 	d := int64(c.Diff)
 	g.acc[0] = types.NewInt(g.acc[0].I + d)
+	clear(a.fres)
+	clear(a.dpend)
 	for i := range a.node.Aggs {
 		if err := a.applyCall(g, i, c.Row, d); err != nil {
+			return err
+		}
+	}
+	for s, want := range a.dpend {
+		if want == 0 {
+			continue
+		}
+		if err := a.applyDistinct(g, s, c.Row, d); err != nil {
 			return err
 		}
 	}
@@ -382,15 +417,17 @@ func (a *Aggregate) apply(c types.Change) error {
 func (a *Aggregate) applyCall(g *group, i int, row types.Row, d int64) error {
 	call := &a.node.Aggs[i]
 	acc := g.acc[1+i*accWidth : 1+(i+1)*accWidth]
-	if f := a.filters[i]; f != nil {
-		// FILTER (WHERE …) sees the same row on insert and retraction, so
-		// what it let in is exactly what it lets out.
-		if ok, err := f(row); err != nil || !ok {
-			return err
-		}
+	// FILTER (WHERE …) sees the same row on insert and retraction, so
+	// what it let in is exactly what it lets out.
+	if ok, err := a.passes(i, row); err != nil || !ok {
+		return err
 	}
 	if call.Func == "count_star" {
 		return addAcc(call, acc, types.Null, d)
+	}
+	if s := a.dsetOf[i]; s >= 0 {
+		a.dpend[s] |= 1 << a.dbit[i] // applied with the set's other calls
+		return nil
 	}
 	v, err := a.args[i][0](row)
 	if err != nil || (v.IsNull() && call.Func != "array_agg") {
@@ -466,9 +503,9 @@ func (a *Aggregate) countValue(g *group, i int, row types.Row, v types.Value, d 
 				return 1, 2, nil
 			}
 			if g.added == nil {
-				g.added = map[string]struct{}{}
+				g.added = map[string]uint64{}
 			}
-			g.added[string(a.key)] = struct{}{}
+			g.added[string(a.key)] = 1
 			a.valueCounts.put(a.key, types.Row{v}, 1)
 			return 0, 1, nil
 		}
@@ -720,6 +757,7 @@ func (a *Aggregate) forget(key []byte) error {
 	}
 	if a.valueCounts.seen != nil {
 		a.valueCounts.seen.clear()
+		a.seenBits.clear()
 	}
 	return a.values.DeletePrefix(key)
 }
@@ -737,9 +775,11 @@ func (a *Aggregate) putGroup(key []byte, acc types.Row, now int64, vals types.Ro
 	row := append(append(acc, types.NewInt(now)), vals...)
 	a.buf = state.AppendRow(a.buf[:0], row)
 	a.groupT.Put(key, a.buf)
-	// The row is the batch's group's, which the batch drops now, or one
-	// fire decoded for itself: the cache may keep it.
-	a.cache.put(key, row, rowBytes(row))
+	// The cache keeps the encoded row, several times smaller than the
+	// decoded one for a row of counts (a Value is 48 bytes): q16's 10,000
+	// groups of 34 values each fit in it, where decoded half of them did,
+	// and a decode costs much less than a read from Pebble.
+	a.cache.put(key, bytes.Clone(a.buf), int64(len(a.buf)))
 }
 
 // procCatchUp moves a row of a processing-time window that the clock has

@@ -51,7 +51,7 @@ type harness struct {
 //	barrier       ends the epoch: operators flush and the state commits
 //	contents      prints the materialized rows with their multiplicity
 //	restart       reopens the store (uncommitted writes are lost) and the operators
-//	aggregate     a grouping SELECT over t; appends its Aggregate
+//	aggregate     a grouping SELECT over t; appends its Aggregate ([layout=N]: its state layout, default the newest)
 //	normalize     appends a Normalize keyed by t's first column
 //	over          a SELECT over t with window functions of one window; appends its Over (prints how it runs)
 //	ttl, clock    set the state TTL (ms; before adding operators) and the operators' clock (ms)
@@ -76,9 +76,11 @@ func TestOperators(t *testing.T) {
 
 // TestOperatorsSmallCaches runs the files again with the joins' caches so
 // small that a probe of more than one row streams from the table and the
-// cache forgets keys all the time: the results must be the same.
+// cache forgets keys all the time, and the aggregates' caches of groups and
+// DISTINCT values holding about one entry: the results must be the same.
 func TestOperatorsSmallCaches(t *testing.T) {
 	defer operator.SetJoinCache(300, 1)()
+	defer operator.SetAggregateCaches(200)()
 	TestOperators(t)
 }
 
@@ -191,7 +193,11 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		a, err := operator.NewAggregate(node.(*logical.Project).Input.(*logical.Aggregate), expr.Env{})
+		agg := node.(*logical.Project).Input.(*logical.Aggregate)
+		if d.HasArg("layout") {
+			d.ScanArgs(t, "layout", &agg.Layout)
+		}
+		a, err := operator.NewAggregate(agg, expr.Env{})
 		return "ok\n", h.add(a, err)
 	case "normalize":
 		return "ok\n", h.add(operator.NewNormalize([]int{0}), nil)
