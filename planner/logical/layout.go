@@ -14,7 +14,7 @@ package logical
 // The layouts that differ from one version to the next:
 //
 //	1, 2  the layouts of the first release
-//	3     (none yet)
+//	3     a Join side whose input only inserts keeps each insert under a short id, unread (exec/operator/join_append.go)
 
 // StampLayout sets the state layout of every node under root that has one
 // to version v.
