@@ -93,7 +93,7 @@ type joinSide struct {
 	appendable, appends bool
 	nextID              uint64
 	idsMoved            bool
-	sweep  []byte // the TTL sweep's cursor
+	sweep               []byte // the TTL sweep's cursor
 	// cache holds this side's rows under recent join keys, for probes.
 	cache joinCache
 	// iter probes this side's rows; made by the first probe of a batch and
