@@ -47,7 +47,7 @@ func TestProcTimeWindowCatchUp(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := &harness{}
 			defer h.close()
-			if err := h.setSchema("k STRING, pt AS PROCTIME()"); err != nil {
+			if err := h.setSchema("k STRING, pt AS PROCTIME()", false); err != nil {
 				t.Fatal(err)
 			}
 			node, err := h.bind("SELECT k, window_start, window_end, COUNT(*) FROM TABLE(" + tc.tvf + ") GROUP BY k, window_start, window_end")

@@ -35,7 +35,7 @@ func BenchmarkPipeline(b *testing.B) {
 		b.Run(stage, func(b *testing.B) {
 			h := &harness{fs: vfs.NewMem()}
 			defer h.close()
-			if err := h.setSchema(bidSchema); err != nil {
+			if err := h.setSchema(bidSchema, false); err != nil {
 				b.Fatal(err)
 			}
 			if stage != "decode" {

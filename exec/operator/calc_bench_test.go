@@ -57,7 +57,7 @@ func BenchmarkNexmarkCalc(b *testing.B) {
 		for _, mode := range []string{"generate+calc", "calc"} {
 			b.Run(q.name+"/"+mode, func(b *testing.B) {
 				h := &harness{}
-				if err := h.setSchemaOnly(nexmarkTable); err != nil {
+				if err := h.setSchemaOnly(nexmarkTable, false); err != nil {
 					b.Fatal(err)
 				}
 				node, err := h.bind(q.sql)

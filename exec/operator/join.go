@@ -21,6 +21,9 @@ import (
 //	joinKey 0x01 rowKey → multiplicity, match count, last update (ms), row
 //	joinKey 0x00        → the side's total multiplicity under joinKey
 //
+// (A side whose input only inserts keeps each insert under a short id
+// instead, without a read: join_append.go.)
+//
 // A change on one side updates its own entry and probes the other side's
 // rows under the same key, emitting each pair with the product of the two
 // multiplicities; an update or delete therefore retracts exactly the pairs
@@ -84,7 +87,13 @@ type joinSide struct {
 	// totals: this side keeps per-key totals, because the other side tracks
 	// its matches through them.
 	totals bool
-	sweep  []byte // the TTL sweep's cursor
+	// appendable: the plan lets this side store its rows as an append-only
+	// side (join_append.go); appends: it does (no TTL either). nextID is
+	// its next row id, idsMoved set when the batch took ids.
+	appendable, appends bool
+	nextID              uint64
+	idsMoved            bool
+	sweep               []byte // the TTL sweep's cursor
 	// cache holds this side's rows under recent join keys, for probes.
 	cache joinCache
 	// iter probes this side's rows; made by the first probe of a batch and
@@ -143,6 +152,9 @@ func NewJoin(n *logical.Join, env expr.Env) (*Join, error) {
 		j.sides[1].totals = j.sides[0].tracks
 		j.sides[0].totals = j.sides[1].tracks
 	}
+	for s := range j.sides {
+		j.sides[s].appendable = appendsRows(n, s, j.sides[s].tracks)
+	}
 	j.window, j.winKey, j.lateness = logical.WindowJoin(n)
 	j.padAtClose = padsAtClose(j.window, n.Kind)
 	if n.NullAware {
@@ -158,6 +170,9 @@ func (j *Join) Open(_ context.Context, env *Env) error {
 	j.sides[0].table, j.sides[1].table = env.Table(0), env.Table(1)
 	j.sides[0].cache, j.sides[1].cache = newJoinCache(), newJoinCache()
 	j.exp = newExpiry(env)
+	if err := j.openRowIDs(); err != nil {
+		return err
+	}
 	return j.openWindow()
 }
 
@@ -198,6 +213,7 @@ func (j *Join) OnBatch(ctx context.Context, input int, b types.Batch, out Emitte
 			return err
 		}
 	}
+	j.saveRowIDs()
 	return j.flush(ctx, out)
 }
 
@@ -249,6 +265,9 @@ func (j *Join) apply(ctx context.Context, s int, row types.Row, d int64, out Emi
 			return err
 		}
 	}
+	if me.appends {
+		return j.appendRow(me, row, d)
+	}
 	return j.addRow(me, row, d, matched)
 }
 
@@ -280,13 +299,19 @@ func (j *Join) probe(ctx context.Context, s int, row types.Row, d int64, jk []by
 	it.Rescan(j.prefix)
 	keep, caching := []joinEntry(nil), true
 	for ok := it.First(); ok; ok = it.Next() {
-		m, deg, touched, orow, err := j.decodeEntry(it.Value())
+		key := it.Key()
+		m, deg, touched, orow, err := j.decodeEntry(key[len(j.prefix):], it.Value())
 		if err != nil {
 			return 0, fmt.Errorf("join: %w", err)
 		}
-		e := joinEntry{key: it.Key(), m: m, deg: deg, touched: touched, row: orow}
+		e := joinEntry{key: key, m: m, deg: deg, touched: touched, row: orow}
 		if caching = caching && len(keep) < joinCacheRows; caching {
-			e.key, e.row = bytes.Clone(e.key), orow.Clone()
+			e.row = orow.Clone()
+			// Only a tracking side's entries are written back (visit);
+			// an append-only side's key is not kept.
+			if e.key = nil; other.tracks {
+				e.key = bytes.Clone(key)
+			}
 		}
 		n, err := j.visit(ctx, s, row, d, &e, before, after, pairs, out)
 		if err != nil {
@@ -518,9 +543,18 @@ func appendEntry(dst []byte, m, matched, touched int64, row types.Row) []byte {
 	return state.AppendRow(dst, row)
 }
 
-// decodeEntry decodes a row entry into j.other.
-func (j *Join) decodeEntry(val []byte) (m, matched, touched int64, row types.Row, err error) {
+// decodeEntry decodes a row entry into j.other: rowKey is what follows
+// the row tag in its key, which tells an append-only side's entry (see
+// join_append.go), whose value holds the multiplicity and row alone.
+func (j *Join) decodeEntry(rowKey, val []byte) (m, matched, touched int64, row types.Row, err error) {
 	var w int
+	if appended(rowKey) {
+		if m, w = binary.Varint(val); w <= 0 {
+			return 0, 0, 0, nil, fmt.Errorf("corrupt join state entry")
+		}
+		j.other, err = state.DecodeRow(val[w:], j.other)
+		return m, 0, 0, j.other, err
+	}
 	for _, p := range []*int64{&m, &matched, &touched} {
 		*p, w = binary.Varint(val)
 		if w <= 0 {
@@ -545,14 +579,14 @@ func (j *Join) expire(ctx context.Context, s int, out Emitter) error {
 	var gone []dead
 	j.exp.cursor = side.sweep
 	err := j.exp.sweep(side.table, func(key, val []byte) error {
-		if bytes.Equal(key, firedKey) {
-			return nil
+		if len(key) > 0 && key[0] == firedKey[0] {
+			return nil // firedKey, seqKey
 		}
 		_, rest, err := state.DecodeTupleKey(key, len(side.keys), nil)
 		if err != nil || len(rest) == 0 || rest[0] != tagRow {
 			return err
 		}
-		m, _, touched, row, err := j.decodeEntry(val)
+		m, _, touched, row, err := j.decodeEntry(rest[1:], val)
 		if err != nil {
 			return err
 		}
@@ -672,7 +706,7 @@ func (j *Join) walkNotIn(ctx context.Context, jk []byte, showed func(x []byte, x
 		if was == is || len(rest) == 0 || rest[0] != tagRow {
 			continue
 		}
-		m, _, _, row, err := j.decodeEntry(it.Value())
+		m, _, _, row, err := j.decodeEntry(rest[1:], it.Value())
 		if err != nil {
 			return err
 		}

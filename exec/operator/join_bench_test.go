@@ -17,7 +17,7 @@ import (
 // with state in a Pebble store on disk under dir.
 func joinOnDisk(tb testing.TB, dir, left, right, sql string) (*operator.Join, *state.Txn, func()) {
 	store, h := onDisk(tb, dir, left)
-	if err := h.declare("u", right); err != nil {
+	if err := h.declare("u", right, false); err != nil {
 		tb.Fatal(err)
 	}
 	node, err := h.bind(sql)

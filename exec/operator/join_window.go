@@ -88,7 +88,7 @@ func (j *Join) firePadded(ctx context.Context, s int, lower, upper []byte, out E
 			continue
 		}
 		jk := key[:len(key)-len(rest)]
-		m, matched, _, row, err := j.decodeEntry(it.Value())
+		m, matched, _, row, err := j.decodeEntry(rest[1:], it.Value())
 		if err != nil {
 			return err
 		}

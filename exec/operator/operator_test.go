@@ -25,6 +25,7 @@ import (
 // harness runs one chain of operators over a table t whose schema the test
 // declares, with state in a real Pebble store on an in-memory filesystem.
 type harness struct {
+	layout int // the joins' state layout (0: the newest)
 	ttl    time.Duration
 	now    int64 // ms, the operators' clock
 	cat    *catalog.Catalog
@@ -39,7 +40,8 @@ type harness struct {
 // TestOperators runs testdata/exec: each file declares a schema, builds a
 // chain of operators, feeds it batches of changes and prints what comes out.
 //
-//	schema        column definitions of the input table t; starts a new chain
+//	schema        column definitions of the input table t; starts a new chain. With the argument
+//	              changelog t is a Debezium table, whose changes retract (else it is append-only)
 //	filter        a predicate over t's columns, appended to the chain
 //	project       a select list over the chain's input, appended to the chain
 //	calc          a SELECT over t of filters and projections (subqueries in FROM stack them): starts a
@@ -55,8 +57,9 @@ type harness struct {
 //	normalize     appends a Normalize keyed by t's first column
 //	over          a SELECT over t with window functions of one window; appends its Over (prints how it runs)
 //	ttl, clock    set the state TTL (ms; before adding operators) and the operators' clock (ms)
-//	right         column definitions of a second table u, the right input of a join
-//	join          a SELECT joining t and u; appends its Join, which must come first in the chain
+//	right         column definitions of a second table u, the right input of a join (changelog as for schema)
+//	join          a SELECT joining t and u; appends its Join, which must come first in the chain. Its
+//	              state layout is the newest, or layout=N, or the harness's layout when it sets one
 //	batch input=1 feeds changes of u to the chain's first operator (its right input)
 //	watermark     "wm [wm2]" (timestamps, or end) to the chain's first operator, if it acts on time; prints what it emits
 //	entries       how many entries each state table of the chain's first operator holds
@@ -97,7 +100,7 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 	ctx := context.Background()
 	switch d.Cmd {
 	case "schema":
-		return "ok\n", h.setSchema(d.Input)
+		return "ok\n", h.setSchema(d.Input, d.HasArg("changelog"))
 	case "filter":
 		node, err := h.bind("SELECT * FROM t WHERE " + d.Input)
 		if err != nil {
@@ -155,7 +158,7 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 		}
 		return render(h.out), nil
 	case "right":
-		return "ok\n", h.declare("u", d.Input)
+		return "ok\n", h.declare("u", d.Input, d.HasArg("changelog"))
 	case "watermark":
 		return h.watermark(ctx, d.Input)
 	case "entries":
@@ -168,6 +171,10 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 		j, ok := findJoin(node)
 		if !ok {
 			return "", fmt.Errorf("no join in the plan")
+		}
+		j.Layout = h.layout
+		if d.HasArg("layout") {
+			d.ScanArgs(t, "layout", &j.Layout)
 		}
 		op, err := operator.NewJoin(j, expr.Env{})
 		return "ok\n", h.add(op, err)
@@ -222,8 +229,8 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 	return "", fmt.Errorf("unknown directive %q", d.Cmd)
 }
 
-func (h *harness) setSchema(cols string) error {
-	if err := h.setSchemaOnly(cols); err != nil {
+func (h *harness) setSchema(cols string, changelog bool) error {
+	if err := h.setSchemaOnly(cols, changelog); err != nil {
 		return err
 	}
 	h.close()
@@ -232,18 +239,23 @@ func (h *harness) setSchema(cols string) error {
 }
 
 // setSchemaOnly declares table t in a fresh catalog, without a store.
-func (h *harness) setSchemaOnly(cols string) error {
+func (h *harness) setSchemaOnly(cols string, changelog bool) error {
 	cat, err := catalog.Open(catalog.NewMemStore())
 	if err != nil {
 		return err
 	}
 	h.cat, h.ops = cat, nil
-	return h.declare("t", cols)
+	return h.declare("t", cols, changelog)
 }
 
-// declare creates table name in the harness's catalog.
-func (h *harness) declare(name, cols string) error {
-	st, err := parse.ParseOne("CREATE TABLE " + name + " (" + cols + ")")
+// declare creates table name in the harness's catalog: a changelog
+// (Debezium) table, whose changes retract, or an append-only one.
+func (h *harness) declare(name, cols string, changelog bool) error {
+	sql := "CREATE TABLE " + name + " (" + cols + ")"
+	if changelog {
+		sql += " WITH ('format' = 'debezium-json')"
+	}
+	st, err := parse.ParseOne(sql)
 	if err != nil {
 		return err
 	}

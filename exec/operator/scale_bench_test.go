@@ -82,7 +82,7 @@ func onDisk(tb testing.TB, dir, cols string) (*state.Store, *harness) {
 		tb.Fatal(err)
 	}
 	h := &harness{cat: cat}
-	if err := h.setSchemaOnly(cols); err != nil {
+	if err := h.setSchemaOnly(cols, false); err != nil {
 		tb.Fatal(err)
 	}
 	return store, h

@@ -16,6 +16,8 @@ package logical
 //	1, 2  the layouts of the first release
 //	3     an Aggregate's DISTINCT calls of one argument share one value
 //	      entry per group and value (exec/operator/aggregate_distinct.go)
+//	      a Join side whose input only inserts keeps each insert under a
+//	      short id, written without a read (exec/operator/join_append.go)
 
 // StampLayout sets the state layout of every node under root that has one
 // to version v.
