@@ -113,6 +113,11 @@ func (p *Plan) SinkTasks() int {
 // place decides where n's subtree runs and reports whether n's output is
 // in one task.
 func (p *Plan) place(n logical.Node) bool {
+	if a, ok := n.(*logical.Aggregate); ok {
+		if tvf := logical.Sliced(a); tvf != nil {
+			return p.placeSliced(a, tvf)
+		}
+	}
 	ins := n.Inputs()
 	single := make([]bool, len(ins))
 	for i, c := range ins {
@@ -141,6 +146,31 @@ func (p *Plan) place(n logical.Node) bool {
 		}
 	}
 	return false
+}
+
+// placeSliced places an aggregate that runs by slices (logical.Sliced) in
+// one operator with the HOP window TVF below it: the exchange goes below
+// the TVF, hashing by the grouping minus the window's columns (it reads
+// the TVF's input columns, at the same places), or gathering when that is
+// all the grouping is.
+func (p *Plan) placeSliced(a *logical.Aggregate, tvf *logical.WindowTVF) bool {
+	single := p.place(tvf.Input)
+	width := tvf.Input.Schema().Len()
+	var keys []scalar.Expr
+	for _, g := range a.Groups {
+		if c, ok := g.(*scalar.ColRef); !ok || c.Idx < width {
+			keys = append(keys, g)
+		}
+	}
+	if len(keys) > 0 {
+		p.Exchanges[Edge{tvf, 0}] = &Exchange{Keys: keys}
+		return false
+	}
+	p.single[a], p.single[tvf] = true, true
+	if !single {
+		p.Exchanges[Edge{tvf, 0}] = &Exchange{}
+	}
+	return true
 }
 
 // gather puts n in one task, gathering its inputs that run in several.

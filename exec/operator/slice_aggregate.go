@@ -1,0 +1,652 @@
+package operator
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+
+	"riffle/exec/expr"
+	"riffle/exec/state"
+	"riffle/planner/logical"
+	"riffle/planner/scalar"
+	"riffle/sql/sqlerr"
+	"riffle/sql/types"
+)
+
+// SliceAggregate is a window aggregate over a HOP window TVF, run as one
+// operator by slices (logical.Sliced; Flink's slice-shared window
+// aggregate): a HOP of size n·slide is the union of n slices of the
+// slide's length, so each input row updates the accumulator of its one
+// slice and group, and a window's row, when the watermark fires it, is the
+// merge of its n slices' accumulators. The window TVF's copy of each row
+// per window, and the n updates of group state it caused, are gone.
+//
+// It emits exactly what WindowAssign followed by Aggregate emits: the same
+// rows, with the same window columns, when the same watermark comes; a row
+// late for some of its windows is reported once per late window, with
+// that window's columns, as the Aggregate reports its copy.
+//
+// State, table 0: per slice and group, the row [row count, accumulators of
+// each call (accumulate.go), the group's values other than the window's
+// columns], keyed by the slice's end, then those values, so that firing
+// finds a window's slices in key order and the slices every fired window
+// is done with at the front. A slice goes when the last window that holds
+// it has fired and its allowed lateness has passed. Table 1 holds the
+// watermark up to which windows have fired, so that a restart does not
+// fire them again.
+type SliceAggregate struct {
+	node                *logical.Aggregate
+	size, slide, offset int64
+	timeCol             int
+	lateness            int64
+	// cols says where each group column comes from: keys[i] for i >= 0, or
+	// the window's start, end or time.
+	cols    []int
+	keys    []expr.Func
+	args    []expr.Func // per call: its argument (nil for count(*))
+	filters []expr.Predicate
+	slices  *state.Table
+	meta    *state.Table
+	// fired is the watermark up to which every window has fired (µs; 0
+	// none); loaded from table 1 on first use.
+	fired  int64
+	loaded bool
+	late   func(LateRow)
+	// cache holds recently written slices' state rows (write-through, as
+	// the Aggregate's groups), so that a hot group's slice is not read
+	// back from Pebble and decoded batch after batch.
+	cache   boundedCache[types.Row]
+	touched map[string]*sliceAcc
+	order   []*sliceAcc
+	// updates are the fired windows a batch's rows change, within their
+	// allowed lateness: each one's row before the batch, retracted for the
+	// row after it.
+	updates  map[string]*sliceUpdate
+	updOrder []*sliceUpdate
+	keyVals  types.Row
+	key, buf []byte
+	out      types.Batch
+}
+
+// The window columns a group column can be (SliceAggregate.cols).
+const (
+	colStart = -1 - iota
+	colEnd
+	colTime
+)
+
+// sliceAcc is one slice and group's state while a batch is applied.
+type sliceAcc struct {
+	key  []byte
+	acc  types.Row // [row count, acc of call 0…, acc of call 1…]
+	vals types.Row // the group's values other than the window's
+}
+
+// sliceUpdate is a fired window whose row a batch changes.
+type sliceUpdate struct {
+	end  int64
+	vals types.Row
+	old  types.Row // nil: the window had no row for the group
+}
+
+var _ Operator = (*SliceAggregate)(nil)
+var _ Watermarker = (*SliceAggregate)(nil)
+
+// NewSliceAggregate compiles the aggregate n, which must run by slices
+// (logical.Sliced), to run with its HOP window TVF.
+func NewSliceAggregate(n *logical.Aggregate, env expr.Env) (*SliceAggregate, error) {
+	tvf := logical.Sliced(n)
+	if tvf == nil {
+		return nil, fmt.Errorf("slice aggregate: %s does not run by slices", n.Describe())
+	}
+	a := &SliceAggregate{node: n, size: tvf.Size, slide: tvf.Slide, offset: tvf.Offset, timeCol: tvf.TimeCol,
+		lateness: n.Emit.Lateness, touched: map[string]*sliceAcc{}, updates: map[string]*sliceUpdate{}}
+	width := tvf.Input.Schema().Len()
+	for _, g := range n.Groups {
+		if c, ok := g.(*scalar.ColRef); ok && c.Idx >= width {
+			a.cols = append(a.cols, colStart-(c.Idx-width))
+			continue
+		}
+		f, err := expr.CompileEnv(g, env)
+		if err != nil {
+			return nil, err
+		}
+		a.cols = append(a.cols, len(a.keys))
+		a.keys = append(a.keys, f)
+	}
+	for _, c := range n.Aggs {
+		var f expr.Func
+		if len(c.Args) > 0 {
+			var err error
+			if f, err = expr.CompileEnv(c.Args[0], env); err != nil {
+				return nil, err
+			}
+		}
+		a.args = append(a.args, f)
+		var p expr.Predicate
+		if c.Filter != nil {
+			var err error
+			if p, err = expr.CompilePredicate(c.Filter); err != nil {
+				return nil, err
+			}
+		}
+		a.filters = append(a.filters, p)
+	}
+	return a, nil
+}
+
+func (a *SliceAggregate) Open(_ context.Context, env *Env) error {
+	a.slices, a.meta = env.Table(0), env.Table(1)
+	a.late = env.Late
+	a.loaded = false
+	a.cache = newBoundedCache[types.Row](groupCacheBytes)
+	return nil
+}
+
+// sliceFiredKey is table 1's key of the fired watermark.
+var sliceFiredKey = []byte("fired")
+
+// load reads the fired watermark the last commit left.
+func (a *SliceAggregate) load() error {
+	if a.loaded {
+		return nil
+	}
+	row, ok, err := a.meta.GetRow(sliceFiredKey, nil)
+	if err != nil {
+		return err
+	}
+	a.fired = 0
+	if ok && len(row) == 1 {
+		a.fired = row[0].I
+	}
+	a.loaded = true
+	return nil
+}
+
+// accLen is the length of the accumulator part of a slice's state row.
+func (a *SliceAggregate) accLen() int { return 1 + len(a.node.Aggs)*accWidth }
+
+func (a *SliceAggregate) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
+	if err := a.load(); err != nil {
+		return err
+	}
+	a.out = a.out[:0]
+	for _, c := range b {
+		if err := a.apply(c); err != nil {
+			return err
+		}
+	}
+	return a.flush(ctx, out)
+}
+
+// apply adds one change to the accumulator of its slice and group.
+func (a *SliceAggregate) apply(c types.Change) error {
+	t := c.Row[a.timeCol]
+	wm := max(c.Wm, a.fired)
+	if t.IsNull() {
+		// In no window (WindowAssign reports it with no window columns).
+		reportLate(a.late, "its event time is NULL", a.copyFor(c, types.Null, types.Null, types.Null), 0, c.Wm)
+		return nil
+	}
+	end := alignDown(t.I, a.slide, a.offset) + a.slide // the slice's
+	last := end + a.size - a.slide                      // the end of the last window holding it
+	counted := false
+	for e := end; e <= last; e += a.slide {
+		if sliceClosed(e+a.lateness, wm) {
+			// Its window has fired and its allowed lateness has passed:
+			// the row is late for it (semantics.md, rule 2).
+			reportLate(a.late, "its window had closed", a.windowCopy(c, e), t.I, wm)
+			continue
+		}
+		counted = true
+	}
+	if !counted {
+		return nil
+	}
+	if c.Diff < 0 && a.hasExtremes() {
+		return fmt.Errorf("slice aggregate: a retraction in an input planned as append-only")
+	}
+	a.keyVals = a.keyVals[:0]
+	for _, f := range a.keys {
+		v, err := f(c.Row)
+		if err != nil {
+			return err
+		}
+		a.keyVals = append(a.keyVals, v)
+	}
+	if a.lateness > 0 {
+		// Fired windows within their lateness change: their row before
+		// this batch is retracted at its end.
+		for e := end; e <= last; e += a.slide {
+			if sliceClosed(e, a.fired) && !sliceClosed(e+a.lateness, wm) {
+				if err := a.noteUpdate(e); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	s, err := a.slice(end)
+	if err != nil {
+		return err
+	}
+	d := int64(c.Diff)
+	s.acc[0] = types.NewInt(s.acc[0].I + d)
+	for i := range a.node.Aggs {
+		if err := a.applyCall(s, i, c.Row, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// closed reports whether a window ending at end has fired under watermark
+// wm (see Aggregate.closed).
+func sliceClosed(end, wm int64) bool { return wm != 0 && wm >= end-windowTimeGap }
+
+// hasExtremes reports whether a call is MIN or MAX, whose running value a
+// retraction cannot undo.
+func (a *SliceAggregate) hasExtremes() bool {
+	for _, c := range a.node.Aggs {
+		if c.Func == "min" || c.Func == "max" {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *SliceAggregate) applyCall(s *sliceAcc, i int, row types.Row, d int64) error {
+	call := &a.node.Aggs[i]
+	acc := s.acc[1+i*accWidth : 1+(i+1)*accWidth]
+	if f := a.filters[i]; f != nil {
+		if ok, err := f(row); err != nil || !ok {
+			return err
+		}
+	}
+	if call.Func == "count_star" {
+		return addAcc(call, acc, types.Null, d)
+	}
+	v, err := a.args[i](row)
+	if err != nil || v.IsNull() {
+		return err
+	}
+	if call.Func == "min" || call.Func == "max" {
+		runningExtreme(acc, v, call.Func == "max")
+		return nil
+	}
+	return addAcc(call, acc, v, d)
+}
+
+// sliceKey is the state key of the slice ending at end for group values
+// vals.
+func sliceKey(dst []byte, end int64, vals types.Row) []byte {
+	dst = state.AppendKey(dst, types.NewTimestamp(end))
+	return state.AppendTupleKey(dst, vals)
+}
+
+// slice returns the batch's state of the slice ending at end for the
+// current change's group (a.keyVals), reading it the first time.
+func (a *SliceAggregate) slice(end int64) (*sliceAcc, error) {
+	a.key = sliceKey(a.key[:0], end, a.keyVals)
+	if s, ok := a.touched[string(a.key)]; ok {
+		return s, nil
+	}
+	s := &sliceAcc{key: bytes.Clone(a.key), vals: a.keyVals.Clone()}
+	stored, ok, err := a.stored(s.key)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		s.acc = stored.Clone()[:a.accLen()]
+	} else {
+		s.acc = a.emptyAcc()
+	}
+	a.touched[string(s.key)] = s
+	a.order = append(a.order, s)
+	return s, nil
+}
+
+// emptyAcc is the accumulator row of a slice without rows.
+func (a *SliceAggregate) emptyAcc() types.Row {
+	acc := make(types.Row, a.accLen())
+	acc[0] = types.NewInt(0)
+	for i := range a.node.Aggs {
+		initAcc(&a.node.Aggs[i], acc[1+i*accWidth:1+(i+1)*accWidth])
+	}
+	return acc
+}
+
+// stored returns a slice's state row as last written (the caller must not
+// change it): the batch's, the cache's, or table 0's.
+func (a *SliceAggregate) stored(key []byte) (types.Row, bool, error) {
+	if s, ok := a.touched[string(key)]; ok {
+		return s.acc, true, nil
+	}
+	if row, ok := a.cache.get(key); ok {
+		return row, true, nil
+	}
+	return a.slices.GetRow(key, nil)
+}
+
+// noteUpdate records, the first time the batch changes the fired window
+// ending at end for the current group, the window's row before the batch.
+func (a *SliceAggregate) noteUpdate(end int64) error {
+	a.key = sliceKey(a.key[:0], end, a.keyVals)
+	if _, ok := a.updates[string(a.key)]; ok {
+		return nil
+	}
+	u := &sliceUpdate{end: end, vals: a.keyVals.Clone()}
+	var err error
+	if u.old, err = a.windowRow(end, u.vals); err != nil {
+		return err
+	}
+	a.updates[string(a.key)] = u
+	a.updOrder = append(a.updOrder, u)
+	return nil
+}
+
+// windowRow merges the slices of the window ending at end for a group: its
+// output row, or nil when none of them has a row.
+func (a *SliceAggregate) windowRow(end int64, vals types.Row) (types.Row, error) {
+	merged := a.emptyAcc()
+	var key []byte
+	for se := end - a.size + a.slide; se <= end; se += a.slide {
+		key = sliceKey(key[:0], se, vals)
+		row, ok, err := a.stored(key)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if err := a.merge(merged, row); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if merged[0].I <= 0 {
+		return nil, nil
+	}
+	return a.output(end, vals, merged), nil
+}
+
+// merge adds a slice's accumulators src to dst.
+func (a *SliceAggregate) merge(dst, src types.Row) error {
+	dst[0] = types.NewInt(dst[0].I + src[0].I)
+	for i := range a.node.Aggs {
+		call := &a.node.Aggs[i]
+		d, s := dst[1+i*accWidth:1+(i+1)*accWidth], src[1+i*accWidth:1+(i+1)*accWidth]
+		if s[1].I == 0 && call.Func != "count_star" {
+			continue // no input: nothing to add (a sum is NULL)
+		}
+		switch call.Func {
+		case "min", "max":
+			runningExtreme(d, s[0], call.Func == "max")
+			d[1] = types.NewInt(d[1].I - 1 + s[1].I)
+		case "count", "count_star":
+			d[0] = types.NewInt(d[0].I + s[0].I)
+			d[1] = types.NewInt(d[1].I + s[1].I)
+		default: // sum, avg
+			sum, err := addSums(d[0], s[0])
+			if err != nil {
+				return err
+			}
+			d[0], d[1] = sum, types.NewInt(d[1].I+s[1].I)
+		}
+	}
+	return nil
+}
+
+// addSums adds two running sums of a SUM or AVG call (addScaled's
+// representation: BIGINT, exact decimal, or a double once a non-finite
+// value came).
+func addSums(x, y types.Value) (types.Value, error) {
+	switch {
+	case x.IsNull():
+		return y, nil
+	case y.IsNull():
+		return x, nil
+	case x.K == types.KFloat || y.K == types.KFloat:
+		return types.NewFloat(floatOf(x).Float() + floatOf(y).Float()), nil
+	case x.K == types.KInt && y.K == types.KInt:
+		overflow, sum := mulAdd(y.I, 1, x.I)
+		if overflow {
+			return types.Null, sqlerr.New(sqlerr.NumericOutOfRange, "bigint out of range")
+		}
+		return types.NewInt(sum), nil
+	}
+	return types.NewDecimal(x.Dec().Add(y.Dec())), nil
+}
+
+// output is a window's row for a group: the group's columns, the window's
+// among them, then each call's result.
+func (a *SliceAggregate) output(end int64, vals, acc types.Row) types.Row {
+	row := make(types.Row, 0, len(a.cols)+len(a.node.Aggs))
+	for _, c := range a.cols {
+		switch c {
+		case colStart:
+			row = append(row, types.NewTimestamp(end-a.size))
+		case colEnd:
+			row = append(row, types.NewTimestamp(end))
+		case colTime:
+			row = append(row, types.NewTimestamp(end-windowTimeGap))
+		default:
+			row = append(row, vals[c])
+		}
+	}
+	for i := range a.node.Aggs {
+		v, err := result(&a.node.Aggs[i], acc[1+i*accWidth:1+(i+1)*accWidth])
+		if err != nil {
+			v = types.Null
+		}
+		row = append(row, v)
+	}
+	return row
+}
+
+// windowCopy is the row WindowAssign makes of c for the window ending at
+// end.
+func (a *SliceAggregate) windowCopy(c types.Change, end int64) types.Change {
+	return a.copyFor(c, types.NewTimestamp(end-a.size), types.NewTimestamp(end), types.NewTimestamp(end-windowTimeGap))
+}
+
+func (a *SliceAggregate) copyFor(c types.Change, start, end, time types.Value) types.Change {
+	row := make(types.Row, 0, len(c.Row)+3)
+	row = append(append(row, c.Row...), start, end, time)
+	return types.Change{Row: row, Diff: c.Diff, Wm: c.Wm}
+}
+
+// flush ends the batch: writes the slices it changed, and emits the
+// changes of the fired windows it updated.
+func (a *SliceAggregate) flush(ctx context.Context, out Emitter) error {
+	for _, u := range a.updOrder {
+		row, err := a.windowRow(u.end, u.vals)
+		if err != nil {
+			return err
+		}
+		if u.old != nil && row != nil && types.CompareRows(u.old, row) == 0 {
+			continue
+		}
+		if u.old != nil {
+			a.out = append(a.out, types.Change{Row: u.old, Diff: -1})
+		}
+		if row != nil {
+			a.out = append(a.out, types.Change{Row: row, Diff: 1})
+		}
+	}
+	for _, s := range a.order {
+		if s.acc[0].I < 0 {
+			return fmt.Errorf("slice aggregate: group retracted more often than inserted")
+		}
+		if s.acc[0].I == 0 {
+			a.slices.Delete(s.key)
+			a.cache.drop(s.key)
+			continue
+		}
+		row := append(s.acc, s.vals...)
+		a.buf = state.AppendRow(a.buf[:0], row)
+		a.slices.Put(s.key, a.buf)
+		a.cache.put(s.key, row, rowBytes(row))
+	}
+	clear(a.touched)
+	a.order = a.order[:0]
+	clear(a.updates)
+	a.updOrder = a.updOrder[:0]
+	if len(a.out) == 0 {
+		return nil
+	}
+	return out.Emit(ctx, a.out)
+}
+
+// OnWatermark fires the windows the watermark closes, in order of their
+// end, each from its slices, and deletes the slices no window still open
+// (or within its allowed lateness) holds.
+func (a *SliceAggregate) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64, error) {
+	wm := wms[0]
+	if err := a.load(); err != nil {
+		return 0, err
+	}
+	if wm <= a.fired {
+		return wm, nil
+	}
+	prev := a.fired
+	a.out = a.out[:0]
+	if err := a.fire(prev, wm); err != nil {
+		return 0, err
+	}
+	if err := a.purge(wm); err != nil {
+		return 0, err
+	}
+	a.fired = wm
+	a.meta.Put(sliceFiredKey, state.AppendRow(nil, types.Row{types.NewInt(wm)}))
+	if len(a.out) > 0 {
+		if err := out.Emit(ctx, a.out); err != nil {
+			return 0, err
+		}
+	}
+	return wm, nil
+}
+
+// fire emits the row of every window and group that watermark wm closes
+// and prev did not, walking the window ends that have slices.
+func (a *SliceAggregate) fire(prev, wm int64) error {
+	it, err := a.slices.Iter(nil, nil)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	// The first window end prev has not closed (any, without one).
+	e := int64(math.MinInt64)
+	if prev != 0 {
+		e = alignDown(prev+windowTimeGap, a.slide, a.offset) + a.slide
+	}
+	span := a.size - a.slide
+	for {
+		// The first slice the window ending at e (or a later one) holds.
+		lo := int64(math.MinInt64)
+		if e > math.MinInt64+span {
+			lo = e - span
+		}
+		if !it.SeekGE(state.AppendKey(a.key[:0], types.NewTimestamp(lo))) {
+			return it.Error()
+		}
+		se, err := sliceEnd(it.Key())
+		if err != nil {
+			return err
+		}
+		e = max(e, se) // no window ending before its slice has a row
+		if !sliceClosed(e, wm) {
+			return nil
+		}
+		if err := a.fireWindow(it, e, prev); err != nil {
+			return err
+		}
+		if e > math.MaxInt64-a.slide {
+			return nil
+		}
+		e += a.slide
+	}
+}
+
+// sliceEnd is the end of the slice whose state key is key.
+func sliceEnd(key []byte) (int64, error) {
+	end, _, err := state.DecodeKey(key)
+	if err != nil {
+		return 0, fmt.Errorf("slice aggregate: corrupt slice key: %w", err)
+	}
+	return end.I, nil
+}
+
+// fireWindow emits the rows of the window ending at end: it merges, group
+// by group, the slices from the iterator's position (the window's first
+// slice) to the window's end. A window's groups are held in memory while
+// it fires, as the Aggregate held a fired window's keys.
+func (a *SliceAggregate) fireWindow(it *state.Iter, end, prev int64) error {
+	groups := map[string]int{}
+	var accs, vals []types.Row
+	for ok := it.Valid(); ok; ok = it.Next() {
+		se, err := sliceEnd(it.Key())
+		if err != nil {
+			return err
+		}
+		if se > end {
+			break
+		}
+		stored, err := state.DecodeRow(it.Value(), nil)
+		if err != nil || len(stored) < a.accLen() {
+			return fmt.Errorf("slice aggregate: corrupt slice entry")
+		}
+		_, gkey, _ := state.DecodeKey(it.Key())
+		i, seen := groups[string(gkey)]
+		if !seen {
+			i = len(accs)
+			groups[string(gkey)] = i
+			accs = append(accs, a.emptyAcc())
+			vals = append(vals, stored[a.accLen():])
+		}
+		if err := a.merge(accs[i], stored); err != nil {
+			return err
+		}
+	}
+	if err := it.Error(); err != nil {
+		return err
+	}
+	for i, acc := range accs {
+		if acc[0].I > 0 {
+			a.out = append(a.out, types.Change{Row: a.output(end, vals[i], acc), Diff: 1, Wm: prev})
+		}
+	}
+	return nil
+}
+
+// purge deletes the slices whose last window watermark wm has fired, its
+// allowed lateness passed.
+func (a *SliceAggregate) purge(wm int64) error {
+	it, err := a.slices.Iter(nil, nil)
+	if err != nil {
+		return err
+	}
+	var keys [][]byte
+	for ok := it.First(); ok; ok = it.Next() {
+		se, err := sliceEnd(it.Key())
+		if err != nil {
+			it.Close()
+			return err
+		}
+		if !sliceClosed(se+a.size-a.slide+a.lateness, wm) {
+			break
+		}
+		keys = append(keys, bytes.Clone(it.Key()))
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	// Key by key: range deletions make an epoch's later reads slow (see
+	// state.Table.DeletePrefix).
+	for _, k := range keys {
+		a.slices.Delete(k)
+		a.cache.drop(k)
+	}
+	return nil
+}
+
+func (a *SliceAggregate) OnBarrier(context.Context) error { return nil }
+func (a *SliceAggregate) Close() error                    { return nil }
