@@ -66,6 +66,14 @@ type SliceAggregate struct {
 	updOrder []*sliceUpdate
 	keyVals  types.Row
 	key, buf []byte
+	empty    types.Row // a slice's accumulators without rows
+	// merged is fireWindow's memory, reused window after window: the
+	// window's groups (their place in accs and vals), their merged
+	// accumulators and values, and the slice row being read.
+	merged struct {
+		groups          map[string]int
+		accs, vals, row types.Row
+	}
 	out      types.Batch
 }
 
@@ -141,6 +149,7 @@ func (a *SliceAggregate) Open(_ context.Context, env *Env) error {
 	a.late = env.Late
 	a.loaded = false
 	a.cache = newBoundedCache[types.Row](groupCacheBytes)
+	a.empty = a.emptyAcc()
 	return nil
 }
 
@@ -419,7 +428,11 @@ func addSums(x, y types.Value) (types.Value, error) {
 // output is a window's row for a group: the group's columns, the window's
 // among them, then each call's result.
 func (a *SliceAggregate) output(end int64, vals, acc types.Row) types.Row {
-	row := make(types.Row, 0, len(a.cols)+len(a.node.Aggs))
+	return a.appendOutput(make(types.Row, 0, len(a.cols)+len(a.node.Aggs)), end, vals, acc)
+}
+
+// appendOutput appends the window's row for a group (output) to row.
+func (a *SliceAggregate) appendOutput(row types.Row, end int64, vals, acc types.Row) types.Row {
 	for _, c := range a.cols {
 		switch c {
 		case colStart:
@@ -507,9 +520,7 @@ func (a *SliceAggregate) OnWatermark(ctx context.Context, wms []int64, out Emitt
 	if wm <= a.fired {
 		return wm, nil
 	}
-	prev := a.fired
-	a.out = a.out[:0]
-	if err := a.fire(prev, wm); err != nil {
+	if err := a.fire(ctx, a.fired, wm, out); err != nil {
 		return 0, err
 	}
 	if err := a.purge(wm); err != nil {
@@ -517,17 +528,14 @@ func (a *SliceAggregate) OnWatermark(ctx context.Context, wms []int64, out Emitt
 	}
 	a.fired = wm
 	a.meta.Put(sliceFiredKey, state.AppendRow(nil, types.Row{types.NewInt(wm)}))
-	if len(a.out) > 0 {
-		if err := out.Emit(ctx, a.out); err != nil {
-			return 0, err
-		}
-	}
 	return wm, nil
 }
 
 // fire emits the row of every window and group that watermark wm closes
-// and prev did not, walking the window ends that have slices.
-func (a *SliceAggregate) fire(prev, wm int64) error {
+// and prev did not, walking the window ends that have slices. Each
+// window's rows go out as one batch: the end of input fires every window
+// at once.
+func (a *SliceAggregate) fire(ctx context.Context, prev, wm int64, out Emitter) error {
 	it, err := a.slices.Iter(nil, nil)
 	if err != nil {
 		return err
@@ -556,8 +564,14 @@ func (a *SliceAggregate) fire(prev, wm int64) error {
 		if !sliceClosed(e, wm) {
 			return nil
 		}
+		a.out = a.out[:0]
 		if err := a.fireWindow(it, e, prev); err != nil {
 			return err
+		}
+		if len(a.out) > 0 {
+			if err := out.Emit(ctx, a.out); err != nil {
+				return err
+			}
 		}
 		if e > math.MaxInt64-a.slide {
 			return nil
@@ -578,41 +592,55 @@ func sliceEnd(key []byte) (int64, error) {
 // fireWindow emits the rows of the window ending at end: it merges, group
 // by group, the slices from the iterator's position (the window's first
 // slice) to the window's end. A window's groups are held in memory while
-// it fires, as the Aggregate held a fired window's keys.
+// it fires, as the Aggregate held a fired window's keys; their
+// accumulators and values in slabs the next window reuses.
 func (a *SliceAggregate) fireWindow(it *state.Iter, end, prev int64) error {
-	groups := map[string]int{}
-	var accs, vals []types.Row
+	clear(a.merged.groups)
+	if a.merged.groups == nil {
+		a.merged.groups = map[string]int{}
+	}
+	n, accLen, width := 0, a.accLen(), len(a.keys)
+	a.merged.accs, a.merged.vals = a.merged.accs[:0], a.merged.vals[:0]
 	for ok := it.Valid(); ok; ok = it.Next() {
-		se, err := sliceEnd(it.Key())
+		se, gkey, err := state.DecodeKey(it.Key())
 		if err != nil {
-			return err
+			return fmt.Errorf("slice aggregate: corrupt slice key: %w", err)
 		}
-		if se > end {
+		if se.I > end {
 			break
 		}
-		stored, err := state.DecodeRow(it.Value(), nil)
-		if err != nil || len(stored) < a.accLen() {
+		stored, err := state.DecodeRow(it.Value(), a.merged.row)
+		if err != nil || len(stored) != accLen+width {
 			return fmt.Errorf("slice aggregate: corrupt slice entry")
 		}
-		_, gkey, _ := state.DecodeKey(it.Key())
-		i, seen := groups[string(gkey)]
+		a.merged.row = stored
+		i, seen := a.merged.groups[string(gkey)]
 		if !seen {
-			i = len(accs)
-			groups[string(gkey)] = i
-			accs = append(accs, a.emptyAcc())
-			vals = append(vals, stored[a.accLen():])
+			i = n
+			n++
+			a.merged.groups[string(gkey)] = i
+			a.merged.accs = append(a.merged.accs, a.empty...)
+			a.merged.vals = append(a.merged.vals, stored[accLen:]...)
 		}
-		if err := a.merge(accs[i], stored); err != nil {
+		if err := a.merge(a.merged.accs[i*accLen:(i+1)*accLen], stored); err != nil {
 			return err
 		}
 	}
 	if err := it.Error(); err != nil {
 		return err
 	}
-	for i, acc := range accs {
-		if acc[0].I > 0 {
-			a.out = append(a.out, types.Change{Row: a.output(end, vals[i], acc), Diff: 1, Wm: prev})
+	// The rows go downstream, which may keep them: one slab per window,
+	// never reused.
+	rowLen := len(a.cols) + len(a.node.Aggs)
+	slab := make(types.Row, 0, n*rowLen)
+	for i := range n {
+		acc := a.merged.accs[i*accLen : (i+1)*accLen]
+		if acc[0].I <= 0 {
+			continue
 		}
+		at := len(slab)
+		slab = a.appendOutput(slab, end, a.merged.vals[i*width:(i+1)*width], acc)
+		a.out = append(a.out, types.Change{Row: slab[at:len(slab):len(slab)], Diff: 1, Wm: prev})
 	}
 	return nil
 }
