@@ -74,7 +74,7 @@ type SliceAggregate struct {
 		groups          map[string]int
 		accs, vals, row types.Row
 	}
-	out      types.Batch
+	out types.Batch
 }
 
 // The window columns a group column can be (SliceAggregate.cols).
@@ -199,7 +199,7 @@ func (a *SliceAggregate) apply(c types.Change) error {
 		return nil
 	}
 	end := alignDown(t.I, a.slide, a.offset) + a.slide // the slice's
-	last := end + a.size - a.slide                      // the end of the last window holding it
+	last := end + a.size - a.slide                     // the end of the last window holding it
 	counted := false
 	for e := end; e <= last; e += a.slide {
 		if sliceClosed(e+a.lateness, wm) {
