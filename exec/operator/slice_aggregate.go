@@ -52,6 +52,11 @@ type SliceAggregate struct {
 	// none); loaded from table 1 on first use.
 	fired  int64
 	loaded bool
+	// newest is the end of the newest slice table 0 may hold (loaded with
+	// fired): a slice ending after it is new, and its group's first row
+	// costs no read. Event time mostly moves forward, so most slices a
+	// row opens are new.
+	newest int64
 	late   func(LateRow)
 	// cache holds recently written slices' state rows (write-through, as
 	// the Aggregate's groups), so that a hot group's slice is not read
@@ -86,6 +91,7 @@ const (
 
 // sliceAcc is one slice and group's state while a batch is applied.
 type sliceAcc struct {
+	end  int64 // the slice's
 	key  []byte
 	acc  types.Row // [row count, acc of call 0…, acc of call 1…]
 	vals types.Row // the group's values other than the window's
@@ -168,6 +174,20 @@ func (a *SliceAggregate) load() error {
 	a.fired = 0
 	if ok && len(row) == 1 {
 		a.fired = row[0].I
+	}
+	it, err := a.slices.Iter(nil, nil)
+	if err != nil {
+		return err
+	}
+	a.newest = math.MinInt64
+	if it.Last() {
+		if a.newest, err = sliceEnd(it.Key()); err != nil {
+			it.Close()
+			return err
+		}
+	}
+	if err := it.Close(); err != nil {
+		return err
 	}
 	a.loaded = true
 	return nil
@@ -300,10 +320,14 @@ func (a *SliceAggregate) slice(end int64) (*sliceAcc, error) {
 	if s, ok := a.touched[string(a.key)]; ok {
 		return s, nil
 	}
-	s := &sliceAcc{key: bytes.Clone(a.key), vals: a.keyVals.Clone()}
-	stored, ok, err := a.stored(s.key)
-	if err != nil {
-		return nil, err
+	s := &sliceAcc{end: end, key: bytes.Clone(a.key), vals: a.keyVals.Clone()}
+	var stored types.Row
+	ok := false
+	if end <= a.newest {
+		var err error
+		if stored, ok, err = a.stored(s.key); err != nil {
+			return nil, err
+		}
 	}
 	if ok {
 		s.acc = stored.Clone()[:a.accLen()]
@@ -495,6 +519,7 @@ func (a *SliceAggregate) flush(ctx context.Context, out Emitter) error {
 			continue
 		}
 		row := append(s.acc, s.vals...)
+		a.newest = max(a.newest, s.end)
 		a.buf = state.AppendRow(a.buf[:0], row)
 		a.slices.Put(s.key, a.buf)
 		a.cache.put(s.key, row, rowBytes(row))
