@@ -14,7 +14,8 @@ package logical
 // The layouts that differ from one version to the next:
 //
 //	1, 2  the layouts of the first release
-//	3     (none yet)
+//	3     a HOP window aggregate keeps one accumulator per slice and group
+//	      (operator.SliceAggregate; see Sliced)
 
 // StampLayout sets the state layout of every node under root that has one
 // to version v.

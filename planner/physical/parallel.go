@@ -28,7 +28,8 @@ import (
 //     by its key: an aggregate with GROUP BY, a join with equality keys
 //     (both inputs), a temporal join with keys, a Top-N with PARTITION BY,
 //     a SESSION window with PARTITION BY, the normalisation of an upsert
-//     table (by its primary key).
+//     table (by its primary key). A HOP aggregate by slices runs with its
+//     window TVF behind an exchange below the TVF (placeSliced).
 //   - An OVER window with PARTITION BY runs in n tasks, hashed by the
 //     partition; GROUPING SETS, stateless, runs in the tasks of its input,
 //     and the aggregate over it hashes by its groups, the set among them.
