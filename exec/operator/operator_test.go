@@ -65,6 +65,7 @@ type harness struct {
 //	ttl, clock    set the state TTL (ms; before adding operators) and the operators' clock (ms)
 //	right         column definitions of a second table u, the right input of a join
 //	join          a SELECT joining t and u; appends its Join, which must come first in the chain
+//	batch wm=T    stamps the changes with the watermark they were read under (2006-01-02T15:04:05.999)
 //	batch input=1 feeds changes of u to the chain's first operator (its right input)
 //	watermark     "wm [wm2]" (timestamps, or end) to the chain's first operator, if it acts on time; prints what it emits
 //	entries       how many entries each state table of the chain's first operator holds (the first acting on time, if any)
@@ -157,6 +158,18 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 		b, err := h.batch(table, d.Input)
 		if err != nil {
 			return "", err
+		}
+		if d.HasArg("wm") {
+			// The watermark the rows were read under (Change.Wm).
+			var at string
+			d.ScanArgs(t, "wm", &at)
+			ts, err := time.Parse("2006-01-02T15:04:05.999", at)
+			if err != nil {
+				return "", err
+			}
+			for i := range b {
+				b[i].Wm = ts.UnixMicro()
+			}
 		}
 		h.out, h.late = nil, nil
 		if err := h.push(ctx, 0, input, b); err != nil {

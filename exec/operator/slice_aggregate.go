@@ -34,7 +34,11 @@ import (
 // is done with at the front. A slice goes when the last window that holds
 // it has fired and its allowed lateness has passed. Table 1 holds the
 // watermark up to which windows have fired, so that a restart does not
-// fire them again.
+// fire them again, and the rows that cannot go into their slice: a row
+// late for one of its windows (by the watermark it was read under) that
+// has not fired yet counts in the others, each a window's own accumulator
+// (keyed 'x', the window's end, the group's values), merged with the
+// slices when the window fires.
 type SliceAggregate struct {
 	node                *logical.Aggregate
 	size, slide, offset int64
@@ -67,11 +71,15 @@ type SliceAggregate struct {
 	// updates are the fired windows a batch's rows change, within their
 	// allowed lateness: each one's row before the batch, retracted for the
 	// row after it.
-	updates  map[string]*sliceUpdate
-	updOrder []*sliceUpdate
-	keyVals  types.Row
-	key, buf []byte
-	empty    types.Row // a slice's accumulators without rows
+	// extras are the windows' own accumulators the batch changed, and
+	// hasExtras whether table 1 may hold any.
+	extras    map[string]*sliceAcc
+	hasExtras bool
+	updates   map[string]*sliceUpdate
+	updOrder  []*sliceUpdate
+	keyVals   types.Row
+	key, buf  []byte
+	empty     types.Row // a slice's accumulators without rows
 	// merged is fireWindow's memory, reused window after window: the
 	// window's groups (their place in accs and vals), their merged
 	// accumulators and values, and the slice row being read.
@@ -91,10 +99,11 @@ const (
 
 // sliceAcc is one slice and group's state while a batch is applied.
 type sliceAcc struct {
-	end  int64 // the slice's
-	key  []byte
-	acc  types.Row // [row count, acc of call 0…, acc of call 1…]
-	vals types.Row // the group's values other than the window's
+	end   int64 // the slice's (or the window's, for an extra)
+	extra bool  // a window's own accumulator, in table 1
+	key   []byte
+	acc   types.Row // [row count, acc of call 0…, acc of call 1…]
+	vals  types.Row // the group's values other than the window's
 }
 
 // sliceUpdate is a fired window whose row a batch changes.
@@ -115,7 +124,7 @@ func NewSliceAggregate(n *logical.Aggregate, env expr.Env) (*SliceAggregate, err
 		return nil, fmt.Errorf("slice aggregate: %s does not run by slices", n.Describe())
 	}
 	a := &SliceAggregate{node: n, size: tvf.Size, slide: tvf.Slide, offset: tvf.Offset, timeCol: tvf.TimeCol,
-		lateness: n.Emit.Lateness, touched: map[string]*sliceAcc{}, updates: map[string]*sliceUpdate{}}
+		lateness: n.Emit.Lateness, touched: map[string]*sliceAcc{}, extras: map[string]*sliceAcc{}, updates: map[string]*sliceUpdate{}}
 	width := tvf.Input.Schema().Len()
 	for _, g := range n.Groups {
 		if c, ok := g.(*scalar.ColRef); ok && c.Idx >= width {
@@ -189,6 +198,9 @@ func (a *SliceAggregate) load() error {
 	if err := it.Close(); err != nil {
 		return err
 	}
+	if a.hasExtras, err = a.anyExtra(); err != nil {
+		return err
+	}
 	a.loaded = true
 	return nil
 }
@@ -220,12 +232,15 @@ func (a *SliceAggregate) apply(c types.Change) error {
 	}
 	end := alignDown(t.I, a.slide, a.offset) + a.slide // the slice's
 	last := end + a.size - a.slide                     // the end of the last window holding it
-	counted := false
+	counted, shared := false, true
 	for e := end; e <= last; e += a.slide {
 		if sliceClosed(e+a.lateness, wm) {
 			// Its window has fired and its allowed lateness has passed:
 			// the row is late for it (semantics.md, rule 2).
 			reportLate(a.late, "its window had closed", a.windowCopy(c, e), t.I, wm)
+			// A window the operator has not finished with would count
+			// the row if it went into the slice.
+			shared = shared && sliceClosed(e+a.lateness, a.fired)
 			continue
 		}
 		counted = true
@@ -255,10 +270,29 @@ func (a *SliceAggregate) apply(c types.Change) error {
 			}
 		}
 	}
-	s, err := a.slice(end)
-	if err != nil {
-		return err
+	if shared {
+		s, err := a.slice(end)
+		if err != nil {
+			return err
+		}
+		return a.add(s, c)
 	}
+	for e := end; e <= last; e += a.slide {
+		if !sliceClosed(e+a.lateness, wm) {
+			s, err := a.extra(e)
+			if err != nil {
+				return err
+			}
+			if err := a.add(s, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// add applies change c to an accumulator.
+func (a *SliceAggregate) add(s *sliceAcc, c types.Change) error {
 	d := int64(c.Diff)
 	s.acc[0] = types.NewInt(s.acc[0].I + d)
 	for i := range a.node.Aggs {
@@ -267,6 +301,69 @@ func (a *SliceAggregate) apply(c types.Change) error {
 		}
 	}
 	return nil
+}
+
+// extraKey is table 1's key of the window's own accumulator for the
+// window ending at end and group values vals.
+func extraKey(dst []byte, end int64, vals types.Row) []byte {
+	return sliceKey(append(dst, 'x'), end, vals)
+}
+
+// extra returns the batch's state of the window's own accumulator for the
+// window ending at end and the current change's group, reading it the
+// first time.
+func (a *SliceAggregate) extra(end int64) (*sliceAcc, error) {
+	a.key = extraKey(a.key[:0], end, a.keyVals)
+	if s, ok := a.extras[string(a.key)]; ok {
+		return s, nil
+	}
+	s := &sliceAcc{end: end, extra: true, key: bytes.Clone(a.key), vals: a.keyVals.Clone()}
+	stored, ok, err := a.meta.GetRow(s.key, nil)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		s.acc = stored[:a.accLen()]
+	} else {
+		s.acc = a.emptyAcc()
+	}
+	a.extras[string(s.key)] = s
+	a.order = append(a.order, s)
+	return s, nil
+}
+
+// anyExtra reports whether table 1 holds a window's own accumulator.
+func (a *SliceAggregate) anyExtra() (bool, error) {
+	it, err := a.meta.Scan([]byte{'x'})
+	if err != nil {
+		return false, err
+	}
+	found := it.First()
+	return found, it.Close()
+}
+
+// mergeExtras merges into merge the windows' own accumulators of the
+// window ending at end: merge is given each one's group key and row.
+func (a *SliceAggregate) mergeExtras(end int64, merge func(gkey []byte, row types.Row) error) error {
+	if !a.hasExtras {
+		return nil
+	}
+	prefix := state.AppendKey([]byte{'x'}, types.NewTimestamp(end))
+	it, err := a.meta.Scan(prefix)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		row, err := state.DecodeRow(it.Value(), nil)
+		if err != nil || len(row) != a.accLen()+len(a.keys) {
+			return fmt.Errorf("slice aggregate: corrupt window entry")
+		}
+		if err := merge(it.Key()[len(prefix):], row); err != nil {
+			return err
+		}
+	}
+	return it.Error()
 }
 
 // closed reports whether a window ending at end has fired under watermark
@@ -395,6 +492,22 @@ func (a *SliceAggregate) windowRow(end int64, vals types.Row) (types.Row, error)
 			}
 		}
 	}
+	key = extraKey(key[:0], end, vals)
+	if s, ok := a.extras[string(key)]; ok {
+		if err := a.merge(merged, s.acc); err != nil {
+			return nil, err
+		}
+	} else if a.hasExtras {
+		row, ok, err := a.meta.GetRow(key, nil)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if err := a.merge(merged, row); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if merged[0].I <= 0 {
 		return nil, nil
 	}
@@ -513,6 +626,11 @@ func (a *SliceAggregate) flush(ctx context.Context, out Emitter) error {
 		if s.acc[0].I < 0 {
 			return fmt.Errorf("slice aggregate: group retracted more often than inserted")
 		}
+		if s.extra {
+			a.meta.Put(s.key, state.AppendRow(nil, append(s.acc, s.vals...)))
+			a.hasExtras = true
+			continue
+		}
 		if s.acc[0].I == 0 {
 			a.slices.Delete(s.key)
 			a.cache.drop(s.key)
@@ -525,6 +643,7 @@ func (a *SliceAggregate) flush(ctx context.Context, out Emitter) error {
 		a.cache.put(s.key, row, rowBytes(row))
 	}
 	clear(a.touched)
+	clear(a.extras)
 	a.order = a.order[:0]
 	clear(a.updates)
 	a.updOrder = a.updOrder[:0]
@@ -557,52 +676,112 @@ func (a *SliceAggregate) OnWatermark(ctx context.Context, wms []int64, out Emitt
 }
 
 // fire emits the row of every window and group that watermark wm closes
-// and prev did not, walking the window ends that have slices. Each
-// window's rows go out as one batch: the end of input fires every window
-// at once.
+// and prev did not, walking the window ends that have slices (or rows of
+// their own). Each window's rows go out as one batch: the end of input
+// fires every window at once.
 func (a *SliceAggregate) fire(ctx context.Context, prev, wm int64, out Emitter) error {
 	it, err := a.slices.Iter(nil, nil)
 	if err != nil {
 		return err
 	}
 	defer it.Close()
+	var extra []int64
+	if a.hasExtras {
+		if extra, err = a.extraEnds(prev, wm); err != nil {
+			return err
+		}
+	}
 	// The first window end prev has not closed (any, without one).
 	e := int64(math.MinInt64)
 	if prev != 0 {
 		e = alignDown(prev+windowTimeGap, a.slide, a.offset) + a.slide
 	}
-	span := a.size - a.slide
 	for {
-		// The first slice the window ending at e (or a later one) holds.
-		lo := int64(math.MinInt64)
-		if e > math.MinInt64+span {
-			lo = e - span
-		}
-		if !it.SeekGE(state.AppendKey(a.key[:0], types.NewTimestamp(lo))) {
-			return it.Error()
-		}
-		se, err := sliceEnd(it.Key())
+		next, ok, err := a.nextEnd(it, e)
 		if err != nil {
 			return err
 		}
-		e = max(e, se) // no window ending before its slice has a row
-		if !sliceClosed(e, wm) {
+		for len(extra) > 0 && extra[0] < e {
+			extra = extra[1:]
+		}
+		if len(extra) > 0 && (!ok || extra[0] < next) {
+			next, ok = extra[0], true
+		}
+		if !ok || !sliceClosed(next, wm) {
 			return nil
 		}
-		a.out = a.out[:0]
-		if err := a.fireWindow(it, e, prev); err != nil {
+		if err := a.fireAt(ctx, it, next, prev, out); err != nil {
 			return err
 		}
-		if len(a.out) > 0 {
-			if err := out.Emit(ctx, a.out); err != nil {
-				return err
-			}
-		}
-		if e > math.MaxInt64-a.slide {
+		if next > math.MaxInt64-a.slide {
 			return nil
 		}
-		e += a.slide
+		e = next + a.slide
 	}
+}
+
+// nextEnd is the first window end at or after e whose window holds a
+// slice (false: none).
+func (a *SliceAggregate) nextEnd(it *state.Iter, e int64) (int64, bool, error) {
+	if !it.SeekGE(state.AppendKey(a.key[:0], types.NewTimestamp(a.firstSlice(e)))) {
+		return 0, false, it.Error()
+	}
+	se, err := sliceEnd(it.Key())
+	if err != nil {
+		return 0, false, err
+	}
+	return max(e, se), true, nil // no window ending before its slice holds it
+}
+
+// firstSlice is the end of the first slice of the window ending at e.
+func (a *SliceAggregate) firstSlice(e int64) int64 {
+	span := a.size - a.slide
+	if e < math.MinInt64+span {
+		return math.MinInt64
+	}
+	return e - span
+}
+
+// fireAt emits the rows of the window ending at e.
+func (a *SliceAggregate) fireAt(ctx context.Context, it *state.Iter, e, prev int64, out Emitter) error {
+	// Positioned at the window's first slice, or past the last (a window
+	// with rows of its own only).
+	it.SeekGE(state.AppendKey(a.key[:0], types.NewTimestamp(a.firstSlice(e))))
+	if err := it.Error(); err != nil {
+		return err
+	}
+	a.out = a.out[:0]
+	if err := a.fireWindow(it, e, prev); err != nil {
+		return err
+	}
+	if len(a.out) == 0 {
+		return nil
+	}
+	return out.Emit(ctx, a.out)
+}
+
+// extraEnds are the ends, in order, of the windows with rows of their own
+// that wm closes and prev did not.
+func (a *SliceAggregate) extraEnds(prev, wm int64) ([]int64, error) {
+	it, err := a.meta.Scan([]byte{'x'})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var ends []int64
+	for ok := it.First(); ok; ok = it.Next() {
+		e, err := sliceEnd(it.Key()[1:])
+		if err != nil {
+			return nil, err
+		}
+		if !sliceClosed(e, wm) {
+			break
+		}
+		if !sliceClosed(e, prev) && (len(ends) == 0 || ends[len(ends)-1] != e) {
+			ends = append(ends, e)
+		}
+	}
+	return ends, it.Error()
 }
 
 // sliceEnd is the end of the slice whose state key is key.
@@ -626,6 +805,17 @@ func (a *SliceAggregate) fireWindow(it *state.Iter, end, prev int64) error {
 	}
 	n, accLen, width := 0, a.accLen(), len(a.keys)
 	a.merged.accs, a.merged.vals = a.merged.accs[:0], a.merged.vals[:0]
+	group := func(gkey []byte, stored types.Row) error {
+		i, seen := a.merged.groups[string(gkey)]
+		if !seen {
+			i = n
+			n++
+			a.merged.groups[string(gkey)] = i
+			a.merged.accs = append(a.merged.accs, a.empty...)
+			a.merged.vals = append(a.merged.vals, stored[accLen:]...)
+		}
+		return a.merge(a.merged.accs[i*accLen:(i+1)*accLen], stored)
+	}
 	for ok := it.Valid(); ok; ok = it.Next() {
 		se, gkey, err := state.DecodeKey(it.Key())
 		if err != nil {
@@ -639,19 +829,14 @@ func (a *SliceAggregate) fireWindow(it *state.Iter, end, prev int64) error {
 			return fmt.Errorf("slice aggregate: corrupt slice entry")
 		}
 		a.merged.row = stored
-		i, seen := a.merged.groups[string(gkey)]
-		if !seen {
-			i = n
-			n++
-			a.merged.groups[string(gkey)] = i
-			a.merged.accs = append(a.merged.accs, a.empty...)
-			a.merged.vals = append(a.merged.vals, stored[accLen:]...)
-		}
-		if err := a.merge(a.merged.accs[i*accLen:(i+1)*accLen], stored); err != nil {
+		if err := group(gkey, stored); err != nil {
 			return err
 		}
 	}
 	if err := it.Error(); err != nil {
+		return err
+	}
+	if err := a.mergeExtras(end, group); err != nil {
 		return err
 	}
 	// The rows go downstream, which may keep them: one slab per window,
@@ -698,6 +883,40 @@ func (a *SliceAggregate) purge(wm int64) error {
 		a.slices.Delete(k)
 		a.cache.drop(k)
 	}
+	if a.hasExtras {
+		return a.purgeExtras(wm)
+	}
+	return nil
+}
+
+// purgeExtras deletes the windows' own accumulators of the windows
+// watermark wm has fired, their allowed lateness passed.
+func (a *SliceAggregate) purgeExtras(wm int64) error {
+	it, err := a.meta.Scan([]byte{'x'})
+	if err != nil {
+		return err
+	}
+	var keys [][]byte
+	left := false
+	for ok := it.First(); ok; ok = it.Next() {
+		e, err := sliceEnd(it.Key()[1:])
+		if err != nil {
+			it.Close()
+			return err
+		}
+		if !sliceClosed(e+a.lateness, wm) {
+			left = true
+			break
+		}
+		keys = append(keys, bytes.Clone(it.Key()))
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		a.meta.Delete(k)
+	}
+	a.hasExtras = left
 	return nil
 }
 
