@@ -68,18 +68,18 @@ type SliceAggregate struct {
 	cache   boundedCache[types.Row]
 	touched map[string]*sliceAcc
 	order   []*sliceAcc
-	// updates are the fired windows a batch's rows change, within their
-	// allowed lateness: each one's row before the batch, retracted for the
-	// row after it.
 	// extras are the windows' own accumulators the batch changed, and
 	// hasExtras whether table 1 may hold any.
 	extras    map[string]*sliceAcc
 	hasExtras bool
-	updates   map[string]*sliceUpdate
-	updOrder  []*sliceUpdate
-	keyVals   types.Row
-	key, buf  []byte
-	empty     types.Row // a slice's accumulators without rows
+	// updates are the fired windows a batch's rows change, within their
+	// allowed lateness: each one's row before the batch, retracted for the
+	// row after it.
+	updates  map[string]*sliceUpdate
+	updOrder []*sliceUpdate
+	keyVals  types.Row
+	key, buf []byte
+	empty    types.Row // a slice's accumulators without rows
 	// merged is fireWindow's memory, reused window after window: the
 	// window's groups (their place in accs and vals), their merged
 	// accumulators and values, and the slice row being read.
