@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +37,12 @@ type harness struct {
 	txn    *state.Txn
 	ops    []operator.Operator
 	out    types.Batch
+	// windows is set by the window directive: outputs are printed
+	// sorted (the two ways of running a window aggregate emit a
+	// watermark's windows in different orders), followed by the rows
+	// reported late, collected in late.
+	windows bool
+	late    []string
 }
 
 // TestOperators runs testdata/exec: each file declares a schema, builds a
@@ -60,9 +68,13 @@ type harness struct {
 //	right         column definitions of a second table u, the right input of a join (changelog as for schema)
 //	join          a SELECT joining t and u; appends its Join, which must come first in the chain. Its
 //	              state layout is the newest, or layout=N, or the harness's layout when it sets one
+//	batch wm=T    stamps the changes with the watermark they were read under (2006-01-02T15:04:05.999)
 //	batch input=1 feeds changes of u to the chain's first operator (its right input)
 //	watermark     "wm [wm2]" (timestamps, or end) to the chain's first operator, if it acts on time; prints what it emits
-//	entries       how many entries each state table of the chain's first operator holds
+//	entries       how many entries each state table of the chain's first operator holds (the first acting on time, if any)
+//	window        [layout=N] [lateness=ms] a window aggregate over t (GROUP BY a window TVF's columns), run as the runtime runs it at planner
+//	              version N (default: the newest): prints "sliced" (one SliceAggregate) or "assign, aggregate" (WindowAssign,
+//	              then Aggregate); then outputs print sorted, with the rows reported late after them
 func TestOperators(t *testing.T) {
 	datadriven.Walk(t, "../../testdata/exec", func(t *testing.T, path string) {
 		h := &harness{fs: vfs.NewMem()}
@@ -152,11 +164,23 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		h.out = nil
+		if d.HasArg("wm") {
+			// The watermark the rows were read under (Change.Wm).
+			var at string
+			d.ScanArgs(t, "wm", &at)
+			ts, err := time.Parse("2006-01-02T15:04:05.999", at)
+			if err != nil {
+				return "", err
+			}
+			for i := range b {
+				b[i].Wm = ts.UnixMicro()
+			}
+		}
+		h.out, h.late = nil, nil
 		if err := h.push(ctx, 0, input, b); err != nil {
 			return "", err
 		}
-		return render(h.out), nil
+		return h.render(), nil
 	case "right":
 		return "ok\n", h.declare("u", d.Input, d.HasArg("changelog"))
 	case "watermark":
@@ -225,6 +249,8 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) (string, error) {
 		return "updating\n", h.add(op, err)
 	case "restart":
 		return "ok\n", h.restart()
+	case "window":
+		return h.window(t, d)
 	}
 	return "", fmt.Errorf("unknown directive %q", d.Cmd)
 }
@@ -244,7 +270,7 @@ func (h *harness) setSchemaOnly(cols string, changelog bool) error {
 	if err != nil {
 		return err
 	}
-	h.cat, h.ops = cat, nil
+	h.cat, h.ops, h.windows = cat, nil, false
 	return h.declare("t", cols, changelog)
 }
 
@@ -273,9 +299,10 @@ func (h *harness) declare(name, cols string, changelog bool) error {
 // watermark hands the chain's first operator its inputs' watermarks,
 // given as timestamps, one per input.
 func (h *harness) watermark(ctx context.Context, input string) (string, error) {
-	t, ok := h.ops[0].(operator.Watermarker)
+	first := h.firstTimed()
+	t, ok := h.ops[first].(operator.Watermarker)
 	if !ok {
-		return "", fmt.Errorf("the first operator does not act on time")
+		return "", fmt.Errorf("no operator of the chain acts on time")
 	}
 	var wms []int64
 	for _, f := range strings.Split(strings.TrimSpace(input), ",") {
@@ -289,20 +316,21 @@ func (h *harness) watermark(ctx context.Context, input string) (string, error) {
 		}
 		wms = append(wms, ts.UnixMicro())
 	}
-	h.out = nil
+	h.out, h.late = nil, nil
 	if _, err := t.OnWatermark(ctx, wms, operator.EmitFunc(func(ctx context.Context, b types.Batch) error {
-		return h.push(ctx, 1, 0, b)
+		return h.push(ctx, first+1, 0, b)
 	})); err != nil {
 		return "", err
 	}
-	return render(h.out), nil
+	return h.render(), nil
 }
 
 // entries counts the keys in each state table of the chain's first
 // operator (tables 1, 2, … of the store).
 func (h *harness) entries() (string, error) {
 	var out []string
-	for id := uint32(1); id <= 4; id++ {
+	base := uint32(1 + 16*h.firstTimed())
+	for id := base; id < base+4; id++ {
 		it, err := h.txn.Table(id).Iter(nil, nil)
 		if err != nil {
 			return "", err
@@ -314,7 +342,7 @@ func (h *harness) entries() (string, error) {
 		if err := it.Close(); err != nil {
 			return "", err
 		}
-		out = append(out, fmt.Sprintf("table %d: %d", id, n))
+		out = append(out, fmt.Sprintf("table %d: %d", id-base+1, n))
 	}
 	return strings.Join(out, "\n") + "\n", nil
 }
@@ -369,7 +397,7 @@ func (h *harness) add(op operator.Operator, err error) error {
 func (h *harness) env(i int) *operator.Env {
 	base := uint32(1 + 16*i)
 	return &operator.Env{Table: func(j int) *state.Table { return h.txn.Table(base + uint32(j)) },
-		TTL: h.ttl, Now: func() int64 { return h.now }}
+		TTL: h.ttl, Now: func() int64 { return h.now }, Late: h.reportLate}
 }
 
 func (h *harness) restart() error {
@@ -519,4 +547,77 @@ func (h *harness) topN(d *datadriven.TestData) (*logical.TopN, error) {
 		}
 	}
 	return n, nil
+}
+
+// window builds the operators the runtime runs for the window aggregate of
+// a query at a planner version (see the window directive).
+func (h *harness) window(t *testing.T, d *datadriven.TestData) (string, error) {
+	layout := 0
+	if d.HasArg("layout") {
+		d.ScanArgs(t, "layout", &layout)
+	}
+	node, err := h.bind(d.Input)
+	if err != nil {
+		return "", err
+	}
+	logical.StampLayout(node, layout)
+	a := findAggregate(node)
+	if a == nil {
+		return "", fmt.Errorf("no aggregate in the plan")
+	}
+	if d.HasArg("lateness") {
+		var ms int64
+		d.ScanArgs(t, "lateness", &ms)
+		a.Emit.Lateness = ms * 1000
+	}
+	h.windows = true
+	if logical.Sliced(a) != nil {
+		op, err := operator.NewSliceAggregate(a, expr.Env{})
+		return "sliced\n", h.add(op, err)
+	}
+	tvf, ok := a.Input.(*logical.WindowTVF)
+	if !ok {
+		return "", fmt.Errorf("the aggregate does not read a window TVF")
+	}
+	wa, err := operator.NewWindowAssign(tvf)
+	if err := h.add(wa, err); err != nil {
+		return "", err
+	}
+	op, err := operator.NewAggregate(a, expr.Env{})
+	return "assign, aggregate\n", h.add(op, err)
+}
+
+// firstTimed is the index of the chain's first operator that acts on
+// time, or 0.
+func (h *harness) firstTimed() int {
+	for i, op := range h.ops {
+		if _, ok := op.(operator.Watermarker); ok {
+			return i
+		}
+	}
+	return 0
+}
+
+// reportLate collects a late row for a window chain's output.
+func (h *harness) reportLate(lr operator.LateRow) {
+	if h.windows {
+		h.late = append(h.late, fmt.Sprintf("late %+d: %s", lr.Diff, strings.TrimPrefix(render(types.Batch{{Row: lr.Row, Diff: lr.Diff}}), fmt.Sprintf("%+d ", lr.Diff))))
+	}
+}
+
+// render prints the chain's output: sorted, and followed by the late rows,
+// for a window chain.
+func (h *harness) render() string {
+	out := render(h.out)
+	if !h.windows {
+		return out
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	sort.Strings(lines)
+	late := slices.Clone(h.late)
+	sort.Strings(late)
+	for _, l := range late {
+		lines = append(lines, strings.TrimSuffix(l, "\n"))
+	}
+	return strings.Join(lines, "\n") + "\n"
 }

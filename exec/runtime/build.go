@@ -241,6 +241,13 @@ func (q *Query) walk(f *fragment, n logical.Node, parent, input int) error {
 // neither. A chain never reaches across an exchange: the nodes on either
 // side run in different tasks.
 func (q *Query) chainBottom(n logical.Node) logical.Node {
+	if a, ok := n.(*logical.Aggregate); ok {
+		if tvf := logical.Sliced(a); tvf != nil {
+			// The aggregate and its HOP run as one operator.SliceAggregate
+			// (physical.Plan.Parallelize puts no exchange between them).
+			return tvf
+		}
+	}
 	bottom := n
 	for fusable(bottom) && q.plan.ExchangeAt(bottom, 0) == nil && fusable(bottom.Inputs()[0]) {
 		bottom = bottom.Inputs()[0]
@@ -423,8 +430,13 @@ func (q *Query) topics() []string {
 // newFused is newOperator, but a chain of filters and projections from n
 // down to bottom (chainBottom) runs as one operator (operator.Calc), which
 // copies each row once rather than once per node. Filters and projections
-// keep no state, so the state tables are handed out as before.
+// keep no state, so the state tables are handed out as before. An
+// aggregate by slices runs with its HOP as one operator.SliceAggregate,
+// which keeps as many tables as the Aggregate (the HOP keeps none).
 func newFused(n, bottom logical.Node, env expr.Env) (operator.Operator, error) {
+	if a, ok := n.(*logical.Aggregate); ok && bottom != n {
+		return operator.NewSliceAggregate(a, env)
+	}
 	if !fusable(n) {
 		return newOperator(n, env)
 	}

@@ -9,6 +9,7 @@ import (
 	"riffle/connectors/kafka"
 	"riffle/exec/operator"
 	"riffle/exec/state"
+	"riffle/planner/logical"
 	"riffle/sql/types"
 )
 
@@ -103,8 +104,15 @@ func (q *Query) newTask(f *fragment, i int) (*task, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Late rows are reported in the columns of the node's input; an
+		// aggregate by slices reports them as the Aggregate does, with the
+		// window's columns (operator.SliceAggregate).
+		in := s.bottom.Inputs()[0].Schema()
+		if _, ok := s.n.(*logical.Aggregate); ok {
+			in = s.n.Inputs()[0].Schema()
+		}
 		t.nodes = append(t.nodes, opNode{op: op, parent: s.parent, input: s.input, tables: tablesOf(s.n), base: s.base,
-			ttl: q.plan.TTLOf(s.n), in: s.bottom.Inputs()[0].Schema(), inWm: make([]int64, len(s.bottom.Inputs()))})
+			ttl: q.plan.TTLOf(s.n), in: in, inWm: make([]int64, len(s.bottom.Inputs()))})
 	}
 	for _, s := range f.scans {
 		r, err := q.newRoute(t, s)

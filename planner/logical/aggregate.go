@@ -129,6 +129,11 @@ func (a *Aggregate) Props() Props {
 		if w.ProcTime {
 			p.State = strings.Replace(p.State, "the watermark", "the wall clock", 1)
 		}
+		if tvf := Sliced(a); tvf != nil {
+			// One accumulator per slice, kept until the last window that
+			// holds the slice fires (see Sliced).
+			p.State = "one accumulator row per " + duration(tvf.Slide) + " slice and group, until the watermark passes the end of the last window holding the slice"
+		}
 		if a.Emit.Lateness > 0 {
 			p.State += " and its allowed lateness of " + duration(a.Emit.Lateness)
 		}
@@ -158,6 +163,14 @@ func (a *Aggregate) Describe() string {
 	}
 	if len(aggs) > 0 {
 		s += " aggs=(" + strings.Join(aggs, ", ") + ")"
+	}
+	if tvf := Sliced(a); tvf != nil {
+		// The slices' bounds are state: a plan slicing otherwise has
+		// another layout.
+		s += " sliced=" + duration(tvf.Slide)
+		if tvf.Offset != 0 {
+			s += " offset=" + duration(tvf.Offset)
+		}
 	}
 	return s
 }

@@ -18,6 +18,8 @@ package logical
 //	      entry per group and value (exec/operator/aggregate_distinct.go)
 //	      a Join side whose input only inserts keeps each insert under a
 //	      short id, written without a read (exec/operator/join_append.go)
+//	      a HOP window aggregate keeps one accumulator per slice and group
+//	      (operator.SliceAggregate; see Sliced)
 
 // StampLayout sets the state layout of every node under root that has one
 // to version v.

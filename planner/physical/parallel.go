@@ -28,7 +28,8 @@ import (
 //     by its key: an aggregate with GROUP BY, a join with equality keys
 //     (both inputs), a temporal join with keys, a Top-N with PARTITION BY,
 //     a SESSION window with PARTITION BY, the normalisation of an upsert
-//     table (by its primary key).
+//     table (by its primary key). A HOP aggregate by slices runs with its
+//     window TVF behind an exchange below the TVF (placeSliced).
 //   - An OVER window with PARTITION BY runs in n tasks, hashed by the
 //     partition; GROUPING SETS, stateless, runs in the tasks of its input,
 //     and the aggregate over it hashes by its groups, the set among them.
@@ -113,6 +114,11 @@ func (p *Plan) SinkTasks() int {
 // place decides where n's subtree runs and reports whether n's output is
 // in one task.
 func (p *Plan) place(n logical.Node) bool {
+	if a, ok := n.(*logical.Aggregate); ok {
+		if tvf := logical.Sliced(a); tvf != nil {
+			return p.placeSliced(a, tvf)
+		}
+	}
 	ins := n.Inputs()
 	single := make([]bool, len(ins))
 	for i, c := range ins {
@@ -141,6 +147,31 @@ func (p *Plan) place(n logical.Node) bool {
 		}
 	}
 	return false
+}
+
+// placeSliced places an aggregate that runs by slices (logical.Sliced) in
+// one operator with the HOP window TVF below it: the exchange goes below
+// the TVF, hashing by the grouping minus the window's columns (it reads
+// the TVF's input columns, at the same places), or gathering when that is
+// all the grouping is.
+func (p *Plan) placeSliced(a *logical.Aggregate, tvf *logical.WindowTVF) bool {
+	single := p.place(tvf.Input)
+	width := tvf.Input.Schema().Len()
+	var keys []scalar.Expr
+	for _, g := range a.Groups {
+		if c, ok := g.(*scalar.ColRef); !ok || c.Idx < width {
+			keys = append(keys, g)
+		}
+	}
+	if len(keys) > 0 {
+		p.Exchanges[Edge{tvf, 0}] = &Exchange{Keys: keys}
+		return false
+	}
+	p.single[a], p.single[tvf] = true, true
+	if !single {
+		p.Exchanges[Edge{tvf, 0}] = &Exchange{}
+	}
+	return true
 }
 
 // gather puts n in one task, gathering its inputs that run in several.

@@ -28,6 +28,13 @@ var parallelViews = map[string]string{
 	"hist":    `SELECT n, COUNT(*) AS auctions FROM (SELECT auction, COUNT(*) AS n FROM bids GROUP BY auction) GROUP BY n`,
 	"windows": `SELECT auction, window_start, window_end, COUNT(*) AS n, SUM(price) AS total
 		FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY auction, window_start, window_end`,
+	// HOP aggregates run by slices, hashed by the grouping without the
+	// window's columns below the window TVF, or gathered without one.
+	"hops": `SELECT auction, window_start, window_end, COUNT(*) AS n, SUM(price) AS total, MIN(price) AS lo,
+		MAX(price) AS hi, AVG(price) AS mean FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '2' SECOND, INTERVAL '6' SECOND))
+		GROUP BY auction, window_start, window_end`,
+	"hops_all": `SELECT window_end, COUNT(*) AS n, MAX(price) AS hi
+		FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '3' SECOND, INTERVAL '9' SECOND)) GROUP BY window_start, window_end`,
 	"sellers": `SELECT a.seller, COUNT(*) AS n, SUM(b.price) AS total FROM bids b JOIN auctions a ON b.auction = a.id GROUP BY a.seller`,
 	"top":     `SELECT auction, price, bidder FROM bids ORDER BY price DESC, bidder LIMIT 5`,
 	"best": `SELECT auction, price, bidder FROM (
