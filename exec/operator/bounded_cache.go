@@ -10,6 +10,8 @@ type boundedCache[V any] struct {
 	m     map[string]sized[V]
 	size  int64
 	limit int64
+	// evictions counts the entries put forgot to stay within the limit.
+	evictions int
 }
 
 type sized[V any] struct {
@@ -43,6 +45,7 @@ func (c *boundedCache[V]) put(k []byte, v V, size int64) {
 			}
 			delete(c.m, k)
 			c.size -= e.size
+			c.evictions++
 		}
 	}
 }

@@ -8,6 +8,15 @@ func SetJoinCache(bytes int64, rows int) (restore func()) {
 	return func() { joinCacheBytes, joinCacheRows = b, r }
 }
 
+// SetCompleteRows sets how many writes a join side known whole takes
+// before it stops being known whole, and returns the function that
+// restores it.
+func SetCompleteRows(n int) (restore func()) {
+	c := completeRows
+	completeRows = n
+	return func() { completeRows = c }
+}
+
 // SetAggregateCaches sets the bounds of the aggregates' caches (groups'
 // rows and DISTINCT values seen), for tests that make them small, and
 // returns the function that restores them.

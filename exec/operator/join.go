@@ -96,6 +96,11 @@ type joinSide struct {
 	sweep               []byte // the TTL sweep's cursor
 	// cache holds this side's rows under recent join keys, for probes.
 	cache joinCache
+	// complete: the cache holds every row of the side but those under the
+	// stale keys (join_complete.go); writes counts the writes since.
+	complete bool
+	writes   int
+	stale    map[string]struct{}
 	// iter probes this side's rows; made by the first probe of a batch and
 	// closed at its end (an open iterator would block the epoch's commit).
 	iter *state.Iter
@@ -173,7 +178,10 @@ func (j *Join) Open(_ context.Context, env *Env) error {
 	if err := j.openRowIDs(); err != nil {
 		return err
 	}
-	return j.openWindow()
+	if err := j.openWindow(); err != nil {
+		return err
+	}
+	return j.openComplete()
 }
 
 // OnWatermark pads, in a window outer join, the unmatched rows of the
@@ -192,7 +200,7 @@ func (j *Join) OnWatermark(ctx context.Context, wms []int64, out Emitter) (int64
 		j.sides[0].table.DeleteRange(nil, upper)
 		j.sides[1].table.DeleteRange(nil, upper)
 		j.sides[0].cache.clear()
-		j.sides[1].cache.clear()
+		j.sides[1].cache.clear() // a window join's sides are never complete
 	}
 	return wm, nil
 }
@@ -291,6 +299,9 @@ func (j *Join) probe(ctx context.Context, s int, row types.Row, d int64, jk []by
 		}
 		return matched, nil
 	}
+	if other.knownEmpty(jk) {
+		return 0, nil
+	}
 	it, err := j.cursor(1 - s)
 	if err != nil {
 		return 0, err
@@ -325,9 +336,7 @@ func (j *Join) probe(ctx context.Context, s int, row types.Row, d int64, jk []by
 	if err := it.Error(); err != nil {
 		return 0, err
 	}
-	if caching {
-		other.cache.put(jk, keep, rowsBytes(keep))
-	}
+	other.cached(jk, keep, caching)
 	return matched, nil
 }
 
@@ -505,6 +514,7 @@ func (j *Join) total(side *joinSide, jk []byte) (int64, error) {
 // its join key), recording its match count.
 func (j *Join) addRow(side *joinSide, row types.Row, d, matched int64) error {
 	side.cache.drop(j.kbuf)
+	side.wrote(j.kbuf)
 	j.kbuf = state.AppendTupleKey(append(j.kbuf, tagRow), row)
 	var ok bool
 	var err error
