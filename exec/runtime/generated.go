@@ -184,8 +184,8 @@ func (g *generated) wait(now time.Time) time.Duration {
 }
 
 // generate makes the due rows of the route's splits of a generated scan,
-// up to limit (the query's Deps.Batch), split by split, each stamped with its watermark as a
-// decoded record is. Each task generates its own splits with its own
+// up to limit (the query's Deps.Batch), split by split, each stamped with
+// its watermark as a decoded record is. Each task generates its own splits with its own
 // generator, and moves only their positions.
 func (r *route) generate(now time.Time, limit int) (types.Batch, int, int) {
 	g := r.gen
