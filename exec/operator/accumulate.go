@@ -192,3 +192,49 @@ func average(sum types.Value, n int64, t types.Type) (types.Value, error) {
 func valued(c *logical.AggCall) bool {
 	return c.Distinct || c.KeepsValues()
 }
+
+// mergeAcc adds accumulator src of call c to dst, as if dst had also seen
+// src's inputs: how the slices of a HOP window make the window's
+// (SliceAggregate). It serves the calls that merge: COUNT, SUM, AVG, and
+// MIN and MAX over an append-only input (a running extreme).
+func mergeAcc(c *logical.AggCall, dst, src []types.Value) error {
+	if src[1].I == 0 && c.Func != "count_star" {
+		return nil // no input: nothing to add (a sum is NULL)
+	}
+	switch c.Func {
+	case "min", "max":
+		runningExtreme(dst, src[0], c.Func == "max")
+		dst[1] = types.NewInt(dst[1].I - 1 + src[1].I)
+	case "count", "count_star":
+		dst[0] = types.NewInt(dst[0].I + src[0].I)
+		dst[1] = types.NewInt(dst[1].I + src[1].I)
+	default: // sum, avg
+		sum, err := addSums(dst[0], src[0])
+		if err != nil {
+			return err
+		}
+		dst[0], dst[1] = sum, types.NewInt(dst[1].I+src[1].I)
+	}
+	return nil
+}
+
+// addSums adds two running sums of a SUM or AVG call (addScaled's
+// representation: BIGINT, exact decimal, or a double once a non-finite
+// value came).
+func addSums(x, y types.Value) (types.Value, error) {
+	switch {
+	case x.IsNull():
+		return y, nil
+	case y.IsNull():
+		return x, nil
+	case x.K == types.KFloat || y.K == types.KFloat:
+		return types.NewFloat(floatOf(x).Float() + floatOf(y).Float()), nil
+	case x.K == types.KInt && y.K == types.KInt:
+		overflow, sum := mulAdd(y.I, 1, x.I)
+		if overflow {
+			return types.Null, sqlerr.New(sqlerr.NumericOutOfRange, "bigint out of range")
+		}
+		return types.NewInt(sum), nil
+	}
+	return types.NewDecimal(x.Dec().Add(y.Dec())), nil
+}

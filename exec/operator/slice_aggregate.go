@@ -10,7 +10,6 @@ import (
 	"riffle/exec/state"
 	"riffle/planner/logical"
 	"riffle/planner/scalar"
-	"riffle/sql/sqlerr"
 	"riffle/sql/types"
 )
 
@@ -514,52 +513,16 @@ func (a *SliceAggregate) windowRow(end int64, vals types.Row) (types.Row, error)
 	return a.output(end, vals, merged), nil
 }
 
-// merge adds a slice's accumulators src to dst.
+// merge adds a slice's state row src (row count, then each call's
+// accumulator) to dst.
 func (a *SliceAggregate) merge(dst, src types.Row) error {
 	dst[0] = types.NewInt(dst[0].I + src[0].I)
 	for i := range a.node.Aggs {
-		call := &a.node.Aggs[i]
-		d, s := dst[1+i*accWidth:1+(i+1)*accWidth], src[1+i*accWidth:1+(i+1)*accWidth]
-		if s[1].I == 0 && call.Func != "count_star" {
-			continue // no input: nothing to add (a sum is NULL)
-		}
-		switch call.Func {
-		case "min", "max":
-			runningExtreme(d, s[0], call.Func == "max")
-			d[1] = types.NewInt(d[1].I - 1 + s[1].I)
-		case "count", "count_star":
-			d[0] = types.NewInt(d[0].I + s[0].I)
-			d[1] = types.NewInt(d[1].I + s[1].I)
-		default: // sum, avg
-			sum, err := addSums(d[0], s[0])
-			if err != nil {
-				return err
-			}
-			d[0], d[1] = sum, types.NewInt(d[1].I+s[1].I)
+		if err := mergeAcc(&a.node.Aggs[i], dst[1+i*accWidth:1+(i+1)*accWidth], src[1+i*accWidth:1+(i+1)*accWidth]); err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-// addSums adds two running sums of a SUM or AVG call (addScaled's
-// representation: BIGINT, exact decimal, or a double once a non-finite
-// value came).
-func addSums(x, y types.Value) (types.Value, error) {
-	switch {
-	case x.IsNull():
-		return y, nil
-	case y.IsNull():
-		return x, nil
-	case x.K == types.KFloat || y.K == types.KFloat:
-		return types.NewFloat(floatOf(x).Float() + floatOf(y).Float()), nil
-	case x.K == types.KInt && y.K == types.KInt:
-		overflow, sum := mulAdd(y.I, 1, x.I)
-		if overflow {
-			return types.Null, sqlerr.New(sqlerr.NumericOutOfRange, "bigint out of range")
-		}
-		return types.NewInt(sum), nil
-	}
-	return types.NewDecimal(x.Dec().Add(y.Dec())), nil
 }
 
 // output is a window's row for a group: the group's columns, the window's
