@@ -66,6 +66,11 @@ type Aggregate struct {
 	dbit     []uint8
 	dpend    []uint64
 	seenBits *boundedCache[uint64]
+	// present filters the keys of the value table (key_filter.go): a
+	// value it does not hold is new to its group, and costs no read.
+	// Kept for an append-only aggregate's sets, which never delete a
+	// value but with its group.
+	present *keyFilter
 	dbuf     []byte
 	dcounts  []int64
 	// appendOnly is set when no change the aggregate sees is a retraction:
@@ -291,6 +296,14 @@ func (a *Aggregate) Open(_ context.Context, env *Env) error {
 		a.valueCounts.seen = &seen
 		bits := newBoundedCache[uint64](seenCacheBytes)
 		a.seenBits = &bits
+	}
+	a.present = nil
+	if a.appendOnly && len(a.dsets) > 0 {
+		f, err := fillKeyFilter(a.values, minFilterKeys, func(k []byte) []byte { return k })
+		if err != nil {
+			return err
+		}
+		a.present = f
 	}
 	a.cache = newBoundedCache[[]byte](groupCacheBytes)
 	return nil

@@ -116,6 +116,9 @@ func (a *Aggregate) firstSeen(g *group, want uint64) (uint64, error) {
 		if have, cached = a.seenBits.get(a.key); cached {
 			break
 		}
+		if !a.present.mayHave(a.key) {
+			break // a value new to the group, as most are: nothing to read
+		}
 		var err error
 		if a.dbuf, ok, err = a.values.GetAppend(a.dbuf[:0], a.key); err != nil {
 			return 0, err
@@ -129,6 +132,11 @@ func (a *Aggregate) firstSeen(g *group, want uint64) (uint64, error) {
 	}
 	added := want &^ have
 	if added != 0 {
+		if have == 0 {
+			if err := a.notePresent(); err != nil {
+				return 0, err
+			}
+		}
 		have |= want
 		a.dbuf = binary.AppendUvarint(a.dbuf[:0], have)
 		a.values.Put(a.key, a.dbuf)
@@ -143,6 +151,22 @@ func (a *Aggregate) firstSeen(g *group, want uint64) (uint64, error) {
 		a.seenBits.put(a.key, have, 8)
 	}
 	return added, nil
+}
+
+// notePresent adds a.key, about to be written to the value table, to the
+// filter of its keys, filling a larger filter from the table when the
+// keys outgrow it.
+func (a *Aggregate) notePresent() error {
+	if a.present.add(a.key); !a.present.full() {
+		return nil
+	}
+	f, err := fillKeyFilter(a.values, a.present.n*filterGrowth, func(k []byte) []byte { return k })
+	if err != nil {
+		return err
+	}
+	f.add(a.key) // written after the scan
+	a.present = f
+	return nil
 }
 
 // countShared adds d to the count of value v of each call of ds in mask

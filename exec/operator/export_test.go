@@ -25,3 +25,13 @@ func SetAggregateCaches(bytes int64) (restore func()) {
 	groupCacheBytes, seenCacheBytes = bytes, bytes
 	return func() { groupCacheBytes, seenCacheBytes = g, s }
 }
+
+// SetKeyFilters sets the sizes of the filters of present keys (the
+// smallest, and the largest before they give up), for tests that make them
+// grow and give up within a few rows, and returns the function that
+// restores them.
+func SetKeyFilters(minKeys, maxKeys int) (restore func()) {
+	lo, hi := minFilterKeys, maxFilterKeys
+	minFilterKeys, maxFilterKeys = minKeys, maxKeys
+	return func() { minFilterKeys, maxFilterKeys = lo, hi }
+}

@@ -92,9 +92,12 @@ func TestOperators(t *testing.T) {
 // TestOperatorsSmallCaches runs the files again with the joins' caches so
 // small that a probe of more than one row streams from the table and the
 // cache forgets keys all the time, and the aggregates' caches of groups and
-// DISTINCT values holding about one entry: the results must be the same.
+// DISTINCT values holding about one entry, and the filters of present keys
+// growing from two keys and giving up past forty: the results must be the
+// same.
 func TestOperatorsSmallCaches(t *testing.T) {
 	defer operator.SetJoinCache(300, 1)()
+	defer operator.SetKeyFilters(2, 40)()
 	defer operator.SetCompleteRows(2)()
 	defer operator.SetAggregateCaches(200)()
 	TestOperators(t)
