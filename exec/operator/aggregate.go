@@ -71,8 +71,8 @@ type Aggregate struct {
 	// Kept for an append-only aggregate's sets, which never delete a
 	// value but with its group.
 	present *keyFilter
-	dbuf     []byte
-	dcounts  []int64
+	dbuf    []byte
+	dcounts []int64
 	// appendOnly is set when no change the aggregate sees is a retraction:
 	// its input is append-only and no operator below it (nor itself)
 	// expires state, which would retract. MIN and MAX then keep only their
