@@ -315,7 +315,9 @@ var groupCacheBytes int64 = 8 << 20
 // stored returns a group's state row, from the cache or from table 0.
 func (a *Aggregate) stored(key []byte) (types.Row, bool, error) {
 	if b, ok := a.cache.get(key); ok {
-		row, err := state.DecodeRow(b, nil)
+		// Sized up front: decoding into a growing row allocated it
+		// five times over (a q16 group has 34 values).
+		row, err := state.DecodeRow(b, make(types.Row, 0, a.accLen()+1+len(a.groups)))
 		if err != nil {
 			return nil, false, fmt.Errorf("aggregate: corrupt cached group: %w", err)
 		}
@@ -792,7 +794,13 @@ func (a *Aggregate) putGroup(key []byte, acc types.Row, now int64, vals types.Ro
 	// decoded one for a row of counts (a Value is 48 bytes): q16's 10,000
 	// groups of 34 values each fit in it, where decoded half of them did,
 	// and a decode costs much less than a read from Pebble.
-	a.cache.put(key, bytes.Clone(a.buf), int64(len(a.buf)))
+	// The cached copy's bytes are reused when they are enough: every
+	// touched group is written back at every batch.
+	old, _ := a.cache.get(key)
+	if cap(old) < len(a.buf) {
+		old = make([]byte, 0, len(a.buf)+len(a.buf)/4)
+	}
+	a.cache.put(key, append(old[:0], a.buf...), int64(len(a.buf)))
 }
 
 // procCatchUp moves a row of a processing-time window that the clock has
