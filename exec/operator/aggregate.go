@@ -299,7 +299,7 @@ func (a *Aggregate) Open(_ context.Context, env *Env) error {
 	}
 	a.present = nil
 	if a.appendOnly && len(a.dsets) > 0 {
-		f, err := fillKeyFilter(a.values, minFilterKeys, func(k []byte) []byte { return k })
+		f, err := fillKeyFilter(a.values, minFilterKeys, storedKey)
 		if err != nil {
 			return err
 		}

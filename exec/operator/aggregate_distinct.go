@@ -160,7 +160,7 @@ func (a *Aggregate) notePresent() error {
 	if a.present.add(a.key); !a.present.full() {
 		return nil
 	}
-	f, err := fillKeyFilter(a.values, a.present.n*filterGrowth, func(k []byte) []byte { return k })
+	f, err := fillKeyFilter(a.values, a.present.n*filterGrowth, storedKey)
 	if err != nil {
 		return err
 	}

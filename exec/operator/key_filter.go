@@ -31,7 +31,7 @@ import (
 type keyFilter struct {
 	blocks [][8]uint32
 	seed   maphash.Seed
-	n, max int  // keys added, and how many it is sized for
+	n, max int  // keys added (those that set a bit), and how many it is sized for
 	off    bool // outgrown: every key may be present
 }
 
@@ -81,10 +81,18 @@ func (f *keyFilter) add(key []byte) {
 		return
 	}
 	b, h := f.block(key)
+	var fresh uint32
 	for i, s := range salts {
-		b[i] |= 1 << ((h * s) >> 27)
+		bit := uint32(1) << ((h * s) >> 27)
+		fresh |= bit &^ b[i]
+		b[i] |= bit
 	}
-	f.n++
+	if fresh != 0 {
+		// Only a key that set a bit counts: a side writes its rows under
+		// the same join key over and over, and the filter's size is for
+		// keys, not writes.
+		f.n++
+	}
 }
 
 // mayHave reports whether key may be in the table: false only when it
@@ -112,9 +120,10 @@ func (f *keyFilter) block(key []byte) (*[8]uint32, uint32) {
 }
 
 // fillKeyFilter returns a filter of the keys of table t, as keyOf maps
-// each stored key to the key the filter answers for (nil: skip it),
+// each stored key to the key the filter answers for (nil: skip it; an
+// error, for a key it cannot read, ends the fill),
 // starting at size keys and growing as the keys outgrow it.
-func fillKeyFilter(t *state.Table, keys int, keyOf func(stored []byte) []byte) (*keyFilter, error) {
+func fillKeyFilter(t *state.Table, keys int, keyOf func(stored []byte) ([]byte, error)) (*keyFilter, error) {
 	f := newKeyFilter(keys)
 	for !f.off {
 		it, err := t.Scan(nil)
@@ -122,7 +131,12 @@ func fillKeyFilter(t *state.Table, keys int, keyOf func(stored []byte) []byte) (
 			return nil, err
 		}
 		for ok := it.First(); ok && !f.full(); ok = it.Next() {
-			if k := keyOf(it.Key()); k != nil {
+			k, err := keyOf(it.Key())
+			if err != nil {
+				it.Close()
+				return nil, err
+			}
+			if k != nil {
 				f.add(k)
 			}
 		}
@@ -136,3 +150,6 @@ func fillKeyFilter(t *state.Table, keys int, keyOf func(stored []byte) []byte) (
 	}
 	return f, nil
 }
+
+// storedKey is the keyOf of a filter of a table's keys themselves.
+func storedKey(k []byte) ([]byte, error) { return k, nil }
