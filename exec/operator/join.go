@@ -355,14 +355,28 @@ func (j *Join) probe(ctx context.Context, s int, row types.Row, d int64, jk []by
 func (j *Join) visit(ctx context.Context, s int, row types.Row, d int64, e *joinEntry,
 	before, after int64, pairs bool, out Emitter) (int64, error) {
 	other := &j.sides[1-s]
+	var pair types.Row
+	if pairs {
+		// The condition reads the pair where it will be emitted from, and
+		// a pair it rejects gives its place back: one copy of the two
+		// rows, not two (q9's condition is on every bid's pair).
+		pair = j.rows.pairRow(s, row, e.row)
+	}
 	if j.residual != nil {
-		ok, err := j.residual(j.rows.scratchPair(s, row, e.row))
+		scratch := pair
+		if !pairs {
+			scratch = j.rows.scratchPair(s, row, e.row)
+		}
+		ok, err := j.residual(scratch)
 		if err != nil || !ok {
+			if pairs {
+				j.rows.unpair(pair)
+			}
 			return 0, err
 		}
 	}
 	if pairs {
-		if err := j.emit(ctx, j.rows.pairRow(s, row, e.row), d*e.m, out); err != nil {
+		if err := j.emit(ctx, pair, d*e.m, out); err != nil {
 			return 0, err
 		}
 	}

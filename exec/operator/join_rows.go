@@ -30,6 +30,10 @@ func (r *joinRows) pairRow(s int, row, orow types.Row) types.Row {
 	return r.slab[at:len(r.slab):len(r.slab)]
 }
 
+// unpair gives back the place of pair, the last row pairRow made, which is
+// not emitted.
+func (r *joinRows) unpair(pair types.Row) { r.slab = r.slab[:len(r.slab)-len(pair)] }
+
 // padded is row (from side s) with NULLs for the other side's columns.
 func (r *joinRows) padded(s int, row types.Row) types.Row {
 	at := len(r.slab)
