@@ -163,11 +163,19 @@ func (t *Txn) forget(i *Iter) {
 // next replaces the batch with a fresh one. A new batch rather than Reset:
 // Pebble may still hold a committed batch's buffer (WAL failover), and a
 // closed batch goes back to Pebble's pool.
+//
+// The new batch starts as large as the last one grew, up to maxBatchHint:
+// an epoch writes about what the one before it wrote, and a batch grown by
+// doubling copied itself over and over (2–3% of Nexmark q9's profile).
 func (t *Txn) next() {
+	size := min(len(t.batch.Repr()), maxBatchHint)
 	_ = t.batch.Close()
-	t.batch = t.s.db.NewIndexedBatch()
+	t.batch = t.s.db.NewIndexedBatchWithSize(size)
 	t.err = nil
 }
+
+// maxBatchHint bounds the size a new batch starts at.
+const maxBatchHint = 16 << 20
 
 func (t *Txn) noteErr(err error) {
 	if err != nil && t.err == nil {
