@@ -72,6 +72,7 @@ func (s *Store) CommitAll(sync bool, txns ...*Txn) error {
 		return nil
 	}
 	for _, t := range txns {
+		t.wrote = len(t.batch.Repr())
 		if t == base || t.batch.Empty() {
 			continue
 		}
