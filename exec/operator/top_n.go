@@ -307,10 +307,10 @@ func (t *TopN) fire(ctx context.Context, wm int64, out Emitter) error {
 
 // apply adds a change to the row's multiplicity in the ordered state.
 func (t *TopN) apply(p *topPart, c types.Change) error {
-	t.key = t.rowKey(t.key[:0], p.prefix, c.Row)
 	if t.appendOnly {
 		return t.applyAppend(p, c)
 	}
+	t.key = t.rowKey(t.key[:0], p.prefix, c.Row)
 	if _, _, err := t.rows.add(t.key, c.Row, int64(c.Diff)); err != nil {
 		return fmt.Errorf("top-n: %w", err)
 	}
@@ -320,11 +320,17 @@ func (t *TopN) apply(p *topPart, c types.Change) error {
 // rowKey appends to dst the key of row in the partition prefix: the
 // partition, the order columns, then the whole row as a tie-break.
 func (t *TopN) rowKey(dst, prefix []byte, row types.Row) []byte {
+	return state.AppendTupleKey(t.orderKey(dst, prefix, row), row)
+}
+
+// orderKey appends to dst the start of row's key: the partition and the
+// order columns.
+func (t *TopN) orderKey(dst, prefix []byte, row types.Row) []byte {
 	dst = append(dst, prefix...)
 	for i, col := range t.order {
 		dst = appendOrdered(dst, row[col], t.n.OrderBy[i])
 	}
-	return state.AppendTupleKey(dst, row)
+	return dst
 }
 
 // scan positions the batch's cursor on the rows of the partition prefix:
