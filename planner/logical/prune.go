@@ -27,14 +27,14 @@ import (
 //     nothing above reads them, so that its changelog kind, key and
 //     watermarks are those it had (a projection that dropped an upsert
 //     key would turn the stream into a retract one);
-//   - a Top-N and an Over break ties by the whole input row. A Top-N
-//     planned at version 4 or later (Layout; the binder stamps layouts
-//     before it prunes) keeps only the columns it and its parent read:
+//   - a Top-N and an Over break ties by the whole input row. Planned at
+//     version 4 or later (Layout; the binder stamps layouts before it
+//     prunes), they keep only the columns they and their parent read:
 //     rows that tie on all of them are equal in everything the query
-//     outputs, so whichever of them ranks first, the output is the same
-//     multiset. Earlier versions, and an Over, keep every input column up
-//     to the last one they need, so that a running query's state keeps
-//     the rows it was written with;
+//     outputs and in every call's arguments, so whichever of them ranks
+//     first, the output is the same multiset. At earlier versions they
+//     keep every input column up to the last one they need, so that a
+//     running query's state keeps the rows it was written with;
 //   - the projection of a table's computed columns, scans and the nodes
 //     not named below keep every column (their inputs are still pruned
 //     where they need all of it: a node's own reads are kept); below a
@@ -352,8 +352,9 @@ func pruneTopN(t *TopN, need []bool) (Node, []int) {
 	return &c, out
 }
 
-// pruneOver keeps, as pruneTopN, every input column up to the last one it
-// or its parent reads; every call stays.
+// pruneOver keeps, as pruneTopN, the input columns it or its parent reads
+// (at layouts before 4, every one up to the last of them); every call
+// stays.
 func pruneOver(o *Over, need []bool) (Node, []int) {
 	iw := o.Input.Schema().Len()
 	inNeed := slices.Clone(need[:iw])
@@ -368,7 +369,9 @@ func pruneOver(o *Over, need []bool) (Node, []int) {
 			markCols(k.Expr, inNeed)
 		}
 	}
-	prefix(inNeed)
+	if o.Layout != 0 && o.Layout < 4 {
+		prefix(inNeed)
+	}
 	in, m := pruneStored(o.Input, inNeed)
 	c := *o
 	c.Input, c.Calls = in, make([]OverCall, len(o.Calls))
