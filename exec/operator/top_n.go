@@ -40,8 +40,8 @@ import (
 // partition of a window not yet fired, for the watermark to find it.
 //
 // Table 1 holds each partition's last update time (without a TTL, only
-// // that it exists; see load). With a state TTL, a
-// partition not updated for the TTL expires: its top is retracted and its
+// that it exists, for an append-only Top-N at layouts before 4; see
+// load). With a state TTL, a partition not updated for the TTL expires: its top is retracted and its
 // rows forgotten, when the partition is next touched or when the sweep each
 // batch runs over a slice of the partitions finds it.
 //
