@@ -41,9 +41,10 @@ import (
 //
 // Table 1 holds each partition's last update time (without a TTL, only
 // that it exists, for an append-only Top-N at layouts before 4; see
-// load). With a state TTL, a partition not updated for the TTL expires: its top is retracted and its
-// rows forgotten, when the partition is next touched or when the sweep each
-// batch runs over a slice of the partitions finds it.
+// load). With a state TTL, a partition not updated for the TTL expires:
+// its top is retracted and its rows forgotten, when the partition is next
+// touched or when the sweep each batch runs over a slice of the
+// partitions finds it.
 //
 // Over an append-only input (and no TTL, whose expiry upstream would
 // retract; and neither RANK, whose ties make the top's size unbounded, nor a
