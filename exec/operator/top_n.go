@@ -77,6 +77,7 @@ type TopN struct {
 	// as one entry when packed (layout 4; top_n_append.go).
 	appendOnly, packed bool
 	buf                []byte      // a packed partition's entry, read or written
+	width              int         // the input's columns, which a packed row has
 	cursor             *state.Iter // the batch's scans of partitions, made once
 	// cache holds append-only partitions' rows as stored (write-through:
 	// store caches what it writes), so that a partition a later batch
@@ -154,6 +155,9 @@ func (t *TopN) Open(_ context.Context, env *Env) error {
 	t.appendOnly = t.n.Input != nil && t.n.Input.Props().Changelog == logical.AppendOnly && env.TTL <= 0 &&
 		t.n.Func == "" && !t.windowed
 	t.packed = t.appendOnly && (t.n.Layout == 0 || t.n.Layout >= 4)
+	if t.packed {
+		t.width = t.n.Input.Schema().Len()
+	}
 	t.cache = newBoundedCache[[]topRow](topCacheBytes)
 	if t.windowed {
 		v, ok, err := t.marks.Get(firedKey)

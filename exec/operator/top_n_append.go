@@ -131,6 +131,10 @@ func (t *TopN) loadPacked(p *topPart) error {
 		if err != nil {
 			return fmt.Errorf("top-n: partition entry %x: %w", p.prefix, err)
 		}
+		if len(row) != t.width {
+			// Keying it would index past its end.
+			return fmt.Errorf("top-n: partition entry %x holds a row of %d columns, not %d", p.prefix, len(row), t.width)
+		}
 		p.rows = append(p.rows, topRow{key: t.rowKey(nil, p.prefix, row), row: row, m: m, was: m})
 		v = v[w+int(n):]
 	}
