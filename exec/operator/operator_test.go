@@ -55,8 +55,9 @@ type harness struct {
 //	calc          a SELECT over t of filters and projections (subqueries in FROM stack them): starts a
 //	              new chain with them fused into one Calc, and prints the steps it runs
 //	materialize   appends a Materialize (state table 1)
-//	topn          partition=(cols) order=(col [desc], …) limit=N [offset=N] [func=rank|dense_rank] [rownumber] [append-only]:
-//	              appends a TopN (over a retracting input, or t's append-only scan: then it keeps only each partition's top)
+//	topn          partition=(cols) order=(col [desc], …) limit=N [offset=N] [func=rank|dense_rank] [rownumber] [append-only]
+//	              [layout=N]: appends a TopN (over a retracting input, or t's append-only scan: then it keeps only each
+//	              partition's top) with state layout N (default: the newest)
 //	batch         lines "+1 (v, …)" / "-1 (v, …)", fed to the chain; prints the output changes
 //	barrier       ends the epoch: operators flush and the state commits
 //	contents      prints the materialized rows with their multiplicity
@@ -550,6 +551,8 @@ func (h *harness) topN(d *datadriven.TestData) (*logical.TopN, error) {
 			fmt.Sscan(arg.Vals[0], &n.Offset)
 		case "func":
 			n.Func = arg.Vals[0]
+		case "layout":
+			fmt.Sscan(arg.Vals[0], &n.Layout)
 		case "append-only":
 			in, err := h.bind("SELECT * FROM t")
 			if err != nil {

@@ -40,10 +40,11 @@ import (
 // partition of a window not yet fired, for the watermark to find it.
 //
 // Table 1 holds each partition's last update time (without a TTL, only
-// // that it exists; see load). With a state TTL, a
-// partition not updated for the TTL expires: its top is retracted and its
-// rows forgotten, when the partition is next touched or when the sweep each
-// batch runs over a slice of the partitions finds it.
+// that it exists, for an append-only Top-N at layouts before 4; see
+// load). With a state TTL, a partition not updated for the TTL expires:
+// its top is retracted and its rows forgotten, when the partition is next
+// touched or when the sweep each batch runs over a slice of the
+// partitions finds it.
 //
 // Over an append-only input (and no TTL, whose expiry upstream would
 // retract; and neither RANK, whose ties make the top's size unbounded, nor a
@@ -51,7 +52,8 @@ import (
 // partition keeps only its top rows, as Flink's append-only Top-N does:
 // Nexmark q9 and q19 keep one and ten bids per auction rather than all of
 // them. The batch then works on the partition's rows in memory, read once
-// when the batch first touches it, and writes what changed at its end.
+// when the batch first touches it, and writes what changed at its end
+// (top_n_append.go, which also says how the two layouts store them).
 type TopN struct {
 	n      *logical.TopN
 	order  []int // input column of each sort key
@@ -71,9 +73,12 @@ type TopN struct {
 	endCol   int
 	lateness int64
 	fired    int64 // the watermark up to which windows have fired (µs)
-	// appendOnly: the partitions keep only their top (see TopN).
-	appendOnly bool
-	cursor     *state.Iter // the batch's scans of partitions, made once
+	// appendOnly: the partitions keep only their top (see TopN), each
+	// as one entry when packed (layout 4; top_n_append.go).
+	appendOnly, packed bool
+	buf                []byte      // a packed partition's entry, read or written
+	width              int         // the input's columns, which a packed row has
+	cursor             *state.Iter // the batch's scans of partitions, made once
 	// cache holds append-only partitions' rows as stored (write-through:
 	// store caches what it writes), so that a partition a later batch
 	// touches again is not scanned and decoded again.
@@ -87,9 +92,11 @@ type topPart struct {
 	prefix []byte
 	old    []types.Row // the output rows before the batch
 	// The partition's rows in order, kept in memory for the batch when the
-	// input is append-only, and the keys of those that left.
+	// input is append-only, the keys of those that left, and whether the
+	// batch changed them.
 	rows    []topRow
 	dropped [][]byte
+	changed bool
 	marked  bool // the partition has its entry in table 1
 	// held: the partition's window has not fired, so its changes are not
 	// emitted yet.
@@ -147,6 +154,10 @@ func (t *TopN) Open(_ context.Context, env *Env) error {
 	// A TTL here is the only way one below has one (see Aggregate.Open).
 	t.appendOnly = t.n.Input != nil && t.n.Input.Props().Changelog == logical.AppendOnly && env.TTL <= 0 &&
 		t.n.Func == "" && !t.windowed
+	t.packed = t.appendOnly && (t.n.Layout == 0 || t.n.Layout >= 4)
+	if t.packed {
+		t.width = t.n.Input.Schema().Len()
+	}
 	t.cache = newBoundedCache[[]topRow](topCacheBytes)
 	if t.windowed {
 		v, ok, err := t.marks.Get(firedKey)
@@ -301,126 +312,30 @@ func (t *TopN) fire(ctx context.Context, wm int64, out Emitter) error {
 
 // apply adds a change to the row's multiplicity in the ordered state.
 func (t *TopN) apply(p *topPart, c types.Change) error {
-	t.key = append(t.key[:0], p.prefix...)
-	for i, col := range t.order {
-		t.key = appendOrdered(t.key, c.Row[col], t.n.OrderBy[i])
-	}
-	t.key = state.AppendTupleKey(t.key, c.Row)
 	if t.appendOnly {
 		return t.applyAppend(p, c)
 	}
+	t.key = t.rowKey(t.key[:0], p.prefix, c.Row)
 	if _, _, err := t.rows.add(t.key, c.Row, int64(c.Diff)); err != nil {
 		return fmt.Errorf("top-n: %w", err)
 	}
 	return nil
 }
 
-// applyAppend adds a row (its key in t.key) to an append-only partition's
-// rows in memory, if it ranks within the top, and drops what it pushes
-// out of it.
-func (t *TopN) applyAppend(p *topPart, c types.Change) error {
-	if c.Diff < 0 {
-		// The plan said no retraction comes, and the state kept relies on it.
-		return fmt.Errorf("top-n: a retraction in an input planned as append-only")
-	}
-	var kept int64
-	for _, r := range p.rows {
-		kept += r.m
-	}
-	i, found := slices.BinarySearchFunc(p.rows, t.key, func(r topRow, k []byte) int { return bytes.Compare(r.key, k) })
-	if kept >= t.extent && i == len(p.rows) {
-		return nil // below the top: it never enters
-	}
-	if found {
-		p.rows[i].m += int64(c.Diff)
-	} else {
-		p.rows = slices.Insert(p.rows, i, topRow{key: bytes.Clone(t.key), row: c.Row.Clone(), m: int64(c.Diff)})
-	}
-	kept += int64(c.Diff)
-	for kept > t.extent {
-		last := &p.rows[len(p.rows)-1]
-		n := min(last.m, kept-t.extent)
-		last.m -= n
-		kept -= n
-		if last.m == 0 {
-			if last.was > 0 {
-				p.dropped = append(p.dropped, last.key)
-			}
-			p.rows = p.rows[:len(p.rows)-1]
-		}
-	}
-	return nil
+// rowKey appends to dst the key of row in the partition prefix: the
+// partition, the order columns, then the whole row as a tie-break.
+func (t *TopN) rowKey(dst, prefix []byte, row types.Row) []byte {
+	return state.AppendTupleKey(t.orderKey(dst, prefix, row), row)
 }
 
-// load reads an append-only partition's rows: its first Offset+Limit
-// copies in order (a partition kept by an earlier version of the operator
-// may hold more, below them, which can never rank again).
-func (t *TopN) load(p *topPart) error {
-	if rows, ok := t.cache.get(p.prefix); ok {
-		p.rows, p.marked = slices.Clone(rows), true // the batch changes its copy
-		return nil
+// orderKey appends to dst the start of row's key: the partition and the
+// order columns.
+func (t *TopN) orderKey(dst, prefix []byte, row types.Row) []byte {
+	dst = append(dst, prefix...)
+	for i, col := range t.order {
+		dst = appendOrdered(dst, row[col], t.n.OrderBy[i])
 	}
-	// A partition's mark in table 1 says it exists: a point read, which
-	// the Bloom filters answer for a new partition, where a scan has to
-	// seek in every level (most of Nexmark q19's auctions are new when
-	// their first bid comes).
-	ok, err := t.marks.Has(p.prefix)
-	if err != nil || !ok {
-		return err
-	}
-	p.marked = true
-	it, err := t.scan(p.prefix)
-	if err != nil {
-		return err
-	}
-	var kept int64
-	for ok := it.First(); ok && kept < t.extent; ok = it.Next() {
-		row, n, err := DecodeEntry(it.Value())
-		if err != nil {
-			return fmt.Errorf("top-n: %w", err)
-		}
-		p.rows = append(p.rows, topRow{key: bytes.Clone(it.Key()), row: row, m: n, was: n})
-		kept += n
-	}
-	return it.Error()
-}
-
-// ranked is the output rows of an append-only partition's rows.
-func (t *TopN) ranked(rows []topRow) []types.Row {
-	var out []types.Row
-	rank := int64(0)
-	for _, r := range rows {
-		for n := r.m; n > 0 && rank < t.extent; n-- {
-			rank++
-			if rank <= t.n.Offset {
-				continue
-			}
-			row := r.row
-			if t.n.RowNumber {
-				row = append(row.Clone(), types.NewInt(rank))
-			}
-			out = append(out, row)
-		}
-	}
-	return out
-}
-
-// store writes what changed in an append-only partition's rows, and
-// caches them as stored.
-func (t *TopN) store(p *topPart) {
-	for _, k := range p.dropped {
-		t.table.Delete(k)
-	}
-	size := int64(0)
-	for i := range p.rows {
-		r := &p.rows[i]
-		if r.m != r.was {
-			t.rows.put(r.key, r.row, r.m)
-			r.was = r.m
-		}
-		size += int64(len(r.key)) + entryOverhead + rowBytes(r.row)
-	}
-	t.cache.put(p.prefix, p.rows, size)
+	return dst
 }
 
 // scan positions the batch's cursor on the rows of the partition prefix:
@@ -584,7 +499,7 @@ func (t *TopN) flush(ctx context.Context, out Emitter) error {
 		switch {
 		case stamp != nil:
 			t.marks.Put(p.prefix, stamp)
-		case t.appendOnly && !p.marked && len(p.rows) > 0:
+		case t.appendOnly && !t.packed && !p.marked && len(p.rows) > 0:
 			t.marks.Put(p.prefix, binary.AppendVarint(nil, t.exp.now()))
 		}
 	}

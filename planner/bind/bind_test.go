@@ -23,6 +23,8 @@ import (
 //	plan         a one-shot SELECT → its logical plan
 //	continuous   CREATE MATERIALIZED VIEW or INSERT … SELECT → its physical plan
 //	             (parallelism=N: run as N tasks, with its exchanges)
+//	             plan and continuous take version=N: plan at planner version N
+//	             (default: the newest)
 //	corpus       every statement of the files path=<glob> (corpus_test.go)
 //	reset        start again with an empty catalog
 func TestPlanner(t *testing.T) {
@@ -58,6 +60,11 @@ func run(cat *catalog.Catalog, d *datadriven.TestData) (string, error) {
 	var out strings.Builder
 	for _, st := range stmts {
 		b := &bind.Binder{Cat: cat, Src: st.Source(), Params: []*string{}}
+		if a, ok := d.Arg("version"); ok && len(a.Vals) == 1 {
+			if b.Planner, err = strconv.Atoi(a.Vals[0]); err != nil {
+				return "", err
+			}
+		}
 		var text string
 		switch d.Cmd {
 		case "ddl":

@@ -114,17 +114,19 @@ func (b *Binder) Query(q *parse.Query) (logical.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(b.views) == 0 && b.Planner != 1 && !b.WholeLateRows {
-		// The statement's whole query (a view it reads is part of it): its
-		// result is every column it has.
-		n = logical.Prune(n)
-	}
 	if len(b.views) == 0 {
 		v := b.Planner
 		if v == 0 {
 			v = PlannerVersion
 		}
+		// Stamped before pruning: how a TopN prunes depends on its
+		// version.
 		logical.StampLayout(n, v)
+	}
+	if len(b.views) == 0 && b.Planner != 1 && !b.WholeLateRows {
+		// The statement's whole query (a view it reads is part of it): its
+		// result is every column it has.
+		n = logical.Prune(n)
 	}
 	return n, b.checkHints()
 }
@@ -133,9 +135,9 @@ func (b *Binder) Query(q *parse.Query) (logical.Node, error) {
 // a new continuous query records. Version 1 planned every node with all
 // the columns it was bound with; version 2 prunes columns
 // (logical.Prune), so that stateful operators keep narrower rows, which a
-// version 1 query's state does not hold; version 3 changes the state
-// layouts of some operators (logical.StampLayout lists them).
-const PlannerVersion = 3
+// version 1 query's state does not hold; versions 3 and 4 change the
+// state layouts of some operators (logical.StampLayout lists them).
+const PlannerVersion = 4
 
 // resultSet binds a query expression of the parsed statement.
 func (b *Binder) resultSet(n ast.ResultSetNode) (logical.Node, error) {

@@ -20,6 +20,11 @@ package logical
 //	      short id, written without a read (exec/operator/join_append.go)
 //	      a HOP window aggregate keeps one accumulator per slice and group
 //	      (operator.SliceAggregate; see Sliced)
+//	4     the rows of a TopN and of an Over keep only the columns it and
+//	      its parent read, not every column up to the last one read
+//	      (Prune)
+//	      an append-only TopN keeps a partition's top as one entry under
+//	      the partition's key (exec/operator/top_n_append.go)
 
 // StampLayout sets the state layout of every node under root that has one
 // to version v.
@@ -28,6 +33,10 @@ func StampLayout(root Node, v int) {
 	case *Join:
 		n.Layout = v
 	case *Aggregate:
+		n.Layout = v
+	case *TopN:
+		n.Layout = v
+	case *Over:
 		n.Layout = v
 	}
 	for _, in := range root.Inputs() {

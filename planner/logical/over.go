@@ -30,7 +30,10 @@ import (
 type Over struct {
 	Input Node
 	Calls []OverCall
-	Out   types.Schema
+	// Layout is the planner version of its pruning, which decides the rows
+	// it keeps in state (see StampLayout).
+	Layout int
+	Out    types.Schema
 }
 
 // OverCall is one window function call. Partition and Order are over the

@@ -27,10 +27,14 @@ import (
 //     nothing above reads them, so that its changelog kind, key and
 //     watermarks are those it had (a projection that dropped an upsert
 //     key would turn the stream into a retract one);
-//   - a Top-N and an Over break ties by the whole input row, so they keep
-//     every input column up to the last one they need: rows that differ
-//     only in the columns dropped after it then tie where they tied
-//     before, and are equal in everything the query outputs;
+//   - a Top-N and an Over break ties by the whole input row. Planned at
+//     version 4 or later (Layout; the binder stamps layouts before it
+//     prunes), they keep only the columns they and their parent read:
+//     rows that tie on all of them are equal in everything the query
+//     outputs and in every call's arguments, so whichever of them ranks
+//     first, the output is the same multiset. At earlier versions they
+//     keep every input column up to the last one they need, so that a
+//     running query's state keeps the rows it was written with;
 //   - the projection of a table's computed columns, scans and the nodes
 //     not named below keep every column (their inputs are still pruned
 //     where they need all of it: a node's own reads are kept); below a
@@ -317,8 +321,10 @@ func pruneAggregate(a *Aggregate, need []bool) (Node, []int) {
 	return &c, out
 }
 
-// pruneTopN keeps every input column up to the last one needed (ties are
-// broken by the whole row), and the row number.
+// pruneTopN keeps the input columns needed, and the row number. Ties are
+// broken by the whole (pruned) row: at layouts before 4 the row keeps
+// every column up to the last one needed, as it did when those layouts'
+// state was written.
 func pruneTopN(t *TopN, need []bool) (Node, []int) {
 	iw := t.Input.Schema().Len()
 	inNeed := slices.Clone(need[:iw])
@@ -328,7 +334,9 @@ func pruneTopN(t *TopN, need []bool) (Node, []int) {
 	for _, k := range t.OrderBy {
 		markCols(k.Expr, inNeed)
 	}
-	prefix(inNeed)
+	if t.Layout != 0 && t.Layout < 4 {
+		prefix(inNeed)
+	}
 	in, m := pruneStored(t.Input, inNeed)
 	c := *t
 	c.Input, c.OrderBy = in, remapKeys(t.OrderBy, m)
@@ -344,8 +352,9 @@ func pruneTopN(t *TopN, need []bool) (Node, []int) {
 	return &c, out
 }
 
-// pruneOver keeps, as pruneTopN, every input column up to the last one it
-// or its parent reads; every call stays.
+// pruneOver keeps, as pruneTopN, the input columns it or its parent reads
+// (at layouts before 4, every one up to the last of them); every call
+// stays.
 func pruneOver(o *Over, need []bool) (Node, []int) {
 	iw := o.Input.Schema().Len()
 	inNeed := slices.Clone(need[:iw])
@@ -360,7 +369,9 @@ func pruneOver(o *Over, need []bool) (Node, []int) {
 			markCols(k.Expr, inNeed)
 		}
 	}
-	prefix(inNeed)
+	if o.Layout != 0 && o.Layout < 4 {
+		prefix(inNeed)
+	}
 	in, m := pruneStored(o.Input, inNeed)
 	c := *o
 	c.Input, c.Calls = in, make([]OverCall, len(o.Calls))

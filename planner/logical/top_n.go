@@ -32,7 +32,10 @@ type TopN struct {
 	// Func is the ranking function: "" (ROW_NUMBER), "rank" or
 	// "dense_rank".
 	Func string
-	Out  types.Schema
+	// Layout is the layout of its state and the planner version of its
+	// pruning (see StampLayout).
+	Layout int
+	Out    types.Schema
 }
 
 func (t *TopN) Schema() types.Schema { return t.Out }

@@ -18,7 +18,7 @@ func TestPlannerVersionRestart(t *testing.T) {
 	c := connect(t, n)
 	exec(t, c, `CREATE TABLE l (pad STRING, k BIGINT, x STRING) WITH ('connector' = 'kafka', 'topic' = 'l', 'format' = 'json')`)
 	exec(t, c, `CREATE TABLE r (pad STRING, k BIGINT, v STRING) WITH ('connector' = 'kafka', 'topic' = 'r', 'format' = 'json')`)
-	if pe := pgErr(t, c, `SET 'riffle.planner.version' = '4'`); pe.Code != "22023" {
+	if pe := pgErr(t, c, `SET 'riffle.planner.version' = '5'`); pe.Code != "22023" {
 		t.Fatalf("SET an unknown planner version: %s %s", pe.Code, pe.Message)
 	}
 	exec(t, c, `SET 'riffle.planner.version' = '1'`)
