@@ -64,15 +64,12 @@ func newKeyFilter(keys int) *keyFilter {
 }
 
 // full reports whether the filter holds more keys than it is sized for:
-// its owner should fill a larger one (grow).
+// its owner should fill a larger one (fillKeyFilter).
 func (f *keyFilter) full() bool { return f != nil && !f.off && f.n > f.max }
 
-// grow returns an empty filter sized for eight times the keys, for its
-// owner to fill from the table: a fill scans the table, so they had better
-// be few (q16's million keys take two).
-func (f *keyFilter) grow() *keyFilter { return newKeyFilter(f.max * filterGrowth) }
-
-// filterGrowth is how much larger a filter grows.
+// filterGrowth is how much larger than the keys it holds a filter is
+// made when they outgrow it: a fill scans the table, so they had better be
+// few (q16's million keys take two).
 const filterGrowth = 8
 
 // add records key as present.
@@ -121,8 +118,11 @@ func (f *keyFilter) block(key []byte) (*[8]uint32, uint32) {
 
 // fillKeyFilter returns a filter of the keys of table t, as keyOf maps
 // each stored key to the key the filter answers for (nil: skip it; an
-// error, for a key it cannot read, ends the fill),
-// starting at size keys and growing as the keys outgrow it.
+// error, for a key it cannot read, ends the fill), sized for keys keys or,
+// when the table holds more, for eight times as many as it holds. A fill
+// that outgrows its filter counts the rest of the table's keys and fills a
+// filter of the size they need, so that a large state is scanned twice at
+// most when the operator opens.
 func fillKeyFilter(t *state.Table, keys int, keyOf func(stored []byte) ([]byte, error)) (*keyFilter, error) {
 	f := newKeyFilter(keys)
 	for !f.off {
@@ -130,13 +130,18 @@ func fillKeyFilter(t *state.Table, keys int, keyOf func(stored []byte) ([]byte, 
 		if err != nil {
 			return nil, err
 		}
-		for ok := it.First(); ok && !f.full(); ok = it.Next() {
+		count := 0 // keys past a full filter
+		for ok := it.First(); ok; ok = it.Next() {
 			k, err := keyOf(it.Key())
 			if err != nil {
 				it.Close()
 				return nil, err
 			}
-			if k != nil {
+			switch {
+			case k == nil:
+			case f.full():
+				count++
+			default:
 				f.add(k)
 			}
 		}
@@ -146,7 +151,7 @@ func fillKeyFilter(t *state.Table, keys int, keyOf func(stored []byte) ([]byte, 
 		if !f.full() {
 			return f, nil
 		}
-		f = f.grow()
+		f = newKeyFilter((f.n + count) * filterGrowth)
 	}
 	return f, nil
 }
