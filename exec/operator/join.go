@@ -101,11 +101,6 @@ type joinSide struct {
 	complete bool
 	writes   int
 	stale    map[string]struct{}
-	// present filters the join keys under which the side has rows
-	// (key_filter.go; nil in a window or NOT IN join): a probe of a key it
-	// does not hold reads nothing. Most of Nexmark's auctions probe the
-	// bids for a key no bid has yet.
-	present *keyFilter
 	// iter probes this side's rows; made by the first probe of a batch and
 	// closed at its end (an open iterator would block the epoch's commit).
 	iter *state.Iter
@@ -186,10 +181,7 @@ func (j *Join) Open(_ context.Context, env *Env) error {
 	if err := j.openWindow(); err != nil {
 		return err
 	}
-	if err := j.openComplete(); err != nil {
-		return err
-	}
-	return j.openPresent()
+	return j.openComplete()
 }
 
 // OnWatermark pads, in a window outer join, the unmatched rows of the
@@ -307,7 +299,7 @@ func (j *Join) probe(ctx context.Context, s int, row types.Row, d int64, jk []by
 		}
 		return matched, nil
 	}
-	if other.knownEmpty(jk) || !other.present.mayHave(jk) {
+	if other.knownEmpty(jk) {
 		return 0, nil
 	}
 	it, err := j.cursor(1 - s)
@@ -536,9 +528,7 @@ func (j *Join) total(side *joinSide, jk []byte) (int64, error) {
 // its join key), recording its match count.
 func (j *Join) addRow(side *joinSide, row types.Row, d, matched int64) error {
 	side.cache.drop(j.kbuf)
-	if err := side.wrote(j.kbuf); err != nil {
-		return err
-	}
+	side.wrote(j.kbuf)
 	j.kbuf = state.AppendTupleKey(append(j.kbuf, tagRow), row)
 	var ok bool
 	var err error

@@ -97,9 +97,7 @@ func (j *Join) appendRow(side *joinSide, row types.Row, d int64) error {
 		return fmt.Errorf("join: a retraction (%d) of an input planned as append-only", d)
 	}
 	side.cache.drop(j.kbuf)
-	if err := side.wrote(j.kbuf); err != nil {
-		return err
-	}
+	side.wrote(j.kbuf)
 	j.kbuf = appendRowID(append(j.kbuf, tagRow, rowIDMark), side.nextID)
 	side.nextID++
 	side.idsMoved = true

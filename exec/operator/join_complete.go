@@ -103,20 +103,16 @@ func (j *Join) readWhole(side *joinSide) (map[string][]joinEntry, bool, error) {
 }
 
 // wrote notes a write under join key jk of a side, whose cached rows were
-// just dropped (and adds jk to the side's filter: join_present.go).
-func (side *joinSide) wrote(jk []byte) error {
-	if err := side.notePresent(jk); err != nil {
-		return err
-	}
+// just dropped.
+func (side *joinSide) wrote(jk []byte) {
 	if !side.complete {
-		return nil
+		return
 	}
 	if side.writes++; side.writes > completeRows {
 		side.incomplete()
-		return nil
+		return
 	}
 	side.stale[string(jk)] = struct{}{}
-	return nil
 }
 
 // knownEmpty reports whether a complete side has no row under jk, which

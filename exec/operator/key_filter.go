@@ -85,9 +85,9 @@ func (f *keyFilter) add(key []byte) {
 		b[i] |= bit
 	}
 	if fresh != 0 {
-		// Only a key that set a bit counts: a side writes its rows under
-		// the same join key over and over, and the filter's size is for
-		// keys, not writes.
+		// Only a key that set a bit counts: the filter's size is for
+		// keys, and a key added again (an owner that cannot tell a new
+		// key from an old one) must not make it look full.
 		f.n++
 	}
 }
