@@ -109,7 +109,8 @@ func compileMySQLFormat(p string) dateFormat {
 }
 
 func appendPadded(b []byte, n, width int) []byte {
-	s := strconv.AppendInt(nil, int64(n), 10)
+	var digits [20]byte // on the stack: a format is on every row of q16
+	s := strconv.AppendInt(digits[:0], int64(n), 10)
 	for i := len(s); i < width; i++ {
 		b = append(b, '0')
 	}
@@ -324,7 +325,8 @@ func buildDateFormat(c *scalar.Call, args []Func) (Func, error) {
 			}
 			us = v.I * usPerSec
 		}
-		return types.NewString(string(f.format(nil, us))), nil
+		var buf [64]byte // the text is copied once, into the string
+		return types.NewString(string(f.format(buf[:0], us))), nil
 	}, nil
 }
 
