@@ -73,6 +73,12 @@ type Aggregate struct {
 	present *keyFilter
 	dbuf    []byte
 	dcounts []int64
+	// gids: the sets' entries are keyed by a short id per group, kept as
+	// the last accumulator slot (layout 4; aggregate_gid.go); nextGID is
+	// the next, gidsMoved set when the batch took ids.
+	gids      bool
+	nextGID   uint64
+	gidsMoved bool
 	// appendOnly is set when no change the aggregate sees is a retraction:
 	// its input is append-only and no operator below it (nor itself)
 	// expires state, which would retract. MIN and MAX then keep only their
@@ -297,6 +303,9 @@ func (a *Aggregate) Open(_ context.Context, env *Env) error {
 		bits := newBoundedCache[uint64](seenCacheBytes)
 		a.seenBits = &bits
 	}
+	if err := a.openGIDs(); err != nil {
+		return err
+	}
 	a.present = nil
 	if a.appendOnly && len(a.dsets) > 0 {
 		f, err := fillKeyFilter(a.values, minFilterKeys, storedKey)
@@ -348,7 +357,12 @@ func (a *Aggregate) keeps(c *logical.AggCall) bool {
 }
 
 // accLen is the length of the accumulator part of a group's state row.
-func (a *Aggregate) accLen() int { return 1 + len(a.node.Aggs)*accWidth }
+func (a *Aggregate) accLen() int {
+	if a.gids {
+		return 2 + len(a.node.Aggs)*accWidth // and the group's id
+	}
+	return 1 + len(a.node.Aggs)*accWidth
+}
 
 func (a *Aggregate) OnBatch(ctx context.Context, _ int, b types.Batch, out Emitter) error {
 	a.out = a.out[:0]
@@ -577,7 +591,7 @@ func (a *Aggregate) load(vals types.Row) (*group, error) {
 			g.fired = stored[a.accLen()].I == 1
 		} else if len(a.groups) > 0 && a.exp.expired(stored[a.accLen()].I) {
 			// The group expired: its old row goes, and it starts afresh.
-			if err := a.forget(g.key); err != nil {
+			if err := a.forget(g.key, g.acc); err != nil {
 				return nil, err
 			}
 			ok = false
@@ -589,6 +603,9 @@ func (a *Aggregate) load(vals types.Row) (*group, error) {
 		g.acc[0] = types.NewInt(0)
 		for i := range a.node.Aggs {
 			initAcc(&a.node.Aggs[i], g.acc[1+i*accWidth:1+(i+1)*accWidth])
+		}
+		if a.gids {
+			a.newGID(g.acc)
 		}
 	}
 	a.touched[string(g.key)] = g
@@ -655,6 +672,7 @@ func (a *Aggregate) flush(ctx context.Context, out Emitter) error {
 	}
 	clear(a.touched)
 	a.order = a.order[:0]
+	a.saveGIDs()
 	if len(a.out) == 0 {
 		return nil
 	}
@@ -759,12 +777,13 @@ func (a *Aggregate) sweepOne(key, val []byte) error {
 	}
 	g := &group{acc: stored[:a.accLen()], vals: stored[a.accLen()+1:]}
 	a.out = append(a.out, types.Change{Row: a.output(g), Diff: -1})
-	return a.forget(key)
+	return a.forget(key, g.acc)
 }
 
-// forget deletes a group's state: its row and its value counts, if its
-// calls keep any (a scan for none costs more than the delete).
-func (a *Aggregate) forget(key []byte) error {
+// forget deletes a group's state (key, accumulators acc): its row and its
+// value counts, if its calls keep any (a scan for none costs more than the
+// delete).
+func (a *Aggregate) forget(key []byte, acc types.Row) error {
 	a.groupT.Delete(key)
 	a.cache.drop(key)
 	if !a.keepsValues {
@@ -773,6 +792,11 @@ func (a *Aggregate) forget(key []byte) error {
 	if a.valueCounts.seen != nil {
 		a.valueCounts.seen.clear()
 		a.seenBits.clear()
+	}
+	if a.gids {
+		if err := a.values.DeletePrefix(gidPrefix(nil, acc)); err != nil {
+			return err
+		}
 	}
 	return a.values.DeletePrefix(key)
 }
@@ -909,7 +933,7 @@ func (a *Aggregate) fire(ctx context.Context, wm int64, out Emitter) (int64, err
 		return 0, err
 	}
 	var purge, fire [][]byte
-	var fireRows []types.Row
+	var purgeAccs, fireRows []types.Row
 	a.out = a.out[:0]
 	for ok := it.First(); ok; ok = it.Next() {
 		end, _, err := state.DecodeKey(it.Key())
@@ -945,6 +969,7 @@ func (a *Aggregate) fire(ctx context.Context, wm int64, out Emitter) (int64, err
 		switch {
 		case a.closed(end.I+a.emit.Lateness, wm):
 			purge = append(purge, bytes.Clone(it.Key()))
+			purgeAccs = append(purgeAccs, g.acc)
 		case !g.fired:
 			fire = append(fire, bytes.Clone(it.Key()))
 			fireRows = append(fireRows, stored)
@@ -953,8 +978,8 @@ func (a *Aggregate) fire(ctx context.Context, wm int64, out Emitter) (int64, err
 	if err := it.Close(); err != nil {
 		return 0, err
 	}
-	for _, k := range purge {
-		if err := a.forget(k); err != nil {
+	for i, k := range purge {
+		if err := a.forget(k, purgeAccs[i]); err != nil {
 			return 0, err
 		}
 	}

@@ -77,6 +77,7 @@ func (a *Aggregate) planDistinct(n *logical.Aggregate) {
 		a.dsets[s].calls = append(a.dsets[s].calls, i)
 	}
 	a.dpend = make([]uint64, len(a.dsets))
+	a.gids = len(a.dsets) > 0 && (n.Layout == 0 || n.Layout >= 4)
 }
 
 // applyDistinct applies the row to the calls of set s whose FILTER let it
@@ -88,7 +89,7 @@ func (a *Aggregate) applyDistinct(g *group, s int, row types.Row, d int64) error
 	if err != nil || v.IsNull() {
 		return err // aggregates skip NULL inputs
 	}
-	a.key = valueKey(a.key[:0], g.key, int(ds.prefix))
+	a.key = a.setKey(a.key[:0], g, ds.prefix)
 	a.key = state.AppendKey(a.key, v)
 	if a.appendOnly {
 		added, err := a.firstSeen(g, a.dpend[s])

@@ -25,6 +25,9 @@ package logical
 //	      (Prune)
 //	      an append-only TopN keeps a partition's top as one entry under
 //	      the partition's key (exec/operator/top_n_append.go)
+//	      an Aggregate's shared DISTINCT entries are keyed by a short id
+//	      per group, not by the group's values
+//	      (exec/operator/aggregate_gid.go)
 
 // StampLayout sets the state layout of every node under root that has one
 // to version v.
