@@ -8,8 +8,9 @@ import (
 
 // keyFilter answers "is this key surely absent from the table?" without a
 // read: a Bloom filter of every key the table holds, kept in memory beside
-// the table. Most point reads of Nexmark q16 ask for a (channel, day,
-// bidder) or (channel, day, auction) entry that does not exist yet, and
+// the table. Most point reads of Nexmark q16 ask for a (group, bidder) or
+// (group, auction) entry that does not exist yet (a group is a channel and
+// a day), and
 // each such miss walked Pebble's memtables and levels (a quarter of q16's
 // CPU). A filter answers a miss in a few nanoseconds; a key it says may be
 // present is read as before, so a false positive costs only that read.
