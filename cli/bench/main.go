@@ -13,6 +13,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"riffle/exec/runtime"
 )
 
 const usage = `Usage: riffle bench nexmark [flags]
@@ -57,7 +59,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (int, er
 	fs.StringVar(&brokers, "brokers", "", "external Kafka brokers, comma-separated (default: each riffle's embedded broker)")
 	fs.IntVar(&o.Partitions, "partitions", 1, "partitions of the topics riffle creates")
 	fs.StringVar(&pars, "parallelism", "", "parallelisms to run each query at, e.g. 1,2 (default: the server's, the number of cores)")
-	fs.IntVar(&o.MiniBatch, "mini-batch", 0, "the most events a query reads per round, 'table.exec.mini-batch.size' (default: the server's, 4096)")
+	fs.IntVar(&o.MiniBatch, "mini-batch", 0, fmt.Sprintf("the most events a query reads per round, 'table.exec.mini-batch.size' (default: the server's, %d)", runtime.DefaultBatch))
 	fs.StringVar(&o.WorkDir, "work-dir", "", "where each query's data directory goes (default: the temporary directory)")
 	fs.BoolVar(&o.Keep, "keep", false, "keep each query's data directory")
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "longest a query may run")
@@ -142,7 +144,7 @@ func sortedUnsupported() []string {
 }
 
 func printTable(w io.Writer, r *Report) {
-	batch := "rounds of at most 4096 events"
+	batch := fmt.Sprintf("rounds of at most %d events", runtime.DefaultBatch)
 	if r.MiniBatch > 0 {
 		batch = fmt.Sprintf("mini-batch %d", r.MiniBatch)
 	}

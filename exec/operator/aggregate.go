@@ -308,7 +308,7 @@ func (a *Aggregate) Open(_ context.Context, env *Env) error {
 	}
 	a.present = nil
 	if a.appendOnly && len(a.dsets) > 0 {
-		f, err := fillKeyFilter(a.values, minFilterKeys, storedKey)
+		f, err := fillKeyFilter(a.values, minFilterKeys)
 		if err != nil {
 			return err
 		}

@@ -161,7 +161,7 @@ func (a *Aggregate) notePresent() error {
 	if a.present.add(a.key); !a.present.full() {
 		return nil
 	}
-	f, err := fillKeyFilter(a.values, a.present.n*filterGrowth, storedKey)
+	f, err := fillKeyFilter(a.values, a.present.n*filterGrowth)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ import (
 type keyFilter struct {
 	blocks [][8]uint32
 	seed   maphash.Seed
-	n, max int  // keys added (those that set a bit), and how many it is sized for
+	n, max int  // keys added, and how many it is sized for
 	off    bool // outgrown: every key may be present
 }
 
@@ -79,18 +79,10 @@ func (f *keyFilter) add(key []byte) {
 		return
 	}
 	b, h := f.block(key)
-	var fresh uint32
 	for i, s := range salts {
-		bit := uint32(1) << ((h * s) >> 27)
-		fresh |= bit &^ b[i]
-		b[i] |= bit
+		b[i] |= 1 << ((h * s) >> 27)
 	}
-	if fresh != 0 {
-		// Only a key that set a bit counts: the filter's size is for
-		// keys, and a key added again (an owner that cannot tell a new
-		// key from an old one) must not make it look full.
-		f.n++
-	}
+	f.n++
 }
 
 // mayHave reports whether key may be in the table: false only when it
@@ -117,14 +109,12 @@ func (f *keyFilter) block(key []byte) (*[8]uint32, uint32) {
 	return &f.blocks[i], uint32(h)
 }
 
-// fillKeyFilter returns a filter of the keys of table t, as keyOf maps
-// each stored key to the key the filter answers for (nil: skip it; an
-// error, for a key it cannot read, ends the fill), sized for keys keys or,
-// when the table holds more, for eight times as many as it holds. A fill
-// that outgrows its filter counts the rest of the table's keys and fills a
-// filter of the size they need, so that a large state is scanned twice at
-// most when the operator opens.
-func fillKeyFilter(t *state.Table, keys int, keyOf func(stored []byte) ([]byte, error)) (*keyFilter, error) {
+// fillKeyFilter returns a filter of the keys of table t, sized for keys
+// keys or, when the table holds more, for filterGrowth times as many as it
+// holds. A fill that outgrows its filter counts the rest of the table's
+// keys and fills a filter of the size they need, so that a large state is
+// scanned twice at most.
+func fillKeyFilter(t *state.Table, keys int) (*keyFilter, error) {
 	f := newKeyFilter(keys)
 	for !f.off {
 		it, err := t.Scan(nil)
@@ -133,17 +123,10 @@ func fillKeyFilter(t *state.Table, keys int, keyOf func(stored []byte) ([]byte, 
 		}
 		count := 0 // keys past a full filter
 		for ok := it.First(); ok; ok = it.Next() {
-			k, err := keyOf(it.Key())
-			if err != nil {
-				it.Close()
-				return nil, err
-			}
-			switch {
-			case k == nil:
-			case f.full():
+			if f.full() {
 				count++
-			default:
-				f.add(k)
+			} else {
+				f.add(it.Key())
 			}
 		}
 		if err := it.Close(); err != nil {
@@ -156,6 +139,3 @@ func fillKeyFilter(t *state.Table, keys int, keyOf func(stored []byte) ([]byte, 
 	}
 	return f, nil
 }
-
-// storedKey is the keyOf of a filter of a table's keys themselves.
-func storedKey(k []byte) ([]byte, error) { return k, nil }
