@@ -584,6 +584,9 @@ func (a *Aggregate) load(vals types.Row) (*group, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ok && len(stored) <= a.accLen() {
+		return nil, fmt.Errorf("aggregate: corrupt group entry")
+	}
 	if ok {
 		g.acc = stored[:a.accLen()]
 		g.old = a.output(g)
