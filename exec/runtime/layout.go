@@ -12,7 +12,8 @@ import (
 // line per item in the order build hands them out: each scan (its source
 // positions are stored by its place in that order), each operator that
 // keeps state tables (its EXPLAIN description, which names its keys and
-// aggregate calls, with its input and output column types), and a view
+// aggregate calls, with its input and output column types, and whether a
+// state TTL expires it: the plan's StateTTL must be set), and a view
 // sink's stored rows.
 //
 // A plan may take over the state tables and positions of a running query
@@ -36,7 +37,11 @@ func StateLayout(p *physical.Plan) []string {
 			for _, c := range n.Inputs() {
 				in = append(in, columnTypes(c.Schema()))
 			}
-			out = append(out, n.Describe()+LayoutTypes+columnTypes(n.Schema())+" <- "+strings.Join(in, " "))
+			line := n.Describe()
+			if n.Props().Expires && p.TTLOf(n) > 0 {
+				line += expiresMark
+			}
+			out = append(out, line+LayoutTypes+columnTypes(n.Schema())+" <- "+strings.Join(in, " "))
 		default:
 			if s, ok := n.(*logical.Scan); ok {
 				out = append(out, "scan "+strings.ToLower(s.Object.Name))
@@ -58,6 +63,16 @@ func StateLayout(p *physical.Plan) []string {
 	}
 	return out
 }
+
+// expiresMark ends the line of an operator under a state TTL. Whether
+// state expires is part of its layout, not only of its running: an
+// operator over an input that only inserts keeps less (a running MIN or
+// MAX, a DISTINCT value's calls as a bitmask, a join side's rows under
+// short ids, a Top-N partition's top as one entry) since no retraction can
+// come, and expiry upstream would retract. So a replacement that adds or
+// drops the TTL cannot take over the state; one that changes its length
+// can.
+const expiresMark = " (state TTL)"
 
 // LayoutTypes separates a layout line's description from the column types
 // that follow it, so that a message can say which of the two changed.

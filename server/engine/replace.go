@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"riffle/catalog"
 	"riffle/exec/runtime"
@@ -87,7 +88,7 @@ func (s *Session) replaceView(st *parse.CreateView, old *catalog.Object, tagText
 		if own = s.e.cat.Query(old.Query); own == nil {
 			return nil, sqlerr.New(sqlerr.Internal, "materialized view %q has no query", old.Name)
 		}
-		if err := s.e.sameLayout(own, plan); err != nil {
+		if err := s.e.sameLayout(own, plan, s.stateTTL()); err != nil {
 			return nil, positioned(err, st.Src, st.Name.Pos)
 		}
 		obj.StreamKey = plan.Root.Props().Key
@@ -121,7 +122,7 @@ func (s *Session) replaceQuery(st *parse.Insert, id string, b *bind.Binder, plan
 	if q.State != catalog.Running {
 		return nil, sqlerr.New(sqlerr.ObjectNotInState, "query %s is %s; only a running query can be replaced", q.ID, q.State)
 	}
-	if err := s.e.sameLayout(q, plan); err != nil {
+	if err := s.e.sameLayout(q, plan, s.stateTTL()); err != nil {
 		return nil, positioned(err, st.Src, st.Table.Pos)
 	}
 	q.SQL, q.Uses, q.Origin = st.Src.Text, b.Uses, s.settings[originSetting]
@@ -148,12 +149,15 @@ func (s *Session) keptSettings(was map[string]string) map[string]string {
 }
 
 // sameLayout reports, as an error, how the plan of q as it runs and a new
-// plan for it lay out their state differently.
-func (e *Engine) sameLayout(q *catalog.Query, plan *physical.Plan) error {
+// plan for it, to run under state TTL ttl, lay out their state differently.
+func (e *Engine) sameLayout(q *catalog.Query, plan *physical.Plan, ttl time.Duration) error {
 	running, err := e.planStored(q)
 	if err != nil {
 		return sqlerr.New(sqlerr.ObjectNotInState, "query %s cannot be planned as it runs: %v", q.ID, err)
 	}
+	// The replacement runs under the session's TTL, the query under its
+	// own: whether state expires is part of the layout.
+	running.StateTTL, plan.StateTTL = q.StateTTL, ttl
 	was, will := runtime.StateLayout(running), runtime.StateLayout(plan)
 	if slices.Equal(was, will) {
 		return nil

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -61,4 +62,39 @@ func TestPlannerVersionRestart(t *testing.T) {
 	exec(t, c, `FLUSH`)
 	equal(t, "after the reset and a restart", rows(t, c, `SELECT * FROM j`), "1|ONE", "1|ONE", "2|TWO", "2|TWO")
 	equal(t, "the query created now, after a restart", rows(t, c, `SELECT * FROM j2`), "1|one", "1|one", "2|two", "2|two")
+}
+
+// TestReplaceStateTTL replaces a query with the session's state TTL added
+// and then removed. A COUNT(DISTINCT …) over an input that only inserts
+// keeps, without a TTL, only which calls saw each value; under a TTL,
+// which expires groups and so retracts, a count per call: the layouts
+// differ, and a replacement that adds or drops the TTL must be refused
+// (55000) rather than misread the state. Changing a TTL's length is fine.
+func TestReplaceStateTTL(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := connect(t, n)
+	exec(t, c, `CREATE TABLE bids (channel STRING, bidder BIGINT) WITH ('connector' = 'kafka', 'topic' = 'bids', 'format' = 'json')`)
+	const view = `CREATE OR REPLACE MATERIALIZED VIEW v AS SELECT channel, COUNT(DISTINCT bidder) AS bidders FROM bids GROUP BY channel`
+	exec(t, c, view)
+	exec(t, c, `INSERT INTO bids VALUES ('web', 1), ('web', 2)`)
+	exec(t, c, `FLUSH`)
+	exec(t, c, `SET 'table.exec.state.ttl' = '1 h'`)
+	if pe := pgErr(t, c, view); pe.Code != "55000" || !strings.Contains(pe.Message, "state TTL") {
+		t.Fatalf("replacing with a state TTL added: %s %s", pe.Code, pe.Message)
+	}
+	exec(t, c, `RESET 'table.exec.state.ttl'`)
+	exec(t, c, view) // the same layout: it takes over the state
+	exec(t, c, `INSERT INTO bids VALUES ('web', 2), ('web', 3)`)
+	exec(t, c, `FLUSH`)
+	equal(t, "replaced without a TTL, on its state", rows(t, c, `SELECT * FROM v`), "web|3")
+
+	exec(t, c, `SET 'table.exec.state.ttl' = '1 h'`)
+	exec(t, c, `CREATE MATERIALIZED VIEW w AS SELECT channel, COUNT(DISTINCT bidder) AS bidders FROM bids GROUP BY channel`)
+	exec(t, c, `SET 'table.exec.state.ttl' = '2 h'`)
+	exec(t, c, `CREATE OR REPLACE MATERIALIZED VIEW w AS SELECT channel, COUNT(DISTINCT bidder) AS bidders FROM bids GROUP BY channel`)
+	exec(t, c, `RESET 'table.exec.state.ttl'`)
+	if pe := pgErr(t, c, `CREATE OR REPLACE MATERIALIZED VIEW w AS SELECT channel, COUNT(DISTINCT bidder) AS bidders FROM bids GROUP BY channel`); pe.Code != "55000" {
+		t.Fatalf("replacing with the state TTL dropped: %s %s", pe.Code, pe.Message)
+	}
 }
