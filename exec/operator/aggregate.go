@@ -398,12 +398,12 @@ func (a *Aggregate) apply(c types.Change) error {
 		a.vals = append(a.vals, v)
 	}
 	if a.win != nil {
-		if end := a.windowEnd(a.vals); a.closed(end+a.emit.Lateness, max(c.Wm, a.wm)) {
+		if end := a.windowEnd(a.vals); windowClosed(end+a.emit.Lateness, max(c.Wm, a.wm)) {
 			if !a.procCatchUp(end, max(c.Wm, a.wm)) {
 				return nil // it counts in the windows of the row's other copies
 			}
 		}
-		if end := a.windowEnd(a.vals); a.closed(end+a.emit.Lateness, max(c.Wm, a.wm)) {
+		if end := a.windowEnd(a.vals); windowClosed(end+a.emit.Lateness, max(c.Wm, a.wm)) {
 			// Its window has fired and its allowed lateness has passed:
 			// the row is late (semantics.md, rule 2).
 			var t int64
@@ -649,7 +649,7 @@ func (a *Aggregate) flush(ctx context.Context, out Emitter) error {
 			row = a.output(g)
 		}
 		changed := g.old == nil || !exists || types.CompareRows(g.old, row) != 0
-		if a.win != nil && !g.fired && a.closed(a.windowEnd(g.vals), max(a.wm, g.seenWm)) {
+		if a.win != nil && !g.fired && windowClosed(a.windowEnd(g.vals), max(a.wm, g.seenWm)) {
 			// A row within the allowed lateness of a window that had no
 			// rows: the window fires at once.
 			g.fired = true
@@ -892,10 +892,10 @@ func (a *Aggregate) windowEnd(vals types.Row) int64 {
 	return types.FromLocal(end, a.win.TVF.Zone)
 }
 
-// closed reports whether the window ending at end has fired under
+// windowClosed reports whether the window ending at end has fired under
 // watermark wm: the watermark has reached its last instant, end − 1 ms
 // (semantics.md, rule 2). Zero is no watermark.
-func (a *Aggregate) closed(end, wm int64) bool {
+func windowClosed(end, wm int64) bool {
 	return wm != 0 && wm >= end-windowTimeGap
 }
 
@@ -944,7 +944,7 @@ func (a *Aggregate) fire(ctx context.Context, wm int64, out Emitter) (int64, err
 			it.Close()
 			return 0, fmt.Errorf("aggregate: corrupt window key: %w", err)
 		}
-		if !a.closed(end.I, wm) {
+		if !windowClosed(end.I, wm) {
 			break
 		}
 		stored, err := state.DecodeRow(it.Value(), nil)
@@ -970,7 +970,7 @@ func (a *Aggregate) fire(ctx context.Context, wm int64, out Emitter) (int64, err
 			a.out = append(a.out, types.Change{Row: a.output(g), Diff: 1, Wm: prev})
 		}
 		switch {
-		case a.closed(end.I+a.emit.Lateness, wm):
+		case windowClosed(end.I+a.emit.Lateness, wm):
 			purge = append(purge, bytes.Clone(it.Key()))
 			purgeAccs = append(purgeAccs, g.acc)
 		case !g.fired:

@@ -3,6 +3,7 @@ package operator
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -180,7 +181,11 @@ func (a *SliceAggregate) load() error {
 		return err
 	}
 	a.fired = 0
-	if ok && len(row) == 1 {
+	if ok && len(row) != 1 {
+		// Read as none, every window would fire again.
+		return fmt.Errorf("slice aggregate: corrupt fired watermark")
+	}
+	if ok {
 		a.fired = row[0].I
 	}
 	it, err := a.slices.Iter(nil, nil)
@@ -233,13 +238,13 @@ func (a *SliceAggregate) apply(c types.Change) error {
 	last := end + a.size - a.slide                     // the end of the last window holding it
 	counted, shared := false, true
 	for e := end; e <= last; e += a.slide {
-		if sliceClosed(e+a.lateness, wm) {
+		if windowClosed(e+a.lateness, wm) {
 			// Its window has fired and its allowed lateness has passed:
 			// the row is late for it (semantics.md, rule 2).
 			reportLate(a.late, "its window had closed", a.windowCopy(c, e), t.I, wm)
 			// A window the operator has not finished with would count
 			// the row if it went into the slice.
-			shared = shared && sliceClosed(e+a.lateness, a.fired)
+			shared = shared && windowClosed(e+a.lateness, a.fired)
 			continue
 		}
 		counted = true
@@ -262,7 +267,7 @@ func (a *SliceAggregate) apply(c types.Change) error {
 		// Fired windows within their lateness change: their row before
 		// this batch is retracted at its end.
 		for e := end; e <= last; e += a.slide {
-			if sliceClosed(e, a.fired) && !sliceClosed(e+a.lateness, wm) {
+			if windowClosed(e, a.fired) && !windowClosed(e+a.lateness, wm) {
 				if err := a.noteUpdate(e); err != nil {
 					return err
 				}
@@ -277,7 +282,7 @@ func (a *SliceAggregate) apply(c types.Change) error {
 		return a.add(s, c)
 	}
 	for e := end; e <= last; e += a.slide {
-		if !sliceClosed(e+a.lateness, wm) {
+		if !windowClosed(e+a.lateness, wm) {
 			s, err := a.extra(e)
 			if err != nil {
 				return err
@@ -320,6 +325,9 @@ func (a *SliceAggregate) extra(end int64) (*sliceAcc, error) {
 	stored, ok, err := a.meta.GetRow(s.key, nil)
 	if err != nil {
 		return nil, err
+	}
+	if ok && len(stored) < a.accLen() {
+		return nil, errCorruptSlice
 	}
 	if ok {
 		s.acc = stored[:a.accLen()]
@@ -365,9 +373,9 @@ func (a *SliceAggregate) mergeExtras(end int64, merge func(gkey []byte, row type
 	return it.Error()
 }
 
-// sliceClosed reports whether a window ending at end has fired under
-// watermark wm (see Aggregate.closed).
-func sliceClosed(end, wm int64) bool { return wm != 0 && wm >= end-windowTimeGap }
+// errCorruptSlice reports a stored slice or window row shorter than its
+// accumulators.
+var errCorruptSlice = errors.New("slice aggregate: corrupt slice entry")
 
 // hasExtremes reports whether a call is MIN or MAX, whose running value a
 // retraction cannot undo.
@@ -424,6 +432,9 @@ func (a *SliceAggregate) slice(end int64) (*sliceAcc, error) {
 		if stored, ok, err = a.stored(s.key); err != nil {
 			return nil, err
 		}
+	}
+	if ok && len(stored) < a.accLen() {
+		return nil, errCorruptSlice
 	}
 	if ok {
 		s.acc = stored.Clone()[:a.accLen()]
@@ -516,6 +527,9 @@ func (a *SliceAggregate) windowRow(end int64, vals types.Row) (types.Row, error)
 // merge adds a slice's state row src (row count, then each call's
 // accumulator) to dst.
 func (a *SliceAggregate) merge(dst, src types.Row) error {
+	if len(src) < a.accLen() {
+		return errCorruptSlice
+	}
 	dst[0] = types.NewInt(dst[0].I + src[0].I)
 	for i := range a.node.Aggs {
 		if err := mergeAcc(&a.node.Aggs[i], dst[1+i*accWidth:1+(i+1)*accWidth], src[1+i*accWidth:1+(i+1)*accWidth]); err != nil {

@@ -68,7 +68,7 @@ func (a *SliceAggregate) fire(ctx context.Context, prev, wm int64, out Emitter) 
 		if len(extra) > 0 && (!ok || extra[0] < next) {
 			next, ok = extra[0], true
 		}
-		if !ok || !sliceClosed(next, wm) {
+		if !ok || !windowClosed(next, wm) {
 			return nil
 		}
 		if err := a.fireAt(ctx, it, next, prev, out); err != nil {
@@ -135,10 +135,10 @@ func (a *SliceAggregate) extraEnds(prev, wm int64) ([]int64, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !sliceClosed(e, wm) {
+		if !windowClosed(e, wm) {
 			break
 		}
-		if !sliceClosed(e, prev) && (len(ends) == 0 || ends[len(ends)-1] != e) {
+		if !windowClosed(e, prev) && (len(ends) == 0 || ends[len(ends)-1] != e) {
 			ends = append(ends, e)
 		}
 	}
@@ -230,7 +230,7 @@ func (a *SliceAggregate) purge(wm int64) error {
 			it.Close()
 			return err
 		}
-		if !sliceClosed(se+a.size-a.slide+a.lateness, wm) {
+		if !windowClosed(se+a.size-a.slide+a.lateness, wm) {
 			break
 		}
 		keys = append(keys, bytes.Clone(it.Key()))
@@ -265,7 +265,7 @@ func (a *SliceAggregate) purgeExtras(wm int64) error {
 			it.Close()
 			return err
 		}
-		if !sliceClosed(e+a.lateness, wm) {
+		if !windowClosed(e+a.lateness, wm) {
 			left = true
 			break
 		}

@@ -239,7 +239,9 @@ func (q *Query) walk(f *fragment, n logical.Node, parent, input int) error {
 // chainBottom is the lowest node of the chain of filters and projections
 // from n down that runs as one operator (newFused): n itself when n is
 // neither. A chain never reaches across an exchange: the nodes on either
-// side run in different tasks.
+// side run in different tasks. An aggregate by slices (logical.Sliced) is
+// the other chain: it runs with its HOP as one operator, so its bottom is
+// the HOP.
 func (q *Query) chainBottom(n logical.Node) logical.Node {
 	if a, ok := n.(*logical.Aggregate); ok {
 		if tvf := logical.Sliced(a); tvf != nil {
@@ -434,7 +436,7 @@ func (q *Query) topics() []string {
 // aggregate by slices runs with its HOP as one operator.SliceAggregate,
 // which keeps as many tables as the Aggregate (the HOP keeps none).
 func newFused(n, bottom logical.Node, env expr.Env) (operator.Operator, error) {
-	if a, ok := n.(*logical.Aggregate); ok && bottom != n {
+	if a, ok := n.(*logical.Aggregate); ok && logical.Sliced(a) != nil {
 		return operator.NewSliceAggregate(a, env)
 	}
 	if !fusable(n) {

@@ -13,8 +13,8 @@ import "riffle/planner/scalar"
 // whose accumulator it updates once, and a window's result is the merge of
 // its slices' accumulators when it fires. That only works when:
 //
-//   - the state layout is planner version 3's (a query planned before
-//     keeps the state of its Aggregate);
+//   - the state layout is planner version 3's or a later one's (a query
+//     planned before keeps the state of its Aggregate);
 //   - the input is an event-time HOP directly below, in UTC (a zone's
 //     wall-clock slices are not ordered as instants across a DST change),
 //     with a size that is a multiple of the slide, over an append-only
