@@ -21,7 +21,9 @@ import (
 // of a partition is kept in its state table, ordered: the key is the
 // partition, then the order columns (NULLs placed as the query asks), then
 // the whole row as a tie-break, so equal rows meet and ties rank the same
-// way on every run; the value is the row's multiplicity and the row.
+// way on every run; the value is the row's multiplicity and the row. (An
+// append-only Top-N at layout 4 keeps a partition's top as one entry
+// instead: see below and top_n_append.go.)
 //
 // A batch applies its changes, then, for each partition it touched,
 // compares the top before and after and emits the difference: a row that
@@ -39,9 +41,10 @@ import (
 // watermark is delivered again) fires none twice, and a mark for each
 // partition of a window not yet fired, for the watermark to find it.
 //
-// Table 1 holds each partition's last update time (without a TTL, only
-// that it exists, for an append-only Top-N at layouts before 4; see
-// load). With a state TTL, a partition not updated for the TTL expires:
+// With a state TTL, table 1 holds each partition's last update time; an
+// append-only Top-N at layouts before 4 marks there that a partition has
+// rows (see load); a window Top-N keeps its marks and firedKey there.
+// With a state TTL, a partition not updated for the TTL expires:
 // its top is retracted and its rows forgotten, when the partition is next
 // touched or when the sweep each batch runs over a slice of the
 // partitions finds it.
