@@ -80,7 +80,7 @@ type TopN struct {
 	// as one entry when packed (layout 4; top_n_append.go).
 	appendOnly, packed bool
 	buf                []byte      // a packed partition's entry, read or written
-	width              int         // the input's columns, which a packed row has
+	scratch            []byte      // a row of it, encoded
 	cursor             *state.Iter // the batch's scans of partitions, made once
 	// cache holds append-only partitions' rows as stored (write-through:
 	// store caches what it writes), so that a partition a later batch
@@ -95,11 +95,9 @@ type topPart struct {
 	prefix []byte
 	old    []types.Row // the output rows before the batch
 	// The partition's rows in order, kept in memory for the batch when the
-	// input is append-only, the keys of those that left, and whether the
-	// batch changed them.
+	// input is append-only, and the keys of those that left.
 	rows    []topRow
 	dropped [][]byte
-	changed bool
 	marked  bool // the partition has its entry in table 1
 	// held: the partition's window has not fired, so its changes are not
 	// emitted yet.
@@ -158,9 +156,6 @@ func (t *TopN) Open(_ context.Context, env *Env) error {
 	t.appendOnly = t.n.Input != nil && t.n.Input.Props().Changelog == logical.AppendOnly && env.TTL <= 0 &&
 		t.n.Func == "" && !t.windowed
 	t.packed = t.appendOnly && (t.n.Layout == 0 || t.n.Layout >= 4)
-	if t.packed {
-		t.width = t.n.Input.Schema().Len()
-	}
 	t.cache = newBoundedCache[[]topRow](topCacheBytes)
 	if t.windowed {
 		v, ok, err := t.marks.Get(firedKey)

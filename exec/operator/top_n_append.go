@@ -2,7 +2,6 @@ package operator
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"slices"
 
@@ -55,7 +54,6 @@ func (t *TopN) applyAppend(p *topPart, c types.Change) error {
 	if kept >= t.extent && i == len(p.rows) {
 		return nil // below the top: it never enters
 	}
-	p.changed = true
 	if found {
 		p.rows[i].m += int64(c.Diff)
 	} else {
@@ -113,45 +111,24 @@ func (t *TopN) load(p *topPart) error {
 	return it.Error()
 }
 
-// loadPacked reads a partition's top kept as one entry (layout 4): each
-// row as its length (a uvarint) and its counts entry (multiplicity and
-// row), in rank order.
+// loadPacked reads a partition's top kept as one entry (layout 4): its
+// rows in rank order, each with its multiplicity, in the encoding of a
+// view's changes (AppendViewChange).
 func (t *TopN) loadPacked(p *topPart) error {
 	v, ok, err := t.table.GetAppend(t.buf[:0], p.prefix)
 	if err != nil || !ok {
 		return err
 	}
 	t.buf = v
-	for len(v) > 0 {
-		n, w := binary.Uvarint(v)
-		if w <= 0 || n > uint64(len(v)-w) {
-			return fmt.Errorf("top-n: corrupt partition entry %x", p.prefix)
-		}
-		row, m, err := DecodeEntry(v[w : w+int(n)])
-		if err != nil {
-			return fmt.Errorf("top-n: partition entry %x: %w", p.prefix, err)
-		}
-		if len(row) != t.width {
-			// Keying it would index past its end.
-			return fmt.Errorf("top-n: partition entry %x holds a row of %d columns, not %d", p.prefix, len(row), t.width)
-		}
+	dec := viewChanges{width: t.n.Input.Schema().Len()}
+	err = dec.DecodeChanges(v, func(row types.Row, m int64) {
+		row = row.Clone() // the decoder reuses its row
 		p.rows = append(p.rows, topRow{key: t.rowKey(nil, p.prefix, row), row: row, m: m, was: m})
-		v = v[w+int(n):]
+	})
+	if err != nil {
+		return fmt.Errorf("top-n: partition entry %x: %w", p.prefix, err)
 	}
 	return nil
-}
-
-// appendPacked appends the packed entry of a partition's rows (see
-// loadPacked).
-func appendPacked(dst []byte, rows []topRow) []byte {
-	var entry []byte
-	for _, r := range rows {
-		entry = binary.AppendVarint(entry[:0], r.m)
-		entry = state.AppendRow(entry, r.row)
-		dst = binary.AppendUvarint(dst, uint64(len(entry)))
-		dst = append(dst, entry...)
-	}
-	return dst
 }
 
 // ranked is the output rows of an append-only partition's rows.
@@ -177,27 +154,31 @@ func (t *TopN) ranked(rows []topRow) []types.Row {
 // store writes what changed in an append-only partition's rows, and
 // caches them as stored.
 func (t *TopN) store(p *topPart) {
-	size := int64(0)
-	if t.packed {
-		if p.changed {
-			t.buf = appendPacked(t.buf[:0], p.rows)
-			t.table.Put(p.prefix, t.buf)
+	changed := len(p.dropped) > 0
+	for i := range p.rows {
+		changed = changed || p.rows[i].m != p.rows[i].was
+	}
+	switch {
+	case t.packed && changed:
+		t.buf = t.buf[:0]
+		for _, r := range p.rows {
+			t.buf, t.scratch = AppendViewChange(t.buf, types.Change{Row: r.row, Diff: types.Diff(r.m)}, t.scratch)
+		}
+		t.table.Put(p.prefix, t.buf)
+	case changed:
+		for _, k := range p.dropped {
+			t.table.Delete(k)
 		}
 		for _, r := range p.rows {
-			size += int64(len(r.key)) + entryOverhead + rowBytes(r.row)
+			if r.m != r.was {
+				t.rows.put(r.key, r.row, r.m)
+			}
 		}
-		t.cache.put(p.prefix, p.rows, size)
-		return
 	}
-	for _, k := range p.dropped {
-		t.table.Delete(k)
-	}
+	size := int64(0)
 	for i := range p.rows {
 		r := &p.rows[i]
-		if r.m != r.was {
-			t.rows.put(r.key, r.row, r.m)
-			r.was = r.m
-		}
+		r.was = r.m
 		size += int64(len(r.key)) + entryOverhead + rowBytes(r.row)
 	}
 	t.cache.put(p.prefix, p.rows, size)

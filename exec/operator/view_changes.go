@@ -34,7 +34,7 @@ type viewChanges struct {
 	row   types.Row
 }
 
-var errViewChange = errors.New("corrupt change record")
+var errViewChange = errors.New("corrupt run of changes")
 
 func (v *viewChanges) DecodeChanges(data []byte, emit func(types.Row, int64)) error {
 	for len(data) > 0 {
@@ -53,7 +53,7 @@ func (v *viewChanges) DecodeChanges(data []byte, emit func(types.Row, int64)) er
 			return fmt.Errorf("%w: %v", errViewChange, err)
 		}
 		if len(v.row) != v.width {
-			return fmt.Errorf("%w: a row of %d columns where the view has %d", errViewChange, len(v.row), v.width)
+			return fmt.Errorf("%w: a row of %d columns, not %d", errViewChange, len(v.row), v.width)
 		}
 		data = data[n+int(size):]
 		emit(v.row, diff)
