@@ -198,8 +198,8 @@ func valued(c *logical.AggCall) bool {
 // (SliceAggregate). It serves the calls that merge: COUNT, SUM, AVG, and
 // MIN and MAX over an append-only input (a running extreme).
 func mergeAcc(c *logical.AggCall, dst, src []types.Value) error {
-	if src[1].I == 0 && c.Func != "count_star" {
-		return nil // no input: nothing to add (a sum is NULL)
+	if src[1].I == 0 {
+		return nil // no input: nothing to add (a sum is NULL, a count 0)
 	}
 	switch c.Func {
 	case "min", "max":
