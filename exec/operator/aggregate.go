@@ -650,9 +650,15 @@ func (a *Aggregate) flush(ctx context.Context, out Emitter) error {
 		}
 		changed := g.old == nil || !exists || types.CompareRows(g.old, row) != 0
 		if a.win != nil && !g.fired && windowClosed(a.windowEnd(g.vals), max(a.wm, g.seenWm)) {
-			// A row within the allowed lateness of a window that had no
-			// rows: the window fires at once.
+			// A row read under a watermark that has passed its window's
+			// end (within the allowed lateness): the window fires at once.
 			g.fired = true
+			if !a.emit.Early && g.old != nil {
+				// Its row before the batch was held for the firing, never
+				// emitted: the firing emits the row as it is now, and
+				// retracts nothing.
+				g.old, changed = nil, exists
+			}
 		}
 		if a.win != nil && !g.fired && (!a.emit.Early || a.periodic()) {
 			if changed && a.periodic() {

@@ -22,10 +22,13 @@ import (
 // merge of its n slices' accumulators. The window TVF's copy of each row
 // per window, and the n updates of group state it caused, are gone.
 //
-// It emits exactly what WindowAssign followed by Aggregate emits: the same
-// rows, with the same window columns, when the same watermark comes; a row
-// late for some of its windows is reported once per late window, with
-// that window's columns, as the Aggregate reports its copy.
+// It emits what WindowAssign followed by Aggregate emits: the same rows,
+// with the same window columns, when the same watermark comes; a row late
+// for some of its windows is reported once per late window, with that
+// window's columns, as the Aggregate reports its copy. One difference in
+// time: a row read under a watermark past its window's end (within the
+// allowed lateness) makes the Aggregate fire the window at once, and this
+// operator when that watermark reaches it (testdata/exec/window_fire.test).
 //
 // State, table 0: per slice and group, the row [row count, accumulators of
 // each call (accumulate.go), the group's values other than the window's
